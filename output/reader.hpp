@@ -1,0 +1,58 @@
+// Reader: everything outside sim/ reads results files through this class.
+// Every failure (missing file, not HDF5, not a Percorsi file, missing or malformed
+// dataset) throws ReadError naming the file and the dataset.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "results.hpp"
+
+namespace percorsi::out {
+
+class ReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Reader {
+ public:
+  explicit Reader(const std::string& path);
+  ~Reader();
+  Reader(Reader&&) noexcept;
+  Reader& operator=(Reader&&) noexcept;
+
+  const std::string& path() const;
+  Provenance provenance() const;
+  std::vector<std::string> scenarios() const;
+  ScenarioInfo scenario(const std::string& name) const;
+  // Replicate indices present in the file, ascending. Scenario order is declaration order.
+  std::vector<int> replicates(const std::string& scenario) const;
+  // Names in writing order, as found in the scenario's first replicate (empty if none).
+  std::vector<std::string> weekly_names(const std::string& scenario) const;
+  std::vector<std::string> person_columns(const std::string& scenario) const;
+  std::vector<std::string> headline_names(const std::string& scenario) const;
+
+  // weeks x territories, row-major.
+  std::vector<double> weekly(const std::string& scenario, int replicate, const std::string& series) const;
+  PersonColumn person_column(const std::string& scenario, int replicate, const std::string& column) const;
+  // Headline values of every replicate, in replicates() order.
+  std::vector<double> headline(const std::string& scenario, const std::string& indicator) const;
+  // Summary of a headline indicator across replicates, as written by
+  // Recorder::finish_scenario(); nullopt when the scenario has no summary group.
+  std::optional<Summary> summary(const std::string& scenario, const std::string& indicator) const;
+  // A whole replicate (all weekly series, person columns and headline values).
+  ReplicateResult replicate(const std::string& scenario, int replicate) const;
+
+  // Human-readable listing of everything the file holds (for `percorsi info`).
+  std::string describe() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace percorsi::out

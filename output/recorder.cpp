@@ -1,0 +1,244 @@
+// The HDF5 writer. The layout is documented row by row in output/dictionary.csv.
+#include "output/recorder.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "output/h5_detail.hpp"
+
+namespace percorsi::out {
+
+namespace fs = std::filesystem;
+using namespace detail;
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+// Names become HDF5 link names and dictionary paths: not empty, not "." or "..", and free of
+// '/' (the path separator) and '@' (the attribute separator of dictionary paths).
+void check_name(const std::string& what, const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find_first_of("/@") != std::string::npos)
+    throw std::invalid_argument("invalid " + what + " name '" + name + "' (empty, '.', '..' or contains '/' or '@')");
+}
+
+std::string replicate_group(int replicate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "r%04d", replicate);
+  return buf;
+}
+
+}  // namespace
+
+struct Recorder::Impl {
+  std::string final_path, temp_path;
+  Handle file;
+  bool committed = false, closed = false;
+  struct Declared {
+    int weeks = 0;
+    std::vector<std::string> territories;
+    std::set<int> written;
+    bool finished = false;
+  };
+  std::map<std::string, Declared> scenarios;
+
+  // Runs one public operation: serialized HDF5 use; HDF5 failures become runtime_error
+  // naming the file being written.
+  template <class F>
+  void run(const char* op, F&& f) {
+    Session session;
+    if (closed) throw std::logic_error(std::string("Recorder::") + op + ": '" + final_path + "' already " +
+                                       (committed ? "committed" : "abandoned"));
+    try {
+      f();
+    } catch (const H5Failure& e) {
+      throw std::runtime_error(temp_path + ": " + e.what());
+    }
+  }
+
+  Declared& declared(const std::string& scenario) {
+    auto it = scenarios.find(scenario);
+    if (it == scenarios.end())
+      throw std::invalid_argument("scenario '" + scenario + "' was not declared with begin_scenario()");
+    return it->second;
+  }
+};
+
+Recorder::Recorder(std::string final_path) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.final_path = std::move(final_path);
+  m.temp_path = m.final_path + ".tmp-" + std::to_string(::getpid());
+  // The temporary file lives beside the final one (so rename() stays within one file system).
+  const fs::path parent = fs::path(m.final_path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
+  Session session;
+  const hid_t f = H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) throw std::runtime_error("cannot create '" + m.temp_path + "': " + h5_reason());
+  m.file = Handle(f);
+}
+
+Recorder::~Recorder() {
+  if (impl_ && !impl_->committed) {
+    try {
+      abandon();
+    } catch (...) {  // a destructor must not throw; abandon() reports nothing useful here
+    }
+  }
+}
+
+const std::string& Recorder::final_path() const { return impl_->final_path; }
+const std::string& Recorder::temp_path() const { return impl_->temp_path; }
+
+void Recorder::begin_scenario(const ScenarioInfo& info) {
+  Impl& m = *impl_;
+  m.run("begin_scenario", [&] {
+    check_name("scenario", info.name);
+    if (m.scenarios.count(info.name)) throw std::invalid_argument("scenario '" + info.name + "' declared twice");
+    if (!exists(m.file, "/scenarios")) create_group(m.file, "/scenarios");
+    const std::string path = "/scenarios/" + info.name;
+    Handle g = create_group(m.file, path);
+    write_attr_string(g, path, "scenario_yaml", info.resolved_yaml);
+    write_attr_string(g, path, "source_file", info.source_file);
+    write_attr_uint64(g, path, "seed", info.seed);
+    write_attr_int32(g, path, "replicates", info.replicates);
+    write_attr_int32(g, path, "weeks", info.weeks);
+    write_strings(m.file, path + "/territories", info.territories);
+    create_group(m.file, path + "/replicates");
+    m.scenarios[info.name] = Impl::Declared{info.weeks, info.territories, {}, false};
+  });
+}
+
+void Recorder::write_replicate(const std::string& scenario, const ReplicateResult& r) {
+  Impl& m = *impl_;
+  m.run("write_replicate", [&] {
+    Impl::Declared& d = m.declared(scenario);
+    const std::string rname = replicate_group(r.replicate);
+    // Check everything before writing anything, so a rejected replicate leaves no trace.
+    if (d.finished) throw std::invalid_argument("scenario '" + scenario + "' already finished");
+    if (r.replicate < 0) throw std::invalid_argument("negative replicate index " + std::to_string(r.replicate));
+    if (d.written.count(r.replicate))
+      throw std::invalid_argument("scenario '" + scenario + "': replicate " + rname + " written twice");
+    if (r.weeks != d.weeks || r.territories != d.territories)
+      throw std::invalid_argument("scenario '" + scenario + "' replicate " + rname +
+                                  ": weeks or territories differ from the declared scenario");
+    const size_t cells = size_t(r.weeks) * r.territories.size();
+    for (const auto& s : r.weekly) {
+      check_name("weekly series", s.name);
+      if (s.values.size() != cells)
+        throw std::invalid_argument("weekly series '" + s.name + "' has " + std::to_string(s.values.size()) +
+                                    " values, expected weeks x territories = " + std::to_string(cells));
+    }
+    for (const auto& c : r.persons) {
+      check_name("person column", c.name);
+      if (c.size() != r.persons.front().size())
+        throw std::invalid_argument("person column '" + c.name + "' has a different length from '" +
+                                    r.persons.front().name + "'");
+    }
+    for (const auto& [name, value] : r.headline) check_name("headline indicator", name);
+
+    const std::string path = "/scenarios/" + scenario + "/replicates/" + rname;
+    Handle g = create_group(m.file, path);
+    write_attr_int32(g, path, "replicate", r.replicate);
+    write_attr_uint64(g, path, "seed", r.seed);
+    write_attr_float64(g, path, "wall_seconds", r.wall_seconds);
+    create_group(m.file, path + "/weekly");
+    for (const auto& s : r.weekly)
+      write_dataset(m.file, path + "/weekly/" + s.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                    {hsize_t(r.weeks), hsize_t(r.territories.size())}, s.values.data());
+    create_group(m.file, path + "/persons");
+    for (const auto& c : r.persons) {
+      const std::string p = path + "/persons/" + c.name;
+      if (c.is_int)
+        write_dataset(m.file, p, H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(c.ints.size())}, c.ints.data());
+      else
+        write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(c.reals.size())}, c.reals.data());
+    }
+    create_group(m.file, path + "/headline");
+    for (const auto& [name, value] : r.headline)
+      write_dataset(m.file, path + "/headline/" + name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {}, &value);
+    d.written.insert(r.replicate);
+  });
+}
+
+void Recorder::finish_scenario(const std::string& scenario) {
+  Impl& m = *impl_;
+  m.run("finish_scenario", [&] {
+    Impl::Declared& d = m.declared(scenario);
+    if (d.finished) throw std::invalid_argument("scenario '" + scenario + "' finished twice");
+    const std::string base = "/scenarios/" + scenario;
+    // Headline values read back from the file, replicate by replicate (std::set: index order).
+    std::vector<int> index(d.written.begin(), d.written.end());
+    std::vector<std::string> names;  // indicator order of the first replicate
+    std::map<std::string, std::vector<double>> values;
+    for (int rep : index) {
+      const std::string hpath = base + "/replicates/" + replicate_group(rep) + "/headline";
+      const std::vector<std::string> here = children(m.file, hpath);
+      if (rep == index.front()) names = here;
+      if (std::set<std::string>(here.begin(), here.end()) != std::set<std::string>(names.begin(), names.end()))
+        throw H5Failure("group " + hpath + ": headline indicators differ from those of the first replicate");
+      for (const auto& n : names) values[n].push_back(read_float64(m.file, hpath + "/" + n).at(0));
+    }
+    const std::string spath = base + "/summary";
+    create_group(m.file, spath);
+    write_dataset(m.file, spath + "/replicate_index", H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(index.size())},
+                  index.data());
+    for (const auto& n : names) {
+      const std::string p = spath + "/" + n;
+      const Summary s = summarize(values[n]);
+      Handle ds = write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(index.size())},
+                                values[n].data());
+      write_attr_float64(ds, p, "mean", s.mean);
+      write_attr_float64(ds, p, "sd", s.sd);
+      write_attr_float64(ds, p, "ci_low", s.ci_low);
+      write_attr_float64(ds, p, "ci_high", s.ci_high);
+      write_attr_int32(ds, p, "n", s.n);
+    }
+    d.finished = true;
+  });
+}
+
+void Recorder::commit(const Provenance& p) {
+  Impl& m = *impl_;
+  m.run("commit", [&] {
+    Handle root(check(H5Gopen2(m.file, "/", H5P_DEFAULT), "group /"));
+    write_attr_string(root, "/", "format", "percorsi-results");
+    write_attr_int32(root, "/", "format_version", kFormatVersion);
+    write_attr_string(root, "/", "program_version", p.program_version);
+    write_attr_string(root, "/", "git_commit", p.git_commit);
+    write_attr_string(root, "/", "command_line", p.command_line);
+    write_attr_int32(root, "/", "threads", p.threads);
+    write_attr_string(root, "/", "start_time", p.start_time);
+    write_attr_float64(root, "/", "wall_seconds", p.wall_seconds);
+    root.reset();
+    check_status(H5Fflush(m.file, H5F_SCOPE_GLOBAL), "file");
+    // Every object handle is RAII-scoped, so only the file itself may be open here.
+    if (H5Fget_obj_count(m.file, H5F_OBJ_ALL) != 1) throw H5Failure("file: objects still open at commit");
+    check_status(H5Fclose(m.file.release()), "file");
+    std::error_code ec;
+    fs::rename(m.temp_path, m.final_path, ec);
+    if (ec) {
+      m.closed = true;  // the file is closed: only abandon() (via the destructor) remains
+      throw std::runtime_error("cannot rename '" + m.temp_path + "' to '" + m.final_path + "': " + ec.message());
+    }
+    m.committed = m.closed = true;
+  });
+}
+
+void Recorder::abandon() {
+  Impl& m = *impl_;
+  Session session;
+  if (m.committed) return;
+  m.file.reset();
+  std::error_code ec;
+  fs::remove(m.temp_path, ec);
+  m.closed = true;
+}
+
+}  // namespace percorsi::out

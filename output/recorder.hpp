@@ -1,0 +1,43 @@
+// Recorder: the engine's one way of writing results. Writes one HDF5 file under a
+// temporary name (`<path>.tmp-<pid>`); `commit()` flushes, closes and renames it to the
+// final path. If the Recorder is destroyed without commit() (error, exception, signal
+// handler calling abandon()), the temporary file is removed, so a failed or interrupted
+// run leaves no file that looks complete.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "results.hpp"
+
+namespace percorsi::out {
+
+class Recorder {
+ public:
+  explicit Recorder(std::string final_path);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Declares a scenario (creates /scenarios/<name> with its attributes). Call once per
+  // scenario before its replicates.
+  void begin_scenario(const ScenarioInfo& info);
+  // Writes one replicate of a declared scenario (streamed: nothing is kept in memory).
+  void write_replicate(const std::string& scenario, const ReplicateResult& r);
+  // Writes /scenarios/<name>/summary from the headline values of all its replicates
+  // written so far (read back from the file, so memory does not grow with replicates).
+  void finish_scenario(const std::string& scenario);
+  // Root attributes, then flush, close and rename to the final path.
+  void commit(const Provenance& p);
+  // Removes the temporary file (also done by the destructor when not committed).
+  void abandon();
+
+  const std::string& final_path() const;
+  const std::string& temp_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace percorsi::out

@@ -1,0 +1,70 @@
+// Plain in-memory results of one replicate run: what the engine hands to the Recorder
+// and what the Reader gives back. No HDF5 here, no engine types: output/ stays the one
+// place that knows the file layout, and sim/ depends on these structs only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace percorsi::out {
+
+// A weekly series of one indicator: values[week * n_territories + territory].
+struct WeeklySeries {
+  std::string name;
+  std::vector<double> values;
+};
+
+// A per-person column (end-of-run table). Integer columns use `ints`, real ones `reals`.
+struct PersonColumn {
+  std::string name;
+  bool is_int = true;
+  std::vector<std::int32_t> ints;
+  std::vector<double> reals;
+  std::size_t size() const { return is_int ? ints.size() : reals.size(); }
+};
+
+// One scenario x replicate task's results.
+struct ReplicateResult {
+  int replicate = 0;
+  std::uint64_t seed = 0;
+  int weeks = 0;
+  std::vector<std::string> territories;
+  std::vector<WeeklySeries> weekly;         // each of size weeks * territories.size()
+  std::vector<PersonColumn> persons;        // all of the same length
+  std::map<std::string, double> headline;   // headline indicators at the horizon
+  double wall_seconds = 0.0;
+};
+
+// What identifies a scenario in a results file.
+struct ScenarioInfo {
+  std::string name;
+  std::string resolved_yaml;   // the full resolved scenario, every parameter, as YAML
+  std::string source_file;
+  std::uint64_t seed = 0;
+  int replicates = 0;
+  int weeks = 0;
+  std::vector<std::string> territories;
+};
+
+// File-level provenance, written as attributes of the root group.
+struct Provenance {
+  std::string program_version;
+  std::string git_commit;
+  std::string command_line;
+  int threads = 0;
+  std::string start_time;   // ISO 8601, UTC
+  double wall_seconds = 0.0;
+};
+
+// Summary statistics of one indicator across replicates.
+struct Summary {
+  int n = 0;
+  double mean = 0, sd = 0, ci_low = 0, ci_high = 0;
+};
+
+// Mean, sample standard deviation and 95% t-interval of a sample.
+Summary summarize(const std::vector<double>& xs);
+
+}  // namespace percorsi::out

@@ -1,0 +1,240 @@
+// Phase 8 (accounting) and what a run hands to output/: weekly series, the per-person table,
+// headline indicators and the state hash.
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/combinable.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "sim/world.hpp"
+
+namespace percorsi {
+
+namespace {
+constexpr std::size_t kAccBlock = 16384;
+constexpr int kCounts = kHousingStates + kCaseStates + kWorkStates + 1;  // + active persons
+
+// Series recorded every week, per territory, in this order.
+std::vector<std::string> make_series_names() {
+  std::vector<std::string> n = {"persons", "inflow", "exits"};
+  for (auto s : kHousingNames) n.push_back(std::string("housing_") + s);
+  for (auto s : kCaseNames) n.push_back(std::string("case_") + s);
+  for (auto s : kWorkNames) n.push_back(std::string("work_") + s);
+  for (int a = 0; a < kHousingStates; ++a)
+    for (int b = 0; b < kHousingStates; ++b)
+      if (a != b) n.push_back(std::string("flow_") + kHousingNames[a] + "_to_" + kHousingNames[b]);
+  for (auto s : {"contacts", "assessments_social", "assessments_cpi", "queue_social", "queue_cpi", "queue_case",
+                 "wait_weeks_mean", "taken_in_charge", "hf_assigned", "hf_searching", "cost_street_outreach",
+                 "cost_shelter", "cost_transitional", "cost_housing_first", "cost_assessment", "cost_case_management",
+                 "cost_total", "capacity_shelter_beds", "capacity_transitional", "capacity_hf_flats",
+                 "capacity_case_slots"})
+    n.emplace_back(s);
+  return n;
+}
+}  // namespace
+
+const std::vector<std::string>& World::series_names() {
+  static const std::vector<std::string> n = make_series_names();
+  return n;
+}
+
+void World::accounting() {
+  const float day = 7.f;
+  const float c_street = static_cast<float>(sc_[G::cost_street_week]);
+  const float c_housing[kHousingStates] = {c_street, static_cast<float>(sc_[G::cost_shelter_day]) * day,
+                                           static_cast<float>(sc_[G::cost_transitional_day]) * day,
+                                           static_cast<float>(sc_[G::cost_hf_day]) * day, 0.f};
+  const float c_case = static_cast<float>(sc_[G::cost_case_week]);
+  const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
+  tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    auto& c = counts.local();
+    for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
+      const std::size_t end = std::min(n, (blk + 1) * kAccBlock);
+      for (std::size_t p = blk * kAccBlock; p < end; ++p) {
+        if (!P_.active(p)) continue;
+        const std::uint8_t h = P_.housing[p], k = P_.kase[p];
+        std::int64_t* ct = &c[P_.territory[p] * kCounts];
+        ct[h]++;
+        ct[kHousingStates + k]++;
+        ct[kHousingStates + kCaseStates + P_.work[p]]++;
+        ct[kCounts - 1]++;
+        P_.weeks_housing[p][h]++;
+        P_.weeks_case[p][k]++;
+        P_.cost[p] += c_housing[h] + ((k == InCharge || k == FollowUp) ? c_case : 0.f);
+        // State at the end of the 52nd / 104th week since entry.
+        const int since = week_ + 1 - P_.entry[p];
+        if (since == 52) P_.housing_12m[p] = h;
+        if (since == 104) P_.housing_24m[p] = h;
+      }
+    }
+  });
+  std::vector<std::int64_t> total(T_ * kCounts, 0);
+  counts.combine_each([&](const std::vector<std::int64_t>& c) {
+    for (std::size_t i = 0; i < c.size(); ++i) total[i] += c[i];
+  });
+
+  // Record the week: series x territories.
+  const auto& names = series_names();
+  const std::size_t S = names.size();
+  const std::size_t base = series_.size();
+  series_.resize(base + S * T_);
+  for (int t = 0; t < T_; ++t) {
+    const std::int64_t* ct = &total[t * kCounts];
+    const auto& ts = terr_[t];
+    const Tally& w = week_tally_;
+    std::size_t s = 0;
+    auto put = [&](double v) { series_[base + (s++) * T_ + t] = v; };
+    put(static_cast<double>(ct[kCounts - 1]));
+    put(static_cast<double>(w.at(t, CInflow)));
+    put(static_cast<double>(w.at(t, CExits)));
+    for (int i = 0; i < kHousingStates + kCaseStates + kWorkStates; ++i) put(static_cast<double>(ct[i]));
+    for (int a = 0; a < kHousingStates; ++a)
+      for (int b = 0; b < kHousingStates; ++b)
+        if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
+    auto live = [&](const std::deque<std::uint32_t>& q, std::uint8_t state, std::uint8_t done) {
+      std::int64_t m = 0;
+      for (std::uint32_t p : q) m += P_.active(p) && P_.kase[p] == state && !(P_.flags[p] & done);
+      return static_cast<double>(m);
+    };
+    put(static_cast<double>(w.at(t, CContacts)));
+    put(static_cast<double>(w.at(t, CAssessSocial)));
+    put(static_cast<double>(w.at(t, CAssessCpi)));
+    put(live(ts.social_queue, Waiting, FSocialDone));
+    put(live(ts.cpi_queue, Waiting, FCpiDone));
+    put(live(ts.case_queue, Assessed, 0));
+    const auto wc = w.at(t, CWaitCount);
+    put(wc ? static_cast<double>(w.at(t, CWaitSum)) / static_cast<double>(wc) : 0.0);
+    put(static_cast<double>(w.at(t, CTakenInCharge)));
+    put(static_cast<double>(w.at(t, CHfAssigned)));
+    put(static_cast<double>(ts.hf_reserved));
+    const double costs[] = {
+        ct[Street] * static_cast<double>(c_housing[Street]),
+        ct[Shelter] * static_cast<double>(c_housing[Shelter]),
+        ct[Transitional] * static_cast<double>(c_housing[Transitional]),
+        ct[HfFlat] * static_cast<double>(c_housing[HfFlat]),
+        static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::cost_assessment],
+        static_cast<double>(ct[kHousingStates + int{InCharge}] + ct[kHousingStates + int{FollowUp}]) * c_case,
+    };
+    double sum = 0;
+    for (double c : costs) put(c), sum += c;
+    put(sum);
+    put(std::floor(ts.shelter_beds));
+    put(std::floor(ts.transitional));
+    put(std::floor(ts.hf_flats));
+    put(std::floor(ts.case_slots));
+  }
+}
+
+std::vector<std::int64_t> World::count_active() const {
+  std::vector<std::int64_t> c(T_, 0);
+  for (std::size_t p = 0; p < P_.size(); ++p)
+    if (P_.active(p)) c[P_.territory[p]]++;
+  return c;
+}
+
+out::ReplicateResult World::results() const {
+  out::ReplicateResult r;
+  r.replicate = replicate_;
+  r.seed = sc_.seed();
+  r.weeks = week_;
+  for (int t = 0; t < T_; ++t) r.territories.push_back(sc_.territory_name(t));
+  const auto& names = series_names();
+  const std::size_t S = names.size();
+  for (std::size_t s = 0; s < S; ++s) {
+    out::WeeklySeries ws{names[s], std::vector<double>(static_cast<std::size_t>(week_) * T_)};
+    for (int w = 0; w < week_; ++w)
+      for (int t = 0; t < T_; ++t) ws.values[w * T_ + t] = series_[(w * S + s) * T_ + t];
+    r.weekly.push_back(std::move(ws));
+  }
+
+  // Per-person table.
+  const std::size_t n = P_.size();
+  auto icol = [&](const char* name, auto get) {
+    out::PersonColumn c{name, true, std::vector<std::int32_t>(n), {}};
+    for (std::size_t p = 0; p < n; ++p) c.ints[p] = static_cast<std::int32_t>(get(p));
+    r.persons.push_back(std::move(c));
+  };
+  auto rcol = [&](const char* name, auto get) {
+    out::PersonColumn c{name, false, {}, std::vector<double>(n)};
+    for (std::size_t p = 0; p < n; ++p) c.reals[p] = static_cast<double>(get(p));
+    r.persons.push_back(std::move(c));
+  };
+  auto state_or_missing = [](std::uint8_t s) { return s == 255 ? -1 : static_cast<int>(s); };
+  icol("id", [](std::size_t p) { return p; });
+  icol("territory", [&](std::size_t p) { return P_.territory[p]; });
+  icol("entry_week", [&](std::size_t p) { return P_.entry[p]; });
+  icol("exit_week", [&](std::size_t p) { return P_.exit[p]; });
+  icol("age", [&](std::size_t p) { return P_.age[p]; });
+  icol("female", [&](std::size_t p) { return (P_.flags[p] & FFemale) ? 1 : 0; });
+  icol("groups", [&](std::size_t p) { return P_.groups[p]; });
+  icol("functioning", [&](std::size_t p) { return P_.functioning[p]; });
+  icol("income_support", [&](std::size_t p) { return (P_.flags[p] & FIncome) ? 1 : 0; });
+  icol("chronic", [&](std::size_t p) { return (P_.flags[p] & FChronic) ? 1 : 0; });
+  icol("hf_track", [&](std::size_t p) { return (P_.flags[p] & FHfTrack) ? 1 : 0; });
+  icol("housing_final", [&](std::size_t p) { return P_.housing[p]; });
+  icol("case_final", [&](std::size_t p) { return P_.kase[p]; });
+  icol("work_final", [&](std::size_t p) { return P_.work[p]; });
+  for (int h = 0; h < kHousingStates; ++h)
+    icol((std::string("weeks_") + kHousingNames[h]).c_str(), [&](std::size_t p) { return P_.weeks_housing[p][h]; });
+  for (int c = 0; c < kCaseStates; ++c)
+    icol((std::string("weeks_case_") + kCaseNames[c]).c_str(), [&](std::size_t p) { return P_.weeks_case[p][c]; });
+  icol("returns_to_street", [&](std::size_t p) { return P_.returns[p]; });
+  icol("first_stable_week", [&](std::size_t p) { return P_.first_stable[p]; });
+  icol("housing_12m", [&](std::size_t p) { return state_or_missing(P_.housing_12m[p]); });
+  icol("housing_24m", [&](std::size_t p) { return state_or_missing(P_.housing_24m[p]); });
+  rcol("cost", [&](std::size_t p) { return P_.cost[p]; });
+  rcol("employability", [&](std::size_t p) { return P_.employability[p]; });
+  rcol("self_efficacy", [&](std::size_t p) { return P_.efficacy[p]; });
+  rcol("health", [&](std::size_t p) { return P_.health[p]; });
+
+  // Headline indicators. Housing measures are over people homeless at entry, each measured
+  // at the stated time after their own entry (people who left before it are censored).
+  double n12 = 0, s12 = 0, n24 = 0, s24 = 0, weeks_all = 0, weeks_stable = 0, n_first = 0, ret = 0, n_housed = 0,
+         days = 0, cost = 0;
+  for (std::size_t p = 0; p < n; ++p) {
+    cost += P_.cost[p];
+    if (!(P_.groups[p] & GHomeless)) continue;
+    if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
+    if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
+    for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_housing[p][h];
+    weeks_stable += P_.weeks_housing[p][HfFlat] + P_.weeks_housing[p][Housed];
+    if (P_.first_stable[p] >= 0) {
+      n_housed++;
+      days += 7.0 * (P_.first_stable[p] - P_.entry[p]);
+      if (P_.first_stable[p] + 52 <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
+    }
+  }
+  double persons_weeks = 0;  // series 0 is "persons"
+  for (int w = 0; w < week_; ++w)
+    for (int t = 0; t < T_; ++t) persons_weeks += series_[(w * S + 0) * T_ + t];
+  auto nan_if = [](double num, double den) { return den > 0 ? num / den : std::nan(""); };
+  r.headline["persons_total"] = static_cast<double>(n);
+  r.headline["stably_housed_12m"] = nan_if(s12, n12);
+  r.headline["stably_housed_24m"] = nan_if(s24, n24);
+  r.headline["time_stably_housed"] = nan_if(weeks_stable, weeks_all);
+  r.headline["returns_to_street_12m"] = nan_if(ret, n_first);
+  r.headline["days_to_stable_housing"] = nan_if(days, n_housed);
+  r.headline["cost_total"] = cost;
+  r.headline["cost_per_person"] = nan_if(cost, static_cast<double>(n));
+  r.headline["cost_per_person_year"] = nan_if(cost, persons_weeks / 52.0);
+  r.headline["cost_per_stable_year"] = nan_if(cost, weeks_stable / 52.0);
+  return r;
+}
+
+std::uint64_t World::state_hash() const {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* data, std::size_t bytes) {
+    const auto* b = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  auto col = [&](const auto& v) { mix(v.data(), v.size() * sizeof(v[0])); };
+  col(P_.territory), col(P_.age), col(P_.functioning), col(P_.flags), col(P_.housing), col(P_.work), col(P_.kase);
+  col(P_.returns), col(P_.housing_12m), col(P_.housing_24m), col(P_.groups), col(P_.employability);
+  col(P_.efficacy), col(P_.health), col(P_.cost), col(P_.entry), col(P_.exit), col(P_.housing_since);
+  col(P_.case_since), col(P_.first_stable), col(P_.weeks_housing), col(P_.weeks_case), col(series_);
+  return h;
+}
+
+}  // namespace percorsi

@@ -1,0 +1,116 @@
+#include "sim/registry.hpp"
+
+#include <charconv>
+#include <sstream>
+
+namespace percorsi {
+
+namespace {
+
+std::vector<std::string> split_choices(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == '|') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::vector<ParamSpec> build() {
+  std::vector<ParamSpec> v;
+  int counts[3] = {0, 0, 0};
+#define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, desc, source)                 \
+  v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
+                        split_choices(choices), desc, source,                                   \
+                        counts[static_cast<int>(Scope::scope)]++});
+#include "sim/params.def"
+#undef PARAM
+  return v;
+}
+
+}  // namespace
+
+std::string ParamSpec::key() const {
+  auto p = path.find("[].");
+  return p == std::string::npos ? path : path.substr(p + 3);
+}
+
+const std::vector<ParamSpec>& registry() {
+  static const std::vector<ParamSpec> r = build();
+  return r;
+}
+
+const std::vector<const ParamSpec*>& params_of(Scope s) {
+  static const auto by_scope = [] {
+    std::vector<std::vector<const ParamSpec*>> out(3);
+    for (const auto& p : registry()) out[static_cast<int>(p.scope)].push_back(&p);
+    return out;
+  }();
+  return by_scope[static_cast<int>(s)];
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Real: return "real";
+    case Kind::Int: return "integer";
+    case Kind::Bool: return "boolean";
+    case Kind::Choice: return "choice";
+    case Kind::Duration: return "duration";
+    case Kind::Time: return "time";
+    case Kind::Text: return "text";
+  }
+  return "?";
+}
+
+namespace {
+std::string fmt_bound(double x) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, r.ptr);
+}
+std::string md_escape(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string registry_markdown() {
+  std::ostringstream os;
+  os << "# Parameter reference\n\n"
+        "Generated from `sim/params.def` by `percorsi params --markdown`; do not edit by hand "
+        "(a test fails when this file is stale).\n\n"
+        "Durations take units (`26 weeks`, `6 months`, `2 years`, `10 days`); a month is 52/12 "
+        "weeks. Rates \"per year\" become weekly probabilities p = 1 - exp(-rate/52 * "
+        "exp(sum of coefficient * covariate)). Territory keys go in each item of `territories:` "
+        "or once in `territory_defaults:`; event keys in each item of `events:`.\n";
+  const char* titles[3] = {"Scenario keys", "Territory keys (`territories[]`)", "Event keys (`events[]`)"};
+  for (int s = 0; s < 3; ++s) {
+    os << "\n## " << titles[s] << "\n\n"
+       << "| key | type | default | unit | range | description | source |\n"
+       << "|---|---|---|---|---|---|---|\n";
+    for (const ParamSpec* p : params_of(static_cast<Scope>(s))) {
+      std::string range;
+      if (p->kind == Kind::Choice) {
+        for (size_t i = 0; i < p->choices.size(); ++i) range += (i ? " \\| " : "") + ("`" + p->choices[i] + "`");
+      } else if (p->kind != Kind::Text && p->kind != Kind::Bool) {
+        range = "[" + fmt_bound(p->min) + ", " + fmt_bound(p->max) + "]";
+      }
+      std::string def = p->default_text.empty() ? (p->id == "seed" ? "*required*" : "") : "`" + p->default_text + "`";
+      os << "| `" << p->path << "` | " << kind_name(p->kind) << " | " << def << " | " << md_escape(p->unit)
+         << " | " << range << " | " << md_escape(p->description) << " | " << md_escape(p->source) << " |\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace percorsi

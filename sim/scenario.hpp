@@ -1,0 +1,74 @@
+// Scenario: parsed from YAML once, validated against the registry, then immutable.
+// A file may `extends:` a base file and override only some keys; territories and events
+// are merged by name. Every error names file:line:column.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/registry.hpp"
+
+namespace percorsi {
+
+// Bad input: the message already reads "file:line:column: what is wrong".
+class ScenarioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where a value came from (for messages about cross-field checks).
+struct Origin {
+  std::string file;
+  int line = 0, column = 0;  // 1-based; 0 = registry default
+  std::string where() const;
+};
+
+struct Value {
+  double num = 0;    // numbers, booleans (0/1), durations and times (weeks), choice index
+  std::string text;  // text and choice values, and the written form of the value
+  Origin origin;
+};
+
+struct ScopedValues {
+  std::vector<Value> v;
+  double operator[](T id) const { return v[static_cast<int>(id)].num; }
+  double operator[](E id) const { return v[static_cast<int>(id)].num; }
+  const Value& at(T id) const { return v[static_cast<int>(id)]; }
+  const Value& at(E id) const { return v[static_cast<int>(id)]; }
+};
+
+class Scenario {
+ public:
+  std::vector<Value> global;
+  std::vector<ScopedValues> territories;
+  std::vector<ScopedValues> events;
+  std::string file;  // the file it was loaded from
+
+  double operator[](G id) const { return global[static_cast<int>(id)].num; }
+  const Value& at(G id) const { return global[static_cast<int>(id)]; }
+  const std::string& name() const { return at(G::name).text; }
+  std::uint64_t seed() const { return static_cast<std::uint64_t>((*this)[G::seed]); }
+  int replicates() const { return static_cast<int>((*this)[G::replicates]); }
+  int weeks() const;
+  std::string territory_name(int t) const { return territories[t].at(T::t_name).text; }
+
+  // Every parameter with its resolved value, as YAML that loads back into the same scenario.
+  std::string to_yaml() const;
+  // Sets a parameter by path from YAML text (for sweeps, the viewer and tests); validated
+  // like file input. `territory` selects one territory for territory keys (-1: all).
+  void set(const std::string& path, const std::string& yaml_value, int territory = -1);
+  // Cross-field checks; throws ScenarioError naming the offending value's origin.
+  void validate() const;
+};
+
+// Loads, resolves `extends`, validates. Throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+// Same from text; `pseudo_file` names the text in messages and resolves relative `extends`.
+Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file);
+
+// Parses "26 weeks", "6 months", "2 years", "10 days" (or 0) into weeks; false if malformed.
+bool parse_duration(const std::string& text, double& weeks);
+
+}  // namespace percorsi

@@ -1,0 +1,603 @@
+#include "sim/world.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/combinable.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <boost/random/beta_distribution.hpp>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+#include <cmath>
+
+namespace percorsi {
+
+namespace {
+constexpr std::size_t kBlock = 8192;  // persons per parallel block (fixed: results never depend on it)
+constexpr std::uint8_t kNotReached = 255;
+
+float clamp01(float x) { return x < 0 ? 0.f : (x > 1 ? 1.f : x); }
+double p_of(double rate_per_week) { return hazard_p(rate_per_week); }
+
+// Request kinds of the housing pathway, resolved in this order.
+enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, kReqKinds };
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+void Persons::resize(std::size_t n) {
+  for (auto* v : {&territory, &age, &functioning, &flags, &housing, &work, &kase, &returns, &housing_12m, &housing_24m})
+    v->resize(n);
+  groups.resize(n);
+  for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) v->resize(n);
+  for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) v->resize(n);
+  weeks_housing.resize(n);
+  weeks_case.resize(n);
+}
+
+std::size_t Persons::bytes() const {
+  std::size_t b = 0;
+  for (auto* v : {&territory, &age, &functioning, &flags, &housing, &work, &kase, &returns, &housing_12m, &housing_24m})
+    b += v->capacity();
+  b += groups.capacity() * 2;
+  for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) b += v->capacity() * 4;
+  for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) b += v->capacity() * 2;
+  b += weeks_housing.capacity() * sizeof(weeks_housing[0]) + weeks_case.capacity() * sizeof(weeks_case[0]);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up
+
+World::World(Scenario scenario, int replicate)
+    : sc_(std::move(scenario)),
+      replicate_(replicate),
+      key_(sc_.seed(), static_cast<std::uint32_t>(replicate)),
+      T_(static_cast<int>(sc_.territories.size())),
+      terr_(T_),
+      week_tally_(T_),
+      territory_joiners_(T_) {
+  set_capacities(0);
+  initial_population();
+}
+
+const std::vector<World::Phase>& World::phases() {
+  static const std::vector<Phase> p = {
+      {"inflow_and_exits", &World::inflow_and_exits},
+      {"life_events", &World::life_events},
+      {"contact_and_assessment", &World::contact_and_assessment},
+      {"housing_pathway", &World::housing_pathway},
+      {"events", &World::events},
+      {"accounting", &World::accounting},
+  };
+  return p;
+}
+
+void World::begin_week() { week_tally_ = Tally(T_); }
+
+void World::step() {
+  begin_week();
+  for (const auto& ph : phases()) (this->*ph.fn)();
+  end_week();
+}
+
+void World::set_capacities(int w) {
+  const double scale = sc_[G::scale];
+  for (int t = 0; t < T_; ++t) {
+    const auto& tv = sc_.territories[t];
+    auto& ts = terr_[t];
+    // Product of the factors of the events in force in week w that apply to t.
+    auto factor = [&](int target) {
+      double f = 1;
+      for (const auto& e : sc_.events) {
+        const std::string& en = e.at(E::e_territory).text;
+        if (static_cast<int>(e[E::e_target]) == target && w >= e[E::e_start] && w < e[E::e_end] &&
+            (en.empty() || en == sc_.territory_name(t)))
+          f *= e[E::e_factor];
+      }
+      return f;
+    };
+    // Targets, in the order of the registry's choices for events[].target.
+    ts.activity = factor(0);
+    ts.assess_social = tv[T::t_assessment_capacity] * scale * factor(1);
+    ts.assess_cpi = tv[T::t_cpi_capacity] * scale * factor(1);
+    ts.case_slots = tv[T::t_case_workers] * sc_[G::caseload] * scale * factor(2);
+    ts.shelter_beds = tv[T::t_shelter_beds] * scale * factor(3);
+    ts.transitional = tv[T::t_transitional_places] * scale * factor(4);
+    ts.hf_flats = tv[T::t_hf_flats] * scale * factor(5);
+    ts.hf_slots = tv[T::t_hf_workers] * sc_[G::hf_caseload] * scale * factor(5);
+    ts.lets = tv[T::t_affordable_lets] * scale * factor(6);
+    ts.inflow = tv[T::t_inflow] * scale * factor(7);
+  }
+}
+
+bool World::hf_eligible(std::uint32_t p) const {
+  const std::uint8_t f = P_.flags[p];
+  switch (static_cast<int>(sc_[G::hf_eligibility])) {
+    case 0: {  // chronic_high_need
+      const bool high_need = (P_.groups[p] & GMentalHealth) || ((P_.groups[p] & GDisability) && P_.functioning[p] >= 2) ||
+                             P_.health0[p] < 0.4f;
+      return (f & FChronic) && high_need;
+    }
+    case 1: return f & FChronic;
+    default: return P_.groups[p] & GHomeless;
+  }
+}
+
+// Creates person `id` (attributes drawn from its own stream, in a fixed order, so that every
+// scenario with the same seed and inflow gives this id the same person).
+void World::add_person(int t, int week, std::uint32_t id, bool initial) {
+  Stream s(key_, id, static_cast<std::uint32_t>(week), Purpose::Attributes);
+  auto& R = s.engine();
+  P_.territory[id] = static_cast<std::uint8_t>(t);
+  P_.entry[id] = static_cast<std::int16_t>(week);
+  P_.exit[id] = -1;
+  const int amin = static_cast<int>(sc_[G::age_min]), amax = static_cast<int>(sc_[G::age_max]);
+  P_.age[id] = static_cast<std::uint8_t>(amin + std::min(amax - amin, static_cast<int>(s.uniform() * (amax - amin + 1))));
+  std::uint8_t flags = s.chance(0.3) ? FFemale : 0;
+  const double homeless_share = initial ? sc_[G::pop_share_street] + sc_[G::pop_share_shelter] + sc_[G::pop_share_transitional]
+                                        : sc_.territories[t][T::t_arrival_homeless];
+  std::uint16_t g = s.chance(homeless_share) ? GHomeless : 0;
+  const std::pair<G, Group> groups[] = {{G::p_disability, GDisability},     {G::p_mental_health, GMentalHealth},
+                                        {G::p_migrant, GMigrant},           {G::p_care_leaver, GCareLeaver},
+                                        {G::p_long_term_unemployed, GLongTermUnemployed},
+                                        {G::p_violence_victim, GViolenceVictim}, {G::p_ex_offender, GExOffender}};
+  for (auto [param, bit] : groups)
+    if (s.chance(sc_[param])) g |= bit;
+  P_.groups[id] = g;
+  const double u_func = s.uniform();
+  P_.functioning[id] = (g & GDisability) ? static_cast<std::uint8_t>(1 + std::min(3, static_cast<int>(u_func * 4))) : 0;
+  if (s.chance(sc_[G::p_income_support])) flags |= FIncome;
+  auto beta = [&](double mean) {
+    mean = std::clamp(mean, 0.02, 0.98);
+    return static_cast<float>(boost::random::beta_distribution<double>(mean * 6, (1 - mean) * 6)(R));
+  };
+  P_.health0[id] = P_.health[id] = beta(sc_[G::trait_mean_health] - ((g & GMentalHealth) ? 0.1 : 0.0));
+  P_.efficacy[id] = beta(sc_[G::trait_mean_efficacy]);
+  P_.employability[id] = beta(sc_[G::trait_mean_employability]);
+  const double prior = sc_[G::prior_homeless_mean] > 0
+                           ? boost::random::exponential_distribution<double>(1.0 / sc_[G::prior_homeless_mean])(R)
+                           : 0.0;
+  if ((g & GHomeless) && prior >= sc_[G::chronic_threshold]) flags |= FChronic;
+  const double u_hf = s.uniform();
+  P_.flags[id] = flags;
+  const int model = static_cast<int>(sc_[G::housing_model]);
+  if (model != 0 && (g & GHomeless) && hf_eligible(id) && (model == 1 || u_hf < sc_[G::hf_share]))
+    P_.flags[id] |= FHfTrack;
+  P_.housing[id] = (g & GHomeless) ? Street : Housed;
+  P_.work[id] = (g & GLongTermUnemployed) ? Searching : Inactive;
+  P_.kase[id] = Unknown;
+  P_.returns[id] = 0;
+  P_.housing_12m[id] = P_.housing_24m[id] = kNotReached;
+  P_.cost[id] = 0;
+  P_.housing_since[id] = P_.case_since[id] = static_cast<std::int16_t>(week);
+  P_.first_stable[id] = (g & GHomeless) ? -1 : static_cast<std::int16_t>(week);
+  P_.weeks_housing[id] = {};
+  P_.weeks_case[id] = {};
+}
+
+void World::initial_population() {
+  std::size_t n = 0;
+  std::vector<std::size_t> first(T_ + 1);
+  for (int t = 0; t < T_; ++t) {
+    first[t] = n;
+    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::t_population] * sc_[G::scale]));
+  }
+  first[T_] = n;
+  P_.resize(n);
+  tbb::parallel_for(0, T_, [&](int t) {
+    for (std::size_t i = first[t]; i < first[t + 1]; ++i) add_person(t, 0, static_cast<std::uint32_t>(i), true);
+  });
+  // Initial states, in id order per territory, within capacities.
+  const double sh = sc_[G::pop_share_street] + sc_[G::pop_share_shelter] + sc_[G::pop_share_transitional];
+  for (int t = 0; t < T_; ++t) {
+    auto& ts = terr_[t];
+    for (std::size_t i = first[t]; i < first[t + 1]; ++i) {
+      const auto p = static_cast<std::uint32_t>(i);
+      Stream s(key_, p, 0, Purpose::Initial);
+      const double u = s.uniform() * sh, u_known = s.uniform();
+      if (P_.housing[p] == Street && sh > 0) {
+        std::uint8_t h = Street;
+        if (u >= sc_[G::pop_share_street]) h = u < sc_[G::pop_share_street] + sc_[G::pop_share_shelter] ? Shelter : Transitional;
+        if (h == Shelter && ts.occ[Shelter] >= std::floor(ts.shelter_beds)) h = Street;
+        if (h == Transitional && ts.occ[Transitional] >= std::floor(ts.transitional)) h = Street;
+        P_.housing[p] = h;
+      }
+      ts.occ[P_.housing[p]]++;
+      if (u_known < sc_[G::pop_share_known]) {
+        P_.kase[p] = Assessed;
+        P_.flags[p] |= FSocialDone | FCpiDone;
+        ts.case_queue.push_back(p);
+      }
+      ts.cases[P_.kase[p]]++;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+
+std::size_t World::n_blocks(std::size_t n) const { return (n + kBlock - 1) / kBlock; }
+
+void World::for_blocks(std::size_t n, const std::function<void(std::size_t, std::size_t, Tally&, std::size_t)>& fn) {
+  const std::size_t nb = n_blocks(n);
+  if (block_requests_.size() < nb) block_requests_.resize(nb);
+  tbb::combinable<Tally> tallies([this] { return Tally(T_); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    Tally& t = tallies.local();
+    for (std::size_t b = r.begin(); b != r.end(); ++b) {
+      block_requests_[b].clear();
+      fn(b * kBlock, std::min(n, (b + 1) * kBlock), t, b);
+    }
+  });
+  tallies.combine_each([this](const Tally& t) { apply_tally(t); });
+}
+
+void World::apply_tally(const Tally& t) {
+  for (int k = 0; k < T_; ++k) {
+    for (int h = 0; h < kHousingStates; ++h) terr_[k].occ[h] += t.at(k, COcc0 + h);
+    for (int c = 0; c < kCaseStates; ++c) terr_[k].cases[c] += t.at(k, CCase0 + c);
+    terr_[k].hf_reserved += t.at(k, CHfReservedDelta);
+  }
+  week_tally_.add(t);
+}
+
+std::vector<std::vector<std::vector<Request>>> World::gather_requests(int kinds) {
+  std::vector<std::vector<std::vector<Request>>> out(T_, std::vector<std::vector<Request>>(kinds));
+  const std::size_t nb = n_blocks(P_.size());
+  for (std::size_t b = 0; b < nb; ++b)
+    for (const auto& r : block_requests_[b]) out[P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
+  return out;
+}
+
+std::int64_t World::units(double per_week, int w) {
+  return static_cast<std::int64_t>(std::floor(per_week * (w + 1)) - std::floor(per_week * w));
+}
+
+void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
+  const int k = P_.territory[p];
+  const std::uint8_t from = P_.housing[p];
+  t.at(k, CFlow0 + from * kHousingStates + h)++;
+  t.at(k, COcc0 + from)--;
+  t.at(k, COcc0 + h)++;
+  P_.housing[p] = h;
+  P_.housing_since[p] = static_cast<std::int16_t>(week_);
+  if (stable(h) && P_.first_stable[p] < 0) P_.first_stable[p] = static_cast<std::int16_t>(week_);
+  if (h == Street && stable(from)) {
+    if (P_.returns[p] < 255) P_.returns[p]++;
+    if (P_.first_stable[p] >= 0 && week_ - P_.first_stable[p] <= 52) P_.flags[p] |= FReturned12;
+  }
+}
+
+void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
+  const int k = P_.territory[p];
+  t.at(k, CCase0 + P_.kase[p])--;
+  t.at(k, CCase0 + c)++;
+  P_.kase[p] = c;
+  P_.case_since[p] = static_cast<std::int16_t>(week_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 1: inflow and exits
+
+void World::inflow_and_exits() {
+  // Exits first, over the people present at the start of the week.
+  const double exit_w = sc_[G::exit_rate] / 52.0, exit_h = sc_[G::exit_health_coef];
+  const int exit_age = static_cast<int>(sc_[G::exit_age]);
+  const Hazard exit_hz(exit_w, std::fabs(exit_h) * 0.5);  // health in [0, 1]
+  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t) {
+    for (std::size_t i = b; i < e; ++i) {
+      if (!P_.active(i)) continue;
+      const auto p = static_cast<std::uint32_t>(i);
+      bool leave = P_.age[p] + (week_ - P_.entry[p]) / 52 >= exit_age;
+      if (!leave) {
+        Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Exit);
+        leave = exit_hz.hit(s.uniform(), exit_h * (P_.health[p] - 0.5));
+      }
+      if (!leave) continue;
+      const int k = P_.territory[p];
+      P_.exit[p] = static_cast<std::int16_t>(week_);
+      t.at(k, CExits)++;
+      t.at(k, COcc0 + P_.housing[p])--;
+      t.at(k, CCase0 + P_.kase[p])--;
+      if (P_.flags[p] & FHfAssigned) t.at(k, CHfReservedDelta)--;
+    }
+  });
+  // Arrivals: Poisson per territory, appended in territory order.
+  std::vector<int> arrivals(T_);
+  for (int t = 0; t < T_; ++t) {
+    Stream s(key_, static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(week_), Purpose::Inflow);
+    arrivals[t] = terr_[t].inflow > 0 ? boost::random::poisson_distribution<int>(terr_[t].inflow)(s.engine()) : 0;
+  }
+  std::size_t first = P_.size(), total = 0;
+  for (int a : arrivals) total += static_cast<std::size_t>(a);
+  P_.resize(first + total);
+  std::vector<std::size_t> begin(T_ + 1, first);
+  for (int t = 0; t < T_; ++t) begin[t + 1] = begin[t] + static_cast<std::size_t>(arrivals[t]);
+  tbb::parallel_for(0, T_, [&](int t) {
+    for (std::size_t i = begin[t]; i < begin[t + 1]; ++i) add_person(t, week_, static_cast<std::uint32_t>(i), false);
+  });
+  for (int t = 0; t < T_; ++t) {
+    for (std::size_t i = begin[t]; i < begin[t + 1]; ++i) {
+      terr_[t].occ[P_.housing[i]]++;
+      terr_[t].cases[P_.kase[i]]++;
+    }
+    week_tally_.at(t, CInflow) += arrivals[t];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 2: life events
+
+void World::life_events() {
+  // Probabilities that do not depend on continuous traits are computed once a week.
+  const double evict_w = sc_[G::eviction_rate] / 52.0, income_f = std::exp(sc_[G::eviction_income_coef]);
+  const double p_evict[2] = {p_of(evict_w), p_of(evict_w * income_f)};  // [has income]
+  const double crisis_w = sc_[G::health_crisis_rate] / 52.0, drop = sc_[G::health_crisis_drop];
+  const double p_crisis[2] = {p_of(crisis_w), p_of(2 * crisis_w)};  // [mental illness]
+  const float recovery = static_cast<float>(sc_[G::health_recovery]);
+  const double p_recon = p_of(sc_[G::reconnection_rate] / 52.0);
+  const float wait_loss = static_cast<float>(sc_[G::efficacy_wait_loss]);
+  const float fail_loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
+  const float success_gain = static_cast<float>(sc_[G::efficacy_success_gain]);
+  const double hf_loss_w = sc_[G::hf_loss_rate] / 52.0 * std::exp(sc_[G::hf_support_coef] * sc_[G::hf_support_hours]);
+  const double p_hf_loss[2] = {p_of(hf_loss_w), p_of(hf_loss_w * income_f)};
+  const int hf_len = static_cast<int>(std::lround(sc_[G::hf_support_length]));
+  const double drop_coef = sc_[G::case_dropout_efficacy_coef];
+  const Hazard drop_hz(sc_[G::case_dropout_rate] / 52.0, std::fabs(drop_coef) * 0.5);  // efficacy in [0, 1]
+  const int fu_after = static_cast<int>(std::lround(sc_[G::case_follow_up_after]));
+  const int fu_len = static_cast<int>(std::lround(sc_[G::case_follow_up_length]));
+  const int recontact = static_cast<int>(std::lround(sc_[G::recontact_after]));
+  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t) {
+    for (std::size_t i = b; i < e; ++i) {
+      if (!P_.active(i)) continue;
+      const auto p = static_cast<std::uint32_t>(i);
+      // Three draws, always taken in this order whatever the state: common random numbers.
+      // The housing draw serves eviction, reconnection or tenancy loss, which exclude each other.
+      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::LifeEvents);
+      const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform();
+      const std::uint8_t h = P_.housing[p];
+      const int income = ((P_.flags[p] & FIncome) || P_.work[p] == Employed) ? 1 : 0;
+      float eff = P_.efficacy[p];
+      // Health: crises, and recovery towards the level at entry.
+      if (u_crisis < p_crisis[(P_.groups[p] & GMentalHealth) ? 1 : 0]) P_.health[p] = clamp01(P_.health[p] - static_cast<float>(drop));
+      else if (P_.health[p] < P_.health0[p])
+        P_.health[p] = std::min(P_.health0[p], P_.health[p] + recovery * (stable(h) ? 2.f : 1.f));
+      // Housing events.
+      if (h == Housed) {
+        if (u_housing < p_evict[income]) {
+          set_housing(p, Street, t);
+          eff -= fail_loss;
+        }
+      } else if (h == HfFlat) {
+        if (week_ - P_.housing_since[p] >= hf_len) {
+          set_housing(p, Housed, t);  // graduation: the lease becomes the tenant's own
+          eff += success_gain;
+        } else if (u_housing < p_hf_loss[income]) {
+          set_housing(p, Street, t);
+          eff -= fail_loss;
+        }
+      } else if (!(P_.flags[p] & FHfAssigned) && u_housing < p_recon) {
+        set_housing(p, Housed, t);  // family reconnection
+        eff += success_gain;
+      }
+      // Case progression.
+      const std::uint8_t c = P_.kase[p], hn = P_.housing[p];
+      const int in_case = week_ - P_.case_since[p];
+      if (c == InCharge) {
+        if (stable(hn) && week_ - P_.housing_since[p] >= fu_after) set_case(p, FollowUp, t);
+        else if (hn != HfFlat && !(P_.flags[p] & FHfAssigned) && drop_hz.hit(u_drop, drop_coef * (eff - 0.5)))
+          set_case(p, Closed, t);
+      } else if (c == FollowUp && in_case >= fu_len) {
+        set_case(p, Closed, t);
+      } else if (c == Closed && homeless(hn) && in_case >= recontact) {
+        set_case(p, Unknown, t);
+      }
+      if (P_.kase[p] == Waiting || (P_.kase[p] == Unknown && homeless(hn))) eff -= wait_loss;
+      P_.efficacy[p] = clamp01(eff);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 3: contact, assessment and queues
+
+void World::contact_and_assessment() {
+  const double coef = sc_[G::contact_efficacy_coef];
+  double max_activity = 0;
+  for (const auto& ts : terr_) max_activity = std::max(max_activity, ts.activity);
+  const Hazard contact_hz(sc_[G::contact_rate] / 52.0, std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));
+  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
+    for (std::size_t i = b; i < e; ++i) {
+      if (!P_.active(i) || P_.kase[i] != Unknown || !homeless(P_.housing[i])) continue;
+      const auto p = static_cast<std::uint32_t>(i);
+      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Contact);
+      const double activity = terr_[P_.territory[p]].activity;
+      if (activity <= 0 || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + std::log(activity))) continue;
+      set_case(p, Waiting, t);
+      P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
+      t.at(P_.territory[p], CContacts)++;
+      block_requests_[blk].push_back({p, week_, 0});
+    }
+  });
+  auto joiners = gather_requests(1);
+  const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
+  const float assess_cost = static_cast<float>(sc_[G::cost_assessment]);
+  std::vector<Tally> local(T_, Tally(T_));
+  tbb::parallel_for(0, T_, [&](int k) {
+    auto& ts = terr_[k];
+    Tally& t = local[k];
+    for (const auto& r : joiners[k][0]) {
+      ts.social_queue.push_back(r.person);
+      if (!integrated) ts.cpi_queue.push_back(r.person);
+    }
+    auto complete = [&](std::uint32_t p) {
+      t.at(k, CWaitSum) += week_ - P_.case_since[p];
+      t.at(k, CWaitCount)++;
+      set_case(p, Assessed, t);
+      ts.case_queue.push_back(p);
+    };
+    // Serves a queue within its weekly capacity; `done` marks the assessment it gives.
+    auto serve = [&](std::deque<std::uint32_t>& q, std::int64_t cap, std::uint8_t done, int counter) {
+      while (cap > 0 && !q.empty()) {
+        const std::uint32_t p = q.front();
+        q.pop_front();
+        if (!P_.active(p) || P_.kase[p] != Waiting) continue;
+        --cap;
+        P_.flags[p] |= done;
+        P_.cost[p] += assess_cost;
+        t.at(k, counter)++;
+        if ((P_.flags[p] & (FSocialDone | FCpiDone)) == (FSocialDone | FCpiDone)) complete(p);
+      }
+    };
+    if (integrated) {
+      serve(ts.social_queue, units(ts.assess_social + ts.assess_cpi, week_), FSocialDone | FCpiDone, CAssessSocial);
+    } else {
+      serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial);
+      serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi);
+    }
+    // Presa in carico: assessed people get a case worker in the order they were assessed.
+    std::int64_t slots = static_cast<std::int64_t>(std::floor(ts.case_slots)) - ts.cases[InCharge] - ts.cases[FollowUp] -
+                         t.at(k, CCase0 + int{InCharge}) - t.at(k, CCase0 + int{FollowUp});
+    while (slots > 0 && !ts.case_queue.empty()) {
+      const std::uint32_t p = ts.case_queue.front();
+      ts.case_queue.pop_front();
+      if (!P_.active(p) || P_.kase[p] != Assessed) continue;
+      set_case(p, InCharge, t);
+      t.at(k, CTakenInCharge)++;
+      --slots;
+    }
+  });
+  for (const auto& t : local) apply_tally(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 4: housing pathway (step model and Housing First)
+
+void World::housing_pathway() {
+  const double seek_p = p_of(sc_[G::shelter_seek_rate] / 52.0);
+  const double drop_eff = sc_[G::dropout_efficacy_coef], drop_mh = sc_[G::dropout_mental_coef];
+  const double lp_drop_max = std::fabs(drop_eff) * 0.5 + std::max(0.0, drop_mh);
+  const Hazard sh_drop(sc_[G::shelter_dropout_rate] / 52.0, lp_drop_max), tr_drop(sc_[G::transitional_dropout_rate] / 52.0, lp_drop_max);
+  const int sh_min = static_cast<int>(std::lround(sc_[G::shelter_min_stay]));
+  const int tr_min = static_cast<int>(std::lround(sc_[G::transitional_min_stay]));
+  const double ready_w = sc_[G::readiness_rate] / 52.0, ready_eff = sc_[G::readiness_efficacy_coef],
+               ready_h = sc_[G::readiness_health_coef];
+  const double move_w = sc_[G::move_on_rate] / 52.0, no_income = sc_[G::move_on_no_income_coef];
+  const double move_in_w = sc_[G::hf_move_in_rate] / 52.0;
+  const float gain = static_cast<float>(sc_[G::efficacy_success_gain]);
+  const float loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
+  const bool hf_model = static_cast<int>(sc_[G::housing_model]) != 0;
+
+  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
+    auto& req = block_requests_[blk];
+    for (std::size_t i = b; i < e; ++i) {
+      if (!P_.active(i)) continue;
+      const std::uint8_t h = P_.housing[i];
+      if (!homeless(h)) continue;
+      const auto p = static_cast<std::uint32_t>(i);
+      const double activity = terr_[P_.territory[p]].activity;
+      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::StepProgress);
+      const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform();
+      const std::uint8_t f = P_.flags[p];
+      if (f & FHfAssigned) {  // flat search under way
+        if (u_move < p_of(move_in_w * activity)) {
+          t.at(P_.territory[p], CHfReservedDelta)--;
+          P_.flags[p] &= static_cast<std::uint8_t>(~FHfAssigned);
+          set_housing(p, HfFlat, t);
+          P_.efficacy[p] = clamp01(P_.efficacy[p] + gain);
+        }
+        continue;
+      }
+      const bool in_charge = P_.kase[p] == InCharge;
+      const bool hf = hf_model && (f & FHfTrack) && in_charge;
+      const int stay = week_ - P_.housing_since[p];
+      const double lp_drop = drop_eff * (P_.efficacy[p] - 0.5) + ((P_.groups[p] & GMentalHealth) ? drop_mh : 0.0);
+      if (hf) req.push_back({p, P_.case_since[p], RHf});
+      switch (h) {
+        case Street:
+          if (u_move < seek_p) req.push_back({p, P_.housing_since[p], RShelter});
+          break;
+        case Shelter:
+          if (sh_drop.hit(u_drop, lp_drop)) {
+            set_housing(p, Street, t);
+            P_.efficacy[p] = clamp01(P_.efficacy[p] - loss);
+          } else if (!hf && in_charge && stay >= sh_min &&
+                     u_prog < p_of(ready_w * activity *
+                                   std::exp(ready_eff * (P_.efficacy[p] - 0.5) + ready_h * (P_.health[p] - 0.5)))) {
+            req.push_back({p, P_.housing_since[p], RTransitional});
+          }
+          break;
+        case Transitional: {
+          const bool income = (f & FIncome) || P_.work[p] == Employed;
+          if (tr_drop.hit(u_drop, lp_drop)) {
+            req.push_back({p, P_.housing_since[p], RDemote});
+          } else if (!hf && in_charge && stay >= tr_min &&
+                     u_prog < p_of(move_w * activity * std::exp(income ? 0.0 : no_income))) {
+            req.push_back({p, P_.housing_since[p], RMoveOn});
+          }
+          break;
+        }
+        default: break;
+      }
+    }
+  });
+  auto requests = gather_requests(kReqKinds);
+  const double acceptance = sc_[G::shelter_acceptance], hf_accept = sc_[G::hf_acceptance];
+  std::vector<Tally> local(T_, Tally(T_));
+  tbb::parallel_for(0, T_, [&](int k) {
+    auto& ts = terr_[k];
+    auto& rq = requests[k];
+    Tally& t = local[k];
+    for (auto& v : rq)  // defined order: lower priority value (longer waiting) first, then id
+      std::sort(v.begin(), v.end(), [](const Request& a, const Request& b) {
+        return a.priority != b.priority ? a.priority < b.priority : a.person < b.person;
+      });
+    auto occ = [&](int h) { return ts.occ[h] + t.at(k, COcc0 + h); };
+    auto free_of = [&](double cap, int h) { return static_cast<std::int64_t>(std::floor(cap)) - occ(h); };
+    const auto week = static_cast<std::uint32_t>(week_);
+    for (const auto& r : rq[RDemote]) {  // a step down: to a shelter bed if one is free
+      set_housing(r.person, free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street, t);
+      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - loss);
+    }
+    std::int64_t lets = units(ts.lets, week_);
+    for (const auto& r : rq[RMoveOn]) {
+      if (lets-- <= 0) break;
+      set_housing(r.person, Housed, t);
+      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + gain);
+    }
+    for (const auto& r : rq[RShelter]) {
+      if (free_of(ts.shelter_beds, Shelter) <= 0) break;
+      Stream s(key_, r.person, week, Purpose::ShelterOffer);
+      const double a = acceptance * ((P_.groups[r.person] & GMentalHealth) ? 2.0 / 3.0 : 1.0);
+      if (s.chance(a)) set_housing(r.person, Shelter, t);
+    }
+    for (const auto& r : rq[RTransitional]) {
+      if (free_of(ts.transitional, Transitional) <= 0) break;
+      set_housing(r.person, Transitional, t);
+      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + gain);
+    }
+    const std::int64_t reserved = ts.hf_reserved + t.at(k, CHfReservedDelta);
+    std::int64_t hf_free = std::min(static_cast<std::int64_t>(std::floor(ts.hf_flats)),
+                                    static_cast<std::int64_t>(std::floor(ts.hf_slots))) -
+                           occ(HfFlat) - reserved;
+    for (const auto& r : rq[RHf]) {
+      if (hf_free <= 0) break;
+      Stream s(key_, r.person, week, Purpose::HousingFirst);
+      if (!s.chance(hf_accept)) continue;
+      P_.flags[r.person] |= FHfAssigned;
+      t.at(k, CHfReservedDelta)++;
+      t.at(k, CHfAssigned)++;
+      --hf_free;
+    }
+  });
+  for (const auto& t : local) apply_tally(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 7: events (capacities and activity factors in force next week)
+
+void World::events() { set_capacities(week_ + 1); }
+
+}  // namespace percorsi

@@ -1,0 +1,198 @@
+// World: the mutable state of one replicate run, as columns indexed by dense person ids
+// (structure of arrays), stepped one week at a time by an ordered list of named phases
+// (../shared/MODEL.md, "Weekly processes").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "output/results.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace percorsi {
+
+enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
+enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
+enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
+inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
+
+inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
+inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
+inline constexpr const char* kCaseNames[] = {"unknown", "waiting", "assessed", "in_charge", "follow_up", "closed"};
+
+// Target groups (bits of Persons::groups).
+enum Group : std::uint16_t {
+  GHomeless = 1 << 0,
+  GDisability = 1 << 1,
+  GMentalHealth = 1 << 2,
+  GMigrant = 1 << 3,
+  GCareLeaver = 1 << 4,
+  GLongTermUnemployed = 1 << 5,
+  GViolenceVictim = 1 << 6,
+  GExOffender = 1 << 7,
+};
+inline constexpr const char* kGroupNames[] = {"homeless",     "disability",           "mental_health",   "migrant",
+                                              "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
+
+// Per-person flags (bits of Persons::flags).
+enum Flag : std::uint8_t {
+  FIncome = 1 << 0,        // income support
+  FFemale = 1 << 1,
+  FChronic = 1 << 2,       // chronically homeless at entry
+  FHfTrack = 1 << 3,       // eligible and assigned to the Housing First pathway
+  FHfAssigned = 1 << 4,    // a flat and a support slot are reserved; searching the flat
+  FSocialDone = 1 << 5,    // social assessment done (this contact)
+  FCpiDone = 1 << 6,       // job-centre assessment done (this contact)
+  FReturned12 = 1 << 7,    // returned to the street within 12 months of first stable housing
+};
+
+inline bool stable(std::uint8_t h) { return h == HfFlat || h == Housed; }
+inline bool homeless(std::uint8_t h) { return h == Street || h == Shelter || h == Transitional; }
+
+// Person columns. Every column has one entry per person ever created (ids are dense and
+// never reused, so draws keyed by id are common to scenarios with the same inflow).
+struct Persons {
+  std::vector<std::uint8_t> territory, age, functioning, flags, housing, work, kase, returns;
+  std::vector<std::uint8_t> housing_12m, housing_24m;  // housing state 52/104 weeks after entry (255: not reached)
+  std::vector<std::uint16_t> groups;
+  std::vector<float> employability, efficacy, health, health0, cost;
+  std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
+  std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
+  std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
+
+  std::size_t size() const { return territory.size(); }
+  void resize(std::size_t n);
+  bool active(std::size_t p) const { return exit[p] < 0; }
+  std::size_t bytes() const;  // heap bytes held by the columns (capacity)
+};
+
+// Integer counters per territory, summed across blocks and threads (order-free, so exact).
+enum Counter : int {
+  CInflow,
+  CExits,
+  CContacts,
+  CAssessSocial,
+  CAssessCpi,
+  CWaitSum,      // weeks waited, summed over people whose assessment completed this week
+  CWaitCount,
+  CTakenInCharge,
+  CHfAssigned,   // flats and support slots reserved this week
+  COcc0,         // occupancy deltas by housing state: COcc0 + h
+  CCase0 = COcc0 + kHousingStates,        // deltas by case state
+  CFlow0 = CCase0 + kCaseStates,          // housing flows: CFlow0 + from * 5 + to
+  CHfReservedDelta = CFlow0 + kHousingStates * kHousingStates,
+  kCounters
+};
+
+struct Tally {
+  int territories = 0;
+  std::vector<std::int64_t> c;
+  explicit Tally(int t = 0) : territories(t), c(static_cast<std::size_t>(t) * kCounters, 0) {}
+  std::int64_t& at(int t, int k) { return c[static_cast<std::size_t>(t) * kCounters + k]; }
+  std::int64_t at(int t, int k) const { return c[static_cast<std::size_t>(t) * kCounters + k]; }
+  void add(const Tally& o) {
+    for (std::size_t i = 0; i < c.size(); ++i) c[i] += o.c[i];
+  }
+};
+
+// Per-territory shared state: capacities in force this week, queues, occupancy.
+struct TerritoryState {
+  // Effective capacities this week (after scale and events).
+  double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
+         hf_slots = 0, lets = 0, inflow = 0, activity = 1;
+  std::deque<std::uint32_t> social_queue, cpi_queue, case_queue;
+  std::array<std::int64_t, kHousingStates> occ{};  // people in each housing state (active)
+  std::array<std::int64_t, kCaseStates> cases{};    // people in each case state (active)
+  std::int64_t hf_reserved = 0;                     // flats reserved, flat search under way
+};
+
+// Requests made by people in a per-person phase, resolved per territory in a defined order.
+struct Request {
+  std::uint32_t person;
+  std::int32_t priority;  // lower first (e.g. the week the person entered their current state)
+};
+
+class World {
+ public:
+  World(Scenario scenario, int replicate);
+
+  // Runs one week: the phases below, in this order.
+  void step();
+  int week() const { return week_; }
+  const Scenario& scenario() const { return sc_; }
+  const Persons& persons() const { return P_; }
+  const std::vector<TerritoryState>& territories() const { return terr_; }
+
+  // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
+  // at a time bracket them with these two.
+  void begin_week();
+  void end_week() { ++week_; }
+
+  // The weekly phases (public so that tests can drive them one at a time).
+  void inflow_and_exits();
+  void life_events();
+  void contact_and_assessment();
+  void housing_pathway();
+  void events();
+  void accounting();
+
+  // Results of the run so far (weekly series up to week(), person table, headline values).
+  out::ReplicateResult results() const;
+  // A hash of every person column and weekly series (for determinism tests).
+  std::uint64_t state_hash() const;
+  // Active persons per territory, from the columns.
+  std::vector<std::int64_t> count_active() const;
+
+  struct Phase {
+    const char* name;
+    void (World::*fn)();
+  };
+  static const std::vector<Phase>& phases();
+
+ private:
+  // Helpers used by several phases.
+  void add_person(int territory, int week, std::uint32_t id, bool initial);
+  void initial_population();
+  void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);
+  void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
+  bool hf_eligible(std::uint32_t p) const;
+  void apply_tally(const Tally& t);
+  // Runs fn(begin, end, tally, block) over fixed blocks of persons in parallel; the tallies
+  // are summed into the territories; block outputs are indexed by block number.
+  void for_blocks(std::size_t n, const std::function<void(std::size_t, std::size_t, Tally&, std::size_t)>& fn);
+  std::size_t n_blocks(std::size_t n) const;
+  // Capacity units available in week w for a rate of `per_week` (cumulative rounding, so
+  // fractional capacities are honoured on average and deterministically).
+  static std::int64_t units(double per_week, int w);
+
+  const Scenario sc_;
+  int replicate_;
+  RunKey key_;
+  int week_ = 0;
+  int T_;
+  Persons P_;
+  std::vector<TerritoryState> terr_;
+  Tally week_tally_;                       // this week's counters
+  std::vector<double> series_;             // recorded weekly values: [week][series][territory]
+  // Per block scratch for requests made in per-person phases (kind in the high bits of priority).
+  struct TaggedRequest {
+    std::uint32_t person;
+    std::int32_t priority;
+    std::uint8_t kind;
+  };
+  std::vector<std::vector<TaggedRequest>> block_requests_;
+  // Moves the block requests into per territory, per kind lists (in id order).
+  std::vector<std::vector<std::vector<Request>>> gather_requests(int kinds);
+  std::vector<std::vector<Request>> territory_joiners_;  // contacts this week, per territory
+  void set_capacities(int w);
+
+ public:
+  static const std::vector<std::string>& series_names();
+};
+
+}  // namespace percorsi

@@ -1,0 +1,84 @@
+// The command line: exit codes and messages for good and bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kSrc = PERCORSI_SOURCE_DIR;
+struct Result {
+  int code;
+  std::string out;
+};
+Result sh(const std::string& args) {
+  const std::string cmd = std::string(PERCORSI_BIN) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+fs::path tmp(const std::string& name) {
+  return fs::temp_directory_path() / ("percorsi-cli-" + std::to_string(::getpid()) + "-" + name);
+}
+}  // namespace
+
+TEST(Cli, HelpAndVersion) {
+  for (const char* sub : {"", "run", "compare", "validate", "info", "bench", "params"}) {
+    const auto r = sh(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+  EXPECT_EQ(sh("--version").code, 0);
+}
+
+TEST(Cli, ValidateGoodAndBad) {
+  auto r = sh("validate " + kSrc + "/scenarios/piemonte/housing_first.yaml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  const fs::path bad = tmp("bad.yaml");
+  std::ofstream(bad) << "seed: 1\nterritories:\n  - {name: A, shelter_bedz: 3}\n";
+  r = sh("validate " + bad.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(bad.string() + ":3:15: unknown key 'shelter_bedz'"), std::string::npos) << r.out;
+  r = sh("validate " + tmp("none.yaml").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("no such file"), std::string::npos) << r.out;
+  fs::remove(bad);
+}
+
+TEST(Cli, BadInputLeavesNoOutput) {
+  const fs::path bad = tmp("range.yaml"), out = tmp("out.h5");
+  std::ofstream(bad) << "seed: 1\nreplicates: -3\nterritories:\n  - {name: A}\n";
+  const auto r = sh("run " + bad.string() + " --quiet --out " + out.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(":2:13:"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(sh("run --threads -2 x.yaml").code, 2);
+  EXPECT_EQ(sh("frobnicate").code, 2);
+  fs::remove(bad);
+}
+
+TEST(Cli, RunInfoCompare) {
+  const fs::path s = tmp("tiny.yaml"), out = tmp("tiny.h5");
+  std::ofstream(s) << "extends: " << kSrc << "/scenarios/piemonte/baseline.yaml\nname: tiny\nhorizon: 20 weeks\n";
+  auto r = sh("run " + s.string() + " --replicates 2 --threads 2 --quiet --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_TRUE(fs::exists(out));
+  r = sh("info " + out.string());
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("tiny"), std::string::npos);
+  r = sh("compare " + out.string() + " --format csv");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("stably_housed_12m"), std::string::npos);
+  // Not a results file: clear message, bad-input code.
+  r = sh("info " + s.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(s.string()), std::string::npos) << r.out;
+  fs::remove(s);
+  fs::remove(out);
+}

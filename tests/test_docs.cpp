@@ -1,0 +1,51 @@
+// The committed references are generated from the registry and the data dictionary;
+// regenerate them with the commands in the messages below.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "output/dictionary.hpp"
+#include "sim/registry.hpp"
+
+namespace {
+// The first line where two texts differ, for a short failure message.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::size_t i = 0, line = 1;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) line += a[i++] == '\n';
+  const auto cut = [&](const std::string& s) { return s.substr(s.rfind('\n', i) + 1, 160); };
+  return "line " + std::to_string(line) + ":\n  committed: " + cut(a) + "\n  generated: " + cut(b);
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST(Docs, ParameterReferenceIsCurrent) {
+  const std::string committed = slurp(std::string(PERCORSI_SOURCE_DIR) + "/docs/parameters.md");
+  const std::string generated = percorsi::registry_markdown();
+  EXPECT_TRUE(committed == generated) << "docs/parameters.md is stale: run `build/sim/percorsi params > docs/parameters.md`; "
+                                      << first_difference(committed, generated);
+}
+
+TEST(Docs, DataDictionaryIsCurrent) {
+  const std::string committed = slurp(std::string(PERCORSI_SOURCE_DIR) + "/docs/data-dictionary.md");
+  const std::string generated = percorsi::out::dictionary_markdown();
+  EXPECT_TRUE(committed == generated)
+      << "docs/data-dictionary.md is stale: run `build/sim/percorsi params --dictionary > docs/data-dictionary.md`; "
+      << first_difference(committed, generated);
+}
+
+TEST(Docs, RegistryEntriesAreComplete) {
+  for (const auto& p : percorsi::registry()) {
+    EXPECT_FALSE(p.description.empty()) << p.path;
+    EXPECT_FALSE(p.source.empty()) << p.path;
+    if (p.kind == percorsi::Kind::Real || p.kind == percorsi::Kind::Int || p.kind == percorsi::Kind::Duration) {
+      EXPECT_LE(p.min, p.max) << p.path;
+    }
+  }
+}

@@ -1,0 +1,251 @@
+// The engine: conservation, hazards against observed rates, determinism across thread
+// counts, common random numbers, and the step model against Housing First.
+#include <gtest/gtest.h>
+#include <oneapi/tbb/global_control.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "sim/runner.hpp"
+#include "sim/world.hpp"
+
+using namespace percorsi;
+
+namespace {
+const std::string kSrc = PERCORSI_SOURCE_DIR;
+Scenario shipped(const std::string& name) { return load_scenario(kSrc + "/scenarios/piemonte/" + name + ".yaml"); }
+
+std::size_t series_index(const std::string& name) {
+  const auto& n = World::series_names();
+  const auto it = std::find(n.begin(), n.end(), name);
+  EXPECT_NE(it, n.end()) << name;
+  return static_cast<std::size_t>(it - n.begin());
+}
+const std::vector<double>& weekly(const out::ReplicateResult& r, const std::string& name) {
+  return r.weekly[series_index(name)].values;
+}
+// k-sigma tolerance of an observed proportion over n Bernoulli trials with probability p.
+double tol(double p, double n, double k = 4) { return k * std::sqrt(p * (1 - p) / n); }
+}  // namespace
+
+TEST(World, PhasesAreTheModelsWeeklyProcessesInOrder) {
+  std::vector<std::string> names;
+  for (const auto& p : World::phases()) names.emplace_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"inflow_and_exits", "life_events", "contact_and_assessment",
+                                             "housing_pathway", "events", "accounting"}));
+}
+
+TEST(World, ConservationEveryWeekPerTerritory) {
+  for (const char* name : {"step_model", "housing_first", "lockdown_2020"}) {
+    const Scenario sc = shipped(name);
+    World w(sc, 0);
+    const int T = static_cast<int>(sc.territories.size());
+    std::vector<std::int64_t> before = w.count_active();
+    for (int k = 0; k < 80; ++k) {
+      w.step();
+      const auto r = w.results();
+      const auto now = w.count_active();
+      for (int t = 0; t < T; ++t) {
+        const std::size_t i = static_cast<std::size_t>(k) * T + t;
+        double housing = 0, cases = 0, work = 0;
+        for (auto h : kHousingNames) housing += weekly(r, std::string("housing_") + h)[i];
+        for (auto c : kCaseNames) cases += weekly(r, std::string("case_") + c)[i];
+        for (auto x : kWorkNames) work += weekly(r, std::string("work_") + x)[i];
+        const double persons = weekly(r, "persons")[i];
+        // Every person in exactly one state of each kind.
+        ASSERT_EQ(persons, housing) << name << " week " << k << " territory " << t;
+        ASSERT_EQ(persons, cases);
+        ASSERT_EQ(persons, work);
+        ASSERT_EQ(persons, static_cast<double>(now[t]));
+        // Stock change = inflow - exits.
+        ASSERT_EQ(now[t] - before[t], weekly(r, "inflow")[i] - weekly(r, "exits")[i]) << name << " week " << k;
+        // Occupancy maintained incrementally equals the count from the columns.
+        const auto& ts = w.territories()[t];
+        ASSERT_EQ(static_cast<double>(ts.occ[Shelter]), weekly(r, "housing_shelter")[i]);
+        ASSERT_EQ(static_cast<double>(ts.occ[HfFlat]), weekly(r, "housing_hf_flat")[i]);
+        // Capacities hold.
+        ASSERT_LE(weekly(r, "housing_shelter")[i], weekly(r, "capacity_shelter_beds")[i]);
+        ASSERT_LE(weekly(r, "housing_transitional")[i], weekly(r, "capacity_transitional")[i]);
+        ASSERT_LE(weekly(r, "housing_hf_flat")[i] + weekly(r, "hf_searching")[i], weekly(r, "capacity_hf_flats")[i]);
+        ASSERT_LE(weekly(r, "case_in_charge")[i] + weekly(r, "case_follow_up")[i], weekly(r, "capacity_case_slots")[i]);
+      }
+      before = now;
+    }
+  }
+}
+
+TEST(World, ExitHazardMatchesObservedRate) {
+  Scenario sc = shipped("baseline");
+  sc.set("exits.rate", "5");
+  sc.set("exits.health_coef", "0");
+  sc.set("exits.age_out", "120");
+  sc.set("scale", "5");
+  sc.set("horizon", "20 weeks");
+  const auto r = run_replicate(sc, 0);
+  const int T = static_cast<int>(sc.territories.size());
+  double at_risk = 0, exits = 0, initial = 0;
+  for (const auto& t : sc.territories) initial += t[T::t_population] * 5;
+  for (int k = 0; k < r.weeks; ++k)
+    for (int t = 0; t < T; ++t) {
+      exits += weekly(r, "exits")[k * T + t];
+      // People exposed this week: those present at the end of the previous week.
+      at_risk += k == 0 ? 0 : weekly(r, "persons")[(k - 1) * T + t];
+    }
+  at_risk += initial;
+  const double p = -std::expm1(-5.0 / 52.0);
+  EXPECT_NEAR(exits / at_risk, p, tol(p, at_risk)) << "observed over " << at_risk << " person-weeks";
+}
+
+TEST(World, ContactHazardMatchesObservedRate) {
+  Scenario sc = shipped("baseline");
+  sc.set("access.contact_rate", "10");
+  sc.set("access.contact_efficacy_coef", "0");
+  sc.set("scale", "5");
+  World w(sc, 3);
+  double at_risk = 0, contacted = 0;
+  for (int k = 0; k < 12; ++k) {
+    w.begin_week();
+    for (const auto& ph : World::phases()) {
+      if (std::string(ph.name) != "contact_and_assessment") {
+        (w.*ph.fn)();
+        continue;
+      }
+      const Persons& P = w.persons();
+      std::vector<std::uint32_t> exposed;
+      for (std::size_t p = 0; p < P.size(); ++p)
+        if (P.active(p) && P.kase[p] == Unknown && homeless(P.housing[p])) exposed.push_back(static_cast<std::uint32_t>(p));
+      (w.*ph.fn)();
+      at_risk += static_cast<double>(exposed.size());
+      for (auto p : exposed) contacted += P.kase[p] != Unknown;
+    }
+    w.end_week();
+  }
+  const double p = -std::expm1(-10.0 / 52.0);
+  EXPECT_NEAR(contacted / at_risk, p, tol(p, at_risk)) << "over " << at_risk << " person-weeks";
+}
+
+TEST(World, EvictionHazardAndIncomeEffect) {
+  Scenario sc = shipped("baseline");
+  for (const char* k : {"population.initial.street", "population.initial.shelter", "population.initial.transitional",
+                        "territories[].arrival_homeless_share"})
+    sc.set(k, "0");  // everyone starts in an own tenancy
+  sc.set("life.eviction_rate", "4");
+  sc.set("life.eviction_income_coef", "-0.7");
+  sc.set("scale", "5");
+  World w(sc, 1);
+  double n[2] = {0, 0}, ev[2] = {0, 0};
+  for (int k = 0; k < 10; ++k) {
+    w.begin_week();
+    for (const auto& ph : World::phases()) {
+      if (std::string(ph.name) != "life_events") {
+        (w.*ph.fn)();
+        continue;
+      }
+      const Persons& P = w.persons();
+      std::vector<std::uint32_t> housed;
+      for (std::size_t p = 0; p < P.size(); ++p)
+        if (P.active(p) && P.housing[p] == Housed) housed.push_back(static_cast<std::uint32_t>(p));
+      (w.*ph.fn)();
+      for (auto p : housed) {
+        const int inc = (P.flags[p] & FIncome) ? 1 : 0;
+        n[inc]++;
+        ev[inc] += P.housing[p] == Street;
+      }
+    }
+    w.end_week();
+  }
+  const double p0 = -std::expm1(-4.0 / 52.0), p1 = -std::expm1(-4.0 / 52.0 * std::exp(-0.7));
+  EXPECT_NEAR(ev[0] / n[0], p0, tol(p0, n[0]));
+  EXPECT_NEAR(ev[1] / n[1], p1, tol(p1, n[1]));
+}
+
+TEST(World, SameHashForAnyThreadCount) {
+  Scenario sc = shipped("housing_first");
+  sc.set("scale", "20");  // ~20,000 people: several blocks of persons per phase
+  sc.set("horizon", "30 weeks");
+  std::uint64_t reference = 0;
+  for (int threads : {1, 2, 4, 8})
+    for (int rep = 0; rep < 3; ++rep) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+      World w(sc, 2);
+      for (int k = 0; k < sc.weeks(); ++k) w.step();
+      const std::uint64_t h = w.state_hash();
+      if (reference == 0) reference = h;
+      EXPECT_EQ(h, reference) << threads << " threads, repetition " << rep;
+    }
+}
+
+TEST(World, DifferentSeedsOrReplicatesDiffer) {
+  Scenario sc = shipped("baseline");
+  sc.set("horizon", "10 weeks");
+  World a(sc, 0), b(sc, 1);
+  for (int k = 0; k < 10; ++k) a.step(), b.step();
+  EXPECT_NE(a.state_hash(), b.state_hash());
+}
+
+TEST(World, CommonRandomNumbersAcrossScenarios) {
+  const Scenario step = shipped("step_model"), hf = shipped("housing_first");
+  ASSERT_EQ(step.seed(), hf.seed());
+  // The same people arrive with the same attributes...
+  World a(step, 0), b(hf, 0);
+  for (int k = 0; k < 52; ++k) a.step(), b.step();
+  ASSERT_EQ(a.persons().size(), b.persons().size());
+  EXPECT_EQ(a.persons().groups, b.persons().groups);
+  EXPECT_EQ(a.persons().employability, b.persons().employability);
+  EXPECT_EQ(a.persons().entry, b.persons().entry);
+  // ...and draw the same life events: a stream depends only on (seed, replicate, id, week, purpose).
+  const RunKey k(step.seed(), 0);
+  Stream s1(k, 17, 30, Purpose::LifeEvents), s2(k, 17, 30, Purpose::LifeEvents), s3(k, 17, 31, Purpose::LifeEvents);
+  const double u1 = s1.uniform(), u2 = s2.uniform(), u3 = s3.uniform();
+  EXPECT_EQ(u1, u2);
+  EXPECT_NE(u1, u3);
+
+  // The paired difference has a narrower 95% interval than the unpaired one.
+  RunOptions opt;
+  opt.progress = false;
+  opt.replicates = 12;
+  const auto s = run_scenarios({step, hf}, opt, "");
+  for (const char* ind : {"stably_housed_12m", "time_stably_housed", "cost_per_person"}) {
+    const auto& A = s[0].headline.at(ind);
+    const auto& B = s[1].headline.at(ind);
+    const auto paired = difference(A, s[0].replicates, B, s[1].replicates, true);
+    const auto unpaired = welch(A, B);
+    ASSERT_TRUE(paired.paired);
+    EXPECT_LT(paired.summary.ci_high - paired.summary.ci_low, unpaired.ci_high - unpaired.ci_low) << ind;
+  }
+}
+
+TEST(World, HousingFirstAheadOfStepModelAt12Months) {
+  RunOptions opt;
+  opt.progress = false;
+  opt.replicates = 10;
+  const auto s = run_scenarios({shipped("step_model"), shipped("housing_first")}, opt, "");
+  const auto d = difference(s[0].headline.at("stably_housed_12m"), s[0].replicates, s[1].headline.at("stably_housed_12m"),
+                            s[1].replicates, true);
+  ASSERT_TRUE(d.paired);
+  EXPECT_GT(d.summary.ci_low, 0) << "paired difference " << d.summary.mean << " [" << d.summary.ci_low << ", "
+                                 << d.summary.ci_high << "]";
+}
+
+TEST(World, LockdownScalesActivityDuringItsWindowOnly) {
+  const Scenario base = [] {
+    Scenario b = shipped("baseline");
+    b.set("horizon", "3 years");
+    return b;
+  }();
+  const Scenario lock = shipped("lockdown_2020");
+  const int start = static_cast<int>(lock.events[0][E::e_start]), end = static_cast<int>(lock.events[0][E::e_end]);
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto a = run_replicate(base, rep), b = run_replicate(lock, rep);
+    const int T = static_cast<int>(base.territories.size());
+    auto sum = [&](const out::ReplicateResult& r, const char* s, int w0, int w1) {
+      double x = 0;
+      for (int k = w0; k < w1; ++k)
+        for (int t = 0; t < T; ++t) x += weekly(r, s)[k * T + t];
+      return x;
+    };
+    // Identical before the event (common random numbers), fewer assessments during it.
+    EXPECT_EQ(sum(a, "contacts", 0, start), sum(b, "contacts", 0, start));
+    EXPECT_LT(sum(b, "assessments_social", start, end), 0.6 * sum(a, "assessments_social", start, end));
+  }
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian 12 packages Percorsi needs (only those missing). Run as root.
+set -eu
+PKGS="cmake ninja-build g++ pkg-config libboost-dev librandom123-dev libtbb-dev libhdf5-dev hdf5-tools
+libyaml-cpp-dev libimgui-dev libglfw3-dev libgl-dev libstb-dev libgtest-dev libcli11-dev libopenmpi-dev
+openmpi-bin xvfb xauth libgl1-mesa-dri python3 python3-h5py python3-pandas python3-matplotlib"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
