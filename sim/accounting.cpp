@@ -13,7 +13,19 @@ namespace percorsi {
 
 namespace {
 constexpr std::size_t kAccBlock = 16384;
-constexpr int kCounts = kHousingStates + kCaseStates + kWorkStates + 1;  // + active persons
+// Per-territory counts taken in the accounting pass.
+enum CountSlot : int {
+  KHousing0 = 0,
+  KCase0 = KHousing0 + kHousingStates,
+  KWork0 = KCase0 + kCaseStates,
+  KActive = KWork0 + kWorkStates,
+  KOrientation,
+  KTraining,
+  KFollowUp,
+  KHeld6,
+  KHeld12,
+  kCounts
+};
 
 // Series recorded every week, per territory, in this order.
 std::vector<std::string> make_series_names() {
@@ -25,9 +37,14 @@ std::vector<std::string> make_series_names() {
     for (int b = 0; b < kHousingStates; ++b)
       if (a != b) n.push_back(std::string("flow_") + kHousingNames[a] + "_to_" + kHousingNames[b]);
   for (auto s : {"contacts", "assessments_social", "assessments_cpi", "queue_social", "queue_cpi", "queue_case",
-                 "wait_weeks_mean", "taken_in_charge", "hf_assigned", "hf_searching", "cost_street_outreach",
-                 "cost_shelter", "cost_transitional", "cost_housing_first", "cost_assessment", "cost_case_management",
-                 "cost_total", "capacity_shelter_beds", "capacity_transitional", "capacity_hf_flats",
+                 "wait_weeks_mean", "taken_in_charge", "hf_assigned", "hf_searching", "internships_started",
+                 "internships_converted", "hires", "hires_programme", "hires_obliged", "separations", "jobs_held_6m",
+                 "jobs_held_12m", "people_orientation", "people_training", "people_follow_up", "firms_scouted",
+                 "firms_known_profit", "firms_known_non_profit", "firms_engaged_profit", "firms_engaged_non_profit",
+                 "quota_positions", "quota_filled", "vacancies_open", "cost_street_outreach", "cost_shelter",
+                 "cost_transitional", "cost_housing_first", "cost_assessment", "cost_case_management",
+                 "cost_orientation", "cost_training", "cost_internship", "cost_follow_up", "cost_scouting",
+                 "cost_network", "cost_total", "capacity_shelter_beds", "capacity_transitional", "capacity_hf_flats",
                  "capacity_case_slots"})
     n.emplace_back(s);
   return n;
@@ -46,6 +63,11 @@ void World::accounting() {
                                            static_cast<float>(sc_[G::cost_transitional_day]) * day,
                                            static_cast<float>(sc_[G::cost_hf_day]) * day, 0.f};
   const float c_case = static_cast<float>(sc_[G::cost_case_week]);
+  const float c_orient = static_cast<float>(sc_[G::cost_orientation_week]);
+  const float c_train = static_cast<float>(sc_[G::cost_training_week]);
+  const float c_intern = static_cast<float>(sc_[G::cost_internship_month] * 12.0 / 52.0 + sc_[G::cost_tutoring_week]);
+  const float c_follow = static_cast<float>(sc_[G::follow_up_hours] * sc_[G::cost_hour]);
+  const int fu_len = static_cast<int>(std::lround(sc_[G::follow_up_len]));
   const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
   tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -54,19 +76,31 @@ void World::accounting() {
       const std::size_t end = std::min(n, (blk + 1) * kAccBlock);
       for (std::size_t p = blk * kAccBlock; p < end; ++p) {
         if (!P_.active(p)) continue;
-        const std::uint8_t h = P_.housing[p], k = P_.kase[p];
+        const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
         std::int64_t* ct = &c[P_.territory[p] * kCounts];
-        ct[h]++;
-        ct[kHousingStates + k]++;
-        ct[kHousingStates + kCaseStates + P_.work[p]]++;
-        ct[kCounts - 1]++;
+        ct[KHousing0 + h]++;
+        ct[KCase0 + k]++;
+        ct[KWork0 + w]++;
+        ct[KActive]++;
         P_.weeks_housing[p][h]++;
         P_.weeks_case[p][k]++;
-        P_.cost[p] += c_housing[h] + ((k == InCharge || k == FollowUp) ? c_case : 0.f);
+        float cost = c_housing[h] + ((k == InCharge || k == FollowUp) ? c_case : 0.f);
+        if (ph == EpOrientation) ct[KOrientation]++, cost += c_orient;
+        else if (ph == EpTraining) ct[KTraining]++, cost += c_train;
+        if (w == Internship) cost += c_intern;
+        if (w == Employed) {
+          const int tenure = week_ - P_.hire_week[p];
+          if (ph == EpEmployed && tenure < fu_len) ct[KFollowUp]++, cost += c_follow;
+          if (ph == EpEmployed && tenure == 26) ct[KHeld6]++;  // programme jobs still held
+          if (ph == EpEmployed && tenure == 52) ct[KHeld12]++;
+          P_.weeks_employed[p]++;
+          if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
+        }
+        P_.cost[p] += cost;
         // State at the end of the 52nd / 104th week since entry.
         const int since = week_ + 1 - P_.entry[p];
-        if (since == 52) P_.housing_12m[p] = h;
-        if (since == 104) P_.housing_24m[p] = h;
+        if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;
+        if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;
       }
     }
   });
@@ -86,10 +120,10 @@ void World::accounting() {
     const Tally& w = week_tally_;
     std::size_t s = 0;
     auto put = [&](double v) { series_[base + (s++) * T_ + t] = v; };
-    put(static_cast<double>(ct[kCounts - 1]));
+    put(static_cast<double>(ct[KActive]));
     put(static_cast<double>(w.at(t, CInflow)));
     put(static_cast<double>(w.at(t, CExits)));
-    for (int i = 0; i < kHousingStates + kCaseStates + kWorkStates; ++i) put(static_cast<double>(ct[i]));
+    for (int i = KHousing0; i < KActive; ++i) put(static_cast<double>(ct[i]));
     for (int a = 0; a < kHousingStates; ++a)
       for (int b = 0; b < kHousingStates; ++b)
         if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
@@ -109,13 +143,34 @@ void World::accounting() {
     put(static_cast<double>(w.at(t, CTakenInCharge)));
     put(static_cast<double>(w.at(t, CHfAssigned)));
     put(static_cast<double>(ts.hf_reserved));
+    for (int c : {CInternStarted, CInternConverted, CHires, CHiresProgramme, CHiresObliged, CSeparations})
+      put(static_cast<double>(w.at(t, c)));
+    for (int c : {KHeld6, KHeld12, KOrientation, KTraining, KFollowUp}) put(static_cast<double>(ct[c]));
+    put(static_cast<double>(w.at(t, CScoutedFirms)));
+    double known[2] = {0, 0}, engaged[2] = {0, 0}, positions = 0, filled = 0, vacancies = 0;
+    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
+      const int np = (F_.flags[f] & FfNonProfit) ? 1 : 0;
+      known[np] += (F_.flags[f] & FfKnown) ? 1 : 0;
+      engaged[np] += (F_.flags[f] & FfEngaged) ? 1 : 0;
+      positions += F_.quota[f];
+      filled += F_.filled[f];
+      vacancies += F_.vacancies[f];
+    }
+    for (double v : {known[0], known[1], engaged[0], engaged[1], positions, filled, vacancies}) put(v);
+    const bool scouting = static_cast<int>(sc_[G::scouting_reference]) == 1 || week_ >= std::lround(sc_[G::scouting_start]);
     const double costs[] = {
         ct[Street] * static_cast<double>(c_housing[Street]),
         ct[Shelter] * static_cast<double>(c_housing[Shelter]),
         ct[Transitional] * static_cast<double>(c_housing[Transitional]),
         ct[HfFlat] * static_cast<double>(c_housing[HfFlat]),
         static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::cost_assessment],
-        static_cast<double>(ct[kHousingStates + int{InCharge}] + ct[kHousingStates + int{FollowUp}]) * c_case,
+        static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * c_case,
+        static_cast<double>(ct[KOrientation]) * c_orient,
+        static_cast<double>(ct[KTraining]) * c_train,
+        static_cast<double>(ct[KWork0 + int{Internship}]) * c_intern,
+        static_cast<double>(ct[KFollowUp]) * c_follow,
+        scouting ? sc_[G::scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::cost_hour] : 0.0,
+        sc_[G::partners] * sc_[G::cost_partner_week] / T_,
     };
     double sum = 0;
     for (double c : costs) put(c), sum += c;
@@ -124,6 +179,7 @@ void World::accounting() {
     put(std::floor(ts.transitional));
     put(std::floor(ts.hf_flats));
     put(std::floor(ts.case_slots));
+    terr_[t].in_training = ct[KTraining];
   }
 }
 
@@ -184,6 +240,15 @@ out::ReplicateResult World::results() const {
   icol("first_stable_week", [&](std::size_t p) { return P_.first_stable[p]; });
   icol("housing_12m", [&](std::size_t p) { return state_or_missing(P_.housing_12m[p]); });
   icol("housing_24m", [&](std::size_t p) { return state_or_missing(P_.housing_24m[p]); });
+  icol("seeking_work", [&](std::size_t p) { return P_.seeking[p]; });
+  icol("pathway_final", [&](std::size_t p) { return P_.emp_phase[p]; });
+  icol("pathway_rounds", [&](std::size_t p) { return P_.rounds[p]; });
+  icol("first_job_week", [&](std::size_t p) { return P_.first_job[p]; });
+  icol("job_spells", [&](std::size_t p) { return P_.spells[p]; });
+  icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed[p]; });
+  icol("weeks_employed_104w_after_first_job", [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });
+  icol("work_12m", [&](std::size_t p) { return state_or_missing(P_.work_12m[p]); });
+  icol("work_24m", [&](std::size_t p) { return state_or_missing(P_.work_24m[p]); });
   rcol("cost", [&](std::size_t p) { return P_.cost[p]; });
   rcol("employability", [&](std::size_t p) { return P_.employability[p]; });
   rcol("self_efficacy", [&](std::size_t p) { return P_.efficacy[p]; });
@@ -192,9 +257,19 @@ out::ReplicateResult World::results() const {
   // Headline indicators. Housing measures are over people homeless at entry, each measured
   // at the stated time after their own entry (people who left before it are censored).
   double n12 = 0, s12 = 0, n24 = 0, s24 = 0, weeks_all = 0, weeks_stable = 0, n_first = 0, ret = 0, n_housed = 0,
-         days = 0, cost = 0;
+         days = 0;
+  // Employment measures are over people looking for work at entry.
+  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, tenure = 0, n_tenure = 0;
   for (std::size_t p = 0; p < n; ++p) {
-    cost += P_.cost[p];
+    if (P_.seeking[p]) {
+      if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
+      if (P_.work_24m[p] != 255) m24++, e24 += P_.work_24m[p] == Employed;
+      if (P_.entry[p] + 78 <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + 78))
+        n18++, any18 += P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + 78;
+      if (P_.first_job[p] >= 0) n_job++, to_job += P_.first_job[p] - P_.entry[p];
+      if (P_.first_job[p] >= 0 && P_.first_job[p] + 104 <= week_ && P_.exit[p] < 0)
+        n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
+    }
     if (!(P_.groups[p] & GHomeless)) continue;
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
     if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
@@ -206,9 +281,16 @@ out::ReplicateResult World::results() const {
       if (P_.first_stable[p] + 52 <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
     }
   }
-  double persons_weeks = 0;  // series 0 is "persons"
-  for (int w = 0; w < week_; ++w)
-    for (int t = 0; t < T_; ++t) persons_weeks += series_[(w * S + 0) * T_ + t];
+  // Sums of weekly series over territories and a range of weeks.
+  auto total = [&](const char* name, int w0, int w1) {
+    const std::size_t s = static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    double x = 0;
+    for (int w = std::max(0, w0); w < std::min(week_, w1); ++w)
+      for (int t = 0; t < T_; ++t) x += series_[(w * S + s) * T_ + t];
+    return x;
+  };
+  const double persons_weeks = total("persons", 0, week_), cost = total("cost_total", 0, week_);
+  const double held6 = total("jobs_held_6m", 0, week_), held12 = total("jobs_held_12m", 0, week_);
   auto nan_if = [](double num, double den) { return den > 0 ? num / den : std::nan(""); };
   r.headline["persons_total"] = static_cast<double>(n);
   r.headline["stably_housed_12m"] = nan_if(s12, n12);
@@ -216,6 +298,15 @@ out::ReplicateResult World::results() const {
   r.headline["time_stably_housed"] = nan_if(weeks_stable, weeks_all);
   r.headline["returns_to_street_12m"] = nan_if(ret, n_first);
   r.headline["days_to_stable_housing"] = nan_if(days, n_housed);
+  r.headline["employed_12m"] = nan_if(e12, m12);
+  r.headline["employed_24m"] = nan_if(e24, m24);
+  r.headline["any_job_18m"] = nan_if(any18, n18);
+  r.headline["weeks_to_first_job"] = nan_if(to_job, n_job);
+  r.headline["months_worked_24m_after_first_job"] = nan_if(tenure, n_tenure);
+  r.headline["job_retained_6m"] = nan_if(held6, total("hires_programme", 0, week_ - 26));
+  r.headline["job_retained_12m"] = nan_if(held12, total("hires_programme", 0, week_ - 52));
+  r.headline["hires_obliged_firms"] = total("hires_obliged", 0, week_);
+  r.headline["cost_per_retained_job"] = nan_if(cost, held12);
   r.headline["cost_total"] = cost;
   r.headline["cost_per_person"] = nan_if(cost, static_cast<double>(n));
   r.headline["cost_per_person_year"] = nan_if(cost, persons_weeks / 52.0);
@@ -234,6 +325,8 @@ std::uint64_t World::state_hash() const {
   col(P_.returns), col(P_.housing_12m), col(P_.housing_24m), col(P_.groups), col(P_.employability);
   col(P_.efficacy), col(P_.health), col(P_.cost), col(P_.entry), col(P_.exit), col(P_.housing_since);
   col(P_.case_since), col(P_.first_stable), col(P_.weeks_housing), col(P_.weeks_case), col(series_);
+  col(P_.emp_phase), col(P_.rounds), col(P_.spells), col(P_.first_job), col(P_.hire_week), col(P_.firm);
+  col(P_.weeks_employed), col(F_.openness), col(F_.flags), col(F_.vacancies), col(F_.workers), col(F_.filled);
   return h;
 }
 

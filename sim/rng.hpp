@@ -28,7 +28,15 @@ enum class Purpose : std::uint32_t {
   HousingFirst,
   HfTenancy,
   Initial,  // initial states at week 0
-  // Employment purposes (issue 3) continue from 100.
+  Employment = 100,  // per-person employment pathway draws
+  MarketSearch,
+  FirmCreate,        // firm attributes (entity = firm id)
+  ScoutOrder,        // scouting order of a territory's firms (entity = territory)
+  Vacancies,         // vacancy arrivals of a territory (entity = territory)
+  Matching,          // proposal and acceptance of a candidate (entity = person)
+  Hiring,            // the firm's decision at the end of an internship (entity = person)
+  MarketHire,        // which vacancy an open-market hire fills (entity = person)
+  TrainingSeat,
 };
 
 using Philox = r123::Engine<r123::Philox4x32>;

@@ -32,6 +32,11 @@ void Persons::resize(std::size_t n) {
   groups.resize(n);
   for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) v->resize(n);
   for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) v->resize(n);
+  for (auto* v : {&emp_phase, &rounds, &spells, &seeking, &work_12m, &work_24m, &quota_job}) v->resize(n);
+  for (auto* v : {&emp_since, &intake, &first_job, &hire_week}) v->resize(n);
+  firm.resize(n);
+  weeks_employed.resize(n);
+  weeks_employed_after_first.resize(n);
   weeks_housing.resize(n);
   weeks_case.resize(n);
 }
@@ -43,6 +48,9 @@ std::size_t Persons::bytes() const {
   b += groups.capacity() * 2;
   for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) b += v->capacity() * 4;
   for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) b += v->capacity() * 2;
+  for (auto* v : {&emp_phase, &rounds, &spells, &seeking, &work_12m, &work_24m, &quota_job}) b += v->capacity();
+  for (auto* v : {&emp_since, &intake, &first_job, &hire_week}) b += v->capacity() * 2;
+  b += firm.capacity() * 4 + (weeks_employed.capacity() + weeks_employed_after_first.capacity()) * 2;
   b += weeks_housing.capacity() * sizeof(weeks_housing[0]) + weeks_case.capacity() * sizeof(weeks_case[0]);
   return b;
 }
@@ -60,6 +68,7 @@ World::World(Scenario scenario, int replicate)
       territory_joiners_(T_) {
   set_capacities(0);
   initial_population();
+  create_firms();
 }
 
 const std::vector<World::Phase>& World::phases() {
@@ -68,6 +77,8 @@ const std::vector<World::Phase>& World::phases() {
       {"life_events", &World::life_events},
       {"contact_and_assessment", &World::contact_and_assessment},
       {"housing_pathway", &World::housing_pathway},
+      {"employment_pathway", &World::employment_pathway},
+      {"scouting_and_firms", &World::scouting_and_firms},
       {"events", &World::events},
       {"accounting", &World::accounting},
   };
@@ -109,6 +120,10 @@ void World::set_capacities(int w) {
     ts.hf_slots = tv[T::t_hf_workers] * sc_[G::hf_caseload] * scale * factor(5);
     ts.lets = tv[T::t_affordable_lets] * scale * factor(6);
     ts.inflow = tv[T::t_inflow] * scale * factor(7);
+    ts.hiring = factor(8);
+    ts.training_seats = tv[T::t_training_seats] * scale * factor(0);
+    // Network management takes case-management time from every partner beyond the first.
+    ts.case_slots *= std::max(0.0, 1.0 - sc_[G::partner_overhead] * (sc_[G::partners] - 1));
   }
 }
 
@@ -165,8 +180,16 @@ void World::add_person(int t, int week, std::uint32_t id, bool initial) {
   const int model = static_cast<int>(sc_[G::housing_model]);
   if (model != 0 && (g & GHomeless) && hf_eligible(id) && (model == 1 || u_hf < sc_[G::hf_share]))
     P_.flags[id] |= FHfTrack;
+  const double u_seek = s.uniform();
   P_.housing[id] = (g & GHomeless) ? Street : Housed;
-  P_.work[id] = (g & GLongTermUnemployed) ? Searching : Inactive;
+  P_.seeking[id] = ((g & GLongTermUnemployed) || u_seek < sc_[G::p_seeking]) ? 1 : 0;
+  P_.work[id] = P_.seeking[id] ? Searching : Inactive;
+  P_.emp_phase[id] = EpNone;
+  P_.rounds[id] = P_.spells[id] = P_.quota_job[id] = 0;
+  P_.work_12m[id] = P_.work_24m[id] = kNotReached;
+  P_.emp_since[id] = P_.intake[id] = P_.first_job[id] = P_.hire_week[id] = -1;
+  P_.firm[id] = -1;
+  P_.weeks_employed[id] = P_.weeks_employed_after_first[id] = 0;
   P_.kase[id] = Unknown;
   P_.returns[id] = 0;
   P_.housing_12m[id] = P_.housing_24m[id] = kNotReached;
@@ -286,7 +309,7 @@ void World::inflow_and_exits() {
   const double exit_w = sc_[G::exit_rate] / 52.0, exit_h = sc_[G::exit_health_coef];
   const int exit_age = static_cast<int>(sc_[G::exit_age]);
   const Hazard exit_hz(exit_w, std::fabs(exit_h) * 0.5);  // health in [0, 1]
-  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t) {
+  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     for (std::size_t i = b; i < e; ++i) {
       if (!P_.active(i)) continue;
       const auto p = static_cast<std::uint32_t>(i);
@@ -302,8 +325,21 @@ void World::inflow_and_exits() {
       t.at(k, COcc0 + P_.housing[p])--;
       t.at(k, CCase0 + P_.kase[p])--;
       if (P_.flags[p] & FHfAssigned) t.at(k, CHfReservedDelta)--;
+      if (P_.firm[p] >= 0) block_requests_[blk].push_back({p, P_.firm[p], 0});
     }
   });
+  // People who leave free their job or internship (firm columns are shared: done in order).
+  for (const auto& list : gather_requests(1))
+    for (const auto& r : list[0]) {
+      const auto f = static_cast<std::uint32_t>(r.priority);
+      if (P_.work[r.person] == Employed) {
+        F_.workers[f]--;
+        if (P_.quota_job[r.person] && F_.filled[f] > 0) F_.filled[f]--;
+      } else {
+        F_.interns[f]--;
+      }
+      P_.firm[r.person] = -1;
+    }
   // Arrivals: Poisson per territory, appended in territory order.
   std::vector<int> arrivals(T_);
   for (int t = 0; t < T_; ++t) {
@@ -465,6 +501,7 @@ void World::contact_and_assessment() {
       ts.case_queue.pop_front();
       if (!P_.active(p) || P_.kase[p] != Assessed) continue;
       set_case(p, InCharge, t);
+      P_.intake[p] = static_cast<std::int16_t>(week_);
       t.at(k, CTakenInCharge)++;
       --slots;
     }

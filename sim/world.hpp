@@ -51,6 +51,21 @@ enum Flag : std::uint8_t {
   FReturned12 = 1 << 7,    // returned to the street within 12 months of first stable housing
 };
 
+// Steps of the employment pathway (Persons::emp_phase).
+enum EmpPhase : std::uint8_t { EpNone, EpOrientation, EpTraining, EpMatching, EpInternship, EpEmployed, EpMarketJob, EpOut };
+inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "training",   "matching",
+                                                 "internship", "employed",    "market_job", "out"};
+
+// Firms (columns indexed by a dense firm id; each territory's firms are one contiguous range).
+enum FirmFlag : std::uint8_t { FfNonProfit = 1, FfObliged = 2, FfKnown = 4, FfEngaged = 8 };
+struct Firms {
+  std::vector<std::uint8_t> territory, flags;
+  std::vector<std::uint16_t> size, quota, filled, vacancies, workers, interns;
+  std::vector<float> openness;
+  std::vector<std::int16_t> known_week;
+  std::size_t size_() const { return territory.size(); }
+};
+
 inline bool stable(std::uint8_t h) { return h == HfFlat || h == Housed; }
 inline bool homeless(std::uint8_t h) { return h == Street || h == Shelter || h == Transitional; }
 
@@ -62,6 +77,11 @@ struct Persons {
   std::vector<std::uint16_t> groups;
   std::vector<float> employability, efficacy, health, health0, cost;
   std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
+  // Employment pathway.
+  std::vector<std::uint8_t> emp_phase, rounds, spells, seeking, work_12m, work_24m, quota_job;
+  std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
+  std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
+  std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
   std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
 
@@ -86,6 +106,14 @@ enum Counter : int {
   CCase0 = COcc0 + kHousingStates,        // deltas by case state
   CFlow0 = CCase0 + kCaseStates,          // housing flows: CFlow0 + from * 5 + to
   CHfReservedDelta = CFlow0 + kHousingStates * kHousingStates,
+  CInternStarted,
+  CInternConverted,
+  CHires,
+  CHiresProgramme,
+  CHiresObliged,
+  CSeparations,
+  CTrainingStarted,
+  CScoutedFirms,
   kCounters
 };
 
@@ -104,7 +132,13 @@ struct Tally {
 struct TerritoryState {
   // Effective capacities this week (after scale and events).
   double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
-         hf_slots = 0, lets = 0, inflow = 0, activity = 1;
+         hf_slots = 0, lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
+  std::size_t firm_begin = 0, firm_end = 0;       // this territory's firm ids
+  std::vector<std::uint32_t> scout_order;         // the order in which scouting reaches firms
+  std::size_t scout_next = 0;
+  std::vector<double> size_cum;                   // cumulative firm sizes (vacancy arrivals)
+  std::vector<std::pair<std::uint32_t, std::int32_t>> open_vacancies;  // (firm, week opened)
+  std::int64_t in_training = 0;
   std::deque<std::uint32_t> social_queue, cpi_queue, case_queue;
   std::array<std::int64_t, kHousingStates> occ{};  // people in each housing state (active)
   std::array<std::int64_t, kCaseStates> cases{};    // people in each case state (active)
@@ -126,6 +160,7 @@ class World {
   int week() const { return week_; }
   const Scenario& scenario() const { return sc_; }
   const Persons& persons() const { return P_; }
+  const Firms& firms() const { return F_; }
   const std::vector<TerritoryState>& territories() const { return terr_; }
 
   // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
@@ -138,6 +173,8 @@ class World {
   void life_events();
   void contact_and_assessment();
   void housing_pathway();
+  void employment_pathway();
+  void scouting_and_firms();
   void events();
   void accounting();
 
@@ -158,6 +195,11 @@ class World {
   // Helpers used by several phases.
   void add_person(int territory, int week, std::uint32_t id, bool initial);
   void initial_population();
+  void create_firms();
+  // Employment transitions shared by several phases.
+  void hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t);
+  void separate(std::uint32_t p, Tally& t);
+  void pathway_failure(std::uint32_t p);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);
   void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
   bool hf_eligible(std::uint32_t p) const;
@@ -176,6 +218,7 @@ class World {
   int week_ = 0;
   int T_;
   Persons P_;
+  Firms F_;
   std::vector<TerritoryState> terr_;
   Tally week_tally_;                       // this week's counters
   std::vector<double> series_;             // recorded weekly values: [week][series][territory]

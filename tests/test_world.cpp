@@ -32,7 +32,8 @@ TEST(World, PhasesAreTheModelsWeeklyProcessesInOrder) {
   std::vector<std::string> names;
   for (const auto& p : World::phases()) names.emplace_back(p.name);
   EXPECT_EQ(names, (std::vector<std::string>{"inflow_and_exits", "life_events", "contact_and_assessment",
-                                             "housing_pathway", "events", "accounting"}));
+                                             "housing_pathway", "employment_pathway", "scouting_and_firms", "events",
+                                             "accounting"}));
 }
 
 TEST(World, ConservationEveryWeekPerTerritory) {
@@ -191,7 +192,9 @@ TEST(World, CommonRandomNumbersAcrossScenarios) {
   for (int k = 0; k < 52; ++k) a.step(), b.step();
   ASSERT_EQ(a.persons().size(), b.persons().size());
   EXPECT_EQ(a.persons().groups, b.persons().groups);
-  EXPECT_EQ(a.persons().employability, b.persons().employability);
+  EXPECT_EQ(a.persons().age, b.persons().age);
+  EXPECT_EQ(a.persons().functioning, b.persons().functioning);
+  EXPECT_EQ(a.persons().health0, b.persons().health0);
   EXPECT_EQ(a.persons().entry, b.persons().entry);
   // ...and draw the same life events: a stream depends only on (seed, replicate, id, week, purpose).
   const RunKey k(step.seed(), 0);

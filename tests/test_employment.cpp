@@ -1,0 +1,173 @@
+// The employment pathway and firms: conservation of jobs, hiring and job-loss hazards
+// against observed rates, and the direction of the policy levers (paired, common random
+// numbers).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sim/runner.hpp"
+#include "sim/world.hpp"
+
+using namespace percorsi;
+
+namespace {
+const std::string kSrc = PERCORSI_SOURCE_DIR;
+Scenario toscana(const std::string& name) { return load_scenario(kSrc + "/scenarios/toscana/" + name + ".yaml"); }
+double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+// Runs one week phase by phase, calling `before` and `after` around the named phase.
+template <class Before, class After>
+void week_around(World& w, const char* phase, Before before, After after) {
+  w.begin_week();
+  for (const auto& ph : World::phases()) {
+    const bool hit = std::string(ph.name) == phase;
+    if (hit) before();
+    (w.*ph.fn)();
+    if (hit) after();
+  }
+  w.end_week();
+}
+
+out::Summary paired(const ScenarioSummary& a, const ScenarioSummary& b, const std::string& ind) {
+  const auto d = difference(a.headline.at(ind), a.replicates, b.headline.at(ind), b.replicates, true);
+  EXPECT_TRUE(d.paired);
+  return d.summary;
+}
+std::vector<ScenarioSummary> run(std::vector<Scenario> s, int reps) {
+  RunOptions o;
+  o.progress = false;
+  o.replicates = reps;
+  return run_scenarios(std::move(s), o, "");
+}
+}  // namespace
+
+TEST(Employment, EveryJobHasOnePersonAndQuotasStayInRange) {
+  for (const char* name : {"cpi_integrated", "follow_up_12m", "scouting_profit"}) {
+    World w(toscana(name), 0);
+    const Firms& F = w.firms();
+    const Persons& P = w.persons();
+    for (int k = 0; k < 120; ++k) {
+      w.step();
+      std::vector<int> workers(F.size_(), 0), interns(F.size_(), 0);
+      for (std::size_t p = 0; p < P.size(); ++p) {
+        if (!P.active(p)) continue;
+        const bool has_job = P.work[p] == Employed || P.work[p] == Internship;
+        ASSERT_EQ(has_job, P.firm[p] >= 0) << name << " week " << k << " person " << p;
+        if (!has_job) continue;
+        const auto f = static_cast<std::size_t>(P.firm[p]);
+        ASSERT_EQ(F.territory[f], P.territory[p]);
+        (P.work[p] == Employed ? workers : interns)[f]++;
+      }
+      for (std::size_t f = 0; f < F.size_(); ++f) {
+        ASSERT_EQ(F.workers[f], workers[f]) << name << " week " << k << " firm " << f;
+        ASSERT_EQ(F.interns[f], interns[f]);
+        ASSERT_LE(F.filled[f], F.quota[f]);  // unsigned: never negative, never above the quota
+        ASSERT_LE(F.vacancies[f], F.size[f]);
+        if (F.quota[f] > 0) {
+          ASSERT_TRUE(F.flags[f] & FfObliged);
+        }
+      }
+    }
+  }
+}
+
+TEST(Employment, Law68Quotas) {
+  World w(toscana("baseline"), 0);
+  const Firms& F = w.firms();
+  int obliged = 0;
+  for (std::size_t f = 0; f < F.size_(); ++f) {
+    const int s = F.size[f];
+    const int expect = s < 15 ? 0 : s <= 35 ? 1 : s <= 50 ? 2 : static_cast<int>(std::floor(0.07 * s));
+    ASSERT_EQ(F.quota[f], expect) << "size " << s;
+    obliged += F.quota[f] > 0;
+  }
+  EXPECT_GT(obliged, 0);
+}
+
+TEST(Employment, HiringDecisionsMatchTheirProbabilities) {
+  Scenario sc = toscana("scouting_early");
+  sc.set("scale", "4");
+  World w(sc, 5);
+  const Persons& P = w.persons();
+  const Firms& F = w.firms();
+  const int len = static_cast<int>(std::lround(sc[G::internship_len]));
+  double expected = 0, var = 0, hired = 0;
+  std::vector<std::pair<std::uint32_t, std::int16_t>> due;
+  for (int k = 0; k < 100; ++k) {
+    week_around(
+        w, "employment_pathway",
+        [&] {
+          due.clear();
+          for (std::size_t p = 0; p < P.size(); ++p)
+            if (P.active(p) && P.emp_phase[p] == EpInternship && w.week() - P.emp_since[p] >= len) {
+              const auto f = static_cast<std::size_t>(P.firm[p]);
+              const bool quota = (P.groups[p] & GDisability) && (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f];
+              const double pr = logistic(sc[G::hire_intercept] + sc[G::hire_openness] * (F.openness[f] - 0.5) +
+                                         sc[G::hire_employability] * (P.employability[p] - 0.5) +
+                                         (quota ? sc[G::hire_quota] : 0.0));
+              expected += pr;
+              var += pr * (1 - pr);
+              due.emplace_back(static_cast<std::uint32_t>(p), 0);
+            }
+        },
+        [] {});
+    // Decisions are taken in scouting_and_firms, right after.
+    for (auto& d : due) hired += P.work[d.first] == Employed && P.hire_week[d.first] == w.week() - 1;
+  }
+  ASSERT_GT(var, 20) << "too few hiring decisions to test";
+  EXPECT_NEAR(hired, expected, 4 * std::sqrt(var)) << "decisions with expected " << expected;
+}
+
+TEST(Employment, JobLossMatchesItsHazard) {
+  Scenario sc = toscana("cpi_integrated");
+  sc.set("scale", "4");
+  sc.set("employment.job_loss.rate", "2");  // frequent enough to count
+  World w(sc, 2);
+  const Persons& P = w.persons();
+  const double base = 2.0 / 52.0, coef = sc[G::job_loss_employability];
+  const int early = static_cast<int>(std::lround(sc[G::job_loss_early_len]));
+  double expected = 0, var = 0, lost = 0;
+  std::vector<std::uint32_t> employed;
+  for (int k = 0; k < 104; ++k)
+    week_around(
+        w, "employment_pathway",
+        [&] {
+          employed.clear();
+          for (std::size_t p = 0; p < P.size(); ++p)
+            if (P.active(p) && P.work[p] == Employed) {
+              const int tenure = w.week() - P.hire_week[p];
+              const double lp = (tenure < early ? std::log(sc[G::job_loss_early_factor]) : 0.0) +
+                                coef * (P.employability[p] - 0.5);  // no follow-up in this scenario
+              const double pr = -std::expm1(-base * std::exp(lp));
+              expected += pr;
+              var += pr * (1 - pr);
+              employed.push_back(static_cast<std::uint32_t>(p));
+            }
+        },
+        [&] {});
+  // Count separations from the weekly series (every separation is a job loss here).
+  const auto r = w.results();
+  const auto& names = World::series_names();
+  const auto s = static_cast<std::size_t>(std::find(names.begin(), names.end(), "separations") - names.begin());
+  for (double x : r.weekly[s].values) lost += x;
+  ASSERT_GT(var, 50);
+  EXPECT_NEAR(lost, expected, 4 * std::sqrt(var));
+}
+
+TEST(Employment, EarlyScoutingAheadOfLateOnEmploymentAt24Months) {
+  const auto s = run({toscana("scouting_late"), toscana("scouting_early")}, 8);
+  const auto d = paired(s[0], s[1], "employed_24m");
+  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
+}
+
+TEST(Employment, TwelveMonthsFollowUpAheadOfNoneOnJobsHeld12Months) {
+  const auto s = run({toscana("follow_up_none"), toscana("follow_up_12m")}, 8);
+  const auto d = paired(s[0], s[1], "job_retained_12m");
+  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
+}
+
+TEST(Employment, IntegratedCpiAheadOfMarginalOnHiresInObligedFirms) {
+  const auto s = run({toscana("cpi_marginal"), toscana("cpi_integrated")}, 8);
+  const auto d = paired(s[0], s[1], "hires_obliged_firms");
+  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
+}
