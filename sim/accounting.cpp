@@ -147,16 +147,9 @@ void World::accounting() {
       put(static_cast<double>(w.at(t, c)));
     for (int c : {KHeld6, KHeld12, KOrientation, KTraining, KFollowUp}) put(static_cast<double>(ct[c]));
     put(static_cast<double>(w.at(t, CScoutedFirms)));
-    double known[2] = {0, 0}, engaged[2] = {0, 0}, positions = 0, filled = 0, vacancies = 0;
-    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
-      const int np = (F_.flags[f] & FfNonProfit) ? 1 : 0;
-      known[np] += (F_.flags[f] & FfKnown) ? 1 : 0;
-      engaged[np] += (F_.flags[f] & FfEngaged) ? 1 : 0;
-      positions += F_.quota[f];
-      filled += F_.filled[f];
-      vacancies += F_.vacancies[f];
-    }
-    for (double v : {known[0], known[1], engaged[0], engaged[1], positions, filled, vacancies}) put(v);
+    for (std::int64_t v : {ts.firms_known[0], ts.firms_known[1], ts.firms_engaged[0], ts.firms_engaged[1],
+                           ts.quota_positions, ts.quota_filled, ts.vacancies_open})
+      put(static_cast<double>(v));
     const bool scouting = static_cast<int>(sc_[G::scouting_reference]) == 1 || week_ >= std::lround(sc_[G::scouting_start]);
     const double costs[] = {
         ct[Street] * static_cast<double>(c_housing[Street]),

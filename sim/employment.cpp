@@ -70,6 +70,12 @@ void World::create_firms() {
       F_.quota[f] = quota;
       F_.filled[f] = static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill)));
       F_.openness[f] = clamp01f(open);
+      ts.quota_positions += quota;
+      ts.quota_filled += F_.filled[f];
+      if (flags & FfKnown) {
+        ts.known_firms.push_back(static_cast<std::uint32_t>(f));
+        ts.firms_known[(flags & FfNonProfit) ? 1 : 0]++;
+      }
     }
     // Scouting reaches firms in a random (seeded) order; vacancies arrive in proportion to size.
     Stream s(key_, static_cast<std::uint32_t>(t), 0, Purpose::ScoutOrder);
@@ -83,6 +89,18 @@ void World::create_firms() {
   });
 }
 
+void World::engage(std::uint32_t f) {
+  if (F_.flags[f] & FfEngaged) return;
+  F_.flags[f] |= FfEngaged;
+  terr_[F_.territory[f]].firms_engaged[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
+}
+
+void World::fill_quota(std::uint32_t f, int delta) {
+  if (delta < 0 && F_.filled[f] == 0) return;
+  F_.filled[f] = static_cast<std::uint16_t>(F_.filled[f] + delta);
+  terr_[F_.territory[f]].quota_filled += delta;
+}
+
 void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   const int k = P_.territory[p];
   P_.work[p] = Employed;
@@ -92,11 +110,11 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   if (P_.first_job[p] < 0) P_.first_job[p] = static_cast<std::int16_t>(week_);
   if (P_.spells[p] < 255) P_.spells[p]++;
   F_.workers[f]++;
-  F_.flags[f] |= FfEngaged;
+  engage(f);
   const bool quota_hire = (P_.groups[p] & GDisability) && (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f];
   P_.quota_job[p] = quota_hire ? 1 : 0;
   if (quota_hire) {
-    F_.filled[f]++;
+    fill_quota(f, +1);
     t.at(k, CHiresObliged)++;
   }
   t.at(k, CHires)++;
@@ -107,7 +125,7 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
 void World::separate(std::uint32_t p, Tally& t) {
   const auto f = static_cast<std::uint32_t>(P_.firm[p]);
   F_.workers[f]--;
-  if (P_.quota_job[p] && F_.filled[f] > 0) F_.filled[f]--;
+  if (P_.quota_job[p]) fill_quota(f, -1);
   if (week_ - P_.hire_week[p] < weeks_of(sc_[G::job_loss_early_len]))
     F_.openness[f] = clamp01f(F_.openness[f] - sc_[G::openness_bad]);
   P_.quota_job[p] = 0;
@@ -250,12 +268,13 @@ void World::scouting_and_firms() {
             ts.firm_begin + (std::upper_bound(ts.size_cum.begin(), ts.size_cum.end(), x) - ts.size_cum.begin()));
         if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) continue;
         F_.vacancies[f]++;
+        ts.vacancies_open++;
         ts.open_vacancies.emplace_back(f, week_);
       }
       std::size_t expired = 0;
       while (expired < ts.open_vacancies.size() && week_ - ts.open_vacancies[expired].second >= vac_len) {
         const auto f = ts.open_vacancies[expired++].first;
-        if (F_.vacancies[f] > 0) F_.vacancies[f]--;
+        if (F_.vacancies[f] > 0) F_.vacancies[f]--, ts.vacancies_open--;
       }
       ts.open_vacancies.erase(ts.open_vacancies.begin(), ts.open_vacancies.begin() + static_cast<std::ptrdiff_t>(expired));
     }
@@ -268,6 +287,8 @@ void World::scouting_and_firms() {
         if ((F_.flags[f] & FfKnown) || (strategy == 0 && np) || (strategy == 1 && !np)) continue;
         F_.flags[f] |= FfKnown;
         F_.known_week[f] = static_cast<std::int16_t>(week_);
+        ts.known_firms.push_back(f);
+        ts.firms_known[np ? 1 : 0]++;
         F_.openness[f] = clamp01f(F_.openness[f] + sc_[G::scouting_openness_gain]);
         t.at(k, CScoutedFirms)++;
         --reach;
@@ -318,12 +339,10 @@ void World::scouting_and_firms() {
     ts.in_training += t.at(k, CTrainingStarted);
     // Matching: known firms with an open vacancy, one slot per vacancy.
     std::vector<std::uint32_t> slots;
-    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f)
-      if ((F_.flags[f] & FfKnown) && F_.vacancies[f] > 0) slots.insert(slots.end(), F_.vacancies[f], static_cast<std::uint32_t>(f));
+    for (const std::uint32_t f : ts.known_firms)
+      if (F_.vacancies[f] > 0) slots.insert(slots.end(), F_.vacancies[f], f);
     auto& match = rq[RMatch];
-    std::sort(match.begin(), match.end(), [](const Request& a, const Request& b) {
-      return a.priority != b.priority ? a.priority < b.priority : a.person < b.person;
-    });
+    order_by_priority(match);
     auto quota_open = [&](std::uint32_t f) { return (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f]; };
     auto logit = [&](std::uint32_t p, std::uint32_t f) {
       const bool disabled = P_.groups[p] & GDisability;
@@ -371,8 +390,9 @@ void World::scouting_and_firms() {
       used[pick] = 1;
       --left;
       F_.vacancies[f]--;
+      ts.vacancies_open--;
       F_.interns[f]++;
-      F_.flags[f] |= FfEngaged;
+      engage(f);
       P_.firm[p] = static_cast<std::int32_t>(f);
       P_.work[p] = Internship;
       P_.emp_phase[p] = EpInternship;
@@ -391,6 +411,7 @@ void World::scouting_and_firms() {
       const std::uint32_t f = ts.open_vacancies[j].first;
       if (F_.vacancies[f] == 0) continue;
       F_.vacancies[f]--;
+      ts.vacancies_open--;
       hire(p, f, false, t);
     }
   });

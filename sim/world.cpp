@@ -274,6 +274,24 @@ std::vector<std::vector<std::vector<Request>>> World::gather_requests(int kinds)
   return out;
 }
 
+void order_by_priority(std::vector<Request>& v) {
+  if (v.size() < 2) return;
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end(), [](const Request& a, const Request& b) { return a.priority < b.priority; });
+  const std::int64_t min = lo->priority, range = static_cast<std::int64_t>(hi->priority) - min + 1;
+  if (range > 4 * static_cast<std::int64_t>(v.size()) + 64) {
+    std::sort(v.begin(), v.end(), [](const Request& a, const Request& b) {
+      return a.priority != b.priority ? a.priority < b.priority : a.person < b.person;
+    });
+    return;
+  }
+  std::vector<std::uint32_t> start(static_cast<std::size_t>(range) + 1, 0);
+  for (const auto& r : v) start[static_cast<std::size_t>(r.priority - min) + 1]++;
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<Request> out(v.size());
+  for (const auto& r : v) out[start[static_cast<std::size_t>(r.priority - min)]++] = r;  // stable: ids stay ordered
+  v.swap(out);
+}
+
 std::int64_t World::units(double per_week, int w) {
   return static_cast<std::int64_t>(std::floor(per_week * (w + 1)) - std::floor(per_week * w));
 }
@@ -334,7 +352,7 @@ void World::inflow_and_exits() {
       const auto f = static_cast<std::uint32_t>(r.priority);
       if (P_.work[r.person] == Employed) {
         F_.workers[f]--;
-        if (P_.quota_job[r.person] && F_.filled[f] > 0) F_.filled[f]--;
+        if (P_.quota_job[r.person]) fill_quota(f, -1);
       } else {
         F_.interns[f]--;
       }
@@ -427,10 +445,10 @@ void World::life_events() {
           set_case(p, Closed, t);
       } else if (c == FollowUp && in_case >= fu_len) {
         set_case(p, Closed, t);
-      } else if (c == Closed && homeless(hn) && in_case >= recontact) {
+      } else if (c == Closed && in_need(p) && in_case >= recontact) {
         set_case(p, Unknown, t);
       }
-      if (P_.kase[p] == Waiting || (P_.kase[p] == Unknown && homeless(hn))) eff -= wait_loss;
+      if (P_.kase[p] == Waiting || (P_.kase[p] == Unknown && in_need(p))) eff -= wait_loss;
       P_.efficacy[p] = clamp01(eff);
     }
   });
@@ -446,7 +464,7 @@ void World::contact_and_assessment() {
   const Hazard contact_hz(sc_[G::contact_rate] / 52.0, std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i) || P_.kase[i] != Unknown || !homeless(P_.housing[i])) continue;
+      if (!P_.active(i) || P_.kase[i] != Unknown || !in_need(static_cast<std::uint32_t>(i))) continue;
       const auto p = static_cast<std::uint32_t>(i);
       Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Contact);
       const double activity = terr_[P_.territory[p]].activity;
@@ -587,10 +605,7 @@ void World::housing_pathway() {
     auto& ts = terr_[k];
     auto& rq = requests[k];
     Tally& t = local[k];
-    for (auto& v : rq)  // defined order: lower priority value (longer waiting) first, then id
-      std::sort(v.begin(), v.end(), [](const Request& a, const Request& b) {
-        return a.priority != b.priority ? a.priority < b.priority : a.person < b.person;
-      });
+    for (auto& v : rq) order_by_priority(v);  // longer waiting first, then lower id
     auto occ = [&](int h) { return ts.occ[h] + t.at(k, COcc0 + h); };
     auto free_of = [&](double cap, int h) { return static_cast<std::int64_t>(std::floor(cap)) - occ(h); };
     const auto week = static_cast<std::uint32_t>(week_);

@@ -139,6 +139,10 @@ struct TerritoryState {
   std::vector<double> size_cum;                   // cumulative firm sizes (vacancy arrivals)
   std::vector<std::pair<std::uint32_t, std::int32_t>> open_vacancies;  // (firm, week opened)
   std::int64_t in_training = 0;
+  // Firm counters kept up to date by every change (checked against the columns in tests).
+  std::vector<std::uint32_t> known_firms;         // in the order they became known
+  std::int64_t firms_known[2] = {0, 0}, firms_engaged[2] = {0, 0};  // [non-profit]
+  std::int64_t quota_positions = 0, quota_filled = 0, vacancies_open = 0;
   std::deque<std::uint32_t> social_queue, cpi_queue, case_queue;
   std::array<std::int64_t, kHousingStates> occ{};  // people in each housing state (active)
   std::array<std::int64_t, kCaseStates> cases{};    // people in each case state (active)
@@ -150,6 +154,9 @@ struct Request {
   std::uint32_t person;
   std::int32_t priority;  // lower first (e.g. the week the person entered their current state)
 };
+// Orders requests gathered in id order by (priority, id): a stable counting sort when the
+// priorities span a small range (weeks), a comparison sort otherwise.
+void order_by_priority(std::vector<Request>& v);
 
 class World {
  public:
@@ -200,9 +207,15 @@ class World {
   void hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t);
   void separate(std::uint32_t p, Tally& t);
   void pathway_failure(std::uint32_t p);
+  void engage(std::uint32_t f);
+  void fill_quota(std::uint32_t f, int delta);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);
   void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
   bool hf_eligible(std::uint32_t p) const;
+  // In need of services: homeless, or looking for work without a job.
+  bool in_need(std::uint32_t p) const {
+    return homeless(P_.housing[p]) || (P_.seeking[p] && P_.work[p] != Employed && P_.work[p] != Internship);
+  }
   void apply_tally(const Tally& t);
   // Runs fn(begin, end, tally, block) over fixed blocks of persons in parallel; the tallies
   // are summed into the territories; block outputs are indexed by block number.

@@ -67,6 +67,26 @@ TEST(Employment, EveryJobHasOnePersonAndQuotasStayInRange) {
           ASSERT_TRUE(F.flags[f] & FfObliged);
         }
       }
+      // The territory counters kept incrementally agree with a recount of the firm columns.
+      for (std::size_t t = 0; t < w.territories().size(); ++t) {
+        const auto& ts = w.territories()[t];
+        std::int64_t known[2] = {0, 0}, engaged[2] = {0, 0}, positions = 0, filled = 0, vacancies = 0;
+        for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
+          const int np = (F.flags[f] & FfNonProfit) ? 1 : 0;
+          known[np] += (F.flags[f] & FfKnown) ? 1 : 0;
+          engaged[np] += (F.flags[f] & FfEngaged) ? 1 : 0;
+          positions += F.quota[f];
+          filled += F.filled[f];
+          vacancies += F.vacancies[f];
+        }
+        ASSERT_EQ(ts.firms_known[0], known[0]);
+        ASSERT_EQ(ts.firms_known[1], known[1]);
+        ASSERT_EQ(ts.firms_engaged[0], engaged[0]);
+        ASSERT_EQ(ts.firms_engaged[1], engaged[1]);
+        ASSERT_EQ(ts.quota_positions, positions);
+        ASSERT_EQ(ts.quota_filled, filled);
+        ASSERT_EQ(ts.vacancies_open, vacancies);
+      }
     }
   }
 }
