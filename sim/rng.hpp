@@ -5,7 +5,6 @@
 #pragma once
 
 #include <Random123/philox.h>
-#include <Random123/conventional/Engine.hpp>
 #include <boost/random/uniform_01.hpp>
 
 #include <cmath>
@@ -39,7 +38,7 @@ enum class Purpose : std::uint32_t {
   TrainingSeat,
 };
 
-using Philox = r123::Engine<r123::Philox4x32>;
+using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)
 
 inline std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -57,21 +56,37 @@ struct RunKey {
   }
 };
 
-// A short-lived stream for one (entity, week, purpose).
+// A short-lived stream for one (entity, week, purpose): the Philox block of counter
+// (n, entity, week, purpose) for n = 1, 2, ... gives 4 words each. It is a uniform random bit
+// generator, so Boost.Random distributions draw from it; uniform() is Boost's uniform_01.
+// (The same construction as r123::Engine, inlined: the hot path takes 1-3 draws per stream.)
 class Stream {
  public:
-  Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose) : eng_(rk.key) {
-    eng_.setcounter(Philox::ctr_type{{0, entity, week, static_cast<std::uint32_t>(purpose)}}, 0);
+  using result_type = std::uint32_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+
+  Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose)
+      : key_(rk.key), ctr_{{0, entity, week, static_cast<std::uint32_t>(purpose)}} {}
+  result_type operator()() {
+    if (lane_ == 4) {
+      ++ctr_.v[0];
+      block_ = Philox()(ctr_, key_);
+      lane_ = 0;
+    }
+    return block_.v[lane_++];
   }
-  Philox& engine() { return eng_; }
+  Stream& engine() { return *this; }
   // Uniform in [0, 1).
-  double uniform() { return u01_(eng_); }
+  double uniform() { return u01_(*this); }
   // True with probability 1 - exp(-rate_per_week) (the weekly hazard rule).
   bool hazard(double rate_per_week) { return rate_per_week > 0 && uniform() < -std::expm1(-rate_per_week); }
   bool chance(double p) { return uniform() < p; }
 
  private:
-  Philox eng_;
+  Philox::key_type key_;
+  Philox::ctr_type ctr_, block_{};
+  int lane_ = 4;
   boost::random::uniform_01<double> u01_;
 };
 

@@ -1,7 +1,16 @@
 #!/bin/sh
 # The whole test suite: installs what is missing, builds, runs every CTest test.
+# Under CI (CI=true) it also builds the engine and its tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan/) and runs them there.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh
 ctest --test-dir build --output-on-failure -j2
+if [ "${CI:-}" = "true" ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPERCORSI_SANITIZE=ON -DPERCORSI_BUILD_VIZ=OFF \
+    -DPERCORSI_MPI=OFF -DCMAKE_CXX_FLAGS=-O1
+  cmake --build build-asan
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j2
+fi

@@ -1,0 +1,591 @@
+// Tests of the viewer: viz-core without a window (series statistics, territory filter, people
+// filter, ticks, comparison, sources and bad files, levers and live runs), the ImGui panels and
+// keys driven without a window or OpenGL, and percorsi-viz's headless screenshots under xvfb-run.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <imgui.h>
+#include <stb_image.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>  // key codes only
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "sim/registry.hpp"
+#include "sim/scenario.hpp"
+#include "viz/app.hpp"
+#include "viz/core.hpp"
+#include "viz/levers.hpp"
+
+namespace fs = std::filesystem;
+using namespace percorsi;
+using namespace percorsi::viz;
+
+namespace {
+
+fs::path temp_dir() {
+  static const fs::path d = [] {
+    fs::path p = fs::temp_directory_path() / ("percorsi_test_viz_" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+// Removes the temporary folder when the tests end.
+struct CleanUp : testing::Environment {
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(temp_dir(), ec);
+  }
+};
+[[maybe_unused]] testing::Environment* const kCleanUp = testing::AddGlobalTestEnvironment(new CleanUp);
+
+std::string scenario_path(const char* name) {
+  return std::string(PERCORSI_SOURCE_DIR) + "/scenarios/piemonte/" + name;
+}
+
+int shell(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// A small results file made by the percorsi program (step model vs Housing First, 2 replicates).
+const std::string& results_file() {
+  static const std::string path = [] {
+    const std::string out = (temp_dir() / "step_vs_hf.h5").string();
+    const std::string cmd = std::string("'") + PERCORSI_BIN + "' run '" + scenario_path("step_model.yaml") + "' '" +
+                            scenario_path("housing_first.yaml") + "' --replicates 2 --quiet --out '" + out +
+                            "' > /dev/null";
+    EXPECT_EQ(shell(cmd), 0) << cmd;
+    return out;
+  }();
+  return path;
+}
+
+out::ReplicateResult fake_replicate(int r, int weeks, int T, double base) {
+  out::ReplicateResult res;
+  res.replicate = r;
+  res.weeks = weeks;
+  for (int t = 0; t < T; ++t) res.territories.push_back("T" + std::to_string(t));
+  out::WeeklySeries s{"housing_street", {}};
+  for (int w = 0; w < weeks; ++w)
+    for (int t = 0; t < T; ++t) s.values.push_back(base + 10 * t + w + r);
+  res.weekly.push_back(s);
+  return res;
+}
+
+}  // namespace
+
+// ---- Series statistics -------------------------------------------------------------------
+
+TEST(VizCore, TerritorySumSelectsTerritories) {
+  // 2 weeks x 3 territories, row-major.
+  const std::vector<double> v = {1, 2, 3, 10, 20, 30};
+  EXPECT_EQ(territory_sum(v, 3, {}), (std::vector<double>{6, 60}));
+  EXPECT_EQ(territory_sum(v, 3, {true, false, true}), (std::vector<double>{4, 40}));
+  EXPECT_EQ(territory_sum(v, 3, {false, true, false}), (std::vector<double>{2, 20}));
+}
+
+TEST(VizCore, BandIsMeanAndTIntervalOverReplicates) {
+  // One territory, 2 weeks, 3 replicates: week 0 = {1, 2, 3}, week 1 = {10, 10, 10}.
+  const std::vector<std::vector<double>> reps = {{1, 10}, {2, 10}, {3, 10}};
+  const Band b = band(reps, 1, {});
+  ASSERT_EQ(b.weeks(), 2);
+  EXPECT_DOUBLE_EQ(b.mean[0], 2.0);
+  // sd = 1, t(0.975, 2) = 4.302653, half width = 4.302653 / sqrt(3).
+  const double half = 4.302652729911275 / std::sqrt(3.0);
+  EXPECT_NEAR(b.lo[0], 2.0 - half, 1e-9);
+  EXPECT_NEAR(b.hi[0], 2.0 + half, 1e-9);
+  EXPECT_DOUBLE_EQ(b.mean[1], 10.0);
+  EXPECT_DOUBLE_EQ(b.lo[1], 10.0);
+  EXPECT_DOUBLE_EQ(b.hi[1], 10.0);
+}
+
+TEST(VizCore, BandSumsTerritoriesBeforeAveraging) {
+  // 2 territories, 1 week; replicates (1+2) and (3+6): mean of sums = 6.
+  const Band b = band({{1, 2}, {3, 6}}, 2, {});
+  ASSERT_EQ(b.weeks(), 1);
+  EXPECT_DOUBLE_EQ(b.mean[0], 6.0);
+  const Band only_second = band({{1, 2}, {3, 6}}, 2, {false, true});
+  EXPECT_DOUBLE_EQ(only_second.mean[0], 4.0);
+}
+
+TEST(VizCore, CatalogBandFiltersTerritoriesByName) {
+  Catalog cat;
+  std::vector<out::ReplicateResult> reps = {fake_replicate(0, 5, 3, 100), fake_replicate(1, 5, 3, 100)};
+  out::ScenarioInfo info;
+  info.name = "fake";
+  info.weeks = 5;
+  info.territories = {"T0", "T1", "T2"};
+  const int s = cat.add_live("fake", info, reps);
+  const Band all = cat.band(s, "housing_street", {});
+  const Band t0 = cat.band(s, "housing_street", {"T0"}), t12 = cat.band(s, "housing_street", {"T1", "T2"});
+  ASSERT_EQ(all.weeks(), 5);
+  for (int w = 0; w < 5; ++w) {
+    EXPECT_DOUBLE_EQ(t0.mean[w], 100 + w + 0.5);  // replicates 0 and 1 add r
+    EXPECT_DOUBLE_EQ(all.mean[w], t0.mean[w] + t12.mean[w]);
+  }
+  EXPECT_EQ(cat.weekly(s, "no_such_series"), nullptr);
+  EXPECT_TRUE(cat.errors().empty());
+}
+
+// ---- Axes ----------------------------------------------------------------------------------
+
+TEST(VizCore, NiceTicksUseOneTwoFiveSteps) {
+  EXPECT_DOUBLE_EQ(nice_step(100, 5), 20);
+  EXPECT_DOUBLE_EQ(nice_step(1, 5), 0.2);
+  EXPECT_DOUBLE_EQ(nice_step(0.7, 10), 0.1);
+  EXPECT_DOUBLE_EQ(nice_step(3, 5), 1);
+  EXPECT_DOUBLE_EQ(nice_step(2.4e6, 6), 5e5);
+  EXPECT_EQ(nice_ticks(0, 95, 5), (std::vector<double>{0, 20, 40, 60, 80}));
+  EXPECT_EQ(nice_ticks(-1, 1, 4), (std::vector<double>{-1, -0.5, 0, 0.5, 1}));
+  for (double range : {0.003, 0.7, 13.0, 104.0, 977.0, 12345.0, 2.5e7})
+    for (int n : {3, 5, 8, 12}) {
+      const double step = nice_step(range, n);
+      const double mantissa = step / std::pow(10.0, std::floor(std::log10(step) + 1e-12));
+      EXPECT_TRUE(std::fabs(mantissa - 1) < 1e-9 || std::fabs(mantissa - 2) < 1e-9 || std::fabs(mantissa - 5) < 1e-9)
+          << range << " " << n << " -> " << step;
+      EXPECT_LE(range / step, n + 1e-9);
+      EXPECT_LE(nice_ticks(0, range, n).size(), static_cast<std::size_t>(n + 1));
+    }
+  EXPECT_EQ(tick_label(12000, 2000), "12k");
+  EXPECT_EQ(tick_label(1500000, 500000), "1.5M");
+  EXPECT_EQ(tick_label(0.2, 0.2), "0.2");
+  EXPECT_EQ(tick_label(-1e-17, 0.05), "0.00");
+  EXPECT_EQ(tick_label(40, 20), "40");
+}
+
+TEST(VizCore, IndicatorDirectionsAndUnits) {
+  EXPECT_EQ(better_direction("cost_per_person"), -1);
+  EXPECT_EQ(better_direction("returns_to_street_12m"), -1);
+  EXPECT_EQ(better_direction("stably_housed_12m"), +1);
+  EXPECT_EQ(better_direction("persons_total"), 0);
+  EXPECT_TRUE(is_share("stably_housed_12m"));
+  EXPECT_FALSE(is_share("cost_total"));
+  EXPECT_EQ(series_unit("housing_street"), "persons");
+  EXPECT_EQ(series_unit("cost_shelter").rfind("euro", 0), 0u);
+}
+
+// ---- People --------------------------------------------------------------------------------
+
+TEST(VizCore, PeopleFilterCountsRows) {
+  // 8 persons: groups alternate homeless / homeless+mental_health / migrant; final housing = id % 5.
+  auto icol = [](const char* name, std::vector<std::int32_t> v) {
+    out::PersonColumn c;
+    c.name = name;
+    c.ints = std::move(v);
+    return c;
+  };
+  const std::int32_t H = 1, MH = 4, Mi = 8;
+  std::vector<out::PersonColumn> cols = {
+      icol("id", {0, 1, 2, 3, 4, 5, 6, 7}),
+      icol("groups", {H, H | MH, Mi, H, H | MH, Mi, H, H | MH}),
+      icol("housing_final", {0, 1, 2, 3, 4, 0, 1, 2}),
+      icol("territory", {0, 0, 0, 0, 1, 1, 1, 1}),
+      icol("exit_week", {-1, -1, 5, -1, -1, 7, -1, -1}),
+  };
+  out::PersonColumn cost;
+  cost.name = "cost";
+  cost.is_int = false;
+  cost.reals = {1, 2, 3, 4, 5, 6, 7, 8};
+  cols.push_back(cost);
+  const PeopleTable t = people_table(cols);
+  ASSERT_EQ(t.size(), 8u);
+  EXPECT_EQ(t.first_stable[3], -1);  // missing column: -1
+  EXPECT_DOUBLE_EQ(t.cost[7], 8.0);
+
+  PeopleFilter f;
+  EXPECT_EQ(filter_people(t, f).size(), 8u);
+  f.groups = H;
+  EXPECT_EQ(filter_people(t, f), (std::vector<int>{0, 1, 3, 4, 6, 7}));
+  f.groups = H | MH;
+  EXPECT_EQ(filter_people(t, f), (std::vector<int>{1, 4, 7}));
+  f.housing = 1;
+  EXPECT_EQ(filter_people(t, f), (std::vector<int>{1}));
+  f = PeopleFilter{};
+  f.housing = 0;
+  EXPECT_EQ(filter_people(t, f), (std::vector<int>{0, 5}));
+  f.active_only = true;
+  EXPECT_EQ(filter_people(t, f), (std::vector<int>{0}));
+  f = PeopleFilter{};
+  f.territory = 1;
+  EXPECT_EQ(filter_people(t, f).size(), 4u);
+}
+
+// ---- Comparison ----------------------------------------------------------------------------
+
+TEST(VizCore, CompareColoursByDirection) {
+  Catalog cat;
+  auto scenario = [&](const char* name, double housed, double cost, double returns) {
+    std::vector<out::ReplicateResult> reps;
+    for (int r = 0; r < 4; ++r) {
+      out::ReplicateResult x;
+      x.replicate = r;
+      x.headline = {{"stably_housed_12m", housed + 0.01 * r},
+                    {"cost_per_person", cost + 10 * r},
+                    {"returns_to_street_12m", returns + 0.001 * (r % 2)},
+                    {"persons_total", 100}};
+      reps.push_back(x);
+    }
+    out::ScenarioInfo info;
+    info.name = name;
+    info.seed = 7;
+    return cat.add_live(name, info, reps);
+  };
+  const int a = scenario("a", 0.10, 5000, 0.10), b = scenario("b", 0.20, 4000, 0.20);
+  const auto rows = compare(cat, {a, b});
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].indicator, "stably_housed_12m");  // the runner's order
+  for (const auto& r : rows) {
+    ASSERT_EQ(r.diff.size(), 2u);
+    if (r.indicator == "stably_housed_12m") {
+      EXPECT_TRUE(r.diff[1].paired);
+      EXPECT_NEAR(r.diff[1].summary.mean, 0.10, 1e-12);
+      EXPECT_EQ(r.verdict[1], 2);  // higher share housed: better
+    }
+    if (r.indicator == "cost_per_person") {
+      EXPECT_EQ(r.verdict[1], 2);  // lower cost: better
+    } else if (r.indicator == "returns_to_street_12m") {
+      EXPECT_EQ(r.verdict[1], -2);  // more returns: worse
+    } else if (r.indicator == "persons_total") {
+      EXPECT_EQ(r.verdict[1], 0);  // neutral
+    }
+  }
+}
+
+// ---- Sources and bad files -----------------------------------------------------------------
+
+TEST(VizCore, OpensResultsFile) {
+  Catalog cat;
+  ASSERT_TRUE(cat.open(results_file())) << (cat.errors().empty() ? "" : cat.errors()[0]);
+  ASSERT_EQ(cat.size(), 2);
+  auto& s0 = cat.scenarios()[0];
+  EXPECT_EQ(s0.info.name, "step_model");
+  EXPECT_EQ(s0.replicates, (std::vector<int>{0, 1}));
+  const auto terr = cat.territories();
+  ASSERT_FALSE(terr.empty());
+  const Band all = cat.band(0, "housing_street", {});
+  ASSERT_EQ(all.weeks(), s0.info.weeks);
+  // The sum over all territories equals the sum of the per-territory bands' means.
+  std::vector<double> sum(all.weeks(), 0.0);
+  for (const auto& t : terr) {
+    const Band b = cat.band(0, "housing_street", {t});
+    for (int w = 0; w < all.weeks(); ++w) sum[w] += b.mean[w];
+  }
+  for (int w = 0; w < all.weeks(); ++w) EXPECT_NEAR(sum[w], all.mean[w], 1e-6 * (1 + all.mean[w]));
+  const PeopleTable* p = cat.people(0, 0);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GT(p->size(), 100u);
+  EXPECT_EQ(filter_people(*p, {}).size(), p->size());
+  EXPECT_EQ(compare(cat, {0, 1}).empty(), false);
+  EXPECT_TRUE(cat.errors().empty());
+  EXPECT_TRUE(cat.open(results_file()));  // opening again adds nothing
+  EXPECT_EQ(cat.size(), 2);
+}
+
+TEST(VizCore, BadFilesAreReportedNotThrown) {
+  const fs::path dir = temp_dir();
+  const std::string missing = (dir / "missing.h5").string();
+  const std::string text = (dir / "text.h5").string();
+  std::ofstream(text) << "not an HDF5 file\n";
+  const std::string foreign = (dir / "foreign.h5").string();
+  const hid_t f = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  H5Fclose(f);
+  const std::string truncated = (dir / "truncated.h5").string();
+  {
+    std::ifstream in(results_file(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  }
+  Catalog cat;
+  for (const auto& p : {missing, text, foreign, truncated}) EXPECT_FALSE(cat.open(p)) << p;
+  ASSERT_EQ(cat.errors().size(), 4u);
+  EXPECT_NE(cat.errors()[0].find("missing.h5"), std::string::npos);
+  EXPECT_NE(cat.errors()[2].find("foreign.h5"), std::string::npos);
+  EXPECT_EQ(cat.size(), 0);
+  EXPECT_TRUE(cat.open(results_file()));  // a good file still opens after bad ones
+  EXPECT_EQ(cat.size(), 2);
+}
+
+// ---- Levers and live runs ------------------------------------------------------------------
+
+TEST(VizLevers, OnlyRegistryParameters) {
+  const auto specs = lever_specs();
+  ASSERT_FALSE(specs.empty());
+  std::set<std::string> paths;
+  for (const auto* s : specs) {
+    paths.insert(s->path);
+    EXPECT_TRUE(std::any_of(registry().begin(), registry().end(), [&](const ParamSpec& p) { return &p == s; }));
+  }
+  EXPECT_TRUE(paths.count("housing.model"));
+  EXPECT_TRUE(paths.count("territories[].hf_flats"));
+  EXPECT_TRUE(paths.count("replicates"));
+}
+
+TEST(VizLevers, SavedYamlExtendsOriginalWithOnlyTheChanges) {
+  LeverSet ls = LeverSet::load(scenario_path("housing_first.yaml"));
+  ls.name = "hf_more_flats";
+  int changed = 0;
+  for (auto& l : ls.levers) {
+    if (l.spec->path == "housing.model") l.text = "mixed", ++changed;
+    if (l.spec->path == "replicates") l.num = 3, ++changed;
+    if (l.spec->path == "territories[].hf_flats" && l.territory == 0) l.num = 40, ++changed;
+  }
+  ASSERT_EQ(changed, 3);
+  const Scenario edited = ls.edited();
+  EXPECT_EQ(edited.name(), "hf_more_flats");
+  EXPECT_EQ(edited.at(G::housing_model).text, "mixed");
+  EXPECT_EQ(edited.replicates(), 3);
+  EXPECT_DOUBLE_EQ(edited.territories[0][T::t_hf_flats], 40);
+  EXPECT_DOUBLE_EQ(edited.territories[1][T::t_hf_flats], ls.base.territories[1][T::t_hf_flats]);
+
+  const fs::path out = temp_dir() / "edits" / "hf_more_flats.yaml";
+  fs::create_directories(out.parent_path());
+  ls.save(out.string());
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("extends:"), std::string::npos) << text;
+  const auto ext = text.find("extends: ");
+  ASSERT_NE(ext, std::string::npos) << text;
+  EXPECT_NE(text[ext + 9], '/') << "extends should be relative:\n" << text;
+  EXPECT_EQ(text.find("seed"), std::string::npos) << "only the changed keys:\n" << text;
+  EXPECT_EQ(text.find("shelter_beds"), std::string::npos) << text;
+  const Scenario back = load_scenario(out.string());
+  EXPECT_EQ(back.to_yaml(), edited.to_yaml());
+  EXPECT_EQ(back.name(), "hf_more_flats");
+  EXPECT_DOUBLE_EQ(back.territories[0][T::t_hf_flats], 40);
+}
+
+TEST(VizLevers, LiveRunFinishesAndCancels) {
+  Scenario sc = load_scenario(scenario_path("step_model.yaml"));
+  sc.set("horizon", "6 weeks");
+  sc.set("replicates", "2");
+  LiveRun run;
+  ASSERT_TRUE(run.start(sc));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::optional<LiveRun::Result> r;
+  while (!(r = run.take()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->error.empty()) << r->error;
+  ASSERT_EQ(r->replicates.size(), 2u);
+  EXPECT_EQ(r->replicates[1].weeks, 6);
+  EXPECT_DOUBLE_EQ(run.progress(), 1.0);
+  Catalog cat;
+  const int s = cat.add_live("live", r->info, std::move(r->replicates));
+  EXPECT_EQ(cat.band(s, "housing_street", {}).weeks(), 6);
+
+  sc.set("horizon", "10 years");
+  sc.set("replicates", "1000");
+  ASSERT_TRUE(run.start(sc));
+  EXPECT_FALSE(run.start(sc));  // one at a time
+  run.cancel();
+  while (!(r = run.take()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_TRUE(r->replicates.empty());
+}
+
+// ---- Panels and keys, without a window -------------------------------------------------------
+
+namespace {
+// An ImGui context with a built font atlas and GLFW key codes, and no platform or renderer.
+struct Ui {
+  Ui() {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1280, 800);
+    io.DeltaTime = 1.0f / 60;
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+    io.KeyMap[ImGuiKey_LeftArrow] = GLFW_KEY_LEFT;
+    io.KeyMap[ImGuiKey_RightArrow] = GLFW_KEY_RIGHT;
+  }
+  ~Ui() { ImGui::DestroyContext(); }
+  // One frame, with `key` held down during it (-1: none).
+  void frame(App& app, int key = -1) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (key >= 0) io.KeysDown[key] = true;
+    ImGui::NewFrame();
+    app.draw();
+    ImGui::Render();
+    if (key >= 0) io.KeysDown[key] = false;
+  }
+  void press(App& app, int key) {
+    frame(app, key);
+    frame(app);
+  }
+};
+}  // namespace
+
+TEST(VizUi, EveryPanelDrawsWithAndWithoutData) {
+  Ui ui;
+  App empty;
+  for (const auto& v : view_names()) {
+    ASSERT_TRUE(empty.select(v));
+    ui.frame(empty), ui.frame(empty);
+  }
+  App app;
+  app.open({results_file(), (temp_dir() / "missing.h5").string()});
+  ASSERT_EQ(app.cat.size(), 2);
+  ASSERT_EQ(app.cat.errors().size(), 1u);
+  EXPECT_FALSE(app.nothing_loaded());
+  ASSERT_TRUE(app.open_scenario(scenario_path("housing_first.yaml")));
+  for (const auto& v : view_names()) {
+    ASSERT_TRUE(app.select(v));
+    ui.frame(app), ui.frame(app), ui.frame(app);
+    EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 1000) << v;
+  }
+  EXPECT_FALSE(app.select("no_such_view"));
+  EXPECT_EQ(app.cat.errors().size(), 1u);
+  EXPECT_GE(app.selected_person, 0);  // the people view selects the first row
+}
+
+TEST(VizUi, PresentationKeys) {
+  Ui ui;
+  App app;
+  app.open({results_file()});
+  ui.frame(app);
+  ASSERT_GE(app.views.size(), 3u);
+  const int n = static_cast<int>(app.views.size());
+  EXPECT_FALSE(app.presentation);
+  ui.press(app, GLFW_KEY_P);
+  EXPECT_TRUE(app.presentation);
+  EXPECT_FLOAT_EQ(ImGui::GetIO().FontGlobalScale, 2.0f);
+  EXPECT_EQ(app.view, 0);
+  ui.press(app, GLFW_KEY_RIGHT);
+  EXPECT_EQ(app.view, 1);
+  ui.press(app, GLFW_KEY_3);
+  EXPECT_EQ(app.view, 2);
+  ui.press(app, GLFW_KEY_LEFT);
+  ui.press(app, GLFW_KEY_LEFT);
+  ui.press(app, GLFW_KEY_LEFT);
+  EXPECT_EQ(app.view, n - 1);  // wraps around
+  ui.press(app, GLFW_KEY_F11);
+  EXPECT_FALSE(app.presentation);
+  EXPECT_FLOAT_EQ(ImGui::GetIO().FontGlobalScale, 1.0f);
+  ui.press(app, GLFW_KEY_RIGHT);  // arrows do nothing outside presentation mode
+  EXPECT_EQ(app.view, n - 1);
+}
+
+TEST(VizUi, LiveRunAppearsBesideLoadedScenarios) {
+  Ui ui;
+  App app;
+  app.open({results_file()});
+  ASSERT_TRUE(app.open_scenario(scenario_path("housing_first.yaml")));
+  for (auto& l : app.levers->levers)
+    if (l.spec->path == "replicates") l.num = 2;
+  ASSERT_TRUE(app.start_run());
+  EXPECT_FALSE(app.start_run());  // one run at a time
+  app.select("charts");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (app.cat.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    ui.frame(app);  // the window keeps drawing while the worker runs
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(app.cat.size(), 3) << app.lever_message;
+  const auto& live = app.cat.scenarios()[2];
+  EXPECT_EQ(live.origin, "live");
+  EXPECT_EQ(live.replicates.size(), 2u);
+  EXPECT_NE(live.label.find("live #1"), std::string::npos);
+  ui.frame(app);
+  EXPECT_EQ(app.shown.size(), 3u);
+  EXPECT_TRUE(app.shown[2]);
+  // Same seed as the file's scenarios: the comparison pairs replicates.
+  const auto rows = compare(app.cat, {0, 2});
+  ASSERT_FALSE(rows.empty());
+  EXPECT_TRUE(rows[0].diff[1].paired);
+}
+
+// ---- Headless screenshots ------------------------------------------------------------------
+
+namespace {
+struct Png {
+  int w = 0, h = 0;
+  std::vector<unsigned char> px;  // RGB
+};
+Png load_png(const std::string& path) {
+  Png p;
+  int n = 0;
+  unsigned char* d = stbi_load(path.c_str(), &p.w, &p.h, &n, 3);
+  if (d) {
+    p.px.assign(d, d + static_cast<std::size_t>(p.w) * p.h * 3);
+    stbi_image_free(d);
+  }
+  return p;
+}
+// Distinct colours in a rectangle given as fractions of the image.
+std::size_t distinct_colours(const Png& p, double x0, double y0, double x1, double y1) {
+  std::set<unsigned> c;
+  for (int y = static_cast<int>(y0 * p.h); y < static_cast<int>(y1 * p.h); ++y)
+    for (int x = static_cast<int>(x0 * p.w); x < static_cast<int>(x1 * p.w); ++x) {
+      const unsigned char* q = &p.px[(static_cast<std::size_t>(y) * p.w + x) * 3];
+      c.insert(q[0] << 16 | q[1] << 8 | q[2]);
+    }
+  return c.size();
+}
+bool have_xvfb() {
+  return shell("command -v xvfb-run > /dev/null 2>&1") == 0;
+}
+// Runs percorsi-viz --screenshot under xvfb-run and returns the viewer's own exit code (kept in a
+// file, since xvfb-run's status also reflects its clean-up); retried if Xvfb did not start.
+int screenshot(const std::string& png, const std::string& args) {
+  const std::string script = png + ".sh", rcfile = png + ".rc";
+  std::ofstream(script) << "'" << PERCORSI_VIZ_BIN << "' --screenshot '" << png << "' " << args << " 2> '" << png
+                        << ".log'\necho $? > '" << rcfile << "'\n";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    fs::remove(rcfile);
+    shell("xvfb-run -a -s '-screen 0 1280x800x24' sh '" + script + "' > /dev/null 2>&1");
+    int rc = -1;
+    if (std::ifstream(rcfile) >> rc) return rc;
+  }
+  return -1;
+}
+}  // namespace
+
+TEST(VizScreenshot, EveryViewRendersAChart) {
+  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed";
+  const std::string h5 = results_file();
+  for (const char* view : {"charts", "stacked", "compare", "people", "presentation"}) {
+    const std::string png = (temp_dir() / (std::string("shot_") + view + ".png")).string();
+    fs::remove(png);
+    ASSERT_EQ(screenshot(png, std::string("--view ") + view + " --size 1024x700 '" + h5 + "'"), 0) << view;
+    const Png img = load_png(png);
+    ASSERT_EQ(img.w, 1024) << view;
+    ASSERT_EQ(img.h, 700) << view;
+    // The chart area (right of the sidebar, below the tabs) is not blank.
+    EXPECT_GE(distinct_colours(img, 0.3, 0.25, 0.95, 0.9), 8u) << view;
+  }
+}
+
+TEST(VizScreenshot, BadFilesShowErrorsAndExit2) {
+  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed";
+  const std::string png = (temp_dir() / "shot_bad.png").string(), text = (temp_dir() / "bad_text.h5").string();
+  std::ofstream(text) << "not an HDF5 file\n";
+  fs::remove(png);
+  EXPECT_EQ(screenshot(png, "'" + (temp_dir() / "missing.h5").string() + "' '" + text + "'"), 2);
+  const Png img = load_png(png);
+  ASSERT_GT(img.w, 0) << "the window with the errors is still written";
+  // The error banner (dark red) is visible.
+  std::size_t red = 0;
+  for (std::size_t i = 0; i + 2 < img.px.size(); i += 3)
+    if (img.px[i] > 90 && img.px[i] < 140 && img.px[i + 1] < 40 && img.px[i + 2] < 40) ++red;
+  EXPECT_GT(red, 5000u);
+  std::ifstream log(png + ".log");
+  const std::string err((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(err.find("missing.h5"), std::string::npos) << err;
+  EXPECT_NE(err.find("bad_text.h5"), std::string::npos) << err;
+}

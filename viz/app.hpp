@@ -1,0 +1,86 @@
+// The viewer's ImGui side: the application state and one function per panel (app.cpp), in the
+// manner of imgui_demo.cpp. Data comes from viz-core (core.hpp, levers.hpp) only.
+#pragma once
+
+#include <imgui.h>
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "viz/core.hpp"
+#include "viz/levers.hpp"
+
+namespace percorsi::viz {
+
+// A small file browser (std::filesystem): folders and files with one of the extensions.
+struct FileBrowser {
+  explicit FileBrowser(std::vector<std::string> ext) : extensions(std::move(ext)) {}
+  std::vector<std::string> extensions;
+  std::filesystem::path dir;
+  std::string input;  // the path being typed or clicked
+  std::string error;
+  std::filesystem::path listed;  // the folder `dirs` and `files` were read from
+  std::vector<std::filesystem::path> dirs, files;
+  // Draws the browser; returns true when a file is chosen (path in `picked`).
+  bool draw(const char* id, std::string& picked, float height);
+};
+
+// A saved view, shown one at a time in presentation mode.
+struct View {
+  enum Kind { Lines, Stacked, Compare } kind = Lines;
+  std::string series;  // Lines: the weekly series
+  int family = 0;      // Stacked: 0 housing, 1 work, 2 case
+  std::string title() const;
+};
+
+struct App {
+  Catalog cat;
+  std::vector<std::uint8_t> shown;    // per scenario: drawn in charts and compared
+  std::set<std::string> territories;  // selected territories (empty: all, summed)
+  std::string series = "housing_street";
+  std::string series_filter;
+  int family = 0;        // stacked view: housing / work / case
+  int compare_base = 0;  // index into the shown scenarios
+  // People
+  int people_scenario = 0, people_replicate = 0, selected_person = -1;
+  PeopleFilter people_filter;
+  // Presentation
+  bool presentation = false;
+  int view = 0;
+  std::vector<View> views;
+  float base_font_scale = 1.0f;
+  // Tabs: a tab to select on the next frames (screenshots, presentation views)
+  std::string request_tab;
+  // Files and levers
+  FileBrowser results_browser{{".h5", ".hdf5"}};
+  FileBrowser yaml_browser{{".yaml", ".yml"}};
+  std::optional<LeverSet> levers;
+  std::string save_path, lever_message;
+  bool lever_error = false;
+  LiveRun run;
+  int live_runs = 0;
+
+  // Opens the files given on the command line (errors are recorded, never thrown).
+  void open(const std::vector<std::string>& files);
+  // Opens a scenario YAML in the Levers tab (errors go to the lever message and the error list).
+  bool open_scenario(const std::string& path);
+  // Runs the edited scenario on the worker thread (false if it is invalid or a run is under way).
+  bool start_run();
+  // Selects a view by name: charts, stacked, compare, people, levers, files, presentation.
+  bool select(const std::string& name);
+  // Draws one frame of the whole interface.
+  void draw();
+  // Whether every file given failed to open (nothing to show).
+  bool nothing_loaded() const { return cat.files().empty() && !cat.errors().empty(); }
+};
+
+// Names accepted by App::select (and --view).
+const std::vector<std::string>& view_names();
+
+// Themes: the normal dark theme, and a high-contrast light theme with large fonts.
+void apply_theme(bool presentation, float base_font_scale);
+
+}  // namespace percorsi::viz

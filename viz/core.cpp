@@ -1,0 +1,445 @@
+#include "viz/core.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+
+#include "output/dictionary.hpp"
+
+namespace percorsi::viz {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string printf_str(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+bool starts(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+}  // namespace
+
+// ---- Series statistics -------------------------------------------------------------------
+
+std::vector<double> territory_sum(const std::vector<double>& values, int territories, const std::vector<bool>& mask) {
+  if (territories <= 0) return {};
+  const std::size_t T = static_cast<std::size_t>(territories), weeks = values.size() / T;
+  std::vector<double> out(weeks, 0.0);
+  for (std::size_t w = 0; w < weeks; ++w)
+    for (std::size_t t = 0; t < T; ++t)
+      if (mask.empty() || (t < mask.size() && mask[t])) out[w] += values[w * T + t];
+  return out;
+}
+
+Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask) {
+  Band b;
+  if (replicates.empty()) return b;
+  std::vector<std::vector<double>> sums;
+  std::size_t weeks = std::numeric_limits<std::size_t>::max();
+  for (const auto& r : replicates) {
+    sums.push_back(territory_sum(r, territories, mask));
+    weeks = std::min(weeks, sums.back().size());
+  }
+  std::vector<double> xs;
+  for (std::size_t w = 0; w < weeks; ++w) {
+    xs.clear();
+    for (const auto& s : sums)
+      if (!std::isnan(s[w])) xs.push_back(s[w]);
+    const out::Summary m = out::summarize(xs);
+    b.mean.push_back(xs.empty() ? kNaN : m.mean);
+    b.lo.push_back(xs.empty() ? kNaN : m.ci_low);
+    b.hi.push_back(xs.empty() ? kNaN : m.ci_high);
+  }
+  return b;
+}
+
+// ---- Axes ----------------------------------------------------------------------------------
+
+double nice_step(double range, int max_ticks) {
+  if (!(range > 0) || !std::isfinite(range)) return 1.0;
+  const double raw = range / std::max(1, max_ticks);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double norm = raw / mag;
+  return (norm <= 1.0 ? 1.0 : norm <= 2.0 ? 2.0 : norm <= 5.0 ? 5.0 : 10.0) * mag;
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks) {
+  std::vector<double> t;
+  if (!std::isfinite(lo) || !std::isfinite(hi) || hi < lo) return t;
+  const double step = nice_step(hi - lo, max_ticks);
+  const double first = std::ceil(lo / step - 1e-9) * step;
+  for (int k = 0; k < 1000; ++k) {
+    const double v = first + k * step;
+    if (v > hi + step * 1e-9) break;
+    t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+  }
+  return t;
+}
+
+std::string tick_label(double v, double step) {
+  if (std::fabs(v) < std::fabs(step) * 1e-9) v = 0;
+  auto decimals = [](double s) { return std::max(0, static_cast<int>(std::ceil(-std::log10(s) - 1e-9))); };
+  std::string fmt;
+  if (step >= 1e5) {
+    fmt = "%." + std::to_string(decimals(step / 1e6)) + "fM";
+    return printf_str(fmt.c_str(), v / 1e6);
+  }
+  if (step >= 1e3 && std::fabs(v) >= 1e4) {
+    fmt = "%." + std::to_string(decimals(step / 1e3)) + "fk";
+    return printf_str(fmt.c_str(), v / 1e3);
+  }
+  fmt = "%." + std::to_string(decimals(step)) + "f";
+  return printf_str(fmt.c_str(), v);
+}
+
+std::string format_value(double v) {
+  if (std::isnan(v)) return "n/a";
+  const double a = std::fabs(v);
+  if (a >= 1e6) return printf_str("%.2fM", v / 1e6);
+  if (a >= 1e4) return printf_str("%.1fk", v / 1e3);
+  if (a >= 100) return printf_str("%.0f", v);
+  if (a >= 1) return printf_str("%.2f", v);
+  return printf_str("%.3g", v);
+}
+
+// ---- Indicators ----------------------------------------------------------------------------
+
+namespace {
+const out::DictEntry* weekly_entry(const std::string& series) {
+  try {
+    return out::find_entry(out::dictionary(), "/scenarios/{scenario}/replicates/{replicate}/weekly/" + series);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+}  // namespace
+
+std::string series_unit(const std::string& s) {
+  if (const auto* e = weekly_entry(s); e && !e->unit.empty()) return e->unit;
+  if (starts(s, "cost_")) return "euro/week";
+  if (starts(s, "wait_")) return "weeks";
+  if (starts(s, "capacity_")) return "places";
+  if (starts(s, "flow_") || starts(s, "assessments_") || s == "inflow" || s == "exits" || s == "contacts" ||
+      s == "taken_in_charge" || s == "hf_assigned")
+    return "persons/week";
+  return "persons";
+}
+
+std::string series_meaning(const std::string& s) {
+  const auto* e = weekly_entry(s);
+  std::string m = e ? e->meaning : std::string();
+  const auto shape = m.rfind(" [weeks, territories]");
+  if (shape != std::string::npos) m.erase(shape);
+  return m;
+}
+
+int better_direction(const std::string& ind) {
+  if (starts(ind, "persons")) return 0;
+  if (starts(ind, "cost") || starts(ind, "returns_to_street") || starts(ind, "days_to") || starts(ind, "weeks_to") ||
+      starts(ind, "wait") || starts(ind, "queue") || ind == "housing_street")
+    return -1;
+  return +1;
+}
+
+bool is_share(const std::string& ind) {
+  return starts(ind, "stably_housed") || starts(ind, "time_stably") || starts(ind, "returns_to_street") ||
+         starts(ind, "share_") || ind.find("_share") != std::string::npos;
+}
+
+// ---- People --------------------------------------------------------------------------------
+
+PeopleTable people_table(const std::vector<out::PersonColumn>& columns) {
+  std::size_t n = 0;
+  for (const auto& c : columns) n = std::max(n, c.size());
+  auto find = [&](const std::string& name) -> const out::PersonColumn* {
+    for (const auto& c : columns)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  auto ints = [&](const std::string& name, std::int32_t missing) {
+    std::vector<std::int32_t> v(n, missing);
+    if (const auto* c = find(name))
+      for (std::size_t i = 0; i < c->size(); ++i)
+        v[i] = c->is_int ? c->ints[i] : static_cast<std::int32_t>(c->reals[i]);
+    return v;
+  };
+  PeopleTable t;
+  t.id = ints("id", -1);
+  if (!find("id"))
+    for (std::size_t i = 0; i < n; ++i) t.id[i] = static_cast<std::int32_t>(i);
+  t.territory = ints("territory", -1);
+  t.groups = ints("groups", 0);
+  t.housing_final = ints("housing_final", -1);
+  t.entry = ints("entry_week", -1);
+  t.exit = ints("exit_week", -1);
+  t.first_stable = ints("first_stable_week", -1);
+  t.returns = ints("returns_to_street", 0);
+  t.age = ints("age", -1);
+  static const char* kWeeks[5] = {"weeks_street", "weeks_shelter", "weeks_transitional", "weeks_hf_flat",
+                                  "weeks_housed"};
+  t.weeks.assign(n, {0, 0, 0, 0, 0});
+  for (int h = 0; h < 5; ++h) {
+    const auto v = ints(kWeeks[h], 0);
+    for (std::size_t i = 0; i < n; ++i) t.weeks[i][h] = v[i];
+  }
+  t.cost.assign(n, kNaN);
+  if (const auto* c = find("cost"))
+    for (std::size_t i = 0; i < c->size(); ++i) t.cost[i] = c->is_int ? c->ints[i] : c->reals[i];
+  return t;
+}
+
+std::vector<int> filter_people(const PeopleTable& t, const PeopleFilter& f) {
+  std::vector<int> rows;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (f.groups && (static_cast<std::uint32_t>(t.groups[i]) & f.groups) != f.groups) continue;
+    if (f.housing >= 0 && t.housing_final[i] != f.housing) continue;
+    if (f.territory >= 0 && t.territory[i] != f.territory) continue;
+    if (f.active_only && t.exit[i] >= 0) continue;
+    rows.push_back(static_cast<int>(i));
+  }
+  return rows;
+}
+
+// ---- Sources -------------------------------------------------------------------------------
+
+void Catalog::error(const std::string& message) {
+  std::cerr << "percorsi-viz: error: " << message << "\n";
+  errors_.push_back(message);
+}
+
+bool Catalog::open(const std::string& path) {
+  std::error_code ec;
+  const auto canon = std::filesystem::weakly_canonical(path, ec).string();
+  if (std::find(files_.begin(), files_.end(), canon) != files_.end()) return true;
+  try {
+    auto rd = std::make_shared<const out::Reader>(path);
+    const auto names = rd->scenarios();
+    if (names.empty()) throw out::ReadError("'" + path + "' holds no scenarios");
+    std::vector<ScenarioData> add;
+    const std::string file = std::filesystem::path(path).filename().string();
+    for (const auto& name : names) {
+      ScenarioData d;
+      d.info = rd->scenario(name);
+      d.label = name + " [" + file + "]";
+      d.origin = path;
+      d.replicates = rd->replicates(name);
+      d.weekly_names = rd->weekly_names(name);
+      d.person_columns = rd->person_columns(name);
+      d.headline_names = rd->headline_names(name);
+      d.reader = rd;
+      add.push_back(std::move(d));
+    }
+    for (auto& d : add) scenarios_.push_back(std::move(d));
+    files_.push_back(canon);
+    return true;
+  } catch (const std::exception& e) {
+    error(e.what());
+    return false;
+  }
+}
+
+int Catalog::add_live(const std::string& label, out::ScenarioInfo info, std::vector<out::ReplicateResult> reps) {
+  ScenarioData d;
+  d.label = label;
+  d.origin = "live";
+  d.info = std::move(info);
+  for (const auto& r : reps) d.replicates.push_back(r.replicate);
+  if (!reps.empty()) {
+    for (const auto& w : reps[0].weekly) d.weekly_names.push_back(w.name);
+    for (const auto& c : reps[0].persons) d.person_columns.push_back(c.name);
+    for (const auto& [k, v] : reps[0].headline) d.headline_names.push_back(k);
+    if (d.info.territories.empty()) d.info.territories = reps[0].territories;
+  }
+  d.live = std::move(reps);
+  scenarios_.push_back(std::move(d));
+  return size() - 1;
+}
+
+const std::vector<std::vector<double>>* Catalog::weekly(int s, const std::string& series) {
+  if (s < 0 || s >= size()) return nullptr;
+  ScenarioData& d = scenarios_[s];
+  if (std::find(d.weekly_names.begin(), d.weekly_names.end(), series) == d.weekly_names.end()) return nullptr;
+  auto it = d.weekly_cache.find(series);
+  if (it == d.weekly_cache.end()) {
+    std::vector<std::vector<double>> reps;
+    try {
+      if (d.reader) {
+        for (int r : d.replicates) reps.push_back(d.reader->weekly(d.info.name, r, series));
+      } else {
+        for (const auto& r : d.live)
+          for (const auto& w : r.weekly)
+            if (w.name == series) reps.push_back(w.values);
+      }
+    } catch (const std::exception& e) {
+      error(e.what());
+      reps.clear();
+    }
+    it = d.weekly_cache.emplace(series, std::move(reps)).first;
+  }
+  return it->second.empty() ? nullptr : &it->second;
+}
+
+const std::vector<double>* Catalog::headline(int s, const std::string& indicator) {
+  if (s < 0 || s >= size()) return nullptr;
+  ScenarioData& d = scenarios_[s];
+  if (std::find(d.headline_names.begin(), d.headline_names.end(), indicator) == d.headline_names.end()) return nullptr;
+  auto it = d.headline_cache.find(indicator);
+  if (it == d.headline_cache.end()) {
+    std::vector<double> v;
+    try {
+      if (d.reader) {
+        v = d.reader->headline(d.info.name, indicator);
+      } else {
+        for (const auto& r : d.live) {
+          auto h = r.headline.find(indicator);
+          v.push_back(h == r.headline.end() ? kNaN : h->second);
+        }
+      }
+    } catch (const std::exception& e) {
+      error(e.what());
+      v.clear();
+    }
+    it = d.headline_cache.emplace(indicator, std::move(v)).first;
+  }
+  return it->second.empty() ? nullptr : &it->second;
+}
+
+const PeopleTable* Catalog::people(int s, int replicate) {
+  if (s < 0 || s >= size()) return nullptr;
+  ScenarioData& d = scenarios_[s];
+  auto it = d.people_cache.find(replicate);
+  if (it == d.people_cache.end()) {
+    PeopleTable t;
+    try {
+      if (d.reader) {
+        static const std::set<std::string> kUsed = {"id",
+                                                    "territory",
+                                                    "groups",
+                                                    "housing_final",
+                                                    "entry_week",
+                                                    "exit_week",
+                                                    "first_stable_week",
+                                                    "returns_to_street",
+                                                    "age",
+                                                    "cost",
+                                                    "weeks_street",
+                                                    "weeks_shelter",
+                                                    "weeks_transitional",
+                                                    "weeks_hf_flat",
+                                                    "weeks_housed"};
+        std::vector<out::PersonColumn> cols;
+        for (const auto& c : d.person_columns)
+          if (kUsed.count(c)) cols.push_back(d.reader->person_column(d.info.name, replicate, c));
+        t = people_table(cols);
+      } else {
+        for (const auto& r : d.live)
+          if (r.replicate == replicate) t = people_table(r.persons);
+      }
+    } catch (const std::exception& e) {
+      error(e.what());
+      t = PeopleTable{};
+    }
+    it = d.people_cache.emplace(replicate, std::move(t)).first;
+  }
+  return it->second.size() ? &it->second : nullptr;
+}
+
+namespace {
+template <class F>
+std::vector<std::string> union_of(const std::vector<ScenarioData>& ss, F&& names) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& s : ss)
+    for (const auto& n : names(s))
+      if (seen.insert(n).second) out.push_back(n);
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> Catalog::weekly_names() const {
+  return union_of(
+      scenarios_, [](const ScenarioData& s) -> const auto& { return s.weekly_names; });
+}
+std::vector<std::string> Catalog::headline_names() const {
+  return union_of(
+      scenarios_, [](const ScenarioData& s) -> const auto& { return s.headline_names; });
+}
+std::vector<std::string> Catalog::territories() const {
+  return union_of(
+      scenarios_, [](const ScenarioData& s) -> const auto& { return s.info.territories; });
+}
+
+std::vector<bool> territory_mask(const out::ScenarioInfo& info, const std::set<std::string>& selected) {
+  if (selected.empty()) return {};
+  std::vector<bool> m(info.territories.size(), false);
+  for (std::size_t t = 0; t < m.size(); ++t) m[t] = selected.count(info.territories[t]) > 0;
+  return m;
+}
+
+Band Catalog::band(int s, const std::string& series, const std::set<std::string>& territories) {
+  const auto* w = weekly(s, series);
+  if (!w) return {};
+  const auto& info = scenarios_[s].info;
+  return viz::band(*w, static_cast<int>(info.territories.size()), territory_mask(info, territories));
+}
+
+// ---- Comparison ----------------------------------------------------------------------------
+
+std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
+  static const std::vector<std::string> kOrder = {
+      "stably_housed_12m",     "stably_housed_24m",      "time_stably_housed",
+      "returns_to_street_12m", "days_to_stable_housing", "cost_per_person",
+      "cost_per_person_year",  "cost_per_stable_year",   "cost_total",
+      "persons_total"};
+  std::vector<std::string> names;
+  std::set<std::string> all;
+  for (int s : ss)
+    if (s >= 0 && s < cat.size())
+      for (const auto& n : cat.scenarios()[s].headline_names) all.insert(n);
+  for (const auto& k : kOrder)
+    if (all.erase(k)) names.push_back(k);
+  names.insert(names.end(), all.begin(), all.end());
+
+  auto clean = [](const std::vector<double>* v) {
+    std::vector<double> o;
+    if (v)
+      for (double x : *v)
+        if (!std::isnan(x)) o.push_back(x);
+    return o;
+  };
+  std::vector<CompareRow> rows;
+  for (const auto& ind : names) {
+    CompareRow row;
+    row.indicator = ind;
+    const std::vector<double>* base = ss.empty() ? nullptr : cat.headline(ss[0], ind);
+    for (std::size_t i = 0; i < ss.size(); ++i) {
+      const auto* v = cat.headline(ss[i], ind);
+      row.value.push_back(out::summarize(clean(v)));
+      Difference d;
+      int verdict = 0;
+      if (i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
+        const auto &a = cat.scenarios()[ss[0]], &b = cat.scenarios()[ss[i]];
+        d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed);
+        const int dir = better_direction(ind);
+        const double m = d.summary.mean;
+        if (dir != 0 && m != 0 && !std::isnan(m)) {
+          const bool sig = d.summary.ci_low > 0 || d.summary.ci_high < 0;
+          verdict = (m * dir > 0 ? 1 : -1) * (sig ? 2 : 1);
+        }
+      } else {
+        d.summary.mean = d.summary.ci_low = d.summary.ci_high = kNaN;
+      }
+      row.diff.push_back(d);
+      row.verdict.push_back(verdict);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace percorsi::viz

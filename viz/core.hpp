@@ -1,0 +1,138 @@
+// viz-core: the viewer's data model, without any ImGui. Loaded sources (results files read
+// through output/Reader, and live runs held in memory), series statistics across replicates,
+// the territory and people filters, scenario comparison and axis ticks. Tests use it headless.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "output/reader.hpp"
+#include "output/results.hpp"
+#include "sim/runner.hpp"
+
+namespace percorsi::viz {
+
+// ---- Series statistics -------------------------------------------------------------------
+// A weekly indicator across replicates: mean and 95% t-interval, one entry per week.
+struct Band {
+  std::vector<double> mean, lo, hi;
+  int weeks() const { return static_cast<int>(mean.size()); }
+};
+
+// Per week, the sum of the selected territories of a [weeks x T] row-major series.
+// An empty mask selects every territory.
+std::vector<double> territory_sum(const std::vector<double>& values, int territories, const std::vector<bool>& mask);
+// Mean and 95% interval over replicates of the territory sums, week by week.
+Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask);
+
+// ---- Axes ----------------------------------------------------------------------------------
+// A "nice" step (1, 2 or 5 times a power of ten) giving at most about max_ticks ticks.
+double nice_step(double range, int max_ticks);
+// Tick values, multiples of nice_step, covering [lo, hi].
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks);
+// A tick label: thousands as "12k", millions as "1.2M", otherwise as many decimals as the step needs.
+std::string tick_label(double v, double step);
+// A value for tables and tooltips (3 significant digits, thousands grouped as k/M above 1e4).
+std::string format_value(double v);
+
+// ---- Indicators ----------------------------------------------------------------------------
+// Unit of a weekly series from the data dictionary (with a fallback by name prefix).
+std::string series_unit(const std::string& series);
+std::string series_meaning(const std::string& series);
+// +1: higher is better, -1: lower is better (costs, returns to the street, waiting), 0: neutral.
+int better_direction(const std::string& indicator);
+// Share indicators (0-1) are shown as percentages.
+bool is_share(const std::string& indicator);
+
+// ---- People --------------------------------------------------------------------------------
+// The per-person columns the viewer uses (missing columns read as -1 or 0).
+struct PeopleTable {
+  std::vector<std::int32_t> id, territory, groups, housing_final, entry, exit, first_stable, returns, age;
+  std::vector<std::array<std::int32_t, 5>> weeks;  // weeks in street..housed
+  std::vector<double> cost;
+  std::size_t size() const { return id.size(); }
+};
+PeopleTable people_table(const std::vector<out::PersonColumn>& columns);
+
+struct PeopleFilter {
+  std::uint16_t groups = 0;  // a person must belong to every group in the mask (0: any)
+  int housing = -1;          // final housing state (-1: any)
+  int territory = -1;        // territory index (-1: any)
+  bool active_only = false;  // still present at the end of the run
+};
+// Row indices of the people passing the filter, in table order.
+std::vector<int> filter_people(const PeopleTable& t, const PeopleFilter& f);
+
+// ---- Sources -------------------------------------------------------------------------------
+// One scenario of a results file or of a live run.
+struct ScenarioData {
+  std::string label;   // shown in lists and legends
+  std::string origin;  // results file path, or "live"
+  out::ScenarioInfo info;
+  std::vector<int> replicates;
+  std::vector<std::string> weekly_names, person_columns, headline_names;
+  std::shared_ptr<const out::Reader> reader;  // null for live runs
+  std::vector<out::ReplicateResult> live;     // live runs: every replicate in memory
+  // Caches of what was read (an empty entry records a failed read).
+  std::map<std::string, std::vector<std::vector<double>>> weekly_cache;
+  std::map<std::string, std::vector<double>> headline_cache;
+  std::map<int, PeopleTable> people_cache;
+};
+
+class Catalog {
+ public:
+  // Opens a results file and adds its scenarios. On failure the error goes to errors() and
+  // to stderr, and false is returned; it never throws.
+  bool open(const std::string& path);
+  // Adds the replicates of a live run as one more scenario.
+  int add_live(const std::string& label, out::ScenarioInfo info, std::vector<out::ReplicateResult> reps);
+  void error(const std::string& message);
+  const std::vector<std::string>& errors() const { return errors_; }
+  void clear_errors() { errors_.clear(); }
+
+  std::vector<ScenarioData>& scenarios() { return scenarios_; }
+  const std::vector<std::string>& files() const { return files_; }
+  int size() const { return static_cast<int>(scenarios_.size()); }
+
+  // Weekly series of every replicate of scenario s ([weeks x T] each); null when it cannot be read.
+  const std::vector<std::vector<double>>* weekly(int s, const std::string& series);
+  // Headline values per replicate (replicates order); null when it cannot be read.
+  const std::vector<double>* headline(int s, const std::string& indicator);
+  // The person table of one replicate; null when it cannot be read.
+  const PeopleTable* people(int s, int replicate);
+
+  // Union of the scenarios' weekly series and headline indicators, in first-seen order.
+  std::vector<std::string> weekly_names() const;
+  std::vector<std::string> headline_names() const;
+  // Territory names, union in first-seen order.
+  std::vector<std::string> territories() const;
+  // Band of a series for scenario s over the selected territories (empty set: all).
+  Band band(int s, const std::string& series, const std::set<std::string>& territories);
+
+ private:
+  std::vector<ScenarioData> scenarios_;
+  std::vector<std::string> files_, errors_;
+};
+
+// Territory mask of a scenario for a selection by name (empty selection: all).
+std::vector<bool> territory_mask(const out::ScenarioInfo& info, const std::set<std::string>& selected);
+
+// ---- Comparison ----------------------------------------------------------------------------
+struct CompareRow {
+  std::string indicator;
+  std::vector<out::Summary> value;  // per compared scenario
+  std::vector<Difference> diff;     // scenario i (i >= 1) minus the first; diff[0] unused
+  // Per compared scenario: +2 better (95% interval excludes zero), +1 leaning better, 0 no
+  // difference or neutral indicator, -1 leaning worse, -2 worse. verdict[0] = 0.
+  std::vector<int> verdict;
+};
+// Headline indicators of the scenarios, with paired (common random numbers: same seed and
+// replicate) or Welch differences from the first, and whether each is better or worse.
+std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& scenarios);
+
+}  // namespace percorsi::viz

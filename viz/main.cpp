@@ -1,0 +1,199 @@
+// percorsi-viz: the interactive viewer of Percorsi results (GLFW + OpenGL 3 + Dear ImGui).
+//   percorsi-viz [FILES.h5...]
+//   percorsi-viz --screenshot out.png [--view NAME] [--size WxH] [--frames N] FILES...
+// Exit codes: 0 success, 2 bad input (bad arguments; in --screenshot mode: no file could be
+// read, the window with the errors is still written), 3 runtime failure (no window, no PNG).
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#define GLFW_INCLUDE_NONE
+#include <GL/gl.h>
+#include <GLFW/glfw3.h>
+// The PNG writer's implementation comes from Debian's libstb (linked through imgui's
+// pkg-config): no STB_IMAGE_WRITE_IMPLEMENTATION here, so no duplicate definitions.
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "viz/app.hpp"
+
+namespace {
+
+struct Options {
+  std::vector<std::string> files;
+  std::string screenshot, view, scenario;
+  bool run = false;
+  int width = 1280, height = 800, frames = 3;
+};
+
+const char* kUsage =
+    "Usage: percorsi-viz [FILES.h5...]\n"
+    "       percorsi-viz --screenshot OUT.png [--view NAME] [--size WxH] [--frames N] FILES.h5...\n"
+    "Options: --scenario FILE.yaml opens a scenario in the Levers tab; --run runs it at once\n"
+    "         (with --screenshot: the picture is taken when the run has finished).\n"
+    "Views: charts, stacked, compare, people, levers, files, presentation.\n"
+    "Keys: P or F11 presentation mode; Left/Right or 1-9 move between saved views.\n"
+    "Exit codes: 0 success, 2 bad input (in --screenshot mode: no file could be read), 3 runtime failure.\n";
+
+// Returns false (after printing why) on bad arguments.
+bool parse(int argc, char** argv, Options& o, bool& help) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        std::cerr << "percorsi-viz: " << a << " needs a value\n";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "-h" || a == "--help") {
+      help = true;
+    } else if (a == "--screenshot") {
+      if (!value(o.screenshot)) return false;
+    } else if (a == "--scenario") {
+      if (!value(o.scenario)) return false;
+    } else if (a == "--run") {
+      o.run = true;
+    } else if (a == "--view") {
+      if (!value(o.view)) return false;
+    } else if (a == "--size") {
+      if (!value(v) || std::sscanf(v.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 64 || o.height < 64 ||
+          o.width > 16384 || o.height > 16384) {
+        std::cerr << "percorsi-viz: --size expects WxH, e.g. 1280x800\n";
+        return false;
+      }
+    } else if (a == "--frames") {
+      if (!value(v) || std::sscanf(v.c_str(), "%d", &o.frames) != 1 || o.frames < 2 || o.frames > 100) {
+        std::cerr << "percorsi-viz: --frames expects a number from 2 to 100\n";
+        return false;
+      }
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::cerr << "percorsi-viz: unknown option '" << a << "'\n";
+      return false;
+    } else {
+      o.files.push_back(a);
+    }
+  }
+  return true;
+}
+
+// Reads the back buffer (before the swap) and writes it as PNG.
+bool write_png(const std::string& path, int w, int h) {
+  std::vector<unsigned char> px(static_cast<std::size_t>(w) * h * 3);
+  glReadBuffer(GL_BACK);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px.data());
+  stbi_flip_vertically_on_write(1);  // OpenGL rows run bottom-up
+  if (!stbi_write_png(path.c_str(), w, h, 3, px.data(), w * 3)) {
+    std::cerr << "percorsi-viz: error: cannot write '" << path << "'\n";
+    return false;
+  }
+  return true;
+}
+
+void load_font(ImGuiIO& io) {
+  for (const char* f : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(f, ec) && io.Fonts->AddFontFromFileTTF(f, 16.0f)) return;
+  }
+  io.Fonts->AddFontDefault();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  bool help = false;
+  if (!parse(argc, argv, opt, help)) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (help) {
+    std::cout << kUsage;
+    return 0;
+  }
+  const bool shot = !opt.screenshot.empty();
+  {
+    const auto& names = percorsi::viz::view_names();
+    if (!opt.view.empty() && std::find(names.begin(), names.end(), opt.view) == names.end()) {
+      std::cerr << "percorsi-viz: unknown view '" << opt.view << "'\n" << kUsage;
+      return 2;
+    }
+  }
+
+  glfwSetErrorCallback(
+      [](int code, const char* what) { std::cerr << "percorsi-viz: GLFW error " << code << ": " << what << "\n"; });
+  if (!glfwInit()) {
+    std::cerr << "percorsi-viz: error: cannot initialise GLFW (no display? for screenshots use xvfb-run)\n";
+    return 3;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  GLFWwindow* win = glfwCreateWindow(opt.width, opt.height, "Percorsi viewer", nullptr, nullptr);
+  if (!win) {
+    std::cerr << "percorsi-viz: error: cannot create an OpenGL 3 window\n";
+    glfwTerminate();
+    return 3;
+  }
+  glfwMakeContextCurrent(win);
+  glfwSwapInterval(shot ? 0 : 1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;                              // the layout is fixed; nothing to remember
+  if (shot) io.ConfigFlags |= ImGuiConfigFlags_NoMouse;  // no hover effects in screenshots
+  load_font(io);
+  ImGui_ImplGlfw_InitForOpenGL(win, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  int rc = 0;
+  {
+    percorsi::viz::App app;
+    percorsi::viz::apply_theme(false, app.base_font_scale);
+    app.open(opt.files);
+    if (!opt.scenario.empty() && app.open_scenario(opt.scenario) && opt.run) app.start_run();
+    if (!opt.view.empty()) app.select(opt.view);
+    int frames_left = opt.frames;
+    while (!glfwWindowShouldClose(win)) {
+      if (shot && !app.run.running())
+        glfwPollEvents();
+      else
+        glfwWaitEventsTimeout(0.05);  // redraw at least 20 times a second (live-run progress)
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      app.draw();
+      ImGui::Render();
+      int w = 0, h = 0;
+      glfwGetFramebufferSize(win, &w, &h);
+      glViewport(0, 0, w, h);
+      glClearColor(0.1f, 0.1f, 0.1f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      if (shot && app.run.running()) frames_left = opt.frames;  // wait for the live run
+      if (shot && --frames_left <= 0) {
+        const bool bad = app.nothing_loaded() || (!opt.scenario.empty() && !app.levers);
+        rc = write_png(opt.screenshot, w, h) ? (bad ? 2 : 0) : 3;
+        if (rc != 3) std::cerr << "percorsi-viz: wrote " << opt.screenshot << " (" << w << "x" << h << ")\n";
+        break;
+      }
+      glfwSwapBuffers(win);
+    }
+    app.run.cancel();
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(win);
+  glfwTerminate();
+  return rc;
+}
