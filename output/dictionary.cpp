@@ -92,6 +92,8 @@ std::string generic_path(const std::string& concrete) {
   if (parts.size() >= 2 && parts[0] == "scenarios") parts[1] = "{scenario}";
   if (parts.size() >= 4 && parts[0] == "scenarios" && parts[2] == "replicates" && is_replicate(parts[3]))
     parts[3] = "{replicate}";
+  if (parts.size() >= 5 && parts[0] == "scenarios" && parts[2] == "summary" && parts[3] == "weekly")
+    parts[4] = "{series}";
   std::string out;
   for (const auto& p : parts) out += "/" + p;
   return (out.empty() ? "/" : out) + attr;

@@ -3,7 +3,8 @@
 // file agrees with it.
 //
 // Paths use placeholders for the variable parts: `{scenario}` for the name of a scenario
-// under /scenarios, `{replicate}` for a replicate group (r0000, r0001, ...). Attributes are
+// under /scenarios, `{replicate}` for a replicate group (r0000, r0001, ...), `{series}` for a
+// weekly series under /scenarios/{scenario}/summary/weekly. Attributes are
 // written `<object path>@<attribute name>`: `/@format`, `/scenarios/{scenario}@seed`.
 // Types: group, int32, uint64, float64, string (other HDF5 types are named int16, uint32,
 // float32, compound, ... by the check).

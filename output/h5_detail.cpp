@@ -63,7 +63,14 @@ Handle open_typed(hid_t file, const std::string& path, H5T_class_t cls, const ch
 
 }  // namespace
 
-Session::Session() : lock_(h5_mutex()) { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+Session::Session() : lock_(h5_mutex()) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  // HDF5 keeps freed internal blocks on free lists for reuse, up to about 37 MiB by default;
+  // runs and merges of thousands of tasks cycle through millions of them. Smaller limits keep
+  // the memory of such runs small and flat (set once, under the lock).
+  static const bool limited = H5set_free_list_limits(1 << 20, 1 << 16, 1 << 20, 1 << 16, 2 << 20, 1 << 18) >= 0;
+  (void)limited;
+}
 
 std::string h5_reason() {
   // Walk upward: the first entry is the most specific (where the error was detected).
@@ -114,6 +121,19 @@ std::string type_name(hid_t type) {
     case H5T_BITFIELD: return "bitfield";
     default: return "unknown";
   }
+}
+
+Handle file_access() {
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"));
+  H5AC_cache_config_t mdc;
+  mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  check_status(H5Pget_mdc_config(fapl, &mdc), "metadata cache configuration");
+  mdc.set_initial_size = true;
+  mdc.initial_size = std::size_t(1) << 20;
+  mdc.min_size = std::size_t(1) << 20;
+  mdc.max_size = std::size_t(1) << 20;
+  check_status(H5Pset_mdc_config(fapl, &mdc), "metadata cache configuration");
+  return fapl;
 }
 
 // ---------------------------------------------------------------- writing
@@ -176,6 +196,8 @@ void write_strings(hid_t file, const std::string& path, const std::vector<std::s
 
 bool exists(hid_t file, const std::string& path) {
   if (path == "/") return true;
+  // Fast path: one call answers for a path that is there.
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) > 0) return true;
   // H5Lexists fails (rather than answering false) when an intermediate group is missing, so
   // check each prefix in turn.
   for (size_t pos = 1; pos != std::string::npos && pos <= path.size();) {

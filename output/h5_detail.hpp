@@ -66,6 +66,11 @@ std::string attr_desc(const std::string& obj_path, const std::string& name);
 // Type names used by the dictionary: int32, uint64, float64, string, ... (see type_name()).
 std::string type_name(hid_t type);
 
+// File access properties for every file the layout code opens or creates: a metadata cache
+// of at most 1 MiB (HDF5's default grows to 32 MiB while thousands of objects are created or
+// read), so that runs and merges of many tasks keep a small, bounded memory.
+Handle file_access();
+
 // ---- writing ----
 Handle create_group(hid_t loc, const std::string& path);  // tracks link creation order
 void write_attr_string(hid_t obj, const std::string& obj_path, const std::string& name, const std::string& v);

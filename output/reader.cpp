@@ -17,7 +17,7 @@ Handle detail::open_readonly(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw ReadError("cannot open '" + path + "': no such file");
   if (std::filesystem::is_directory(path, ec)) throw ReadError("cannot open '" + path + "': is a directory");
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, file_access());
   if (f < 0) throw ReadError("'" + path + "' is not a readable HDF5 file (" + h5_reason() + ")");
   return Handle(f);
 }
@@ -188,6 +188,9 @@ Provenance Reader::provenance() const {
     p.threads = int(read_attr_int(root, "/", "threads"));
     p.start_time = read_attr_string(root, "/", "start_time");
     p.wall_seconds = read_attr_float64(root, "/", "wall_seconds");
+    // Files written before shards and MPI runs existed hold complete single-process runs.
+    if (has_attr(root, "shard")) p.shard = read_attr_string(root, "/", "shard");
+    if (has_attr(root, "ranks")) p.ranks = int(read_attr_int(root, "/", "ranks"));
     return p;
   });
 }
@@ -210,6 +213,7 @@ ScenarioInfo Reader::scenario(const std::string& name) const {
     s.replicates = int(read_attr_int(g, p, "replicates"));
     s.weeks = int(read_attr_int(g, p, "weeks"));
     s.territories = read_strings(impl_->file, p + "/territories");
+    if (has_attr(g, "sweep")) s.sweep = read_attr_string(g, p, "sweep");
     return s;
   });
 }
@@ -251,6 +255,38 @@ std::optional<Summary> Reader::summary(const std::string& scenario, const std::s
   return impl_->run([&] { return impl_->summary(scenario, indicator); });
 }
 
+std::vector<std::string> Reader::weekly_summary_names(const std::string& scenario) const {
+  return impl_->run([&] {
+    const std::string g = impl_->scenario_path(scenario) + "/summary/weekly";
+    return exists(impl_->file, g) ? children(impl_->file, g) : std::vector<std::string>{};
+  });
+}
+
+std::optional<WeeklySummary> Reader::weekly_summary(const std::string& scenario, const std::string& series) const {
+  return impl_->run([&]() -> std::optional<WeeklySummary> {
+    const std::string g = impl_->scenario_path(scenario) + "/summary/weekly";
+    if (!exists(impl_->file, g)) return std::nullopt;
+    const std::string p = g + "/" + series;
+    if (!exists(impl_->file, p)) throw H5Failure("group " + p + ": no such series in the weekly summary");
+    WeeklySummary w;
+    w.series = series;
+    std::vector<hsize_t> dims;
+    w.mean = read_float64(impl_->file, p + "/mean", &dims);
+    if (dims.size() != 2) throw H5Failure("dataset " + p + "/mean: expected shape [weeks, territories], found " + shape(dims));
+    w.weeks = int(dims[0]);
+    w.territories = int(dims[1]);
+    for (auto [name, v] : {std::pair{"sd", &w.sd}, std::pair{"ci_low", &w.ci_low}, std::pair{"ci_high", &w.ci_high}}) {
+      std::vector<hsize_t> d;
+      *v = read_float64(impl_->file, p + "/" + name, &d);
+      if (d != dims) throw H5Failure("dataset " + p + "/" + name + ": shape " + shape(d) + " differs from mean's " + shape(dims));
+    }
+    std::vector<hsize_t> d;
+    w.n = read_int32(impl_->file, p + "/n", &d);
+    if (d != dims) throw H5Failure("dataset " + p + "/n: shape " + shape(d) + " differs from mean's " + shape(dims));
+    return w;
+  });
+}
+
 ReplicateResult Reader::replicate(const std::string& scenario, int replicate) const {
   return impl_->run([&] {
     const Impl& m = *impl_;
@@ -284,7 +320,13 @@ std::string Reader::describe() const {
       << "  command_line:    " << pv.command_line << "\n"
       << "  threads:         " << pv.threads << "\n"
       << "  start_time:      " << pv.start_time << "\n"
-      << "  wall_seconds:    " << num(pv.wall_seconds) << "\n";
+      << "  wall_seconds:    " << num(pv.wall_seconds) << "\n"
+      << "  ranks:           " << pv.ranks << "\n"
+      << "  shard:           " << pv.shard
+      << (pv.shard == "all"    ? " (a complete run)"
+          : pv.shard == "task" ? " (one task of a run's work directory)"
+                               : " (a part of a run: join the parts with `percorsi merge`)")
+      << "\n";
     const std::vector<std::string> names = scenarios();
     if (names.empty()) o << "No scenarios.\n";
     for (const auto& name : names) {
@@ -294,6 +336,7 @@ std::string Reader::describe() const {
         << "  source_file: " << s.source_file << "\n"
         << "  seed: " << s.seed << ", replicates requested: " << s.replicates << ", weeks: " << s.weeks
         << ", resolved YAML: " << s.resolved_yaml.size() << " bytes\n"
+        << (s.sweep.empty() ? "" : "  sweep point: " + s.sweep + "\n")
         << "  territories (" << s.territories.size() << "):";
       for (size_t i = 0; i < s.territories.size() && i < 12; ++i) o << (i ? ", " : " ") << s.territories[i];
       if (s.territories.size() > 12) o << ", ...";
@@ -333,6 +376,10 @@ std::string Reader::describe() const {
         }
         o << meaning(rp + "/headline/" + n) << "\n";
       }
+      const std::string wg = sp + "/summary/weekly";
+      if (exists(m.file, wg))
+        o << "  weekly summaries (" << children(m.file, wg).size()
+          << " series): mean, sd, ci_low, ci_high, n [weeks, territories] under " << wg << "\n";
     }
     return o.str();
   });

@@ -44,6 +44,11 @@ class Reader {
   // Summary of a headline indicator across replicates, as written by
   // Recorder::finish_scenario(); nullopt when the scenario has no summary group.
   std::optional<Summary> summary(const std::string& scenario, const std::string& indicator) const;
+  // Series with a per-week summary across replicates (written for complete runs), in
+  // writing order; empty when the scenario has none.
+  std::vector<std::string> weekly_summary_names(const std::string& scenario) const;
+  // The per-week summary of one series; nullopt when the scenario has no weekly summary.
+  std::optional<WeeklySummary> weekly_summary(const std::string& scenario, const std::string& series) const;
   // A whole replicate (all weekly series, person columns and headline values).
   ReplicateResult replicate(const std::string& scenario, int replicate) const;
 

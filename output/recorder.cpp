@@ -3,13 +3,17 @@
 
 #include <unistd.h>
 
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
 
 #include "output/h5_detail.hpp"
+#include "output/reader.hpp"
 
 namespace percorsi::out {
 
@@ -79,7 +83,8 @@ Recorder::Recorder(std::string final_path) : impl_(std::make_unique<Impl>()) {
   if (!parent.empty()) fs::create_directories(parent, ec);
   if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
   Session session;
-  const hid_t f = H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const Handle fapl = file_access();
+  const hid_t f = H5Fcreate(m.temp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   if (f < 0) throw std::runtime_error("cannot create '" + m.temp_path + "': " + h5_reason());
   m.file = Handle(f);
 }
@@ -109,6 +114,7 @@ void Recorder::begin_scenario(const ScenarioInfo& info) {
     write_attr_uint64(g, path, "seed", info.seed);
     write_attr_int32(g, path, "replicates", info.replicates);
     write_attr_int32(g, path, "weeks", info.weeks);
+    write_attr_string(g, path, "sweep", info.sweep);
     write_strings(m.file, path + "/territories", info.territories);
     create_group(m.file, path + "/replicates");
     m.scenarios[info.name] = Impl::Declared{info.weeks, info.territories, {}, false};
@@ -167,6 +173,37 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
   });
 }
 
+void Recorder::copy_replicate(const std::string& scenario, const std::string& src_path,
+                              const std::string& src_scenario, int replicate) {
+  Impl& m = *impl_;
+  m.run("copy_replicate", [&] {
+    Impl::Declared& d = m.declared(scenario);
+    const std::string rname = replicate_group(replicate);
+    if (d.finished) throw std::invalid_argument("scenario '" + scenario + "' already finished");
+    if (replicate < 0) throw std::invalid_argument("negative replicate index " + std::to_string(replicate));
+    if (d.written.count(replicate))
+      throw std::invalid_argument("scenario '" + scenario + "': replicate " + rname + " written twice");
+    Handle src = open_readonly(src_path);
+    const std::string sp = "/scenarios/" + src_scenario;
+    try {
+      Handle g = open_group(src, sp);
+      const std::int64_t weeks = read_attr_int(g, sp, "weeks");
+      const std::vector<std::string> terr = read_strings(src, sp + "/territories");
+      if (weeks != d.weeks || terr != d.territories)
+        throw std::invalid_argument(src_path + ": scenario '" + src_scenario +
+                                    "': weeks or territories differ from the declared scenario '" + scenario + "'");
+      const std::string from = sp + "/replicates/" + rname;
+      if (!exists(src, from)) throw H5Failure("group " + from + ": no such replicate");
+      const std::string to = "/scenarios/" + scenario + "/replicates/" + rname;
+      check_status(H5Ocopy(src, from.c_str(), m.file, to.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                   "copy of " + src_path + ":" + from);
+    } catch (const H5Failure& e) {
+      throw ReadError(src_path + ": " + e.what());
+    }
+    d.written.insert(replicate);
+  });
+}
+
 void Recorder::finish_scenario(const std::string& scenario) {
   Impl& m = *impl_;
   m.run("finish_scenario", [&] {
@@ -191,7 +228,10 @@ void Recorder::finish_scenario(const std::string& scenario) {
                   index.data());
     for (const auto& n : names) {
       const std::string p = spath + "/" + n;
-      const Summary s = summarize(values[n]);
+      std::vector<double> defined;
+      for (double x : values[n])
+        if (!std::isnan(x)) defined.push_back(x);
+      const Summary s = summarize(defined);
       Handle ds = write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(index.size())},
                                 values[n].data());
       write_attr_float64(ds, p, "mean", s.mean);
@@ -201,6 +241,90 @@ void Recorder::finish_scenario(const std::string& scenario) {
       write_attr_int32(ds, p, "n", s.n);
     }
     d.finished = true;
+  });
+}
+
+void Recorder::write_weekly_summary(const std::string& scenario) {
+  Impl& m = *impl_;
+  m.run("write_weekly_summary", [&] {
+    Impl::Declared& d = m.declared(scenario);
+    if (!d.finished) throw std::invalid_argument("scenario '" + scenario + "': write_weekly_summary() before finish_scenario()");
+    const std::string base = "/scenarios/" + scenario;
+    const std::string wpath = base + "/summary/weekly";
+    if (exists(m.file, wpath)) throw std::invalid_argument("scenario '" + scenario + "': weekly summary written twice");
+    const hsize_t weeks = hsize_t(d.weeks), terr = hsize_t(d.territories.size());
+    const size_t cells = size_t(weeks * terr);
+    // Welford's running mean and sum of squared deviations, per series and cell.
+    struct Acc {
+      std::vector<std::int32_t> n;
+      std::vector<double> mean, m2;
+    };
+    std::vector<std::string> names;
+    std::vector<Acc> acc;
+    bool first = true;
+    for (int rep : d.written) {
+      const std::string wp = base + "/replicates/" + replicate_group(rep) + "/weekly";
+      const std::vector<std::string> here = children(m.file, wp);
+      if (first) {
+        names = here;
+        acc.assign(names.size(), Acc{std::vector<std::int32_t>(cells, 0), std::vector<double>(cells, 0.0),
+                                     std::vector<double>(cells, 0.0)});
+        first = false;
+      } else if (std::set<std::string>(here.begin(), here.end()) != std::set<std::string>(names.begin(), names.end())) {
+        throw H5Failure("group " + wp + ": weekly series differ from those of the first replicate");
+      }
+      Handle wg = open_group(m.file, wp);  // datasets opened relative to it: one lookup each
+      for (size_t k = 0; k < names.size(); ++k) {
+        std::vector<hsize_t> dims;
+        std::vector<double> v;
+        try {
+          v = read_float64(wg, names[k], &dims);
+        } catch (const H5Failure& e) {
+          throw H5Failure(std::string(e.what()) + " (in group " + wp + ")");
+        }
+        if (dims != std::vector<hsize_t>{weeks, terr})
+          throw H5Failure("dataset " + wp + "/" + names[k] + ": expected shape [weeks, territories]");
+        Acc& a = acc[k];
+        for (size_t i = 0; i < cells; ++i) {
+          const double x = v[i];
+          if (std::isnan(x)) continue;
+          const double delta = x - a.mean[i];
+          a.mean[i] += delta / ++a.n[i];
+          a.m2[i] += delta * (x - a.mean[i]);
+        }
+      }
+    }
+    create_group(m.file, wpath);
+    std::map<int, double> tq;  // t quantile by n
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (size_t k = 0; k < names.size(); ++k) {
+      Acc& a = acc[k];
+      std::vector<double> sd(cells), lo(cells), hi(cells);
+      for (size_t i = 0; i < cells; ++i) {
+        const int n = a.n[i];
+        if (n == 0) {
+          a.mean[i] = sd[i] = lo[i] = hi[i] = nan;
+          continue;
+        }
+        sd[i] = n > 1 ? std::sqrt(a.m2[i] / (n - 1)) : 0.0;
+        double half = 0;
+        if (n > 1) {
+          auto it = tq.find(n);
+          if (it == tq.end()) it = tq.emplace(n, boost::math::quantile(boost::math::students_t(n - 1), 0.975)).first;
+          half = it->second * sd[i] / std::sqrt(double(n));
+        }
+        lo[i] = a.mean[i] - half;
+        hi[i] = a.mean[i] + half;
+      }
+      const std::string g = wpath + "/" + names[k];
+      create_group(m.file, g);
+      const std::vector<hsize_t> dims{weeks, terr};
+      write_dataset(m.file, g + "/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, a.mean.data());
+      write_dataset(m.file, g + "/sd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, sd.data());
+      write_dataset(m.file, g + "/ci_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, lo.data());
+      write_dataset(m.file, g + "/ci_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, hi.data());
+      write_dataset(m.file, g + "/n", H5T_STD_I32LE, H5T_NATIVE_INT32, dims, a.n.data());
+    }
   });
 }
 
@@ -216,6 +340,8 @@ void Recorder::commit(const Provenance& p) {
     write_attr_int32(root, "/", "threads", p.threads);
     write_attr_string(root, "/", "start_time", p.start_time);
     write_attr_float64(root, "/", "wall_seconds", p.wall_seconds);
+    write_attr_string(root, "/", "shard", p.shard);
+    write_attr_int32(root, "/", "ranks", p.ranks);
     root.reset();
     check_status(H5Fflush(m.file, H5F_SCOPE_GLOBAL), "file");
     // Every object handle is RAII-scoped, so only the file itself may be open here.

@@ -46,6 +46,9 @@ struct ScenarioInfo {
   int replicates = 0;
   int weeks = 0;
   std::vector<std::string> territories;
+  // For a grid point of a sweep: the swept parameters and values as a YAML flow map
+  // ("{housing.hf_share: 0.25}"); "" otherwise.
+  std::string sweep = {};
 };
 
 // File-level provenance, written as attributes of the root group.
@@ -56,6 +59,21 @@ struct Provenance {
   int threads = 0;
   std::string start_time;   // ISO 8601, UTC
   double wall_seconds = 0.0;
+  // What share of the run's tasks the file holds: "all" (a complete run, with summaries),
+  // "K/N" (shard K of N, from `percorsi run --shard K/N`, no summaries) or "task" (one task of
+  // a run's work directory).
+  std::string shard = "all";
+  int ranks = 1;  // MPI processes of the run (1: a single process)
+};
+
+// Per-week summary of one weekly series across replicates: arrays [weeks, territories],
+// row-major, of the mean, sample SD, 95% t-interval of the mean, and the number of replicates
+// with a defined (non-NaN) value in each cell.
+struct WeeklySummary {
+  std::string series;
+  int weeks = 0, territories = 0;
+  std::vector<double> mean, sd, ci_low, ci_high;
+  std::vector<std::int32_t> n;
 };
 
 // Summary statistics of one indicator across replicates.

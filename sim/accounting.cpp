@@ -70,10 +70,14 @@ void World::accounting() {
   const int fu_len = static_cast<int>(std::lround(sc_[G::follow_up_len]));
   const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
   tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
+  const bool log = sc_[G::timeline] != 0;
+  if (block_changes_.size() < nb) block_changes_.resize(nb);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
     auto& c = counts.local();
     for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
       const std::size_t end = std::min(n, (blk + 1) * kAccBlock);
+      auto& changes = block_changes_[blk];
+      changes.clear();
       for (std::size_t p = blk * kAccBlock; p < end; ++p) {
         if (!P_.active(p)) continue;
         const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
@@ -97,6 +101,11 @@ void World::accounting() {
           if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
         }
         P_.cost[p] += cost;
+        const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
+        if (log && states != P_.logged[p]) {
+          P_.logged[p] = states;
+          changes.push_back({static_cast<std::uint32_t>(p), static_cast<std::int16_t>(week_), states});
+        }
         // State at the end of the 52nd / 104th week since entry.
         const int since = week_ + 1 - P_.entry[p];
         if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;
@@ -104,6 +113,7 @@ void World::accounting() {
       }
     }
   });
+  for (std::size_t b = 0; b < nb; ++b) timeline_.insert(timeline_.end(), block_changes_[b].begin(), block_changes_[b].end());
   std::vector<std::int64_t> total(T_ * kCounts, 0);
   counts.combine_each([&](const std::vector<std::int64_t>& c) {
     for (std::size_t i = 0; i < c.size(); ++i) total[i] += c[i];
@@ -307,6 +317,25 @@ out::ReplicateResult World::results() const {
   return r;
 }
 
+std::vector<out::PersonColumn> World::timeline() const {
+  // Stable counting sort by person: each person's changes stay in week order.
+  std::vector<std::uint32_t> start(P_.size() + 1, 0);
+  for (const auto& c : timeline_) start[c.person + 1]++;
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<out::PersonColumn> cols;
+  for (const char* name : {"person", "week", "housing", "case", "work"})
+    cols.push_back(out::PersonColumn{name, true, std::vector<std::int32_t>(timeline_.size()), {}});
+  for (const auto& c : timeline_) {
+    const std::uint32_t i = start[c.person]++;
+    cols[0].ints[i] = static_cast<std::int32_t>(c.person);
+    cols[1].ints[i] = c.week;
+    cols[2].ints[i] = c.states & 7;
+    cols[3].ints[i] = (c.states >> 3) & 7;
+    cols[4].ints[i] = (c.states >> 6) & 7;
+  }
+  return cols;
+}
+
 std::uint64_t World::state_hash() const {
   std::uint64_t h = 1469598103934665603ull;
   auto mix = [&](const void* data, std::size_t bytes) {
@@ -320,6 +349,7 @@ std::uint64_t World::state_hash() const {
   col(P_.case_since), col(P_.first_stable), col(P_.weeks_housing), col(P_.weeks_case), col(series_);
   col(P_.emp_phase), col(P_.rounds), col(P_.spells), col(P_.first_job), col(P_.hire_week), col(P_.firm);
   col(P_.weeks_employed), col(F_.openness), col(F_.flags), col(F_.vacancies), col(F_.workers), col(F_.filled);
+  for (const auto& c : timeline_) mix(&c, sizeof c.person + sizeof c.week), mix(&c.states, sizeof c.states);
   return h;
 }
 

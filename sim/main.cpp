@@ -1,6 +1,9 @@
-// percorsi: the command-line program. Subcommands: run, compare, validate, info, bench, params.
-// Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file);
-// 3 runtime failure; 130 interrupted.
+// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, bench,
+// params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
+// parts that do not join); 3 runtime failure; 130 interrupted.
+//
+// Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
+// and rank 0 writes the results file and prints; see sim/mpi.hpp and sim/ensemble.hpp.
 #include <CLI/CLI.hpp>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -9,11 +12,16 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "output/dictionary.hpp"
 #include "output/reader.hpp"
+#include "sim/ensemble.hpp"
+#include "sim/mpi.hpp"
 #include "sim/registry.hpp"
 #include "sim/runner.hpp"
 #include "sim/world.hpp"
@@ -43,6 +51,11 @@ struct Common {
   std::string out;
   bool quiet = false;
   std::string format = "text";
+  std::string shard;
+  bool resume = false;
+  bool list_tasks = false;
+  std::vector<std::string> pick;  // compare --scenarios
+  std::string baseline;           // compare --baseline
 };
 
 RunOptions run_options(const Common& c, const std::string& cmdline) {
@@ -52,6 +65,8 @@ RunOptions run_options(const Common& c, const std::string& cmdline) {
   if (c.seed >= 0) o.seed = static_cast<std::uint64_t>(c.seed);
   o.progress = !c.quiet;
   o.command_line = cmdline;
+  if (!c.shard.empty()) o.shard = parse_shard(c.shard);
+  o.resume = c.resume;
   return o;
 }
 
@@ -61,6 +76,70 @@ TableFormat table_format(const std::string& f) {
   return TableFormat::Text;
 }
 
+// results/<name>.h5 (a sweep: the name before the swept values), with the shard in the name.
+std::string default_out(const std::vector<Scenario>& scenarios, const RunOptions& o) {
+  std::string name = scenarios.front().name();
+  if (!scenarios.front().sweep.empty()) name = name.substr(0, name.find(':'));
+  if (!o.shard.all()) name += "-shard-" + std::to_string(o.shard.index) + "-of-" + std::to_string(o.shard.count);
+  return "results/" + name + ".h5";
+}
+
+int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c, const std::string& cmdline) {
+  const RunOptions opt = run_options(c, cmdline);
+  const bool root = mpi::rank() == 0;
+  std::vector<Scenario> scenarios;
+  std::vector<ScenarioSummary> summaries;
+  std::vector<std::string> parts;  // inputs that hold a share of a run
+  for (const auto& f : files) {
+    if (ends_with(f, ".h5")) {
+      if (is_run) throw ScenarioError(f + ": 'run' takes scenario files (.yaml); use 'compare' or 'info' for results");
+      const std::string shard = out::Reader(f).provenance().shard;
+      if (shard != "all") parts.push_back(f + " (" + (shard == "task" ? "one task" : "shard " + shard) + ")");
+      for (auto& s : read_summaries(f)) summaries.push_back(std::move(s));
+    } else {
+      for (auto& s : load_scenarios(f)) scenarios.push_back(std::move(s));
+    }
+  }
+  if (!scenarios.empty()) {
+    if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
+    if (c.list_tasks) {
+      apply_overrides(scenarios, opt);
+      if (root)
+        std::cout << task_listing(scenarios, plan_tasks(scenarios, opt.shard), opt.shard,
+                                  c.out.empty() ? "" : work_dir_of(c.out));
+      return kOk;
+    }
+    for (auto& s : run_scenarios(std::move(scenarios), opt, c.out)) summaries.push_back(std::move(s));
+    if (!root) return kOk;
+    if (!c.out.empty() && !c.quiet) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
+    if (!opt.shard.all()) {
+      if (!c.quiet)
+        std::fprintf(stderr,
+                     "this is shard %s of the run: join all the shards' files with `percorsi merge PARTS... --out "
+                     "FILE.h5`, or compare them directly with `percorsi compare PARTS...`\n",
+                     opt.shard.text().c_str());
+      return kOk;
+    }
+  } else if (c.list_tasks) {
+    throw ScenarioError("--list-tasks takes scenario files (.yaml)");
+  }
+  if (!root) return kOk;
+  if (!c.quiet)
+    for (const auto& p : parts)
+      std::fprintf(stderr, "note: %s is a part of a run; its scenarios are compared on the replicates the inputs hold\n",
+                   p.c_str());
+  const auto table = select_scenarios(combine_summaries(summaries), c.pick, c.baseline);
+  if (is_run && table.size() > 12 && c.pick.empty()) {
+    if (!c.quiet)
+      std::fprintf(stderr,
+                   "%zu scenarios: too many for one table; pick some with `percorsi compare %s --scenarios A,B,...`\n",
+                   table.size(), c.out.c_str());
+    return kOk;
+  }
+  std::cout << comparison_table(table, table_format(c.format));
+  return kOk;
+}
+
 int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
@@ -68,6 +147,7 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   if (pop0 <= 0) throw ScenarioError(file + ": the bench scenario has no initial population");
   base.set("scale", std::to_string(static_cast<double>(persons) / pop0));
   base.set("horizon", std::to_string(weeks) + " weeks");
+  base.set("output.timeline", "false");  // the viewer's timelines are not part of the benchmark
   const int all = tbb::info::default_concurrency();
   std::vector<int> counts = {1};
   if (threads > 0 && threads != 1) counts.push_back(threads);
@@ -102,6 +182,7 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 }  // namespace
 
 int main(int argc, char** argv) {
+  mpi::Session mpi_session(&argc, &argv);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::string cmdline;
@@ -126,11 +207,20 @@ int main(int argc, char** argv) {
   };
 
   std::vector<std::string> files;
-  auto* run = app.add_subcommand("run", "Run scenarios (all replicates) and write one HDF5 results file");
+  auto* run = app.add_subcommand(
+      "run", "Run scenarios (all replicates; sweeps expanded) and write one HDF5 results file. Under mpirun the "
+             "ranks share the tasks.");
   run->add_option("scenarios", files, "Scenario files (YAML)")->required()->check(CLI::ExistingFile);
   add_common(run, true);
   run->add_option("--format", c.format, "Table format: text, csv or markdown")
       ->check(CLI::IsMember({"text", "csv", "markdown"}));
+  run->add_option("--shard", c.shard,
+                  "Run only shard K of N of the tasks (K/N, 1 <= K <= N; for job arrays), then join the shards' "
+                  "files with `percorsi merge`");
+  run->add_flag("--resume", c.resume,
+                "Reuse the finished tasks of an interrupted run writing the same --out (its work directory "
+                "<out>.parts/) and run only the others");
+  run->add_flag("--list-tasks", c.list_tasks, "List the scenario x replicate tasks (of --shard) and exit");
 
   auto* compare = app.add_subcommand(
       "compare", "Compare scenarios: run YAML files (or read .h5 results) and print headline indicators with 95% "
@@ -139,8 +229,25 @@ int main(int argc, char** argv) {
   add_common(compare, true);
   compare->add_option("--format", c.format, "Table format: text, csv or markdown")
       ->check(CLI::IsMember({"text", "csv", "markdown"}));
+  compare->add_option("--scenarios", c.pick, "Scenarios to compare, in this order (comma-separated names)")
+      ->delimiter(',');
+  compare->add_option("--baseline", c.baseline, "Scenario the differences are taken from (default: the first)");
+  compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
 
-  auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  std::vector<std::string> merge_files;
+  std::string merge_out;
+  bool merge_quiet = false;
+  auto* merge = app.add_subcommand(
+      "merge", "Join results files into one: the shards of a run (run --shard K/N), the task files of a work "
+               "directory, or runs of different scenarios. Refuses parts of different runs, duplicated or missing "
+               "tasks (exit code 2).");
+  merge->add_option("parts", merge_files, "Results files (.h5)")->required()->check(CLI::ExistingFile);
+  merge->add_option("--out,-o", merge_out, "Joined results file (written under a temporary name, renamed when "
+                                           "complete)")
+      ->required();
+  merge->add_flag("--quiet,-q", merge_quiet, "No report");
+
+  auto* validate = app.add_subcommand("validate", "Check scenario files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
 
   std::string info_file;
@@ -173,9 +280,19 @@ int main(int argc, char** argv) {
       int bad = 0;
       for (const auto& f : files) {
         try {
-          const Scenario s = load_scenario(f);
-          std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),
-                      s.territories.size(), s.weeks(), s.replicates());
+          const std::vector<Scenario> all = load_scenarios(f);
+          const Scenario& s = all.front();
+          if (all.size() == 1 && s.sweep.empty()) {
+            std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),
+                        s.territories.size(), s.weeks(), s.replicates());
+          } else {
+            long tasks = 0;
+            for (const auto& x : all) tasks += x.replicates();
+            std::printf("%s: ok (a sweep of %zu scenarios, %ld tasks: %s", f.c_str(), all.size(), tasks,
+                        s.name().c_str());
+            if (all.size() > 1) std::printf(" ... %s", all.back().name().c_str());
+            std::printf(")\n");
+          }
         } catch (const ScenarioError& e) {
           std::fprintf(stderr, "%s\n", e.what());
           ++bad;
@@ -193,36 +310,55 @@ int main(int argc, char** argv) {
     }
     if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet);
 
-    // run / compare
-    std::vector<Scenario> scenarios;
-    std::vector<ScenarioSummary> summaries;
-    for (const auto& f : files) {
-      if (ends_with(f, ".h5")) {
-        if (*run) throw ScenarioError(f + ": 'run' takes scenario files (.yaml); use 'compare' or 'info' for results");
-        for (auto& s : read_summaries(f)) summaries.push_back(std::move(s));
-      } else {
-        scenarios.push_back(load_scenario(f));
-      }
+    if (mpi::launched() && !mpi::built_with_mpi()) {
+      const char* n = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");
+      if (!n || std::string(n) != "1")
+        throw ScenarioError("started by an MPI launcher, but this percorsi was built without MPI: every process "
+                            "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
+                            "or run one process per job-array task with --shard K/N");
     }
-    if (!scenarios.empty()) {
-      if (c.out.empty() && *run) c.out = "results/" + scenarios.front().name() + ".h5";
-      for (auto& s : run_scenarios(std::move(scenarios), run_options(c, cmdline), c.out))
-        summaries.push_back(std::move(s));
-      if (!c.out.empty() && !c.quiet) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
+    if (*merge) {
+      if (mpi::rank() != 0) return kOk;  // joining is serial: rank 0 does it
+      out::Provenance p;
+      p.program_version = PERCORSI_VERSION;
+      p.git_commit = PERCORSI_GIT_COMMIT;
+      p.command_line = cmdline;
+      p.threads = 1;
+      const std::time_t t = std::time(nullptr);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      p.start_time = buf;
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::string report = merge_results(merge_files, merge_out, p);
+      if (!merge_quiet)
+        std::fprintf(stderr, "%s (%.1f s)\n", report.c_str(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      return kOk;
     }
-    std::cout << comparison_table(summaries, table_format(c.format));
-    return kOk;
+    return run_or_compare(static_cast<bool>(*run), files, c, cmdline);
   } catch (const Interrupted&) {
-    std::fprintf(stderr, "percorsi: interrupted; no results file written\n");
+    if (mpi::rank() == 0) {
+      std::error_code ec;
+      const std::string dir = c.out.empty() ? "" : work_dir_of(c.out);
+      if (!dir.empty() && std::filesystem::is_directory(dir, ec))
+        std::fprintf(stderr,
+                     "percorsi: interrupted; no results file written. The finished tasks are kept in %s: run the same "
+                     "command with --resume to run only the others\n",
+                     dir.c_str());
+      else
+        std::fprintf(stderr, "percorsi: interrupted; no results file written\n");
+    }
     return kInterrupted;
   } catch (const ScenarioError& e) {
-    std::fprintf(stderr, "percorsi: %s\n", e.what());
+    if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
     return kBadInput;
   } catch (const out::ReadError& e) {
-    std::fprintf(stderr, "percorsi: %s\n", e.what());
+    if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
     return kBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "percorsi: error: %s\n", e.what());
+    if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: error: %s\n", e.what());
     return kFailure;
   }
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "output/results.hpp"
+#include "sim/ensemble.hpp"
 #include "sim/scenario.hpp"
 
 namespace percorsi {
@@ -30,6 +31,8 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;   // overrides the scenarios' `seed`
   bool progress = true;
   std::string command_line;
+  Shard shard;          // the share of the tasks to run (job arrays); default: all of them
+  bool resume = false;  // reuse the finished tasks of an interrupted run writing the same file
 };
 
 // What a comparison needs of a scenario: its headline values per replicate.
@@ -38,17 +41,40 @@ struct ScenarioSummary {
   std::uint64_t seed = 0;
   std::vector<int> replicates;
   std::map<std::string, std::vector<double>> headline;  // indicator -> value per replicate
+  std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
+  std::string source = {};         // the results file it was read from ("" when run here)
 };
 
 // Runs one replicate to the scenario's horizon; on_week is called after every week.
 out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week = {});
 
-// Runs every scenario x replicate task; writes `out_path` (if not empty) through output/.
+// Runs every scenario x replicate task (of opt.shard) in parallel with oneTBB, and across MPI
+// ranks when started by an MPI launcher; writes `out_path` (if not empty) through output/:
+// each finished task goes to the work directory <out_path>.parts/, and the results file is
+// assembled from it at the end (see sim/ensemble.hpp). With opt.resume, the tasks already in
+// the work directory are reused. Returns the summaries read back from the results file (rank
+// 0; other ranks get an empty list), or kept in memory when `out_path` is empty (single
+// process only). Throws Interrupted after SIGINT/SIGTERM (finished tasks stay in the work
+// directory for --resume).
 std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, const RunOptions& opt,
                                            const std::string& out_path);
+// The overrides of `opt` (replicates, seed) applied to the scenarios, and their names checked
+// to be distinct (ScenarioError), as run_scenarios does before planning its tasks.
+void apply_overrides(std::vector<Scenario>& scenarios, const RunOptions& opt);
 
 // Reads the summaries of every scenario in a results file (throws out::ReadError).
 std::vector<ScenarioSummary> read_summaries(const std::string& h5_path);
+
+// Joins summaries read from several results files (and runs): a scenario found in several
+// files with the same resolved YAML and seed (shards or task files of one run) becomes one,
+// its replicates put together (a replicate found twice: ScenarioError). Scenarios that share a
+// name but not their parameters are told apart as "<name>@<file name>".
+std::vector<ScenarioSummary> combine_summaries(const std::vector<ScenarioSummary>& all);
+// Picks and orders scenarios by name (empty `names`: all, in their order) and puts `baseline`
+// (if not empty) first, so that differences are taken from it. Unknown names: ScenarioError
+// listing the names there are.
+std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>& all,
+                                              const std::vector<std::string>& names, const std::string& baseline);
 
 enum class TableFormat { Text, Csv, Markdown };
 // Headline indicators of each scenario (mean and 95% interval over replicates) and the

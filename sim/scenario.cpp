@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -237,7 +238,9 @@ void read_globals(const YAML::Node& map, const std::string& prefix, const std::s
   for (const auto& kv : map) {
     const std::string key = kv.first.Scalar();
     const std::string path = prefix.empty() ? key : prefix + "." + key;
-    if (prefix.empty() && key == "territories") {
+    if (prefix.empty() && key == "sweep") {
+      continue;  // read by read_layer (top-level file only) and expanded by load_scenarios
+    } else if (prefix.empty() && key == "territories") {
       read_items(kv.second, Scope::Territory, file, "territories", layer.territories);
     } else if (prefix.empty() && key == "events") {
       read_items(kv.second, Scope::Event, file, "events", layer.events);
@@ -278,10 +281,19 @@ std::string read_file(const std::string& path) {
   return s;
 }
 
-Layer read_layer(const std::string& text, const std::string& file, std::vector<std::string>& chain) {
+// `sweep` receives the file's `sweep:` block; nullptr for base files, where it is an error.
+Layer read_layer(const std::string& text, const std::string& file, std::vector<std::string>& chain,
+                 YAML::Node* sweep = nullptr) {
   const YAML::Node root = load_yaml(text, file);
   if (!root || root.IsNull()) throw ScenarioError(file + ": empty scenario file");
   if (!root.IsMap()) fail(origin_of(root, file), "a scenario file must be a map of keys at the top level");
+  for (const auto& kv : root)
+    if (kv.first.IsScalar() && kv.first.Scalar() == "sweep") {
+      if (!sweep)
+        fail(origin_of(kv.first, file), "'sweep' is read only in the scenario file given to percorsi, not in a base "
+                                        "file reached through 'extends'");
+      *sweep = kv.second;
+    }
   Layer layer;
   if (const YAML::Node ext = root["extends"]) {
     if (!ext.IsScalar()) fail(origin_of(ext, file), "'extends' expects the path of a base scenario file");
@@ -374,12 +386,212 @@ int Scenario::weeks() const { return static_cast<int>(std::lround((*this)[G::hor
 Scenario load_scenario(const std::string& path) {
   std::vector<std::string> chain{fs::weakly_canonical(path).string()};
   const std::string text = read_file(path);
-  return build(read_layer(text, path, chain), path);
+  YAML::Node sweep;  // ignored here
+  return build(read_layer(text, path, chain, &sweep), path);
 }
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file) {
   std::vector<std::string> chain{fs::weakly_canonical(pseudo_file).string()};
-  return build(read_layer(yaml_text, pseudo_file, chain), pseudo_file);
+  YAML::Node sweep;  // ignored here
+  return build(read_layer(yaml_text, pseudo_file, chain, &sweep), pseudo_file);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps
+
+namespace {
+
+// One swept parameter: where it goes and its values (each parsed like file input).
+struct Axis {
+  std::string path;   // as written in the sweep block (prefixes of nested maps joined by '.')
+  std::string label;  // as it appears in expanded names
+  const ParamSpec* spec = nullptr;
+  int territory = -1;  // territory scope: -1 = every territory, else this one
+  int event = -1;      // event scope: this event
+  Origin origin;       // of the key
+  std::vector<Value> values;
+};
+
+// "6 months" -> "6months"; characters that cannot be in a scenario name ('/', '@', and ','
+// and ':' which separate names in lists and sweep keys) become '_'.
+std::string name_part(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    out += (c == '/' || c == '@' || c == ',' || c == ':') ? '_' : c;
+  }
+  return out;
+}
+
+// Splits "territories[Novara].shelter_beds" into ("territories", "Novara", "shelter_beds");
+// false when the path has no "[...]." selector.
+bool split_selector(const std::string& path, std::string& head, std::string& sel, std::string& key) {
+  const auto open = path.find('['), close = path.find("].");
+  if (open == std::string::npos || close == std::string::npos || close < open) return false;
+  head = path.substr(0, open);
+  sel = path.substr(open + 1, close - open - 1);
+  key = path.substr(close + 2);
+  return true;
+}
+
+Axis make_axis(const Scenario& base, const std::string& path, const YAML::Node& key_node, const YAML::Node& list,
+               const std::string& file) {
+  Axis a;
+  a.path = path;
+  a.origin = origin_of(key_node, file);
+  std::string head, sel, key;
+  if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+    if (p->index == static_cast<int>(G::name) || p->index == static_cast<int>(G::extends))
+      fail(a.origin, "'" + path + "' cannot be swept (each grid point is named after the swept values)");
+    a.spec = p;
+  } else if (path.rfind("territory_defaults.", 0) == 0 || path.rfind("territories.", 0) == 0) {
+    key = path.substr(path.find('.') + 1);
+    a.spec = find_spec(Scope::Territory, key);
+    if (!a.spec) fail(a.origin, "unknown territory key '" + key + "' in sweep" + suggestion(key, Scope::Territory));
+  } else if (split_selector(path, head, sel, key) && (head == "territories" || head == "events")) {
+    const Scope scope = head == "territories" ? Scope::Territory : Scope::Event;
+    a.spec = find_spec(scope, key);
+    if (!a.spec) fail(a.origin, "unknown " + std::string(head == "territories" ? "territory" : "event") + " key '" +
+                                    key + "' in sweep" + suggestion(key, scope));
+    if (a.spec->key() == "name") fail(a.origin, "'" + path + "' cannot be swept");
+    if (scope == Scope::Territory && !sel.empty()) {
+      for (int t = 0; t < static_cast<int>(base.territories.size()); ++t)
+        if (base.territory_name(t) == sel) a.territory = t;
+      if (a.territory < 0) fail(a.origin, "sweep '" + path + "': the scenario has no territory '" + sel + "'");
+    } else if (scope == Scope::Event) {
+      for (int e = 0; e < static_cast<int>(base.events.size()); ++e)
+        if (base.events[e].at(E::e_name).text == sel) a.event = e;
+      if (a.event < 0)
+        fail(a.origin, "sweep '" + path + "': the scenario has no event '" + sel + "' (write events[<name>].<key>)");
+    }
+  } else {
+    fail(a.origin, "unknown parameter '" + path + "' in sweep" + suggestion(path, Scope::Global) +
+                       "; territory keys are written territories[].<key> (every territory) or "
+                       "territories[<name>].<key>, event keys events[<name>].<key>");
+  }
+  if (!list.IsSequence())
+    fail(origin_of(list, file), "sweep '" + path + "' expects a list of values, e.g. [0.25, 0.5]");
+  if (list.size() == 0) fail(origin_of(list, file), "sweep '" + path + "' has no values");
+  std::set<std::string> seen;
+  for (const auto& el : list) {
+    Value v = parse_node(*a.spec, el, file);
+    if (!seen.insert(v.text).second) fail(v.origin, "sweep '" + path + "': value '" + v.text + "' is listed twice");
+    a.values.push_back(std::move(v));
+  }
+  // Label: the last segment of the key, with the territory or event selected by name.
+  const std::string last = a.spec->key().substr(a.spec->key().rfind('.') + 1);
+  a.label = sel.empty() ? last : name_part(sel) + "." + last;
+  return a;
+}
+
+void read_axes(const Scenario& base, const YAML::Node& map, const std::string& prefix, const std::string& file,
+               std::vector<Axis>& axes) {
+  for (const auto& kv : map) {
+    const std::string path = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+    if (kv.second.IsMap() && !find_spec(Scope::Global, path)) {
+      read_axes(base, kv.second, path, file, axes);
+      continue;
+    }
+    Axis a = make_axis(base, path, kv.first, kv.second, file);
+    for (const auto& b : axes)
+      if (b.spec == a.spec && b.territory == a.territory && b.event == a.event)
+        fail(a.origin, "sweep '" + path + "' sets the same parameter as '" + b.path + "' (line " +
+                           std::to_string(b.origin.line) + ")");
+    axes.push_back(std::move(a));
+  }
+}
+
+void apply(Scenario& s, const Axis& a, const Value& v) {
+  switch (a.spec->scope) {
+    case Scope::Global: s.global[a.spec->index] = v; break;
+    case Scope::Territory:
+      for (int t = 0; t < static_cast<int>(s.territories.size()); ++t)
+        if (a.territory < 0 || a.territory == t) s.territories[t].v[a.spec->index] = v;
+      break;
+    case Scope::Event: s.events[a.event].v[a.spec->index] = v; break;
+  }
+}
+
+std::vector<Scenario> expand(const Scenario& base, const YAML::Node& sweep, const std::string& file) {
+  if (!sweep || sweep.IsNull()) return {base};
+  if (!sweep.IsMap())
+    fail(origin_of(sweep, file), "'sweep' must be a map of parameter paths to lists of values, e.g. "
+                                 "{housing.hf_share: [0.25, 0.5]}");
+  std::vector<Axis> axes;
+  read_axes(base, sweep, "", file, axes);
+  if (axes.empty()) return {base};
+  // Labels must tell the axes apart: where two share one, use the whole paths.
+  for (auto& a : axes)
+    for (auto& b : axes)
+      if (&a != &b && a.label == b.label) a.label = name_part(a.path), b.label = name_part(b.path);
+  std::size_t points = 1;
+  for (const auto& a : axes) {
+    points *= a.values.size();
+    if (points > 1000000) fail(axes.front().origin, "the sweep has more than 1,000,000 grid points");
+  }
+  std::vector<Scenario> out;
+  out.reserve(points);
+  std::map<std::string, std::size_t> names;
+  for (std::size_t i = 0; i < points; ++i) {
+    Scenario s = base;
+    std::string name = base.name();
+    std::size_t rest = i;
+    std::vector<std::size_t> pick(axes.size());
+    for (std::size_t k = axes.size(); k-- > 0;) {  // the last axis varies fastest
+      pick[k] = rest % axes[k].values.size();
+      rest /= axes[k].values.size();
+    }
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+      const Value& v = axes[k].values[pick[k]];
+      apply(s, axes[k], v);
+      name += ":" + axes[k].label + "=" + name_part(v.text);
+      s.sweep.emplace_back(axes[k].path, v.text);
+    }
+    if (auto [it, fresh] = names.emplace(name, i); !fresh)
+      fail(axes.front().origin, "two points of the sweep get the same name '" + name + "'");
+    s.global[static_cast<int>(G::name)].text = name;
+    try {
+      resolve_times(s);
+      s.validate();
+    } catch (const ScenarioError& e) {
+      // Name the grid point and where its values are written.
+      std::string values;
+      for (std::size_t k = 0; k < axes.size(); ++k) {
+        const Value& v = axes[k].values[pick[k]];
+        values += (k ? ", " : "") + axes[k].path + " = " + v.text + " at " + v.origin.where();
+      }
+      fail(axes.front().values[pick.front()].origin,
+           "sweep point '" + name + "' (" + values + ") is not a valid scenario: " + e.what());
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenarios(const std::string& path) {
+  std::vector<std::string> chain{fs::weakly_canonical(path).string()};
+  const std::string text = read_file(path);
+  YAML::Node sweep;
+  const Scenario base = build(read_layer(text, path, chain, &sweep), path);
+  return expand(base, sweep, path);
+}
+
+std::vector<Scenario> parse_scenarios(const std::string& yaml_text, const std::string& pseudo_file) {
+  std::vector<std::string> chain{fs::weakly_canonical(pseudo_file).string()};
+  YAML::Node sweep;
+  const Scenario base = build(read_layer(yaml_text, pseudo_file, chain, &sweep), pseudo_file);
+  return expand(base, sweep, pseudo_file);
+}
+
+std::string Scenario::sweep_yaml() const {
+  if (sweep.empty()) return "";
+  YAML::Emitter out;
+  out << YAML::Flow << YAML::BeginMap;
+  for (const auto& [path, value] : sweep) out << YAML::Key << path << YAML::Value << value;
+  out << YAML::EndMap;
+  return out.c_str();
 }
 
 void Scenario::set(const std::string& path, const std::string& yaml_value, int territory) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/registry.hpp"
@@ -45,6 +46,9 @@ class Scenario {
   std::vector<ScopedValues> territories;
   std::vector<ScopedValues> events;
   std::string file;  // the file it was loaded from
+  // For a scenario expanded from a `sweep:` block: the swept parameters and their values at
+  // this grid point, as (path, value as written), in the order of the sweep block; else empty.
+  std::vector<std::pair<std::string, std::string>> sweep;
 
   double operator[](G id) const { return global[static_cast<int>(id)].num; }
   const Value& at(G id) const { return global[static_cast<int>(id)]; }
@@ -61,12 +65,34 @@ class Scenario {
   void set(const std::string& path, const std::string& yaml_value, int territory = -1);
   // Cross-field checks; throws ScenarioError naming the offending value's origin.
   void validate() const;
+  // The sweep point as a YAML flow map ("{housing.hf_share: 0.25, step.readiness_rate: 2}"),
+  // or "" for a scenario that is not part of a sweep.
+  std::string sweep_yaml() const;
 };
 
-// Loads, resolves `extends`, validates. Throws ScenarioError.
+// Loads, resolves `extends`, validates. Throws ScenarioError. A file with a `sweep:` block
+// gives its base scenario (the sweep is ignored here; load_scenarios expands it).
 Scenario load_scenario(const std::string& path);
 // Same from text; `pseudo_file` names the text in messages and resolves relative `extends`.
 Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file);
+
+// Loads a scenario file and expands its `sweep:` block, if any, into one scenario per point
+// of the grid (the first swept key varies slowest); a file without a sweep gives one scenario.
+//
+//   sweep:
+//     housing.hf_share: [0.25, 0.5]           # a global parameter
+//     territories[].hf_flats: [10, 20]        # every territory
+//     territories[Novara].shelter_beds: [80]  # one territory, by name
+//     events[lockdown].factor: [0.2, 0.5]     # one event, by name
+//
+// Every value is validated like file input (errors name file:line:column of the value), and so
+// is every grid point as a whole. Expanded scenarios are named
+// "<name>:<key>=<value>:<key>=<value>" (key: the last segment of the path, or the whole path
+// where two swept paths share it; value as written, spaces removed), for example
+// "housing_first:hf_share=0.25:readiness_rate=2". `sweep:` is read only in the file itself,
+// not in a base file it extends.
+std::vector<Scenario> load_scenarios(const std::string& path);
+std::vector<Scenario> parse_scenarios(const std::string& yaml_text, const std::string& pseudo_file);
 
 // Parses "26 weeks", "6 months", "2 years", "10 days" (or 0) into weeks; false if malformed.
 bool parse_duration(const std::string& text, double& weeks);

@@ -37,6 +37,7 @@ void Persons::resize(std::size_t n) {
   firm.resize(n);
   weeks_employed.resize(n);
   weeks_employed_after_first.resize(n);
+  logged.resize(n);
   weeks_housing.resize(n);
   weeks_case.resize(n);
 }
@@ -50,7 +51,7 @@ std::size_t Persons::bytes() const {
   for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) b += v->capacity() * 2;
   for (auto* v : {&emp_phase, &rounds, &spells, &seeking, &work_12m, &work_24m, &quota_job}) b += v->capacity();
   for (auto* v : {&emp_since, &intake, &first_job, &hire_week}) b += v->capacity() * 2;
-  b += firm.capacity() * 4 + (weeks_employed.capacity() + weeks_employed_after_first.capacity()) * 2;
+  b += firm.capacity() * 4 + (weeks_employed.capacity() + weeks_employed_after_first.capacity() + logged.capacity()) * 2;
   b += weeks_housing.capacity() * sizeof(weeks_housing[0]) + weeks_case.capacity() * sizeof(weeks_case[0]);
   return b;
 }
@@ -190,6 +191,7 @@ void World::add_person(int t, int week, std::uint32_t id, bool initial) {
   P_.emp_since[id] = P_.intake[id] = P_.first_job[id] = P_.hire_week[id] = -1;
   P_.firm[id] = -1;
   P_.weeks_employed[id] = P_.weeks_employed_after_first[id] = 0;
+  P_.logged[id] = 0xFFFF;
   P_.kase[id] = Unknown;
   P_.returns[id] = 0;
   P_.housing_12m[id] = P_.housing_24m[id] = kNotReached;
@@ -396,7 +398,10 @@ void World::life_events() {
   const float fail_loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
   const float success_gain = static_cast<float>(sc_[G::efficacy_success_gain]);
   const double hf_loss_w = sc_[G::hf_loss_rate] / 52.0 * std::exp(sc_[G::hf_support_coef] * sc_[G::hf_support_hours]);
-  const double p_hf_loss[2] = {p_of(hf_loss_w), p_of(hf_loss_w * income_f)};
+  const double mh_f = std::exp(sc_[G::hf_loss_mh_coef]);
+  const double p_hf_loss[2][2] = {{p_of(hf_loss_w), p_of(hf_loss_w * income_f)},
+                                  {p_of(hf_loss_w * mh_f), p_of(hf_loss_w * income_f * mh_f)}};  // [mental illness][income]
+  const double rehousing = sc_[G::hf_rehousing];
   const int hf_len = static_cast<int>(std::lround(sc_[G::hf_support_length]));
   const double drop_coef = sc_[G::case_dropout_efficacy_coef];
   const Hazard drop_hz(sc_[G::case_dropout_rate] / 52.0, std::fabs(drop_coef) * 0.5);  // efficacy in [0, 1]
@@ -428,9 +433,11 @@ void World::life_events() {
         if (week_ - P_.housing_since[p] >= hf_len) {
           set_housing(p, Housed, t);  // graduation: the lease becomes the tenant's own
           eff += success_gain;
-        } else if (u_housing < p_hf_loss[income]) {
+        } else if (const double pl = p_hf_loss[(P_.groups[p] & GMentalHealth) ? 1 : 0][income]; u_housing < pl) {
           set_housing(p, Street, t);
           eff -= fail_loss;
+          // The same draw, rescaled to [0, 1), decides whether the team rehouses the person.
+          if (u_housing / pl >= rehousing) P_.flags[p] &= static_cast<std::uint8_t>(~FHfTrack);
         }
       } else if (!(P_.flags[p] & FHfAssigned) && u_housing < p_recon) {
         set_housing(p, Housed, t);  // family reconnection

@@ -82,6 +82,7 @@ struct Persons {
   std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
   std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
   std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
+  std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
   std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
 
@@ -187,6 +188,10 @@ class World {
 
   // Results of the run so far (weekly series up to week(), person table, headline values).
   out::ReplicateResult results() const;
+  // Each person's states (housing, case, work) at the end of every week they changed, ordered
+  // by person then week: columns person, week, housing, case, work (empty when output.timeline
+  // is off).
+  std::vector<out::PersonColumn> timeline() const;
   // A hash of every person column and weekly series (for determinism tests).
   std::uint64_t state_hash() const;
   // Active persons per territory, from the columns.
@@ -245,6 +250,13 @@ class World {
   // Moves the block requests into per territory, per kind lists (in id order).
   std::vector<std::vector<std::vector<Request>>> gather_requests(int kinds);
   std::vector<std::vector<Request>> territory_joiners_;  // contacts this week, per territory
+  struct StateChange {
+    std::uint32_t person;
+    std::int16_t week;
+    std::uint16_t states;  // housing | case << 3 | work << 6
+  };
+  std::vector<StateChange> timeline_;                    // in week order, then person order
+  std::vector<std::vector<StateChange>> block_changes_;  // per block scratch
   void set_capacities(int w);
 
  public:

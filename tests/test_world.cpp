@@ -252,3 +252,34 @@ TEST(World, LockdownScalesActivityDuringItsWindowOnly) {
     EXPECT_LT(sum(b, "assessments_social", start, end), 0.6 * sum(a, "assessments_social", start, end));
   }
 }
+
+TEST(World, TimelineRecordsEveryChangeOfState) {
+  Scenario sc = shipped("housing_first");
+  sc.set("horizon", "40 weeks");
+  World w(sc, 0);
+  for (int k = 0; k < 40; ++k) w.step();
+  const auto tl = w.timeline();
+  ASSERT_EQ(tl.size(), 5u);
+  const auto &person = tl[0].ints, &week = tl[1].ints, &housing = tl[2].ints, &kase = tl[3].ints, &work = tl[4].ints;
+  const Persons& P = w.persons();
+  std::vector<int> last(P.size(), -1);
+  for (std::size_t i = 0; i < person.size(); ++i) {
+    if (i > 0 && person[i] == person[i - 1]) {
+      ASSERT_GT(week[i], week[i - 1]);  // ordered by person, then week
+      ASSERT_TRUE(housing[i] != housing[i - 1] || kase[i] != kase[i - 1] || work[i] != work[i - 1]);  // changes only
+    } else if (i > 0) {
+      ASSERT_GT(person[i], person[i - 1]);
+    }
+    last[static_cast<std::size_t>(person[i])] = static_cast<int>(i);
+  }
+  for (std::size_t p = 0; p < P.size(); ++p) {
+    if (P.exit[p] == P.entry[p]) continue;  // left before the end of their first week
+    ASSERT_GE(last[p], 0) << "person " << p << " has no timeline";
+    const auto i = static_cast<std::size_t>(last[p]);
+    if (P.active(p)) {  // the last change is the final state
+      EXPECT_EQ(housing[i], P.housing[p]);
+      EXPECT_EQ(kase[i], P.kase[p]);
+      EXPECT_EQ(work[i], P.work[p]);
+    }
+  }
+}
