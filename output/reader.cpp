@@ -105,8 +105,9 @@ struct Reader::Impl {
     return v;
   }
 
-  PersonColumn person_column(const std::string& scenario, int r, const std::string& column) const {
-    const std::string p = replicate_path(scenario, r) + "/persons/" + column;
+  PersonColumn person_column(const std::string& scenario, int r, const std::string& column,
+                             const char* group = "persons") const {
+    const std::string p = replicate_path(scenario, r) + "/" + group + "/" + column;
     std::vector<hsize_t> dims;
     PersonColumn c;
     c.name = column;
@@ -238,6 +239,16 @@ std::vector<double> Reader::weekly(const std::string& scenario, int replicate, c
   return impl_->run([&] { return impl_->weekly(scenario, replicate, series); });
 }
 
+std::vector<PersonColumn> Reader::timeline(const std::string& scenario, int replicate) const {
+  return impl_->run([&] {
+    std::vector<PersonColumn> cols;
+    const std::string p = impl_->replicate_path(scenario, replicate) + "/timeline";
+    if (!exists(impl_->file, p)) return cols;
+    for (const auto& n : children(impl_->file, p)) cols.push_back(impl_->person_column(scenario, replicate, n, "timeline"));
+    return cols;
+  });
+}
+
 PersonColumn Reader::person_column(const std::string& scenario, int replicate, const std::string& column) const {
   return impl_->run([&] { return impl_->person_column(scenario, replicate, column); });
 }
@@ -301,6 +312,9 @@ ReplicateResult Reader::replicate(const std::string& scenario, int replicate) co
     r.territories = info.territories;
     for (const auto& n : children(m.file, p + "/weekly")) r.weekly.push_back({n, m.weekly(scenario, replicate, n)});
     for (const auto& n : children(m.file, p + "/persons")) r.persons.push_back(m.person_column(scenario, replicate, n));
+    if (exists(m.file, p + "/timeline"))
+      for (const auto& n : children(m.file, p + "/timeline"))
+        r.timeline.push_back(m.person_column(scenario, replicate, n, "timeline"));
     for (const auto& n : children(m.file, p + "/headline")) r.headline[n] = m.scalar(p + "/headline/" + n);
     return r;
   });

@@ -39,6 +39,9 @@ class Reader {
   // weeks x territories, row-major.
   std::vector<double> weekly(const std::string& scenario, int replicate, const std::string& series) const;
   PersonColumn person_column(const std::string& scenario, int replicate, const std::string& column) const;
+  // The replicate's timeline columns (person, week, housing, case, work), or none when the
+  // run did not record timelines.
+  std::vector<PersonColumn> timeline(const std::string& scenario, int replicate) const;
   // Headline values of every replicate, in replicates() order.
   std::vector<double> headline(const std::string& scenario, const std::string& indicator) const;
   // Summary of a headline indicator across replicates, as written by

@@ -147,6 +147,12 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
         throw std::invalid_argument("person column '" + c.name + "' has a different length from '" +
                                     r.persons.front().name + "'");
     }
+    for (const auto& c : r.timeline) {
+      check_name("timeline column", c.name);
+      if (c.size() != r.timeline.front().size())
+        throw std::invalid_argument("timeline column '" + c.name + "' has a different length from '" +
+                                    r.timeline.front().name + "'");
+    }
     for (const auto& [name, value] : r.headline) check_name("headline indicator", name);
 
     const std::string path = "/scenarios/" + scenario + "/replicates/" + rname;
@@ -158,14 +164,18 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
     for (const auto& s : r.weekly)
       write_dataset(m.file, path + "/weekly/" + s.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                     {hsize_t(r.weeks), hsize_t(r.territories.size())}, s.values.data());
-    create_group(m.file, path + "/persons");
-    for (const auto& c : r.persons) {
-      const std::string p = path + "/persons/" + c.name;
-      if (c.is_int)
-        write_dataset(m.file, p, H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(c.ints.size())}, c.ints.data());
-      else
-        write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(c.reals.size())}, c.reals.data());
-    }
+    auto write_columns = [&](const std::string& group, const std::vector<PersonColumn>& cols) {
+      create_group(m.file, group);
+      for (const auto& c : cols) {
+        const std::string p = group + "/" + c.name;
+        if (c.is_int)
+          write_dataset(m.file, p, H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(c.ints.size())}, c.ints.data());
+        else
+          write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(c.reals.size())}, c.reals.data());
+      }
+    };
+    write_columns(path + "/persons", r.persons);
+    if (!r.timeline.empty()) write_columns(path + "/timeline", r.timeline);
     create_group(m.file, path + "/headline");
     for (const auto& [name, value] : r.headline)
       write_dataset(m.file, path + "/headline/" + name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {}, &value);

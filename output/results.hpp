@@ -33,6 +33,9 @@ struct ReplicateResult {
   std::vector<std::string> territories;
   std::vector<WeeklySeries> weekly;         // each of size weeks * territories.size()
   std::vector<PersonColumn> persons;        // all of the same length
+  // Optional: one row per change of a person's states (columns person, week, housing, case,
+  // work; ordered by person, then week); empty when the scenario does not record timelines.
+  std::vector<PersonColumn> timeline;
   std::map<std::string, double> headline;   // headline indicators at the horizon
   double wall_seconds = 0.0;
 };

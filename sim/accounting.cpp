@@ -208,6 +208,9 @@ out::ReplicateResult World::results() const {
     r.weekly.push_back(std::move(ws));
   }
 
+  r.timeline = timeline();
+  if (r.timeline.front().ints.empty()) r.timeline.clear();
+
   // Per-person table.
   const std::size_t n = P_.size();
   auto icol = [&](const char* name, auto get) {

@@ -147,7 +147,7 @@ void expect_read_error(F&& f, const std::vector<std::string>& parts) {
 // engine's own rows are left out) plus rows for the synthetic series, columns and indicators.
 std::vector<DictEntry> test_dictionary() {
   auto engine_specific = [](const std::string& p) {
-    for (const char* g : {"/weekly/", "/persons/", "/headline/", "/summary/"})
+    for (const char* g : {"/weekly/", "/persons/", "/headline/", "/summary/", "/timeline"})
       if (p.find(g) != std::string::npos && p.find("/summary/replicate_index") == std::string::npos) return true;
     return false;
   };

@@ -177,6 +177,23 @@ TEST(VizCore, IndicatorDirectionsAndUnits) {
 
 // ---- People --------------------------------------------------------------------------------
 
+TEST(VizCore, AttachTimelineGroupsChangesByPerson) {
+  PeopleTable t;
+  t.id = {10, 11, 12};
+  auto col = [](const char* name, std::vector<std::int32_t> v) { return out::PersonColumn{name, true, std::move(v), {}}; };
+  // Rows ordered by person, then week; person 12 never changes; person 99 is not in the table.
+  const std::vector<out::PersonColumn> tl = {col("person", {10, 10, 11, 99}), col("week", {0, 5, 0, 3}),
+                                             col("housing", {0, 1, 4, 2}), col("case", {0, 3, 2, 1}),
+                                             col("work", {1, 1, 4, 0})};
+  attach_timeline(t, tl);
+  ASSERT_TRUE(t.has_timeline());
+  EXPECT_EQ(t.change_begin, (std::vector<std::uint32_t>{0, 2, 3, 3}));
+  EXPECT_EQ(t.changes[1], (std::array<std::int32_t, 4>{5, 1, 3, 1}));
+  EXPECT_EQ(t.changes[2], (std::array<std::int32_t, 4>{0, 4, 2, 4}));
+  attach_timeline(t, {col("person", {10})});  // malformed: no timeline
+  EXPECT_FALSE(t.has_timeline());
+}
+
 TEST(VizCore, PeopleFilterCountsRows) {
   // 8 persons: groups alternate homeless / homeless+mental_health / migrant; final housing = id % 5.
   auto icol = [](const char* name, std::vector<std::int32_t> v) {
@@ -286,6 +303,20 @@ TEST(VizCore, OpensResultsFile) {
   ASSERT_NE(p, nullptr);
   EXPECT_GT(p->size(), 100u);
   EXPECT_EQ(filter_people(*p, {}).size(), p->size());
+  // Pathway timelines read from the file: each person's last change is their final housing.
+  ASSERT_TRUE(p->has_timeline());
+  ASSERT_EQ(p->change_begin.size(), p->size() + 1);
+  std::size_t with_changes = 0;
+  for (std::size_t r = 0; r < p->size(); ++r) {
+    const auto b = p->change_begin[r], e = p->change_begin[r + 1];
+    if (b == e) continue;
+    ++with_changes;
+    for (auto i = b + 1; i < e; ++i) ASSERT_GT(p->changes[i][0], p->changes[i - 1][0]);  // weeks increase
+    if (p->exit[r] < 0) {
+      EXPECT_EQ(p->changes[e - 1][1], p->housing_final[r]) << "row " << r;
+    }
+  }
+  EXPECT_GT(with_changes, p->size() / 2);
   EXPECT_EQ(compare(cat, {0, 1}).empty(), false);
   EXPECT_TRUE(cat.errors().empty());
   EXPECT_TRUE(cat.open(results_file()));  // opening again adds nothing

@@ -345,8 +345,40 @@ void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
                           state_color(0, 4));
   }
   ImGui::Dummy(ImVec2(w, h));
-  // Weeks in each housing state, as one horizontal bar.
-  ImGui::TextDisabled("Weeks in each housing state (order within the pathway is not recorded)");
+  if (t.has_timeline()) {
+    // The pathway: one band per kind of state, coloured by the state in force each week.
+    const auto b = t.change_begin[static_cast<std::size_t>(row)], e = t.change_begin[static_cast<std::size_t>(row) + 1];
+    const char* kinds[3] = {"housing", "case", "work"};
+    const int family[3] = {0, 2, 1};
+    for (int k = 0; k < 3; ++k) {
+      ImGui::TextDisabled("%s", kinds[k]);
+      ImGui::SameLine(fs * 5);
+      p = ImGui::GetCursorScreenPos();
+      const float bw = w - fs * 5;
+      auto XB = [&](double wk) { return p.x + static_cast<float>(std::clamp(wk / horizon, 0.0, 1.0)) * bw; };
+      for (auto i = b; i < e; ++i) {
+        const auto& c = t.changes[i];
+        const double end = i + 1 < e ? t.changes[i + 1][0] : exit;
+        const float x0 = XB(c[0]), x1 = std::max(XB(end), x0 + 1.0f);
+        dl->AddRectFilled(ImVec2(x0, p.y), ImVec2(x1, p.y + h), state_color(family[k], c[1 + k]));
+        if (ImGui::IsMouseHoveringRect(ImVec2(x0, p.y), ImVec2(x1, p.y + h))) {
+          const auto names = family_states(family[k]);
+          const int st = c[1 + k];
+          ImGui::SetTooltip("%s: %s from week %d to %d", kinds[k],
+                            st >= 0 && st < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(st)].c_str() : "?",
+                            c[0], static_cast<int>(end));
+        }
+      }
+      ImGui::Dummy(ImVec2(bw, h));
+    }
+    for (int k = 0; k < 5; ++k) {
+      if (k) ImGui::SameLine();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(0, k)), "%s %d", kHousingNames[k], t.weeks[row][k]);
+    }
+    return;
+  }
+  // Without timelines: weeks in each housing state, as one horizontal bar.
+  ImGui::TextDisabled("Weeks in each housing state (this run did not record timelines: output.timeline)");
   p = ImGui::GetCursorScreenPos();
   int total = 0;
   for (int k = 0; k < 5; ++k) total += t.weeks[row][k];

@@ -193,6 +193,32 @@ PeopleTable people_table(const std::vector<out::PersonColumn>& columns) {
   return t;
 }
 
+void attach_timeline(PeopleTable& t, const std::vector<out::PersonColumn>& timeline) {
+  t.changes.clear();
+  t.change_begin.clear();
+  const out::PersonColumn* col[5] = {};
+  const char* names[5] = {"person", "week", "housing", "case", "work"};
+  for (const auto& c : timeline)
+    for (int k = 0; k < 5; ++k)
+      if (c.name == names[k] && c.is_int) col[k] = &c;
+  for (const auto* c : col)
+    if (!c || c->size() != col[0]->size()) return;
+  // Row of each person id, then the changes grouped by row (a stable counting sort).
+  std::map<std::int32_t, std::uint32_t> row_of;
+  for (std::size_t r = 0; r < t.size(); ++r) row_of[t.id[r]] = static_cast<std::uint32_t>(r);
+  std::vector<std::uint32_t> begin(t.size() + 1, 0);
+  std::vector<std::int64_t> row(col[0]->size(), -1);
+  for (std::size_t i = 0; i < col[0]->size(); ++i)
+    if (auto it = row_of.find(col[0]->ints[i]); it != row_of.end()) row[i] = it->second, begin[it->second + 1]++;
+  for (std::size_t r = 1; r < begin.size(); ++r) begin[r] += begin[r - 1];
+  t.change_begin = begin;
+  t.changes.resize(begin.back());
+  for (std::size_t i = 0; i < row.size(); ++i)
+    if (row[i] >= 0)
+      t.changes[begin[static_cast<std::size_t>(row[i])]++] = {col[1]->ints[i], col[2]->ints[i], col[3]->ints[i],
+                                                               col[4]->ints[i]};
+}
+
 std::vector<int> filter_people(const PeopleTable& t, const PeopleFilter& f) {
   std::vector<int> rows;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -336,9 +362,13 @@ const PeopleTable* Catalog::people(int s, int replicate) {
         for (const auto& c : d.person_columns)
           if (kUsed.count(c)) cols.push_back(d.reader->person_column(d.info.name, replicate, c));
         t = people_table(cols);
+        attach_timeline(t, d.reader->timeline(d.info.name, replicate));
       } else {
         for (const auto& r : d.live)
-          if (r.replicate == replicate) t = people_table(r.persons);
+          if (r.replicate == replicate) {
+            t = people_table(r.persons);
+            attach_timeline(t, r.timeline);
+          }
       }
     } catch (const std::exception& e) {
       error(e.what());

@@ -55,9 +55,17 @@ struct PeopleTable {
   std::vector<std::int32_t> id, territory, groups, housing_final, entry, exit, first_stable, returns, age;
   std::vector<std::array<std::int32_t, 5>> weeks;  // weeks in street..housed
   std::vector<double> cost;
+  // Pathway timelines, when the run recorded them: the changes of row r are
+  // changes[change_begin[r] .. change_begin[r + 1]), each {week, housing, case, work}.
+  std::vector<std::array<std::int32_t, 4>> changes;
+  std::vector<std::uint32_t> change_begin;
+  bool has_timeline() const { return !change_begin.empty(); }
   std::size_t size() const { return id.size(); }
 };
 PeopleTable people_table(const std::vector<out::PersonColumn>& columns);
+// Adds a replicate's timeline columns (person, week, housing, case, work) to the table;
+// people are matched by id. An empty or malformed timeline leaves the table without one.
+void attach_timeline(PeopleTable& t, const std::vector<out::PersonColumn>& timeline);
 
 struct PeopleFilter {
   std::uint16_t groups = 0;  // a person must belong to every group in the mask (0: any)
