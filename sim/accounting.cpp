@@ -346,12 +346,8 @@ std::uint64_t World::state_hash() const {
     for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 1099511628211ull;
   };
   auto col = [&](const auto& v) { mix(v.data(), v.size() * sizeof(v[0])); };
-  col(P_.territory), col(P_.age), col(P_.functioning), col(P_.flags), col(P_.housing), col(P_.work), col(P_.kase);
-  col(P_.returns), col(P_.housing_12m), col(P_.housing_24m), col(P_.groups), col(P_.employability);
-  col(P_.efficacy), col(P_.health), col(P_.cost), col(P_.entry), col(P_.exit), col(P_.housing_since);
-  col(P_.case_since), col(P_.first_stable), col(P_.weeks_housing), col(P_.weeks_case), col(series_);
-  col(P_.emp_phase), col(P_.rounds), col(P_.spells), col(P_.first_job), col(P_.hire_week), col(P_.firm);
-  col(P_.weeks_employed), col(F_.openness), col(F_.flags), col(F_.vacancies), col(F_.workers), col(F_.filled);
+  P_.for_each_column(col);
+  col(series_), col(F_.openness), col(F_.flags), col(F_.vacancies), col(F_.workers), col(F_.filled);
   for (const auto& c : timeline_) mix(&c, sizeof c.person + sizeof c.week), mix(&c.states, sizeof c.states);
   return h;
 }

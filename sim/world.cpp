@@ -27,32 +27,15 @@ enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, kR
 // Columns
 
 void Persons::resize(std::size_t n) {
-  for (auto* v : {&territory, &age, &functioning, &flags, &housing, &work, &kase, &returns, &housing_12m, &housing_24m})
-    v->resize(n);
-  groups.resize(n);
-  for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) v->resize(n);
-  for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) v->resize(n);
-  for (auto* v : {&emp_phase, &rounds, &spells, &seeking, &work_12m, &work_24m, &quota_job}) v->resize(n);
-  for (auto* v : {&emp_since, &intake, &first_job, &hire_week}) v->resize(n);
-  firm.resize(n);
-  weeks_employed.resize(n);
-  weeks_employed_after_first.resize(n);
-  logged.resize(n);
-  weeks_housing.resize(n);
-  weeks_case.resize(n);
+  for_each_column([n](auto& v) {
+    if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));
+    v.resize(n);
+  });
 }
 
 std::size_t Persons::bytes() const {
   std::size_t b = 0;
-  for (auto* v : {&territory, &age, &functioning, &flags, &housing, &work, &kase, &returns, &housing_12m, &housing_24m})
-    b += v->capacity();
-  b += groups.capacity() * 2;
-  for (auto* v : {&employability, &efficacy, &health, &health0, &cost}) b += v->capacity() * 4;
-  for (auto* v : {&entry, &exit, &housing_since, &case_since, &first_stable}) b += v->capacity() * 2;
-  for (auto* v : {&emp_phase, &rounds, &spells, &seeking, &work_12m, &work_24m, &quota_job}) b += v->capacity();
-  for (auto* v : {&emp_since, &intake, &first_job, &hire_week}) b += v->capacity() * 2;
-  b += firm.capacity() * 4 + (weeks_employed.capacity() + weeks_employed_after_first.capacity() + logged.capacity()) * 2;
-  b += weeks_housing.capacity() * sizeof(weeks_housing[0]) + weeks_case.capacity() * sizeof(weeks_case[0]);
+  for_each_column([&b](const auto& v) { b += v.capacity() * sizeof(v[0]); });
   return b;
 }
 

@@ -87,6 +87,21 @@ struct Persons {
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
 
   std::size_t size() const { return territory.size(); }
+  // Calls f on every column (resize, memory accounting and hashing all go through here).
+  template <class F>
+  void for_each_column(F&& f) {
+    f(territory), f(age), f(functioning), f(flags), f(housing), f(work), f(kase), f(returns), f(housing_12m);
+    f(housing_24m), f(groups), f(employability), f(efficacy), f(health), f(health0), f(cost), f(entry), f(exit);
+    f(housing_since), f(case_since), f(first_stable), f(emp_phase), f(rounds), f(spells), f(seeking), f(work_12m);
+    f(work_24m), f(quota_job), f(emp_since), f(intake), f(first_job), f(hire_week), f(firm), f(weeks_employed);
+    f(weeks_employed_after_first), f(logged), f(weeks_housing), f(weeks_case);
+  }
+  template <class F>
+  void for_each_column(F&& f) const {
+    const_cast<Persons*>(this)->for_each_column([&](const auto& v) { f(v); });
+  }
+  // Grows every column to n rows; capacity grows by a quarter at a time, not doubling, so
+  // that memory stays close to what the rows need.
   void resize(std::size_t n);
   bool active(std::size_t p) const { return exit[p] < 0; }
   std::size_t bytes() const;  // heap bytes held by the columns (capacity)
