@@ -166,6 +166,8 @@ void World::employment_pathway() {
   double max_hiring = 0;
   for (const auto& ts : terr_) max_hiring = std::max(max_hiring, ts.hiring);
   const Hazard market_hz(sc_[G::market_rate] / 52.0, std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300)));
+  std::vector<double> log_hiring(T_);
+  for (int k = 0; k < T_; ++k) log_hiring[k] = std::log(std::max(terr_[k].hiring, 1e-300));
   const float wait_loss = static_cast<float>(sc_[G::efficacy_wait_loss]);
 
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally&, std::size_t blk) {
@@ -233,7 +235,7 @@ void World::employment_pathway() {
       }
       // The open labour market, for anyone looking for work and not in an internship or course.
       if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && ts.hiring > 0 &&
-          market_hz.hit(u_c, mkt_coef * (emp - 0.5) + std::log(ts.hiring)))
+          market_hz.hit(u_c, mkt_coef * (emp - 0.5) + log_hiring[P_.territory[p]]))
         req.push_back({p, static_cast<std::int32_t>(p), RMarket});
     }
   });

@@ -452,13 +452,15 @@ void World::contact_and_assessment() {
   double max_activity = 0;
   for (const auto& ts : terr_) max_activity = std::max(max_activity, ts.activity);
   const Hazard contact_hz(sc_[G::contact_rate] / 52.0, std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));
+  std::vector<double> log_activity(T_);  // -inf where activity stopped
+  for (int k = 0; k < T_; ++k) log_activity[k] = std::log(terr_[k].activity);
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     for (std::size_t i = b; i < e; ++i) {
       if (!P_.active(i) || P_.kase[i] != Unknown || !in_need(static_cast<std::uint32_t>(i))) continue;
       const auto p = static_cast<std::uint32_t>(i);
       Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Contact);
-      const double activity = terr_[P_.territory[p]].activity;
-      if (activity <= 0 || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + std::log(activity))) continue;
+      const double log_act = log_activity[P_.territory[p]];
+      if (std::isinf(log_act) || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + log_act)) continue;
       set_case(p, Waiting, t);
       P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
       t.at(P_.territory[p], CContacts)++;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sim/ensemble.hpp"
 #include "sim/runner.hpp"
 
 namespace percorsi::viz {
@@ -186,18 +187,6 @@ void LeverSet::save(const std::string& save_path) const {
 // ---- Live runs -----------------------------------------------------------------------------
 
 namespace {
-// What a results file would record of a scenario run in memory.
-out::ScenarioInfo live_info(const Scenario& sc) {
-  out::ScenarioInfo info;
-  info.name = sc.name();
-  info.resolved_yaml = sc.to_yaml();
-  info.source_file = sc.file;
-  info.seed = sc.seed();
-  info.replicates = sc.replicates();
-  info.weeks = sc.weeks();
-  for (int t = 0; t < static_cast<int>(sc.territories.size()); ++t) info.territories.push_back(sc.territory_name(t));
-  return info;
-}
 
 struct Cancelled {};
 }  // namespace
@@ -222,7 +211,7 @@ bool LiveRun::start(Scenario sc) {
     Result r;
     r.scenario = sc;
     try {
-      r.info = live_info(sc);
+      r.info = scenario_info(sc);  // what a results file would record
       for (int rep = 0; rep < sc.replicates(); ++rep)
         r.replicates.push_back(run_replicate(sc, rep, [this] {
           if (cancel_) throw Cancelled{};
