@@ -359,14 +359,16 @@ void World::scouting_and_firms() {
       return sc_[G::match_openness] * F_.openness[f] + ((F_.flags[f] & FfNonProfit) ? sc_[G::match_non_profit] : 0.0) +
              ((integrated && disabled && quota_open(f)) ? sc_[G::match_cpi] : 0.0);
     };
+    // Only accepted proposals use a slot, so the best-pick walk never passes more than one slot
+    // per candidate: the top (candidates + 1) of each ranking are enough (twice that, to spare).
     std::vector<std::uint32_t> ranked[2];
     std::size_t next_best[2] = {0, 0};
+    const std::size_t top = std::min(slots.size(), 2 * match.size() + 1);
     for (int d = 0; d < 2 && !match.empty(); ++d) {
-      ranked[d].resize(slots.size());
-      std::iota(ranked[d].begin(), ranked[d].end(), 0u);
-      std::stable_sort(ranked[d].begin(), ranked[d].end(), [&](std::uint32_t a, std::uint32_t b) {
-        return firm_part(slots[a], d == 1) > firm_part(slots[b], d == 1);
-      });
+      std::vector<std::pair<double, std::uint32_t>> keyed(slots.size());
+      for (std::uint32_t j = 0; j < slots.size(); ++j) keyed[j] = {-firm_part(slots[j], d == 1), j};
+      std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(top), keyed.end());
+      for (std::size_t j = 0; j < top; ++j) ranked[d].push_back(keyed[j].second);
     }
     std::vector<char> used(slots.size(), 0);
     std::size_t left = slots.size();
@@ -376,10 +378,10 @@ void World::scouting_and_firms() {
       Stream s(key_, p, week, Purpose::Matching);
       const double u_quality = s.uniform(), u_pick = s.uniform(), u_accept = s.uniform();
       std::size_t pick = slots.size();
-      if (u_quality < sc_[G::matching_quality]) {  // calibrated: the best-suited known firm
-        const int d = (P_.groups[p] & GDisability) ? 1 : 0;
-        while (used[ranked[d][next_best[d]]]) ++next_best[d];
-        pick = ranked[d][next_best[d]];
+      const int d = (P_.groups[p] & GDisability) ? 1 : 0;
+      while (next_best[d] < ranked[d].size() && used[ranked[d][next_best[d]]]) ++next_best[d];
+      if (u_quality < sc_[G::matching_quality] && next_best[d] < ranked[d].size()) {
+        pick = ranked[d][next_best[d]];  // calibrated: the best-suited known firm
       } else {  // any known firm with a vacancy
         pick = static_cast<std::size_t>(u_pick * static_cast<double>(slots.size()));
         while (used[pick]) pick = (pick + 1) % slots.size();
