@@ -79,8 +79,6 @@ class Stream {
   Stream& engine() { return *this; }
   // Uniform in [0, 1).
   double uniform() { return u01_(*this); }
-  // True with probability 1 - exp(-rate_per_week) (the weekly hazard rule).
-  bool hazard(double rate_per_week) { return rate_per_week > 0 && uniform() < -std::expm1(-rate_per_week); }
   bool chance(double p) { return uniform() < p; }
 
  private:
