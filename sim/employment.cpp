@@ -253,11 +253,9 @@ void World::scouting_and_firms() {
   const int vac_len = weeks_of(sc_[G::vacancy_len]);
   const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
   const double good = sc_[G::openness_good], bad = sc_[G::openness_bad];
-  std::vector<Tally> local(T_, Tally(T_));
-  tbb::parallel_for(0, T_, [&](int k) {
+  for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];
-    Tally& t = local[k];
     const auto week = static_cast<std::uint32_t>(week_);
     // Vacancies: arrivals in proportion to firm size; the oldest expire first.
     if (!ts.size_cum.empty()) {
@@ -419,7 +417,6 @@ void World::scouting_and_firms() {
       hire(p, f, false, t);
     }
   });
-  for (const auto& t : local) apply_tally(t);
 }
 
 }  // namespace percorsi

@@ -242,6 +242,12 @@ void World::for_blocks(std::size_t n, const std::function<void(std::size_t, std:
   tallies.combine_each([this](const Tally& t) { apply_tally(t); });
 }
 
+void World::for_territories(const std::function<void(int, Tally&)>& fn) {
+  std::vector<Tally> local(T_, Tally(T_));
+  tbb::parallel_for(0, T_, [&](int k) { fn(k, local[k]); });
+  for (const auto& t : local) apply_tally(t);
+}
+
 void World::apply_tally(const Tally& t) {
   for (int k = 0; k < T_; ++k) {
     for (int h = 0; h < kHousingStates; ++h) terr_[k].occ[h] += t.at(k, COcc0 + h);
@@ -470,10 +476,8 @@ void World::contact_and_assessment() {
   auto joiners = gather_requests(1);
   const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
   const float assess_cost = static_cast<float>(sc_[G::cost_assessment]);
-  std::vector<Tally> local(T_, Tally(T_));
-  tbb::parallel_for(0, T_, [&](int k) {
+  for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
-    Tally& t = local[k];
     for (const auto& r : joiners[k][0]) {
       ts.social_queue.push_back(r.person);
       if (!integrated) ts.cpi_queue.push_back(r.person);
@@ -516,7 +520,6 @@ void World::contact_and_assessment() {
       --slots;
     }
   });
-  for (const auto& t : local) apply_tally(t);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,11 +595,9 @@ void World::housing_pathway() {
   });
   auto requests = gather_requests(kReqKinds);
   const double acceptance = sc_[G::shelter_acceptance], hf_accept = sc_[G::hf_acceptance];
-  std::vector<Tally> local(T_, Tally(T_));
-  tbb::parallel_for(0, T_, [&](int k) {
+  for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];
-    Tally& t = local[k];
     for (auto& v : rq) order_by_priority(v);  // longer waiting first, then lower id
     auto occ = [&](int h) { return ts.occ[h] + t.at(k, COcc0 + h); };
     auto free_of = [&](double cap, int h) { return static_cast<std::int64_t>(std::floor(cap)) - occ(h); };
@@ -636,7 +637,6 @@ void World::housing_pathway() {
       --hf_free;
     }
   });
-  for (const auto& t : local) apply_tally(t);
 }
 
 // ---------------------------------------------------------------------------------------------

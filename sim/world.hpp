@@ -241,6 +241,9 @@ class World {
   // are summed into the territories; block outputs are indexed by block number.
   void for_blocks(std::size_t n, const std::function<void(std::size_t, std::size_t, Tally&, std::size_t)>& fn);
   std::size_t n_blocks(std::size_t n) const;
+  // Runs fn(territory, tally) for every territory in parallel (phases with shared state:
+  // queues, capacities, firms); the tallies are then applied in territory order.
+  void for_territories(const std::function<void(int, Tally&)>& fn);
   // Capacity units available in week w for a rate of `per_week` (cumulative rounding, so
   // fractional capacities are honoured on average and deterministically).
   static std::int64_t units(double per_week, int w);
