@@ -23,6 +23,17 @@ double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 float clamp01f(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 1 : x)); }
 int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
 
+// The firm (index into size_cum) that a draw x in [0, total size) falls on: the same as
+// std::upper_bound(size_cum, x), found from a guide table (one entry per firm) in a step or
+// two instead of a binary search over all the territory's firms.
+std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x) {
+  const std::size_t b = std::min(guide.size() - 1, static_cast<std::size_t>(x / cum.back() * static_cast<double>(guide.size())));
+  std::size_t i = guide[b];
+  while (i > 0 && cum[i - 1] > x) --i;
+  while (i < cum.size() && cum[i] <= x) ++i;
+  return i;
+}
+
 // Law 68/1999: 15-35 employees one position, 36-50 two, over 50 7% of staff.
 std::uint16_t law68_quota(int size) {
   if (size < 15) return 0;
@@ -86,6 +97,10 @@ void World::create_firms() {
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
     double cum = 0;
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) ts.size_cum.push_back(cum += F_.size[f]);
+    for (std::size_t b = 0; b < ts.size_cum.size(); ++b) {
+      const double x = cum * static_cast<double>(b) / static_cast<double>(ts.size_cum.size());
+      ts.size_guide.push_back(static_cast<std::uint32_t>(std::upper_bound(ts.size_cum.begin(), ts.size_cum.end(), x) - ts.size_cum.begin()));
+    }
   });
 }
 
@@ -172,14 +187,11 @@ void World::employment_pathway() {
 
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally&, std::size_t blk) {
     auto& req = block_requests_[blk];
-    for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i)) continue;
-      const std::uint8_t w = P_.work[i];
-      std::uint8_t ph = P_.emp_phase[i];
-      if (w == Inactive && ph == EpNone) continue;
-      const auto p = static_cast<std::uint32_t>(i);
+    auto in_pathway = [&](std::uint32_t p) { return P_.active(p) & ((P_.work[p] | P_.emp_phase[p]) != 0); };  // not Inactive and EpNone
+    with_streams(b, e, Purpose::Employment, in_pathway, [&](std::uint32_t p, Stream& s) {
+      const std::uint8_t w = P_.work[p];
+      std::uint8_t ph = P_.emp_phase[p];
       const auto& ts = terr_[P_.territory[p]];
-      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Employment);
       const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
       const double emp = P_.employability[p];
       if (w == Employed) {
@@ -187,7 +199,7 @@ void World::employment_pathway() {
         const double lp = (tenure < early ? log_early : 0.0) + (ph == EpEmployed && tenure < fu_len ? log_fu : 0.0) +
                           emp_loss_coef * (emp - 0.5);
         if (loss_hz.hit(u_a, lp)) req.push_back({p, P_.firm[p], RSeparate});
-        continue;
+        return;
       }
       const bool in_care = P_.kase[p] == InCharge || P_.kase[p] == FollowUp;
       if (ph == EpNone && P_.kase[p] == InCharge && w == Searching) {
@@ -237,7 +249,7 @@ void World::employment_pathway() {
       if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && ts.hiring > 0 &&
           market_hz.hit(u_c, mkt_coef * (emp - 0.5) + log_hiring[P_.territory[p]]))
         req.push_back({p, static_cast<std::int32_t>(p), RMarket});
-    }
+    });
   });
 }
 
@@ -264,8 +276,7 @@ void World::scouting_and_firms() {
       const int n = mean > 0 ? boost::random::poisson_distribution<int>(mean)(s.engine()) : 0;
       for (int i = 0; i < n; ++i) {
         const double x = s.uniform() * ts.size_cum.back();
-        const auto f = static_cast<std::uint32_t>(
-            ts.firm_begin + (std::upper_bound(ts.size_cum.begin(), ts.size_cum.end(), x) - ts.size_cum.begin()));
+        const auto f = static_cast<std::uint32_t>(ts.firm_begin + firm_by_size(ts.size_cum, ts.size_guide, x));
         if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) continue;
         F_.vacancies[f]++;
         ts.vacancies_open++;

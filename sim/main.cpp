@@ -140,7 +140,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   return kOk;
 }
 
-int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet) {
+int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
   for (const auto& t : base.territories) pop0 += t[T::t_population];
@@ -155,27 +155,51 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   std::printf("percorsi bench: %s scaled to %ld people at week 0, %d weeks\n", file.c_str(), persons, weeks);
   std::printf("%8s %14s %16s %12s %14s %16s\n", "threads", "wall (s)", "person-weeks/s", "rows", "bytes/person",
               "peak RSS (MiB)");
+  using Clock = std::chrono::steady_clock;
+  const auto& phase_list = World::phases();
+  std::vector<std::vector<double>> phase_secs;  // [thread count][phase]; the last entry is set-up
   for (int n : counts) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     World w(base, 0);
+    std::vector<double> ps(phase_list.size() + 1, 0.0);
+    ps.back() = std::chrono::duration<double>(Clock::now() - t0).count();
     double person_weeks = 0;
     for (int k = 0; k < weeks; ++k) {
       if (g_interrupt) throw Interrupted();
       for (const auto& t : w.territories())
         for (auto o : t.occ) person_weeks += static_cast<double>(o);
-      w.step();
+      // The same as w.step(), timed phase by phase.
+      w.begin_week();
+      for (std::size_t i = 0; i < phase_list.size(); ++i) {
+        const auto a = Clock::now();
+        (w.*phase_list[i].fn)();
+        ps[i] += std::chrono::duration<double>(Clock::now() - a).count();
+      }
+      w.end_week();
       if (!quiet && isatty(2)) std::fprintf(stderr, "\r  %d threads: week %d/%d", n, k + 1, weeks);
     }
     if (!quiet && isatty(2)) std::fprintf(stderr, "\r%40s\r", "");
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto rows = w.persons().size();
     std::printf("%8d %14.2f %16.3e %12zu %14.1f %16.1f\n", n, secs, person_weeks / secs, rows,
                 static_cast<double>(w.persons().bytes()) / static_cast<double>(rows), peak_rss_mib());
     std::fflush(stdout);
+    phase_secs.push_back(std::move(ps));
   }
   std::printf("person-weeks count active people each week; rows are all people ever created (exited rows are kept);\n"
-              "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far.\n");
+              "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far;\n"
+              "wall includes setting up the world (initial population and firms).\n");
+  if (phases) {
+    std::printf("\nseconds per phase (summed over weeks)\n%-24s", "phase");
+    for (int n : counts) std::printf(" %9d thr", n);
+    std::printf("\n");
+    for (std::size_t i = 0; i <= phase_list.size(); ++i) {
+      std::printf("%-24s", i < phase_list.size() ? phase_list[i].name : "(set-up)");
+      for (const auto& ps : phase_secs) std::printf(" %13.2f", ps[i]);
+      std::printf("\n");
+    }
+  }
   return kOk;
 }
 
@@ -261,6 +285,8 @@ int main(int argc, char** argv) {
   bench->add_option("scenario", bench_file, "Scenario to scale (default: the Piedmont baseline)")->check(CLI::ExistingFile);
   bench->add_option("--persons", bench_persons, "People at week 0")->check(CLI::Range(1L, 100000000L));
   bench->add_option("--weeks", bench_weeks, "Weeks to simulate")->check(CLI::Range(1, 2600));
+  bool bench_phases = false;
+  bench->add_flag("--phases", bench_phases, "Also print the time spent in each weekly phase");
   add_common(bench, false);
 
   bool md = false, dict = false;
@@ -308,7 +334,7 @@ int main(int argc, char** argv) {
       std::cout << (dict ? out::dictionary_markdown() : registry_markdown());
       return kOk;
     }
-    if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet);
+    if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases);
 
     if (mpi::launched() && !mpi::built_with_mpi()) {
       const char* n = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");

@@ -8,6 +8,7 @@
 #include <boost/random/uniform_01.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace percorsi {
@@ -56,9 +57,19 @@ struct RunKey {
   }
 };
 
+// The first Philox block of the streams (entity, week, purpose) of up to kBatch entities,
+// computed side by side in SIMD lanes (several times faster than one block at a time, whose
+// ten rounds are a chain of dependent multiplications). Word j of entity ids[i]'s block is
+// w[j][i]: exactly the first four words that Stream(rk, ids[i], week, purpose) gives.
+inline constexpr std::size_t kBatch = 64;
+struct FirstBlocks {
+  alignas(64) std::uint32_t w[4][kBatch];
+  void compute(const RunKey& rk, const std::uint32_t* ids, std::size_t n, std::uint32_t week, Purpose purpose);
+};
+
 // A short-lived stream for one (entity, week, purpose): the Philox block of counter
 // (n, entity, week, purpose) for n = 1, 2, ... gives 4 words each. It is a uniform random bit
-// generator, so Boost.Random distributions draw from it; uniform() is Boost's uniform_01.
+// generator, so Boost.Random distributions draw from it; uniform() gives Boost's uniform_01.
 // (The same construction as r123::Engine, inlined: the hot path takes 1-3 draws per stream.)
 class Stream {
  public:
@@ -68,24 +79,32 @@ class Stream {
 
   Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose)
       : key_(rk.key), ctr_{{0, entity, week, static_cast<std::uint32_t>(purpose)}} {}
+  // The same stream, its first block taken from blocks computed in a batch (lane i).
+  Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose, const FirstBlocks& b, std::size_t i)
+      : key_(rk.key),
+        ctr_{{1, entity, week, static_cast<std::uint32_t>(purpose)}},
+        block_{{b.w[0][i], b.w[1][i], b.w[2][i], b.w[3][i]}},
+        lane_(0) {}
   result_type operator()() {
-    if (lane_ == 4) {
-      ++ctr_.v[0];
-      block_ = Philox()(ctr_, key_);
-      lane_ = 0;
-    }
+    if (lane_ == 4) refill();
     return block_.v[lane_++];
   }
   Stream& engine() { return *this; }
-  // Uniform in [0, 1).
-  double uniform() { return u01_(*this); }
+  // Uniform in [0, 1): one word times 2^-32, the value boost::random::uniform_01<double> gives
+  // for a 32-bit engine (a test checks they agree), without its retry loop (never taken here).
+  double uniform() { return static_cast<double>((*this)()) * 0x1p-32; }
   bool chance(double p) { return uniform() < p; }
 
  private:
+  // The next block (kept out of line: the common path takes words from the current block).
+  [[gnu::noinline]] void refill() {
+    ++ctr_.v[0];
+    block_ = Philox()(ctr_, key_);
+    lane_ = 0;
+  }
   Philox::key_type key_;
   Philox::ctr_type ctr_, block_{};
   int lane_ = 4;
-  boost::random::uniform_01<double> u01_;
 };
 
 // Weekly probability of a hazard: p = 1 - exp(-rate * dt), rate per week.

@@ -319,15 +319,11 @@ void World::inflow_and_exits() {
   const int exit_age = static_cast<int>(sc_[G::exit_age]);
   const Hazard exit_hz(exit_w, std::fabs(exit_h) * 0.5);  // health in [0, 1]
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
-    for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i)) continue;
-      const auto p = static_cast<std::uint32_t>(i);
-      bool leave = P_.age[p] + (week_ - P_.entry[p]) / 52 >= exit_age;
-      if (!leave) {
-        Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Exit);
-        leave = exit_hz.hit(s.uniform(), exit_h * (P_.health[p] - 0.5));
-      }
-      if (!leave) continue;
+    auto present = [&](std::uint32_t p) { return P_.active(p); };
+    with_streams(b, e, Purpose::Exit, present, [&](std::uint32_t p, Stream& s) {
+      const bool leave = P_.age[p] + (week_ - P_.entry[p]) / 52 >= exit_age ||
+                         exit_hz.hit(s.uniform(), exit_h * (P_.health[p] - 0.5));
+      if (!leave) return;
       const int k = P_.territory[p];
       P_.exit[p] = static_cast<std::int16_t>(week_);
       t.at(k, CExits)++;
@@ -335,7 +331,7 @@ void World::inflow_and_exits() {
       t.at(k, CCase0 + P_.kase[p])--;
       if (P_.flags[p] & FHfAssigned) t.at(k, CHfReservedDelta)--;
       if (P_.firm[p] >= 0) block_requests_[blk].push_back({p, P_.firm[p], 0});
-    }
+    });
   });
   // People who leave free their job or internship (firm columns are shared: done in order).
   for (const auto& list : gather_requests(1))
@@ -398,20 +394,20 @@ void World::life_events() {
   const int fu_len = static_cast<int>(std::lround(sc_[G::case_follow_up_length]));
   const int recontact = static_cast<int>(std::lround(sc_[G::recontact_after]));
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t) {
-    for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i)) continue;
-      const auto p = static_cast<std::uint32_t>(i);
+    auto present = [&](std::uint32_t p) { return P_.active(p); };
+    with_streams(b, e, Purpose::LifeEvents, present, [&](std::uint32_t p, Stream& s) {
       // Three draws, always taken in this order whatever the state: common random numbers.
       // The housing draw serves eviction, reconnection or tenancy loss, which exclude each other.
-      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::LifeEvents);
       const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform();
       const std::uint8_t h = P_.housing[p];
       const int income = ((P_.flags[p] & FIncome) || P_.work[p] == Employed) ? 1 : 0;
       float eff = P_.efficacy[p];
       // Health: crises, and recovery towards the level at entry.
-      if (u_crisis < p_crisis[(P_.groups[p] & GMentalHealth) ? 1 : 0]) P_.health[p] = clamp01(P_.health[p] - static_cast<float>(drop));
-      else if (P_.health[p] < P_.health0[p])
-        P_.health[p] = std::min(P_.health0[p], P_.health[p] + recovery * (stable(h) ? 2.f : 1.f));
+      const float health = P_.health[p], health0 = P_.health0[p];
+      const float recovered = std::min(health0, health + recovery * (stable(h) ? 2.f : 1.f));
+      P_.health[p] = u_crisis < p_crisis[(P_.groups[p] & GMentalHealth) ? 1 : 0] ? clamp01(health - static_cast<float>(drop))
+                     : health < health0                                         ? recovered
+                                                                                : health;
       // Housing events.
       if (h == Housed) {
         if (u_housing < p_evict[income]) {
@@ -446,7 +442,7 @@ void World::life_events() {
       }
       if (P_.kase[p] == Waiting || (P_.kase[p] == Unknown && in_need(p))) eff -= wait_loss;
       P_.efficacy[p] = clamp01(eff);
-    }
+    });
   });
 }
 
@@ -461,17 +457,15 @@ void World::contact_and_assessment() {
   std::vector<double> log_activity(T_);  // -inf where activity stopped
   for (int k = 0; k < T_; ++k) log_activity[k] = std::log(terr_[k].activity);
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
-    for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i) || P_.kase[i] != Unknown || !in_need(static_cast<std::uint32_t>(i))) continue;
-      const auto p = static_cast<std::uint32_t>(i);
-      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::Contact);
+    auto unknown_in_need = [&](std::uint32_t p) { return P_.active(p) & (P_.kase[p] == Unknown) & in_need(p); };
+    with_streams(b, e, Purpose::Contact, unknown_in_need, [&](std::uint32_t p, Stream& s) {
       const double log_act = log_activity[P_.territory[p]];
-      if (std::isinf(log_act) || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + log_act)) continue;
+      if (std::isinf(log_act) || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + log_act)) return;
       set_case(p, Waiting, t);
       P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
       t.at(P_.territory[p], CContacts)++;
       block_requests_[blk].push_back({p, week_, 0});
-    }
+    });
   });
   auto joiners = gather_requests(1);
   const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
@@ -539,26 +533,36 @@ void World::housing_pathway() {
   const float gain = static_cast<float>(sc_[G::efficacy_success_gain]);
   const float loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
   const bool hf_model = static_cast<int>(sc_[G::housing_model]) != 0;
+  // What depends only on the territory is computed once a week; the readiness probability is
+  // only computed for draws below its largest possible value (efficacy and health in [0, 1]).
+  double max_activity = 0;
+  std::vector<double> p_move_in(T_);
+  std::vector<std::array<double, 2>> p_move_on(T_);  // [has income]
+  for (int k = 0; k < T_; ++k) {
+    const double a = terr_[k].activity;
+    max_activity = std::max(max_activity, a);
+    p_move_in[k] = p_of(move_in_w * a);
+    p_move_on[k] = {p_of(move_w * a * std::exp(no_income)), p_of(move_w * a * std::exp(0.0))};
+  }
+  const double p_ready_max = p_of(ready_w * max_activity * std::exp(std::fabs(ready_eff) * 0.5 + std::fabs(ready_h) * 0.5));
 
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     auto& req = block_requests_[blk];
-    for (std::size_t i = b; i < e; ++i) {
-      if (!P_.active(i)) continue;
-      const std::uint8_t h = P_.housing[i];
-      if (!homeless(h)) continue;
-      const auto p = static_cast<std::uint32_t>(i);
-      const double activity = terr_[P_.territory[p]].activity;
-      Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::StepProgress);
+    auto homeless_now = [&](std::uint32_t p) { return P_.active(p) & (P_.housing[p] <= Transitional); };  // homeless()
+    with_streams(b, e, Purpose::StepProgress, homeless_now, [&](std::uint32_t p, Stream& s) {
+      const std::uint8_t h = P_.housing[p];
+      const int k = P_.territory[p];
+      const double activity = terr_[k].activity;
       const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform();
       const std::uint8_t f = P_.flags[p];
       if (f & FHfAssigned) {  // flat search under way
-        if (u_move < p_of(move_in_w * activity)) {
+        if (u_move < p_move_in[k]) {
           t.at(P_.territory[p], CHfReservedDelta)--;
           P_.flags[p] &= static_cast<std::uint8_t>(~FHfAssigned);
           set_housing(p, HfFlat, t);
           P_.efficacy[p] = clamp01(P_.efficacy[p] + gain);
         }
-        continue;
+        return;
       }
       const bool in_charge = P_.kase[p] == InCharge;
       const bool hf = hf_model && (f & FHfTrack) && in_charge;
@@ -573,7 +577,7 @@ void World::housing_pathway() {
           if (sh_drop.hit(u_drop, lp_drop)) {
             set_housing(p, Street, t);
             P_.efficacy[p] = clamp01(P_.efficacy[p] - loss);
-          } else if (!hf && in_charge && stay >= sh_min &&
+          } else if (!hf && in_charge && stay >= sh_min && u_prog < p_ready_max &&
                      u_prog < p_of(ready_w * activity *
                                    std::exp(ready_eff * (P_.efficacy[p] - 0.5) + ready_h * (P_.health[p] - 0.5)))) {
             req.push_back({p, P_.housing_since[p], RTransitional});
@@ -584,14 +588,14 @@ void World::housing_pathway() {
           if (tr_drop.hit(u_drop, lp_drop)) {
             req.push_back({p, P_.housing_since[p], RDemote});
           } else if (!hf && in_charge && stay >= tr_min &&
-                     u_prog < p_of(move_w * activity * std::exp(income ? 0.0 : no_income))) {
+                     u_prog < p_move_on[k][income ? 1 : 0]) {
             req.push_back({p, P_.housing_since[p], RMoveOn});
           }
           break;
         }
         default: break;
       }
-    }
+    });
   });
   auto requests = gather_requests(kReqKinds);
   const double acceptance = sc_[G::shelter_acceptance], hf_accept = sc_[G::hf_acceptance];

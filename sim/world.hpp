@@ -20,6 +20,8 @@ enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
 enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
 enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
 inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
+static_assert(Street == 0 && Shelter == 1 && Transitional == 2, "homeless states come first (tests p <= Transitional)");
+static_assert(Inactive == 0, "branch-free tests of work | emp_phase rely on these being zero");
 
 inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
 inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
@@ -53,6 +55,7 @@ enum Flag : std::uint8_t {
 
 // Steps of the employment pathway (Persons::emp_phase).
 enum EmpPhase : std::uint8_t { EpNone, EpOrientation, EpTraining, EpMatching, EpInternship, EpEmployed, EpMarketJob, EpOut };
+static_assert(EpNone == 0, "branch-free tests of work | emp_phase rely on these being zero");
 inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "training",   "matching",
                                                  "internship", "employed",    "market_job", "out"};
 
@@ -153,6 +156,7 @@ struct TerritoryState {
   std::vector<std::uint32_t> scout_order;         // the order in which scouting reaches firms
   std::size_t scout_next = 0;
   std::vector<double> size_cum;                   // cumulative firm sizes (vacancy arrivals)
+  std::vector<std::uint32_t> size_guide;          // guide table into size_cum (see firm_by_size)
   std::vector<std::pair<std::uint32_t, std::int32_t>> open_vacancies;  // (firm, week opened)
   std::int64_t in_training = 0;
   // Firm counters kept up to date by every change (checked against the columns in tests).
@@ -241,6 +245,30 @@ class World {
   // are summed into the territories; block outputs are indexed by block number.
   void for_blocks(std::size_t n, const std::function<void(std::size_t, std::size_t, Tally&, std::size_t)>& fn);
   std::size_t n_blocks(std::size_t n) const;
+  // Calls fn(p, stream) for every person p in [b, e) for which want(p) holds, in id order,
+  // with p's stream for (this week, purpose); the streams' first blocks are computed kBatch at
+  // a time (FirstBlocks). want(p) is evaluated ahead of fn for up to kBatch persons, so it may
+  // only read what fn of another person does not change (per-person phases change only their
+  // own person's state). want should be cheap and free of short-circuits (& rather than &&).
+  template <class Want, class Fn>
+  void with_streams(std::size_t b, std::size_t e, Purpose purpose, Want&& want, Fn&& fn) const {
+    const auto week = static_cast<std::uint32_t>(week_);
+    std::uint32_t ids[kBatch];
+    FirstBlocks blocks;
+    for (std::size_t i = b; i < e;) {
+      std::size_t n = 0;
+      for (; i < e && n < kBatch; ++i) {  // branch-free: want(i) is often unpredictable
+        ids[n] = static_cast<std::uint32_t>(i);
+        n += want(static_cast<std::uint32_t>(i)) ? 1 : 0;
+      }
+      if (n == 0) break;
+      blocks.compute(key_, ids, n, week, purpose);
+      for (std::size_t j = 0; j < n; ++j) {
+        Stream s(key_, ids[j], week, purpose, blocks, j);
+        fn(ids[j], s);
+      }
+    }
+  }
   // Runs fn(territory, tally) for every territory in parallel (phases with shared state:
   // queues, capacities, firms); the tallies are then applied in territory order.
   void for_territories(const std::function<void(int, Tally&)>& fn);

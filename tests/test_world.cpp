@@ -1,6 +1,8 @@
 // The engine: conservation, hazards against observed rates, determinism across thread
 // counts, common random numbers, and the step model against Housing First.
 #include <gtest/gtest.h>
+
+#include <boost/random/uniform_01.hpp>
 #include <oneapi/tbb/global_control.h>
 
 #include <cmath>
@@ -216,6 +218,33 @@ TEST(World, CommonRandomNumbersAcrossScenarios) {
     ASSERT_TRUE(paired.paired);
     EXPECT_LT(paired.summary.ci_high - paired.summary.ci_low, unpaired.ci_high - unpaired.ci_low) << ind;
   }
+}
+
+// The batched (SIMD) first blocks are the words of Random123's Philox4x32-10 and of Stream.
+TEST(Rng, BatchedFirstBlocksMatchRandom123AndStream) {
+  const RunKey k(20200301, 3);
+  std::uint32_t ids[kBatch];
+  for (std::size_t i = 0; i < kBatch; ++i) ids[i] = static_cast<std::uint32_t>(i * 2654435761u + 7);
+  for (std::size_t n : {std::size_t{1}, std::size_t{17}, kBatch}) {
+    for (std::uint32_t week : {0u, 52u, 519u}) {
+      FirstBlocks b{};
+      b.compute(k, ids, n, week, Purpose::Employment);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Philox::ctr_type ctr = {{1, ids[i], week, static_cast<std::uint32_t>(Purpose::Employment)}};
+        const auto ref = Philox()(ctr, k.key);
+        Stream scalar(k, ids[i], week, Purpose::Employment), batched(k, ids[i], week, Purpose::Employment, b, i);
+        for (int j = 0; j < 4; ++j) {
+          ASSERT_EQ(b.w[j][i], ref.v[j]) << "lane " << i << " word " << j;
+          ASSERT_EQ(batched(), scalar());
+        }
+        for (int j = 0; j < 6; ++j) ASSERT_EQ(batched.uniform(), scalar.uniform());  // next blocks agree too
+      }
+    }
+  }
+  // Stream::uniform() is Boost's uniform_01<double> over the same words.
+  Stream a(k, 5, 9, Purpose::Exit), b(k, 5, 9, Purpose::Exit);
+  boost::random::uniform_01<double> u01;
+  for (int j = 0; j < 20; ++j) ASSERT_EQ(a.uniform(), u01(b));
 }
 
 TEST(World, HousingFirstAheadOfStepModelAt12Months) {

@@ -1,0 +1,84 @@
+// Philox4x32-10 for many counters at once (see first_blocks in sim/rng.hpp). The rounds are
+// written lane by lane over fixed-size arrays so that the compiler turns them into SIMD code;
+// on x86-64 an AVX2 version written with intrinsics runs where the processor has AVX2. The words are
+// the same on every processor (integer arithmetic only), and a test checks them against
+// Random123's own Philox4x32.
+#include "sim/rng.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PERCORSI_PHILOX_AVX2 1
+#else
+#define PERCORSI_PHILOX_AVX2 0
+#endif
+
+namespace percorsi {
+
+namespace {
+constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // Random123's PHILOX_M4x32_0/1
+constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // PHILOX_W32_0/1 (key schedule)
+
+// Portable version: four words per lane, rounds over all lanes (the compiler vectorizes what
+// it can).
+void philox_lanes(std::uint32_t k0, std::uint32_t k1, std::uint32_t (&c)[4][kBatch]) {
+  for (int r = 0; r < 10; ++r) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      const std::uint64_t p0 = static_cast<std::uint64_t>(kM0) * c[0][i];
+      const std::uint64_t p1 = static_cast<std::uint64_t>(kM1) * c[2][i];
+      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c[1][i] ^ k0;
+      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c[3][i] ^ k1;
+      c[0][i] = n0;
+      c[1][i] = static_cast<std::uint32_t>(p1);
+      c[2][i] = n2;
+      c[3][i] = static_cast<std::uint32_t>(p0);
+    }
+    k0 += kW0;
+    k1 += kW1;
+  }
+}
+
+#if PERCORSI_PHILOX_AVX2
+// AVX2: eight lanes per register. _mm256_mul_epu32 multiplies the even 32-bit lanes into
+// 64-bit products; the odd lanes are shifted down and multiplied the same way, and blends put
+// the high and low halves back in lane order.
+__attribute__((target("avx2"))) void philox_lanes_avx2(std::uint32_t k0, std::uint32_t k1, std::uint32_t (&c)[4][kBatch]) {
+  const __m256i m0 = _mm256_set1_epi64x(kM0), m1 = _mm256_set1_epi64x(kM1);
+  for (int r = 0; r < 10; ++r) {
+    const __m256i ka = _mm256_set1_epi32(static_cast<int>(k0)), kb = _mm256_set1_epi32(static_cast<int>(k1));
+    for (std::size_t i = 0; i < kBatch; i += 8) {
+      auto at = [&](int j) { return reinterpret_cast<__m256i*>(&c[j][i]); };
+      const __m256i x0 = _mm256_load_si256(at(0)), x1 = _mm256_load_si256(at(1));
+      const __m256i x2 = _mm256_load_si256(at(2)), x3 = _mm256_load_si256(at(3));
+      const __m256i e0 = _mm256_mul_epu32(x0, m0), o0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
+      const __m256i e1 = _mm256_mul_epu32(x2, m1), o1 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
+      const __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
+      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
+      const __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
+      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
+      _mm256_store_si256(at(0), _mm256_xor_si256(_mm256_xor_si256(hi1, x1), ka));
+      _mm256_store_si256(at(1), lo1);
+      _mm256_store_si256(at(2), _mm256_xor_si256(_mm256_xor_si256(hi0, x3), kb));
+      _mm256_store_si256(at(3), lo0);
+    }
+    k0 += kW0;
+    k1 += kW1;
+  }
+}
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+#endif
+}  // namespace
+
+void FirstBlocks::compute(const RunKey& rk, const std::uint32_t* ids, std::size_t n, std::uint32_t week, Purpose purpose) {
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    w[0][i] = 1;  // the first block of a Stream has draw counter 1
+    w[1][i] = i < n ? ids[i] : 0;
+    w[2][i] = week;
+    w[3][i] = static_cast<std::uint32_t>(purpose);
+  }
+#if PERCORSI_PHILOX_AVX2
+  if (kHaveAvx2) return philox_lanes_avx2(rk.key.v[0], rk.key.v[1], w);
+#endif
+  philox_lanes(rk.key.v[0], rk.key.v[1], w);
+}
+
+}  // namespace percorsi
