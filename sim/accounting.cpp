@@ -86,8 +86,6 @@ void World::accounting() {
         ct[KCase0 + k]++;
         ct[KWork0 + w]++;
         ct[KActive]++;
-        P_.weeks_housing[p][h]++;
-        P_.weeks_case[p][k]++;
         float cost = c_housing[h] + ((k == InCharge || k == FollowUp) ? c_case : 0.f);
         if (ph == EpOrientation) ct[KOrientation]++, cost += c_orient;
         else if (ph == EpTraining) ct[KTraining]++, cost += c_train;
@@ -239,9 +237,9 @@ out::ReplicateResult World::results() const {
   icol("case_final", [&](std::size_t p) { return P_.kase[p]; });
   icol("work_final", [&](std::size_t p) { return P_.work[p]; });
   for (int h = 0; h < kHousingStates; ++h)
-    icol((std::string("weeks_") + kHousingNames[h]).c_str(), [&](std::size_t p) { return P_.weeks_housing[p][h]; });
+    icol((std::string("weeks_") + kHousingNames[h]).c_str(), [&](std::size_t p) { return P_.weeks_in_housing(p, h, week_); });
   for (int c = 0; c < kCaseStates; ++c)
-    icol((std::string("weeks_case_") + kCaseNames[c]).c_str(), [&](std::size_t p) { return P_.weeks_case[p][c]; });
+    icol((std::string("weeks_case_") + kCaseNames[c]).c_str(), [&](std::size_t p) { return P_.weeks_in_case(p, c, week_); });
   icol("returns_to_street", [&](std::size_t p) { return P_.returns[p]; });
   icol("first_stable_week", [&](std::size_t p) { return P_.first_stable[p]; });
   icol("housing_12m", [&](std::size_t p) { return state_or_missing(P_.housing_12m[p]); });
@@ -279,8 +277,8 @@ out::ReplicateResult World::results() const {
     if (!(P_.groups[p] & GHomeless)) continue;
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
     if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
-    for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_housing[p][h];
-    weeks_stable += P_.weeks_housing[p][HfFlat] + P_.weeks_housing[p][Housed];
+    for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_in_housing(p, h, week_);
+    weeks_stable += P_.weeks_in_housing(p, HfFlat, week_) + P_.weeks_in_housing(p, Housed, week_);
     if (P_.first_stable[p] >= 0) {
       n_housed++;
       days += 7.0 * (P_.first_stable[p] - P_.entry[p]);

@@ -374,9 +374,17 @@ void World::scouting_and_firms() {
     std::size_t next_best[2] = {0, 0};
     const std::size_t top = std::min(slots.size(), 2 * match.size() + 1);
     for (int d = 0; d < 2 && !match.empty(); ++d) {
+      if (d == 1 && !integrated) {  // without the CPI link both kinds of person rank firms alike
+        ranked[1] = ranked[0];
+        break;
+      }
+      // The top slots by (-score, slot): a strict order, so selecting them and sorting the
+      // selection gives exactly what a partial sort would, in linear time on average.
       std::vector<std::pair<double, std::uint32_t>> keyed(slots.size());
       for (std::uint32_t j = 0; j < slots.size(); ++j) keyed[j] = {-firm_part(slots[j], d == 1), j};
-      std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(top), keyed.end());
+      const auto mid = keyed.begin() + static_cast<std::ptrdiff_t>(top);
+      if (top < keyed.size()) std::nth_element(keyed.begin(), mid, keyed.end());
+      std::sort(keyed.begin(), mid);
       for (std::size_t j = 0; j < top; ++j) ranked[d].push_back(keyed[j].second);
     }
     std::vector<char> used(slots.size(), 0);

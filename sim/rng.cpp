@@ -41,43 +41,53 @@ void philox_lanes(std::uint32_t k0, std::uint32_t k1, std::uint32_t (&c)[4][kBat
 // AVX2: eight lanes per register. _mm256_mul_epu32 multiplies the even 32-bit lanes into
 // 64-bit products; the odd lanes are shifted down and multiplied the same way, and blends put
 // the high and low halves back in lane order.
-__attribute__((target("avx2"))) void philox_lanes_avx2(std::uint32_t k0, std::uint32_t k1, std::uint32_t (&c)[4][kBatch]) {
+__attribute__((target("avx2"))) void philox_lanes_avx2(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* ids,
+                                                       std::uint32_t week, std::uint32_t purpose,
+                                                       std::uint32_t (&c)[4][kBatch]) {
   const __m256i m0 = _mm256_set1_epi64x(kM0), m1 = _mm256_set1_epi64x(kM1);
-  for (int r = 0; r < 10; ++r) {
-    const __m256i ka = _mm256_set1_epi32(static_cast<int>(k0)), kb = _mm256_set1_epi32(static_cast<int>(k1));
-    for (std::size_t i = 0; i < kBatch; i += 8) {
-      auto at = [&](int j) { return reinterpret_cast<__m256i*>(&c[j][i]); };
-      const __m256i x0 = _mm256_load_si256(at(0)), x1 = _mm256_load_si256(at(1));
-      const __m256i x2 = _mm256_load_si256(at(2)), x3 = _mm256_load_si256(at(3));
+  for (std::size_t i = 0; i < kBatch; i += 8) {
+    // Counters (1, id, week, purpose), then the ten rounds in registers.
+    __m256i x0 = _mm256_set1_epi32(1), x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ids + i));
+    __m256i x2 = _mm256_set1_epi32(static_cast<int>(week)), x3 = _mm256_set1_epi32(static_cast<int>(purpose));
+    std::uint32_t a = k0, b = k1;
+    for (int r = 0; r < 10; ++r) {
       const __m256i e0 = _mm256_mul_epu32(x0, m0), o0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
       const __m256i e1 = _mm256_mul_epu32(x2, m1), o1 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
       const __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
       const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
       const __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
       const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
-      _mm256_store_si256(at(0), _mm256_xor_si256(_mm256_xor_si256(hi1, x1), ka));
-      _mm256_store_si256(at(1), lo1);
-      _mm256_store_si256(at(2), _mm256_xor_si256(_mm256_xor_si256(hi0, x3), kb));
-      _mm256_store_si256(at(3), lo0);
+      x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(a)));
+      x1 = lo1;
+      x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(b)));
+      x3 = lo0;
+      a += kW0;
+      b += kW1;
     }
-    k0 += kW0;
-    k1 += kW1;
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&c[0][i]), x0);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&c[1][i]), x1);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&c[2][i]), x2);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&c[3][i]), x3);
   }
 }
 const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
 #endif
 }  // namespace
 
-void FirstBlocks::compute(const RunKey& rk, const std::uint32_t* ids, std::size_t n, std::uint32_t week, Purpose purpose) {
+void FirstBlocks::compute(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose) {
+#if PERCORSI_PHILOX_AVX2
+  if (kHaveAvx2) return philox_lanes_avx2(rk.key.v[0], rk.key.v[1], ids, week, static_cast<std::uint32_t>(purpose), w);
+#endif
+  compute_portable(rk, ids, week, purpose);
+}
+
+void FirstBlocks::compute_portable(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose) {
   for (std::size_t i = 0; i < kBatch; ++i) {
     w[0][i] = 1;  // the first block of a Stream has draw counter 1
-    w[1][i] = i < n ? ids[i] : 0;
+    w[1][i] = ids[i];
     w[2][i] = week;
     w[3][i] = static_cast<std::uint32_t>(purpose);
   }
-#if PERCORSI_PHILOX_AVX2
-  if (kHaveAvx2) return philox_lanes_avx2(rk.key.v[0], rk.key.v[1], w);
-#endif
   philox_lanes(rk.key.v[0], rk.key.v[1], w);
 }
 

@@ -60,11 +60,14 @@ struct RunKey {
 // The first Philox block of the streams (entity, week, purpose) of up to kBatch entities,
 // computed side by side in SIMD lanes (several times faster than one block at a time, whose
 // ten rounds are a chain of dependent multiplications). Word j of entity ids[i]'s block is
-// w[j][i]: exactly the first four words that Stream(rk, ids[i], week, purpose) gives.
+// w[j][i]: exactly the first four words that Stream(rk, ids[i], week, purpose) gives. ids has
+// kBatch entries (unused ones must still be initialised).
 inline constexpr std::size_t kBatch = 64;
 struct FirstBlocks {
   alignas(64) std::uint32_t w[4][kBatch];
-  void compute(const RunKey& rk, const std::uint32_t* ids, std::size_t n, std::uint32_t week, Purpose purpose);
+  void compute(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
+  // The same without the processor-specific (AVX2) code, for tests.
+  void compute_portable(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
 };
 
 // A short-lived stream for one (entity, week, purpose): the Philox block of counter

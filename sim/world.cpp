@@ -290,6 +290,7 @@ std::int64_t World::units(double per_week, int w) {
 void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
   const int k = P_.territory[p];
   const std::uint8_t from = P_.housing[p];
+  P_.weeks_housing[p][from] = static_cast<std::uint16_t>(P_.weeks_housing[p][from] + (week_ - P_.housing_since[p]));
   t.at(k, CFlow0 + from * kHousingStates + h)++;
   t.at(k, COcc0 + from)--;
   t.at(k, COcc0 + h)++;
@@ -306,6 +307,7 @@ void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
   const int k = P_.territory[p];
   t.at(k, CCase0 + P_.kase[p])--;
   t.at(k, CCase0 + c)++;
+  P_.weeks_case[p][P_.kase[p]] = static_cast<std::uint16_t>(P_.weeks_case[p][P_.kase[p]] + (week_ - P_.case_since[p]));
   P_.kase[p] = c;
   P_.case_since[p] = static_cast<std::int16_t>(week_);
 }
@@ -325,6 +327,8 @@ void World::inflow_and_exits() {
                          exit_hz.hit(s.uniform(), exit_h * (P_.health[p] - 0.5));
       if (!leave) return;
       const int k = P_.territory[p];
+      P_.weeks_housing[p][P_.housing[p]] = static_cast<std::uint16_t>(P_.weeks_in_housing(p, P_.housing[p], week_));
+      P_.weeks_case[p][P_.kase[p]] = static_cast<std::uint16_t>(P_.weeks_in_case(p, P_.kase[p], week_));
       P_.exit[p] = static_cast<std::int16_t>(week_);
       t.at(k, CExits)++;
       t.at(k, COcc0 + P_.housing[p])--;

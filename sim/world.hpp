@@ -86,8 +86,17 @@ struct Persons {
   std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
   std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
   std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
+  // Weeks spent in each housing and case state, counted at the end of every week present.
+  // Stored when a state ends (change or exit); weeks_in_housing/weeks_in_case add the weeks of
+  // the state still under way.
   std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
+  int weeks_in_housing(std::size_t p, int h, int now) const {
+    return weeks_housing[p][h] + (active(p) && housing[p] == h ? now - housing_since[p] : 0);
+  }
+  int weeks_in_case(std::size_t p, int c, int now) const {
+    return weeks_case[p][c] + (active(p) && kase[p] == c ? now - case_since[p] : 0);
+  }
 
   std::size_t size() const { return territory.size(); }
   // Calls f on every column (resize, memory accounting and hashing all go through here).
@@ -237,8 +246,9 @@ class World {
   void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
   bool hf_eligible(std::uint32_t p) const;
   // In need of services: homeless, or looking for work without a job.
-  bool in_need(std::uint32_t p) const {
-    return homeless(P_.housing[p]) || (P_.seeking[p] && P_.work[p] != Employed && P_.work[p] != Internship);
+  bool in_need(std::uint32_t p) const {  // branch-free: called on every row by the contact phase
+    const std::uint8_t w = P_.work[p];
+    return (P_.housing[p] <= Transitional) | ((P_.seeking[p] != 0) & (w != Employed) & (w != Internship));
   }
   void apply_tally(const Tally& t);
   // Runs fn(begin, end, tally, block) over fixed blocks of persons in parallel; the tallies
@@ -253,7 +263,7 @@ class World {
   template <class Want, class Fn>
   void with_streams(std::size_t b, std::size_t e, Purpose purpose, Want&& want, Fn&& fn) const {
     const auto week = static_cast<std::uint32_t>(week_);
-    std::uint32_t ids[kBatch];
+    std::uint32_t ids[kBatch] = {};
     FirstBlocks blocks;
     for (std::size_t i = b; i < e;) {
       std::size_t n = 0;
@@ -262,7 +272,7 @@ class World {
         n += want(static_cast<std::uint32_t>(i)) ? 1 : 0;
       }
       if (n == 0) break;
-      blocks.compute(key_, ids, n, week, purpose);
+      blocks.compute(key_, ids, week, purpose);
       for (std::size_t j = 0; j < n; ++j) {
         Stream s(key_, ids[j], week, purpose, blocks, j);
         fn(ids[j], s);

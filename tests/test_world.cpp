@@ -220,25 +220,25 @@ TEST(World, CommonRandomNumbersAcrossScenarios) {
   }
 }
 
-// The batched (SIMD) first blocks are the words of Random123's Philox4x32-10 and of Stream.
+// The batched (SIMD and portable) first blocks are the words of Random123's Philox4x32-10 and of Stream.
 TEST(Rng, BatchedFirstBlocksMatchRandom123AndStream) {
   const RunKey k(20200301, 3);
   std::uint32_t ids[kBatch];
   for (std::size_t i = 0; i < kBatch; ++i) ids[i] = static_cast<std::uint32_t>(i * 2654435761u + 7);
-  for (std::size_t n : {std::size_t{1}, std::size_t{17}, kBatch}) {
-    for (std::uint32_t week : {0u, 52u, 519u}) {
-      FirstBlocks b{};
-      b.compute(k, ids, n, week, Purpose::Employment);
-      for (std::size_t i = 0; i < n; ++i) {
-        const Philox::ctr_type ctr = {{1, ids[i], week, static_cast<std::uint32_t>(Purpose::Employment)}};
-        const auto ref = Philox()(ctr, k.key);
-        Stream scalar(k, ids[i], week, Purpose::Employment), batched(k, ids[i], week, Purpose::Employment, b, i);
-        for (int j = 0; j < 4; ++j) {
-          ASSERT_EQ(b.w[j][i], ref.v[j]) << "lane " << i << " word " << j;
-          ASSERT_EQ(batched(), scalar());
-        }
-        for (int j = 0; j < 6; ++j) ASSERT_EQ(batched.uniform(), scalar.uniform());  // next blocks agree too
+  for (std::uint32_t week : {0u, 52u, 519u}) {
+    FirstBlocks b{}, portable{};
+    b.compute(k, ids, week, Purpose::Employment);
+    portable.compute_portable(k, ids, week, Purpose::Employment);
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      const Philox::ctr_type ctr = {{1, ids[i], week, static_cast<std::uint32_t>(Purpose::Employment)}};
+      const auto ref = Philox()(ctr, k.key);
+      Stream scalar(k, ids[i], week, Purpose::Employment), batched(k, ids[i], week, Purpose::Employment, b, i);
+      for (int j = 0; j < 4; ++j) {
+        ASSERT_EQ(portable.w[j][i], ref.v[j]) << "lane " << i << " word " << j;
+        ASSERT_EQ(b.w[j][i], ref.v[j]) << "lane " << i << " word " << j;
+        ASSERT_EQ(batched(), scalar());
       }
+      for (int j = 0; j < 6; ++j) ASSERT_EQ(batched.uniform(), scalar.uniform());  // next blocks agree too
     }
   }
   // Stream::uniform() is Boost's uniform_01<double> over the same words.
