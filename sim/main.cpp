@@ -153,8 +153,8 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   if (threads > 0 && threads != 1) counts.push_back(threads);
   else if (threads <= 0 && all > 1) counts.push_back(all);
   std::printf("percorsi bench: %s scaled to %ld people at week 0, %d weeks\n", file.c_str(), persons, weeks);
-  std::printf("%8s %14s %16s %12s %14s %16s\n", "threads", "wall (s)", "person-weeks/s", "rows", "bytes/person",
-              "peak RSS (MiB)");
+  std::printf("%8s %10s %14s %16s %16s %12s %14s %16s\n", "threads", "set-up (s)", "wall (s)", "person-weeks/s",
+              "weeks only pw/s", "rows", "bytes/person", "peak RSS (MiB)");
   using Clock = std::chrono::steady_clock;
   const auto& phase_list = World::phases();
   std::vector<std::vector<double>> phase_secs;  // [thread count][phase]; the last entry is set-up
@@ -182,14 +182,16 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
     if (!quiet && isatty(2)) std::fprintf(stderr, "\r%40s\r", "");
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto rows = w.persons().size();
-    std::printf("%8d %14.2f %16.3e %12zu %14.1f %16.1f\n", n, secs, person_weeks / secs, rows,
-                static_cast<double>(w.persons().bytes()) / static_cast<double>(rows), peak_rss_mib());
+    std::printf("%8d %10.2f %14.2f %16.3e %16.3e %12zu %14.1f %16.1f\n", n, ps.back(), secs, person_weeks / secs,
+                person_weeks / (secs - ps.back()), rows, static_cast<double>(w.persons().bytes()) / static_cast<double>(rows),
+                peak_rss_mib());
     std::fflush(stdout);
     phase_secs.push_back(std::move(ps));
   }
   std::printf("person-weeks count active people each week; rows are all people ever created (exited rows are kept);\n"
               "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far;\n"
-              "wall includes setting up the world (initial population and firms).\n");
+              "wall and person-weeks/s include setting up the world (initial population and firms), which\n"
+              "'weeks only' leaves out.\n");
   if (phases) {
     std::printf("\nseconds per phase (summed over weeks)\n%-24s", "phase");
     for (int n : counts) std::printf(" %9d thr", n);
@@ -282,7 +284,7 @@ int main(int argc, char** argv) {
   long bench_persons = 1000000;
   int bench_weeks = 520;
   auto* bench = app.add_subcommand("bench", "Measure speed (person-weeks per second) and memory (bytes per person)");
-  bench->add_option("scenario", bench_file, "Scenario to scale (default: the Piedmont baseline)")->check(CLI::ExistingFile);
+  bench->add_option("scenario", bench_file, "Scenario to scale (default: scenarios/piemonte/baseline.yaml, from the repository root)")->check(CLI::ExistingFile);
   bench->add_option("--persons", bench_persons, "People at week 0")->check(CLI::Range(1L, 100000000L));
   bench->add_option("--weeks", bench_weeks, "Weeks to simulate")->check(CLI::Range(1, 2600));
   bool bench_phases = false;

@@ -120,6 +120,8 @@ class Hazard {
  public:
   Hazard(double base_per_week, double lp_max) : base_(base_per_week), p_max_(hazard_p(base_per_week * std::exp(lp_max))) {}
   bool hit(double u, double lp) const { return u < p_max_ && u < hazard_p(base_ * std::exp(lp)); }
+  // Whether hit(u, lp) can hold for some lp (u below the largest possible probability).
+  bool maybe(double u) const { return u < p_max_; }
 
  private:
   double base_, p_max_;

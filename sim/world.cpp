@@ -185,6 +185,18 @@ void World::add_person(int t, int week, std::uint32_t id, bool initial) {
   P_.weeks_case[id] = {};
 }
 
+// Creates the people of ids [first[t], first[t + 1]) in territory t, for every t, in parallel
+// blocks of ids (each person's attributes depend only on its id).
+void World::add_people(const std::vector<std::size_t>& first, int week, bool initial) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(first.front(), first.back(), 2048), [&](const tbb::blocked_range<std::size_t>& r) {
+    int t = static_cast<int>(std::upper_bound(first.begin(), first.end(), r.begin()) - first.begin()) - 1;
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      while (i >= first[t + 1]) ++t;
+      add_person(t, week, static_cast<std::uint32_t>(i), initial);
+    }
+  });
+}
+
 void World::initial_population() {
   std::size_t n = 0;
   std::vector<std::size_t> first(T_ + 1);
@@ -194,9 +206,7 @@ void World::initial_population() {
   }
   first[T_] = n;
   P_.resize(n);
-  tbb::parallel_for(0, T_, [&](int t) {
-    for (std::size_t i = first[t]; i < first[t + 1]; ++i) add_person(t, 0, static_cast<std::uint32_t>(i), true);
-  });
+  add_people(first, 0, true);
   // Initial states, in id order per territory, within capacities.
   const double sh = sc_[G::pop_share_street] + sc_[G::pop_share_shelter] + sc_[G::pop_share_transitional];
   for (int t = 0; t < T_; ++t) {
@@ -360,9 +370,7 @@ void World::inflow_and_exits() {
   P_.resize(first + total);
   std::vector<std::size_t> begin(T_ + 1, first);
   for (int t = 0; t < T_; ++t) begin[t + 1] = begin[t] + static_cast<std::size_t>(arrivals[t]);
-  tbb::parallel_for(0, T_, [&](int t) {
-    for (std::size_t i = begin[t]; i < begin[t + 1]; ++i) add_person(t, week_, static_cast<std::uint32_t>(i), false);
-  });
+  add_people(begin, week_, false);
   for (int t = 0; t < T_; ++t) {
     for (std::size_t i = begin[t]; i < begin[t + 1]; ++i) {
       terr_[t].occ[P_.housing[i]]++;
@@ -403,48 +411,63 @@ void World::life_events() {
       // Three draws, always taken in this order whatever the state: common random numbers.
       // The housing draw serves eviction, reconnection or tenancy loss, which exclude each other.
       const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform();
-      const std::uint8_t h = P_.housing[p];
-      const int income = ((P_.flags[p] & FIncome) || P_.work[p] == Employed) ? 1 : 0;
+      const std::uint8_t h = P_.housing[p], f = P_.flags[p], c = P_.kase[p];
+      const int income = ((f & FIncome) != 0) | (P_.work[p] == Employed);
+      const int mh = (P_.groups[p] & GMentalHealth) ? 1 : 0;
       float eff = P_.efficacy[p];
       // Health: crises, and recovery towards the level at entry.
       const float health = P_.health[p], health0 = P_.health0[p];
       const float recovered = std::min(health0, health + recovery * (stable(h) ? 2.f : 1.f));
-      P_.health[p] = u_crisis < p_crisis[(P_.groups[p] & GMentalHealth) ? 1 : 0] ? clamp01(health - static_cast<float>(drop))
-                     : health < health0                                         ? recovered
-                                                                                : health;
-      // Housing events.
-      if (h == Housed) {
-        if (u_housing < p_evict[income]) {
-          set_housing(p, Street, t);
+      P_.health[p] = u_crisis < p_crisis[mh] ? clamp01(health - static_cast<float>(drop))
+                     : health < health0      ? recovered
+                                             : health;
+      // Housing and case events are rare: whether one happens is tested without branches
+      // (& and | rather than && and ||: the states of successive people are unpredictable),
+      // and the events themselves are handled only then.
+      const double pl = p_hf_loss[mh][income];
+      const bool housing_event = ((h == Housed) & (u_housing < p_evict[income])) |
+                                 ((h == HfFlat) & ((week_ - P_.housing_since[p] >= hf_len) | (u_housing < pl))) |
+                                 ((h <= Transitional) & !(f & FHfAssigned) & (u_housing < p_recon));
+      if (housing_event) {
+        if (h == Housed) {
+          set_housing(p, Street, t);  // eviction
           eff -= fail_loss;
-        }
-      } else if (h == HfFlat) {
-        if (week_ - P_.housing_since[p] >= hf_len) {
-          set_housing(p, Housed, t);  // graduation: the lease becomes the tenant's own
+        } else if (h == HfFlat) {
+          if (week_ - P_.housing_since[p] >= hf_len) {
+            set_housing(p, Housed, t);  // graduation: the lease becomes the tenant's own
+            eff += success_gain;
+          } else {  // tenancy loss
+            set_housing(p, Street, t);
+            eff -= fail_loss;
+            // The same draw, rescaled to [0, 1), decides whether the team rehouses the person.
+            if (u_housing / pl >= rehousing) P_.flags[p] &= static_cast<std::uint8_t>(~FHfTrack);
+          }
+        } else {
+          set_housing(p, Housed, t);  // family reconnection
           eff += success_gain;
-        } else if (const double pl = p_hf_loss[(P_.groups[p] & GMentalHealth) ? 1 : 0][income]; u_housing < pl) {
-          set_housing(p, Street, t);
-          eff -= fail_loss;
-          // The same draw, rescaled to [0, 1), decides whether the team rehouses the person.
-          if (u_housing / pl >= rehousing) P_.flags[p] &= static_cast<std::uint8_t>(~FHfTrack);
         }
-      } else if (!(P_.flags[p] & FHfAssigned) && u_housing < p_recon) {
-        set_housing(p, Housed, t);  // family reconnection
-        eff += success_gain;
       }
       // Case progression.
-      const std::uint8_t c = P_.kase[p], hn = P_.housing[p];
+      const std::uint8_t hn = P_.housing[p];
       const int in_case = week_ - P_.case_since[p];
-      if (c == InCharge) {
-        if (stable(hn) && week_ - P_.housing_since[p] >= fu_after) set_case(p, FollowUp, t);
-        else if (hn != HfFlat && !(P_.flags[p] & FHfAssigned) && drop_hz.hit(u_drop, drop_coef * (eff - 0.5)))
+      const bool need = in_need(p);
+      const bool hn_stable = (hn == HfFlat) | (hn == Housed);
+      const bool case_event =
+          ((c == InCharge) & ((hn_stable & (week_ - P_.housing_since[p] >= fu_after)) | drop_hz.maybe(u_drop))) |
+          ((c == FollowUp) & (in_case >= fu_len)) | ((c == Closed) & need & (in_case >= recontact));
+      if (case_event) {
+        if (c == InCharge) {
+          if (hn_stable && week_ - P_.housing_since[p] >= fu_after) set_case(p, FollowUp, t);
+          else if (hn != HfFlat && !(P_.flags[p] & FHfAssigned) && drop_hz.hit(u_drop, drop_coef * (eff - 0.5)))
+            set_case(p, Closed, t);
+        } else if (c == FollowUp) {
           set_case(p, Closed, t);
-      } else if (c == FollowUp && in_case >= fu_len) {
-        set_case(p, Closed, t);
-      } else if (c == Closed && in_need(p) && in_case >= recontact) {
-        set_case(p, Unknown, t);
+        } else {
+          set_case(p, Unknown, t);  // back in need after the case closed: contact again
+        }
       }
-      if (P_.kase[p] == Waiting || (P_.kase[p] == Unknown && in_need(p))) eff -= wait_loss;
+      const std::uint8_t cn = P_.kase[p];
+      eff -= ((cn == Waiting) | ((cn == Unknown) & need)) ? wait_loss : 0.f;
       P_.efficacy[p] = clamp01(eff);
     });
   });

@@ -234,6 +234,7 @@ class World {
  private:
   // Helpers used by several phases.
   void add_person(int territory, int week, std::uint32_t id, bool initial);
+  void add_people(const std::vector<std::size_t>& first, int week, bool initial);
   void initial_population();
   void create_firms();
   // Employment transitions shared by several phases.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -81,4 +82,39 @@ TEST(Cli, RunInfoCompare) {
   EXPECT_NE(r.out.find(s.string()), std::string::npos) << r.out;
   fs::remove(s);
   fs::remove(out);
+}
+
+// The benchmark prints one line per thread count and, with --phases, the time of every weekly
+// phase (their sum plus set-up cannot exceed the wall time).
+TEST(Cli, BenchReportsRatesAndPhases) {
+  const auto r = sh("bench " + kSrc + "/scenarios/piemonte/baseline.yaml --persons 3000 --weeks 12 --threads 1 --phases --quiet");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::istringstream in(r.out);
+  std::string line;
+  double wall = -1, rate = -1, rate_weeks = -1, phase_sum = 0;
+  int phases = 0;
+  const char* names[] = {"inflow_and_exits", "life_events", "contact_and_assessment", "housing_pathway",
+                         "employment_pathway", "scouting_and_firms", "events", "accounting", "(set-up)"};
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    int threads = 0;
+    double setup = 0;
+    std::size_t rows = 0;
+    if (line.rfind("       1 ", 0) == 0 && (f >> threads >> setup >> wall >> rate >> rate_weeks >> rows)) {
+      EXPECT_GT(rows, 3000u);
+      continue;
+    }
+    for (const char* n : names)
+      if (line.rfind(n, 0) == 0) {
+        double s = -1;
+        std::istringstream(line.substr(std::string(n).size())) >> s;
+        EXPECT_GE(s, 0) << line;
+        phase_sum += s;
+        ++phases;
+      }
+  }
+  EXPECT_EQ(phases, 9) << r.out;
+  EXPECT_GT(rate, 0) << r.out;
+  EXPECT_GE(rate_weeks, rate) << r.out;
+  EXPECT_LE(phase_sum, wall + 0.05) << r.out;  // printed to 0.01 s
 }
