@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "sim/world.hpp"
 
@@ -68,6 +69,10 @@ void World::accounting() {
   const float c_intern = static_cast<float>(sc_[G::cost_internship_month] * 12.0 / 52.0 + sc_[G::cost_tutoring_week]);
   const float c_follow = static_cast<float>(sc_[G::follow_up_hours] * sc_[G::cost_hour]);
   const int fu_len = static_cast<int>(std::lround(sc_[G::follow_up_len]));
+  float c_case_of[kCaseStates] = {}, c_phase_of[std::size(kEmpPhaseNames)] = {};
+  c_case_of[InCharge] = c_case_of[FollowUp] = c_case;
+  c_phase_of[EpOrientation] = c_orient;
+  c_phase_of[EpTraining] = c_train;
   const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
   tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
   const bool log = sc_[G::timeline] != 0;
@@ -86,10 +91,13 @@ void World::accounting() {
         ct[KCase0 + k]++;
         ct[KWork0 + w]++;
         ct[KActive]++;
-        float cost = c_housing[h] + ((k == InCharge || k == FollowUp) ? c_case : 0.f);
-        if (ph == EpOrientation) ct[KOrientation]++, cost += c_orient;
-        else if (ph == EpTraining) ct[KTraining]++, cost += c_train;
-        if (w == Internship) cost += c_intern;
+        // Costs by lookup rather than branches (states of successive people are unpredictable);
+        // adding 0 where a service is not used leaves the sum unchanged.
+        float cost = c_housing[h] + c_case_of[k];
+        cost += c_phase_of[ph];
+        ct[KOrientation] += ph == EpOrientation;
+        ct[KTraining] += ph == EpTraining;
+        cost += w == Internship ? c_intern : 0.f;
         if (w == Employed) {
           const int tenure = week_ - P_.hire_week[p];
           if (ph == EpEmployed && tenure < fu_len) ct[KFollowUp]++, cost += c_follow;
