@@ -5,7 +5,6 @@
 #pragma once
 
 #include <Random123/philox.h>
-#include <boost/random/uniform_01.hpp>
 
 #include <cmath>
 #include <cstddef>

@@ -427,7 +427,7 @@ void World::life_events() {
       const double pl = p_hf_loss[mh][income];
       const bool housing_event = ((h == Housed) & (u_housing < p_evict[income])) |
                                  ((h == HfFlat) & ((week_ - P_.housing_since[p] >= hf_len) | (u_housing < pl))) |
-                                 ((h <= Transitional) & !(f & FHfAssigned) & (u_housing < p_recon));
+                                 (homeless(h) & !(f & FHfAssigned) & (u_housing < p_recon));
       if (housing_event) {
         if (h == Housed) {
           set_housing(p, Street, t);  // eviction
@@ -451,7 +451,7 @@ void World::life_events() {
       const std::uint8_t hn = P_.housing[p];
       const int in_case = week_ - P_.case_since[p];
       const bool need = in_need(p);
-      const bool hn_stable = (hn == HfFlat) | (hn == Housed);
+      const bool hn_stable = stable(hn);
       const bool case_event =
           ((c == InCharge) & ((hn_stable & (week_ - P_.housing_since[p] >= fu_after)) | drop_hz.maybe(u_drop))) |
           ((c == FollowUp) & (in_case >= fu_len)) | ((c == Closed) & need & (in_case >= recontact));
@@ -575,7 +575,7 @@ void World::housing_pathway() {
 
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     auto& req = block_requests_[blk];
-    auto homeless_now = [&](std::uint32_t p) { return P_.active(p) & (P_.housing[p] <= Transitional); };  // homeless()
+    auto homeless_now = [&](std::uint32_t p) { return P_.active(p) & homeless(P_.housing[p]); };
     with_streams(b, e, Purpose::StepProgress, homeless_now, [&](std::uint32_t p, Stream& s) {
       const std::uint8_t h = P_.housing[p];
       const int k = P_.territory[p];

@@ -20,7 +20,8 @@ enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
 enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
 enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
 inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
-static_assert(Street == 0 && Shelter == 1 && Transitional == 2, "homeless states come first (tests p <= Transitional)");
+static_assert(Street == 0 && Shelter == 1 && Transitional == 2 && HfFlat == 3 && Housed == 4,
+              "homeless() and stable() compare with Transitional and HfFlat");
 static_assert(Inactive == 0, "branch-free tests of work | emp_phase rely on these being zero");
 
 inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
@@ -69,8 +70,9 @@ struct Firms {
   std::size_t size_() const { return territory.size(); }
 };
 
-inline bool stable(std::uint8_t h) { return h == HfFlat || h == Housed; }
-inline bool homeless(std::uint8_t h) { return h == Street || h == Shelter || h == Transitional; }
+// Comparisons rather than chains of || (branch-free on every row of the hot loops).
+inline bool stable(std::uint8_t h) { return h >= HfFlat; }           // HfFlat or Housed
+inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, Shelter, Transitional
 
 // Person columns. Every column has one entry per person ever created (ids are dense and
 // never reused, so draws keyed by id are common to scenarios with the same inflow).
@@ -249,7 +251,7 @@ class World {
   // In need of services: homeless, or looking for work without a job.
   bool in_need(std::uint32_t p) const {  // branch-free: called on every row by the contact phase
     const std::uint8_t w = P_.work[p];
-    return (P_.housing[p] <= Transitional) | ((P_.seeking[p] != 0) & (w != Employed) & (w != Internship));
+    return homeless(P_.housing[p]) | ((P_.seeking[p] != 0) & (w != Employed) & (w != Internship));
   }
   void apply_tally(const Tally& t);
   // Runs fn(begin, end, tally, block) over fixed blocks of persons in parallel; the tallies
