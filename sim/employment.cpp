@@ -23,17 +23,6 @@ double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 float clamp01f(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 1 : x)); }
 int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
 
-// The firm (index into size_cum) that a draw x in [0, total size) falls on: the same as
-// std::upper_bound(size_cum, x), found from a guide table (one entry per firm) in a step or
-// two instead of a binary search over all the territory's firms.
-std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x) {
-  const std::size_t b = std::min(guide.size() - 1, static_cast<std::size_t>(x / cum.back() * static_cast<double>(guide.size())));
-  std::size_t i = guide[b];
-  while (i > 0 && cum[i - 1] > x) --i;
-  while (i < cum.size() && cum[i] <= x) ++i;
-  return i;
-}
-
 // Law 68/1999: 15-35 employees one position, 36-50 two, over 50 7% of staff.
 std::uint16_t law68_quota(int size) {
   if (size < 15) return 0;
@@ -42,6 +31,25 @@ std::uint16_t law68_quota(int size) {
   return static_cast<std::uint16_t>(std::floor(0.07 * size));
 }
 }  // namespace
+
+// Vacancy arrivals in proportion to firm size: a guide table (one entry per firm) finds the
+// firm in a step or two instead of a binary search over all the territory's firms.
+std::vector<std::uint32_t> size_guide(const std::vector<double>& cum) {
+  std::vector<std::uint32_t> guide(cum.size());
+  for (std::size_t b = 0; b < cum.size(); ++b) {
+    const double x = cum.back() * static_cast<double>(b) / static_cast<double>(cum.size());
+    guide[b] = static_cast<std::uint32_t>(std::upper_bound(cum.begin(), cum.end(), x) - cum.begin());
+  }
+  return guide;
+}
+
+std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x) {
+  const std::size_t b = std::min(guide.size() - 1, static_cast<std::size_t>(x / cum.back() * static_cast<double>(guide.size())));
+  std::size_t i = guide[b];
+  while (i > 0 && cum[i - 1] > x) --i;
+  while (i < cum.size() && cum[i] <= x) ++i;
+  return i;
+}
 
 void World::create_firms() {
   const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
@@ -97,10 +105,7 @@ void World::create_firms() {
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
     double cum = 0;
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) ts.size_cum.push_back(cum += F_.size[f]);
-    for (std::size_t b = 0; b < ts.size_cum.size(); ++b) {
-      const double x = cum * static_cast<double>(b) / static_cast<double>(ts.size_cum.size());
-      ts.size_guide.push_back(static_cast<std::uint32_t>(std::upper_bound(ts.size_cum.begin(), ts.size_cum.end(), x) - ts.size_cum.begin()));
-    }
+    ts.size_guide = size_guide(ts.size_cum);
   });
 }
 

@@ -180,6 +180,12 @@ struct TerritoryState {
   std::int64_t hf_reserved = 0;                     // flats reserved, flat search under way
 };
 
+// The firm (index into cum, the cumulative firm sizes) on which a draw x in [0, cum.back())
+// falls: std::upper_bound(cum, x), found through guide, a table of upper bounds of
+// cum.back() * b / guide.size() (vacancy arrivals in proportion to firm size).
+std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x);
+std::vector<std::uint32_t> size_guide(const std::vector<double>& cum);  // the guide table of cum (not empty)
+
 // Requests made by people in a per-person phase, resolved per territory in a defined order.
 struct Request {
   std::uint32_t person;

@@ -3,6 +3,7 @@
 // numbers).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/runner.hpp"
@@ -190,4 +191,32 @@ TEST(Employment, IntegratedCpiAheadOfMarginalOnHiresInObligedFirms) {
   const auto s = run({toscana("cpi_marginal"), toscana("cpi_integrated")}, 8);
   const auto d = paired(s[0], s[1], "hires_obliged_firms");
   EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
+}
+
+// Vacancies arrive in proportion to firm size: the guide-table search gives the firm that a
+// binary search over the cumulative sizes gives, for any draw, including bucket edges and the
+// ends of the range.
+TEST(Employment, GuideTableFindsTheSameFirmAsBinarySearch) {
+  const RunKey key(7, 0);
+  for (std::uint32_t trial = 0; trial < 40; ++trial) {
+    Stream s(key, trial, 0, Purpose::FirmCreate);
+    const std::size_t n = 1 + static_cast<std::size_t>(s.uniform() * (trial < 20 ? 12 : 3000));
+    std::vector<double> cum;
+    double total = 0;
+    for (std::size_t f = 0; f < n; ++f)  // sizes from 1 to about 60,000 (heavy tail)
+      cum.push_back(total += std::ceil(std::exp(s.uniform() * 11.0)));
+    const auto guide = size_guide(cum);
+    ASSERT_EQ(guide.size(), n);
+    std::vector<double> xs = {0.0, std::nextafter(total, 0.0), total};
+    for (std::size_t b = 0; b < n; ++b) {  // bucket edges and their neighbours
+      const double edge = total * static_cast<double>(b) / static_cast<double>(n);
+      xs.insert(xs.end(), {edge, std::nextafter(edge, 0.0), std::nextafter(edge, total)});
+    }
+    for (std::size_t f = 0; f < n; ++f) xs.insert(xs.end(), {cum[f], std::nextafter(cum[f], 0.0)});
+    for (int j = 0; j < 2000; ++j) xs.push_back(s.uniform() * total);
+    for (double x : xs) {
+      const auto expect = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), x) - cum.begin());
+      ASSERT_EQ(firm_by_size(cum, guide, x), expect) << "n " << n << " x " << x;
+    }
+  }
 }
