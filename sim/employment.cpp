@@ -35,20 +35,29 @@ std::uint16_t law68_quota(int size) {
 // Vacancy arrivals in proportion to firm size: a guide table (one entry per firm) finds the
 // firm in a step or two instead of a binary search over all the territory's firms.
 std::vector<std::uint32_t> size_guide(const std::vector<double>& cum) {
+  // The bucket starts rise with b, so their upper bounds are found in one sweep of cum.
   std::vector<std::uint32_t> guide(cum.size());
+  std::size_t i = 0;
   for (std::size_t b = 0; b < cum.size(); ++b) {
     const double x = cum.back() * static_cast<double>(b) / static_cast<double>(cum.size());
-    guide[b] = static_cast<std::uint32_t>(std::upper_bound(cum.begin(), cum.end(), x) - cum.begin());
+    while (i < cum.size() && cum[i] <= x) ++i;
+    guide[b] = static_cast<std::uint32_t>(i);
   }
   return guide;
 }
 
-std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x) {
-  const std::size_t b = std::min(guide.size() - 1, static_cast<std::size_t>(x / cum.back() * static_cast<double>(guide.size())));
-  std::size_t i = guide[b];
+std::size_t guide_bucket(double x, double total, std::size_t buckets) {
+  return std::min(buckets - 1, static_cast<std::size_t>(x / total * static_cast<double>(buckets)));
+}
+
+std::size_t firm_from_guess(const std::vector<double>& cum, std::size_t i, double x) {
   while (i > 0 && cum[i - 1] > x) --i;
   while (i < cum.size() && cum[i] <= x) ++i;
   return i;
+}
+
+std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x) {
+  return firm_from_guess(cum, guide[guide_bucket(x, cum.back(), guide.size())], x);
 }
 
 void World::create_firms() {
@@ -279,13 +288,35 @@ void World::scouting_and_firms() {
       Stream s(key_, static_cast<std::uint32_t>(k), week, Purpose::Vacancies);
       const double mean = ts.size_cum.back() * sc_[G::vacancy_rate] / 52.0 * ts.hiring;
       const int n = mean > 0 ? boost::random::poisson_distribution<int>(mean)(s.engine()) : 0;
-      for (int i = 0; i < n; ++i) {
-        const double x = s.uniform() * ts.size_cum.back();
-        const auto f = static_cast<std::uint32_t>(ts.firm_begin + firm_by_size(ts.size_cum, ts.size_guide, x));
-        if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) continue;
-        F_.vacancies[f]++;
-        ts.vacancies_open++;
-        ts.open_vacancies.emplace_back(f, week_);
+      // In batches, each in three passes with prefetches (guide entries, then the cumulative
+      // sizes and firm columns): the arrivals fall on firms at random, so one at a time each
+      // would wait for its loads. The firms are then taken in arrival order, as drawn.
+      const double total = ts.size_cum.back();
+      const std::size_t nb = ts.size_guide.size();
+      constexpr int kArrivalBatch = 32;
+      double x[kArrivalBatch];
+      std::size_t at[kArrivalBatch];
+      for (int i0 = 0; i0 < n; i0 += kArrivalBatch) {
+        const int m = std::min(kArrivalBatch, n - i0);
+        for (int j = 0; j < m; ++j) {
+          x[j] = s.uniform() * total;
+          at[j] = guide_bucket(x[j], total, nb);
+          __builtin_prefetch(&ts.size_guide[at[j]]);
+        }
+        for (int j = 0; j < m; ++j) {
+          at[j] = ts.size_guide[at[j]];
+          const std::size_t g = std::min(at[j], ts.size_cum.size() - 1);  // the guide may point past the end
+          __builtin_prefetch(ts.size_cum.data() + g);
+          __builtin_prefetch(F_.vacancies.data() + ts.firm_begin + g);
+          __builtin_prefetch(F_.size.data() + ts.firm_begin + g);
+        }
+        for (int j = 0; j < m; ++j) {
+          const auto f = static_cast<std::uint32_t>(ts.firm_begin + firm_from_guess(ts.size_cum, at[j], x[j]));
+          if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) continue;
+          F_.vacancies[f]++;
+          ts.vacancies_open++;
+          ts.open_vacancies.emplace_back(f, week_);
+        }
       }
       std::size_t expired = 0;
       while (expired < ts.open_vacancies.size() && week_ - ts.open_vacancies[expired].second >= vac_len) {

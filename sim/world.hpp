@@ -184,6 +184,10 @@ struct TerritoryState {
 // falls: std::upper_bound(cum, x), found through guide, a table of upper bounds of
 // cum.back() * b / guide.size() (vacancy arrivals in proportion to firm size).
 std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::uint32_t>& guide, double x);
+// The two steps of firm_by_size, for callers that prefetch in between: the guide bucket of x
+// (cum.back() is total), then the search from the bucket's entry i.
+std::size_t guide_bucket(double x, double total, std::size_t buckets);
+std::size_t firm_from_guess(const std::vector<double>& cum, std::size_t i, double x);
 std::vector<std::uint32_t> size_guide(const std::vector<double>& cum);  // the guide table of cum (not empty)
 
 // Requests made by people in a per-person phase, resolved per territory in a defined order.

@@ -210,6 +210,7 @@ TEST(Employment, GuideTableFindsTheSameFirmAsBinarySearch) {
     std::vector<double> xs = {0.0, std::nextafter(total, 0.0), total};
     for (std::size_t b = 0; b < n; ++b) {  // bucket edges and their neighbours
       const double edge = total * static_cast<double>(b) / static_cast<double>(n);
+      ASSERT_EQ(guide[b], static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), edge) - cum.begin())) << b;
       xs.insert(xs.end(), {edge, std::nextafter(edge, 0.0), std::nextafter(edge, total)});
     }
     for (std::size_t f = 0; f < n; ++f) xs.insert(xs.end(), {cum[f], std::nextafter(cum[f], 0.0)});
