@@ -64,9 +64,14 @@ struct RunKey {
 inline constexpr std::size_t kBatch = 64;
 struct FirstBlocks {
   alignas(64) std::uint32_t w[4][kBatch];
+  // Computes with the fastest version this processor runs (chosen once, at run time).
   void compute(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
-  // The same without the processor-specific (AVX2) code, for tests.
-  void compute_portable(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
+  // The versions, all giving the same words: a portable loop, AVX2 and AVX-512 intrinsics.
+  enum class Simd { Portable, Avx2, Avx512 };
+  static Simd best();
+  static bool supported(Simd v);
+  // Computes with version v (the portable one where the processor lacks v; tests use this).
+  void compute_with(Simd v, const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
 };
 
 // A short-lived stream for one (entity, week, purpose): the Philox block of counter
