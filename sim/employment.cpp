@@ -86,7 +86,7 @@ void World::create_firms() {
       if (quota > 0) flags |= FfObliged;
       const double fill = quota * sc_[G::quota_initial_fill] + s.uniform();  // stochastic rounding
       const double mean = (flags & FfNonProfit) ? sc_[G::firm_openness_non_profit] : sc_[G::firm_openness_profit];
-      double open = boost::random::beta_distribution<double>(mean * 8, (1 - mean) * 8)(R);
+      double open = beta_draw(s, mean * 8, (1 - mean) * 8);
       if (integrated && (flags & FfObliged)) {  // shared lists and incentive information
         flags |= FfKnown;
         F_.known_week[f] = 0;

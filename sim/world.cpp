@@ -150,7 +150,7 @@ void World::add_person(int t, int week, std::uint32_t id, bool initial) {
   if (s.chance(sc_[G::p_income_support])) flags |= FIncome;
   auto beta = [&](double mean) {
     mean = std::clamp(mean, 0.02, 0.98);
-    return static_cast<float>(boost::random::beta_distribution<double>(mean * 6, (1 - mean) * 6)(R));
+    return static_cast<float>(beta_draw(s, mean * 6, (1 - mean) * 6));
   };
   P_.health0[id] = P_.health[id] = beta(sc_[G::trait_mean_health] - ((g & GMentalHealth) ? 0.1 : 0.0));
   P_.efficacy[id] = beta(sc_[G::trait_mean_efficacy]);
