@@ -190,6 +190,7 @@ void World::accounting() {
     put(std::floor(ts.case_slots));
     terr_[t].in_training = ct[KTraining];
   }
+  close_spells();  // the week's ended spells into the persons' totals
 }
 
 std::vector<std::int64_t> World::count_active() const {

@@ -270,6 +270,9 @@ void World::employment_pathway() {
 // ---------------------------------------------------------------------------------------------
 // Phase 6: scouting and firms (per territory)
 
+// How far ahead loops over firms in a random order prefetch the firm columns.
+constexpr std::size_t kAhead = 16;
+
 void World::scouting_and_firms() {
   auto requests = gather_requests(kEmpReqs);
   const int strategy = static_cast<int>(sc_[G::scouting_strategy]);  // profit | non_profit | mixed
@@ -320,6 +323,7 @@ void World::scouting_and_firms() {
       }
       std::size_t expired = 0;
       while (expired < ts.open_vacancies.size() && week_ - ts.open_vacancies[expired].second >= vac_len) {
+        if (expired + kAhead < ts.open_vacancies.size()) __builtin_prefetch(&F_.vacancies[ts.open_vacancies[expired + kAhead].first]);
         const auto f = ts.open_vacancies[expired++].first;
         if (F_.vacancies[f] > 0) F_.vacancies[f]--, ts.vacancies_open--;
       }
@@ -386,8 +390,12 @@ void World::scouting_and_firms() {
     ts.in_training += t.at(k, CTrainingStarted);
     // Matching: known firms with an open vacancy, one slot per vacancy.
     std::vector<std::uint32_t> slots;
-    for (const std::uint32_t f : ts.known_firms)
+    const auto& known = ts.known_firms;
+    for (std::size_t j = 0; j < known.size(); ++j) {
+      if (j + kAhead < known.size()) __builtin_prefetch(&F_.vacancies[known[j + kAhead]]);
+      const std::uint32_t f = known[j];
       if (F_.vacancies[f] > 0) slots.insert(slots.end(), F_.vacancies[f], f);
+    }
     auto& match = rq[RMatch];
     order_by_priority(match);
     auto quota_open = [&](std::uint32_t f) { return (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f]; };

@@ -300,7 +300,7 @@ std::int64_t World::units(double per_week, int w) {
 void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
   const int k = P_.territory[p];
   const std::uint8_t from = P_.housing[p];
-  P_.weeks_housing[p][from] = static_cast<std::uint16_t>(P_.weeks_housing[p][from] + (week_ - P_.housing_since[p]));
+  t.spells.push_back({p, 0, from, static_cast<std::uint16_t>(week_ - P_.housing_since[p])});
   t.at(k, CFlow0 + from * kHousingStates + h)++;
   t.at(k, COcc0 + from)--;
   t.at(k, COcc0 + h)++;
@@ -317,9 +317,30 @@ void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
   const int k = P_.territory[p];
   t.at(k, CCase0 + P_.kase[p])--;
   t.at(k, CCase0 + c)++;
-  P_.weeks_case[p][P_.kase[p]] = static_cast<std::uint16_t>(P_.weeks_case[p][P_.kase[p]] + (week_ - P_.case_since[p]));
+  t.spells.push_back({p, 1, P_.kase[p], static_cast<std::uint16_t>(week_ - P_.case_since[p])});
   P_.kase[p] = c;
   P_.case_since[p] = static_cast<std::int16_t>(week_);
+}
+
+void World::close_spells() {
+  auto& v = week_tally_.spells;
+  if (v.empty()) return;
+  // Parts by person id, each scanning the whole list for its own people (so that no two
+  // threads add to the same person), prefetching the rows a few entries ahead.
+  constexpr std::size_t kParts = 8, kAhead = 16;
+  const std::size_t n = P_.size();
+  auto row = [this](const SpellEnd& s) -> std::uint16_t& {
+    return s.kind == 0 ? P_.weeks_housing[s.person][s.state] : P_.weeks_case[s.person][s.state];
+  };
+  tbb::parallel_for(std::size_t{0}, kParts, [&](std::size_t part) {
+    const std::size_t lo = n * part / kParts, hi = n * (part + 1) / kParts;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i + kAhead < v.size() && v[i + kAhead].person >= lo && v[i + kAhead].person < hi) __builtin_prefetch(&row(v[i + kAhead]));
+      if (v[i].person < lo || v[i].person >= hi) continue;
+      row(v[i]) = static_cast<std::uint16_t>(row(v[i]) + v[i].weeks);
+    }
+  });
+  v.clear();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,8 +89,8 @@ struct Persons {
   std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
   std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
   // Weeks spent in each housing and case state, counted at the end of every week present.
-  // Stored when a state ends (change or exit); weeks_in_housing/weeks_in_case add the weeks of
-  // the state still under way.
+  // Stored when a state ends (at the end of the week of a change, see SpellEnd, or at exit);
+  // weeks_in_housing/weeks_in_case add the weeks of the state still under way.
   std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
   int weeks_in_housing(std::size_t p, int h, int now) const {
@@ -147,14 +147,26 @@ enum Counter : int {
   kCounters
 };
 
+// A housing (kind 0) or case (kind 1) spell that ended this week, and its length in weeks.
+// The lengths are added to the person's totals (Persons::weeks_housing/weeks_case) at the end
+// of the week, all at once: state changes come in no useful order, and one at a time each
+// addition would wait for its row of totals to come from memory.
+struct SpellEnd {
+  std::uint32_t person;
+  std::uint8_t kind, state;
+  std::uint16_t weeks;
+};
+
 struct Tally {
   int territories = 0;
   std::vector<std::int64_t> c;
+  std::vector<SpellEnd> spells;  // in no particular order (the additions commute)
   explicit Tally(int t = 0) : territories(t), c(static_cast<std::size_t>(t) * kCounters, 0) {}
   std::int64_t& at(int t, int k) { return c[static_cast<std::size_t>(t) * kCounters + k]; }
   std::int64_t at(int t, int k) const { return c[static_cast<std::size_t>(t) * kCounters + k]; }
   void add(const Tally& o) {
     for (std::size_t i = 0; i < c.size(); ++i) c[i] += o.c[i];
+    spells.insert(spells.end(), o.spells.begin(), o.spells.end());
   }
 };
 
@@ -214,7 +226,10 @@ class World {
   // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
   // at a time bracket them with these two.
   void begin_week();
-  void end_week() { ++week_; }
+  void end_week() {
+    close_spells();  // (done by accounting already when every phase ran)
+    ++week_;
+  }
 
   // The weekly phases (public so that tests can drive them one at a time).
   void inflow_and_exits();
@@ -257,6 +272,8 @@ class World {
   void fill_quota(std::uint32_t f, int delta);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);
   void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
+  // Adds the lengths of the spells that ended this week to the persons' totals.
+  void close_spells();
   bool hf_eligible(std::uint32_t p) const;
   // In need of services: homeless, or looking for work without a job.
   bool in_need(std::uint32_t p) const {  // branch-free: called on every row by the contact phase
