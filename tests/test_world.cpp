@@ -77,6 +77,18 @@ TEST(World, ConservationEveryWeekPerTerritory) {
         ASSERT_LE(weekly(r, "case_in_charge")[i] + weekly(r, "case_follow_up")[i], weekly(r, "capacity_case_slots")[i]);
       }
       before = now;
+      // Weeks per state add up to the weeks each person has been present (the spells that
+      // ended are added at the end of the week; the open one is counted as it runs).
+      if (k % 20 != 19) continue;
+      const auto& P = w.persons();
+      for (std::size_t p = 0; p < P.size(); ++p) {
+        const int present = (P.active(p) ? w.week() : P.exit[p]) - P.entry[p];
+        int h_sum = 0, c_sum = 0;
+        for (int h = 0; h < kHousingStates; ++h) h_sum += P.weeks_in_housing(p, h, w.week());
+        for (int c = 0; c < kCaseStates; ++c) c_sum += P.weeks_in_case(p, c, w.week());
+        ASSERT_EQ(h_sum, present) << name << " person " << p << " week " << k;
+        ASSERT_EQ(c_sum, present) << name << " person " << p << " week " << k;
+      }
     }
   }
 }
