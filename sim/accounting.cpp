@@ -25,6 +25,9 @@ enum CountSlot : int {
   KFollowUp,
   KHeld6,
   KHeld12,
+  KQueueSocial,  // waiting for the social assessment
+  KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
+  KQueueCase,    // assessed, waiting for a case worker
   kCounts
 };
 
@@ -76,6 +79,7 @@ void World::accounting() {
   const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
   tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
   const bool log = sc_[G::timeline] != 0;
+  const bool separate_cpi = static_cast<int>(sc_[G::cpi_involvement]) == 0;
   if (block_changes_.size() < nb) block_changes_.resize(nb);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
     auto& c = counts.local();
@@ -91,6 +95,12 @@ void World::accounting() {
         ct[KCase0 + k]++;
         ct[KWork0 + w]++;
         ct[KActive]++;
+        // Queue lengths: everyone waiting is in their territory's queue exactly once (a contact
+        // joins the queues, a served person leaves them; a test checks this against the queues).
+        const std::uint8_t f = P_.flags[p];
+        ct[KQueueSocial] += (k == Waiting) & !(f & FSocialDone);
+        ct[KQueueCpi] += (k == Waiting) & !(f & FCpiDone) & separate_cpi;
+        ct[KQueueCase] += k == Assessed;
         // Costs by lookup rather than branches (states of successive people are unpredictable);
         // adding 0 where a service is not used leaves the sum unchanged.
         float cost = c_housing[h] + c_case_of[k];
@@ -143,17 +153,10 @@ void World::accounting() {
     for (int a = 0; a < kHousingStates; ++a)
       for (int b = 0; b < kHousingStates; ++b)
         if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
-    auto live = [&](const std::deque<std::uint32_t>& q, std::uint8_t state, std::uint8_t done) {
-      std::int64_t m = 0;
-      for (std::uint32_t p : q) m += P_.active(p) && P_.kase[p] == state && !(P_.flags[p] & done);
-      return static_cast<double>(m);
-    };
     put(static_cast<double>(w.at(t, CContacts)));
     put(static_cast<double>(w.at(t, CAssessSocial)));
     put(static_cast<double>(w.at(t, CAssessCpi)));
-    put(live(ts.social_queue, Waiting, FSocialDone));
-    put(live(ts.cpi_queue, Waiting, FCpiDone));
-    put(live(ts.case_queue, Assessed, 0));
+    for (int c : {KQueueSocial, KQueueCpi, KQueueCase}) put(static_cast<double>(ct[c]));
     const auto wc = w.at(t, CWaitCount);
     put(wc ? static_cast<double>(w.at(t, CWaitSum)) / static_cast<double>(wc) : 0.0);
     put(static_cast<double>(w.at(t, CTakenInCharge)));

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 #include "sim/runner.hpp"
 #include "sim/world.hpp"
@@ -90,6 +91,36 @@ TEST(World, ConservationEveryWeekPerTerritory) {
         ASSERT_EQ(c_sum, present) << name << " person " << p << " week " << k;
       }
     }
+  }
+}
+
+// The queue series count the people waiting from the person columns; they equal the live
+// entries of the territories' queues (active, still in the state the queue serves).
+TEST(World, QueueSeriesMatchTheQueues) {
+  for (const std::string path : {"/scenarios/piemonte/step_model.yaml", "/scenarios/toscana/cpi_marginal.yaml",
+                                 "/scenarios/toscana/cpi_integrated.yaml"}) {
+    World w(load_scenario(kSrc + path), 1);
+    const int T = static_cast<int>(w.territories().size());
+    const auto& P = w.persons();
+    auto live = [&](const std::deque<std::uint32_t>& q, std::uint8_t state, std::uint8_t done) {
+      double m = 0;
+      for (std::uint32_t p : q) m += P.active(p) && P.kase[p] == state && !(P.flags[p] & done);
+      return m;
+    };
+    double waited = 0;
+    for (int k = 0; k < 60; ++k) {
+      w.step();
+      const auto r = w.results();
+      for (int t = 0; t < T; ++t) {
+        const std::size_t i = static_cast<std::size_t>(k) * T + t;
+        const auto& ts = w.territories()[t];
+        ASSERT_EQ(weekly(r, "queue_social")[i], live(ts.social_queue, Waiting, FSocialDone)) << path << " week " << k;
+        ASSERT_EQ(weekly(r, "queue_cpi")[i], live(ts.cpi_queue, Waiting, FCpiDone)) << path << " week " << k;
+        ASSERT_EQ(weekly(r, "queue_case")[i], live(ts.case_queue, Assessed, 0)) << path << " week " << k;
+        waited += weekly(r, "queue_social")[i] + weekly(r, "queue_case")[i];
+      }
+    }
+    EXPECT_GT(waited, 0) << path;  // the queues were not all empty
   }
 }
 
