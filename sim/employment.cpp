@@ -3,10 +3,10 @@
 // blocks of people in parallel and make requests; each territory then resolves them in a
 // defined order against its firms: separations, broken internships, hiring decisions,
 // training seats, matching with known firms that have a vacancy, open-market hires.
+#include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
-#include <boost/random/beta_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
@@ -74,9 +74,11 @@ void World::create_firms() {
   F_.openness.resize(n);
   F_.known_week.assign(n, -1);
   const double mu = std::log(sc_[G::firm_size_median]), sigma = sc_[G::firm_size_sigma];
-  tbb::parallel_for(0, T_, [&](int t) {
-    auto& ts = terr_[t];
-    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
+  // Each firm's attributes come from its own stream: drawn in parallel blocks of firm ids.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    int t = 0;
+    for (std::size_t f = r.begin(); f != r.end(); ++f) {
+      while (f >= terr_[t].firm_end) ++t;
       Stream s(key_, static_cast<std::uint32_t>(f), 0, Purpose::FirmCreate);
       auto& R = s.engine();
       const double z = boost::random::normal_distribution<double>(0, 1)(R);
@@ -98,16 +100,22 @@ void World::create_firms() {
       F_.quota[f] = quota;
       F_.filled[f] = static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill)));
       F_.openness[f] = clamp01f(open);
-      ts.quota_positions += quota;
+    }
+  });
+  tbb::parallel_for(0, T_, [&](int t) {
+    auto& ts = terr_[t];
+    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
+      ts.quota_positions += F_.quota[f];
       ts.quota_filled += F_.filled[f];
-      if (flags & FfKnown) {
+      if (F_.flags[f] & FfKnown) {
         ts.known_firms.push_back(static_cast<std::uint32_t>(f));
-        ts.firms_known[(flags & FfNonProfit) ? 1 : 0]++;
+        ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
       }
     }
     // Scouting reaches firms in a random (seeded) order; vacancies arrive in proportion to size.
     Stream s(key_, static_cast<std::uint32_t>(t), 0, Purpose::ScoutOrder);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> keyed;
+    keyed.reserve(ts.firm_end - ts.firm_begin);
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f)
       keyed.emplace_back(static_cast<std::uint32_t>(s.engine()()), static_cast<std::uint32_t>(f));
     std::sort(keyed.begin(), keyed.end());

@@ -5,7 +5,6 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
-#include <boost/random/beta_distribution.hpp>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
