@@ -79,6 +79,7 @@ __attribute__((target("avx2"))) void philox_lanes_avx2(std::uint32_t k0, std::ui
 // is uninitialised (a known false positive); the warning is silenced for this function.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) void philox_lanes_avx512(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* ids,
                                                            std::uint32_t week, std::uint32_t purpose,
                                                            std::uint32_t (&c)[4][kBatch]) {
