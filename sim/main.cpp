@@ -9,6 +9,8 @@
 #include <oneapi/tbb/info.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -140,7 +142,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   return kOk;
 }
 
-int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases) {
+int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases, int repeat) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
   for (const auto& t : base.territories) pop0 += t[T::t_population];
@@ -150,50 +152,79 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   base.set("output.timeline", "false");  // the viewer's timelines are not part of the benchmark
   const int all = tbb::info::default_concurrency();
   std::vector<int> counts = {1};
-  if (threads > 0 && threads != 1) counts.push_back(threads);
-  else if (threads <= 0 && all > 1) counts.push_back(all);
+  if (threads > 0 && threads != 1)
+    counts.push_back(threads);
+  else if (threads <= 0 && all > 1)
+    counts.push_back(all);
   std::printf("percorsi bench: %s scaled to %ld people at week 0, %d weeks\n", file.c_str(), persons, weeks);
   std::printf("%8s %10s %14s %16s %16s %12s %14s %16s\n", "threads", "set-up (s)", "wall (s)", "person-weeks/s",
               "weeks only pw/s", "rows", "bytes/person", "peak RSS (MiB)");
   using Clock = std::chrono::steady_clock;
   const auto& phase_list = World::phases();
-  std::vector<std::vector<double>> phase_secs;  // [thread count][phase]; the last entry is set-up
-  for (int n : counts) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-    const auto t0 = Clock::now();
-    World w(base, 0);
-    std::vector<double> ps(phase_list.size() + 1, 0.0);
-    ps.back() = std::chrono::duration<double>(Clock::now() - t0).count();
-    double person_weeks = 0;
-    for (int k = 0; k < weeks; ++k) {
-      if (g_interrupt) throw Interrupted();
-      for (const auto& t : w.territories())
-        for (auto o : t.occ) person_weeks += static_cast<double>(o);
-      // The same as w.step(), timed phase by phase.
-      w.begin_week();
-      for (std::size_t i = 0; i < phase_list.size(); ++i) {
-        const auto a = Clock::now();
-        (w.*phase_list[i].fn)();
-        ps[i] += std::chrono::duration<double>(Clock::now() - a).count();
+  std::vector<std::vector<double>> phase_secs;  // [thread count][phase], summed over repeats; the last entry is set-up
+  // Person-weeks per second [thread count][repeat]: with set-up, weeks only.
+  std::vector<std::vector<std::array<double, 2>>> rates(counts.size());
+  for (std::size_t ci = 0; ci < counts.size(); ++ci) {
+    const int n = counts[ci];
+    for (int rep = 0; rep < repeat; ++rep) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
+      const auto t0 = Clock::now();
+      World w(base, 0);
+      std::vector<double> ps(phase_list.size() + 1, 0.0);
+      ps.back() = std::chrono::duration<double>(Clock::now() - t0).count();
+      double person_weeks = 0;
+      for (int k = 0; k < weeks; ++k) {
+        if (g_interrupt) throw Interrupted();
+        for (const auto& t : w.territories())
+          for (auto o : t.occ) person_weeks += static_cast<double>(o);
+        // The same as w.step(), timed phase by phase.
+        w.begin_week();
+        for (std::size_t i = 0; i < phase_list.size(); ++i) {
+          const auto a = Clock::now();
+          (w.*phase_list[i].fn)();
+          ps[i] += std::chrono::duration<double>(Clock::now() - a).count();
+        }
+        w.end_week();
+        if (!quiet && isatty(2)) std::fprintf(stderr, "\r  %d threads: week %d/%d", n, k + 1, weeks);
       }
-      w.end_week();
-      if (!quiet && isatty(2)) std::fprintf(stderr, "\r  %d threads: week %d/%d", n, k + 1, weeks);
+      if (!quiet && isatty(2)) std::fprintf(stderr, "\r%40s\r", "");
+      const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+      const auto rows = w.persons().size();
+      std::printf("%8d %10.2f %14.2f %16.3e %16.3e %12zu %14.1f %16.1f\n", n, ps.back(), secs, person_weeks / secs,
+                  person_weeks / (secs - ps.back()), rows,
+                  static_cast<double>(w.persons().bytes()) / static_cast<double>(rows), peak_rss_mib());
+      std::fflush(stdout);
+      rates[ci].push_back({person_weeks / secs, person_weeks / (secs - ps.back())});
+      if (rep == 0)
+        phase_secs.push_back(std::move(ps));
+      else
+        for (std::size_t i = 0; i < ps.size(); ++i) phase_secs.back()[i] += ps[i];
     }
-    if (!quiet && isatty(2)) std::fprintf(stderr, "\r%40s\r", "");
-    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    const auto rows = w.persons().size();
-    std::printf("%8d %10.2f %14.2f %16.3e %16.3e %12zu %14.1f %16.1f\n", n, ps.back(), secs, person_weeks / secs,
-                person_weeks / (secs - ps.back()), rows, static_cast<double>(w.persons().bytes()) / static_cast<double>(rows),
-                peak_rss_mib());
-    std::fflush(stdout);
-    phase_secs.push_back(std::move(ps));
   }
-  std::printf("person-weeks count active people each week; rows are all people ever created (exited rows are kept);\n"
-              "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far;\n"
-              "wall and person-weeks/s include setting up the world (initial population and firms), which\n"
-              "'weeks only' leaves out.\n");
+  if (repeat > 1) {  // medians: runs on a shared machine vary by 10% and more
+    std::printf("median of %d runs:", repeat);
+    for (std::size_t ci = 0; ci < counts.size(); ++ci) {
+      double med[2];
+      for (int j = 0; j < 2; ++j) {
+        std::vector<double> v;
+        for (const auto& r : rates[ci]) v.push_back(r[static_cast<std::size_t>(j)]);
+        std::sort(v.begin(), v.end());
+        med[j] = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+      }
+      std::printf("%s %d thread%s %.3e person-weeks/s (weeks only %.3e)", ci ? ";" : "", counts[ci],
+                  counts[ci] > 1 ? "s" : "", med[0], med[1]);
+    }
+    std::printf("\n");
+    for (auto& ps : phase_secs)
+      for (double& s : ps) s /= repeat;
+  }
+  std::printf(
+      "person-weeks count active people each week; rows are all people ever created (exited rows are kept);\n"
+      "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far;\n"
+      "wall and person-weeks/s include setting up the world (initial population and firms), which\n"
+      "'weeks only' leaves out.\n");
   if (phases) {
-    std::printf("\nseconds per phase (summed over weeks)\n%-24s", "phase");
+    std::printf("\nseconds per phase (summed over weeks%s)\n%-24s", repeat > 1 ? ", mean of the runs" : "", "phase");
     for (int n : counts) std::printf(" %9d thr", n);
     std::printf("\n");
     for (std::size_t i = 0; i <= phase_list.size(); ++i) {
@@ -289,6 +320,9 @@ int main(int argc, char** argv) {
   bench->add_option("--weeks", bench_weeks, "Weeks to simulate")->check(CLI::Range(1, 2600));
   bool bench_phases = false;
   bench->add_flag("--phases", bench_phases, "Also print the time spent in each weekly phase");
+  int bench_repeat = 1;
+  bench->add_option("--repeat", bench_repeat, "Runs per thread count; with more than one, also print the medians")
+      ->check(CLI::Range(1, 100));
   add_common(bench, false);
 
   bool md = false, dict = false;
@@ -336,7 +370,7 @@ int main(int argc, char** argv) {
       std::cout << (dict ? out::dictionary_markdown() : registry_markdown());
       return kOk;
     }
-    if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases);
+    if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);
 
     if (mpi::launched() && !mpi::built_with_mpi()) {
       const char* n = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");

@@ -117,4 +117,20 @@ TEST(Cli, BenchReportsRatesAndPhases) {
   EXPECT_GT(rate, 0) << r.out;
   EXPECT_GE(rate_weeks, rate) << r.out;
   EXPECT_LE(phase_sum, wall + 0.05) << r.out;  // printed to 0.01 s
+  // --repeat: every run printed, then the medians.
+  const auto rr = sh("bench " + kSrc + "/scenarios/piemonte/baseline.yaml --persons 2000 --weeks 4 --threads 1 --repeat 3 --quiet");
+  ASSERT_EQ(rr.code, 0) << rr.out;
+  std::istringstream in2(rr.out);
+  int runs = 0, medians = 0;
+  while (std::getline(in2, line)) {
+    runs += line.rfind("       1 ", 0) == 0;
+    if (line.rfind("median of 3 runs: 1 thread ", 0) == 0) {
+      double m = 0;
+      std::istringstream(line.substr(std::string("median of 3 runs: 1 thread ").size())) >> m;
+      EXPECT_GT(m, 0) << line;
+      ++medians;
+    }
+  }
+  EXPECT_EQ(runs, 3) << rr.out;
+  EXPECT_EQ(medians, 1) << rr.out;
 }
