@@ -215,12 +215,18 @@ void World::employment_pathway() {
       std::uint8_t ph = P_.emp_phase[p];
       const auto& ts = terr_[P_.territory[p]];
       const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
-      const double emp = P_.employability[p];
+      // Covariates are read only where a draw needs them (most hazards are first tested
+      // against their largest possible probability, Hazard::maybe).
+      // employability as it was at the start of the week (training may raise it below).
+      double emp_start = -1;
+      auto emp = [&] { return emp_start >= 0 ? emp_start : (emp_start = P_.employability[p]); };
       if (w == Employed) {
-        const int tenure = week_ - P_.hire_week[p];
-        const double lp = (tenure < early ? log_early : 0.0) + (ph == EpEmployed && tenure < fu_len ? log_fu : 0.0) +
-                          emp_loss_coef * (emp - 0.5);
-        if (loss_hz.hit(u_a, lp)) req.push_back({p, P_.firm[p], RSeparate});
+        auto lp = [&] {
+          const int tenure = week_ - P_.hire_week[p];
+          return (tenure < early ? log_early : 0.0) + (ph == EpEmployed && tenure < fu_len ? log_fu : 0.0) +
+                 emp_loss_coef * (emp() - 0.5);
+        };
+        if (loss_hz.maybe(u_a) && loss_hz.hit(u_a, lp())) req.push_back({p, P_.firm[p], RSeparate});
         return;
       }
       const bool in_care = P_.kase[p] == InCharge || P_.kase[p] == FollowUp;
@@ -236,7 +242,7 @@ void World::employment_pathway() {
       switch (ph) {
         case EpOrientation:
           if (in_phase >= orient) {
-            if (emp < threshold) {
+            if (emp() < threshold) {
               req.push_back({p, P_.emp_since[p], RTraining});
             } else {
               P_.emp_phase[p] = EpMatching;
@@ -246,7 +252,7 @@ void World::employment_pathway() {
           break;
         case EpTraining:
           if (in_phase >= train_len) {
-            P_.employability[p] = clamp01f(emp + gain);
+            P_.employability[p] = clamp01f(emp() + gain);
             P_.work[p] = Searching;
             P_.emp_phase[p] = EpMatching;
             P_.emp_since[p] = static_cast<std::int16_t>(week_);
@@ -269,7 +275,7 @@ void World::employment_pathway() {
       }
       // The open labour market, for anyone looking for work and not in an internship or course.
       if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && ts.hiring > 0 &&
-          market_hz.hit(u_c, mkt_coef * (emp - 0.5) + log_hiring[P_.territory[p]]))
+          market_hz.maybe(u_c) && market_hz.hit(u_c, mkt_coef * (emp() - 0.5) + log_hiring[P_.territory[p]]))
         req.push_back({p, static_cast<std::int32_t>(p), RMarket});
     });
   });

@@ -353,8 +353,9 @@ void World::inflow_and_exits() {
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     auto present = [&](std::uint32_t p) { return P_.active(p); };
     with_streams(b, e, Purpose::Exit, present, [&](std::uint32_t p, Stream& s) {
+      const double u = s.uniform();  // health is read only for draws below the largest exit probability
       const bool leave = P_.age[p] + (week_ - P_.entry[p]) / 52 >= exit_age ||
-                         exit_hz.hit(s.uniform(), exit_h * (P_.health[p] - 0.5));
+                         (exit_hz.maybe(u) && exit_hz.hit(u, exit_h * (P_.health[p] - 0.5)));
       if (!leave) return;
       const int k = P_.territory[p];
       P_.weeks_housing[p][P_.housing[p]] = static_cast<std::uint16_t>(P_.weeks_in_housing(p, P_.housing[p], week_));
@@ -507,7 +508,8 @@ void World::contact_and_assessment() {
     auto unknown_in_need = [&](std::uint32_t p) { return P_.active(p) & (P_.kase[p] == Unknown) & in_need(p); };
     with_streams(b, e, Purpose::Contact, unknown_in_need, [&](std::uint32_t p, Stream& s) {
       const double log_act = log_activity[P_.territory[p]];
-      if (std::isinf(log_act) || !contact_hz.hit(s.uniform(), coef * (P_.efficacy[p] - 0.5) + log_act)) return;
+      const double u = s.uniform();  // efficacy is read only for draws below the largest contact probability
+      if (std::isinf(log_act) || !contact_hz.maybe(u) || !contact_hz.hit(u, coef * (P_.efficacy[p] - 0.5) + log_act)) return;
       set_case(p, Waiting, t);
       P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
       t.at(P_.territory[p], CContacts)++;
@@ -614,14 +616,15 @@ void World::housing_pathway() {
       const bool in_charge = P_.kase[p] == InCharge;
       const bool hf = hf_model && (f & FHfTrack) && in_charge;
       const int stay = week_ - P_.housing_since[p];
-      const double lp_drop = drop_eff * (P_.efficacy[p] - 0.5) + ((P_.groups[p] & GMentalHealth) ? drop_mh : 0.0);
+      // Drop-out covariates, read only for the few draws below the largest drop-out probability.
+      auto lp_drop = [&] { return drop_eff * (P_.efficacy[p] - 0.5) + ((P_.groups[p] & GMentalHealth) ? drop_mh : 0.0); };
       if (hf) req.push_back({p, P_.case_since[p], RHf});
       switch (h) {
         case Street:
           if (u_move < seek_p) req.push_back({p, P_.housing_since[p], RShelter});
           break;
         case Shelter:
-          if (sh_drop.hit(u_drop, lp_drop)) {
+          if (sh_drop.maybe(u_drop) && sh_drop.hit(u_drop, lp_drop())) {
             set_housing(p, Street, t);
             P_.efficacy[p] = clamp01(P_.efficacy[p] - loss);
           } else if (!hf && in_charge && stay >= sh_min && u_prog < p_ready_max &&
@@ -632,7 +635,7 @@ void World::housing_pathway() {
           break;
         case Transitional: {
           const bool income = (f & FIncome) || P_.work[p] == Employed;
-          if (tr_drop.hit(u_drop, lp_drop)) {
+          if (tr_drop.maybe(u_drop) && tr_drop.hit(u_drop, lp_drop())) {
             req.push_back({p, P_.housing_since[p], RDemote});
           } else if (!hf && in_charge && stay >= tr_min &&
                      u_prog < p_move_on[k][income ? 1 : 0]) {
