@@ -324,21 +324,16 @@ void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
 void World::close_spells() {
   auto& v = week_tally_.spells;
   if (v.empty()) return;
-  // Parts by person id, each scanning the whole list for its own people (so that no two
-  // threads add to the same person), prefetching the rows a few entries ahead.
-  constexpr std::size_t kParts = 8, kAhead = 16;
-  const std::size_t n = P_.size();
+  // One pass, prefetching the rows a few entries ahead so that their loads overlap (a few
+  // percent of the people change state in a week: too little work to share between threads).
+  constexpr std::size_t kAhead = 16;
   auto row = [this](const SpellEnd& s) -> std::uint16_t& {
     return s.kind == 0 ? P_.weeks_housing[s.person][s.state] : P_.weeks_case[s.person][s.state];
   };
-  tbb::parallel_for(std::size_t{0}, kParts, [&](std::size_t part) {
-    const std::size_t lo = n * part / kParts, hi = n * (part + 1) / kParts;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i + kAhead < v.size() && v[i + kAhead].person >= lo && v[i + kAhead].person < hi) __builtin_prefetch(&row(v[i + kAhead]));
-      if (v[i].person < lo || v[i].person >= hi) continue;
-      row(v[i]) = static_cast<std::uint16_t>(row(v[i]) + v[i].weeks);
-    }
-  });
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i + kAhead < v.size()) __builtin_prefetch(&row(v[i + kAhead]));
+    row(v[i]) = static_cast<std::uint16_t>(row(v[i]) + v[i].weeks);
+  }
   v.clear();
 }
 
