@@ -62,24 +62,24 @@ const std::vector<std::string>& World::series_names() {
 
 void World::accounting() {
   const float day = 7.f;
-  const float c_street = static_cast<float>(sc_[G::cost_street_week]);
-  const float c_housing[kHousingStates] = {c_street, static_cast<float>(sc_[G::cost_shelter_day]) * day,
-                                           static_cast<float>(sc_[G::cost_transitional_day]) * day,
-                                           static_cast<float>(sc_[G::cost_hf_day]) * day, 0.f};
-  const float c_case = static_cast<float>(sc_[G::cost_case_week]);
-  const float c_orient = static_cast<float>(sc_[G::cost_orientation_week]);
-  const float c_train = static_cast<float>(sc_[G::cost_training_week]);
-  const float c_intern = static_cast<float>(sc_[G::cost_internship_month] * 12.0 / 52.0 + sc_[G::cost_tutoring_week]);
-  const float c_follow = static_cast<float>(sc_[G::follow_up_hours] * sc_[G::cost_hour]);
-  const int fu_len = static_cast<int>(std::lround(sc_[G::follow_up_len]));
+  const float c_street = static_cast<float>(sc_[G::costs_street_outreach_per_week]);
+  const float c_housing[kHousingStates] = {c_street, static_cast<float>(sc_[G::costs_dormitory_per_day]) * day,
+                                           static_cast<float>(sc_[G::costs_transitional_per_day]) * day,
+                                           static_cast<float>(sc_[G::costs_housing_first_per_day]) * day, 0.f};
+  const float c_case = static_cast<float>(sc_[G::costs_case_management_per_week]);
+  const float c_orient = static_cast<float>(sc_[G::costs_orientation_per_week]);
+  const float c_train = static_cast<float>(sc_[G::costs_training_per_week]);
+  const float c_intern = static_cast<float>(sc_[G::costs_internship_indemnity_per_month] * 12.0 / 52.0 + sc_[G::costs_tutoring_per_week]);
+  const float c_follow = static_cast<float>(sc_[G::employment_follow_up_intensity] * sc_[G::costs_provider_hour]);
+  const int fu_len = static_cast<int>(std::lround(sc_[G::employment_follow_up_duration]));
   float c_case_of[kCaseStates] = {}, c_phase_of[std::size(kEmpPhaseNames)] = {};
   c_case_of[InCharge] = c_case_of[FollowUp] = c_case;
   c_phase_of[EpOrientation] = c_orient;
   c_phase_of[EpTraining] = c_train;
   const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
   tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
-  const bool log = sc_[G::timeline] != 0;
-  const bool separate_cpi = static_cast<int>(sc_[G::cpi_involvement]) == 0;
+  const bool log = sc_[G::output_timeline] != 0;
+  const bool separate_cpi = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::marginal;
   if (block_changes_.size() < nb) block_changes_.resize(nb);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
     auto& c = counts.local();
@@ -169,20 +169,20 @@ void World::accounting() {
     for (std::int64_t v : {ts.firms_known[0], ts.firms_known[1], ts.firms_engaged[0], ts.firms_engaged[1],
                            ts.quota_positions, ts.quota_filled, ts.vacancies_open})
       put(static_cast<double>(v));
-    const bool scouting = static_cast<int>(sc_[G::scouting_reference]) == 1 || week_ >= std::lround(sc_[G::scouting_start]);
+    const bool scouting = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake || week_ >= std::lround(sc_[G::employment_scouting_start]);
     const double costs[] = {
         ct[Street] * static_cast<double>(c_housing[Street]),
         ct[Shelter] * static_cast<double>(c_housing[Shelter]),
         ct[Transitional] * static_cast<double>(c_housing[Transitional]),
         ct[HfFlat] * static_cast<double>(c_housing[HfFlat]),
-        static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::cost_assessment],
+        static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment],
         static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * c_case,
         static_cast<double>(ct[KOrientation]) * c_orient,
         static_cast<double>(ct[KTraining]) * c_train,
         static_cast<double>(ct[KWork0 + int{Internship}]) * c_intern,
         static_cast<double>(ct[KFollowUp]) * c_follow,
-        scouting ? sc_[G::scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::cost_hour] : 0.0,
-        sc_[G::partners] * sc_[G::cost_partner_week] / T_,
+        scouting ? sc_[G::employment_scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::costs_provider_hour] : 0.0,
+        sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_,
     };
     double sum = 0;
     for (double c : costs) put(c), sum += c;

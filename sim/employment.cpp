@@ -23,6 +23,16 @@ double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 float clamp01f(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 1 : x)); }
 int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
 
+// Whether scouting with this strategy reaches a firm of this sector.
+bool scouting_targets(choice::employment_scouting_strategy s, bool non_profit) {
+  switch (s) {
+    case choice::employment_scouting_strategy::profit: return !non_profit;
+    case choice::employment_scouting_strategy::non_profit: return non_profit;
+    case choice::employment_scouting_strategy::mixed: return true;
+  }
+  return true;
+}
+
 // Law 68/1999: 15-35 employees one position, 36-50 two, over 50 7% of staff.
 std::uint16_t law68_quota(int size) {
   if (size < 15) return 0;
@@ -61,11 +71,11 @@ std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::
 }
 
 void World::create_firms() {
-  const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
+  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
   std::size_t n = 0;
   for (int t = 0; t < T_; ++t) {
     terr_[t].firm_begin = n;
-    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::t_firms] * sc_[G::scale]));
+    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::firms] * sc_[G::scale]));
     terr_[t].firm_end = n;
   }
   F_.territory.resize(n);
@@ -73,7 +83,7 @@ void World::create_firms() {
   for (auto* v : {&F_.size, &F_.quota, &F_.filled, &F_.vacancies, &F_.workers, &F_.interns}) v->assign(n, 0);
   F_.openness.resize(n);
   F_.known_week.assign(n, -1);
-  const double mu = std::log(sc_[G::firm_size_median]), sigma = sc_[G::firm_size_sigma];
+  const double mu = std::log(sc_[G::firms_size_median]), sigma = sc_[G::firms_size_sigma];
   // Each firm's attributes come from its own stream: drawn in parallel blocks of firm ids.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
     int t = 0;
@@ -83,11 +93,11 @@ void World::create_firms() {
       auto& R = s.engine();
       const double z = boost::random::normal_distribution<double>(0, 1)(R);
       const int size = static_cast<int>(std::clamp(std::ceil(std::exp(mu + sigma * z)), 1.0, 60000.0));
-      std::uint8_t flags = s.chance(sc_[G::firm_non_profit_share]) ? FfNonProfit : 0;
+      std::uint8_t flags = s.chance(sc_[G::firms_non_profit_share]) ? FfNonProfit : 0;
       const std::uint16_t quota = law68_quota(size);
       if (quota > 0) flags |= FfObliged;
-      const double fill = quota * sc_[G::quota_initial_fill] + s.uniform();  // stochastic rounding
-      const double mean = (flags & FfNonProfit) ? sc_[G::firm_openness_non_profit] : sc_[G::firm_openness_profit];
+      const double fill = quota * sc_[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
+      const double mean = (flags & FfNonProfit) ? sc_[G::firms_openness_non_profit] : sc_[G::firms_openness_profit];
       double open = beta_draw(s, mean * 8, (1 - mean) * 8);
       if (integrated && (flags & FfObliged)) {  // shared lists and incentive information
         flags |= FfKnown;
@@ -156,15 +166,15 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   }
   t.at(k, CHires)++;
   if (programme) t.at(k, CHiresProgramme)++;
-  P_.efficacy[p] = clamp01f(P_.efficacy[p] + sc_[G::efficacy_success_gain]);
+  P_.efficacy[p] = clamp01f(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);
 }
 
 void World::separate(std::uint32_t p, Tally& t) {
   const auto f = static_cast<std::uint32_t>(P_.firm[p]);
   F_.workers[f]--;
   if (P_.quota_job[p]) fill_quota(f, -1);
-  if (week_ - P_.hire_week[p] < weeks_of(sc_[G::job_loss_early_len]))
-    F_.openness[f] = clamp01f(F_.openness[f] - sc_[G::openness_bad]);
+  if (week_ - P_.hire_week[p] < weeks_of(sc_[G::employment_job_loss_early_period]))
+    F_.openness[f] = clamp01f(F_.openness[f] - sc_[G::employment_openness_after_failure]);
   P_.quota_job[p] = 0;
   P_.firm[p] = -1;
   P_.work[p] = Searching;
@@ -173,9 +183,9 @@ void World::separate(std::uint32_t p, Tally& t) {
 
 // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
 void World::pathway_failure(std::uint32_t p) {
-  P_.efficacy[p] = clamp01f(P_.efficacy[p] - sc_[G::efficacy_failure_loss]);
+  P_.efficacy[p] = clamp01f(P_.efficacy[p] - sc_[G::life_efficacy_failure_loss]);
   if (P_.rounds[p] < 255) P_.rounds[p]++;
-  const bool again = sc_[G::reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::max_rounds]);
+  const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::employment_max_rounds]);
   P_.emp_phase[p] = again ? EpMatching : EpOut;
   P_.emp_since[p] = static_cast<std::int16_t>(week_);
 }
@@ -184,28 +194,28 @@ void World::pathway_failure(std::uint32_t p) {
 // Phase 5: employment pathway (per person)
 
 void World::employment_pathway() {
-  const double emp_loss_coef = sc_[G::job_loss_employability];
-  const int early = weeks_of(sc_[G::job_loss_early_len]), fu_len = weeks_of(sc_[G::follow_up_len]);
-  const double log_early = std::log(sc_[G::job_loss_early_factor]);
-  const double log_fu = sc_[G::follow_up_coef] * sc_[G::follow_up_hours];
-  const Hazard loss_hz(sc_[G::job_loss_rate] / 52.0,
+  const double emp_loss_coef = sc_[G::employment_job_loss_employability_coef];
+  const int early = weeks_of(sc_[G::employment_job_loss_early_period]), fu_len = weeks_of(sc_[G::employment_follow_up_duration]);
+  const double log_early = std::log(sc_[G::employment_job_loss_early_factor]);
+  const double log_fu = sc_[G::employment_follow_up_effect] * sc_[G::employment_follow_up_intensity];
+  const Hazard loss_hz(sc_[G::employment_job_loss_rate] / 52.0,
                        std::max(0.0, log_early) + std::max(0.0, log_fu) + std::fabs(emp_loss_coef) * 0.5);
-  const int orient = weeks_of(sc_[G::orientation_len]), train_len = weeks_of(sc_[G::training_len]);
-  const double threshold = sc_[G::training_threshold], gain = sc_[G::training_gain];
-  const bool by_intake = static_cast<int>(sc_[G::scouting_reference]) == 1;
-  const int scout_start = weeks_of(sc_[G::scouting_start]);
-  const double disc_coef = sc_[G::discouragement_coef];
-  const Hazard disc_hz(sc_[G::discouragement_rate] / 52.0, std::fabs(disc_coef) * 0.5);
-  const double match_w = sc_[G::match_rate] / 52.0;
-  const int intern_len = weeks_of(sc_[G::internship_len]);
-  const Hazard intern_drop(sc_[G::internship_dropout] / 52.0, 1.0);
-  const double mkt_coef = sc_[G::market_employability];
+  const int orient = weeks_of(sc_[G::employment_orientation]), train_len = weeks_of(sc_[G::employment_training_duration]);
+  const double threshold = sc_[G::employment_training_threshold], gain = sc_[G::employment_training_gain];
+  const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
+  const int scout_start = weeks_of(sc_[G::employment_scouting_start]);
+  const double disc_coef = sc_[G::employment_discouragement_efficacy_coef];
+  const Hazard disc_hz(sc_[G::employment_discouragement_rate] / 52.0, std::fabs(disc_coef) * 0.5);
+  const double match_w = sc_[G::employment_matching_rate] / 52.0;
+  const int intern_len = weeks_of(sc_[G::employment_internship_duration]);
+  const Hazard intern_drop(sc_[G::employment_internship_dropout_rate] / 52.0, 1.0);
+  const double mkt_coef = sc_[G::labour_employability_coef];
   double max_hiring = 0;
   for (const auto& ts : terr_) max_hiring = std::max(max_hiring, ts.hiring);
-  const Hazard market_hz(sc_[G::market_rate] / 52.0, std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300)));
+  const Hazard market_hz(sc_[G::labour_job_finding_rate] / 52.0, std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300)));
   std::vector<double> log_hiring(T_);
   for (int k = 0; k < T_; ++k) log_hiring[k] = std::log(std::max(terr_[k].hiring, 1e-300));
-  const float wait_loss = static_cast<float>(sc_[G::efficacy_wait_loss]);
+  const float wait_loss = static_cast<float>(sc_[G::life_efficacy_wait_loss]);
 
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally&, std::size_t blk) {
     auto& req = block_requests_[blk];
@@ -289,13 +299,13 @@ constexpr std::size_t kAhead = 16;
 
 void World::scouting_and_firms() {
   auto requests = gather_requests(kEmpReqs);
-  const int strategy = static_cast<int>(sc_[G::scouting_strategy]);  // profit | non_profit | mixed
-  const bool by_intake = static_cast<int>(sc_[G::scouting_reference]) == 1;
-  const int scout_start = weeks_of(sc_[G::scouting_start]);
-  const double firms_per_week = sc_[G::scouting_intensity] * sc_[G::scale] / sc_[G::scouting_hours_per_firm];
-  const int vac_len = weeks_of(sc_[G::vacancy_len]);
-  const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
-  const double good = sc_[G::openness_good], bad = sc_[G::openness_bad];
+  const auto strategy = sc_.choice<G::employment_scouting_strategy>();
+  const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
+  const int scout_start = weeks_of(sc_[G::employment_scouting_start]);
+  const double firms_per_week = sc_[G::employment_scouting_intensity] * sc_[G::scale] / sc_[G::employment_scouting_hours_per_firm];
+  const int vac_len = weeks_of(sc_[G::firms_vacancy_duration]);
+  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
+  const double good = sc_[G::employment_openness_after_success], bad = sc_[G::employment_openness_after_failure];
   for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];
@@ -303,7 +313,7 @@ void World::scouting_and_firms() {
     // Vacancies: arrivals in proportion to firm size; the oldest expire first.
     if (!ts.size_cum.empty()) {
       Stream s(key_, static_cast<std::uint32_t>(k), week, Purpose::Vacancies);
-      const double mean = ts.size_cum.back() * sc_[G::vacancy_rate] / 52.0 * ts.hiring;
+      const double mean = ts.size_cum.back() * sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;
       const int n = mean > 0 ? boost::random::poisson_distribution<int>(mean)(s.engine()) : 0;
       // In batches, each in three passes with prefetches (guide entries, then the cumulative
       // sizes and firm columns): the arrivals fall on firms at random, so one at a time each
@@ -349,19 +359,19 @@ void World::scouting_and_firms() {
       while (reach > 0 && ts.scout_next < ts.scout_order.size()) {
         const std::uint32_t f = ts.scout_order[ts.scout_next++];
         const bool np = F_.flags[f] & FfNonProfit;
-        if ((F_.flags[f] & FfKnown) || (strategy == 0 && np) || (strategy == 1 && !np)) continue;
+        if ((F_.flags[f] & FfKnown) || !scouting_targets(strategy, np)) continue;
         F_.flags[f] |= FfKnown;
         F_.known_week[f] = static_cast<std::int16_t>(week_);
         ts.known_firms.push_back(f);
         ts.firms_known[np ? 1 : 0]++;
-        F_.openness[f] = clamp01f(F_.openness[f] + sc_[G::scouting_openness_gain]);
+        F_.openness[f] = clamp01f(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
         t.at(k, CScoutedFirms)++;
         --reach;
       }
     }
     for (const auto& r : rq[RSeparate]) {
       separate(r.person, t);
-      P_.efficacy[r.person] = clamp01f(P_.efficacy[r.person] - sc_[G::efficacy_failure_loss]);
+      P_.efficacy[r.person] = clamp01f(P_.efficacy[r.person] - sc_[G::life_efficacy_failure_loss]);
       if (P_.emp_phase[r.person] == EpEmployed) pathway_failure(r.person);
       else P_.emp_phase[r.person] = EpNone;
     }
@@ -377,8 +387,8 @@ void World::scouting_and_firms() {
       const std::uint32_t p = r.person;
       const auto f = static_cast<std::uint32_t>(P_.firm[p]);
       const bool quota = (P_.groups[p] & GDisability) && (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f];
-      const double z = sc_[G::hire_intercept] + sc_[G::hire_openness] * (F_.openness[f] - 0.5) +
-                       sc_[G::hire_employability] * (P_.employability[p] - 0.5) + (quota ? sc_[G::hire_quota] : 0.0);
+      const double z = sc_[G::employment_hiring_intercept] + sc_[G::employment_hiring_openness_coef] * (F_.openness[f] - 0.5) +
+                       sc_[G::employment_hiring_employability_coef] * (P_.employability[p] - 0.5) + (quota ? sc_[G::employment_hiring_quota_coef] : 0.0);
       Stream s(key_, p, week, Purpose::Hiring);
       F_.interns[f]--;
       if (s.chance(logistic(z))) {
@@ -415,16 +425,16 @@ void World::scouting_and_firms() {
     auto quota_open = [&](std::uint32_t f) { return (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f]; };
     auto logit = [&](std::uint32_t p, std::uint32_t f) {
       const bool disabled = P_.groups[p] & GDisability;
-      return sc_[G::match_intercept] + sc_[G::match_employability] * (P_.employability[p] - 0.5) +
-             sc_[G::match_functioning] * P_.functioning[p] + sc_[G::match_openness] * (F_.openness[f] - 0.5) +
-             ((F_.flags[f] & FfNonProfit) ? sc_[G::match_non_profit] : 0.0) +
-             ((integrated && disabled && quota_open(f)) ? sc_[G::match_cpi] : 0.0);
+      return sc_[G::employment_matching_intercept] + sc_[G::employment_matching_employability_coef] * (P_.employability[p] - 0.5) +
+             sc_[G::employment_matching_functioning_coef] * P_.functioning[p] + sc_[G::employment_matching_openness_coef] * (F_.openness[f] - 0.5) +
+             ((F_.flags[f] & FfNonProfit) ? sc_[G::employment_matching_non_profit_coef] : 0.0) +
+             ((integrated && disabled && quota_open(f)) ? sc_[G::employment_matching_cpi_link_coef] : 0.0);
     };
     // The best-suited firm differs only by the person's disability (Law 68 link): rank the
     // slots once for each kind of person, and walk each ranking past used slots.
     auto firm_part = [&](std::uint32_t f, bool disabled) {
-      return sc_[G::match_openness] * F_.openness[f] + ((F_.flags[f] & FfNonProfit) ? sc_[G::match_non_profit] : 0.0) +
-             ((integrated && disabled && quota_open(f)) ? sc_[G::match_cpi] : 0.0);
+      return sc_[G::employment_matching_openness_coef] * F_.openness[f] + ((F_.flags[f] & FfNonProfit) ? sc_[G::employment_matching_non_profit_coef] : 0.0) +
+             ((integrated && disabled && quota_open(f)) ? sc_[G::employment_matching_cpi_link_coef] : 0.0);
     };
     // Only accepted proposals use a slot, so the best-pick walk never passes more than one slot
     // per candidate: the top (candidates + 1) of each ranking are enough (twice that, to spare).
@@ -455,7 +465,7 @@ void World::scouting_and_firms() {
       std::size_t pick = slots.size();
       const int d = (P_.groups[p] & GDisability) ? 1 : 0;
       while (next_best[d] < ranked[d].size() && used[ranked[d][next_best[d]]]) ++next_best[d];
-      if (u_quality < sc_[G::matching_quality] && next_best[d] < ranked[d].size()) {
+      if (u_quality < sc_[G::employment_matching_quality] && next_best[d] < ranked[d].size()) {
         pick = ranked[d][next_best[d]];  // calibrated: the best-suited known firm
       } else {  // any known firm with a vacancy
         pick = static_cast<std::size_t>(u_pick * static_cast<double>(slots.size()));
@@ -463,7 +473,7 @@ void World::scouting_and_firms() {
       }
       const std::uint32_t f = slots[pick];
       if (u_accept >= logistic(logit(p, f))) {
-        P_.efficacy[p] = clamp01f(P_.efficacy[p] - 0.5 * sc_[G::efficacy_failure_loss]);
+        P_.efficacy[p] = clamp01f(P_.efficacy[p] - 0.5 * sc_[G::life_efficacy_failure_loss]);
         continue;
       }
       used[pick] = 1;

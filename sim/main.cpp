@@ -145,7 +145,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
 int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases, int repeat) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
-  for (const auto& t : base.territories) pop0 += t[T::t_population];
+  for (const auto& t : base.territories) pop0 += t[T::initial_population];
   if (pop0 <= 0) throw ScenarioError(file + ": the bench scenario has no initial population");
   base.set("scale", std::to_string(static_cast<double>(persons) / pop0));
   base.set("horizon", std::to_string(weeks) + " weeks");

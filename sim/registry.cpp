@@ -7,11 +7,13 @@ namespace percorsi {
 
 namespace {
 
+// The choices as the table writes them, stringified: "(a, b, c)" or "()".
 std::vector<std::string> split_choices(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : s) {
-    if (c == '|') {
+    if (c == '(' || c == ')' || c == ' ') continue;
+    if (c == ',') {
       out.push_back(cur);
       cur.clear();
     } else {
@@ -27,7 +29,7 @@ std::vector<ParamSpec> build() {
   int counts[3] = {0, 0, 0};
 #define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, desc, source)                 \
   v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
-                        split_choices(choices), desc, source,                                   \
+                        split_choices(#choices), desc, source,                                   \
                         counts[static_cast<int>(Scope::scope)]++});
 #include "sim/params.def"
 #undef PARAM

@@ -56,6 +56,58 @@ enum class E : int {
 #undef PERCORSI_ID_Event
 #undef PARAM
 
+// Choice parameters as enums, one per Choice entry of the table, with its choices in order:
+// choice::housing_model::{step, housing_first, mixed}, ...
+#define PERCORSI_BRACED(...) {__VA_ARGS__}
+#define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, ...) PERCORSI_CHOICE_##kind(id, choices)
+#define PERCORSI_CHOICE_Real(id, c)
+#define PERCORSI_CHOICE_Int(id, c)
+#define PERCORSI_CHOICE_Bool(id, c)
+#define PERCORSI_CHOICE_Duration(id, c)
+#define PERCORSI_CHOICE_Time(id, c)
+#define PERCORSI_CHOICE_Text(id, c)
+#define PERCORSI_CHOICE_Choice(id, c) enum class id : int PERCORSI_BRACED c;
+namespace choice {
+#include "sim/params.def"
+}  // namespace choice
+#undef PERCORSI_CHOICE_Choice
+// ChoiceOf<G::housing_model>::type is choice::housing_model (and likewise for T and E ids).
+template <auto Id>
+struct ChoiceOf;
+#define PERCORSI_LETTER_Global G
+#define PERCORSI_LETTER_Territory T
+#define PERCORSI_LETTER_Event E
+#define PERCORSI_CAT(a, b) a##b
+#define PERCORSI_LETTER(scope) PERCORSI_CAT(PERCORSI_LETTER_, scope)
+#undef PARAM
+#define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, ...) PERCORSI_TRAIT_##kind(PERCORSI_LETTER(scope), id)
+#define PERCORSI_TRAIT_Real(L, id)
+#define PERCORSI_TRAIT_Int(L, id)
+#define PERCORSI_TRAIT_Bool(L, id)
+#define PERCORSI_TRAIT_Duration(L, id)
+#define PERCORSI_TRAIT_Time(L, id)
+#define PERCORSI_TRAIT_Text(L, id)
+#define PERCORSI_TRAIT_Choice(L, id) \
+  template <>                        \
+  struct ChoiceOf<L::id> {           \
+    using type = choice::id;         \
+  };
+#include "sim/params.def"
+#undef PARAM
+#undef PERCORSI_TRAIT_Choice
+#undef PERCORSI_TRAIT_Real
+#undef PERCORSI_TRAIT_Int
+#undef PERCORSI_TRAIT_Bool
+#undef PERCORSI_TRAIT_Duration
+#undef PERCORSI_TRAIT_Time
+#undef PERCORSI_TRAIT_Text
+#undef PERCORSI_CHOICE_Real
+#undef PERCORSI_CHOICE_Int
+#undef PERCORSI_CHOICE_Bool
+#undef PERCORSI_CHOICE_Duration
+#undef PERCORSI_CHOICE_Time
+#undef PERCORSI_CHOICE_Text
+
 const std::vector<ParamSpec>& registry();
 const std::vector<const ParamSpec*>& params_of(Scope s);
 const char* kind_name(Kind k);

@@ -460,7 +460,7 @@ Axis make_axis(const Scenario& base, const std::string& path, const YAML::Node& 
       if (a.territory < 0) fail(a.origin, "sweep '" + path + "': the scenario has no territory '" + sel + "'");
     } else if (scope == Scope::Event) {
       for (int e = 0; e < static_cast<int>(base.events.size()); ++e)
-        if (base.events[e].at(E::e_name).text == sel) a.event = e;
+        if (base.events[e].at(E::name).text == sel) a.event = e;
       if (a.event < 0)
         fail(a.origin, "sweep '" + path + "': the scenario has no event '" + sel + "' (write events[<name>].<key>)");
     }
@@ -623,21 +623,21 @@ void Scenario::validate() const {
   if (territories.empty()) throw ScenarioError(file + ": the scenario needs at least one territory under 'territories'");
   std::set<std::string> names;
   for (const auto& t : territories)
-    if (!names.insert(t.at(T::t_name).text).second)
-      fail(t.at(T::t_name).origin, "territory '" + t.at(T::t_name).text + "' is listed twice");
-  const double shares = (*this)[G::pop_share_street] + (*this)[G::pop_share_shelter] + (*this)[G::pop_share_transitional];
+    if (!names.insert(t.at(T::name).text).second)
+      fail(t.at(T::name).origin, "territory '" + t.at(T::name).text + "' is listed twice");
+  const double shares = (*this)[G::population_initial_street] + (*this)[G::population_initial_shelter] + (*this)[G::population_initial_transitional];
   if (shares > 1 + 1e-9)
-    fail(at(G::pop_share_transitional).origin,
+    fail(at(G::population_initial_transitional).origin,
          "population.initial street + shelter + transitional shares sum to " + shortest(shares) + ", more than 1");
-  if ((*this)[G::age_min] > (*this)[G::age_max])
-    fail(at(G::age_min).origin, "population.age.min is above population.age.max");
+  if ((*this)[G::population_age_min] > (*this)[G::population_age_max])
+    fail(at(G::population_age_min).origin, "population.age.min is above population.age.max");
   for (const auto& e : events) {
-    if (e[E::e_end] <= e[E::e_start])
-      fail(e.at(E::e_end).origin, "event '" + e.at(E::e_name).text + "' ends (" + e.at(E::e_end).text +
-                                      ") before or when it starts (" + e.at(E::e_start).text + ")");
-    const std::string& tn = e.at(E::e_territory).text;
+    if (e[E::end] <= e[E::start])
+      fail(e.at(E::end).origin, "event '" + e.at(E::name).text + "' ends (" + e.at(E::end).text +
+                                      ") before or when it starts (" + e.at(E::start).text + ")");
+    const std::string& tn = e.at(E::territory).text;
     if (!tn.empty() && !names.count(tn))
-      fail(e.at(E::e_territory).origin, "event '" + e.at(E::e_name).text + "' names unknown territory '" + tn + "'");
+      fail(e.at(E::territory).origin, "event '" + e.at(E::name).text + "' names unknown territory '" + tn + "'");
   }
 }
 

@@ -38,6 +38,11 @@ struct ScopedValues {
   double operator[](E id) const { return v[static_cast<int>(id)].num; }
   const Value& at(T id) const { return v[static_cast<int>(id)]; }
   const Value& at(E id) const { return v[static_cast<int>(id)]; }
+  // A choice parameter as its enum: choice<E::target>() is a choice::target.
+  template <auto Id>
+  typename ChoiceOf<Id>::type choice() const {
+    return static_cast<typename ChoiceOf<Id>::type>(static_cast<int>((*this)[Id]));
+  }
 };
 
 class Scenario {
@@ -52,11 +57,16 @@ class Scenario {
 
   double operator[](G id) const { return global[static_cast<int>(id)].num; }
   const Value& at(G id) const { return global[static_cast<int>(id)]; }
+  // A choice parameter as its enum: choice<G::housing_model>() is a choice::housing_model.
+  template <G Id>
+  typename ChoiceOf<Id>::type choice() const {
+    return static_cast<typename ChoiceOf<Id>::type>(static_cast<int>((*this)[Id]));
+  }
   const std::string& name() const { return at(G::name).text; }
   std::uint64_t seed() const { return static_cast<std::uint64_t>((*this)[G::seed]); }
   int replicates() const { return static_cast<int>((*this)[G::replicates]); }
   int weeks() const;
-  std::string territory_name(int t) const { return territories[t].at(T::t_name).text; }
+  std::string territory_name(int t) const { return territories[t].at(T::name).text; }
 
   // Every parameter with its resolved value, as YAML that loads back into the same scenario.
   std::string to_yaml() const;

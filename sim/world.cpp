@@ -82,45 +82,46 @@ void World::set_capacities(int w) {
     const auto& tv = sc_.territories[t];
     auto& ts = terr_[t];
     // Product of the factors of the events in force in week w that apply to t.
-    auto factor = [&](int target) {
+    auto factor = [&](choice::target target) {
       double f = 1;
       for (const auto& e : sc_.events) {
-        const std::string& en = e.at(E::e_territory).text;
-        if (static_cast<int>(e[E::e_target]) == target && w >= e[E::e_start] && w < e[E::e_end] &&
+        const std::string& en = e.at(E::territory).text;
+        if (e.choice<E::target>() == target && w >= e[E::start] && w < e[E::end] &&
             (en.empty() || en == sc_.territory_name(t)))
-          f *= e[E::e_factor];
+          f *= e[E::factor];
       }
       return f;
     };
-    // Targets, in the order of the registry's choices for events[].target.
-    ts.activity = factor(0);
-    ts.assess_social = tv[T::t_assessment_capacity] * scale * factor(1);
-    ts.assess_cpi = tv[T::t_cpi_capacity] * scale * factor(1);
-    ts.case_slots = tv[T::t_case_workers] * sc_[G::caseload] * scale * factor(2);
-    ts.shelter_beds = tv[T::t_shelter_beds] * scale * factor(3);
-    ts.transitional = tv[T::t_transitional_places] * scale * factor(4);
-    ts.hf_flats = tv[T::t_hf_flats] * scale * factor(5);
-    ts.hf_slots = tv[T::t_hf_workers] * sc_[G::hf_caseload] * scale * factor(5);
-    ts.lets = tv[T::t_affordable_lets] * scale * factor(6);
-    ts.inflow = tv[T::t_inflow] * scale * factor(7);
-    ts.hiring = factor(8);
-    ts.training_seats = tv[T::t_training_seats] * scale * factor(0);
+    using enum choice::target;
+    ts.activity = factor(activity);
+    ts.assess_social = tv[T::assessment_capacity] * scale * factor(assessment_capacity);
+    ts.assess_cpi = tv[T::cpi_assessment_capacity] * scale * factor(assessment_capacity);
+    ts.case_slots = tv[T::case_workers] * sc_[G::case_caseload] * scale * factor(case_workers);
+    ts.shelter_beds = tv[T::shelter_beds] * scale * factor(shelter_beds);
+    ts.transitional = tv[T::transitional_places] * scale * factor(transitional_places);
+    ts.hf_flats = tv[T::hf_flats] * scale * factor(hf_flats);
+    ts.hf_slots = tv[T::hf_support_workers] * sc_[G::housing_first_caseload] * scale * factor(hf_flats);
+    ts.lets = tv[T::affordable_lets] * scale * factor(affordable_lets);
+    ts.inflow = tv[T::inflow] * scale * factor(inflow);
+    ts.hiring = factor(hiring);
+    ts.training_seats = tv[T::training_seats] * scale * factor(activity);
     // Network management takes case-management time from every partner beyond the first.
-    ts.case_slots *= std::max(0.0, 1.0 - sc_[G::partner_overhead] * (sc_[G::partners] - 1));
+    ts.case_slots *= std::max(0.0, 1.0 - sc_[G::network_overhead_per_partner] * (sc_[G::network_partners] - 1));
   }
 }
 
 bool World::hf_eligible(std::uint32_t p) const {
   const std::uint8_t f = P_.flags[p];
-  switch (static_cast<int>(sc_[G::hf_eligibility])) {
-    case 0: {  // chronic_high_need
+  switch (sc_.choice<G::housing_first_eligibility>()) {
+    case choice::housing_first_eligibility::chronic_high_need: {
       const bool high_need = (P_.groups[p] & GMentalHealth) || ((P_.groups[p] & GDisability) && P_.functioning[p] >= 2) ||
                              P_.health0[p] < 0.4f;
       return (f & FChronic) && high_need;
     }
-    case 1: return f & FChronic;
-    default: return P_.groups[p] & GHomeless;
+    case choice::housing_first_eligibility::chronic: return f & FChronic;
+    case choice::housing_first_eligibility::homeless: return P_.groups[p] & GHomeless;
   }
+  return false;
 }
 
 // Creates person `id` (attributes drawn from its own stream, in a fixed order, so that every
@@ -131,41 +132,42 @@ void World::add_person(int t, int week, std::uint32_t id, bool initial) {
   P_.territory[id] = static_cast<std::uint8_t>(t);
   P_.entry[id] = static_cast<std::int16_t>(week);
   P_.exit[id] = -1;
-  const int amin = static_cast<int>(sc_[G::age_min]), amax = static_cast<int>(sc_[G::age_max]);
+  const int amin = static_cast<int>(sc_[G::population_age_min]), amax = static_cast<int>(sc_[G::population_age_max]);
   P_.age[id] = static_cast<std::uint8_t>(amin + std::min(amax - amin, static_cast<int>(s.uniform() * (amax - amin + 1))));
   std::uint8_t flags = s.chance(0.3) ? FFemale : 0;
-  const double homeless_share = initial ? sc_[G::pop_share_street] + sc_[G::pop_share_shelter] + sc_[G::pop_share_transitional]
-                                        : sc_.territories[t][T::t_arrival_homeless];
+  const double homeless_share = initial ? sc_[G::population_initial_street] + sc_[G::population_initial_shelter] + sc_[G::population_initial_transitional]
+                                        : sc_.territories[t][T::arrival_homeless_share];
   std::uint16_t g = s.chance(homeless_share) ? GHomeless : 0;
-  const std::pair<G, Group> groups[] = {{G::p_disability, GDisability},     {G::p_mental_health, GMentalHealth},
-                                        {G::p_migrant, GMigrant},           {G::p_care_leaver, GCareLeaver},
-                                        {G::p_long_term_unemployed, GLongTermUnemployed},
-                                        {G::p_violence_victim, GViolenceVictim}, {G::p_ex_offender, GExOffender}};
+  const std::pair<G, Group> groups[] = {{G::population_groups_disability, GDisability},     {G::population_groups_mental_health, GMentalHealth},
+                                        {G::population_groups_migrant, GMigrant},           {G::population_groups_care_leaver, GCareLeaver},
+                                        {G::population_groups_long_term_unemployed, GLongTermUnemployed},
+                                        {G::population_groups_violence_victim, GViolenceVictim}, {G::population_groups_ex_offender, GExOffender}};
   for (auto [param, bit] : groups)
     if (s.chance(sc_[param])) g |= bit;
   P_.groups[id] = g;
   const double u_func = s.uniform();
   P_.functioning[id] = (g & GDisability) ? static_cast<std::uint8_t>(1 + std::min(3, static_cast<int>(u_func * 4))) : 0;
-  if (s.chance(sc_[G::p_income_support])) flags |= FIncome;
+  if (s.chance(sc_[G::population_income_support])) flags |= FIncome;
   auto beta = [&](double mean) {
     mean = std::clamp(mean, 0.02, 0.98);
     return static_cast<float>(beta_draw(s, mean * 6, (1 - mean) * 6));
   };
-  P_.health0[id] = P_.health[id] = beta(sc_[G::trait_mean_health] - ((g & GMentalHealth) ? 0.1 : 0.0));
-  P_.efficacy[id] = beta(sc_[G::trait_mean_efficacy]);
-  P_.employability[id] = beta(sc_[G::trait_mean_employability]);
-  const double prior = sc_[G::prior_homeless_mean] > 0
-                           ? boost::random::exponential_distribution<double>(1.0 / sc_[G::prior_homeless_mean])(R)
+  P_.health0[id] = P_.health[id] = beta(sc_[G::population_traits_health] - ((g & GMentalHealth) ? 0.1 : 0.0));
+  P_.efficacy[id] = beta(sc_[G::population_traits_self_efficacy]);
+  P_.employability[id] = beta(sc_[G::population_traits_employability]);
+  const double prior = sc_[G::population_prior_homeless_mean] > 0
+                           ? boost::random::exponential_distribution<double>(1.0 / sc_[G::population_prior_homeless_mean])(R)
                            : 0.0;
-  if ((g & GHomeless) && prior >= sc_[G::chronic_threshold]) flags |= FChronic;
+  if ((g & GHomeless) && prior >= sc_[G::population_chronic_threshold]) flags |= FChronic;
   const double u_hf = s.uniform();
   P_.flags[id] = flags;
-  const int model = static_cast<int>(sc_[G::housing_model]);
-  if (model != 0 && (g & GHomeless) && hf_eligible(id) && (model == 1 || u_hf < sc_[G::hf_share]))
+  const auto model = sc_.choice<G::housing_model>();
+  if (model != choice::housing_model::step && (g & GHomeless) && hf_eligible(id) &&
+      (model == choice::housing_model::housing_first || u_hf < sc_[G::housing_hf_share]))
     P_.flags[id] |= FHfTrack;
   const double u_seek = s.uniform();
   P_.housing[id] = (g & GHomeless) ? Street : Housed;
-  P_.seeking[id] = ((g & GLongTermUnemployed) || u_seek < sc_[G::p_seeking]) ? 1 : 0;
+  P_.seeking[id] = ((g & GLongTermUnemployed) || u_seek < sc_[G::population_seeking_work]) ? 1 : 0;
   P_.work[id] = P_.seeking[id] ? Searching : Inactive;
   P_.emp_phase[id] = EpNone;
   P_.rounds[id] = P_.spells[id] = P_.quota_job[id] = 0;
@@ -201,13 +203,13 @@ void World::initial_population() {
   std::vector<std::size_t> first(T_ + 1);
   for (int t = 0; t < T_; ++t) {
     first[t] = n;
-    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::t_population] * sc_[G::scale]));
+    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::initial_population] * sc_[G::scale]));
   }
   first[T_] = n;
   P_.resize(n);
   add_people(first, 0, true);
   // Initial states, in id order per territory, within capacities.
-  const double sh = sc_[G::pop_share_street] + sc_[G::pop_share_shelter] + sc_[G::pop_share_transitional];
+  const double sh = sc_[G::population_initial_street] + sc_[G::population_initial_shelter] + sc_[G::population_initial_transitional];
   for (int t = 0; t < T_; ++t) {
     auto& ts = terr_[t];
     for (std::size_t i = first[t]; i < first[t + 1]; ++i) {
@@ -216,13 +218,13 @@ void World::initial_population() {
       const double u = s.uniform() * sh, u_known = s.uniform();
       if (P_.housing[p] == Street && sh > 0) {
         std::uint8_t h = Street;
-        if (u >= sc_[G::pop_share_street]) h = u < sc_[G::pop_share_street] + sc_[G::pop_share_shelter] ? Shelter : Transitional;
+        if (u >= sc_[G::population_initial_street]) h = u < sc_[G::population_initial_street] + sc_[G::population_initial_shelter] ? Shelter : Transitional;
         if (h == Shelter && ts.occ[Shelter] >= std::floor(ts.shelter_beds)) h = Street;
         if (h == Transitional && ts.occ[Transitional] >= std::floor(ts.transitional)) h = Street;
         P_.housing[p] = h;
       }
       ts.occ[P_.housing[p]]++;
-      if (u_known < sc_[G::pop_share_known]) {
+      if (u_known < sc_[G::population_initial_known]) {
         P_.kase[p] = Assessed;
         P_.flags[p] |= FSocialDone | FCpiDone;
         ts.case_queue.push_back(p);
@@ -342,8 +344,8 @@ void World::close_spells() {
 
 void World::inflow_and_exits() {
   // Exits first, over the people present at the start of the week.
-  const double exit_w = sc_[G::exit_rate] / 52.0, exit_h = sc_[G::exit_health_coef];
-  const int exit_age = static_cast<int>(sc_[G::exit_age]);
+  const double exit_w = sc_[G::exits_rate] / 52.0, exit_h = sc_[G::exits_health_coef];
+  const int exit_age = static_cast<int>(sc_[G::exits_age_out]);
   const Hazard exit_hz(exit_w, std::fabs(exit_h) * 0.5);  // health in [0, 1]
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
     auto present = [&](std::uint32_t p) { return P_.active(p); };
@@ -401,26 +403,26 @@ void World::inflow_and_exits() {
 
 void World::life_events() {
   // Probabilities that do not depend on continuous traits are computed once a week.
-  const double evict_w = sc_[G::eviction_rate] / 52.0, income_f = std::exp(sc_[G::eviction_income_coef]);
+  const double evict_w = sc_[G::life_eviction_rate] / 52.0, income_f = std::exp(sc_[G::life_eviction_income_coef]);
   const double p_evict[2] = {p_of(evict_w), p_of(evict_w * income_f)};  // [has income]
-  const double crisis_w = sc_[G::health_crisis_rate] / 52.0, drop = sc_[G::health_crisis_drop];
+  const double crisis_w = sc_[G::life_health_crisis_rate] / 52.0, drop = sc_[G::life_health_crisis_drop];
   const double p_crisis[2] = {p_of(crisis_w), p_of(2 * crisis_w)};  // [mental illness]
-  const float recovery = static_cast<float>(sc_[G::health_recovery]);
-  const double p_recon = p_of(sc_[G::reconnection_rate] / 52.0);
-  const float wait_loss = static_cast<float>(sc_[G::efficacy_wait_loss]);
-  const float fail_loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
-  const float success_gain = static_cast<float>(sc_[G::efficacy_success_gain]);
-  const double hf_loss_w = sc_[G::hf_loss_rate] / 52.0 * std::exp(sc_[G::hf_support_coef] * sc_[G::hf_support_hours]);
-  const double mh_f = std::exp(sc_[G::hf_loss_mh_coef]);
+  const float recovery = static_cast<float>(sc_[G::life_health_recovery]);
+  const double p_recon = p_of(sc_[G::life_reconnection_rate] / 52.0);
+  const float wait_loss = static_cast<float>(sc_[G::life_efficacy_wait_loss]);
+  const float fail_loss = static_cast<float>(sc_[G::life_efficacy_failure_loss]);
+  const float success_gain = static_cast<float>(sc_[G::life_efficacy_success_gain]);
+  const double hf_loss_w = sc_[G::housing_first_tenancy_loss_rate] / 52.0 * std::exp(sc_[G::housing_first_support_coef] * sc_[G::housing_first_support_intensity]);
+  const double mh_f = std::exp(sc_[G::housing_first_mental_health_coef]);
   const double p_hf_loss[2][2] = {{p_of(hf_loss_w), p_of(hf_loss_w * income_f)},
                                   {p_of(hf_loss_w * mh_f), p_of(hf_loss_w * income_f * mh_f)}};  // [mental illness][income]
-  const double rehousing = sc_[G::hf_rehousing];
-  const int hf_len = static_cast<int>(std::lround(sc_[G::hf_support_length]));
+  const double rehousing = sc_[G::housing_first_rehousing];
+  const int hf_len = static_cast<int>(std::lround(sc_[G::housing_first_support_duration]));
   const double drop_coef = sc_[G::case_dropout_efficacy_coef];
   const Hazard drop_hz(sc_[G::case_dropout_rate] / 52.0, std::fabs(drop_coef) * 0.5);  // efficacy in [0, 1]
   const int fu_after = static_cast<int>(std::lround(sc_[G::case_follow_up_after]));
   const int fu_len = static_cast<int>(std::lround(sc_[G::case_follow_up_length]));
-  const int recontact = static_cast<int>(std::lround(sc_[G::recontact_after]));
+  const int recontact = static_cast<int>(std::lround(sc_[G::access_recontact_after]));
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t) {
     auto present = [&](std::uint32_t p) { return P_.active(p); };
     with_streams(b, e, Purpose::LifeEvents, present, [&](std::uint32_t p, Stream& s) {
@@ -493,10 +495,10 @@ void World::life_events() {
 // Phase 3: contact, assessment and queues
 
 void World::contact_and_assessment() {
-  const double coef = sc_[G::contact_efficacy_coef];
+  const double coef = sc_[G::access_contact_efficacy_coef];
   double max_activity = 0;
   for (const auto& ts : terr_) max_activity = std::max(max_activity, ts.activity);
-  const Hazard contact_hz(sc_[G::contact_rate] / 52.0, std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));
+  const Hazard contact_hz(sc_[G::access_contact_rate] / 52.0, std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));
   std::vector<double> log_activity(T_);  // -inf where activity stopped
   for (int k = 0; k < T_; ++k) log_activity[k] = std::log(terr_[k].activity);
   for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally& t, std::size_t blk) {
@@ -512,8 +514,8 @@ void World::contact_and_assessment() {
     });
   });
   auto joiners = gather_requests(1);
-  const bool integrated = static_cast<int>(sc_[G::cpi_involvement]) == 1;
-  const float assess_cost = static_cast<float>(sc_[G::cost_assessment]);
+  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
+  const float assess_cost = static_cast<float>(sc_[G::costs_assessment]);
   for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     for (const auto& r : joiners[k][0]) {
@@ -564,19 +566,19 @@ void World::contact_and_assessment() {
 // Phase 4: housing pathway (step model and Housing First)
 
 void World::housing_pathway() {
-  const double seek_p = p_of(sc_[G::shelter_seek_rate] / 52.0);
-  const double drop_eff = sc_[G::dropout_efficacy_coef], drop_mh = sc_[G::dropout_mental_coef];
+  const double seek_p = p_of(sc_[G::step_shelter_seek_rate] / 52.0);
+  const double drop_eff = sc_[G::step_dropout_efficacy_coef], drop_mh = sc_[G::step_dropout_mental_health_coef];
   const double lp_drop_max = std::fabs(drop_eff) * 0.5 + std::max(0.0, drop_mh);
-  const Hazard sh_drop(sc_[G::shelter_dropout_rate] / 52.0, lp_drop_max), tr_drop(sc_[G::transitional_dropout_rate] / 52.0, lp_drop_max);
-  const int sh_min = static_cast<int>(std::lround(sc_[G::shelter_min_stay]));
-  const int tr_min = static_cast<int>(std::lround(sc_[G::transitional_min_stay]));
-  const double ready_w = sc_[G::readiness_rate] / 52.0, ready_eff = sc_[G::readiness_efficacy_coef],
-               ready_h = sc_[G::readiness_health_coef];
-  const double move_w = sc_[G::move_on_rate] / 52.0, no_income = sc_[G::move_on_no_income_coef];
-  const double move_in_w = sc_[G::hf_move_in_rate] / 52.0;
-  const float gain = static_cast<float>(sc_[G::efficacy_success_gain]);
-  const float loss = static_cast<float>(sc_[G::efficacy_failure_loss]);
-  const bool hf_model = static_cast<int>(sc_[G::housing_model]) != 0;
+  const Hazard sh_drop(sc_[G::step_shelter_dropout_rate] / 52.0, lp_drop_max), tr_drop(sc_[G::step_transitional_dropout_rate] / 52.0, lp_drop_max);
+  const int sh_min = static_cast<int>(std::lround(sc_[G::step_shelter_min_stay]));
+  const int tr_min = static_cast<int>(std::lround(sc_[G::step_transitional_min_stay]));
+  const double ready_w = sc_[G::step_readiness_rate] / 52.0, ready_eff = sc_[G::step_readiness_efficacy_coef],
+               ready_h = sc_[G::step_readiness_health_coef];
+  const double move_w = sc_[G::step_move_on_rate] / 52.0, no_income = sc_[G::step_move_on_no_income_coef];
+  const double move_in_w = sc_[G::housing_first_move_in_rate] / 52.0;
+  const float gain = static_cast<float>(sc_[G::life_efficacy_success_gain]);
+  const float loss = static_cast<float>(sc_[G::life_efficacy_failure_loss]);
+  const bool hf_model = sc_.choice<G::housing_model>() != choice::housing_model::step;
   // What depends only on the territory is computed once a week; the readiness probability is
   // only computed for draws below its largest possible value (efficacy and health in [0, 1]).
   double max_activity = 0;
@@ -643,7 +645,7 @@ void World::housing_pathway() {
     });
   });
   auto requests = gather_requests(kReqKinds);
-  const double acceptance = sc_[G::shelter_acceptance], hf_accept = sc_[G::hf_acceptance];
+  const double acceptance = sc_[G::step_shelter_acceptance], hf_accept = sc_[G::housing_first_acceptance];
   for_territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];

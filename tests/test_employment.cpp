@@ -111,7 +111,7 @@ TEST(Employment, HiringDecisionsMatchTheirProbabilities) {
   World w(sc, 5);
   const Persons& P = w.persons();
   const Firms& F = w.firms();
-  const int len = static_cast<int>(std::lround(sc[G::internship_len]));
+  const int len = static_cast<int>(std::lround(sc[G::employment_internship_duration]));
   double expected = 0, var = 0, hired = 0;
   std::vector<std::pair<std::uint32_t, std::int16_t>> due;
   for (int k = 0; k < 100; ++k) {
@@ -123,9 +123,9 @@ TEST(Employment, HiringDecisionsMatchTheirProbabilities) {
             if (P.active(p) && P.emp_phase[p] == EpInternship && w.week() - P.emp_since[p] >= len) {
               const auto f = static_cast<std::size_t>(P.firm[p]);
               const bool quota = (P.groups[p] & GDisability) && (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f];
-              const double pr = logistic(sc[G::hire_intercept] + sc[G::hire_openness] * (F.openness[f] - 0.5) +
-                                         sc[G::hire_employability] * (P.employability[p] - 0.5) +
-                                         (quota ? sc[G::hire_quota] : 0.0));
+              const double pr = logistic(sc[G::employment_hiring_intercept] + sc[G::employment_hiring_openness_coef] * (F.openness[f] - 0.5) +
+                                         sc[G::employment_hiring_employability_coef] * (P.employability[p] - 0.5) +
+                                         (quota ? sc[G::employment_hiring_quota_coef] : 0.0));
               expected += pr;
               var += pr * (1 - pr);
               due.emplace_back(static_cast<std::uint32_t>(p), 0);
@@ -145,8 +145,8 @@ TEST(Employment, JobLossMatchesItsHazard) {
   sc.set("employment.job_loss.rate", "2");  // frequent enough to count
   World w(sc, 2);
   const Persons& P = w.persons();
-  const double base = 2.0 / 52.0, coef = sc[G::job_loss_employability];
-  const int early = static_cast<int>(std::lround(sc[G::job_loss_early_len]));
+  const double base = 2.0 / 52.0, coef = sc[G::employment_job_loss_employability_coef];
+  const int early = static_cast<int>(std::lround(sc[G::employment_job_loss_early_period]));
   double expected = 0, var = 0, lost = 0;
   std::vector<std::uint32_t> employed;
   for (int k = 0; k < 104; ++k)
@@ -157,7 +157,7 @@ TEST(Employment, JobLossMatchesItsHazard) {
           for (std::size_t p = 0; p < P.size(); ++p)
             if (P.active(p) && P.work[p] == Employed) {
               const int tenure = w.week() - P.hire_week[p];
-              const double lp = (tenure < early ? std::log(sc[G::job_loss_early_factor]) : 0.0) +
+              const double lp = (tenure < early ? std::log(sc[G::employment_job_loss_early_factor]) : 0.0) +
                                 coef * (P.employability[p] - 0.5);  // no follow-up in this scenario
               const double pr = -std::expm1(-base * std::exp(lp));
               expected += pr;

@@ -179,11 +179,11 @@ TEST(Sweep, ExpandsTheGridInOrderWithNamesAndValues) {
   EXPECT_EQ(v[1].name(), "tiny:hf_share=0.25:hf_flats=30");
   EXPECT_EQ(v[2].name(), "tiny:hf_share=1.0:hf_flats=5");
   EXPECT_EQ(v[3].name(), "tiny:hf_share=1.0:hf_flats=30");
-  EXPECT_DOUBLE_EQ(v[1][G::hf_share], 0.25);
-  EXPECT_DOUBLE_EQ(v[2][G::hf_share], 1.0);
+  EXPECT_DOUBLE_EQ(v[1][G::housing_hf_share], 0.25);
+  EXPECT_DOUBLE_EQ(v[2][G::housing_hf_share], 1.0);
   for (std::size_t t = 0; t < v[1].territories.size(); ++t) {
-    EXPECT_DOUBLE_EQ(v[1].territories[t][T::t_hf_flats], 30);
-    EXPECT_DOUBLE_EQ(v[2].territories[t][T::t_hf_flats], 5);
+    EXPECT_DOUBLE_EQ(v[1].territories[t][T::hf_flats], 30);
+    EXPECT_DOUBLE_EQ(v[2].territories[t][T::hf_flats], 5);
   }
   // YAML (keys with brackets quoted).
   EXPECT_EQ(v[3].sweep_yaml(), "{housing.hf_share: 1.0, \"territories[].hf_flats\": 30}");
@@ -224,13 +224,13 @@ TEST(Sweep, DurationsNestedKeysAndSelectors) {
   for (int t = 0; t < static_cast<int>(v[1].territories.size()); ++t)
     if (v[1].territory_name(t) == "Asti") asti = t;
   ASSERT_GE(asti, 0);
-  EXPECT_DOUBLE_EQ(v[1].territories[asti][T::t_shelter_beds], 200);
+  EXPECT_DOUBLE_EQ(v[1].territories[asti][T::shelter_beds], 200);
   EXPECT_DOUBLE_EQ(
-      v[1].territories[asti == 0 ? 1 : 0][T::t_shelter_beds],
-      load_scenario(kSrc + "/scenarios/piemonte/baseline.yaml").territories[asti == 0 ? 1 : 0][T::t_shelter_beds]);
-  EXPECT_DOUBLE_EQ(v[0].events[0][E::e_factor], 0.1);
+      v[1].territories[asti == 0 ? 1 : 0][T::shelter_beds],
+      load_scenario(kSrc + "/scenarios/piemonte/baseline.yaml").territories[asti == 0 ? 1 : 0][T::shelter_beds]);
+  EXPECT_DOUBLE_EQ(v[0].events[0][E::factor], 0.1);
   // The date is resolved against start_date (2019-01-07): 2020-06-01 is week 73.
-  EXPECT_NEAR(v[0].events[0][E::e_end], 73.0, 1e-9);
+  EXPECT_NEAR(v[0].events[0][E::end], 73.0, 1e-9);
 }
 
 TEST(Sweep, ErrorsNameFileLineAndColumn) {

@@ -1,6 +1,7 @@
 // Scenario files: registry validation, extends, units, errors with file:line:column.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -45,10 +46,10 @@ TEST(Scenario, DefaultsComeFromTheRegistry) {
   const Scenario s = parse_scenario(kMinimal, "t.yaml");
   EXPECT_EQ(s.replicates(), 10);
   EXPECT_EQ(s.weeks(), 104);
-  EXPECT_DOUBLE_EQ(s[G::cost_hf_day], 26);
-  EXPECT_DOUBLE_EQ(s[G::cost_shelter_day], 19);
+  EXPECT_DOUBLE_EQ(s[G::costs_housing_first_per_day], 26);
+  EXPECT_DOUBLE_EQ(s[G::costs_dormitory_per_day], 19);
   EXPECT_EQ(s.territories.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.territories[0][T::t_population], 100);
+  EXPECT_DOUBLE_EQ(s.territories[0][T::initial_population], 100);
 }
 
 TEST(Scenario, UnknownKeyNamesLineColumnAndSuggests) {
@@ -112,8 +113,8 @@ TEST(Scenario, EventDatesResolveAgainstStartDate) {
                                                 "  - {name: x, start: 2020-03-09, end: 2020-07-06, factor: 0.5}\n",
                                     "t.yaml");
   ASSERT_EQ(s.events.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.events[0][E::e_start], 61);  // 427 days
-  EXPECT_DOUBLE_EQ(s.events[0][E::e_end], 78);
+  EXPECT_DOUBLE_EQ(s.events[0][E::start], 61);  // 427 days
+  EXPECT_DOUBLE_EQ(s.events[0][E::end], 78);
   EXPECT_NE(error_of(kMinimal + "events:\n  - {name: x, start: 10 weeks, end: 5 weeks}\n").find("ends"), std::string::npos);
   EXPECT_NE(error_of(kMinimal + "events:\n  - {name: x, start: 2019-02-30, end: 5 weeks}\n").find("not a valid date"),
             std::string::npos);
@@ -127,8 +128,8 @@ TEST(Scenario, ExtendsMergesAndDetectsCycles) {
   EXPECT_EQ(s.name(), "child");
   EXPECT_EQ(s.replicates(), 3);
   ASSERT_EQ(s.territories.size(), 3u);
-  EXPECT_DOUBLE_EQ(s.territories[0][T::t_shelter_beds], 10);  // kept from base
-  EXPECT_DOUBLE_EQ(s.territories[0][T::t_hf_flats], 5);       // overridden
+  EXPECT_DOUBLE_EQ(s.territories[0][T::shelter_beds], 10);  // kept from base
+  EXPECT_DOUBLE_EQ(s.territories[0][T::hf_flats], 5);       // overridden
   EXPECT_EQ(s.territory_name(2), "C");
 
   write(d / "a.yaml", "extends: b.yaml\nseed: 1\n");
@@ -165,7 +166,7 @@ TEST(Scenario, ResolvedYamlLoadsBackIdentically) {
     for (std::size_t k = 0; k < s.territories[t].v.size(); ++k)
       EXPECT_EQ(s.territories[t].v[k].num, r.territories[t].v[k].num);
   ASSERT_EQ(s.events.size(), r.events.size());
-  EXPECT_DOUBLE_EQ(s.events[0][E::e_start], r.events[0][E::e_start]);
+  EXPECT_DOUBLE_EQ(s.events[0][E::start], r.events[0][E::start]);
 }
 
 TEST(Scenario, SetValidatesLikeFiles) {
@@ -173,8 +174,39 @@ TEST(Scenario, SetValidatesLikeFiles) {
   s.set("housing.model", "housing_first");
   EXPECT_EQ(s[G::housing_model], 1);
   s.set("territories[].hf_flats", "12");
-  EXPECT_DOUBLE_EQ(s.territories[0][T::t_hf_flats], 12);
+  EXPECT_DOUBLE_EQ(s.territories[0][T::hf_flats], 12);
   EXPECT_THROW(s.set("housing.model", "nope"), ScenarioError);
   EXPECT_THROW(s.set("housing.modle", "step"), ScenarioError);
   EXPECT_THROW(s.set("replicates", "0"), ScenarioError);
+}
+
+// One name from YAML to C++: a registry id is its YAML path with dots as underscores (the item
+// key for territory and event keys), so that searching for a YAML key finds the code using it.
+TEST(Registry, CppNamesAreTheYamlPaths) {
+  for (const auto& p : registry()) {
+    std::string expect = p.key();
+    if (p.scope == Scope::Global) std::replace(expect.begin(), expect.end(), '.', '_');
+    EXPECT_EQ(p.id, expect) << p.path;
+  }
+}
+
+// Choice parameters are enums generated from the same table: their values follow the
+// registry's choices in order, and a loaded file gives the enum of the written choice.
+TEST(Registry, ChoiceEnumsFollowTheRegistry) {
+  const Scenario s = parse_scenario(kMinimal + "housing: {model: mixed}\ncpi: {involvement: integrated}\n"
+                                                "employment: {scouting: {strategy: non_profit}}\n"
+                                                "events:\n  - {name: x, start: 1 week, end: 2 weeks, target: hiring}\n",
+                                    "t.yaml");
+  EXPECT_EQ(s.choice<G::housing_model>(), choice::housing_model::mixed);
+  EXPECT_EQ(s.choice<G::cpi_involvement>(), choice::cpi_involvement::integrated);
+  EXPECT_EQ(s.choice<G::employment_scouting_strategy>(), choice::employment_scouting_strategy::non_profit);
+  EXPECT_EQ(s.events.at(0).choice<E::target>(), choice::target::hiring);
+  for (const auto& p : registry()) {
+    if (p.kind != Kind::Choice) continue;
+    EXPECT_FALSE(p.choices.empty()) << p.path;
+    for (const auto& c : p.choices) EXPECT_TRUE(!c.empty() && c.find_first_of(" ,()") == std::string::npos) << p.path << ": " << c;
+  }
+  const auto& target = *std::find_if(registry().begin(), registry().end(), [](const auto& p) { return p.path == "events[].target"; });
+  EXPECT_EQ(target.choices[static_cast<int>(choice::target::hiring)], "hiring");
+  EXPECT_EQ(target.choices[static_cast<int>(choice::target::activity)], "activity");
 }

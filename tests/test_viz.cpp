@@ -377,8 +377,8 @@ TEST(VizLevers, SavedYamlExtendsOriginalWithOnlyTheChanges) {
   EXPECT_EQ(edited.name(), "hf_more_flats");
   EXPECT_EQ(edited.at(G::housing_model).text, "mixed");
   EXPECT_EQ(edited.replicates(), 3);
-  EXPECT_DOUBLE_EQ(edited.territories[0][T::t_hf_flats], 40);
-  EXPECT_DOUBLE_EQ(edited.territories[1][T::t_hf_flats], ls.base.territories[1][T::t_hf_flats]);
+  EXPECT_DOUBLE_EQ(edited.territories[0][T::hf_flats], 40);
+  EXPECT_DOUBLE_EQ(edited.territories[1][T::hf_flats], ls.base.territories[1][T::hf_flats]);
 
   const fs::path out = temp_dir() / "edits" / "hf_more_flats.yaml";
   fs::create_directories(out.parent_path());
@@ -394,7 +394,7 @@ TEST(VizLevers, SavedYamlExtendsOriginalWithOnlyTheChanges) {
   const Scenario back = load_scenario(out.string());
   EXPECT_EQ(back.to_yaml(), edited.to_yaml());
   EXPECT_EQ(back.name(), "hf_more_flats");
-  EXPECT_DOUBLE_EQ(back.territories[0][T::t_hf_flats], 40);
+  EXPECT_DOUBLE_EQ(back.territories[0][T::hf_flats], 40);
 }
 
 TEST(VizLevers, LiveRunFinishesAndCancels) {

@@ -134,7 +134,7 @@ TEST(World, ExitHazardMatchesObservedRate) {
   const auto r = run_replicate(sc, 0);
   const int T = static_cast<int>(sc.territories.size());
   double at_risk = 0, exits = 0, initial = 0;
-  for (const auto& t : sc.territories) initial += t[T::t_population] * 5;
+  for (const auto& t : sc.territories) initial += t[T::initial_population] * 5;
   for (int k = 0; k < r.weeks; ++k)
     for (int t = 0; t < T; ++t) {
       exits += weekly(r, "exits")[k * T + t];
@@ -367,7 +367,7 @@ TEST(World, LockdownScalesActivityDuringItsWindowOnly) {
     return b;
   }();
   const Scenario lock = shipped("lockdown_2020");
-  const int start = static_cast<int>(lock.events[0][E::e_start]), end = static_cast<int>(lock.events[0][E::e_end]);
+  const int start = static_cast<int>(lock.events[0][E::start]), end = static_cast<int>(lock.events[0][E::end]);
   for (int rep = 0; rep < 3; ++rep) {
     const auto a = run_replicate(base, rep), b = run_replicate(lock, rep);
     const int T = static_cast<int>(base.territories.size());
