@@ -1,13 +1,16 @@
-// Phase 8 (accounting) and what a run hands to output/: weekly series, the per-person table,
-// headline indicators and the state hash.
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/combinable.h>
-#include <oneapi/tbb/parallel_for.h>
-
+// Phase 8 of docs/model.md, accounting, in two steps: end_of_week adds the week to each
+// person's totals (costs of the services used, weeks employed, spells that ended, the
+// timeline) and takes the week's census; record writes the week's series from the census,
+// the week's counters and the territories, and changes nothing in the state. Then what a
+// run hands to output/: weekly series, the per-person table, headline indicators, hashes.
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <iterator>
+#include <tuple>
 
+#include "sim/engine/script.hpp"
+#include "sim/model/rules.hpp"
 #include "sim/world.hpp"
 
 namespace percorsi {
@@ -60,80 +63,55 @@ const std::vector<std::string>& World::series_names() {
   return n;
 }
 
-void World::accounting() {
-  const float day = 7.f;
-  const float c_street = static_cast<float>(sc_[G::costs_street_outreach_per_week]);
-  const float c_housing[kHousingStates] = {c_street, static_cast<float>(sc_[G::costs_dormitory_per_day]) * day,
-                                           static_cast<float>(sc_[G::costs_transitional_per_day]) * day,
-                                           static_cast<float>(sc_[G::costs_housing_first_per_day]) * day, 0.f};
-  const float c_case = static_cast<float>(sc_[G::costs_case_management_per_week]);
-  const float c_orient = static_cast<float>(sc_[G::costs_orientation_per_week]);
-  const float c_train = static_cast<float>(sc_[G::costs_training_per_week]);
-  const float c_intern = static_cast<float>(sc_[G::costs_internship_indemnity_per_month] * 12.0 / 52.0 + sc_[G::costs_tutoring_per_week]);
-  const float c_follow = static_cast<float>(sc_[G::employment_follow_up_intensity] * sc_[G::costs_provider_hour]);
-  const int fu_len = static_cast<int>(std::lround(sc_[G::employment_follow_up_duration]));
-  float c_case_of[kCaseStates] = {}, c_phase_of[std::size(kEmpPhaseNames)] = {};
-  c_case_of[InCharge] = c_case_of[FollowUp] = c_case;
-  c_phase_of[EpOrientation] = c_orient;
-  c_phase_of[EpTraining] = c_train;
-  const std::size_t n = P_.size(), nb = (n + kAccBlock - 1) / kAccBlock;
-  tbb::combinable<std::vector<std::int64_t>> counts([this] { return std::vector<std::int64_t>(T_ * kCounts, 0); });
+void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
+
+template <class M>
+void World::end_of_week(M& m) {
+  const rules::CostRules cost(sc_);
   const bool log = sc_[G::output_timeline] != 0;
   const bool separate_cpi = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::marginal;
-  if (block_changes_.size() < nb) block_changes_.resize(nb);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
-    auto& c = counts.local();
-    for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
-      const std::size_t end = std::min(n, (blk + 1) * kAccBlock);
-      auto& changes = block_changes_[blk];
-      changes.clear();
-      for (std::size_t p = blk * kAccBlock; p < end; ++p) {
-        if (!P_.active(p)) continue;
-        const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
-        std::int64_t* ct = &c[P_.territory[p] * kCounts];
-        ct[KHousing0 + h]++;
-        ct[KCase0 + k]++;
-        ct[KWork0 + w]++;
-        ct[KActive]++;
-        // Queue lengths: everyone waiting is in their territory's queue exactly once (a contact
-        // joins the queues, a served person leaves them; a test checks this against the queues).
-        const std::uint8_t f = P_.flags[p];
-        ct[KQueueSocial] += (k == Waiting) & !(f & FSocialDone);
-        ct[KQueueCpi] += (k == Waiting) & !(f & FCpiDone) & separate_cpi;
-        ct[KQueueCase] += k == Assessed;
-        // Costs by lookup rather than branches (states of successive people are unpredictable);
-        // adding 0 where a service is not used leaves the sum unchanged.
-        float cost = c_housing[h] + c_case_of[k];
-        cost += c_phase_of[ph];
-        ct[KOrientation] += ph == EpOrientation;
-        ct[KTraining] += ph == EpTraining;
-        cost += w == Internship ? c_intern : 0.f;
-        if (w == Employed) {
-          const int tenure = week_ - P_.hire_week[p];
-          if (ph == EpEmployed && tenure < fu_len) ct[KFollowUp]++, cost += c_follow;
-          if (ph == EpEmployed && tenure == 26) ct[KHeld6]++;  // programme jobs still held
-          if (ph == EpEmployed && tenure == 52) ct[KHeld12]++;
-          P_.weeks_employed[p]++;
-          if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
-        }
-        P_.cost[p] += cost;
-        const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
-        if (log && states != P_.logged[p]) {
-          P_.logged[p] = states;
-          changes.push_back({static_cast<std::uint32_t>(p), static_cast<std::int16_t>(week_), states});
-        }
-        // State at the end of the 52nd / 104th week since entry.
-        const int since = week_ + 1 - P_.entry[p];
-        if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;
-        if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;
-      }
+  m.census(kCounts, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) {
+    const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
+    ct[KHousing0 + h]++;
+    ct[KCase0 + k]++;
+    ct[KWork0 + w]++;
+    ct[KActive]++;
+    // Queue lengths: everyone waiting is in their territory's queue exactly once (a contact
+    // joins the queues, a served person leaves them; a test checks this against the queues).
+    const std::uint8_t f = P_.flags[p];
+    ct[KQueueSocial] += k == Waiting && !(f & FSocialDone);
+    ct[KQueueCpi] += k == Waiting && !(f & FCpiDone) && separate_cpi;
+    ct[KQueueCase] += k == Assessed;
+    ct[KOrientation] += ph == EpOrientation;
+    ct[KTraining] += ph == EpTraining;
+    if (w == Employed) {
+      const int tenure = week_ - P_.hire_week[p];
+      ct[KFollowUp] += cost.in_follow_up(P_, p, week_);
+      ct[KHeld6] += ph == EpEmployed && tenure == 26;  // programme jobs still held
+      ct[KHeld12] += ph == EpEmployed && tenure == 52;
+      P_.weeks_employed[p]++;
+      if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
+    P_.cost[p] += cost.person_week(P_, p, week_);
+    const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
+    if (log && states != P_.logged[p]) {
+      P_.logged[p] = states;
+      changes.push_back({p, static_cast<std::int16_t>(week_), states});
+    }
+    // State at the end of the 52nd / 104th week since entry.
+    const int since = week_ + 1 - P_.entry[p];
+    if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;
+    if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;
   });
-  for (std::size_t b = 0; b < nb; ++b) timeline_.insert(timeline_.end(), block_changes_[b].begin(), block_changes_[b].end());
-  std::vector<std::int64_t> total(T_ * kCounts, 0);
-  counts.combine_each([&](const std::vector<std::int64_t>& c) {
-    for (std::size_t i = 0; i < c.size(); ++i) total[i] += c[i];
-  });
+  // People in training at the end of the week hold their seats next week.
+  for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kCounts + KTraining];
+  m.close_spells();  // the week's ended spells into the persons' totals
+}
+
+void World::record() {
+  // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
+  const rules::CostRules cost(sc_);
+  const std::vector<std::int64_t>& total = census_;
 
   // Record the week: series x territories.
   const auto& names = series_names();
@@ -171,16 +149,16 @@ void World::accounting() {
       put(static_cast<double>(v));
     const bool scouting = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake || week_ >= std::lround(sc_[G::employment_scouting_start]);
     const double costs[] = {
-        ct[Street] * static_cast<double>(c_housing[Street]),
-        ct[Shelter] * static_cast<double>(c_housing[Shelter]),
-        ct[Transitional] * static_cast<double>(c_housing[Transitional]),
-        ct[HfFlat] * static_cast<double>(c_housing[HfFlat]),
+        ct[Street] * static_cast<double>(cost.housing[Street]),
+        ct[Shelter] * static_cast<double>(cost.housing[Shelter]),
+        ct[Transitional] * static_cast<double>(cost.housing[Transitional]),
+        ct[HfFlat] * static_cast<double>(cost.housing[HfFlat]),
         static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment],
-        static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * c_case,
-        static_cast<double>(ct[KOrientation]) * c_orient,
-        static_cast<double>(ct[KTraining]) * c_train,
-        static_cast<double>(ct[KWork0 + int{Internship}]) * c_intern,
-        static_cast<double>(ct[KFollowUp]) * c_follow,
+        static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week,
+        static_cast<double>(ct[KOrientation]) * cost.orientation,
+        static_cast<double>(ct[KTraining]) * cost.training,
+        static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship,
+        static_cast<double>(ct[KFollowUp]) * cost.follow_up,
         scouting ? sc_[G::employment_scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::costs_provider_hour] : 0.0,
         sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_,
     };
@@ -191,9 +169,7 @@ void World::accounting() {
     put(std::floor(ts.transitional));
     put(std::floor(ts.hf_flats));
     put(std::floor(ts.case_slots));
-    terr_[t].in_training = ct[KTraining];
   }
-  close_spells();  // the week's ended spells into the persons' totals
 }
 
 std::vector<std::int64_t> World::count_active() const {
@@ -349,17 +325,85 @@ std::vector<out::PersonColumn> World::timeline() const {
   return cols;
 }
 
-std::uint64_t World::state_hash() const {
+namespace {
+// FNV-1a over the bytes of columns and values (for determinism and engine-equality tests).
+struct Fnv {
   std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](const void* data, std::size_t bytes) {
+  void bytes(const void* data, std::size_t n) {
     const auto* b = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  }
+  template <class V>
+  void column(const V& v) {
+    bytes(v.data(), v.size() * sizeof(v[0]));
+  }
+  template <class X>
+  void value(const X& x) {
+    bytes(&x, sizeof x);
+  }
+  template <class Q>
+  void each(const Q& q) {
+    for (const auto& x : q) value(x);
+  }
+};
+}  // namespace
+
+std::uint64_t World::column_hash(const std::string& name) const {
+  Fnv h;
+  bool found = false;
+  auto col = [&](const char* n, const auto& v) {
+    if (name == n) h.column(v), found = true;
   };
-  auto col = [&](const auto& v) { mix(v.data(), v.size() * sizeof(v[0])); };
-  P_.for_each_column(col);
-  col(series_), col(F_.openness), col(F_.flags), col(F_.vacancies), col(F_.workers), col(F_.filled);
-  for (const auto& c : timeline_) mix(&c, sizeof c.person + sizeof c.week), mix(&c.states, sizeof c.states);
-  return h;
+  P_.for_each_named_column(col);
+  F_.for_each_named_column(col);
+  if (name == "territories") {
+    found = true;
+    for (const auto& ts : terr_) {
+      for (double x : {ts.assess_social, ts.assess_cpi, ts.case_slots, ts.shelter_beds, ts.transitional, ts.hf_flats, ts.hf_slots,
+                       ts.lets, ts.inflow, ts.activity, ts.training_seats, ts.hiring})
+        h.value(x);
+      h.value(ts.firm_begin), h.value(ts.firm_end), h.column(ts.scout_order), h.value(ts.scout_next), h.column(ts.size_cum);
+      h.column(ts.open_vacancies), h.value(ts.in_training), h.column(ts.known_firms), h.value(ts.firms_known);
+      h.value(ts.firms_engaged), h.value(ts.quota_positions), h.value(ts.quota_filled), h.value(ts.vacancies_open);
+      h.each(ts.social_queue), h.each(ts.cpi_queue), h.each(ts.case_queue), h.value(ts.occ), h.value(ts.cases);
+      h.value(ts.hf_reserved);
+    }
+  } else if (name == "tally") {
+    found = true;
+    h.column(week_tally_.c);
+    // The ended spells in a defined order (they are gathered in no particular order).
+    auto spells = week_tally_.spells;
+    std::sort(spells.begin(), spells.end(), [](const SpellEnd& a, const SpellEnd& b) {
+      return std::tie(a.person, a.kind, a.state, a.weeks) < std::tie(b.person, b.kind, b.state, b.weeks);
+    });
+    for (const auto& sp : spells) h.value(sp.person), h.value(sp.kind), h.value(sp.state), h.value(sp.weeks);
+  } else if (name == "census") {
+    found = true;
+    h.column(census_);
+  } else if (name == "series") {
+    found = true;
+    h.column(series_);
+  } else if (name == "timeline") {
+    found = true;
+    for (const auto& c : timeline_) h.value(c.person), h.value(c.week), h.value(c.states);
+  }
+  return found ? h.h : 0;
+}
+
+std::vector<std::string> World::state_names() {
+  std::vector<std::string> n;
+  Persons P;
+  P.for_each_named_column([&](const char* name, const auto&) { n.emplace_back(name); });
+  Firms F;
+  F.for_each_named_column([&](const char* name, const auto&) { n.emplace_back(name); });
+  for (const char* x : {"territories", "tally", "census", "series", "timeline"}) n.emplace_back(x);
+  return n;
+}
+
+std::uint64_t World::state_hash() const {
+  Fnv h;
+  for (const auto& n : state_names()) h.value(column_hash(n));
+  return h.h;
 }
 
 }  // namespace percorsi

@@ -1,45 +1,25 @@
-// Phases 5 and 6: the employment pathway of people in charge, and scouting and firms.
-// Firms are columns (one contiguous id range per territory). Per-person hazards run over
-// blocks of people in parallel and make requests; each territory then resolves them in a
-// defined order against its firms: separations, broken internships, hiring decisions,
-// training seats, matching with known firms that have a vacancy, open-market hires.
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-
+// Phases 5 and 6 of docs/model.md: scouting and firms (vacancies open and expire, scouting
+// reaches firms), then the employment pathway of people in charge. Firms are columns (one
+// contiguous id range per territory). The pathway's per-person rules make requests, which
+// each territory resolves in the same phase, in a defined order against its firms:
+// separations, broken internships, hiring decisions, training seats, matching with known firms
+// that have a vacancy, open-market hires. (The firms' week comes first: the pathway's
+// proposals read no firm state, and its decisions see this week's vacancies and known firms.)
 #include <algorithm>
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 #include <numeric>
 
+#include "sim/engine/script.hpp"
+#include "sim/model/rules.hpp"
 #include "sim/world.hpp"
 
 namespace percorsi {
 
 namespace {
+using rules::clamp01;
 enum EmpReq : std::uint8_t { RSeparate, RInternBreak, RHire, RTraining, RMatch, RMarket, kEmpReqs };
-
-double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
-float clamp01f(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 1 : x)); }
-int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
-
-// Whether scouting with this strategy reaches a firm of this sector.
-bool scouting_targets(choice::employment_scouting_strategy s, bool non_profit) {
-  switch (s) {
-    case choice::employment_scouting_strategy::profit: return !non_profit;
-    case choice::employment_scouting_strategy::non_profit: return non_profit;
-    case choice::employment_scouting_strategy::mixed: return true;
-  }
-  return true;
-}
-
-// Law 68/1999: 15-35 employees one position, 36-50 two, over 50 7% of staff.
-std::uint16_t law68_quota(int size) {
-  if (size < 15) return 0;
-  if (size <= 35) return 1;
-  if (size <= 50) return 2;
-  return static_cast<std::uint16_t>(std::floor(0.07 * size));
-}
 }  // namespace
 
 // Vacancy arrivals in proportion to firm size: a guide table (one entry per firm) finds the
@@ -70,13 +50,18 @@ std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::
   return firm_from_guess(cum, guide[guide_bucket(x, cum.back(), guide.size())], x);
 }
 
-void World::create_firms() {
+// ---------------------------------------------------------------------------------------------
+// Set-up of the firms
+
+template <class M>
+void World::create_firms(M& m) {
   const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
   std::size_t n = 0;
+  std::vector<std::size_t> ends(T_);
   for (int t = 0; t < T_; ++t) {
     terr_[t].firm_begin = n;
     n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::firms] * sc_[G::scale]));
-    terr_[t].firm_end = n;
+    terr_[t].firm_end = ends[t] = n;
   }
   F_.territory.resize(n);
   F_.flags.resize(n);
@@ -84,35 +69,33 @@ void World::create_firms() {
   F_.openness.resize(n);
   F_.known_week.assign(n, -1);
   const double mu = std::log(sc_[G::firms_size_median]), sigma = sc_[G::firms_size_sigma];
-  // Each firm's attributes come from its own stream: drawn in parallel blocks of firm ids.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-    int t = 0;
-    for (std::size_t f = r.begin(); f != r.end(); ++f) {
-      while (f >= terr_[t].firm_end) ++t;
-      Stream s(key_, static_cast<std::uint32_t>(f), 0, Purpose::FirmCreate);
-      auto& R = s.engine();
-      const double z = boost::random::normal_distribution<double>(0, 1)(R);
-      const int size = static_cast<int>(std::clamp(std::ceil(std::exp(mu + sigma * z)), 1.0, 60000.0));
-      std::uint8_t flags = s.chance(sc_[G::firms_non_profit_share]) ? FfNonProfit : 0;
-      const std::uint16_t quota = law68_quota(size);
-      if (quota > 0) flags |= FfObliged;
-      const double fill = quota * sc_[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
-      const double mean = (flags & FfNonProfit) ? sc_[G::firms_openness_non_profit] : sc_[G::firms_openness_profit];
-      double open = beta_draw(s, mean * 8, (1 - mean) * 8);
-      if (integrated && (flags & FfObliged)) {  // shared lists and incentive information
-        flags |= FfKnown;
-        F_.known_week[f] = 0;
-        open += sc_[G::cpi_incentive_openness];
-      }
-      F_.territory[f] = static_cast<std::uint8_t>(t);
-      F_.flags[f] = flags;
-      F_.size[f] = static_cast<std::uint16_t>(size);
-      F_.quota[f] = quota;
-      F_.filled[f] = static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill)));
-      F_.openness[f] = clamp01f(open);
+  const double conc = sc_[G::firms_openness_concentration];
+  // Each firm's attributes come from its own stream.
+  m.firms(n, [&](std::size_t f) {
+    const int t = static_cast<int>(std::upper_bound(ends.begin(), ends.end(), f) - ends.begin());
+    Stream s(key_, static_cast<std::uint32_t>(f), 0, Purpose::FirmCreate);
+    auto& R = s.engine();
+    const double z = boost::random::normal_distribution<double>(0, 1)(R);
+    const int size = static_cast<int>(std::clamp(std::ceil(std::exp(mu + sigma * z)), 1.0, 60000.0));
+    std::uint8_t flags = s.chance(sc_[G::firms_non_profit_share]) ? FfNonProfit : 0;
+    const std::uint16_t quota = rules::law68_quota(size);
+    if (quota > 0) flags |= FfObliged;
+    const double fill = quota * sc_[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
+    const double mean = (flags & FfNonProfit) ? sc_[G::firms_openness_non_profit] : sc_[G::firms_openness_profit];
+    double open = beta_draw(s, mean * conc, (1 - mean) * conc);
+    if (integrated && (flags & FfObliged)) {  // shared lists and incentive information
+      flags |= FfKnown;
+      F_.known_week[f] = 0;
+      open += sc_[G::cpi_incentive_openness];
     }
+    F_.territory[f] = static_cast<std::uint8_t>(t);
+    F_.flags[f] = flags;
+    F_.size[f] = static_cast<std::uint16_t>(size);
+    F_.quota[f] = quota;
+    F_.filled[f] = static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill)));
+    F_.openness[f] = clamp01(open);
   });
-  tbb::parallel_for(0, T_, [&](int t) {
+  m.each_territory([&](int t) {
     auto& ts = terr_[t];
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
       ts.quota_positions += F_.quota[f];
@@ -136,6 +119,9 @@ void World::create_firms() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Employment state changes
+
 void World::engage(std::uint32_t f) {
   if (F_.flags[f] & FfEngaged) return;
   F_.flags[f] |= FfEngaged;
@@ -158,7 +144,7 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   if (P_.spells[p] < 255) P_.spells[p]++;
   F_.workers[f]++;
   engage(f);
-  const bool quota_hire = (P_.groups[p] & GDisability) && (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f];
+  const bool quota_hire = rules::FirmRules::quota_hire(P_, p, F_, f);
   P_.quota_job[p] = quota_hire ? 1 : 0;
   if (quota_hire) {
     fill_quota(f, +1);
@@ -166,15 +152,15 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   }
   t.at(k, CHires)++;
   if (programme) t.at(k, CHiresProgramme)++;
-  P_.efficacy[p] = clamp01f(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);
+  P_.efficacy[p] = clamp01(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);
 }
 
 void World::separate(std::uint32_t p, Tally& t) {
   const auto f = static_cast<std::uint32_t>(P_.firm[p]);
   F_.workers[f]--;
   if (P_.quota_job[p]) fill_quota(f, -1);
-  if (week_ - P_.hire_week[p] < weeks_of(sc_[G::employment_job_loss_early_period]))
-    F_.openness[f] = clamp01f(F_.openness[f] - sc_[G::employment_openness_after_failure]);
+  if (week_ - P_.hire_week[p] < rules::weeks_of(sc_[G::employment_job_loss_early_period]))
+    F_.openness[f] = clamp01(F_.openness[f] - sc_[G::employment_openness_after_failure]);
   P_.quota_job[p] = 0;
   P_.firm[p] = -1;
   P_.work[p] = Searching;
@@ -183,7 +169,7 @@ void World::separate(std::uint32_t p, Tally& t) {
 
 // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
 void World::pathway_failure(std::uint32_t p) {
-  P_.efficacy[p] = clamp01f(P_.efficacy[p] - sc_[G::life_efficacy_failure_loss]);
+  P_.efficacy[p] = clamp01(P_.efficacy[p] - sc_[G::life_efficacy_failure_loss]);
   if (P_.rounds[p] < 255) P_.rounds[p]++;
   const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::employment_max_rounds]);
   P_.emp_phase[p] = again ? EpMatching : EpOut;
@@ -191,163 +177,32 @@ void World::pathway_failure(std::uint32_t p) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Phase 5: employment pathway (per person)
+// Phase 5: scouting and firms (per territory)
 
-void World::employment_pathway() {
-  const double emp_loss_coef = sc_[G::employment_job_loss_employability_coef];
-  const int early = weeks_of(sc_[G::employment_job_loss_early_period]), fu_len = weeks_of(sc_[G::employment_follow_up_duration]);
-  const double log_early = std::log(sc_[G::employment_job_loss_early_factor]);
-  const double log_fu = sc_[G::employment_follow_up_effect] * sc_[G::employment_follow_up_intensity];
-  const Hazard loss_hz(sc_[G::employment_job_loss_rate] / 52.0,
-                       std::max(0.0, log_early) + std::max(0.0, log_fu) + std::fabs(emp_loss_coef) * 0.5);
-  const int orient = weeks_of(sc_[G::employment_orientation]), train_len = weeks_of(sc_[G::employment_training_duration]);
-  const double threshold = sc_[G::employment_training_threshold], gain = sc_[G::employment_training_gain];
-  const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
-  const int scout_start = weeks_of(sc_[G::employment_scouting_start]);
-  const double disc_coef = sc_[G::employment_discouragement_efficacy_coef];
-  const Hazard disc_hz(sc_[G::employment_discouragement_rate] / 52.0, std::fabs(disc_coef) * 0.5);
-  const double match_w = sc_[G::employment_matching_rate] / 52.0;
-  const int intern_len = weeks_of(sc_[G::employment_internship_duration]);
-  const Hazard intern_drop(sc_[G::employment_internship_dropout_rate] / 52.0, 1.0);
-  const double mkt_coef = sc_[G::labour_employability_coef];
-  double max_hiring = 0;
-  for (const auto& ts : terr_) max_hiring = std::max(max_hiring, ts.hiring);
-  const Hazard market_hz(sc_[G::labour_job_finding_rate] / 52.0, std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300)));
-  std::vector<double> log_hiring(T_);
-  for (int k = 0; k < T_; ++k) log_hiring[k] = std::log(std::max(terr_[k].hiring, 1e-300));
-  const float wait_loss = static_cast<float>(sc_[G::life_efficacy_wait_loss]);
-
-  for_blocks(P_.size(), [&](std::size_t b, std::size_t e, Tally&, std::size_t blk) {
-    auto& req = block_requests_[blk];
-    auto in_pathway = [&](std::uint32_t p) { return P_.active(p) & ((P_.work[p] | P_.emp_phase[p]) != 0); };  // not Inactive and EpNone
-    with_streams(b, e, Purpose::Employment, in_pathway, [&](std::uint32_t p, Stream& s) {
-      const std::uint8_t w = P_.work[p];
-      std::uint8_t ph = P_.emp_phase[p];
-      const auto& ts = terr_[P_.territory[p]];
-      const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
-      // Covariates are read only where a draw needs them (most hazards are first tested
-      // against their largest possible probability, Hazard::maybe).
-      // employability as it was at the start of the week (training may raise it below).
-      double emp_start = -1;
-      auto emp = [&] { return emp_start >= 0 ? emp_start : (emp_start = P_.employability[p]); };
-      if (w == Employed) {
-        auto lp = [&] {
-          const int tenure = week_ - P_.hire_week[p];
-          return (tenure < early ? log_early : 0.0) + (ph == EpEmployed && tenure < fu_len ? log_fu : 0.0) +
-                 emp_loss_coef * (emp() - 0.5);
-        };
-        if (loss_hz.maybe(u_a) && loss_hz.hit(u_a, lp())) req.push_back({p, P_.firm[p], RSeparate});
-        return;
-      }
-      const bool in_care = P_.kase[p] == InCharge || P_.kase[p] == FollowUp;
-      if (ph == EpNone && P_.kase[p] == InCharge && w == Searching) {
-        ph = P_.emp_phase[p] = EpOrientation;
-        P_.emp_since[p] = static_cast<std::int16_t>(week_);
-      }
-      if ((ph == EpOrientation || ph == EpTraining || ph == EpMatching) && !in_care) {
-        if (ph == EpTraining) P_.work[p] = Searching;
-        ph = P_.emp_phase[p] = EpOut;  // the case closed: the pathway ends with it
-      }
-      const int in_phase = week_ - P_.emp_since[p];
-      switch (ph) {
-        case EpOrientation:
-          if (in_phase >= orient) {
-            if (emp() < threshold) {
-              req.push_back({p, P_.emp_since[p], RTraining});
-            } else {
-              P_.emp_phase[p] = EpMatching;
-              P_.emp_since[p] = static_cast<std::int16_t>(week_);
-            }
-          }
-          break;
-        case EpTraining:
-          if (in_phase >= train_len) {
-            P_.employability[p] = clamp01f(emp() + gain);
-            P_.work[p] = Searching;
-            P_.emp_phase[p] = EpMatching;
-            P_.emp_since[p] = static_cast<std::int16_t>(week_);
-          }
-          break;
-        case EpMatching:
-          if (by_intake && week_ - P_.intake[p] < scout_start) break;  // scouting for this person not begun
-          if (disc_hz.hit(u_b, disc_coef * (P_.efficacy[p] - 0.5))) {
-            P_.emp_phase[p] = EpOut;
-          } else {
-            P_.efficacy[p] = clamp01f(P_.efficacy[p] - wait_loss);
-            if (u_a < hazard_p(match_w * ts.activity)) req.push_back({p, P_.emp_since[p], RMatch});
-          }
-          break;
-        case EpInternship:
-          if (in_phase >= intern_len) req.push_back({p, P_.firm[p], RHire});
-          else if (intern_drop.hit(u_b, -2.0 * (P_.efficacy[p] - 0.5))) req.push_back({p, P_.firm[p], RInternBreak});
-          break;
-        default: break;
-      }
-      // The open labour market, for anyone looking for work and not in an internship or course.
-      if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && ts.hiring > 0 &&
-          market_hz.maybe(u_c) && market_hz.hit(u_c, mkt_coef * (emp() - 0.5) + log_hiring[P_.territory[p]]))
-        req.push_back({p, static_cast<std::int32_t>(p), RMarket});
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Phase 6: scouting and firms (per territory)
-
-// How far ahead loops over firms in a random order prefetch the firm columns.
-constexpr std::size_t kAhead = 16;
-
-void World::scouting_and_firms() {
-  auto requests = gather_requests(kEmpReqs);
+template <class M>
+void World::scouting_and_firms(M& m) {
   const auto strategy = sc_.choice<G::employment_scouting_strategy>();
   const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
-  const int scout_start = weeks_of(sc_[G::employment_scouting_start]);
+  const int scout_start = rules::weeks_of(sc_[G::employment_scouting_start]);
   const double firms_per_week = sc_[G::employment_scouting_intensity] * sc_[G::scale] / sc_[G::employment_scouting_hours_per_firm];
-  const int vac_len = weeks_of(sc_[G::firms_vacancy_duration]);
-  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
-  const double good = sc_[G::employment_openness_after_success], bad = sc_[G::employment_openness_after_failure];
-  for_territories([&](int k, Tally& t) {
+  const int vac_len = rules::weeks_of(sc_[G::firms_vacancy_duration]);
+  m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
-    auto& rq = requests[k];
     const auto week = static_cast<std::uint32_t>(week_);
     // Vacancies: arrivals in proportion to firm size; the oldest expire first.
     if (!ts.size_cum.empty()) {
       Stream s(key_, static_cast<std::uint32_t>(k), week, Purpose::Vacancies);
       const double mean = ts.size_cum.back() * sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;
       const int n = mean > 0 ? boost::random::poisson_distribution<int>(mean)(s.engine()) : 0;
-      // In batches, each in three passes with prefetches (guide entries, then the cumulative
-      // sizes and firm columns): the arrivals fall on firms at random, so one at a time each
-      // would wait for its loads. The firms are then taken in arrival order, as drawn.
-      const double total = ts.size_cum.back();
-      const std::size_t nb = ts.size_guide.size();
-      constexpr int kArrivalBatch = 32;
-      double x[kArrivalBatch];
-      std::size_t at[kArrivalBatch];
-      for (int i0 = 0; i0 < n; i0 += kArrivalBatch) {
-        const int m = std::min(kArrivalBatch, n - i0);
-        for (int j = 0; j < m; ++j) {
-          x[j] = s.uniform() * total;
-          at[j] = guide_bucket(x[j], total, nb);
-          __builtin_prefetch(&ts.size_guide[at[j]]);
-        }
-        for (int j = 0; j < m; ++j) {
-          at[j] = ts.size_guide[at[j]];
-          const std::size_t g = std::min(at[j], ts.size_cum.size() - 1);  // the guide may point past the end
-          __builtin_prefetch(ts.size_cum.data() + g);
-          __builtin_prefetch(F_.vacancies.data() + ts.firm_begin + g);
-          __builtin_prefetch(F_.size.data() + ts.firm_begin + g);
-        }
-        for (int j = 0; j < m; ++j) {
-          const auto f = static_cast<std::uint32_t>(ts.firm_begin + firm_from_guess(ts.size_cum, at[j], x[j]));
-          if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) continue;
-          F_.vacancies[f]++;
-          ts.vacancies_open++;
-          ts.open_vacancies.emplace_back(f, week_);
-        }
-      }
+      m.vacancy_arrivals(ts, s, n, [&](std::uint32_t f) {
+        if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) return;  // every post of the firm is open already
+        F_.vacancies[f]++;
+        ts.vacancies_open++;
+        ts.open_vacancies.emplace_back(f, week_);
+      });
       std::size_t expired = 0;
       while (expired < ts.open_vacancies.size() && week_ - ts.open_vacancies[expired].second >= vac_len) {
-        if (expired + kAhead < ts.open_vacancies.size()) __builtin_prefetch(&F_.vacancies[ts.open_vacancies[expired + kAhead].first]);
+        if (expired + M::kAhead < ts.open_vacancies.size()) m.prefetch(&F_.vacancies[ts.open_vacancies[expired + M::kAhead].first]);
         const auto f = ts.open_vacancies[expired++].first;
         if (F_.vacancies[f] > 0) F_.vacancies[f]--, ts.vacancies_open--;
       }
@@ -359,26 +214,100 @@ void World::scouting_and_firms() {
       while (reach > 0 && ts.scout_next < ts.scout_order.size()) {
         const std::uint32_t f = ts.scout_order[ts.scout_next++];
         const bool np = F_.flags[f] & FfNonProfit;
-        if ((F_.flags[f] & FfKnown) || !scouting_targets(strategy, np)) continue;
+        if ((F_.flags[f] & FfKnown) || !rules::scouting_targets(strategy, np)) continue;
         F_.flags[f] |= FfKnown;
         F_.known_week[f] = static_cast<std::int16_t>(week_);
         ts.known_firms.push_back(f);
         ts.firms_known[np ? 1 : 0]++;
-        F_.openness[f] = clamp01f(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
+        F_.openness[f] = clamp01(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
         t.at(k, CScoutedFirms)++;
         --reach;
       }
     }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 6: employment pathway (proposals per person, decisions per territory)
+
+template <class M>
+void World::employment_pathway(M& m) {
+  using rules::PathwayRequest;
+  const rules::EmploymentRules rule(sc_, activity(), hiring());
+  const rules::FirmRules firm_rule(sc_);
+  m.persons(Purpose::Employment, [&](std::uint32_t p) { return P_.active(p) && (P_.work[p] != Inactive || P_.emp_phase[p] != EpNone); },
+            [&](std::uint32_t p, Stream& s, Tally&, std::vector<TaggedRequest>& req) {
+              const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
+              const double employability = P_.employability[p];  // as it was at the start of the week
+              if (P_.work[p] == Employed) {
+                if (rule.loses_job(P_, p, week_, employability, u_a)) req.push_back({p, P_.firm[p], RSeparate});
+                return;
+              }
+              std::uint8_t ph = P_.emp_phase[p];
+              const bool in_care = P_.kase[p] == InCharge || P_.kase[p] == FollowUp;
+              if (ph == EpNone && P_.kase[p] == InCharge && P_.work[p] == Searching) {  // taken in charge: the pathway starts
+                ph = P_.emp_phase[p] = EpOrientation;
+                P_.emp_since[p] = static_cast<std::int16_t>(week_);
+              }
+              if ((ph == EpOrientation || ph == EpTraining || ph == EpMatching) && !in_care) {
+                if (ph == EpTraining) P_.work[p] = Searching;
+                ph = P_.emp_phase[p] = EpOut;  // the case closed: the pathway ends with it
+              }
+              const int in_phase = week_ - P_.emp_since[p];
+              switch (static_cast<EmpPhase>(ph)) {
+                case EpOrientation:
+                  if (in_phase < rule.orient) break;
+                  if (employability < rule.threshold) {
+                    req.push_back({p, P_.emp_since[p], RTraining});  // waits in orientation for a seat
+                  } else {
+                    P_.emp_phase[p] = EpMatching;
+                    P_.emp_since[p] = static_cast<std::int16_t>(week_);
+                  }
+                  break;
+                case EpTraining:
+                  if (in_phase < rule.train_len) break;
+                  P_.employability[p] = clamp01(employability + rule.training_gain);
+                  P_.work[p] = Searching;
+                  P_.emp_phase[p] = EpMatching;
+                  P_.emp_since[p] = static_cast<std::int16_t>(week_);
+                  break;
+                case EpMatching:
+                  if (!rule.scouting_begun(P_, p, week_)) break;  // scouting for this person not begun
+                  if (rule.discouraged(P_, p, u_b)) {
+                    P_.emp_phase[p] = EpOut;
+                  } else {
+                    P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.wait_loss);
+                    if (rule.proposed(P_, p, u_a)) req.push_back({p, P_.emp_since[p], RMatch});
+                  }
+                  break;
+                case EpInternship:
+                  if (in_phase >= rule.intern_len) req.push_back({p, P_.firm[p], RHire});
+                  else if (rule.internship_breaks(P_, p, u_b)) req.push_back({p, P_.firm[p], RInternBreak});
+                  break;
+                case EpNone:
+                case EpEmployed:
+                case EpMarketJob:
+                case EpOut: break;
+              }
+              // The open labour market, for anyone looking for work and not in an internship or course.
+              if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && rule.finds_market_job(P_, p, employability, u_c))
+                req.push_back({p, static_cast<std::int32_t>(p), RMarket});
+            });
+  auto requests = m.requests(kEmpReqs);
+  m.territories([&](int k, Tally& t) {
+    auto& ts = terr_[k];
+    auto& rq = requests[k];
+    const auto week = static_cast<std::uint32_t>(week_);
     for (const auto& r : rq[RSeparate]) {
       separate(r.person, t);
-      P_.efficacy[r.person] = clamp01f(P_.efficacy[r.person] - sc_[G::life_efficacy_failure_loss]);
+      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.failure_loss);
       if (P_.emp_phase[r.person] == EpEmployed) pathway_failure(r.person);
       else P_.emp_phase[r.person] = EpNone;
     }
     for (const auto& r : rq[RInternBreak]) {
       const auto f = static_cast<std::uint32_t>(P_.firm[r.person]);
       F_.interns[f]--;
-      F_.openness[f] = clamp01f(F_.openness[f] - bad);
+      F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
       P_.firm[r.person] = -1;
       P_.work[r.person] = Searching;
       pathway_failure(r.person);
@@ -386,17 +315,15 @@ void World::scouting_and_firms() {
     for (const auto& r : rq[RHire]) {  // the firm's decision at the end of the internship
       const std::uint32_t p = r.person;
       const auto f = static_cast<std::uint32_t>(P_.firm[p]);
-      const bool quota = (P_.groups[p] & GDisability) && (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f];
-      const double z = sc_[G::employment_hiring_intercept] + sc_[G::employment_hiring_openness_coef] * (F_.openness[f] - 0.5) +
-                       sc_[G::employment_hiring_employability_coef] * (P_.employability[p] - 0.5) + (quota ? sc_[G::employment_hiring_quota_coef] : 0.0);
+      const double p_hire = firm_rule.hire_p(P_, p, F_, f);
       Stream s(key_, p, week, Purpose::Hiring);
       F_.interns[f]--;
-      if (s.chance(logistic(z))) {
+      if (s.chance(p_hire)) {
         hire(p, f, true, t);
         t.at(k, CInternConverted)++;
-        F_.openness[f] = clamp01f(F_.openness[f] + good);
+        F_.openness[f] = clamp01(F_.openness[f] + firm_rule.good);
       } else {
-        F_.openness[f] = clamp01f(F_.openness[f] - bad);
+        F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
         P_.firm[p] = -1;
         P_.work[p] = Searching;
         pathway_failure(p);
@@ -416,43 +343,27 @@ void World::scouting_and_firms() {
     std::vector<std::uint32_t> slots;
     const auto& known = ts.known_firms;
     for (std::size_t j = 0; j < known.size(); ++j) {
-      if (j + kAhead < known.size()) __builtin_prefetch(&F_.vacancies[known[j + kAhead]]);
+      if (j + M::kAhead < known.size()) m.prefetch(&F_.vacancies[known[j + M::kAhead]]);
       const std::uint32_t f = known[j];
       if (F_.vacancies[f] > 0) slots.insert(slots.end(), F_.vacancies[f], f);
     }
     auto& match = rq[RMatch];
-    order_by_priority(match);
-    auto quota_open = [&](std::uint32_t f) { return (F_.flags[f] & FfObliged) && F_.filled[f] < F_.quota[f]; };
-    auto logit = [&](std::uint32_t p, std::uint32_t f) {
-      const bool disabled = P_.groups[p] & GDisability;
-      return sc_[G::employment_matching_intercept] + sc_[G::employment_matching_employability_coef] * (P_.employability[p] - 0.5) +
-             sc_[G::employment_matching_functioning_coef] * P_.functioning[p] + sc_[G::employment_matching_openness_coef] * (F_.openness[f] - 0.5) +
-             ((F_.flags[f] & FfNonProfit) ? sc_[G::employment_matching_non_profit_coef] : 0.0) +
-             ((integrated && disabled && quota_open(f)) ? sc_[G::employment_matching_cpi_link_coef] : 0.0);
-    };
-    // The best-suited firm differs only by the person's disability (Law 68 link): rank the
-    // slots once for each kind of person, and walk each ranking past used slots.
-    auto firm_part = [&](std::uint32_t f, bool disabled) {
-      return sc_[G::employment_matching_openness_coef] * F_.openness[f] + ((F_.flags[f] & FfNonProfit) ? sc_[G::employment_matching_non_profit_coef] : 0.0) +
-             ((integrated && disabled && quota_open(f)) ? sc_[G::employment_matching_cpi_link_coef] : 0.0);
-    };
-    // Only accepted proposals use a slot, so the best-pick walk never passes more than one slot
-    // per candidate: the top (candidates + 1) of each ranking are enough (twice that, to spare).
+    m.order(match);
+    // Calibrated matching proposes the best-suited known firm: firms ranked by their part of
+    // the acceptance logit, which differs between people only by disability (the CPI link).
+    // Only accepted proposals use a slot, so the walk down a ranking past used slots never
+    // passes more than one slot per candidate: the top (candidates + 1) are enough (twice that, to spare).
     std::vector<std::uint32_t> ranked[2];
     std::size_t next_best[2] = {0, 0};
     const std::size_t top = std::min(slots.size(), 2 * match.size() + 1);
     for (int d = 0; d < 2 && !match.empty(); ++d) {
-      if (d == 1 && !integrated) {  // without the CPI link both kinds of person rank firms alike
+      if (d == 1 && !firm_rule.integrated) {  // without the CPI link both kinds of person rank firms alike
         ranked[1] = ranked[0];
         break;
       }
-      // The top slots by (-score, slot): a strict order, so selecting them and sorting the
-      // selection gives exactly what a partial sort would, in linear time on average.
-      std::vector<std::pair<double, std::uint32_t>> keyed(slots.size());
-      for (std::uint32_t j = 0; j < slots.size(); ++j) keyed[j] = {-firm_part(slots[j], d == 1), j};
-      const auto mid = keyed.begin() + static_cast<std::ptrdiff_t>(top);
-      if (top < keyed.size()) std::nth_element(keyed.begin(), mid, keyed.end());
-      std::sort(keyed.begin(), mid);
+      std::vector<std::pair<double, std::uint32_t>> keyed(slots.size());  // (-score, slot): a strict order
+      for (std::uint32_t j = 0; j < slots.size(); ++j) keyed[j] = {-firm_rule.firm_score(F_, slots[j], d == 1), j};
+      m.best_first(keyed, top);
       for (std::size_t j = 0; j < top; ++j) ranked[d].push_back(keyed[j].second);
     }
     std::vector<char> used(slots.size(), 0);
@@ -463,17 +374,17 @@ void World::scouting_and_firms() {
       Stream s(key_, p, week, Purpose::Matching);
       const double u_quality = s.uniform(), u_pick = s.uniform(), u_accept = s.uniform();
       std::size_t pick = slots.size();
-      const int d = (P_.groups[p] & GDisability) ? 1 : 0;
+      const int d = rules::disabled(P_, p) ? 1 : 0;
       while (next_best[d] < ranked[d].size() && used[ranked[d][next_best[d]]]) ++next_best[d];
-      if (u_quality < sc_[G::employment_matching_quality] && next_best[d] < ranked[d].size()) {
+      if (u_quality < firm_rule.matching_quality && next_best[d] < ranked[d].size()) {
         pick = ranked[d][next_best[d]];  // calibrated: the best-suited known firm
       } else {  // any known firm with a vacancy
         pick = static_cast<std::size_t>(u_pick * static_cast<double>(slots.size()));
         while (used[pick]) pick = (pick + 1) % slots.size();
       }
       const std::uint32_t f = slots[pick];
-      if (u_accept >= logistic(logit(p, f))) {
-        P_.efficacy[p] = clamp01f(P_.efficacy[p] - 0.5 * sc_[G::life_efficacy_failure_loss]);
+      if (u_accept >= rules::logistic(firm_rule.acceptance_logit(P_, p, F_, f))) {  // the firm turns the candidate down
+        P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.rejection_loss);
         continue;
       }
       used[pick] = 1;
@@ -495,8 +406,7 @@ void World::scouting_and_firms() {
       Stream s(key_, p, week, Purpose::MarketHire);
       std::size_t j = static_cast<std::size_t>(s.uniform() * static_cast<double>(ts.open_vacancies.size()));
       std::size_t tries = 0;
-      while (F_.vacancies[ts.open_vacancies[j].first] == 0 && ++tries < ts.open_vacancies.size())
-        j = (j + 1) % ts.open_vacancies.size();
+      while (F_.vacancies[ts.open_vacancies[j].first] == 0 && ++tries < ts.open_vacancies.size()) j = (j + 1) % ts.open_vacancies.size();
       const std::uint32_t f = ts.open_vacancies[j].first;
       if (F_.vacancies[f] == 0) continue;
       F_.vacancies[f]--;
@@ -506,4 +416,10 @@ void World::scouting_and_firms() {
   });
 }
 
+void World::scouting_and_firms() { with_machinery([&](auto& m) { scouting_and_firms(m); }); }
+void World::employment_pathway() { with_machinery([&](auto& m) { employment_pathway(m); }); }
+
+// The constructor (sim/world.cpp) sets the firms up with either machinery.
+template void World::create_firms<World::Fast>(World::Fast&);
+template void World::create_firms<World::Reference>(World::Reference&);
 }  // namespace percorsi

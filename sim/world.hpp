@@ -11,115 +11,11 @@
 #include <vector>
 
 #include "output/results.hpp"
+#include "sim/model/state.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
 
 namespace percorsi {
-
-enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
-enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
-enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
-inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
-static_assert(Street == 0 && Shelter == 1 && Transitional == 2 && HfFlat == 3 && Housed == 4,
-              "homeless() and stable() compare with Transitional and HfFlat");
-static_assert(Inactive == 0, "branch-free tests of work | emp_phase rely on these being zero");
-
-inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
-inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
-inline constexpr const char* kCaseNames[] = {"unknown", "waiting", "assessed", "in_charge", "follow_up", "closed"};
-
-// Target groups (bits of Persons::groups).
-enum Group : std::uint16_t {
-  GHomeless = 1 << 0,
-  GDisability = 1 << 1,
-  GMentalHealth = 1 << 2,
-  GMigrant = 1 << 3,
-  GCareLeaver = 1 << 4,
-  GLongTermUnemployed = 1 << 5,
-  GViolenceVictim = 1 << 6,
-  GExOffender = 1 << 7,
-};
-inline constexpr const char* kGroupNames[] = {"homeless",     "disability",           "mental_health",   "migrant",
-                                              "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
-
-// Per-person flags (bits of Persons::flags).
-enum Flag : std::uint8_t {
-  FIncome = 1 << 0,        // income support
-  FFemale = 1 << 1,
-  FChronic = 1 << 2,       // chronically homeless at entry
-  FHfTrack = 1 << 3,       // eligible and assigned to the Housing First pathway
-  FHfAssigned = 1 << 4,    // a flat and a support slot are reserved; searching the flat
-  FSocialDone = 1 << 5,    // social assessment done (this contact)
-  FCpiDone = 1 << 6,       // job-centre assessment done (this contact)
-  FReturned12 = 1 << 7,    // returned to the street within 12 months of first stable housing
-};
-
-// Steps of the employment pathway (Persons::emp_phase).
-enum EmpPhase : std::uint8_t { EpNone, EpOrientation, EpTraining, EpMatching, EpInternship, EpEmployed, EpMarketJob, EpOut };
-static_assert(EpNone == 0, "branch-free tests of work | emp_phase rely on these being zero");
-inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "training",   "matching",
-                                                 "internship", "employed",    "market_job", "out"};
-
-// Firms (columns indexed by a dense firm id; each territory's firms are one contiguous range).
-enum FirmFlag : std::uint8_t { FfNonProfit = 1, FfObliged = 2, FfKnown = 4, FfEngaged = 8 };
-struct Firms {
-  std::vector<std::uint8_t> territory, flags;
-  std::vector<std::uint16_t> size, quota, filled, vacancies, workers, interns;
-  std::vector<float> openness;
-  std::vector<std::int16_t> known_week;
-  std::size_t size_() const { return territory.size(); }
-};
-
-// Comparisons rather than chains of || (branch-free on every row of the hot loops).
-inline bool stable(std::uint8_t h) { return h >= HfFlat; }           // HfFlat or Housed
-inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, Shelter, Transitional
-
-// Person columns. Every column has one entry per person ever created (ids are dense and
-// never reused, so draws keyed by id are common to scenarios with the same inflow).
-struct Persons {
-  std::vector<std::uint8_t> territory, age, functioning, flags, housing, work, kase, returns;
-  std::vector<std::uint8_t> housing_12m, housing_24m;  // housing state 52/104 weeks after entry (255: not reached)
-  std::vector<std::uint16_t> groups;
-  std::vector<float> employability, efficacy, health, health0, cost;
-  std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
-  // Employment pathway.
-  std::vector<std::uint8_t> emp_phase, rounds, spells, seeking, work_12m, work_24m, quota_job;
-  std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
-  std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
-  std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
-  std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
-  // Weeks spent in each housing and case state, counted at the end of every week present.
-  // Stored when a state ends (at the end of the week of a change, see SpellEnd, or at exit);
-  // weeks_in_housing/weeks_in_case add the weeks of the state still under way.
-  std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
-  std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
-  int weeks_in_housing(std::size_t p, int h, int now) const {
-    return weeks_housing[p][h] + (active(p) && housing[p] == h ? now - housing_since[p] : 0);
-  }
-  int weeks_in_case(std::size_t p, int c, int now) const {
-    return weeks_case[p][c] + (active(p) && kase[p] == c ? now - case_since[p] : 0);
-  }
-
-  std::size_t size() const { return territory.size(); }
-  // Calls f on every column (resize, memory accounting and hashing all go through here).
-  template <class F>
-  void for_each_column(F&& f) {
-    f(territory), f(age), f(functioning), f(flags), f(housing), f(work), f(kase), f(returns), f(housing_12m);
-    f(housing_24m), f(groups), f(employability), f(efficacy), f(health), f(health0), f(cost), f(entry), f(exit);
-    f(housing_since), f(case_since), f(first_stable), f(emp_phase), f(rounds), f(spells), f(seeking), f(work_12m);
-    f(work_24m), f(quota_job), f(emp_since), f(intake), f(first_job), f(hire_week), f(firm), f(weeks_employed);
-    f(weeks_employed_after_first), f(logged), f(weeks_housing), f(weeks_case);
-  }
-  template <class F>
-  void for_each_column(F&& f) const {
-    const_cast<Persons*>(this)->for_each_column([&](const auto& v) { f(v); });
-  }
-  // Grows every column to n rows; capacity grows by a quarter at a time, not doubling, so
-  // that memory stays close to what the rows need.
-  void resize(std::size_t n);
-  bool active(std::size_t p) const { return exit[p] < 0; }
-  std::size_t bytes() const;  // heap bytes held by the columns (capacity)
-};
 
 // Integer counters per territory, summed across blocks and threads (order-free, so exact).
 enum Counter : int {
@@ -211,13 +107,28 @@ struct Request {
 // priorities span a small range (weeks), a comparison sort otherwise.
 void order_by_priority(std::vector<Request>& v);
 
+// Which machinery runs the weekly script: the fast engine (blocks of persons in parallel,
+// batched draws, prefetching, partial rankings; sim/engine/fast.hpp) or the reference engine
+// (plain serial loops, one stream per draw; sim/reference/reference.hpp). Both call the same
+// rules (sim/model/rules.hpp) and give bit-identical state after every phase (a test checks).
+enum class Engine { Fast, Reference };
+
+// A request a per-person phase makes for a shared resource (a bed, a seat, a firm), resolved
+// per territory after the pass, in a defined order; kind says what is asked for.
+struct TaggedRequest {
+  std::uint32_t person;
+  std::int32_t priority;
+  std::uint8_t kind;
+};
+
 class World {
  public:
-  World(Scenario scenario, int replicate);
+  World(Scenario scenario, int replicate, Engine engine = Engine::Fast);
 
   // Runs one week: the phases below, in this order.
   void step();
   int week() const { return week_; }
+  Engine engine() const { return engine_; }
   const Scenario& scenario() const { return sc_; }
   const Persons& persons() const { return P_; }
   const Firms& firms() const { return F_; }
@@ -226,20 +137,19 @@ class World {
   // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
   // at a time bracket them with these two.
   void begin_week();
-  void end_week() {
-    close_spells();  // (done by accounting already when every phase ran)
-    ++week_;
-  }
+  void end_week() { ++week_; }
 
-  // The weekly phases (public so that tests can drive them one at a time).
+  // The weekly phases (public so that tests can drive them one at a time). Each is one
+  // process of docs/model.md; `phases()` lists them with the columns each reads and writes.
   void inflow_and_exits();
   void life_events();
   void contact_and_assessment();
   void housing_pathway();
-  void employment_pathway();
   void scouting_and_firms();
+  void employment_pathway();
   void events();
-  void accounting();
+  void end_of_week();  // adds the week to each person's totals (costs, spells, weeks employed)
+  void record();       // the week's series: reads the state, changes nothing in it
 
   // Results of the run so far (weekly series up to week(), person table, headline values).
   out::ReplicateResult results() const;
@@ -247,24 +157,45 @@ class World {
   // by person then week: columns person, week, housing, case, work (empty when output.timeline
   // is off).
   std::vector<out::PersonColumn> timeline() const;
-  // A hash of every person column and weekly series (for determinism tests).
+  // A hash of every person and firm column, the territories' shared state (queues, counters,
+  // capacities) and the weekly series: equal hashes, equal worlds.
   std::uint64_t state_hash() const;
+  // A hash of one person or firm column by name (see Persons::for_each_named_column), or of the
+  // territories' state ("territories") or the recorded series ("series"); 0 if unknown.
+  std::uint64_t column_hash(const std::string& name) const;
+  // Every name column_hash knows: the person columns, the firm columns ("firm.<column>"),
+  // "territories", "tally" (the week's counters and ended spells), "census", "series", "timeline".
+  static std::vector<std::string> state_names();
   // Active persons per territory, from the columns.
   std::vector<std::int64_t> count_active() const;
 
+  // A phase of the weekly script and its contract: the state it reads and writes (person
+  // columns by name, "firm.<column>", "territories" for the shared per-territory state,
+  // "series" for the recorded series). A test checks that a phase changes nothing else.
   struct Phase {
     const char* name;
     void (World::*fn)();
+    std::vector<std::string> reads, writes;
   };
   static const std::vector<Phase>& phases();
 
  private:
-  // Helpers used by several phases.
-  void add_person(int territory, int week, std::uint32_t id, bool initial);
-  void add_people(const std::vector<std::size_t>& first, int week, bool initial);
-  void initial_population();
-  void create_firms();
-  // Employment transitions shared by several phases.
+  struct Fast;       // the fast machinery (sim/engine/fast.hpp)
+  struct Reference;  // the reference machinery (sim/reference/reference.hpp)
+  // Calls f with the machinery of this world's engine.
+  template <class F>
+  void with_machinery(F&& f);
+  template <class M> void initial_population(M& m);
+  template <class M> void create_firms(M& m);
+  template <class M> void inflow_and_exits(M& m);
+  template <class M> void life_events(M& m);
+  template <class M> void contact_and_assessment(M& m);
+  template <class M> void housing_pathway(M& m);
+  template <class M> void scouting_and_firms(M& m);
+  template <class M> void employment_pathway(M& m);
+  template <class M> void end_of_week(M& m);
+
+  // State changes shared by several phases.
   void hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t);
   void separate(std::uint32_t p, Tally& t);
   void pathway_failure(std::uint32_t p);
@@ -272,52 +203,18 @@ class World {
   void fill_quota(std::uint32_t f, int delta);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);
   void set_case(std::uint32_t p, std::uint8_t c, Tally& t);
-  // Adds the lengths of the spells that ended this week to the persons' totals.
-  void close_spells();
-  bool hf_eligible(std::uint32_t p) const;
-  // In need of services: homeless, or looking for work without a job.
-  bool in_need(std::uint32_t p) const {  // branch-free: called on every row by the contact phase
-    const std::uint8_t w = P_.work[p];
-    return homeless(P_.housing[p]) | ((P_.seeking[p] != 0) & (w != Employed) & (w != Internship));
-  }
+  void leave(std::uint32_t p, Tally& t);  // exit from the population (the job or internship is freed apart)
   void apply_tally(const Tally& t);
-  // Runs fn(begin, end, tally, block) over fixed blocks of persons in parallel; the tallies
-  // are summed into the territories; block outputs are indexed by block number.
-  void for_blocks(std::size_t n, const std::function<void(std::size_t, std::size_t, Tally&, std::size_t)>& fn);
-  std::size_t n_blocks(std::size_t n) const;
-  // Calls fn(p, stream) for every person p in [b, e) for which want(p) holds, in id order,
-  // with p's stream for (this week, purpose); the streams' first blocks are computed kBatch at
-  // a time (FirstBlocks). want(p) is evaluated ahead of fn for up to kBatch persons, so it may
-  // only read what fn of another person does not change (per-person phases change only their
-  // own person's state). want should be cheap and free of short-circuits (& rather than &&).
-  template <class Want, class Fn>
-  void with_streams(std::size_t b, std::size_t e, Purpose purpose, Want&& want, Fn&& fn) const {
-    const auto week = static_cast<std::uint32_t>(week_);
-    std::uint32_t ids[kBatch] = {};
-    FirstBlocks blocks;
-    for (std::size_t i = b; i < e;) {
-      std::size_t n = 0;
-      for (; i < e && n < kBatch; ++i) {  // branch-free: want(i) is often unpredictable
-        ids[n] = static_cast<std::uint32_t>(i);
-        n += want(static_cast<std::uint32_t>(i)) ? 1 : 0;
-      }
-      if (n == 0) break;
-      blocks.compute(key_, ids, week, purpose);
-      for (std::size_t j = 0; j < n; ++j) {
-        Stream s(key_, ids[j], week, purpose, blocks, j);
-        fn(ids[j], s);
-      }
-    }
-  }
-  // Runs fn(territory, tally) for every territory in parallel (phases with shared state:
-  // queues, capacities, firms); the tallies are then applied in territory order.
-  void for_territories(const std::function<void(int, Tally&)>& fn);
   // Capacity units available in week w for a rate of `per_week` (cumulative rounding, so
   // fractional capacities are honoured on average and deterministically).
   static std::int64_t units(double per_week, int w);
+  void set_capacities(int w);
+  std::vector<double> activity() const;
+  std::vector<double> hiring() const;
 
   const Scenario sc_;
   int replicate_;
+  Engine engine_;
   RunKey key_;
   int week_ = 0;
   int T_;
@@ -325,17 +222,10 @@ class World {
   Firms F_;
   std::vector<TerritoryState> terr_;
   Tally week_tally_;                       // this week's counters
+  std::vector<std::int64_t> census_;       // the end-of-week census [territory][CountSlot] (sim/accounting.cpp)
   std::vector<double> series_;             // recorded weekly values: [week][series][territory]
-  // Per block scratch for requests made in per-person phases (kind in the high bits of priority).
-  struct TaggedRequest {
-    std::uint32_t person;
-    std::int32_t priority;
-    std::uint8_t kind;
-  };
+  // Requests made in per-person phases: per block of persons (fast) or one list (reference).
   std::vector<std::vector<TaggedRequest>> block_requests_;
-  // Moves the block requests into per territory, per kind lists (in id order).
-  std::vector<std::vector<std::vector<Request>>> gather_requests(int kinds);
-  std::vector<std::vector<Request>> territory_joiners_;  // contacts this week, per territory
   struct StateChange {
     std::uint32_t person;
     std::int16_t week;
@@ -343,7 +233,6 @@ class World {
   };
   std::vector<StateChange> timeline_;                    // in week order, then person order
   std::vector<std::vector<StateChange>> block_changes_;  // per block scratch
-  void set_capacities(int w);
 
  public:
   static const std::vector<std::string>& series_names();

@@ -38,9 +38,12 @@ double tol(double p, double n, double k = 4) { return k * std::sqrt(p * (1 - p) 
 TEST(World, PhasesAreTheModelsWeeklyProcessesInOrder) {
   std::vector<std::string> names;
   for (const auto& p : World::phases()) names.emplace_back(p.name);
+  // MODEL.md's weekly processes; the firms' week (scouting, vacancies) before the pathway's
+  // decisions (they commute: the pathway's proposals read no firm state); accounting as the
+  // end-of-week update and the recording of the week.
   EXPECT_EQ(names, (std::vector<std::string>{"inflow_and_exits", "life_events", "contact_and_assessment",
-                                             "housing_pathway", "employment_pathway", "scouting_and_firms", "events",
-                                             "accounting"}));
+                                             "housing_pathway", "scouting_and_firms", "employment_pathway", "events",
+                                             "end_of_week", "record"}));
 }
 
 TEST(World, ConservationEveryWeekPerTerritory) {

@@ -1,0 +1,187 @@
+// The fast machinery of the weekly script (docs/architecture.md, "Two engines"): blocks of
+// persons in parallel (oneTBB), the first Philox block of 64 streams at once (SIMD), requests
+// gathered per block, counting sorts, guide tables, partial rankings and prefetching. Speed
+// tricks live here and only here; the reference machinery (sim/reference/reference.hpp) does
+// the same work plainly, and a test requires bit-identical state after every phase.
+#pragma once
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/combinable.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+
+#include "sim/model/rules.hpp"
+#include "sim/world.hpp"
+
+namespace percorsi {
+
+struct World::Fast {
+  World& w;
+  static constexpr std::size_t kBlock = 8192;      // persons per parallel block (results never depend on it)
+  static constexpr std::size_t kCensusBlock = 16384;
+  static constexpr std::size_t kAhead = 16;        // how far loops over random firms prefetch
+
+  static std::size_t n_blocks(std::size_t n, std::size_t block = kBlock) { return (n + block - 1) / block; }
+
+  // Creates the people of ids [first[t], first[t + 1]) in territory t, for every t, in parallel
+  // blocks of ids (each person's attributes depend only on its id).
+  void create_people(const std::vector<std::size_t>& first, int week, bool initial) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first.front(), first.back(), 2048), [&](const tbb::blocked_range<std::size_t>& r) {
+      int t = static_cast<int>(std::upper_bound(first.begin(), first.end(), r.begin()) - first.begin()) - 1;
+      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        while (i >= first[t + 1]) ++t;
+        rules::new_person(w.P_, static_cast<std::uint32_t>(i), t, week, initial, w.sc_, w.key_);
+      }
+    });
+  }
+  // fn(f) for every firm id in [0, n), in parallel blocks (each firm's draws are its own).
+  template <class Fn>
+  void firms(std::size_t n, Fn&& fn) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t f = r.begin(); f != r.end(); ++f) fn(f);
+    });
+  }
+  // fn(k) for every territory, in parallel (set-up of per-territory state).
+  template <class Fn>
+  void each_territory(Fn&& fn) {
+    tbb::parallel_for(0, w.T_, [&](int k) { fn(k); });
+  }
+
+  // A per-person phase: fn(p, stream, tally, requests) for every person p for which want(p)
+  // holds, in id order within blocks of persons run in parallel, with p's stream for (this
+  // week, purpose). want(p) is evaluated ahead of fn for up to kBatch persons, so it may only
+  // read what fn of another person does not change (per-person phases change only their own
+  // person's state). The tallies are summed into the territories after the pass.
+  template <class Want, class Fn>
+  void persons(Purpose purpose, Want&& want, Fn&& fn) {
+    const std::size_t n = w.P_.size(), nb = n_blocks(n);
+    if (w.block_requests_.size() < nb) w.block_requests_.resize(nb);
+    tbb::combinable<Tally> tallies([this] { return Tally(w.T_); });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+      Tally& t = tallies.local();
+      for (std::size_t b = r.begin(); b != r.end(); ++b) {
+        auto& req = w.block_requests_[b];
+        req.clear();
+        with_streams(b * kBlock, std::min(n, (b + 1) * kBlock), purpose, want,
+                     [&](std::uint32_t p, Stream& s) { fn(p, s, t, req); });
+      }
+    });
+    tallies.combine_each([this](const Tally& t) { w.apply_tally(t); });
+  }
+  // The first blocks of the streams are computed kBatch at a time (FirstBlocks); the people a
+  // batch draws for are gathered without branches (want(i) is often unpredictable).
+  template <class Want, class Fn>
+  void with_streams(std::size_t b, std::size_t e, Purpose purpose, Want& want, Fn&& fn) const {
+    const auto week = static_cast<std::uint32_t>(w.week_);
+    std::uint32_t ids[kBatch] = {};
+    FirstBlocks blocks;
+    for (std::size_t i = b; i < e;) {
+      std::size_t n = 0;
+      for (; i < e && n < kBatch; ++i) {
+        ids[n] = static_cast<std::uint32_t>(i);
+        n += want(static_cast<std::uint32_t>(i)) ? 1 : 0;
+      }
+      if (n == 0) break;
+      blocks.compute(w.key_, ids, week, purpose);
+      for (std::size_t j = 0; j < n; ++j) {
+        Stream s(w.key_, ids[j], week, purpose, blocks, j);
+        fn(ids[j], s);
+      }
+    }
+  }
+  // The requests of the last per-person phase, per territory and kind, in id order.
+  std::vector<std::vector<std::vector<Request>>> requests(int kinds) {
+    std::vector<std::vector<std::vector<Request>>> out(w.T_, std::vector<std::vector<Request>>(kinds));
+    const std::size_t nb = n_blocks(w.P_.size());
+    for (std::size_t b = 0; b < nb && b < w.block_requests_.size(); ++b)
+      for (const auto& r : w.block_requests_[b]) out[w.P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
+    return out;
+  }
+  // A phase with shared state: fn(k, tally) for every territory in parallel (each touches only
+  // its own territory's people, firms and queues); the tallies are applied in territory order.
+  template <class Fn>
+  void territories(Fn&& fn) {
+    std::vector<Tally> local(w.T_, Tally(w.T_));
+    tbb::parallel_for(0, w.T_, [&](int k) { fn(k, local[k]); });
+    for (const auto& t : local) w.apply_tally(t);
+  }
+  // Requests by (priority, id): a counting sort when the priorities span a few weeks.
+  static void order(std::vector<Request>& v) { order_by_priority(v); }
+  static void prefetch(const void* p) { __builtin_prefetch(p); }
+  // fn(f) for the firm of each of n vacancy arrivals, in proportion to firm size (a uniform
+  // draw of s each, in order): in batches, each in three passes with prefetches (guide
+  // entries, then cumulative sizes and firm columns), since the arrivals fall on firms at
+  // random and one at a time each would wait for its loads.
+  template <class Fn>
+  void vacancy_arrivals(const TerritoryState& ts, Stream& s, int n, Fn&& fn) {
+    const double total = ts.size_cum.back();
+    const std::size_t nb = ts.size_guide.size();
+    constexpr int kArrivalBatch = 32;
+    double x[kArrivalBatch];
+    std::size_t at[kArrivalBatch];
+    for (int i0 = 0; i0 < n; i0 += kArrivalBatch) {
+      const int m = std::min(kArrivalBatch, n - i0);
+      for (int j = 0; j < m; ++j) {
+        x[j] = s.uniform() * total;
+        at[j] = guide_bucket(x[j], total, nb);
+        __builtin_prefetch(&ts.size_guide[at[j]]);
+      }
+      for (int j = 0; j < m; ++j) {
+        at[j] = ts.size_guide[at[j]];
+        const std::size_t g = std::min(at[j], ts.size_cum.size() - 1);  // the guide may point past the end
+        __builtin_prefetch(ts.size_cum.data() + g);
+        __builtin_prefetch(w.F_.vacancies.data() + ts.firm_begin + g);
+        __builtin_prefetch(w.F_.size.data() + ts.firm_begin + g);
+      }
+      for (int j = 0; j < m; ++j) fn(static_cast<std::uint32_t>(ts.firm_begin + firm_from_guess(ts.size_cum, at[j], x[j])));
+    }
+  }
+  // The first `top` entries of keyed in ascending order (a strict order: selecting them and
+  // sorting the selection gives what a full sort would, in linear time on average).
+  static void best_first(std::vector<std::pair<double, std::uint32_t>>& keyed, std::size_t top) {
+    const auto mid = keyed.begin() + static_cast<std::ptrdiff_t>(top);
+    if (top < keyed.size()) std::nth_element(keyed.begin(), mid, keyed.end());
+    std::sort(keyed.begin(), mid);
+  }
+  // Adds the week's ended spells to the persons' totals in one pass, prefetching the rows a few
+  // entries ahead so that their loads overlap (a few percent of the people change state in a
+  // week: too little work to share between threads).
+  void close_spells() {
+    auto& v = w.week_tally_.spells;
+    auto row = [this](const SpellEnd& s) -> std::uint16_t& {
+      return s.kind == 0 ? w.P_.weeks_housing[s.person][s.state] : w.P_.weeks_case[s.person][s.state];
+    };
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i + kAhead < v.size()) __builtin_prefetch(&row(v[i + kAhead]));
+      row(v[i]) = static_cast<std::uint16_t>(row(v[i]) + v[i].weeks);
+    }
+    v.clear();
+  }
+  // The end-of-week pass: fn(p, counts of p's territory, timeline changes) for every active
+  // person, in parallel blocks; the counts are summed into w.census_, the changes appended to
+  // the timeline in id order.
+  template <class Fn>
+  void census(int slots, Fn&& fn) {
+    const std::size_t n = w.P_.size(), nb = n_blocks(n, kCensusBlock);
+    tbb::combinable<std::vector<std::int64_t>> counts([&] { return std::vector<std::int64_t>(static_cast<std::size_t>(w.T_) * slots, 0); });
+    if (w.block_changes_.size() < nb) w.block_changes_.resize(nb);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+      auto& c = counts.local();
+      for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
+        auto& changes = w.block_changes_[blk];
+        changes.clear();
+        const std::size_t end = std::min(n, (blk + 1) * kCensusBlock);
+        for (std::size_t p = blk * kCensusBlock; p < end; ++p)
+          if (w.P_.active(p)) fn(static_cast<std::uint32_t>(p), &c[static_cast<std::size_t>(w.P_.territory[p]) * slots], changes);
+      }
+    });
+    for (std::size_t b = 0; b < nb; ++b) w.timeline_.insert(w.timeline_.end(), w.block_changes_[b].begin(), w.block_changes_[b].end());
+    w.census_.assign(static_cast<std::size_t>(w.T_) * slots, 0);
+    counts.combine_each([&](const std::vector<std::int64_t>& c) {
+      for (std::size_t i = 0; i < c.size(); ++i) w.census_[i] += c[i];
+    });
+  }
+};
+
+}  // namespace percorsi

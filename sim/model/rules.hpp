@@ -1,0 +1,473 @@
+// The model rules: plain functions of a person's or a firm's state, the week's parameters and
+// named draws, each written once and named for what it decides. They read like the weekly
+// processes of ../../docs/model.md (which follows ../shared/MODEL.md); the two engines (the
+// fast one, sim/world.cpp, and the reference one, sim/reference/) both call them, and neither
+// holds a rule of its own. A rule set is built once a week from the scenario (parameters and
+// capacities in force), then applied to many people.
+//
+// Rates in the registry are per year; a weekly hazard is p = 1 - exp(-rate / 52 * exp(sum of
+// coefficient * covariate)) (sim/model/hazard.hpp). Covariates centred on 0.5 (traits in
+// [0, 1]) enter as (trait - 0.5), so a coefficient moves the rate around its base.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "sim/model/hazard.hpp"
+#include "sim/model/state.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace percorsi::rules {
+
+// Traits stay in [0, 1]. (Two overloads: a change computed in float, as the housing rules do,
+// and one computed in double from a parameter, as the employment rules do.)
+inline float clamp01(float x) { return x < 0 ? 0.f : (x > 1 ? 1.f : x); }
+inline float clamp01(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 1 : x)); }
+inline int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
+inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+inline bool mental_illness(const Persons& P, std::uint32_t p) { return P.groups[p] & GMentalHealth; }
+inline bool disabled(const Persons& P, std::uint32_t p) { return P.groups[p] & GDisability; }
+// An income: income support (RdC-like) or a job.
+inline bool has_income(const Persons& P, std::uint32_t p) { return (P.flags[p] & FIncome) || P.work[p] == Employed; }
+
+// In need of services: homeless, or looking for work without a job or an internship.
+inline bool in_need(const Persons& P, std::uint32_t p) {
+  const std::uint8_t w = P.work[p];
+  return homeless(P.housing[p]) || (P.seeking[p] && w != Employed && w != Internship);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Population: who a new person is (attributes drawn from the person's own stream, in a fixed
+// order, so that every scenario with the same seed and inflow gives an id the same person).
+
+// Eligible for Housing First (housing_first.eligibility).
+inline bool hf_eligible(const Persons& P, std::uint32_t p, const Scenario& sc) {
+  const std::uint8_t f = P.flags[p];
+  switch (sc.choice<G::housing_first_eligibility>()) {
+    case choice::housing_first_eligibility::chronic_high_need: {
+      const bool high_need = mental_illness(P, p) ||
+                             (disabled(P, p) && P.functioning[p] >= sc[G::housing_first_high_need_functioning]) ||
+                             P.health0[p] < static_cast<float>(sc[G::housing_first_high_need_health]);
+      return (f & FChronic) && high_need;
+    }
+    case choice::housing_first_eligibility::chronic: return f & FChronic;
+    case choice::housing_first_eligibility::homeless: return P.groups[p] & GHomeless;
+  }
+  return false;
+}
+
+// Draws the attributes of person id, arriving in territory t in `week` (initial: part of the
+// population at week 0), and sets the states every person starts in.
+void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, const Scenario& sc, const RunKey& key);
+
+// The initial housing and case state of a person of the week-0 population (draws u in
+// [0, homeless share) and u_known), before the capacities are checked.
+struct InitialState {
+  std::uint8_t housing;
+  bool known;
+};
+inline InitialState initial_state(const Scenario& sc, double u, double u_known) {
+  using enum Housing;
+  std::uint8_t h = Street;
+  if (u >= sc[G::population_initial_street])
+    h = u < sc[G::population_initial_street] + sc[G::population_initial_shelter] ? Shelter : Transitional;
+  return {h, u_known < sc[G::population_initial_known]};
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Exits: ageing out, or leaving the region's population (migration, death), more likely
+// with poorer health.
+struct ExitRules {
+  LogLinearHazard<1> exit;
+  int age_out;
+  explicit ExitRules(const Scenario& sc)
+      : exit("exit", sc[G::exits_rate] / 52.0, {{{"health - 0.5", sc[G::exits_health_coef], -0.5, 0.5}}}),
+        age_out(static_cast<int>(sc[G::exits_age_out])) {}
+  bool leaves(const Persons& P, std::uint32_t p, int week, double u) const {
+    return P.age[p] + (week - P.entry[p]) / 52 >= age_out ||
+           exit.hit(u, [&] { return std::array{P.health[p] - 0.5}; });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 2. Life events: health, housing events (eviction, Housing First tenancy loss and graduation,
+// family reconnection), case progression, and the self-efficacy lost while waiting.
+enum class HousingEvent { None, Eviction, Graduation, TenancyLoss, Reconnection };
+enum class CaseEvent { None, FollowUp, Dropout, Closure, Recontact };
+
+struct LifeEventRules {
+  std::array<double, 2> p_evict;                 // [has income]
+  std::array<double, 2> p_crisis;                // [mental illness]
+  std::array<std::array<double, 2>, 2> p_hf_loss;  // [mental illness][has income]
+  double p_recon, crisis_drop, rehousing;
+  float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain;
+  int hf_len, fu_after, fu_len, recontact;
+  LogLinearHazard<1> case_dropout;
+
+  explicit LifeEventRules(const Scenario& sc)
+      : case_dropout("case dropout", sc[G::case_dropout_rate] / 52.0,
+                     {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5}}}) {
+    const double evict_w = sc[G::life_eviction_rate] / 52.0, income_f = std::exp(sc[G::life_eviction_income_coef]);
+    p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};
+    const double crisis_w = sc[G::life_health_crisis_rate] / 52.0;
+    p_crisis = {hazard_p(crisis_w), hazard_p(crisis_w * sc[G::life_health_crisis_mental_health_factor])};
+    // Housing First tenancy loss falls with support hours and income, rises with mental illness.
+    const double loss_w = sc[G::housing_first_tenancy_loss_rate] / 52.0 *
+                          std::exp(sc[G::housing_first_support_coef] * sc[G::housing_first_support_intensity]);
+    const double mh_f = std::exp(sc[G::housing_first_mental_health_coef]);
+    p_hf_loss = {{{hazard_p(loss_w), hazard_p(loss_w * income_f)}, {hazard_p(loss_w * mh_f), hazard_p(loss_w * income_f * mh_f)}}};
+    p_recon = hazard_p(sc[G::life_reconnection_rate] / 52.0);
+    crisis_drop = sc[G::life_health_crisis_drop];
+    rehousing = sc[G::housing_first_rehousing];
+    recovery = static_cast<float>(sc[G::life_health_recovery]);
+    recovery_housed_factor = static_cast<float>(sc[G::life_health_recovery_housed_factor]);
+    wait_loss = static_cast<float>(sc[G::life_efficacy_wait_loss]);
+    fail_loss = static_cast<float>(sc[G::life_efficacy_failure_loss]);
+    success_gain = static_cast<float>(sc[G::life_efficacy_success_gain]);
+    hf_len = weeks_of(sc[G::housing_first_support_duration]);
+    fu_after = weeks_of(sc[G::case_follow_up_after]);
+    fu_len = weeks_of(sc[G::case_follow_up_length]);
+    recontact = weeks_of(sc[G::access_recontact_after]);
+  }
+
+  // Health after this week: a crisis (draw u_crisis), or recovery towards the level at entry,
+  // faster while stably housed.
+  float health_next(const Persons& P, std::uint32_t p, double u_crisis) const {
+    const float health = P.health[p], health0 = P.health0[p];
+    if (u_crisis < p_crisis[mental_illness(P, p)]) return clamp01(health - static_cast<float>(crisis_drop));
+    if (health >= health0) return health;
+    return std::min(health0, health + recovery * (stable(P.housing[p]) ? recovery_housed_factor : 1.f));
+  }
+  // The housing event of the week (one draw serves them all: they exclude each other).
+  HousingEvent housing_event(const Persons& P, std::uint32_t p, int week, double u) const {
+    switch (static_cast<Housing>(P.housing[p])) {
+      case Housed: return u < p_evict[has_income(P, p)] ? HousingEvent::Eviction : HousingEvent::None;
+      case HfFlat:
+        if (week - P.housing_since[p] >= hf_len) return HousingEvent::Graduation;  // the lease becomes the tenant's own
+        return u < hf_loss_p(P, p) ? HousingEvent::TenancyLoss : HousingEvent::None;
+      case Street:
+      case Shelter:
+      case Transitional:  // a flat search under way is not given up for the family
+        return !(P.flags[p] & FHfAssigned) && u < p_recon ? HousingEvent::Reconnection : HousingEvent::None;
+    }
+    return HousingEvent::None;
+  }
+  double hf_loss_p(const Persons& P, std::uint32_t p) const { return p_hf_loss[mental_illness(P, p)][has_income(P, p)]; }
+  // After a tenancy loss with draw u (u < hf_loss_p), whether the team rehouses the person (the
+  // draw rescaled to [0, 1)); otherwise the person leaves the Housing First pathway.
+  bool team_rehouses(const Persons& P, std::uint32_t p, double u) const { return u / hf_loss_p(P, p) < rehousing; }
+
+  // The case event of the week, given the person's self-efficacy this week (draw u_drop).
+  CaseEvent case_event(const Persons& P, std::uint32_t p, int week, float efficacy, double u_drop) const {
+    const std::uint8_t h = P.housing[p];
+    const int in_case = week - P.case_since[p];
+    switch (static_cast<Case>(P.kase[p])) {
+      case InCharge:
+        if (stable(h) && week - P.housing_since[p] >= fu_after) return CaseEvent::FollowUp;
+        // A Housing First tenant, or a person whose flat is being found, stays in the plan.
+        if (h != HfFlat && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5}; }))
+          return CaseEvent::Dropout;
+        return CaseEvent::None;
+      case FollowUp: return in_case >= fu_len ? CaseEvent::Closure : CaseEvent::None;
+      case Closed: return in_need(P, p) && in_case >= recontact ? CaseEvent::Recontact : CaseEvent::None;
+      case Unknown:
+      case Waiting:
+      case Assessed: return CaseEvent::None;
+    }
+    return CaseEvent::None;
+  }
+  // Waiting in a queue, or in need and unknown to services, wears self-efficacy down.
+  bool waits(const Persons& P, std::uint32_t p) const {
+    const std::uint8_t c = P.kase[p];
+    return c == Waiting || (c == Unknown && in_need(P, p));
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 3. Contact: a person in need not in contact reaches the access point (more likely with
+// higher self-efficacy; activity stops it during a lockdown).
+struct ContactRules {
+  LogLinearHazard<2> contact;
+  std::vector<double> log_activity;  // per territory (-inf where activity stopped)
+  ContactRules(const Scenario& sc, const std::vector<double>& activity, double max_activity)
+      : contact("contact", sc[G::access_contact_rate] / 52.0,
+                {{{"self_efficacy - 0.5", sc[G::access_contact_efficacy_coef], -0.5, 0.5},
+                  {"log activity", 1.0, -HUGE_VAL, std::log(std::max(max_activity, 1e-300))}}}) {
+    for (double a : activity) log_activity.push_back(std::log(a));
+  }
+  bool makes_contact(const Persons& P, std::uint32_t p, double u) const {
+    return contact.hit(u, [&] { return std::array{P.efficacy[p] - 0.5, log_activity[P.territory[p]]}; });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 4. Housing pathway: the step model (street -> shelter -> transitional -> housed) and Housing
+// First (a flat and a support slot, then the flat search).
+// LeaveShelter is done at once (back to the street); the others are requests for a place.
+enum class StepRequest { None, LeaveShelter, Shelter, Transitional, MoveOn, Demote };
+
+struct HousingRules {
+  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance;
+  int shelter_min, transitional_min;
+  float gain, loss;
+  bool hf_model;
+  LogLinearHazard<2> shelter_dropout, transitional_dropout;
+  std::vector<LogLinearHazard<2>> readiness;      // per territory (base scaled by activity)
+  std::vector<std::array<double, 2>> p_move_on;   // per territory, [has income]
+  std::vector<double> p_move_in;                  // per territory
+
+  static std::array<Covariate, 2> dropout_covariates(const Scenario& sc) {
+    return {{{"self_efficacy - 0.5", sc[G::step_dropout_efficacy_coef], -0.5, 0.5},
+             {"mental illness", sc[G::step_dropout_mental_health_coef], 0, 1}}};
+  }
+  HousingRules(const Scenario& sc, const std::vector<double>& activity)
+      : p_seek(hazard_p(sc[G::step_shelter_seek_rate] / 52.0)),
+        shelter_acceptance(sc[G::step_shelter_acceptance]),
+        shelter_acceptance_mh(sc[G::step_shelter_acceptance_mental_health_factor]),
+        hf_acceptance(sc[G::housing_first_acceptance]),
+        shelter_min(weeks_of(sc[G::step_shelter_min_stay])),
+        transitional_min(weeks_of(sc[G::step_transitional_min_stay])),
+        gain(static_cast<float>(sc[G::life_efficacy_success_gain])),
+        loss(static_cast<float>(sc[G::life_efficacy_failure_loss])),
+        hf_model(sc.choice<G::housing_model>() != choice::housing_model::step),
+        shelter_dropout("shelter dropout", sc[G::step_shelter_dropout_rate] / 52.0, dropout_covariates(sc)),
+        transitional_dropout("transitional dropout", sc[G::step_transitional_dropout_rate] / 52.0, dropout_covariates(sc)) {
+    const double ready_w = sc[G::step_readiness_rate] / 52.0, move_w = sc[G::step_move_on_rate] / 52.0;
+    const double move_in_w = sc[G::housing_first_move_in_rate] / 52.0, no_income = sc[G::step_move_on_no_income_coef];
+    for (double a : activity) {
+      readiness.emplace_back("readiness", ready_w * a,
+                             std::array<Covariate, 2>{{{"self_efficacy - 0.5", sc[G::step_readiness_efficacy_coef], -0.5, 0.5},
+                                                       {"health - 0.5", sc[G::step_readiness_health_coef], -0.5, 0.5}}});
+      p_move_on.push_back({hazard_p(move_w * a * std::exp(no_income)), hazard_p(move_w * a * std::exp(0.0))});
+      p_move_in.push_back(hazard_p(move_in_w * a));
+    }
+  }
+  // On the Housing First track and in charge: asks for a flat and a support slot.
+  bool wants_hf(const Persons& P, std::uint32_t p) const {
+    return hf_model && (P.flags[p] & FHfTrack) && P.kase[p] == InCharge;
+  }
+  // With a flat and a support slot reserved: the flat is found and the tenant moves in.
+  bool moves_in(const Persons& P, std::uint32_t p, double u) const { return u < p_move_in[P.territory[p]]; }
+  std::array<double, 2> dropout_covariates_of(const Persons& P, std::uint32_t p) const {
+    return {P.efficacy[p] - 0.5, mental_illness(P, p) ? 1.0 : 0.0};
+  }
+  bool leaves_shelter(const Persons& P, std::uint32_t p, double u) const {
+    return shelter_dropout.hit(u, [&] { return dropout_covariates_of(P, p); });
+  }
+  bool drops_out_of_transitional(const Persons& P, std::uint32_t p, double u) const {
+    return transitional_dropout.hit(u, [&] { return dropout_covariates_of(P, p); });
+  }
+  // The readiness test (shelter -> transitional), for people in charge after the minimum stay.
+  bool ready(const Persons& P, std::uint32_t p, double u) const {
+    return readiness[P.territory[p]].hit(u, [&] { return std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5}; });
+  }
+  // The income test and the search for an own tenancy (transitional -> housed).
+  bool moves_on(const Persons& P, std::uint32_t p, double u) const {
+    return u < p_move_on[P.territory[p]][has_income(P, p)];
+  }
+  // What a person on the step ladder asks for this week (draws u_drop, u_prog, u_move).
+  StepRequest step_request(const Persons& P, std::uint32_t p, int week, double u_drop, double u_prog, double u_move) const {
+    const bool in_charge = P.kase[p] == InCharge, hf = wants_hf(P, p);
+    const int stay = week - P.housing_since[p];
+    switch (static_cast<Housing>(P.housing[p])) {
+      case Street: return u_move < p_seek ? StepRequest::Shelter : StepRequest::None;
+      case Shelter:
+        if (leaves_shelter(P, p, u_drop)) return StepRequest::LeaveShelter;
+        return !hf && in_charge && stay >= shelter_min && ready(P, p, u_prog) ? StepRequest::Transitional : StepRequest::None;
+      case Transitional:
+        if (drops_out_of_transitional(P, p, u_drop)) return StepRequest::Demote;
+        return !hf && in_charge && stay >= transitional_min && moves_on(P, p, u_prog) ? StepRequest::MoveOn : StepRequest::None;
+      case HfFlat:
+      case Housed: return StepRequest::None;
+    }
+    return StepRequest::None;
+  }
+  // Whether a person offered a shelter bed takes it (fewer people with a mental illness do).
+  double shelter_acceptance_of(const Persons& P, std::uint32_t p) const {
+    return shelter_acceptance * (mental_illness(P, p) ? shelter_acceptance_mh : 1.0);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 5. Employment pathway: orientation -> training -> matching -> internship -> hiring ->
+// employment with follow-up; the open labour market beside it.
+enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, Market };
+
+struct EmploymentRules {
+  int early, fu_len, orient, train_len, scout_start, intern_len;
+  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w;
+  float wait_loss;
+  bool by_intake, reiterate;
+  int max_rounds;
+  LogLinearHazard<3> job_loss;
+  LogLinearHazard<1> discouragement, internship_break;
+  LogLinearHazard<2> market;
+  std::vector<double> log_hiring, hiring, activity;  // per territory
+
+  EmploymentRules(const Scenario& sc, const std::vector<double>& activity_, const std::vector<double>& hiring_)
+      : early(weeks_of(sc[G::employment_job_loss_early_period])),
+        fu_len(weeks_of(sc[G::employment_follow_up_duration])),
+        orient(weeks_of(sc[G::employment_orientation])),
+        train_len(weeks_of(sc[G::employment_training_duration])),
+        scout_start(weeks_of(sc[G::employment_scouting_start])),
+        intern_len(weeks_of(sc[G::employment_internship_duration])),
+        threshold(sc[G::employment_training_threshold]),
+        training_gain(sc[G::employment_training_gain]),
+        success_gain(sc[G::life_efficacy_success_gain]),
+        failure_loss(sc[G::life_efficacy_failure_loss]),
+        rejection_loss(sc[G::employment_matching_rejection_efficacy_share] * sc[G::life_efficacy_failure_loss]),
+        match_w(sc[G::employment_matching_rate] / 52.0),
+        wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
+        by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
+        reiterate(sc[G::employment_reiterate] != 0),
+        max_rounds(static_cast<int>(sc[G::employment_max_rounds])),
+        job_loss("job loss", sc[G::employment_job_loss_rate] / 52.0,
+                 {{{"early months", std::log(sc[G::employment_job_loss_early_factor]), 0, 1},
+                   {"follow-up hours", sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity], 0, 1},
+                   {"employability - 0.5", sc[G::employment_job_loss_employability_coef], -0.5, 0.5}}}),
+        discouragement("discouragement", sc[G::employment_discouragement_rate] / 52.0,
+                       {{{"self_efficacy - 0.5", sc[G::employment_discouragement_efficacy_coef], -0.5, 0.5}}}),
+        internship_break("internship break", sc[G::employment_internship_dropout_rate] / 52.0,
+                         {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5}}}),
+        market("open-market job finding", sc[G::labour_job_finding_rate] / 52.0,
+               {{{"employability - 0.5", sc[G::labour_employability_coef], -0.5, 0.5},
+                 {"log hiring", 1.0, -HUGE_VAL, std::log(std::max(*std::max_element(hiring_.begin(), hiring_.end()), 1e-300))}}}),
+        hiring(hiring_),
+        activity(activity_) {
+    for (double h : hiring) log_hiring.push_back(std::log(std::max(h, 1e-300)));
+  }
+  // Loses the job this week: more likely in the first months, less with follow-up hours while
+  // follow-up lasts (programme jobs), less with higher employability.
+  bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, double u) const {
+    return job_loss.hit(u, [&] {
+      const int tenure = week - P.hire_week[p];
+      return std::array{tenure < early ? 1.0 : 0.0, P.emp_phase[p] == EpEmployed && tenure < fu_len ? 1.0 : 0.0, employability - 0.5};
+    });
+  }
+  // Scouting for this person has begun (scouting.reference: intake).
+  bool scouting_begun(const Persons& P, std::uint32_t p, int week) const { return !by_intake || week - P.intake[p] >= scout_start; }
+  bool discouraged(const Persons& P, std::uint32_t p, double u) const {
+    return discouragement.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
+  }
+  bool proposed(const Persons& P, std::uint32_t p, double u) const { return u < hazard_p(match_w * activity[P.territory[p]]); }
+  bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
+    return internship_break.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
+  }
+  // Finds a job on the open labour market (anyone looking for work, not in an internship).
+  bool finds_market_job(const Persons& P, std::uint32_t p, double employability, double u) const {
+    const int k = P.territory[p];
+    return hiring[k] > 0 && market.hit(u, [&] { return std::array{employability - 0.5, log_hiring[k]}; });
+  }
+  // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
+  bool tries_again(int rounds) const { return reiterate && rounds <= max_rounds; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 6. Firms: Law 68/1999 quotas, scouting, the firm's acceptance of a proposed intern and its
+// hiring decision at the end of the internship.
+
+// Law 68/1999: 15-35 employees one position, 36-50 two, over 50 7% of staff.
+inline std::uint16_t law68_quota(int size) {
+  if (size < 15) return 0;
+  if (size <= 35) return 1;
+  if (size <= 50) return 2;
+  return static_cast<std::uint16_t>(std::floor(0.07 * size));
+}
+
+// Whether scouting with this strategy reaches a firm of this sector.
+inline bool scouting_targets(choice::employment_scouting_strategy s, bool non_profit) {
+  switch (s) {
+    case choice::employment_scouting_strategy::profit: return !non_profit;
+    case choice::employment_scouting_strategy::non_profit: return non_profit;
+    case choice::employment_scouting_strategy::mixed: return true;
+  }
+  return true;
+}
+
+struct FirmRules {
+  bool integrated;
+  double mi, me, mf, mo, mnp, mcpi;  // matching (acceptance) logit
+  double hi, ho, he, hq;             // hiring decision logit
+  double matching_quality, good, bad, scouting_gain;
+  explicit FirmRules(const Scenario& sc)
+      : integrated(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated),
+        mi(sc[G::employment_matching_intercept]),
+        me(sc[G::employment_matching_employability_coef]),
+        mf(sc[G::employment_matching_functioning_coef]),
+        mo(sc[G::employment_matching_openness_coef]),
+        mnp(sc[G::employment_matching_non_profit_coef]),
+        mcpi(sc[G::employment_matching_cpi_link_coef]),
+        hi(sc[G::employment_hiring_intercept]),
+        ho(sc[G::employment_hiring_openness_coef]),
+        he(sc[G::employment_hiring_employability_coef]),
+        hq(sc[G::employment_hiring_quota_coef]),
+        matching_quality(sc[G::employment_matching_quality]),
+        good(sc[G::employment_openness_after_success]),
+        bad(sc[G::employment_openness_after_failure]),
+        scouting_gain(sc[G::employment_scouting_openness_gain]) {}
+  static bool quota_open(const Firms& F, std::uint32_t f) { return (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f]; }
+  // A disabled person hired by an obliged firm with an open quota fills a Law 68 position.
+  static bool quota_hire(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) {
+    return disabled(P, p) && quota_open(F, f);
+  }
+  // The CPI link: with the job centre integrated, an obliged firm with an open quota knows the
+  // incentives for hiring a disabled person.
+  bool cpi_link(bool is_disabled, const Firms& F, std::uint32_t f) const { return integrated && is_disabled && quota_open(F, f); }
+  // Log-odds that firm f accepts person p as an intern.
+  double acceptance_logit(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) const {
+    return mi + me * (P.employability[p] - 0.5) + mf * P.functioning[p] + mo * (F.openness[f] - 0.5) +
+           ((F.flags[f] & FfNonProfit) ? mnp : 0.0) + (cpi_link(disabled(P, p), F, f) ? mcpi : 0.0);
+  }
+  // The firm's part of the acceptance logit (ranks firms for calibrated matching; the person's
+  // part is the same for every firm, but for the CPI link of disabled people).
+  double firm_score(const Firms& F, std::uint32_t f, bool is_disabled) const {
+    return mo * F.openness[f] + ((F.flags[f] & FfNonProfit) ? mnp : 0.0) + (cpi_link(is_disabled, F, f) ? mcpi : 0.0);
+  }
+  // Probability that the firm hires its intern at the end of the internship.
+  double hire_p(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) const {
+    const double z = hi + ho * (F.openness[f] - 0.5) + he * (P.employability[p] - 0.5) + (quota_hire(P, p, F, f) ? hq : 0.0);
+    return logistic(z);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// 8. Costs: every service unit used, per person and week (euro).
+struct CostRules {
+  std::array<float, kHousingStates> housing;  // per week in each housing state
+  float case_week, orientation, training, internship, follow_up, assessment;
+  int fu_len;
+  explicit CostRules(const Scenario& sc) {
+    const float day = 7.f;
+    housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
+               static_cast<float>(sc[G::costs_transitional_per_day]) * day, static_cast<float>(sc[G::costs_housing_first_per_day]) * day,
+               0.f};
+    case_week = static_cast<float>(sc[G::costs_case_management_per_week]);
+    orientation = static_cast<float>(sc[G::costs_orientation_per_week]);
+    training = static_cast<float>(sc[G::costs_training_per_week]);
+    internship = static_cast<float>(sc[G::costs_internship_indemnity_per_month] * 12.0 / 52.0 + sc[G::costs_tutoring_per_week]);
+    follow_up = static_cast<float>(sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour]);
+    assessment = static_cast<float>(sc[G::costs_assessment]);
+    fu_len = weeks_of(sc[G::employment_follow_up_duration]);
+  }
+  // A programme job in its follow-up period.
+  bool in_follow_up(const Persons& P, std::uint32_t p, int week) const {
+    return P.work[p] == Employed && P.emp_phase[p] == EpEmployed && week - P.hire_week[p] < fu_len;
+  }
+  float case_management(std::uint8_t c) const { return c == InCharge || c == FollowUp ? case_week : 0.f; }
+  float pathway(std::uint8_t ph) const { return ph == EpOrientation ? orientation : ph == EpTraining ? training : 0.f; }
+  // The cost of the services person p used this week.
+  float person_week(const Persons& P, std::uint32_t p, int week) const {
+    float cost = housing[P.housing[p]] + case_management(P.kase[p]);
+    cost += pathway(P.emp_phase[p]);
+    cost += P.work[p] == Internship ? internship : 0.f;
+    if (in_follow_up(P, p, week)) cost += follow_up;
+    return cost;
+  }
+};
+
+}  // namespace percorsi::rules

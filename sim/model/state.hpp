@@ -1,0 +1,141 @@
+// The state of the simulated world as columns over dense ids: persons and firms, their states
+// and flags (../shared/MODEL.md, "Agents"). Model rules (sim/model/rules.hpp) read these;
+// the engines (sim/world.hpp) own and change them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstddef>
+#include <vector>
+
+namespace percorsi {
+
+inline constexpr std::uint8_t kNotReached = 255;  // a state snapshot (housing_12m, ...) not reached yet
+
+enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
+enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
+enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
+inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
+static_assert(Street == 0 && Shelter == 1 && Transitional == 2 && HfFlat == 3 && Housed == 4,
+              "homeless() and stable() compare with Transitional and HfFlat");
+static_assert(Inactive == 0, "branch-free tests of work | emp_phase rely on these being zero");
+
+inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
+inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
+inline constexpr const char* kCaseNames[] = {"unknown", "waiting", "assessed", "in_charge", "follow_up", "closed"};
+
+// Target groups (bits of Persons::groups).
+enum Group : std::uint16_t {
+  GHomeless = 1 << 0,
+  GDisability = 1 << 1,
+  GMentalHealth = 1 << 2,
+  GMigrant = 1 << 3,
+  GCareLeaver = 1 << 4,
+  GLongTermUnemployed = 1 << 5,
+  GViolenceVictim = 1 << 6,
+  GExOffender = 1 << 7,
+};
+inline constexpr const char* kGroupNames[] = {"homeless",     "disability",           "mental_health",   "migrant",
+                                              "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
+
+// Per-person flags (bits of Persons::flags).
+enum Flag : std::uint8_t {
+  FIncome = 1 << 0,        // income support
+  FFemale = 1 << 1,
+  FChronic = 1 << 2,       // chronically homeless at entry
+  FHfTrack = 1 << 3,       // eligible and assigned to the Housing First pathway
+  FHfAssigned = 1 << 4,    // a flat and a support slot are reserved; searching the flat
+  FSocialDone = 1 << 5,    // social assessment done (this contact)
+  FCpiDone = 1 << 6,       // job-centre assessment done (this contact)
+  FReturned12 = 1 << 7,    // returned to the street within 12 months of first stable housing
+};
+
+// Steps of the employment pathway (Persons::emp_phase).
+enum EmpPhase : std::uint8_t { EpNone, EpOrientation, EpTraining, EpMatching, EpInternship, EpEmployed, EpMarketJob, EpOut };
+static_assert(EpNone == 0, "branch-free tests of work | emp_phase rely on these being zero");
+inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "training",   "matching",
+                                                 "internship", "employed",    "market_job", "out"};
+
+// Firms (columns indexed by a dense firm id; each territory's firms are one contiguous range).
+enum FirmFlag : std::uint8_t { FfNonProfit = 1, FfObliged = 2, FfKnown = 4, FfEngaged = 8 };
+struct Firms {
+  std::vector<std::uint8_t> territory, flags;
+  std::vector<std::uint16_t> size, quota, filled, vacancies, workers, interns;
+  std::vector<float> openness;
+  std::vector<std::int16_t> known_week;
+  std::size_t size_() const { return territory.size(); }
+  template <class F>
+  void for_each_named_column(F&& f) const {
+    f("firm.territory", territory), f("firm.flags", flags), f("firm.size", size), f("firm.quota", quota);
+    f("firm.filled", filled), f("firm.vacancies", vacancies), f("firm.workers", workers), f("firm.interns", interns);
+    f("firm.openness", openness), f("firm.known_week", known_week);
+  }
+};
+
+// Comparisons rather than chains of || (branch-free on every row of the hot loops).
+inline bool stable(std::uint8_t h) { return h >= HfFlat; }           // HfFlat or Housed
+inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, Shelter, Transitional
+
+// Person columns. Every column has one entry per person ever created (ids are dense and
+// never reused, so draws keyed by id are common to scenarios with the same inflow).
+struct Persons {
+  std::vector<std::uint8_t> territory, age, functioning, flags, housing, work, kase, returns;
+  std::vector<std::uint8_t> housing_12m, housing_24m;  // housing state 52/104 weeks after entry (255: not reached)
+  std::vector<std::uint16_t> groups;
+  std::vector<float> employability, efficacy, health, health0, cost;
+  std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
+  // Employment pathway.
+  std::vector<std::uint8_t> emp_phase, rounds, spells, seeking, work_12m, work_24m, quota_job;
+  std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
+  std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
+  std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
+  std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
+  // Weeks spent in each housing and case state, counted at the end of every week present.
+  // Stored when a state ends (at the end of the week of a change, see SpellEnd, or at exit);
+  // weeks_in_housing/weeks_in_case add the weeks of the state still under way.
+  std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
+  std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
+  int weeks_in_housing(std::size_t p, int h, int now) const {
+    return weeks_housing[p][h] + (active(p) && housing[p] == h ? now - housing_since[p] : 0);
+  }
+  int weeks_in_case(std::size_t p, int c, int now) const {
+    return weeks_case[p][c] + (active(p) && kase[p] == c ? now - case_since[p] : 0);
+  }
+
+  std::size_t size() const { return territory.size(); }
+  // Calls f(name, column) on every column (resize, memory accounting, hashing and the phase
+  // contracts all go through here; the names are those of the phases' reads and writes).
+  template <class F>
+  void for_each_named_column(F&& f) {
+#define PERCORSI_COL(c) f(#c, c)
+    PERCORSI_COL(territory), PERCORSI_COL(age), PERCORSI_COL(functioning), PERCORSI_COL(flags), PERCORSI_COL(housing);
+    PERCORSI_COL(work), PERCORSI_COL(kase), PERCORSI_COL(returns), PERCORSI_COL(housing_12m), PERCORSI_COL(housing_24m);
+    PERCORSI_COL(groups), PERCORSI_COL(employability), PERCORSI_COL(efficacy), PERCORSI_COL(health);
+    PERCORSI_COL(health0), PERCORSI_COL(cost), PERCORSI_COL(entry), PERCORSI_COL(exit), PERCORSI_COL(housing_since);
+    PERCORSI_COL(case_since), PERCORSI_COL(first_stable), PERCORSI_COL(emp_phase), PERCORSI_COL(rounds);
+    PERCORSI_COL(spells), PERCORSI_COL(seeking), PERCORSI_COL(work_12m), PERCORSI_COL(work_24m), PERCORSI_COL(quota_job);
+    PERCORSI_COL(emp_since), PERCORSI_COL(intake), PERCORSI_COL(first_job), PERCORSI_COL(hire_week), PERCORSI_COL(firm);
+    PERCORSI_COL(weeks_employed), PERCORSI_COL(weeks_employed_after_first), PERCORSI_COL(logged);
+    PERCORSI_COL(weeks_housing), PERCORSI_COL(weeks_case);
+#undef PERCORSI_COL
+  }
+  template <class F>
+  void for_each_named_column(F&& f) const {
+    const_cast<Persons*>(this)->for_each_named_column([&](const char* n, const auto& v) { f(n, v); });
+  }
+  template <class F>
+  void for_each_column(F&& f) {
+    for_each_named_column([&](const char*, auto& v) { f(v); });
+  }
+  template <class F>
+  void for_each_column(F&& f) const {
+    for_each_named_column([&](const char*, const auto& v) { f(v); });
+  }
+  // Grows every column to n rows; capacity grows by a quarter at a time, not doubling, so
+  // that memory stays close to what the rows need.
+  void resize(std::size_t n);
+  bool active(std::size_t p) const { return exit[p] < 0; }
+  std::size_t bytes() const;  // heap bytes held by the columns (capacity)
+};
+
+}  // namespace percorsi
