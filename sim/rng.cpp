@@ -5,6 +5,8 @@
 // only), and a test checks every version the processor can run against Random123's Philox4x32.
 #include "sim/rng.hpp"
 
+#include <atomic>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define PERCORSI_PHILOX_AVX2 1
@@ -136,8 +138,19 @@ bool FirstBlocks::supported(Simd v) {
   return v == Simd::Portable || (v == Simd::Avx2 && best() != Simd::Portable) || (v == Simd::Avx512 && best() == Simd::Avx512);
 }
 
+namespace {
+std::atomic<int> g_simd_choice{-1};  // -1: best()
+}  // namespace
+
+void FirstBlocks::use(Simd v) { g_simd_choice.store(static_cast<int>(v), std::memory_order_relaxed); }
+void FirstBlocks::use_best() { g_simd_choice.store(-1, std::memory_order_relaxed); }
+FirstBlocks::Simd FirstBlocks::active() {
+  const int c = g_simd_choice.load(std::memory_order_relaxed);
+  return c < 0 ? best() : static_cast<Simd>(c);
+}
+
 void FirstBlocks::compute(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose) {
-  compute_with(best(), rk, ids, week, purpose);
+  compute_with(active(), rk, ids, week, purpose);
 }
 
 void FirstBlocks::compute_with(Simd v, const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose) {

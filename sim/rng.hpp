@@ -72,6 +72,11 @@ struct FirstBlocks {
   enum class Simd { Portable, Avx2, Avx512 };
   static Simd best();
   static bool supported(Simd v);
+  // The version compute() uses: best() unless use() chose another, process-wide (the tests pin
+  // results for every version; results never depend on it).
+  static Simd active();
+  static void use(Simd v);
+  static void use_best();
   // Computes with version v (the portable one where the processor lacks v; tests use this).
   void compute_with(Simd v, const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
 };
@@ -151,18 +156,5 @@ double beta_draw(Engine& s, double a, double b) {
 // Weekly probability of a hazard: p = 1 - exp(-rate * dt), rate per week.
 inline double hazard_p(double rate_per_week) { return rate_per_week > 0 ? -std::expm1(-rate_per_week) : 0.0; }
 
-// A weekly hazard with covariates: rate = base * exp(lp). hit(u, lp) tests a uniform draw
-// against it; with lp_max an upper bound of lp, the exponentials are only evaluated for the
-// few draws that fall below the largest possible probability (same result, much faster).
-class Hazard {
- public:
-  Hazard(double base_per_week, double lp_max) : base_(base_per_week), p_max_(hazard_p(base_per_week * std::exp(lp_max))) {}
-  bool hit(double u, double lp) const { return u < p_max_ && u < hazard_p(base_ * std::exp(lp)); }
-  // Whether hit(u, lp) can hold for some lp (u below the largest possible probability).
-  bool maybe(double u) const { return u < p_max_; }
-
- private:
-  double base_, p_max_;
-};
 
 }  // namespace percorsi
