@@ -113,6 +113,7 @@ std::string mid_text(const OutputSpec& o) {
 }
 
 std::string dictionary_meaning(const OutputSpec& o) {
+  if (o.kind == OutputKind::Person) return o.definition;  // one row per person: the shape says who
   std::string m = o.definition + ". Counted: " + o.counted;
   if (o.policy_denominator()) m += " (a denominator that depends on the policy)";
   return m;

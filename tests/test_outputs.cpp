@@ -5,8 +5,11 @@
 
 #include <cctype>
 #include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 
+#include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "sim/world.hpp"
 
@@ -138,4 +141,41 @@ TEST(Outputs, StateSeriesEqualARecountOfThePersons) {
         EXPECT_EQ(v[11 * T + t], count[k * T + t]) << r.weekly[static_cast<std::size_t>(g.first + k)].name << " territory " << t;
     }
   }
+}
+
+// The data dictionary's rows for these datasets come from the table, and only from it: the
+// hand-written CSV holds none of them.
+TEST(Outputs, DictionaryRowsComeFromTheTable) {
+  const auto& dict = out::dictionary();
+  const std::string rep = "/scenarios/{scenario}/replicates/{replicate}";
+  auto row = [&](const std::string& path) {
+    const auto* e = out::find_entry(dict, path);
+    EXPECT_NE(e, nullptr) << path;
+    return e;
+  };
+  for (const auto& o : out::outputs()) {
+    const std::string sub = o.kind == OutputKind::Series ? "/weekly/" : o.kind == OutputKind::Person ? "/persons/" : "/headline/";
+    const auto* e = row(rep + sub + o.name);
+    if (!e) continue;
+    EXPECT_EQ(e->unit, o.unit) << o.name;
+    EXPECT_EQ(e->type, out::output_type_name(o.type)) << o.name;
+    EXPECT_EQ(e->meaning.rfind(o.definition, 0), 0u) << o.name;
+    if (o.kind == OutputKind::Headline) {
+      for (const char* a : {"", "@mean", "@sd", "@ci_low", "@ci_high", "@n"}) row("/scenarios/{scenario}/summary/" + o.name + a);
+    }
+  }
+  std::set<std::string> table_paths;
+  for (const auto& o : out::outputs()) {
+    const std::string sub = o.kind == OutputKind::Series ? "/weekly/" : o.kind == OutputKind::Person ? "/persons/" : "/headline/";
+    table_paths.insert(rep + sub + o.name);
+    if (o.kind == OutputKind::Headline) table_paths.insert("/scenarios/{scenario}/summary/" + o.name);
+  }
+  std::ifstream f(kSrc + "/output/dictionary.csv");
+  std::stringstream csv;
+  csv << f.rdbuf();
+  const auto file_rows = out::parse_dictionary_csv(csv.str());
+  for (const auto& e : file_rows)
+    EXPECT_EQ(table_paths.count(e.path.substr(0, e.path.find('@'))), 0u)
+        << "output/dictionary.csv declares " << e.path << ", which the output table already declares";
+  EXPECT_EQ(dict.size(), file_rows.size() + out::kSeriesCount + out::kColumnCount + 7 * out::kHeadlineCount);
 }
