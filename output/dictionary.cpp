@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "output/h5_detail.hpp"
+#include "output/outputs.hpp"
 #include "output/reader.hpp"
 
 namespace percorsi::out {
@@ -72,8 +73,56 @@ std::vector<DictEntry> parse_dictionary_csv(std::string_view csv) {
   return out;
 }
 
+std::vector<DictEntry> output_rows(OutputKind k) {
+  const std::string rep = "/scenarios/{scenario}/replicates/{replicate}";
+  std::vector<DictEntry> rows;
+  for (const OutputSpec* o : outputs_of(k)) {
+    const std::string meaning = dictionary_meaning(*o), type = output_type_name(o->type);
+    switch (k) {
+      case OutputKind::Series:
+        rows.push_back({rep + "/weekly/" + o->name, "dataset", type, o->unit, meaning + " [weeks, territories]"});
+        break;
+      case OutputKind::Person:
+        rows.push_back({rep + "/persons/" + o->name, "dataset", type, o->unit, meaning + " [persons]"});
+        break;
+      case OutputKind::Headline: {
+        rows.push_back({rep + "/headline/" + o->name, "dataset", type, o->unit, meaning + " (NaN when undefined)"});
+        const std::string s = "/scenarios/{scenario}/summary/" + o->name;
+        rows.push_back({s, "dataset", type, o->unit, meaning + "; value per replicate, in replicate_index order"});
+        rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates"});
+        rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates"});
+        rows.push_back({s + "@ci_low", "attribute", "float64", o->unit, "Lower end of the 95% t-interval of the mean"});
+        rows.push_back({s + "@ci_high", "attribute", "float64", o->unit, "Upper end of the 95% t-interval of the mean"});
+        rows.push_back({s + "@n", "attribute", "int32", "runs", "Replicates with a defined value"});
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+std::vector<DictEntry> with_output_rows(const std::vector<DictEntry>& file_rows) {
+  // Each kind's rows go right after the row of the group that holds them.
+  const std::string rep = "/scenarios/{scenario}/replicates/{replicate}";
+  const std::pair<std::string, OutputKind> anchors[] = {{rep + "/weekly", OutputKind::Series},
+                                                        {rep + "/persons", OutputKind::Person},
+                                                        {rep + "/headline", OutputKind::Headline}};
+  std::vector<DictEntry> out;
+  int placed = 0;
+  for (const auto& e : file_rows) {
+    out.push_back(e);
+    for (const auto& [path, kind] : anchors)
+      if (e.path == path) {
+        for (auto& r : output_rows(kind)) out.push_back(std::move(r));
+        ++placed;
+      }
+  }
+  if (placed != 3) throw std::runtime_error("dictionary CSV: the weekly, persons and headline group rows are required");
+  return out;
+}
+
 const std::vector<DictEntry>& dictionary() {
-  static const std::vector<DictEntry> dict = parse_dictionary_csv(dictionary_csv);
+  static const std::vector<DictEntry> dict = with_output_rows(parse_dictionary_csv(dictionary_csv));
   return dict;
 }
 

@@ -1,6 +1,8 @@
-// The data dictionary: one row per group, dataset and attribute of the results layout
-// (output/dictionary.csv, embedded in the library at build time), and a check that a results
-// file agrees with it.
+// The data dictionary: one row per group, dataset and attribute of the results layout, and a
+// check that a results file agrees with it. The rows of the weekly series, headline indicators
+// (with their summaries) and person columns are generated from the output table
+// (output/outputs.def); the other rows (groups, attributes, territories, timeline, weekly
+// summaries) are in output/dictionary.csv, embedded in the library at build time.
 //
 // Paths use placeholders for the variable parts: `{scenario}` for the name of a scenario
 // under /scenarios, `{replicate}` for a replicate group (r0000, r0001, ...), `{series}` for a
@@ -24,8 +26,11 @@ struct DictEntry {
   std::string meaning;
 };
 
-// The embedded dictionary (parsed once; throws std::runtime_error if the CSV is malformed).
+// The whole dictionary: the embedded CSV rows with the output table's rows after the weekly,
+// persons and headline group rows (built once; throws std::runtime_error if the CSV is malformed).
 const std::vector<DictEntry>& dictionary();
+// The CSV rows with the output table's rows inserted (what dictionary() returns).
+std::vector<DictEntry> with_output_rows(const std::vector<DictEntry>& file_rows);
 
 // Parses dictionary CSV text (header `path,kind,type,unit,meaning`; quoted fields may hold
 // commas, newlines and doubled quotes). Throws std::runtime_error naming the line.

@@ -8,6 +8,7 @@
 
 #include "output/dictionary.hpp"
 #include "output/h5_detail.hpp"
+#include "output/outputs.hpp"
 
 namespace percorsi::out {
 
@@ -48,6 +49,14 @@ std::string shape(const std::vector<hsize_t>& dims) {
 std::string meaning(const std::string& concrete) {
   const DictEntry* e = find_entry(dictionary(), generic_path(concrete));
   return e && !e->meaning.empty() ? "  - " + e->meaning : "";
+}
+
+// " - <label> (<unit>)" from the output table (with who is counted when the policy changes it),
+// or the dictionary's meaning for a name the table does not know.
+std::string label(OutputKind k, const std::string& name, const std::string& concrete) {
+  const OutputSpec* o = find_output(k, name);
+  if (!o) return meaning(concrete);
+  return "  - " + o->label_with_unit() + (o->policy_denominator() ? "; among " + o->counted + " (depends on the policy)" : "");
 }
 
 }  // namespace
@@ -364,18 +373,18 @@ std::string Reader::describe() const {
       if (reps.empty()) continue;
 
       const std::string rp = m.replicate_path(name, reps.front());
-      auto list = [&](const char* title, const std::string& sub) {
+      auto list = [&](const char* title, const std::string& sub, OutputKind kind) {
         const std::vector<std::string> items = children(m.file, rp + "/" + sub);
         o << "  " << title << " (" << items.size() << ", shapes of " << rep_name(reps.front()) << "):\n";
         for (const auto& n : items) {
           const std::string p = rp + "/" + sub + "/" + n;
           Handle d = open_dataset(m.file, p);
           Handle t(check(H5Dget_type(d), "dataset " + p));
-          o << "    " << n << "  " << type_name(t) << " " << shape(dataset_dims(d, p)) << meaning(p) << "\n";
+          o << "    " << n << "  " << type_name(t) << " " << shape(dataset_dims(d, p)) << label(kind, n, p) << "\n";
         }
       };
-      list("weekly series [weeks, territories]", "weekly");
-      list("person columns", "persons");
+      list("weekly series [weeks, territories]", "weekly", OutputKind::Series);
+      list("person columns", "persons", OutputKind::Person);
 
       const std::vector<std::string> heads = children(m.file, rp + "/headline");
       const bool summarized = exists(m.file, sp + "/summary");
@@ -385,10 +394,13 @@ std::string Reader::describe() const {
         o << "    " << n;
         if (summarized) {
           const Summary su = *m.summary(name, n);
-          o << "  " << num(su.mean) << " [" << num(su.ci_low) << ", " << num(su.ci_high) << "], sd " << num(su.sd)
-            << ", n " << su.n;
+          if (su.n == 0)
+            o << "  n/a (no one counted in any replicate)";
+          else
+            o << "  " << num(su.mean) << " [" << num(su.ci_low) << ", " << num(su.ci_high) << "], sd " << num(su.sd)
+              << ", n " << su.n;
         }
-        o << meaning(rp + "/headline/" + n) << "\n";
+        o << label(OutputKind::Headline, n, rp + "/headline/" + n) << "\n";
       }
       const std::string wg = sp + "/summary/weekly";
       if (exists(m.file, wg))

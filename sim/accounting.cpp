@@ -3,12 +3,17 @@
 // timeline) and takes the week's census; record writes the week's series from the census,
 // the week's counters and the territories, and changes nothing in the state. Then what a
 // run hands to output/: weekly series, the per-person table, headline indicators, hashes.
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <algorithm>
 #include <iterator>
+#include <limits>
+#include <string_view>
 #include <tuple>
+#include <utility>
 
+#include "output/outputs.hpp"
 #include "sim/engine/script.hpp"
 #include "sim/model/rules.hpp"
 #include "sim/world.hpp"
@@ -34,33 +39,41 @@ enum CountSlot : int {
   kCounts
 };
 
-// Series recorded every week, per territory, in this order.
-std::vector<std::string> make_series_names() {
-  std::vector<std::string> n = {"persons", "inflow", "exits"};
-  for (auto s : kHousingNames) n.push_back(std::string("housing_") + s);
-  for (auto s : kCaseNames) n.push_back(std::string("case_") + s);
-  for (auto s : kWorkNames) n.push_back(std::string("work_") + s);
-  for (int a = 0; a < kHousingStates; ++a)
-    for (int b = 0; b < kHousingStates; ++b)
-      if (a != b) n.push_back(std::string("flow_") + kHousingNames[a] + "_to_" + kHousingNames[b]);
-  for (auto s : {"contacts", "assessments_social", "assessments_cpi", "queue_social", "queue_cpi", "queue_case",
-                 "wait_weeks_mean", "taken_in_charge", "hf_assigned", "hf_searching", "internships_started",
-                 "internships_converted", "hires", "hires_programme", "hires_obliged", "separations", "jobs_held_6m",
-                 "jobs_held_12m", "people_orientation", "people_training", "people_follow_up", "firms_scouted",
-                 "firms_known_profit", "firms_known_non_profit", "firms_engaged_profit", "firms_engaged_non_profit",
-                 "quota_positions", "quota_filled", "vacancies_open", "cost_street_outreach", "cost_shelter",
-                 "cost_transitional", "cost_housing_first", "cost_assessment", "cost_case_management",
-                 "cost_orientation", "cost_training", "cost_internship", "cost_follow_up", "cost_scouting",
-                 "cost_network", "cost_total", "capacity_shelter_beds", "capacity_transitional", "capacity_hf_flats",
-                 "capacity_case_slots"})
-    n.emplace_back(s);
-  return n;
+// Series ids are generated from output/outputs.def; loops over states write runs of ids, whose
+// names are checked here to follow the states.
+consteval bool eat(std::string_view& s, std::string_view piece) {
+  if (s.substr(0, piece.size()) != piece) return false;
+  s.remove_prefix(piece.size());
+  return true;
 }
+template <class Id, std::size_t N>
+consteval bool ids_follow_states(Id first, std::string_view prefix, const char* const (&states)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    std::string_view n = out::id_name(first + static_cast<int>(i));
+    if (!eat(n, prefix) || !eat(n, states[i]) || !n.empty()) return false;
+  }
+  return true;
+}
+consteval bool flow_ids_follow_states() {
+  int f = 0;
+  for (auto a : kHousingNames)
+    for (auto b : kHousingNames) {
+      if (std::string_view(a) == b) continue;
+      std::string_view n = out::id_name(out::Series::flow_street_to_shelter + f++);
+      if (!eat(n, "flow_") || !eat(n, a) || !eat(n, "_to_") || !eat(n, b) || !n.empty()) return false;
+    }
+  return true;
+}
+static_assert(ids_follow_states(out::Series::housing_street, "housing_", kHousingNames));
+static_assert(ids_follow_states(out::Series::case_unknown, "case_", kCaseNames));
+static_assert(ids_follow_states(out::Series::work_inactive, "work_", kWorkNames));
+static_assert(flow_ids_follow_states());
+static_assert(ids_follow_states(out::Column::weeks_street, "weeks_", kHousingNames));
+static_assert(ids_follow_states(out::Column::weeks_case_unknown, "weeks_case_", kCaseNames));
 }  // namespace
 
 const std::vector<std::string>& World::series_names() {
-  static const std::vector<std::string> n = make_series_names();
-  return n;
+  return out::output_names(out::OutputKind::Series);
 }
 
 void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
@@ -113,62 +126,80 @@ void World::record() {
   const rules::CostRules cost(sc_);
   const std::vector<std::int64_t>& total = census_;
 
-  // Record the week: series x territories.
+  // Record the week: series x territories, each series by its id in output/outputs.def. The
+  // week's slots start as NaN, so that a series left unrecorded shows (a test checks none is).
+  using S = out::Series;
   const auto& names = series_names();
-  const std::size_t S = names.size();
+  const std::size_t N = names.size();
   const std::size_t base = series_.size();
-  series_.resize(base + S * T_);
+  series_.resize(base + N * T_, std::numeric_limits<double>::quiet_NaN());
   for (int t = 0; t < T_; ++t) {
     const std::int64_t* ct = &total[t * kCounts];
     const auto& ts = terr_[t];
     const Tally& w = week_tally_;
-    std::size_t s = 0;
-    auto put = [&](double v) { series_[base + (s++) * T_ + t] = v; };
-    put(static_cast<double>(ct[KActive]));
-    put(static_cast<double>(w.at(t, CInflow)));
-    put(static_cast<double>(w.at(t, CExits)));
-    for (int i = KHousing0; i < KActive; ++i) put(static_cast<double>(ct[i]));
+    auto put = [&](S id, double v) { series_[base + static_cast<std::size_t>(id) * T_ + t] = v; };
+    put(S::persons, static_cast<double>(ct[KActive]));
+    put(S::inflow, static_cast<double>(w.at(t, CInflow)));
+    put(S::exits, static_cast<double>(w.at(t, CExits)));
+    for (int h = 0; h < kHousingStates; ++h) put(S::housing_street + h, static_cast<double>(ct[KHousing0 + h]));
+    for (int k = 0; k < kCaseStates; ++k) put(S::case_unknown + k, static_cast<double>(ct[KCase0 + k]));
+    for (int k = 0; k < kWorkStates; ++k) put(S::work_inactive + k, static_cast<double>(ct[KWork0 + k]));
+    int flow = 0;
     for (int a = 0; a < kHousingStates; ++a)
       for (int b = 0; b < kHousingStates; ++b)
-        if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
-    put(static_cast<double>(w.at(t, CContacts)));
-    put(static_cast<double>(w.at(t, CAssessSocial)));
-    put(static_cast<double>(w.at(t, CAssessCpi)));
-    for (int c : {KQueueSocial, KQueueCpi, KQueueCase}) put(static_cast<double>(ct[c]));
+        if (a != b) put(S::flow_street_to_shelter + flow++, static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
+    put(S::contacts, static_cast<double>(w.at(t, CContacts)));
+    put(S::assessments_social, static_cast<double>(w.at(t, CAssessSocial)));
+    put(S::assessments_cpi, static_cast<double>(w.at(t, CAssessCpi)));
+    put(S::queue_social, static_cast<double>(ct[KQueueSocial]));
+    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));
+    put(S::queue_case, static_cast<double>(ct[KQueueCase]));
     const auto wc = w.at(t, CWaitCount);
-    put(wc ? static_cast<double>(w.at(t, CWaitSum)) / static_cast<double>(wc) : 0.0);
-    put(static_cast<double>(w.at(t, CTakenInCharge)));
-    put(static_cast<double>(w.at(t, CHfAssigned)));
-    put(static_cast<double>(ts.hf_reserved));
-    for (int c : {CInternStarted, CInternConverted, CHires, CHiresProgramme, CHiresObliged, CSeparations})
-      put(static_cast<double>(w.at(t, c)));
-    for (int c : {KHeld6, KHeld12, KOrientation, KTraining, KFollowUp}) put(static_cast<double>(ct[c]));
-    put(static_cast<double>(w.at(t, CScoutedFirms)));
-    for (std::int64_t v : {ts.firms_known[0], ts.firms_known[1], ts.firms_engaged[0], ts.firms_engaged[1],
-                           ts.quota_positions, ts.quota_filled, ts.vacancies_open})
-      put(static_cast<double>(v));
+    put(S::wait_weeks_mean, wc ? static_cast<double>(w.at(t, CWaitSum)) / static_cast<double>(wc) : 0.0);
+    put(S::taken_in_charge, static_cast<double>(w.at(t, CTakenInCharge)));
+    put(S::hf_assigned, static_cast<double>(w.at(t, CHfAssigned)));
+    put(S::hf_searching, static_cast<double>(ts.hf_reserved));
+    put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
+    put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));
+    put(S::hires, static_cast<double>(w.at(t, CHires)));
+    put(S::hires_programme, static_cast<double>(w.at(t, CHiresProgramme)));
+    put(S::hires_obliged, static_cast<double>(w.at(t, CHiresObliged)));
+    put(S::separations, static_cast<double>(w.at(t, CSeparations)));
+    put(S::jobs_held_6m, static_cast<double>(ct[KHeld6]));
+    put(S::jobs_held_12m, static_cast<double>(ct[KHeld12]));
+    put(S::people_orientation, static_cast<double>(ct[KOrientation]));
+    put(S::people_training, static_cast<double>(ct[KTraining]));
+    put(S::people_follow_up, static_cast<double>(ct[KFollowUp]));
+    put(S::firms_scouted, static_cast<double>(w.at(t, CScoutedFirms)));
+    put(S::firms_known_profit, static_cast<double>(ts.firms_known[0]));
+    put(S::firms_known_non_profit, static_cast<double>(ts.firms_known[1]));
+    put(S::firms_engaged_profit, static_cast<double>(ts.firms_engaged[0]));
+    put(S::firms_engaged_non_profit, static_cast<double>(ts.firms_engaged[1]));
+    put(S::quota_positions, static_cast<double>(ts.quota_positions));
+    put(S::quota_filled, static_cast<double>(ts.quota_filled));
+    put(S::vacancies_open, static_cast<double>(ts.vacancies_open));
     const bool scouting = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake || week_ >= std::lround(sc_[G::employment_scouting_start]);
-    const double costs[] = {
-        ct[Street] * static_cast<double>(cost.housing[Street]),
-        ct[Shelter] * static_cast<double>(cost.housing[Shelter]),
-        ct[Transitional] * static_cast<double>(cost.housing[Transitional]),
-        ct[HfFlat] * static_cast<double>(cost.housing[HfFlat]),
-        static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment],
-        static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week,
-        static_cast<double>(ct[KOrientation]) * cost.orientation,
-        static_cast<double>(ct[KTraining]) * cost.training,
-        static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship,
-        static_cast<double>(ct[KFollowUp]) * cost.follow_up,
-        scouting ? sc_[G::employment_scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::costs_provider_hour] : 0.0,
-        sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_,
+    const std::pair<S, double> costs[] = {
+        {S::cost_street_outreach, ct[Street] * static_cast<double>(cost.housing[Street])},
+        {S::cost_shelter, ct[Shelter] * static_cast<double>(cost.housing[Shelter])},
+        {S::cost_transitional, ct[Transitional] * static_cast<double>(cost.housing[Transitional])},
+        {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
+        {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]},
+        {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
+        {S::cost_orientation, static_cast<double>(ct[KOrientation]) * cost.orientation},
+        {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
+        {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
+        {S::cost_follow_up, static_cast<double>(ct[KFollowUp]) * cost.follow_up},
+        {S::cost_scouting, scouting ? sc_[G::employment_scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::costs_provider_hour] : 0.0},
+        {S::cost_network, sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_},
     };
     double sum = 0;
-    for (double c : costs) put(c), sum += c;
-    put(sum);
-    put(std::floor(ts.shelter_beds));
-    put(std::floor(ts.transitional));
-    put(std::floor(ts.hf_flats));
-    put(std::floor(ts.case_slots));
+    for (const auto& [id, c] : costs) put(id, c), sum += c;
+    put(S::cost_total, sum);
+    put(S::capacity_shelter_beds, std::floor(ts.shelter_beds));
+    put(S::capacity_transitional, std::floor(ts.transitional));
+    put(S::capacity_hf_flats, std::floor(ts.hf_flats));
+    put(S::capacity_case_slots, std::floor(ts.case_slots));
   }
 }
 
@@ -199,52 +230,56 @@ out::ReplicateResult World::results() const {
 
   // Per-person table.
   const std::size_t n = P_.size();
-  auto icol = [&](const char* name, auto get) {
-    out::PersonColumn c{name, true, std::vector<std::int32_t>(n), {}};
+  // Columns in the order and with the names and types of output/outputs.def.
+  using C = out::Column;
+  auto icol = [&](C id, auto get) {
+    assert(out::spec(id).type == out::OutputType::Int32 && r.persons.size() == static_cast<std::size_t>(id));
+    out::PersonColumn c{out::name(id), true, std::vector<std::int32_t>(n), {}};
     for (std::size_t p = 0; p < n; ++p) c.ints[p] = static_cast<std::int32_t>(get(p));
     r.persons.push_back(std::move(c));
   };
-  auto rcol = [&](const char* name, auto get) {
-    out::PersonColumn c{name, false, {}, std::vector<double>(n)};
+  auto rcol = [&](C id, auto get) {
+    assert(out::spec(id).type == out::OutputType::Float64 && r.persons.size() == static_cast<std::size_t>(id));
+    out::PersonColumn c{out::name(id), false, {}, std::vector<double>(n)};
     for (std::size_t p = 0; p < n; ++p) c.reals[p] = static_cast<double>(get(p));
     r.persons.push_back(std::move(c));
   };
   auto state_or_missing = [](std::uint8_t s) { return s == 255 ? -1 : static_cast<int>(s); };
-  icol("id", [](std::size_t p) { return p; });
-  icol("territory", [&](std::size_t p) { return P_.territory[p]; });
-  icol("entry_week", [&](std::size_t p) { return P_.entry[p]; });
-  icol("exit_week", [&](std::size_t p) { return P_.exit[p]; });
-  icol("age", [&](std::size_t p) { return P_.age[p]; });
-  icol("female", [&](std::size_t p) { return (P_.flags[p] & FFemale) ? 1 : 0; });
-  icol("groups", [&](std::size_t p) { return P_.groups[p]; });
-  icol("functioning", [&](std::size_t p) { return P_.functioning[p]; });
-  icol("income_support", [&](std::size_t p) { return (P_.flags[p] & FIncome) ? 1 : 0; });
-  icol("chronic", [&](std::size_t p) { return (P_.flags[p] & FChronic) ? 1 : 0; });
-  icol("hf_track", [&](std::size_t p) { return (P_.flags[p] & FHfTrack) ? 1 : 0; });
-  icol("housing_final", [&](std::size_t p) { return P_.housing[p]; });
-  icol("case_final", [&](std::size_t p) { return P_.kase[p]; });
-  icol("work_final", [&](std::size_t p) { return P_.work[p]; });
+  icol(C::id, [](std::size_t p) { return p; });
+  icol(C::territory, [&](std::size_t p) { return P_.territory[p]; });
+  icol(C::entry_week, [&](std::size_t p) { return P_.entry[p]; });
+  icol(C::exit_week, [&](std::size_t p) { return P_.exit[p]; });
+  icol(C::age, [&](std::size_t p) { return P_.age[p]; });
+  icol(C::female, [&](std::size_t p) { return (P_.flags[p] & FFemale) ? 1 : 0; });
+  icol(C::groups, [&](std::size_t p) { return P_.groups[p]; });
+  icol(C::functioning, [&](std::size_t p) { return P_.functioning[p]; });
+  icol(C::income_support, [&](std::size_t p) { return (P_.flags[p] & FIncome) ? 1 : 0; });
+  icol(C::chronic, [&](std::size_t p) { return (P_.flags[p] & FChronic) ? 1 : 0; });
+  icol(C::hf_track, [&](std::size_t p) { return (P_.flags[p] & FHfTrack) ? 1 : 0; });
+  icol(C::housing_final, [&](std::size_t p) { return P_.housing[p]; });
+  icol(C::case_final, [&](std::size_t p) { return P_.kase[p]; });
+  icol(C::work_final, [&](std::size_t p) { return P_.work[p]; });
   for (int h = 0; h < kHousingStates; ++h)
-    icol((std::string("weeks_") + kHousingNames[h]).c_str(), [&](std::size_t p) { return P_.weeks_in_housing(p, h, week_); });
+    icol(C::weeks_street + h, [&](std::size_t p) { return P_.weeks_in_housing(p, h, week_); });
   for (int c = 0; c < kCaseStates; ++c)
-    icol((std::string("weeks_case_") + kCaseNames[c]).c_str(), [&](std::size_t p) { return P_.weeks_in_case(p, c, week_); });
-  icol("returns_to_street", [&](std::size_t p) { return P_.returns[p]; });
-  icol("first_stable_week", [&](std::size_t p) { return P_.first_stable[p]; });
-  icol("housing_12m", [&](std::size_t p) { return state_or_missing(P_.housing_12m[p]); });
-  icol("housing_24m", [&](std::size_t p) { return state_or_missing(P_.housing_24m[p]); });
-  icol("seeking_work", [&](std::size_t p) { return P_.seeking[p]; });
-  icol("pathway_final", [&](std::size_t p) { return P_.emp_phase[p]; });
-  icol("pathway_rounds", [&](std::size_t p) { return P_.rounds[p]; });
-  icol("first_job_week", [&](std::size_t p) { return P_.first_job[p]; });
-  icol("job_spells", [&](std::size_t p) { return P_.spells[p]; });
-  icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed[p]; });
-  icol("weeks_employed_104w_after_first_job", [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });
-  icol("work_12m", [&](std::size_t p) { return state_or_missing(P_.work_12m[p]); });
-  icol("work_24m", [&](std::size_t p) { return state_or_missing(P_.work_24m[p]); });
-  rcol("cost", [&](std::size_t p) { return P_.cost[p]; });
-  rcol("employability", [&](std::size_t p) { return P_.employability[p]; });
-  rcol("self_efficacy", [&](std::size_t p) { return P_.efficacy[p]; });
-  rcol("health", [&](std::size_t p) { return P_.health[p]; });
+    icol(C::weeks_case_unknown + c, [&](std::size_t p) { return P_.weeks_in_case(p, c, week_); });
+  icol(C::returns_to_street, [&](std::size_t p) { return P_.returns[p]; });
+  icol(C::first_stable_week, [&](std::size_t p) { return P_.first_stable[p]; });
+  icol(C::housing_12m, [&](std::size_t p) { return state_or_missing(P_.housing_12m[p]); });
+  icol(C::housing_24m, [&](std::size_t p) { return state_or_missing(P_.housing_24m[p]); });
+  icol(C::seeking_work, [&](std::size_t p) { return P_.seeking[p]; });
+  icol(C::pathway_final, [&](std::size_t p) { return P_.emp_phase[p]; });
+  icol(C::pathway_rounds, [&](std::size_t p) { return P_.rounds[p]; });
+  icol(C::first_job_week, [&](std::size_t p) { return P_.first_job[p]; });
+  icol(C::job_spells, [&](std::size_t p) { return P_.spells[p]; });
+  icol(C::weeks_employed, [&](std::size_t p) { return P_.weeks_employed[p]; });
+  icol(C::weeks_employed_104w_after_first_job, [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });
+  icol(C::work_12m, [&](std::size_t p) { return state_or_missing(P_.work_12m[p]); });
+  icol(C::work_24m, [&](std::size_t p) { return state_or_missing(P_.work_24m[p]); });
+  rcol(C::cost, [&](std::size_t p) { return P_.cost[p]; });
+  rcol(C::employability, [&](std::size_t p) { return P_.employability[p]; });
+  rcol(C::self_efficacy, [&](std::size_t p) { return P_.efficacy[p]; });
+  rcol(C::health, [&](std::size_t p) { return P_.health[p]; });
 
   // Headline indicators. Housing measures are over people homeless at entry, each measured
   // at the stated time after their own entry (people who left before it are censored).
@@ -274,35 +309,37 @@ out::ReplicateResult World::results() const {
     }
   }
   // Sums of weekly series over territories and a range of weeks.
-  auto total = [&](const char* name, int w0, int w1) {
-    const std::size_t s = static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  auto total = [&](out::Series id, int w0, int w1) {
+    const auto s = static_cast<std::size_t>(id);
     double x = 0;
     for (int w = std::max(0, w0); w < std::min(week_, w1); ++w)
       for (int t = 0; t < T_; ++t) x += series_[(w * S + s) * T_ + t];
     return x;
   };
-  const double persons_weeks = total("persons", 0, week_), cost = total("cost_total", 0, week_);
-  const double held6 = total("jobs_held_6m", 0, week_), held12 = total("jobs_held_12m", 0, week_);
+  const double persons_weeks = total(out::Series::persons, 0, week_), cost = total(out::Series::cost_total, 0, week_);
+  const double held6 = total(out::Series::jobs_held_6m, 0, week_), held12 = total(out::Series::jobs_held_12m, 0, week_);
   auto nan_if = [](double num, double den) { return den > 0 ? num / den : std::nan(""); };
-  r.headline["persons_total"] = static_cast<double>(n);
-  r.headline["stably_housed_12m"] = nan_if(s12, n12);
-  r.headline["stably_housed_24m"] = nan_if(s24, n24);
-  r.headline["time_stably_housed"] = nan_if(weeks_stable, weeks_all);
-  r.headline["returns_to_street_12m"] = nan_if(ret, n_first);
-  r.headline["days_to_stable_housing"] = nan_if(days, n_housed);
-  r.headline["employed_12m"] = nan_if(e12, m12);
-  r.headline["employed_24m"] = nan_if(e24, m24);
-  r.headline["any_job_18m"] = nan_if(any18, n18);
-  r.headline["weeks_to_first_job"] = nan_if(to_job, n_job);
-  r.headline["months_worked_24m_after_first_job"] = nan_if(tenure, n_tenure);
-  r.headline["job_retained_6m"] = nan_if(held6, total("hires_programme", 0, week_ - 26));
-  r.headline["job_retained_12m"] = nan_if(held12, total("hires_programme", 0, week_ - 52));
-  r.headline["hires_obliged_firms"] = total("hires_obliged", 0, week_);
-  r.headline["cost_per_retained_job"] = nan_if(cost, held12);
-  r.headline["cost_total"] = cost;
-  r.headline["cost_per_person"] = nan_if(cost, static_cast<double>(n));
-  r.headline["cost_per_person_year"] = nan_if(cost, persons_weeks / 52.0);
-  r.headline["cost_per_stable_year"] = nan_if(cost, weeks_stable / 52.0);
+  auto headline = [&](out::Headline id) -> double& { return r.headline[out::name(id)]; };
+  using H = out::Headline;
+  headline(H::persons_total) = static_cast<double>(n);
+  headline(H::stably_housed_12m) = nan_if(s12, n12);
+  headline(H::stably_housed_24m) = nan_if(s24, n24);
+  headline(H::time_stably_housed) = nan_if(weeks_stable, weeks_all);
+  headline(H::returns_to_street_12m) = nan_if(ret, n_first);
+  headline(H::days_to_stable_housing) = nan_if(days, n_housed);
+  headline(H::employed_12m) = nan_if(e12, m12);
+  headline(H::employed_24m) = nan_if(e24, m24);
+  headline(H::any_job_18m) = nan_if(any18, n18);
+  headline(H::weeks_to_first_job) = nan_if(to_job, n_job);
+  headline(H::months_worked_24m_after_first_job) = nan_if(tenure, n_tenure);
+  headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
+  headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - 52));
+  headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
+  headline(H::cost_per_retained_job) = nan_if(cost, held12);
+  headline(H::cost_total) = cost;
+  headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));
+  headline(H::cost_per_person_year) = nan_if(cost, persons_weeks / 52.0);
+  headline(H::cost_per_stable_year) = nan_if(cost, weeks_stable / 52.0);
   return r;
 }
 

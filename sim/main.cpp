@@ -21,6 +21,7 @@
 #include <iostream>
 
 #include "output/dictionary.hpp"
+#include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/ensemble.hpp"
 #include "sim/mpi.hpp"
@@ -325,10 +326,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   add_common(bench, false);
 
-  bool md = false, dict = false;
-  auto* params = app.add_subcommand("params", "Print the parameter reference (docs/parameters.md) or the data dictionary");
+  bool md = false, dict = false, outs = false;
+  auto* params = app.add_subcommand(
+      "params", "Print the parameter reference (docs/parameters.md), the data dictionary or the output reference");
   params->add_flag("--markdown", md, "Markdown parameter reference (default)");
-  params->add_flag("--dictionary", dict, "Markdown data dictionary of the results files instead");
+  params->add_flag("--dictionary", dict, "Markdown data dictionary of the results files instead (docs/data-dictionary.md)");
+  params->add_flag("--outputs", outs,
+                   "Markdown reference of every output (series, headline indicators, person columns) with unit, label, "
+                   "better direction, who is counted and minimum important difference (docs/outputs.md)");
 
   try {
     app.parse(argc, argv);
@@ -367,7 +372,7 @@ int main(int argc, char** argv) {
       return kOk;
     }
     if (*params) {
-      std::cout << (dict ? out::dictionary_markdown() : registry_markdown());
+      std::cout << (outs ? out::outputs_markdown() : dict ? out::dictionary_markdown() : registry_markdown());
       return kOk;
     }
     if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);

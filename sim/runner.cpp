@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
 #include "sim/mpi.hpp"
@@ -432,38 +433,55 @@ std::string num(double x) {
 }
 std::string signed_num(double x) { return (x > 0 ? "+" : "") + num(x); }
 
-const std::vector<std::string> kOrder = {"stably_housed_12m",     "stably_housed_24m",    "time_stably_housed",
-                                         "returns_to_street_12m", "days_to_stable_housing", "cost_per_person",
-                                         "cost_per_person_year",  "cost_per_stable_year",   "cost_total",
-                                         "persons_total"};
 }  // namespace
 
-std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt) {
-  std::vector<std::string> inds;
+std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   std::set<std::string> all;
   for (const auto& x : s)
     for (const auto& [k, v] : x.headline) all.insert(k);
-  for (const auto& k : kOrder)
+  std::vector<std::string> inds;
+  for (const auto& k : out::output_names(out::OutputKind::Headline))
     if (all.erase(k)) inds.push_back(k);
-  for (const auto& k : all) inds.push_back(k);
+  for (const auto& k : all) inds.push_back(k);  // not in the table (older files): by name
+  return inds;
+}
 
+std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt) {
+  const std::vector<std::string> inds = headline_order(s);
+  const bool csv = fmt == TableFormat::Csv;
+  // Text and Markdown: the table's label and unit (a policy-dependent denominator marked with a
+  // dagger and given below); CSV: the raw name first (scripts read it), label and unit last.
   std::vector<std::string> header = {"indicator"};
+  if (!csv) header.push_back("unit");
   for (const auto& x : s) header.push_back(x.name + " (mean [95% CI], n=" + std::to_string(x.replicates.size()) + ")");
   for (std::size_t i = 1; i < s.size(); ++i) header.push_back(s[i].name + " - " + s[0].name);
+  if (csv)
+    for (const char* h : {"label", "unit", "better", "counted", "denominator", "min_important_difference"}) header.push_back(h);
   std::vector<std::vector<std::string>> rows;
+  std::vector<const out::OutputSpec*> notes;  // indicators shown with their policy-dependent denominator
+  bool any_important = false;
   for (const auto& ind : inds) {
-    std::vector<std::string> row = {ind};
+    const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, ind);
+    std::vector<std::string> row;
+    if (csv) {
+      row.push_back(ind);
+    } else {
+      row.push_back(o ? o->label + (o->policy_denominator() ? " \u2020" : "") : ind);
+      row.push_back(o ? o->unit : "");
+      if (o && o->policy_denominator()) notes.push_back(o);
+    }
     for (const auto& x : s) {
       auto it = x.headline.find(ind);
       if (it == x.headline.end()) {
-        row.push_back("n/a");
+        row.push_back(csv ? "n/a" : "n/a (not in the results)");
         continue;
       }
       std::vector<double> v;
       for (double y : it->second)
         if (!std::isnan(y)) v.push_back(y);
       const auto m = out::summarize(v);
-      row.push_back(v.empty() ? "n/a" : num(m.mean) + " [" + num(m.ci_low) + ", " + num(m.ci_high) + "]");
+      row.push_back(v.empty() ? (csv ? "n/a" : "n/a (no one counted)")
+                              : num(m.mean) + " [" + num(m.ci_low) + ", " + num(m.ci_high) + "]");
     }
     for (std::size_t i = 1; i < s.size(); ++i) {
       auto a = s[0].headline.find(ind), b = s[i].headline.find(ind);
@@ -476,11 +494,31 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       }
       const auto d = difference(a->second, s[0].replicates, b->second, s[i].replicates, s[0].seed == s[i].seed);
       const bool excl = d.summary.ci_low > 0 || d.summary.ci_high < 0;
+      // "!": the whole interval lies beyond the minimum important difference of the table.
+      const bool important = o && !std::isnan(o->mid) && (d.summary.ci_low >= o->mid || d.summary.ci_high <= -o->mid);
+      any_important |= important;
       row.push_back(signed_num(d.summary.mean) + " [" + signed_num(d.summary.ci_low) + ", " +
-                    signed_num(d.summary.ci_high) + "] " + (d.paired ? "paired" : "unpaired") + (excl ? " *" : ""));
+                    signed_num(d.summary.ci_high) + "] " + (d.paired ? "paired" : "unpaired") + (excl ? " *" : "") +
+                    (important ? " !" : ""));
+    }
+    if (csv) {
+      row.push_back(o ? o->label : "");
+      row.push_back(o ? o->unit : "");
+      row.push_back(o ? out::better_name(o->better) : "");
+      row.push_back(o ? o->counted : "");
+      row.push_back(!o ? "" : o->denominator == out::Denominator::Policy ? "policy" : o->denominator == out::Denominator::Fixed ? "fixed" : "none");
+      row.push_back(o ? out::mid_text(*o) : "");
     }
     rows.push_back(row);
   }
+  // Footnotes of the text and Markdown tables.
+  std::string foot = "* the 95% interval of the difference excludes zero. Paired: same seed and replicate "
+                     "(common random numbers).\n";
+  if (any_important)
+    foot += "! the whole interval lies beyond the smallest difference a planner would call important "
+            "(docs/outputs.md).\n";
+  for (const auto* o : notes)
+    foot += "\u2020 " + o->label + ": among " + o->counted + "; this denominator depends on the policy.\n";
   std::ostringstream os;
   if (fmt == TableFormat::Csv) {
     auto q = [](const std::string& x) { return x.find_first_of(",\"") == std::string::npos ? x : "\"" + x + "\""; };
@@ -503,20 +541,26 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       for (const auto& c : r) os << " " << c << " |";
       os << "\n";
     }
+    os << "\n";
+    std::istringstream lines(foot);
+    for (std::string l; std::getline(lines, l);) os << l << "  \n";  // Markdown line breaks
     return os.str();
   }
+  // Widths in characters (UTF-8: the dagger is one character of three bytes).
+  auto width = [](const std::string& x) {
+    return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
   std::vector<std::size_t> w(header.size(), 0);
-  for (std::size_t i = 0; i < header.size(); ++i) w[i] = header[i].size();
+  for (std::size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
   for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], width(r[i]));
   auto line = [&](const std::vector<std::string>& r) {
-    for (std::size_t i = 0; i < r.size(); ++i) os << std::left << std::setw(static_cast<int>(w[i]) + 2) << r[i];
+    for (std::size_t i = 0; i < r.size(); ++i) os << r[i] << std::string(w[i] + 2 - width(r[i]), ' ');
     os << "\n";
   };
   line(header);
   for (const auto& r : rows) line(r);
-  os << "\n* the 95% interval of the difference excludes zero. Paired: same seed and replicate "
-        "(common random numbers).\n";
+  os << "\n" << foot;
   return os.str();
 }
 

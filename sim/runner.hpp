@@ -76,10 +76,18 @@ std::vector<ScenarioSummary> combine_summaries(const std::vector<ScenarioSummary
 std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>& all,
                                               const std::vector<std::string>& names, const std::string& baseline);
 
+// The headline indicators of the summaries, in the order of the output table
+// (output/outputs.def); names the table does not know (older files) follow by name.
+std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s);
+
 enum class TableFormat { Text, Csv, Markdown };
 // Headline indicators of each scenario (mean and 95% interval over replicates) and the
 // difference of each scenario from the first: paired by replicate when seeds agree
-// (common random numbers), unpaired (Welch) otherwise.
+// (common random numbers), unpaired (Welch) otherwise. Text and Markdown show each
+// indicator's label and unit from the output table, mark a difference whose interval lies
+// beyond the table's minimum important difference, and give the denominators that depend on
+// the policy below the table; CSV keeps the raw name in the first column (scripts read it) and
+// adds label, unit, better, counted, denominator and min_important_difference as last columns.
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt);
 
 struct Difference {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "output/outputs.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -75,6 +77,13 @@ TEST(Cli, RunInfoCompare) {
   r = sh("info " + out.string());
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("tiny"), std::string::npos);
+  // Labels and units from the output table, beside the dataset names.
+  using namespace percorsi::out;
+  EXPECT_NE(r.out.find("housing_street  float64 [20, 5]  - " + spec(Series::housing_street).label_with_unit()),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  - " + spec(Headline::days_to_stable_housing).label_with_unit() + "; among "), std::string::npos)
+      << r.out;
   r = sh("compare " + out.string() + " --format csv");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("stably_housed_12m"), std::string::npos);

@@ -1,4 +1,4 @@
-// The committed references are generated from the registry and the data dictionary;
+// The committed references are generated from the registry, the output table and the data dictionary;
 // regenerate them with the commands in the messages below.
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "output/dictionary.hpp"
+#include "output/outputs.hpp"
 #include "sim/registry.hpp"
 
 namespace {
@@ -38,6 +39,13 @@ TEST(Docs, DataDictionaryIsCurrent) {
   EXPECT_TRUE(committed == generated)
       << "docs/data-dictionary.md is stale: run `build/sim/percorsi params --dictionary > docs/data-dictionary.md`; "
       << first_difference(committed, generated);
+}
+
+TEST(Docs, OutputReferenceIsCurrent) {
+  const std::string committed = slurp(std::string(PERCORSI_SOURCE_DIR) + "/docs/outputs.md");
+  const std::string generated = percorsi::out::outputs_markdown();
+  EXPECT_TRUE(committed == generated) << "docs/outputs.md is stale: run `build/sim/percorsi params --outputs > docs/outputs.md`; "
+                                      << first_difference(committed, generated);
 }
 
 TEST(Docs, RegistryEntriesAreComplete) {

@@ -587,7 +587,7 @@ TEST(Compare, MixesFilesPicksScenariosAndBaseline) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(contains(r.out,
                        "indicator,\"step_model (mean [95% CI], n=3)\",\"housing_first (mean [95% CI], n=3)\","
-                       "housing_first - step_model\n"))
+                       "housing_first - step_model,label,unit,better,counted,denominator,min_important_difference\n"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "paired")) << r.out;
   const auto together = cli("compare " + step + " " + hf + " --quiet --replicates 3 --format csv");
@@ -598,7 +598,7 @@ TEST(Compare, MixesFilesPicksScenariosAndBaseline) {
   EXPECT_TRUE(contains(r.out, "| step_model - housing_first |")) << r.out;
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --scenarios housing_first --format csv");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "indicator,\"housing_first (mean [95% CI], n=3)\"\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "indicator,\"housing_first (mean [95% CI], n=3)\",label,unit,")) << r.out;
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --scenarios housing_first,nope");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.out, "no scenario 'nope' in the inputs; they hold: step_model, housing_first")) << r.out;

@@ -2,9 +2,11 @@
 // back what was run, and a failed run leaves no file.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "output/dictionary.hpp"
+#include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/runner.hpp"
 
@@ -71,7 +73,49 @@ TEST(Runner, ComparisonTableFormats) {
   const std::string csv = comparison_table(s, TableFormat::Csv);
   EXPECT_EQ(csv.rfind("indicator,", 0), 0u);
   const std::string md = comparison_table(s, TableFormat::Markdown);
-  EXPECT_EQ(md.rfind("| indicator |", 0), 0u);
+  EXPECT_EQ(md.rfind("| indicator | unit |", 0), 0u);
+  // Labels and units from the output table; the raw names stay in the CSV for scripts.
+  const auto& o = out::spec(out::Headline::stably_housed_12m);
+  EXPECT_NE(text.find(o.label), std::string::npos) << text;
+  EXPECT_EQ(text.find("stably_housed_12m"), std::string::npos) << text;
+  EXPECT_NE(md.find("| " + o.label + " | share |"), std::string::npos) << md;
+  EXPECT_NE(csv.find("\nstably_housed_12m,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("," + o.label + ",share,higher,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",label,unit,better,counted,denominator,min_important_difference\n"), std::string::npos) << csv;
+  // Rows in the table's order.
+  EXPECT_EQ(headline_order(s), out::output_names(out::OutputKind::Headline));
+  // An indicator whose denominator depends on the policy is shown with it.
+  const auto& d = out::spec(out::Headline::days_to_stable_housing);
+  EXPECT_NE(text.find(d.label + " \u2020"), std::string::npos) << text;
+  EXPECT_NE(text.find("\u2020 " + d.label + ": among " + d.counted), std::string::npos) << text;
+  EXPECT_EQ(text.find("\u2020 " + o.label), std::string::npos) << text;
+}
+
+TEST(Runner, ComparisonTableMarksImportantDifferencesAndUndefinedValues) {
+  ScenarioSummary a{"a", 1, {0, 1, 2}, {}}, b{"b", 1, {0, 1, 2}, {}};
+  // stably_housed_12m: +0.10 in every replicate, beyond its minimum important difference (0.02);
+  // time_stably_housed: +0.01, below it; job_retained_12m: undefined (no programme hires).
+  a.headline["stably_housed_12m"] = {0.10, 0.20, 0.30};
+  b.headline["stably_housed_12m"] = {0.20, 0.30, 0.40};
+  a.headline["time_stably_housed"] = {0.10, 0.20, 0.30};
+  b.headline["time_stably_housed"] = {0.11, 0.21, 0.31};
+  const double nan = std::nan("");
+  a.headline["job_retained_12m"] = b.headline["job_retained_12m"] = {nan, nan, nan};
+  a.headline["not_in_table"] = b.headline["not_in_table"] = {1, 2, 3};
+  const std::string text = comparison_table({a, b}, TableFormat::Text);
+  auto line_of = [&](const std::string& label) {
+    const auto p = text.find(label);
+    return p == std::string::npos ? std::string() : text.substr(p, text.find('\n', p) - p);
+  };
+  const std::string housed = line_of(out::spec(out::Headline::stably_housed_12m).label);
+  EXPECT_NE(housed.find("paired * !"), std::string::npos) << text;
+  const std::string time = line_of(out::spec(out::Headline::time_stably_housed).label);
+  EXPECT_NE(time.find("paired *"), std::string::npos) << text;
+  EXPECT_EQ(time.find("!"), std::string::npos) << text;
+  EXPECT_NE(line_of(out::spec(out::Headline::job_retained_12m).label).find("n/a (no one counted)"), std::string::npos)
+      << text;
+  EXPECT_NE(line_of("not_in_table").find("2.000"), std::string::npos) << text;  // unknown names kept, last
+  EXPECT_GT(text.find("not_in_table"), text.find(out::spec(out::Headline::job_retained_12m).label));
 }
 
 TEST(Runner, PairedDifferenceStatistics) {

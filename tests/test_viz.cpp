@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "output/outputs.hpp"
 #include "sim/registry.hpp"
 #include "sim/scenario.hpp"
 #include "viz/app.hpp"
@@ -173,6 +174,29 @@ TEST(VizCore, IndicatorDirectionsAndUnits) {
   EXPECT_FALSE(is_share("cost_total"));
   EXPECT_EQ(series_unit("housing_street"), "persons");
   EXPECT_EQ(series_unit("cost_shelter").rfind("euro", 0), 0u);
+  // Everything from the output table, nothing guessed from a name's prefix.
+  for (const auto* o : out::outputs_of(out::OutputKind::Headline)) {
+    EXPECT_EQ(better_direction(o->name), o->direction()) << o->name;
+    EXPECT_EQ(is_share(o->name), o->unit == "share") << o->name;
+    EXPECT_EQ(indicator_label(o->name), o->label);
+    EXPECT_EQ(indicator_unit(o->name), o->unit);
+    EXPECT_EQ(indicator_policy_denominator(o->name).empty(), !o->policy_denominator()) << o->name;
+  }
+  for (const auto* o : out::outputs_of(out::OutputKind::Series)) {
+    EXPECT_EQ(series_unit(o->name), o->unit) << o->name;
+    EXPECT_EQ(series_label(o->name), o->label) << o->name;
+    EXPECT_EQ(series_meaning(o->name).rfind(o->definition, 0), 0u) << o->name;
+    if (!out::find_output(out::OutputKind::Headline, o->name)) {
+      EXPECT_EQ(better_direction(o->name), o->direction()) << o->name;
+    }
+  }
+  EXPECT_EQ(better_direction("housing_shelter"), 0);     // a prefix guess said "higher"
+  EXPECT_EQ(better_direction("capacity_hf_flats"), 0);   // likewise
+  EXPECT_EQ(series_unit("capacity_hf_flats"), "flats");  // a prefix guess said "places"
+  EXPECT_EQ(better_direction("no_such_indicator"), 0);
+  EXPECT_EQ(series_unit("no_such_series"), "");
+  EXPECT_EQ(series_label("no_such_series"), "no_such_series");
+  EXPECT_EQ(min_important_difference("stably_housed_12m"), 0.02);
 }
 
 // ---- People --------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ void series_chart(App& a, const std::string& series, ImVec2 size) {
         {a.cat.scenarios()[ids[i]].label, plot::palette(ids[i]), &bands[i].mean, &bands[i].lo, &bands[i].hi});
   }
   plot::Axes ax;
-  ax.title = series + (a.territories.empty() ? "  (all territories)" : "  (selected territories)");
+  ax.title = series_label(series) + (a.territories.empty() ? "  (all territories)" : "  (selected territories)");
   ax.y_label = series_unit(series) + "  - mean and 95% interval over replicates";
   plot::lines(series.c_str(), ax, lines, size);
 }
@@ -144,7 +144,7 @@ void difference_bars(App& a, const std::vector<int>& order, const std::vector<Co
       if (r.value[0].n == 0 || std::isnan(d.mean) || !std::isfinite(m0) || m0 == 0) continue;
       const double k = 100.0 / std::fabs(m0);
       const ImU32 col = ImGui::ColorConvertFloat4ToU32(verdict_color(r.verdict[i]));
-      std::string label = r.indicator;
+      std::string label = indicator_label(r.indicator);
       if (order.size() > 2) label += " (" + a.cat.scenarios()[order[i]].info.name + ")";
       char note[64];
       std::snprintf(note, sizeof note, "%+.1f%%", d.mean * k);
@@ -209,11 +209,14 @@ void panel_sidebar(App& a) {
   ImGui::Separator();
   ImGui::SetNextItemWidth(-1);
   input_text("##filter", a.series_filter);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Filter indicators by name");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Filter indicators by label or name");
   ImGui::BeginChild("indicators", ImVec2(0, 0), true);
   for (const auto& n : a.cat.weekly_names()) {
-    if (!a.series_filter.empty() && n.find(a.series_filter) == std::string::npos) continue;
-    if (ImGui::Selectable(n.c_str(), n == a.series)) {
+    const std::string label = series_label(n);
+    if (!a.series_filter.empty() && n.find(a.series_filter) == std::string::npos &&
+        label.find(a.series_filter) == std::string::npos)
+      continue;
+    if (ImGui::Selectable((label + "##" + n).c_str(), n == a.series)) {
       a.series = n;
       a.request_tab = "Charts";
     }
@@ -230,9 +233,9 @@ void panel_charts(App& a) {
     ImGui::TextDisabled("No results loaded: open a results file (.h5) in the Files tab, or run a scenario in Levers.");
     return;
   }
-  ImGui::Text("%s", a.series.c_str());
+  ImGui::Text("%s", series_label(a.series).c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s", series_unit(a.series).c_str());
+  ImGui::TextDisabled("%s  (%s)", series_unit(a.series).c_str(), a.series.c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Add to presentation")) a.views.push_back({View::Lines, a.series, 0});
   const std::string m = series_meaning(a.series);
@@ -284,7 +287,7 @@ void panel_compare(App& a) {
       "street and waiting); bright when the interval excludes zero.");
   const std::vector<int> order = compare_order(a);
   const auto rows = compare(a.cat, order);
-  const int ncol = 1 + static_cast<int>(order.size()) * 2 - 1;
+  const int ncol = 2 + static_cast<int>(order.size()) * 2 - 1;
   const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
   const float table_h = std::min(ImGui::GetContentRegionAvail().y * 0.5f, (rows.size() + 1.5f) * row_h);
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
@@ -292,6 +295,7 @@ void panel_compare(App& a) {
   if (ImGui::BeginTable("compare", ncol, flags, ImVec2(0, table_h))) {
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("indicator");
+    ImGui::TableSetupColumn("unit");
     for (int s : order) ImGui::TableSetupColumn(a.cat.scenarios()[s].info.name.c_str());
     for (std::size_t i = 1; i < order.size(); ++i)
       ImGui::TableSetupColumn(
@@ -301,7 +305,15 @@ void panel_compare(App& a) {
       const bool pct = is_share(r.indicator);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.indicator.c_str());
+      // The table's label; an indicator whose denominator depends on the policy is marked and
+      // shown with it.
+      const std::string den = indicator_policy_denominator(r.indicator);
+      ImGui::TextUnformatted((indicator_label(r.indicator) + (den.empty() ? "" : " \u2020")).c_str());
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s%s%s", r.indicator.c_str(), den.empty() ? "" : "\n\u2020 among ",
+                          den.empty() ? "" : (den + " (depends on the policy)").c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", indicator_unit(r.indicator).c_str());
       for (const auto& v : r.value) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(summary_text(v, pct).c_str());
@@ -675,11 +687,13 @@ void panel_files(App& a) {
     ImGui::TextWrapped("replicates: %s", reps.c_str());
     ImGui::TextWrapped("territories: %s", terr.c_str());
     if (ImGui::TreeNode("weekly", "weekly indicators (%d)", static_cast<int>(d.weekly_names.size()))) {
-      for (const auto& n : d.weekly_names) ImGui::BulletText("%s (%s)", n.c_str(), series_unit(n).c_str());
+      for (const auto& n : d.weekly_names)
+        ImGui::BulletText("%s (%s): %s", series_label(n).c_str(), series_unit(n).c_str(), n.c_str());
       ImGui::TreePop();
     }
     if (ImGui::TreeNode("headline", "headline indicators (%d)", static_cast<int>(d.headline_names.size()))) {
-      for (const auto& n : d.headline_names) ImGui::BulletText("%s", n.c_str());
+      for (const auto& n : d.headline_names)
+        ImGui::BulletText("%s (%s): %s", indicator_label(n).c_str(), indicator_unit(n).c_str(), n.c_str());
       ImGui::TreePop();
     }
     if (ImGui::TreeNode("persons", "person columns (%d)", static_cast<int>(d.person_columns.size()))) {
@@ -825,7 +839,7 @@ bool FileBrowser::draw(const char* id, std::string& picked, float height) {
 // ---- App -----------------------------------------------------------------------------------
 
 std::string View::title() const {
-  if (kind == Lines) return series + " (" + series_unit(series) + ")";
+  if (kind == Lines) return series_label(series) + " (" + series_unit(series) + ")";
   if (kind == Stacked) return std::string(kFamilies[family]) + " states over time";
   return "Headline indicators: difference from the baseline";
 }

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <limits>
 
-#include "output/dictionary.hpp"
+#include "output/outputs.hpp"
 
 namespace percorsi::viz {
 
@@ -18,9 +18,6 @@ std::string printf_str(const char* fmt, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
-}
-bool starts(const std::string& s, const char* prefix) {
-  return s.rfind(prefix, 0) == 0;
 }
 }  // namespace
 
@@ -110,45 +107,58 @@ std::string format_value(double v) {
 // ---- Indicators ----------------------------------------------------------------------------
 
 namespace {
-const out::DictEntry* weekly_entry(const std::string& series) {
-  try {
-    return out::find_entry(out::dictionary(), "/scenarios/{scenario}/replicates/{replicate}/weekly/" + series);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
+const out::OutputSpec* series_spec(const std::string& s) { return out::find_output(out::OutputKind::Series, s); }
+const out::OutputSpec* headline_spec(const std::string& s) { return out::find_output(out::OutputKind::Headline, s); }
+// A headline indicator of that name, else a weekly series.
+const out::OutputSpec* any_spec(const std::string& s) {
+  const auto* o = headline_spec(s);
+  return o ? o : series_spec(s);
 }
 }  // namespace
 
 std::string series_unit(const std::string& s) {
-  if (const auto* e = weekly_entry(s); e && !e->unit.empty()) return e->unit;
-  if (starts(s, "cost_")) return "euro/week";
-  if (starts(s, "wait_")) return "weeks";
-  if (starts(s, "capacity_")) return "places";
-  if (starts(s, "flow_") || starts(s, "assessments_") || s == "inflow" || s == "exits" || s == "contacts" ||
-      s == "taken_in_charge" || s == "hf_assigned")
-    return "persons/week";
-  return "persons";
+  const auto* o = series_spec(s);
+  return o ? o->unit : std::string();
+}
+
+std::string series_label(const std::string& s) {
+  const auto* o = series_spec(s);
+  return o ? o->label : s;
 }
 
 std::string series_meaning(const std::string& s) {
-  const auto* e = weekly_entry(s);
-  std::string m = e ? e->meaning : std::string();
-  const auto shape = m.rfind(" [weeks, territories]");
-  if (shape != std::string::npos) m.erase(shape);
-  return m;
+  const auto* o = series_spec(s);
+  return o ? out::dictionary_meaning(*o) : std::string();
+}
+
+std::string indicator_unit(const std::string& ind) {
+  const auto* o = headline_spec(ind);
+  return o ? o->unit : std::string();
+}
+
+std::string indicator_label(const std::string& ind) {
+  const auto* o = headline_spec(ind);
+  return o ? o->label : ind;
+}
+
+std::string indicator_policy_denominator(const std::string& ind) {
+  const auto* o = headline_spec(ind);
+  return o && o->policy_denominator() ? o->counted : std::string();
 }
 
 int better_direction(const std::string& ind) {
-  if (starts(ind, "persons")) return 0;
-  if (starts(ind, "cost") || starts(ind, "returns_to_street") || starts(ind, "days_to") || starts(ind, "weeks_to") ||
-      starts(ind, "wait") || starts(ind, "queue") || ind == "housing_street")
-    return -1;
-  return +1;
+  const auto* o = any_spec(ind);
+  return o ? o->direction() : 0;
+}
+
+double min_important_difference(const std::string& ind) {
+  const auto* o = any_spec(ind);
+  return o ? o->mid : kNaN;
 }
 
 bool is_share(const std::string& ind) {
-  return starts(ind, "stably_housed") || starts(ind, "time_stably") || starts(ind, "returns_to_street") ||
-         starts(ind, "share_") || ind.find("_share") != std::string::npos;
+  const auto* o = any_spec(ind);
+  return o && o->is_share();
 }
 
 // ---- People --------------------------------------------------------------------------------
@@ -421,11 +431,8 @@ Band Catalog::band(int s, const std::string& series, const std::set<std::string>
 // ---- Comparison ----------------------------------------------------------------------------
 
 std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
-  static const std::vector<std::string> kOrder = {
-      "stably_housed_12m",     "stably_housed_24m",      "time_stably_housed",
-      "returns_to_street_12m", "days_to_stable_housing", "cost_per_person",
-      "cost_per_person_year",  "cost_per_stable_year",   "cost_total",
-      "persons_total"};
+  // The output table's order; names it does not know follow by name.
+  const std::vector<std::string>& kOrder = out::output_names(out::OutputKind::Headline);
   std::vector<std::string> names;
   std::set<std::string> all;
   for (int s : ss)

@@ -41,11 +41,23 @@ std::string tick_label(double v, double step);
 std::string format_value(double v);
 
 // ---- Indicators ----------------------------------------------------------------------------
-// Unit of a weekly series from the data dictionary (with a fallback by name prefix).
+// Units, labels, meanings and directions come from the output table (output/outputs.def); a
+// name the table does not know (a file of another version) gets its name as label, no unit
+// and no direction.
 std::string series_unit(const std::string& series);
+std::string series_label(const std::string& series);
+// The definition and who is counted ("" for an unknown series).
 std::string series_meaning(const std::string& series);
-// +1: higher is better, -1: lower is better (costs, returns to the street, waiting), 0: neutral.
+std::string indicator_unit(const std::string& indicator);
+std::string indicator_label(const std::string& indicator);
+// Who is counted, when the denominator depends on the policy ("" otherwise): the viewer shows
+// such an indicator with it.
+std::string indicator_policy_denominator(const std::string& indicator);
+// +1: higher is better, -1: lower is better, 0: neither (or unknown). A headline indicator's
+// direction, else a weekly series' of that name.
 int better_direction(const std::string& indicator);
+// The smallest difference a planner would call important, in the indicator's unit (NaN: none).
+double min_important_difference(const std::string& indicator);
 // Share indicators (0-1) are shown as percentages.
 bool is_share(const std::string& indicator);
 

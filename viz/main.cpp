@@ -100,9 +100,11 @@ bool write_png(const std::string& path, int w, int h) {
 }
 
 void load_font(ImGuiIO& io) {
+  // Latin-1, and the dagger that marks an indicator shown with its policy-dependent denominator.
+  static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2020, 0x2020, 0};
   for (const char* f : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf"}) {
     std::error_code ec;
-    if (std::filesystem::exists(f, ec) && io.Fonts->AddFontFromFileTTF(f, 16.0f)) return;
+    if (std::filesystem::exists(f, ec) && io.Fonts->AddFontFromFileTTF(f, 16.0f, nullptr, ranges)) return;
   }
   io.Fonts->AddFontDefault();
 }

@@ -1,0 +1,162 @@
+#include "output/outputs.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace percorsi::out {
+
+namespace {
+
+std::vector<OutputSpec> build() {
+  std::vector<OutputSpec> v;
+  int counts[3] = {0, 0, 0};
+  constexpr double NA = std::numeric_limits<double>::quiet_NaN();
+#define OUTPUT(kind, id, type, unit, better, mid, denominator, label, counted, definition)                      \
+  v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, Better::better, double(mid),            \
+                         Denominator::denominator, label, counted, definition,                                 \
+                         counts[static_cast<int>(OutputKind::kind)]++});
+#include "output/outputs.def"
+#undef OUTPUT
+  return v;
+}
+
+std::string md_cell(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<OutputSpec>& outputs() {
+  static const std::vector<OutputSpec> t = build();
+  return t;
+}
+
+const std::vector<const OutputSpec*>& outputs_of(OutputKind k) {
+  static const auto by_kind = [] {
+    std::vector<std::vector<const OutputSpec*>> out(3);
+    for (const auto& o : outputs()) out[static_cast<int>(o.kind)].push_back(&o);
+    return out;
+  }();
+  return by_kind[static_cast<int>(k)];
+}
+
+const OutputSpec& spec(Series s) { return *outputs_of(OutputKind::Series)[static_cast<std::size_t>(s)]; }
+const OutputSpec& spec(Headline h) { return *outputs_of(OutputKind::Headline)[static_cast<std::size_t>(h)]; }
+const OutputSpec& spec(Column c) { return *outputs_of(OutputKind::Person)[static_cast<std::size_t>(c)]; }
+
+const OutputSpec* find_output(OutputKind k, std::string_view name) {
+  for (const OutputSpec* o : outputs_of(k))
+    if (o->name == name) return o;
+  return nullptr;
+}
+
+const std::vector<std::string>& output_names(OutputKind k) {
+  static const auto names = [] {
+    std::vector<std::vector<std::string>> out(3);
+    for (const auto& o : outputs()) out[static_cast<int>(o.kind)].push_back(o.name);
+    return out;
+  }();
+  return names[static_cast<int>(k)];
+}
+
+const std::vector<std::string>& allowed_units() {
+  static const std::vector<std::string> u = {
+      // counts of people, places and firms at the end of a week
+      "persons", "beds", "places", "flats", "plans", "firms", "positions", "vacancies",
+      // flows during a week
+      "persons/week", "assessments/week", "internships/week", "hires/week", "jobs/week", "firms/week",
+      // money
+      "euro", "euro/week", "euro/year",
+      // shares, durations and totals
+      "share", "days", "weeks", "months", "hires", "count",
+      // person-table codes
+      "id", "index", "week", "years", "0/1", "0-1", "0-4", "bitmask", "state", "step"};
+  return u;
+}
+
+const char* output_kind_name(OutputKind k) {
+  switch (k) {
+    case OutputKind::Series: return "series";
+    case OutputKind::Headline: return "headline";
+    case OutputKind::Person: return "person column";
+  }
+  return "?";
+}
+
+const char* output_type_name(OutputType t) {
+  switch (t) {
+    case OutputType::Float64: return "float64";
+    case OutputType::Int32: return "int32";
+  }
+  return "?";
+}
+
+const char* better_name(Better b) {
+  switch (b) {
+    case Better::Higher: return "higher";
+    case Better::Lower: return "lower";
+    case Better::Neither: return "neither";
+  }
+  return "?";
+}
+
+std::string mid_text(const OutputSpec& o) {
+  if (std::isnan(o.mid)) return "";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, o.mid);
+  return std::string(buf, r.ptr);
+}
+
+std::string dictionary_meaning(const OutputSpec& o) {
+  if (o.kind == OutputKind::Person) return o.definition;  // one row per person: the shape says who
+  std::string m = o.definition + ". Counted: " + o.counted;
+  if (o.policy_denominator()) m += " (a denominator that depends on the policy)";
+  return m;
+}
+
+std::string outputs_markdown() {
+  std::ostringstream os;
+  os << "# Output reference\n\n"
+        "Generated from `output/outputs.def` by `percorsi params --outputs`; do not edit by hand "
+        "(a test fails when this file is stale). The same table gives the engine its series order, "
+        "the data dictionary its rows for these datasets ([data-dictionary.md](data-dictionary.md)), "
+        "and the command-line tables and the viewer their labels, units and colours.\n\n"
+        "- **better**: the direction a planner would call an improvement (`neither`: a volume or a "
+        "state, good or bad depending on the question).\n"
+        "- **counted**: who is counted: the denominator of a share or a mean, or what a count or "
+        "total adds up. **denominator** `policy` marks an indicator whose denominator the policy "
+        "itself changes (e.g. days to housing among those housed: a policy that houses more people "
+        "with longer histories can look slower); read it with its denominator. `fixed`: set by who "
+        "enters and when, not by the levers; `none`: a count or a total.\n"
+        "- **MID**: the minimum important difference, in the indicator's unit: the smallest "
+        "difference between two scenarios a planner would act on. These are planning "
+        "**assumptions**, to be revisited with the users of the tool: 0.02 (2 percentage points) "
+        "for a share of a population, 0.05 for the retention of the few programme jobs, 7 days, "
+        "4 weeks, 1 month; 100 euro per person, 500 to 1,000 euro per person-year; in the weekly "
+        "series of one territory, 5 people in a state, 1 to 2 people in a weekly flow, 1,000 euro "
+        "of cost a week. Empty: no comparison makes sense (ids, codes, states).\n";
+  const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
+                           "Headline indicators (`headline/<name>`, `summary/<name>`)",
+                           "Person table (`persons/<name>`, one row per person)"};
+  for (int k : {1, 0, 2}) {
+    os << "\n## " << titles[k] << "\n\n"
+       << "| name | label | unit | type | better | counted | denominator | MID | definition |\n"
+       << "|---|---|---|---|---|---|---|---|---|\n";
+    for (const OutputSpec* o : outputs_of(static_cast<OutputKind>(k))) {
+      const char* den = o->denominator == Denominator::Policy ? "**policy**"
+                        : o->denominator == Denominator::Fixed ? "fixed"
+                                                                : "none";
+      os << "| `" << o->name << "` | " << md_cell(o->label) << " | " << md_cell(o->unit) << " | "
+         << output_type_name(o->type) << " | " << better_name(o->better) << " | " << md_cell(o->counted) << " | "
+         << den << " | " << mid_text(*o) << " | " << md_cell(o->definition) << " |\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace percorsi::out

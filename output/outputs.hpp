@@ -1,0 +1,135 @@
+// The output table (output/outputs.def): every weekly series, headline indicator and person
+// column, declared once with its type, unit, label, better direction, who is counted and the
+// minimum important difference. Ids are generated from the same table, so that the engine
+// records series by enum (out::Series::housing_street) rather than by position.
+//
+// Why here, and why a library of its own (percorsi_outputs): the table says what results files
+// hold, so it lives in output/ beside the data dictionary it generates; but it is plain C++
+// (no HDF5, no other dependency), so sim/ (the model), the viewer and the tools use it without
+// linking the HDF5 layer, and the model library can be built and tested without HDF5.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace percorsi::out {
+
+enum class OutputKind { Series, Headline, Person };
+enum class OutputType { Float64, Int32 };
+enum class Better { Higher, Lower, Neither };
+enum class Denominator { None, Fixed, Policy };
+
+struct OutputSpec {
+  OutputKind kind;
+  std::string name;  // the dataset name
+  OutputType type;
+  std::string unit;
+  Better better;
+  double mid;        // minimum important difference in `unit` (NaN: not applicable)
+  Denominator denominator;
+  std::string label;
+  std::string counted;
+  std::string definition;
+  int index;         // position within its kind (= the enum value)
+
+  // "+1" higher is better, "-1" lower is better, 0 neither.
+  int direction() const { return better == Better::Higher ? 1 : better == Better::Lower ? -1 : 0; }
+  bool policy_denominator() const { return denominator == Denominator::Policy; }
+  bool is_share() const { return unit == "share"; }
+  // "Stably housed 12 months after entry (share)".
+  std::string label_with_unit() const { return label + " (" + unit + ")"; }
+};
+
+// Ids of each kind, in table order.
+#define OUTPUT(kind, id, ...) PERCORSI_OUT_ID_##kind(id)
+#define PERCORSI_OUT_ID_Series(id) id,
+#define PERCORSI_OUT_ID_Headline(id)
+#define PERCORSI_OUT_ID_Person(id)
+enum class Series : int {
+#include "output/outputs.def"
+  count_
+};
+#undef PERCORSI_OUT_ID_Series
+#undef PERCORSI_OUT_ID_Headline
+#define PERCORSI_OUT_ID_Series(id)
+#define PERCORSI_OUT_ID_Headline(id) id,
+enum class Headline : int {
+#include "output/outputs.def"
+  count_
+};
+#undef PERCORSI_OUT_ID_Headline
+#undef PERCORSI_OUT_ID_Person
+#define PERCORSI_OUT_ID_Headline(id)
+#define PERCORSI_OUT_ID_Person(id) id,
+enum class Column : int {
+#include "output/outputs.def"
+  count_
+};
+#undef PERCORSI_OUT_ID_Series
+#undef PERCORSI_OUT_ID_Headline
+#undef PERCORSI_OUT_ID_Person
+#undef OUTPUT
+
+inline constexpr std::size_t kSeriesCount = static_cast<std::size_t>(Series::count_);
+inline constexpr std::size_t kHeadlineCount = static_cast<std::size_t>(Headline::count_);
+inline constexpr std::size_t kColumnCount = static_cast<std::size_t>(Column::count_);
+
+// The id `k` places after `first` (series and columns declared per state, in state order).
+constexpr Series operator+(Series first, int k) { return static_cast<Series>(static_cast<int>(first) + k); }
+constexpr Column operator+(Column first, int k) { return static_cast<Column>(static_cast<int>(first) + k); }
+
+// Names at compile time, so that code writing a run of ids in a loop over states can check
+// with static_assert that the names follow the states.
+#define OUTPUT(kind, id, ...) PERCORSI_OUT_NAME_##kind(id)
+#define PERCORSI_OUT_NAME_Series(id) #id,
+#define PERCORSI_OUT_NAME_Headline(id)
+#define PERCORSI_OUT_NAME_Person(id)
+inline constexpr std::string_view kSeriesIds[] = {
+#include "output/outputs.def"
+};
+#undef PERCORSI_OUT_NAME_Series
+#undef PERCORSI_OUT_NAME_Person
+#define PERCORSI_OUT_NAME_Series(id)
+#define PERCORSI_OUT_NAME_Person(id) #id,
+inline constexpr std::string_view kColumnIds[] = {
+#include "output/outputs.def"
+};
+#undef PERCORSI_OUT_NAME_Series
+#undef PERCORSI_OUT_NAME_Headline
+#undef PERCORSI_OUT_NAME_Person
+#undef OUTPUT
+constexpr std::string_view id_name(Series s) { return kSeriesIds[static_cast<std::size_t>(s)]; }
+constexpr std::string_view id_name(Column c) { return kColumnIds[static_cast<std::size_t>(c)]; }
+
+// Every output, in table order (series, then headlines, then person columns as declared).
+const std::vector<OutputSpec>& outputs();
+const std::vector<const OutputSpec*>& outputs_of(OutputKind k);
+const OutputSpec& spec(Series s);
+const OutputSpec& spec(Headline h);
+const OutputSpec& spec(Column c);
+inline const std::string& name(Series s) { return spec(s).name; }
+inline const std::string& name(Headline h) { return spec(h).name; }
+inline const std::string& name(Column c) { return spec(c).name; }
+// The output of this kind and name, or nullptr (names are unique within a kind; a series and a
+// headline may share one, e.g. cost_total).
+const OutputSpec* find_output(OutputKind k, std::string_view name);
+// Names of one kind, in table order (the series order of every replicate).
+const std::vector<std::string>& output_names(OutputKind k);
+
+// The units an output may have.
+const std::vector<std::string>& allowed_units();
+const char* output_kind_name(OutputKind k);  // "series" | "headline" | "person column"
+const char* output_type_name(OutputType t);  // "float64" | "int32"
+const char* better_name(Better b);           // "higher" | "lower" | "neither"
+// The minimum important difference as text ("0.02", "1000", "" when not applicable).
+std::string mid_text(const OutputSpec& o);
+// The meaning written in the data dictionary: definition, who is counted (and whether the policy
+// changes it).
+std::string dictionary_meaning(const OutputSpec& o);
+
+// Markdown reference of every output (docs/outputs.md is this text).
+std::string outputs_markdown();
+
+}  // namespace percorsi::out
