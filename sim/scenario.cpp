@@ -30,8 +30,7 @@ namespace {
 std::string join_errors(const std::vector<std::string>& errors, bool truncated) {
   std::string s;
   for (const auto& e : errors) s += (s.empty() ? "" : "\n") + e;
-  if (truncated)
-    s += "\n(more errors not shown: only the first " + std::to_string(kMaxErrors) + " of a file are reported)";
+  if (truncated) s += "\n(stopped after the first " + std::to_string(kMaxErrors) + " errors; there may be more)";
   return s;
 }
 }  // namespace
@@ -61,7 +60,12 @@ struct Errors {
     for (const auto& x : e.errors()) add(x);
     truncated = truncated || e.truncated();
   }
-  bool full() const { return list.size() >= kMaxErrors; }
+  // True when no more errors can be listed (then the caller stops looking, and says so).
+  bool full() {
+    if (list.size() < kMaxErrors) return false;
+    truncated = true;
+    return true;
+  }
   bool empty() const { return list.empty(); }
   void raise() const {
     if (!list.empty()) throw ScenarioError(list, truncated);
@@ -96,11 +100,18 @@ std::string shortest(double x) {
   return std::string(buf, r.ptr);
 }
 
+// A computed number for messages: six significant digits (1.7, not 1.7000000000000002).
+std::string rounded(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
 // A value as shown in messages: control characters escaped, long text cut.
-std::string shown(const std::string& s) {
+std::string shown(const std::string& s, std::size_t limit = 60) {
   std::string out;
   for (unsigned char c : s) {
-    if (out.size() >= 60 && (c & 0xC0) != 0x80) {
+    if (out.size() >= limit && (c & 0xC0) != 0x80) {
       out += "... (" + std::to_string(s.size()) + " characters)";
       break;
     }
@@ -727,7 +738,7 @@ void read_layer(const std::string& text, const std::string& file, Ctx& cx, Layer
   if (!document(text, file, fatal, errs, root)) {
     layer.broken = true;
     if (via)
-      errs.add(*via, "'extends' target '" + file + "' is not a scenario file: " + fatal.list.front() +
+      errs.add(*via, "'extends' target '" + shown(file, 400) + "' is not a scenario file: " + fatal.list.front() +
                          (fatal.list.size() > 1 ? " (and more)" : ""));
     else
       for (const auto& e : fatal.list) errs.add(e);
@@ -756,7 +767,7 @@ void read_layer(const std::string& text, const std::string& file, Ctx& cx, Layer
       const std::string canon = fs::weakly_canonical(base, ec).string();
       auto in_chain = std::find(cx.chain.begin(), cx.chain.end(), canon);
       if (!fs::exists(base, ec)) {
-        errs.add(eo, "base scenario '" + shown(target) + "' not found");
+        errs.add(eo, "base scenario '" + shown(target, 400) + "' not found");
         layer.broken = true;
       } else if (in_chain != cx.chain.end()) {
         std::string cycle;
@@ -766,7 +777,7 @@ void read_layer(const std::string& text, const std::string& file, Ctx& cx, Layer
         errs.add(at, "'extends' makes a cycle: " + cycle + canon + (cx.links.empty() ? "" : " (closed at " + eo.where() + ")"));
         layer.broken = true;
       } else if (!read_text(base, btext, why)) {
-        errs.add(eo, "'extends' target '" + shown(target) + "' " + why);
+        errs.add(eo, "'extends' target '" + shown(target, 400) + "' " + why);
         layer.broken = true;
       } else {
         cx.chain.push_back(canon);
@@ -1211,7 +1222,7 @@ void check(const Scenario& s, Errors& errs) {
   const double shares = street.num + shelter.num + transitional.num;
   if (shares > 1 + 1e-9)
     errs.add(primary({&street, &shelter, &transitional}, s.file),
-             "population.initial street + shelter + transitional shares sum to " + shortest(shares) + ", more than 1 (" +
+             "population.initial street + shelter + transitional shares sum to " + rounded(shares) + ", more than 1 (" +
                  described("street", street) + ", " + described("shelter", shelter) + ", " +
                  described("transitional", transitional) + ")");
   const Value& age_min = s.at(G::population_age_min);
@@ -1229,7 +1240,7 @@ void check(const Scenario& s, Errors& errs) {
                                                     ", " + described("start", start) + ")");
     else if (std::ceil(start.num - 1e-9) >= s.weeks())
       errs.add(primary({&start, &horizon}, s.file),
-               name + " starts at week " + shortest(start.num) + ", at or after the end of the run (" +
+               name + " starts at week " + rounded(start.num) + ", at or after the end of the run (" +
                    described("horizon", horizon) + " = " + std::to_string(s.weeks()) +
                    " weeks): it would never happen; move it into the run or lengthen the horizon");
     const Value& tv = e.at(E::territory);
@@ -1243,7 +1254,7 @@ void check(const Scenario& s, Errors& errs) {
 std::vector<std::string> Scenario::problems() const {
   Errors errs;
   check(*this, errs);
-  if (errs.truncated) errs.list.push_back("(more errors not shown)");
+  if (errs.truncated) errs.list.push_back("(stopped after the first " + std::to_string(kMaxErrors) + " errors)");
   return errs.list;
 }
 
