@@ -848,9 +848,14 @@ void resolve_times(Scenario& s) {
   errs.raise();
 }
 
-void check(const Scenario& s, Errors& errs);
+// The first line of every resolved scenario (Scenario::to_yaml): such a text is a scenario as it
+// ran (perhaps after Scenario::set), so hand-writing checks that only guard intent (an event
+// starting after the end of the run) are not applied when it is loaded back.
+const char* const kResolvedMarker = "# Resolved scenario written by percorsi: every parameter as run";
 
-Scenario build(const Layer& layer, const std::string& file, const LoadOptions& opt, Errors& errs) {
+void check(const Scenario& s, Errors& errs, bool resolved = false);
+
+Scenario build(const Layer& layer, const std::string& file, const LoadOptions& opt, Errors& errs, bool resolved) {
   Scenario s;
   s.file = file;
   s.territories_origin = layer.territories_origin.line ? layer.territories_origin : Origin{file, 1, 1};
@@ -875,7 +880,7 @@ Scenario build(const Layer& layer, const std::string& file, const LoadOptions& o
   for (const auto& t : layer.territories) s.territories.push_back(scoped(Scope::Territory, layer.territory_defaults, t, errs));
   for (const auto& e : layer.events) s.events.push_back(scoped(Scope::Event, {}, e, errs));
   resolve_times(s, errs);
-  check(s, errs);
+  check(s, errs, resolved);
   return s;
 }
 
@@ -897,7 +902,7 @@ Scenario load_base(const std::string* text, const std::string& file, const LoadO
     errs.raise();
     throw ScenarioError(file + ": not a scenario");
   }
-  Scenario s = build(layer, file, opt, errs);
+  Scenario s = build(layer, file, opt, errs, text->rfind(kResolvedMarker, 0) == 0);
   errs.raise();
   return s;
 }
@@ -1202,7 +1207,7 @@ std::string described(const std::string& label, const Value& v) {
   return s + " (from " + v.origin.file + ")";
 }
 
-void check(const Scenario& s, Errors& errs) {
+void check(const Scenario& s, Errors& errs, bool resolved) {
   if (const std::string why = scenario_name_problem(s.name()); !why.empty())
     errs.add(s.at(G::name).origin, "the scenario name '" + shown(s.name()) + "' " + why +
                                        ": a name becomes a group name in results files, so it may not be empty or "
@@ -1238,7 +1243,7 @@ void check(const Scenario& s, Errors& errs) {
     if (end.num <= start.num)
       errs.add(primary({&start, &end}, s.file), name + " ends before or when it starts (" + described("end", end) +
                                                     ", " + described("start", start) + ")");
-    else if (std::ceil(start.num - 1e-9) >= s.weeks())
+    else if (!resolved && std::ceil(start.num - 1e-9) >= s.weeks())
       errs.add(primary({&start, &horizon}, s.file),
                name + " starts at week " + rounded(start.num) + ", at or after the end of the run (" +
                    described("horizon", horizon) + " = " + std::to_string(s.weeks()) +
@@ -1332,7 +1337,7 @@ std::string Scenario::to_yaml() const {
     out << YAML::EndSeq;
   }
   out << YAML::EndMap;
-  return std::string(out.c_str()) + "\n";
+  return std::string(kResolvedMarker) + "\n" + out.c_str() + "\n";
 }
 
 }  // namespace percorsi

@@ -93,6 +93,9 @@ class Scenario {
   std::string territory_name(int t) const { return territories[t].at(T::name).text; }
 
   // Every parameter with its resolved value, as YAML that loads back into the same scenario.
+  // Its first line, "# Resolved scenario written by percorsi...", marks a scenario as it ran:
+  // loading such a text skips the check for events starting after the end of the run (a
+  // scenario changed with set() may have them; they never act).
   std::string to_yaml() const;
   // Sets a parameter by path from YAML text (for sweeps, the viewer and tests); validated
   // like file input. `territory` selects one territory for territory keys (-1: all).

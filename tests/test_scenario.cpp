@@ -341,6 +341,14 @@ TEST(ScenarioSafety, EventsOutsideTheRunOrWithoutEndAreErrorsAtTheirLine) {
   EXPECT_TRUE(has(s.to_yaml(), "end: open")) << s.to_yaml();
   const Scenario r = parse_scenario(s.to_yaml(), "r.yaml");
   EXPECT_EQ(r.events[0][E::end], s.events[0][E::end]);
+  // A scenario shortened with set() (as tests and the benchmark do) runs, and its resolved YAML
+  // (stored in results files) loads back; written by hand, the same text is refused.
+  Scenario shortened = parse_scenario(kMinimal + "events:\n  - {name: x, start: 50 weeks, end: 60 weeks}\n", "t.yaml");
+  shortened.set("horizon", "20 weeks");
+  EXPECT_THROW(shortened.validate(), ScenarioError);
+  const std::string resolved = shortened.to_yaml();
+  EXPECT_NO_THROW(parse_scenario(resolved, "resolved.yaml"));
+  EXPECT_TRUE(has(error_of(resolved.substr(resolved.find('\n') + 1)), "never happen"));
   // Only an end may be open.
   EXPECT_TRUE(has(error_of(kMinimal + "events:\n  - {name: x, start: open, end: open}\n"), "only an event's end may be 'open'"));
 }
