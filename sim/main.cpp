@@ -57,6 +57,7 @@ struct Common {
   std::string shard;
   bool resume = false;
   bool list_tasks = false;
+  bool force = false;             // run: replace an existing results file
   std::vector<std::string> pick;  // compare --scenarios
   std::string baseline;           // compare --baseline
 };
@@ -71,6 +72,13 @@ RunOptions run_options(const Common& c, const std::string& cmdline) {
   if (!c.shard.empty()) o.shard = parse_shard(c.shard);
   o.resume = c.resume;
   return o;
+}
+
+// The command line's --seed stands in for a scenario file's missing `seed:`.
+LoadOptions load_options(const Common& c) {
+  LoadOptions lo;
+  if (c.seed >= 0) lo.seed = static_cast<std::uint64_t>(c.seed);
+  return lo;
 }
 
 TableFormat table_format(const std::string& f) {
@@ -100,11 +108,16 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
       if (shard != "all") parts.push_back(f + " (" + (shard == "task" ? "one task" : "shard " + shard) + ")");
       for (auto& s : read_summaries(f)) summaries.push_back(std::move(s));
     } else {
-      for (auto& s : load_scenarios(f)) scenarios.push_back(std::move(s));
+      for (auto& s : load_scenarios(f, load_options(c))) scenarios.push_back(std::move(s));
     }
   }
   if (!scenarios.empty()) {
     if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
+    // A finished results file is never replaced silently (--resume checks it is this run's).
+    std::error_code ec;
+    if (is_run && !c.list_tasks && !c.force && !c.resume && std::filesystem::exists(c.out, ec))
+      throw ScenarioError(c.out + ": a results file already exists there, and percorsi run does not overwrite "
+                                  "results: give another --out, remove the file, or add --force to replace it");
     if (c.list_tasks) {
       apply_overrides(scenarios, opt);
       if (root)
@@ -114,7 +127,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     }
     for (auto& s : run_scenarios(std::move(scenarios), opt, c.out)) summaries.push_back(std::move(s));
     if (!root) return kOk;
-    if (!c.out.empty() && !c.quiet) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
+    if (!c.out.empty()) std::fprintf(stderr, "results written to %s\n", c.out.c_str());  // even with --quiet
     if (!opt.shard.all()) {
       if (!c.quiet)
         std::fprintf(stderr,
@@ -259,7 +272,7 @@ int main(int argc, char** argv) {
     if (running) {
       sub->add_option("--replicates", c.replicates, "Replicates per scenario (overrides the files)")
           ->check(CLI::Range(1, 100000));
-      sub->add_option("--seed", c.seed, "Seed (overrides the files)")->check(CLI::NonNegativeNumber);
+      sub->add_option("--seed", c.seed, "Seed (overrides the files, and stands in for a file that gives none)")->check(CLI::NonNegativeNumber);
       sub->add_option("--out,-o", c.out, "Results file (HDF5), written under a temporary name and renamed on success");
     }
   };
@@ -279,6 +292,7 @@ int main(int argc, char** argv) {
                 "Reuse the finished tasks of an interrupted run writing the same --out (its work directory "
                 "<out>.parts/) and run only the others");
   run->add_flag("--list-tasks", c.list_tasks, "List the scenario x replicate tasks (of --shard) and exit");
+  run->add_flag("--force", c.force, "Replace the results file if it exists (without it, an existing file is an error)");
 
   auto* compare = app.add_subcommand(
       "compare", "Compare scenarios: run YAML files (or read .h5 results) and print headline indicators with 95% "
@@ -307,6 +321,8 @@ int main(int argc, char** argv) {
 
   auto* validate = app.add_subcommand("validate", "Check scenario files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
+  validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
+      ->check(CLI::NonNegativeNumber);
 
   std::string info_file;
   auto* info = app.add_subcommand("info", "List what a results file holds");
@@ -347,7 +363,7 @@ int main(int argc, char** argv) {
       int bad = 0;
       for (const auto& f : files) {
         try {
-          const std::vector<Scenario> all = load_scenarios(f);
+          const std::vector<Scenario> all = load_scenarios(f, load_options(c));
           const Scenario& s = all.front();
           if (all.size() == 1 && s.sweep.empty()) {
             std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),

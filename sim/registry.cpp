@@ -107,7 +107,7 @@ std::string registry_markdown() {
       } else if (p->kind != Kind::Text && p->kind != Kind::Bool) {
         range = "[" + fmt_bound(p->min) + ", " + fmt_bound(p->max) + "]";
       }
-      std::string def = p->default_text.empty() ? (p->id == "seed" ? "*required*" : "") : "`" + p->default_text + "`";
+      std::string def = p->default_text.empty() ? (p->kind != Kind::Text ? "*required*" : "") : "`" + p->default_text + "`";
       os << "| `" << p->path << "` | " << kind_name(p->kind) << " | " << def << " | " << md_escape(p->unit)
          << " | " << range << " | " << md_escape(p->description) << " | " << md_escape(p->source) << " |\n";
     }

@@ -1,9 +1,12 @@
 // Scenario: parsed from YAML once, validated against the registry, then immutable.
 // A file may `extends:` a base file and override only some keys; territories and events
-// are merged by name. Every error names file:line:column.
+// are merged by name (a name the base lacks must be marked `new: true`; `territories_replace:
+// true` / `events_replace: true` start from none of the base's). Every error names
+// file:line:column, and a file's errors are reported together (up to kMaxErrors).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -13,10 +16,23 @@
 
 namespace percorsi {
 
-// Bad input: the message already reads "file:line:column: what is wrong".
+// Most errors one load reports; the rest are counted as "more errors not shown".
+inline constexpr std::size_t kMaxErrors = 20;
+
+// Bad input: the message reads "file:line:column: what is wrong", one error per line when a
+// file has several (errors() lists them one by one).
 class ScenarioError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ScenarioError(const std::string& msg) : std::runtime_error(msg), errors_{msg} {}
+  explicit ScenarioError(const char* msg) : ScenarioError(std::string(msg)) {}
+  // Several errors; `truncated`: more were found than are listed.
+  ScenarioError(std::vector<std::string> errors, bool truncated);
+  const std::vector<std::string>& errors() const { return errors_; }
+  bool truncated() const { return truncated_; }
+
+ private:
+  std::vector<std::string> errors_;
+  bool truncated_ = false;
 };
 
 // Where a value came from (for messages about cross-field checks).
@@ -45,12 +61,20 @@ struct ScopedValues {
   }
 };
 
+// Options of loading that come from outside the file.
+struct LoadOptions {
+  // Stands in for a missing `seed:` (the command line's --seed); a seed in the file is kept
+  // here (the runner's overrides replace it later).
+  std::optional<std::uint64_t> seed;
+};
+
 class Scenario {
  public:
   std::vector<Value> global;
   std::vector<ScopedValues> territories;
   std::vector<ScopedValues> events;
   std::string file;  // the file it was loaded from
+  Origin territories_origin;  // where the territories were last listed (for "no territory")
   // For a scenario expanded from a `sweep:` block: the swept parameters and their values at
   // this grid point, as (path, value as written), in the order of the sweep block; else empty.
   std::vector<std::pair<std::string, std::string>> sweep;
@@ -69,12 +93,18 @@ class Scenario {
   std::string territory_name(int t) const { return territories[t].at(T::name).text; }
 
   // Every parameter with its resolved value, as YAML that loads back into the same scenario.
+  // Its first line, "# Resolved scenario written by percorsi...", marks a scenario as it ran:
+  // loading such a text skips the check for events starting after the end of the run (a
+  // scenario changed with set() may have them; they never act).
   std::string to_yaml() const;
   // Sets a parameter by path from YAML text (for sweeps, the viewer and tests); validated
   // like file input. `territory` selects one territory for territory keys (-1: all).
   void set(const std::string& path, const std::string& yaml_value, int territory = -1);
-  // Cross-field checks; throws ScenarioError naming the offending value's origin.
+  // Cross-field checks; throws ScenarioError listing every problem, each at the origins of
+  // the values involved.
   void validate() const;
+  // The same checks, as "file:line:column: message" lines (empty when valid).
+  std::vector<std::string> problems() const;
   // The sweep point as a YAML flow map ("{housing.hf_share: 0.25, step.readiness_rate: 2}"),
   // or "" for a scenario that is not part of a sweep.
   std::string sweep_yaml() const;
@@ -82,9 +112,9 @@ class Scenario {
 
 // Loads, resolves `extends`, validates. Throws ScenarioError. A file with a `sweep:` block
 // gives its base scenario (the sweep is ignored here; load_scenarios expands it).
-Scenario load_scenario(const std::string& path);
+Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
 // Same from text; `pseudo_file` names the text in messages and resolves relative `extends`.
-Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file);
+Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file, const LoadOptions& options = {});
 
 // Loads a scenario file and expands its `sweep:` block, if any, into one scenario per point
 // of the grid (the first swept key varies slowest); a file without a sweep gives one scenario.
@@ -101,8 +131,13 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_
 // where two swept paths share it; value as written, spaces removed), for example
 // "housing_first:hf_share=0.25:readiness_rate=2". `sweep:` is read only in the file itself,
 // not in a base file it extends.
-std::vector<Scenario> load_scenarios(const std::string& path);
-std::vector<Scenario> parse_scenarios(const std::string& yaml_text, const std::string& pseudo_file);
+std::vector<Scenario> load_scenarios(const std::string& path, const LoadOptions& options = {});
+std::vector<Scenario> parse_scenarios(const std::string& yaml_text, const std::string& pseudo_file,
+                                      const LoadOptions& options = {});
+
+// Why `name` cannot be a scenario name (it becomes an HDF5 group name in results files):
+// "" when it can; else e.g. "contains '/'".
+std::string scenario_name_problem(const std::string& name);
 
 // Parses "26 weeks", "6 months", "2 years", "10 days" (or 0) into weeks; false if malformed.
 bool parse_duration(const std::string& text, double& weeks);

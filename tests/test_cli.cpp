@@ -146,3 +146,65 @@ TEST(Cli, BenchReportsRatesAndPhases) {
   EXPECT_EQ(runs, 3) << rr.out;
   EXPECT_EQ(medians, 1) << rr.out;
 }
+
+// `run` never replaces a results file without --force, and always says where it wrote.
+TEST(Cli, RunDoesNotOverwriteResultsWithoutForce) {
+  const fs::path s = tmp("keep.yaml"), out = tmp("keep.h5");
+  std::ofstream(s) << "extends: " << kSrc << "/scenarios/piemonte/baseline.yaml\nname: keep\nhorizon: 8 weeks\n";
+  fs::remove(out);
+  auto r = sh("run " + s.string() + " --replicates 1 --threads 1 --quiet --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("results written to " + out.string()), std::string::npos) << r.out;  // even with --quiet
+  const auto before = fs::last_write_time(out);
+  r = sh("run " + s.string() + " --replicates 1 --threads 1 --quiet --out " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(out.string() + ": a results file already exists"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--force"), std::string::npos) << r.out;
+  EXPECT_EQ(fs::last_write_time(out), before);
+  r = sh("run " + s.string() + " --replicates 1 --threads 1 --quiet --force --out " + out.string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("results written to " + out.string()), std::string::npos) << r.out;
+  // The default name results/<name>.h5 is protected the same way.
+  const fs::path dir = tmp("default-out");
+  fs::create_directories(dir / "results");
+  std::ofstream(dir / "results" / "keep.h5") << "not results";
+  r = sh("--version >/dev/null; cd " + dir.string() + " && " + std::string(PERCORSI_BIN) + " run " + s.string() +
+         " --quiet --replicates 1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("results/keep.h5: a results file already exists"), std::string::npos) << r.out;
+  std::ifstream kept(dir / "results" / "keep.h5");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "not results");
+  fs::remove_all(dir);
+  fs::remove(s);
+  fs::remove(out);
+}
+
+// --seed stands in for a scenario's missing seed, in validate, run and compare.
+TEST(Cli, SeedOptionStandsInForAMissingSeed) {
+  const fs::path s = tmp("noseed.yaml"), out = tmp("noseed.h5");
+  std::ofstream(s) << "name: noseed\nhorizon: 4 weeks\nterritories:\n  - {name: A, initial_population: 20}\n";
+  auto r = sh("validate " + s.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(s.string() + ":1:1: missing required key 'seed'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--seed"), std::string::npos) << r.out;
+  r = sh("validate " + s.string() + " --seed 11");
+  EXPECT_EQ(r.code, 0) << r.out;
+  fs::remove(out);
+  r = sh("run " + s.string() + " --seed 11 --replicates 1 --threads 1 --quiet --out " + out.string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = sh("compare " + s.string() + " --seed 11 --replicates 2 --threads 1 --quiet --format csv");
+  EXPECT_EQ(r.code, 0) << r.out;
+  fs::remove(s);
+  fs::remove(out);
+}
+
+// A name that cannot become an HDF5 group is refused by validate (it used to fail the run
+// with exit code 3), at the name's line.
+TEST(Cli, ValidateRefusesNamesThatAreNoGroupNames) {
+  const fs::path s = tmp("slash.yaml");
+  std::ofstream(s) << "seed: 1\nname: a/b\nterritories:\n  - {name: A}\n";
+  const auto r = sh("validate " + s.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(s.string() + ":2:7: the scenario name 'a/b' contains '/'"), std::string::npos) << r.out;
+  fs::remove(s);
+}
