@@ -9,26 +9,34 @@
 #      the provenance attributes that must differ: command line, threads, times);
 #   2. submits the same sweep with shard 2 made to fail, and checks that the merge job is
 #      cancelled by its unsatisfiable dependency (--kill-on-invalid-dep=yes) instead of
-#      waiting for ever, and that no merged file appears.
-# The daemons are stopped, and the directory removed, however the test ends (trap).
+#      waiting for ever, and that no merged file appears;
+#   3. submits array.sbatch and merge.sbatch by hand (plain sbatch, no submit.sh, no
+#      $PERCORSI) from yet another directory, through a copy of the repository's layout whose
+#      build/sim/percorsi links to the binary: the jobs must find it beside the submitted
+#      script and write their logs to the submission directory; the merged file must again
+#      equal the single-process run;
+#   4. when percorsi is built with MPI and Slurm has its PMIx plugin: mpi.sbatch as one job of
+#      2 ranks (srun --mpi=pmix); its file must equal the single-process run too.
+# The daemons are stopped, and the directory removed, however the test ends (trap). About 35 s.
 #
-#   tests/slurm_test.sh PERCORSI_BINARY [SOURCE_DIR]
+#   tests/slurm_test.sh PERCORSI_BINARY [SOURCE_DIR [mpi|no-mpi]]
 # Exit codes: 0 passed, 1 failed, 77 skipped (slurm-wlm, munge or hdf5-tools not installed, or
 # not root: slurmd must run as root to start jobs). CTest runs it with the label "slurm"
 # (ctest -L slurm). KEEP_SLURM_TEST_DIR=1 keeps the directory for inspection.
 set -uo pipefail
 
-BIN=${1:?usage: slurm_test.sh PERCORSI_BINARY [SOURCE_DIR]}
+BIN=${1:?usage: slurm_test.sh PERCORSI_BINARY [SOURCE_DIR [mpi|no-mpi]]}
 SRC=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+MPI=${3:-no-mpi}
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 SKIP=77
 START=$SECONDS
 
 skip() { echo "SKIPPED: $*"; exit $SKIP; }
-for tool in munged mungekey munge slurmctld slurmd sbatch scontrol squeue sinfo h5diff ss; do
+for tool in munged munge unmunge slurmctld slurmd sbatch scontrol scancel squeue sinfo h5diff realpath; do
   command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
   command -v "$tool" >/dev/null 2>&1 ||
-    skip "$tool not found (apt-get install slurm-wlm munge hdf5-tools iproute2, or tools/install-deps.sh)"
+    skip "$tool not found (apt-get install slurm-wlm munge hdf5-tools, or tools/install-deps.sh)"
 done
 [ "$(id -u)" -eq 0 ] || skip "not root (slurmd must run as root to start jobs as their user)"
 [ -x "$BIN" ] || { echo "FAILED: no percorsi binary at $BIN"; exit 1; }
@@ -57,10 +65,12 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
-  # Job steps (slurmstepd and the jobs' processes) left behind by a killed slurmd.
-  pkill_tree() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do pkill_tree "$c"; done; kill -KILL "$1" 2>/dev/null; }
-  for pid in $(pgrep -f "^slurmstepd: \[" 2>/dev/null); do
-    grep -qs "$T" "/proc/$pid/environ" && pkill_tree "$pid"
+  # Job steps and their processes left behind by a killed slurmd: those whose environment
+  # holds this cluster's SLURM_CONF (not this shell).
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    [ "$pid" = $$ ] && continue
+    grep -qsF "SLURM_CONF=$T/etc/slurm.conf" "$d/environ" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   done
   if [ "$code" -ne 0 ] || [ "$failed" -ne 0 ]; then
     for f in "$T"/log/*.log "$T"/sub/out/*/logs/*.out; do
@@ -93,12 +103,17 @@ munge --socket="$SOCK" -n </dev/null | unmunge --socket="$SOCK" >/dev/null ||
   fail "munged did not start (see $T/log/munged.log)"
 
 # --- slurm: own ports, configuration, state and logs ---------------------------------------
-# A port nothing listens on; slurmctld and slurmd then bind to it.
+# A port nothing uses (ss, from iproute2; without it: nothing answers on it); slurmctld and
+# slurmd then bind to it.
+port_used() {
+  if command -v ss >/dev/null 2>&1; then [ -n "$(ss -Htan "( sport = :$1 )")" ]
+  else (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; fi
+}
 free_port() {
   local p
   for _ in $(seq 200); do
     p=$((20000 + RANDOM % 40000))
-    [ "$p" != "${1:-}" ] && [ -z "$(ss -Htan "( sport = :$p )")" ] && { echo "$p"; return; }
+    [ "$p" != "${1:-}" ] && ! port_used "$p" && { echo "$p"; return; }
   done
   return 1
 }
@@ -137,6 +152,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 MinJobAge=600
 InactiveLimit=0
@@ -189,7 +205,7 @@ submit() {
 # --- 1. shards + merge equal the single-process run ------------------------------------------
 log "1. sweep in 3 shards and merge"
 submit out/hf
-wait_ended "$ARRAY $MERGE" 90 || fail "jobs still queued or running after 90 s: $(squeue 2>&1)"
+wait_ended "$ARRAY $MERGE" 60 || fail "jobs still queued or running after 60 s: $(squeue 2>&1)"
 for k in 1 2 3; do
   st=$(job_field "${ARRAY}_$k" JobState) code=$(job_field "${ARRAY}_$k" ExitCode)
   [ "$st" = COMPLETED ] && [ "$code" = 0:0 ] || fail "shard $k: $st, exit code $code"
@@ -246,7 +262,7 @@ ARRAY=$(cd "$T/hand" && env -u PERCORSI sbatch --parsable --array=1-3 "${opts[@]
   ../repo/examples/slurm/array.sbatch ../sub/tiny.yaml parts) || fail "sbatch array.sbatch"
 MERGE=$(cd "$T/hand" && env -u PERCORSI sbatch --parsable --dependency=afterok:"$ARRAY" "${opts[@]}" \
   ../repo/examples/slurm/merge.sbatch parts/) || fail "sbatch merge.sbatch"
-wait_ended "$ARRAY $MERGE" 90 || fail "jobs still queued or running after 90 s: $(squeue 2>&1)"
+wait_ended "$ARRAY $MERGE" 60 || fail "jobs still queued or running after 60 s: $(squeue 2>&1)"
 st=$(job_field "$MERGE" JobState) code=$(job_field "$MERGE" ExitCode)
 [ "$st" = COMPLETED ] && [ "$code" = 0:0 ] || fail "merge job: $st, exit code $code"
 grep -q "($REPO/build/sim/percorsi, 1 threads)" "$T/hand/percorsi-shard-${ARRAY}_1.out" ||
@@ -254,5 +270,23 @@ grep -q "($REPO/build/sim/percorsi, 1 threads)" "$T/hand/percorsi-shard-${ARRAY}
 check test -f "$T/hand/percorsi-merge-$MERGE.out"
 h5diff "${exclude[@]}" "$T/one.h5" "$T/hand/parts.h5" || fail "hand-merged file differs from the single-process run"
 log "merged by hand: equal to the single-process run; logs in the submission directory"
+
+# --- 4. mpi.sbatch: one MPI job of 2 ranks (srun --mpi=pmix) --------------------------------
+if [ "$MPI" != mpi ]; then
+  log "4. mpi.sbatch: skipped (percorsi built without MPI)"
+elif ! srun --mpi=list 2>&1 | grep -q pmix; then
+  log "4. mpi.sbatch: skipped (this Slurm has no PMIx plugin)"
+else
+  log "4. mpi.sbatch: 2 ranks on the node, submitted by hand"
+  MPIJOB=$(cd "$T/hand" && env -u PERCORSI sbatch --parsable --nodes=1 --ntasks-per-node=2 "${opts[@]}" \
+    ../repo/examples/slurm/mpi.sbatch ../sub/tiny.yaml mpi/hf.h5) || fail "sbatch mpi.sbatch"
+  wait_ended "$MPIJOB" 60 || fail "MPI job still queued or running after 60 s: $(squeue 2>&1)"
+  st=$(job_field "$MPIJOB" JobState) code=$(job_field "$MPIJOB" ExitCode)
+  [ "$st" = COMPLETED ] && [ "$code" = 0:0 ] || fail "MPI job: $st, exit code $code"
+  ranks=$("$BIN" info "$T/hand/mpi/hf.h5" | sed -n 's/^ *ranks: *//p')
+  [ "$ranks" = 2 ] || fail "MPI job ran $ranks ranks, expected 2"
+  h5diff "${exclude[@]}" "$T/one.h5" "$T/hand/mpi/hf.h5" || fail "MPI job's file differs from the single-process run"
+  log "MPI job (2 ranks): equal to the single-process run"
+fi
 
 log "passed"
