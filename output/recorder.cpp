@@ -1,4 +1,5 @@
 // The HDF5 writer. The layout is documented row by row in output/dictionary.csv.
+#include "sim/stats/stats.hpp"
 #include "output/recorder.hpp"
 
 #include <unistd.h>

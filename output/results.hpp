@@ -85,7 +85,5 @@ struct Summary {
   double mean = 0, sd = 0, ci_low = 0, ci_high = 0;
 };
 
-// Mean, sample standard deviation and 95% t-interval of a sample.
-Summary summarize(const std::vector<double>& xs);
 
 }  // namespace percorsi::out

@@ -1,7 +1,7 @@
 // The command line: exit codes and messages for good and bad input.
 #include <gtest/gtest.h>
 
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 #include <sys/wait.h>
 
 #include <cstdio>

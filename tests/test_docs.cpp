@@ -7,7 +7,7 @@
 
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
-#include "sim/registry.hpp"
+#include "sim/registry/registry.hpp"
 
 namespace {
 // The first line where two texts differ, for a short failure message.

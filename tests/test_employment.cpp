@@ -6,8 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/runner.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 using namespace percorsi;
 
@@ -29,17 +28,6 @@ void week_around(World& w, const char* phase, Before before, After after) {
   w.end_week();
 }
 
-out::Summary paired(const ScenarioSummary& a, const ScenarioSummary& b, const std::string& ind) {
-  const auto d = difference(a.headline.at(ind), a.replicates, b.headline.at(ind), b.replicates, true);
-  EXPECT_TRUE(d.paired);
-  return d.summary;
-}
-std::vector<ScenarioSummary> run(std::vector<Scenario> s, int reps) {
-  RunOptions o;
-  o.progress = false;
-  o.replicates = reps;
-  return run_scenarios(std::move(s), o, "");
-}
 }  // namespace
 
 TEST(Employment, EveryJobHasOnePersonAndQuotasStayInRange) {
@@ -173,24 +161,6 @@ TEST(Employment, JobLossMatchesItsHazard) {
   for (double x : r.weekly[s].values) lost += x;
   ASSERT_GT(var, 50);
   EXPECT_NEAR(lost, expected, 4 * std::sqrt(var));
-}
-
-TEST(Employment, EarlyScoutingAheadOfLateOnEmploymentAt24Months) {
-  const auto s = run({toscana("scouting_late"), toscana("scouting_early")}, 8);
-  const auto d = paired(s[0], s[1], "employed_24m");
-  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
-}
-
-TEST(Employment, TwelveMonthsFollowUpAheadOfNoneOnJobsHeld12Months) {
-  const auto s = run({toscana("follow_up_none"), toscana("follow_up_12m")}, 8);
-  const auto d = paired(s[0], s[1], "job_retained_12m");
-  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
-}
-
-TEST(Employment, IntegratedCpiAheadOfMarginalOnHiresInObligedFirms) {
-  const auto s = run({toscana("cpi_marginal"), toscana("cpi_integrated")}, 8);
-  const auto d = paired(s[0], s[1], "hires_obliged_firms");
-  EXPECT_GT(d.ci_low, 0) << d.mean << " [" << d.ci_low << ", " << d.ci_high << "]";
 }
 
 // Vacancies arrive in proportion to firm size: the guide-table search gives the firm that a

@@ -17,8 +17,8 @@
 
 #include "output/dictionary.hpp"
 #include "output/reader.hpp"
-#include "sim/ensemble.hpp"
-#include "sim/runner.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/run/runner.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;

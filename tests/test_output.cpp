@@ -14,12 +14,14 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/stats/stats.hpp"
 #include "output/dictionary.hpp"
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
 
 namespace fs = std::filesystem;
 using namespace percorsi::out;
+using percorsi::summarize;
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 using namespace percorsi;
 using out::OutputKind;

@@ -18,7 +18,8 @@
 #include <map>
 #include <random>
 
-#include "sim/world.hpp"
+#include "sim/engine/first_blocks.hpp"
+#include "sim/engine/world.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
-#include "sim/runner.hpp"
+#include "sim/run/runner.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/scenario.hpp"
+#include "sim/registry/scenario.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;

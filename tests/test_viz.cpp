@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "output/outputs.hpp"
-#include "sim/registry.hpp"
-#include "sim/scenario.hpp"
+#include "sim/registry/registry.hpp"
+#include "sim/registry/scenario.hpp"
 #include "viz/app.hpp"
 #include "viz/core.hpp"
 #include "viz/levers.hpp"

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 #include "viz/plot.hpp"
 
 namespace percorsi::viz {

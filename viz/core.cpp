@@ -1,3 +1,4 @@
+#include "sim/stats/stats.hpp"
 #include "viz/core.hpp"
 
 #include <algorithm>
@@ -47,7 +48,7 @@ Band band(const std::vector<std::vector<double>>& replicates, int territories, c
     xs.clear();
     for (const auto& s : sums)
       if (!std::isnan(s[w])) xs.push_back(s[w]);
-    const out::Summary m = out::summarize(xs);
+    const out::Summary m = summarize(xs);
     b.mean.push_back(xs.empty() ? kNaN : m.mean);
     b.lo.push_back(xs.empty() ? kNaN : m.ci_low);
     b.hi.push_back(xs.empty() ? kNaN : m.ci_high);
@@ -456,7 +457,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
     const std::vector<double>* base = ss.empty() ? nullptr : cat.headline(ss[0], ind);
     for (std::size_t i = 0; i < ss.size(); ++i) {
       const auto* v = cat.headline(ss[i], ind);
-      row.value.push_back(out::summarize(clean(v)));
+      row.value.push_back(summarize(clean(v)));
       Difference d;
       int verdict = 0;
       if (i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {

@@ -13,7 +13,7 @@
 
 #include "output/reader.hpp"
 #include "output/results.hpp"
-#include "sim/runner.hpp"
+#include "sim/run/runner.hpp"
 
 namespace percorsi::viz {
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/ensemble.hpp"
-#include "sim/runner.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/run/runner.hpp"
 
 namespace percorsi::viz {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "output/results.hpp"
-#include "sim/scenario.hpp"
+#include "sim/registry/scenario.hpp"
 
 namespace percorsi::viz {
 

@@ -11,8 +11,9 @@
 
 #include <algorithm>
 
+#include "sim/engine/first_blocks.hpp"
 #include "sim/model/rules.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 namespace percorsi {
 
@@ -85,7 +86,7 @@ struct World::Fast {
       if (n == 0) break;
       blocks.compute(w.key_, ids, week, purpose);
       for (std::size_t j = 0; j < n; ++j) {
-        Stream s(w.key_, ids[j], week, purpose, blocks, j);
+        Stream s = batched_stream(w.key_, ids[j], week, purpose, blocks, j);
         fn(ids[j], s);
       }
     }

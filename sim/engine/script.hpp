@@ -4,7 +4,7 @@
 
 #include "sim/engine/fast.hpp"
 #include "sim/reference/reference.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 namespace percorsi {
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/rng.hpp"
+#include "sim/model/random.hpp"
 
 namespace percorsi {
 

@@ -18,8 +18,8 @@
 
 #include "sim/model/hazard.hpp"
 #include "sim/model/state.hpp"
-#include "sim/rng.hpp"
-#include "sim/scenario.hpp"
+#include "sim/model/random.hpp"
+#include "sim/registry/scenario.hpp"
 
 namespace percorsi::rules {
 

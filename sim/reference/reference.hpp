@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "sim/model/rules.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 namespace percorsi {
 

@@ -13,7 +13,7 @@
 
 #include "sim/engine/script.hpp"
 #include "sim/model/rules.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 namespace percorsi {
 

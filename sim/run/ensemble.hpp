@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "output/results.hpp"
-#include "sim/scenario.hpp"
+#include "sim/registry/scenario.hpp"
 
 namespace percorsi {
 

@@ -1,4 +1,4 @@
-#include "sim/registry.hpp"
+#include "sim/registry/registry.hpp"
 
 #include <charconv>
 #include <sstream>
@@ -31,7 +31,7 @@ std::vector<ParamSpec> build() {
   v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
                         split_choices(#choices), desc, source,                                   \
                         counts[static_cast<int>(Scope::scope)]++});
-#include "sim/params.def"
+#include "sim/registry/params.def"
 #undef PARAM
   return v;
 }

@@ -23,11 +23,11 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
-#include "sim/ensemble.hpp"
-#include "sim/mpi.hpp"
-#include "sim/registry.hpp"
-#include "sim/runner.hpp"
-#include "sim/world.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/run/mpi.hpp"
+#include "sim/registry/registry.hpp"
+#include "sim/run/runner.hpp"
+#include "sim/engine/world.hpp"
 
 namespace {
 

@@ -32,7 +32,7 @@ struct ParamSpec {
 #define PERCORSI_ID_Territory(id)
 #define PERCORSI_ID_Event(id)
 enum class G : int {
-#include "sim/params.def"
+#include "sim/registry/params.def"
   count_
 };
 #undef PERCORSI_ID_Global
@@ -40,7 +40,7 @@ enum class G : int {
 #define PERCORSI_ID_Global(id)
 #define PERCORSI_ID_Territory(id) id,
 enum class T : int {
-#include "sim/params.def"
+#include "sim/registry/params.def"
   count_
 };
 #undef PERCORSI_ID_Territory
@@ -48,7 +48,7 @@ enum class T : int {
 #define PERCORSI_ID_Territory(id)
 #define PERCORSI_ID_Event(id) id,
 enum class E : int {
-#include "sim/params.def"
+#include "sim/registry/params.def"
   count_
 };
 #undef PERCORSI_ID_Global
@@ -68,7 +68,7 @@ enum class E : int {
 #define PERCORSI_CHOICE_Text(id, c)
 #define PERCORSI_CHOICE_Choice(id, c) enum class id : int PERCORSI_BRACED c;
 namespace choice {
-#include "sim/params.def"
+#include "sim/registry/params.def"
 }  // namespace choice
 #undef PERCORSI_CHOICE_Choice
 // ChoiceOf<G::housing_model>::type is choice::housing_model (and likewise for T and E ids).
@@ -92,7 +92,7 @@ struct ChoiceOf;
   struct ChoiceOf<L::id> {           \
     using type = choice::id;         \
   };
-#include "sim/params.def"
+#include "sim/registry/params.def"
 #undef PARAM
 #undef PERCORSI_TRAIT_Choice
 #undef PERCORSI_TRAIT_Real

@@ -1,4 +1,4 @@
-#include "sim/mpi.hpp"
+#include "sim/run/mpi.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,4 +1,5 @@
-#include "sim/runner.hpp"
+#include "sim/run/runner.hpp"
+#include "sim/stats/stats.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -20,9 +21,9 @@
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
-#include "sim/mpi.hpp"
-#include "sim/progress.hpp"
-#include "sim/world.hpp"
+#include "sim/run/mpi.hpp"
+#include "sim/run/progress.hpp"
+#include "sim/engine/world.hpp"
 
 #ifndef PERCORSI_VERSION
 #define PERCORSI_VERSION "0.0.0"
@@ -376,52 +377,7 @@ std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-out::Summary welch(const std::vector<double>& a, const std::vector<double>& b) {
-  const out::Summary sa = out::summarize(a), sb = out::summarize(b);
-  out::Summary d;
-  d.n = std::min(sa.n, sb.n);
-  d.mean = sb.mean - sa.mean;
-  if (sa.n < 2 || sb.n < 2) {
-    d.ci_low = d.ci_high = d.mean;
-    return d;
-  }
-  const double va = sa.sd * sa.sd / sa.n, vb = sb.sd * sb.sd / sb.n;
-  const double se = std::sqrt(va + vb);
-  d.sd = se;
-  if (se == 0) {
-    d.ci_low = d.ci_high = d.mean;
-    return d;
-  }
-  const double df = (va + vb) * (va + vb) / (va * va / (sa.n - 1) + vb * vb / (sb.n - 1));
-  const double q = boost::math::quantile(boost::math::students_t(df), 0.975);
-  d.ci_low = d.mean - q * se;
-  d.ci_high = d.mean + q * se;
-  return d;
-}
 
-Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired) {
-  Difference d;
-  auto clean = [](const std::vector<double>& v) {
-    std::vector<double> o;
-    for (double x : v)
-      if (!std::isnan(x)) o.push_back(x);
-    return o;
-  };
-  if (paired) {
-    std::vector<double> diffs;
-    for (std::size_t i = 0; i < a.size() && i < ra.size(); ++i)
-      for (std::size_t j = 0; j < b.size() && j < rb.size(); ++j)
-        if (ra[i] == rb[j] && !std::isnan(a[i]) && !std::isnan(b[j])) diffs.push_back(b[j] - a[i]);
-    if (diffs.size() >= 2) {
-      d.summary = out::summarize(diffs);
-      d.paired = true;
-      return d;
-    }
-  }
-  d.summary = welch(clean(a), clean(b));
-  return d;
-}
 
 namespace {
 std::string num(double x) {
@@ -479,7 +435,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       std::vector<double> v;
       for (double y : it->second)
         if (!std::isnan(y)) v.push_back(y);
-      const auto m = out::summarize(v);
+      const auto m = summarize(v);
       row.push_back(v.empty() ? (csv ? "n/a" : "n/a (no one counted)")
                               : num(m.mean) + " [" + num(m.ci_low) + ", " + num(m.ci_high) + "]");
     }

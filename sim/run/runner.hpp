@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "output/results.hpp"
-#include "sim/ensemble.hpp"
-#include "sim/scenario.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/registry/scenario.hpp"
+#include "sim/stats/stats.hpp"
 
 namespace percorsi {
 
@@ -90,12 +91,5 @@ enum class TableFormat { Text, Csv, Markdown };
 // adds label, unit, better, counted, denominator and min_important_difference as last columns.
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt);
 
-struct Difference {
-  out::Summary summary;
-  bool paired = false;
-};
-Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired);
-out::Summary welch(const std::vector<double>& a, const std::vector<double>& b);
 
 }  // namespace percorsi

@@ -2,7 +2,7 @@
 // Each phase is written once, as a template over the machinery that runs it (World::Fast,
 // sim/engine/fast.hpp, or World::Reference, sim/reference/reference.hpp), and decides nothing
 // itself: every decision is a rule of sim/model/rules.hpp.
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 #include <algorithm>
 #include <boost/random/poisson_distribution.hpp>

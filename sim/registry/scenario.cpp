@@ -1,4 +1,4 @@
-#include "sim/scenario.hpp"
+#include "sim/registry/scenario.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>

@@ -3,7 +3,7 @@
 // on x86-64, versions written with AVX2 and AVX-512 intrinsics run where the processor has
 // them (chosen at run time). The words are the same on every processor (integer arithmetic
 // only), and a test checks every version the processor can run against Random123's Philox4x32.
-#include "sim/rng.hpp"
+#include "sim/engine/first_blocks.hpp"
 
 #include <atomic>
 

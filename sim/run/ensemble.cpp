@@ -1,4 +1,4 @@
-#include "sim/ensemble.hpp"
+#include "sim/run/ensemble.hpp"
 
 #include <signal.h>
 
@@ -14,7 +14,7 @@
 
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
-#include "sim/runner.hpp"
+#include "sim/run/runner.hpp"
 
 namespace fs = std::filesystem;
 

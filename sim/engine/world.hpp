@@ -12,8 +12,8 @@
 
 #include "output/results.hpp"
 #include "sim/model/state.hpp"
-#include "sim/rng.hpp"
-#include "sim/scenario.hpp"
+#include "sim/model/random.hpp"
+#include "sim/registry/scenario.hpp"
 
 namespace percorsi {
 

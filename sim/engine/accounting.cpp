@@ -16,7 +16,7 @@
 #include "output/outputs.hpp"
 #include "sim/engine/script.hpp"
 #include "sim/model/rules.hpp"
-#include "sim/world.hpp"
+#include "sim/engine/world.hpp"
 
 namespace percorsi {
 

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/registry.hpp"
+#include "sim/registry/registry.hpp"
 
 namespace percorsi {
 

@@ -58,29 +58,6 @@ struct RunKey {
   }
 };
 
-// The first Philox block of the streams (entity, week, purpose) of up to kBatch entities,
-// computed side by side in SIMD lanes (several times faster than one block at a time, whose
-// ten rounds are a chain of dependent multiplications). Word j of entity ids[i]'s block is
-// w[j][i]: exactly the first four words that Stream(rk, ids[i], week, purpose) gives. ids has
-// kBatch entries (unused ones must still be initialised).
-inline constexpr std::size_t kBatch = 64;
-struct FirstBlocks {
-  alignas(64) std::uint32_t w[4][kBatch];
-  // Computes with the fastest version this processor runs (chosen once, at run time).
-  void compute(const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
-  // The versions, all giving the same words: a portable loop, AVX2 and AVX-512 intrinsics.
-  enum class Simd { Portable, Avx2, Avx512 };
-  static Simd best();
-  static bool supported(Simd v);
-  // The version compute() uses: best() unless use() chose another, process-wide (the tests pin
-  // results for every version; results never depend on it).
-  static Simd active();
-  static void use(Simd v);
-  static void use_best();
-  // Computes with version v (the portable one where the processor lacks v; tests use this).
-  void compute_with(Simd v, const RunKey& rk, const std::uint32_t* ids, std::uint32_t week, Purpose purpose);
-};
-
 // A short-lived stream for one (entity, week, purpose): the Philox block of counter
 // (n, entity, week, purpose) for n = 1, 2, ... gives 4 words each. It is a uniform random bit
 // generator, so Boost.Random distributions draw from it; uniform() gives Boost's uniform_01.
@@ -93,12 +70,11 @@ class Stream {
 
   Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose)
       : key_(rk.key), ctr_{{0, entity, week, static_cast<std::uint32_t>(purpose)}} {}
-  // The same stream, its first block taken from blocks computed in a batch (lane i).
-  Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose, const FirstBlocks& b, std::size_t i)
-      : key_(rk.key),
-        ctr_{{1, entity, week, static_cast<std::uint32_t>(purpose)}},
-        block_{{b.w[0][i], b.w[1][i], b.w[2][i], b.w[3][i]}},
-        lane_(0) {}
+  // The same stream, its first block (counter 1) computed elsewhere (in a batch: see
+  // sim/engine/first_blocks.hpp).
+  Stream(const RunKey& rk, std::uint32_t entity, std::uint32_t week, Purpose purpose, std::uint32_t w0, std::uint32_t w1,
+         std::uint32_t w2, std::uint32_t w3)
+      : key_(rk.key), ctr_{{1, entity, week, static_cast<std::uint32_t>(purpose)}}, block_{{w0, w1, w2, w3}}, lane_(0) {}
   result_type operator()() {
     if (lane_ == 4) refill();
     return block_.v[lane_++];
@@ -155,6 +131,4 @@ double beta_draw(Engine& s, double a, double b) {
 
 // Weekly probability of a hazard: p = 1 - exp(-rate * dt), rate per week.
 inline double hazard_p(double rate_per_week) { return rate_per_week > 0 ? -std::expm1(-rate_per_week) : 0.0; }
-
-
 }  // namespace percorsi
