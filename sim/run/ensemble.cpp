@@ -14,7 +14,7 @@
 
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
-#include "sim/run/runner.hpp"
+#include "sim/run/interrupt.hpp"
 
 namespace fs = std::filesystem;
 

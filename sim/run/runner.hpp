@@ -13,18 +13,11 @@
 
 #include "output/results.hpp"
 #include "sim/run/ensemble.hpp"
+#include "sim/run/interrupt.hpp"
 #include "sim/registry/scenario.hpp"
 #include "sim/stats/stats.hpp"
 
 namespace percorsi {
-
-// Thrown when a run is interrupted (SIGINT/SIGTERM); no results file is left behind.
-class Interrupted : public std::runtime_error {
- public:
-  Interrupted() : std::runtime_error("interrupted") {}
-};
-// Set by the program's signal handler; checked by running worlds every week.
-extern std::atomic<bool> g_interrupt;
 
 struct RunOptions {
   int threads = 0;                     // 0: all cores
