@@ -393,11 +393,11 @@ struct Fnv {
 };
 }  // namespace
 
-std::uint64_t World::column_hash(const std::string& name) const {
+std::uint64_t World::column_hash(const std::string& name, std::size_t rows) const {
   Fnv h;
   bool found = false;
   auto col = [&](const char* n, const auto& v) {
-    if (name == n) h.column(v), found = true;
+    if (name == n) h.bytes(v.data(), std::min(v.size(), rows) * sizeof(v[0])), found = true;
   };
   P_.for_each_named_column(col);
   F_.for_each_named_column(col);

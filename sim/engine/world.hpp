@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <climits>
 #include <deque>
 #include <functional>
 #include <string>
@@ -160,9 +161,10 @@ class World {
   // A hash of every person and firm column, the territories' shared state (queues, counters,
   // capacities) and the weekly series: equal hashes, equal worlds.
   std::uint64_t state_hash() const;
-  // A hash of one person or firm column by name (see Persons::for_each_named_column), or of the
-  // territories' state ("territories") or the recorded series ("series"); 0 if unknown.
-  std::uint64_t column_hash(const std::string& name) const;
+  // A hash of one person or firm column by name (see Persons::for_each_named_column; of its first
+  // `rows` entries), or of the territories' state ("territories") or the recorded series
+  // ("series"); 0 if unknown.
+  std::uint64_t column_hash(const std::string& name, std::size_t rows = SIZE_MAX) const;
   // Every name column_hash knows: the person columns, the firm columns ("firm.<column>"),
   // "territories", "tally" (the week's counters and ended spells), "census", "series", "timeline".
   static std::vector<std::string> state_names();
