@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+#include "model_test_helpers.hpp"
