@@ -1,2 +1,484 @@
+// Tests of model meaning, rules: every hazard of the model checked against its parameters at
+// three parameter values or more, each covariate's effect by bins of the covariate (so that a
+// flipped sign, a dropped covariate or a covariate dropped from the hazard's upper bound shows),
+// and the deterministic rules (minimum stays, timings, thresholds, gains) exactly. Observed
+// counts are compared with the sum of the predicted probabilities, person by person, within
+// 4.5 standard deviations (Trials in model_test_helpers.hpp); seeds are fixed.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "model_test_helpers.hpp"
+#include "sim/world.hpp"
+
+using namespace percorsi;
+using namespace percorsi::mt;
+
+namespace {
+
+// One territory of many people, no arrivals, no exits, every hazard off: each test turns on
+// the rules it checks. Capacities are ample unless a test sets them.
+Scenario base(int people = 20000) {
+  std::ostringstream y;
+  y << R"(
+name: rules
+seed: 1234
+horizon: 2 years
+population:
+  initial: {street: 1, shelter: 0, transitional: 0, known: 0}
+  groups: {mental_health: 0.4, disability: 0.3, long_term_unemployed: 0}
+  seeking_work: 0
+  income_support: 0.5
+exits: {rate: 0}
+life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0}
+access: {contact_rate: 0}
+case: {dropout_rate: 0}
+step: {shelter_seek_rate: 0, shelter_dropout_rate: 0, transitional_dropout_rate: 0, readiness_rate: 0, move_on_rate: 0}
+housing_first: {tenancy_loss_rate: 0}
+employment: {discouragement: {rate: 0}, internship: {dropout_rate: 0}, job_loss: {rate: 0}}
+labour: {job_finding_rate: 0}
+territories:
+  - {name: A, initial_population: )"
+    << people << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,
+     assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000}
+)";
+  return yaml(y.str());
+}
+
+void set_all(Scenario& sc, const std::map<std::string, std::string>& kv) {
+  for (const auto& [k, v] : kv) sc.set(k, v);
+}
+std::string str(double x) {
+  std::ostringstream o;
+  o << x;
+  return o.str();
+}
+// An event on `target` with this factor in force all the time.
+Scenario with_event(const Scenario& sc, const std::string& target, double f) {
+  std::string y = sc.to_yaml();
+  y += "events: [{name: e, target: " + target + ", factor: " + str(f) + ", start: 0 weeks, end: 1000 weeks}]\n";
+  return yaml(y);
+}
+bool mh(const Persons& P, std::size_t p) { return (P.groups[p] & GMentalHealth) != 0; }
+int income(const Persons& P, std::size_t p) { return ((P.flags[p] & FIncome) != 0) | (P.work[p] == Employed); }
+
+// Takes everyone known at week 0 in charge (the contact phase serves the case queue).
+void take_in_charge(World& w) { run_week(w, {}, {"contact_and_assessment"}); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Inflow and exits
+
+TEST(ModelRules, ExitHazardFollowsRateAndHealthCoefficient) {
+  for (auto [rate, coef] : {std::pair{2.0, -3.0}, {4.0, 0.0}, {3.0, 3.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"exits.rate", str(rate)}, {"exits.health_coef", str(coef)}, {"exits.age_out", "120"}});
+    World w(sc, 0);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<float> health;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("inflow_and_exits", [&] { health = P.health; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p)
+                             if (P.exit[p] < 0 || P.exit[p] == w.week())
+                               tr.add(tercile(health[p]), hz(rate, coef * (health[p] - 0.5)), P.exit[p] == w.week());
+                         }),
+               {"inflow_and_exits"});
+    tr.check("exit rate " + str(rate) + " health coef " + str(coef), {"low", "mid", "high"});
+  }
+}
+
+TEST(ModelRules, PeopleAgeOutAtTheAgeLimit) {
+  for (int limit : {30, 45, 60}) {
+    Scenario sc = base(5000);
+    sc.set("exits.age_out", std::to_string(limit));
+    World w(sc, 0);
+    for (int k = 0; k < 54; ++k) run_week(w, {}, {"inflow_and_exits"});
+    const Persons& P = w.persons();
+    int old = 0;
+    for (std::size_t p = 0; p < P.size(); ++p) {
+      const int expect = P.age[p] >= limit ? 0 : (P.age[p] + 1 >= limit ? 52 : -1);
+      ASSERT_EQ(P.exit[p], expect) << "age " << int(P.age[p]) << " limit " << limit;
+      old += expect >= 0;
+    }
+    EXPECT_GT(old, 100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Life events
+
+TEST(ModelRules, EvictionFollowsIncomeAndReconnectionItsRate) {
+  for (auto [evict, coef, recon] : {std::tuple{3.0, -1.5, 2.0}, {5.0, 0.0, 4.0}, {2.0, 1.0, 1.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.5"}, {"life.eviction_rate", str(evict)},
+                 {"life.eviction_income_coef", str(coef)}, {"life.reconnection_rate", str(recon)},
+                 {"life.efficacy_failure_loss", "0.07"}, {"life.efficacy_success_gain", "0.04"}, {"life.efficacy_wait_loss", "0.01"}});
+    World w(sc, 1);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] == Housed) {
+                               const bool ev = P.housing[p] == Street;
+                               tr.add(income(P, p) ? "evict_income" : "evict_no_income", hz(evict, coef * income(P, p)), ev);
+                               // An eviction is a failure, and then the person waits without a plan.
+                               ASSERT_EQ(P.efficacy[p], ev ? clamp01(eff[p] - 0.07f - 0.01f) : eff[p]);
+                             } else {
+                               const bool back = P.housing[p] == Housed;
+                               tr.add("reconnect", hz(recon), back);
+                               ASSERT_EQ(P.efficacy[p], back ? clamp01(eff[p] + 0.04f) : clamp01(eff[p] - 0.01f));
+                             }
+                           }
+                         }),
+               {"life_events"});
+    tr.check("eviction " + str(evict) + " income coef " + str(coef) + " reconnection " + str(recon),
+             {"evict_income", "evict_no_income", "reconnect"});
+  }
+}
+
+TEST(ModelRules, HealthCrisisDoubledByMentalIllnessAndRecoveryDoubledWhenStablyHoused) {
+  for (auto [rate, drop, rec] : {std::tuple{2.0, 0.1, 0.01}, {4.0, 0.2, 0.03}, {6.0, 0.3, 0.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.5"}, {"life.health_crisis_rate", str(rate)},
+                 {"life.health_crisis_drop", str(drop)}, {"life.health_recovery", str(rec)}});
+    World w(sc, 2);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<float> health;
+    std::vector<std::uint8_t> h;
+    int recovered = 0;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("life_events", [&] { health = P.health, h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             const float x = health[p], x0 = P.health0[p];
+                             const bool crisis = P.health[p] < x;
+                             if (x == 0) continue;  // a crisis at health 0 leaves no trace
+                             tr.add(mh(P, p) ? "mental_illness" : "no_mental_illness", hz(rate * (mh(P, p) ? 2 : 1)), crisis);
+                             if (crisis) {
+                               ASSERT_EQ(P.health[p], clamp01(x - static_cast<float>(drop)));
+                             } else {
+                               const float up = std::min(x0, x + static_cast<float>(rec) * (stable(h[p]) ? 2.f : 1.f));
+                               ASSERT_EQ(P.health[p], x < x0 ? up : x) << "recovery towards the health at entry";
+                               recovered += x < x0 && rec > 0;
+                             }
+                           }
+                         }),
+               {"life_events"});
+    tr.check("crisis rate " + str(rate), {"mental_illness", "no_mental_illness"});
+    if (rec > 0) EXPECT_GT(recovered, 100);
+  }
+}
+
+TEST(ModelRules, CaseDropOutFollowsSelfEfficacy) {
+  for (auto [rate, coef] : {std::pair{3.0, -3.0}, {6.0, 0.0}, {4.0, 2.5}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.known", "1"}, {"case.dropout_rate", str(rate)}, {"case.dropout_efficacy_coef", str(coef)}});
+    World w(sc, 3);
+    take_in_charge(w);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> c;
+    std::vector<float> eff;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("life_events", [&] { c = P.kase, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p)
+                             if (c[p] == InCharge) tr.add(tercile(eff[p]), hz(rate, coef * (eff[p] - 0.5)), P.kase[p] == Closed);
+                         }),
+               {"life_events"});
+    tr.check("case drop-out rate " + str(rate) + " coef " + str(coef), {"low", "mid", "high"});
+  }
+}
+
+// Plans move to follow-up after case.follow_up_after weeks stably housed, close after
+// follow_up_length weeks, and a closed case of a person still in need reopens (back to
+// unknown) after access.recontact_after weeks.
+TEST(ModelRules, CaseFollowUpClosureAndRecontactHappenAtTheirTimes) {
+  for (auto [after, len, recontact] : {std::tuple{2, 3, 2}, {4, 2, 5}, {1, 5, 3}}) {
+    Scenario sc = base(8000);
+    set_all(sc, {{"population.initial.street", "0.5"}, {"population.initial.known", "1"}, {"life.reconnection_rate", "8"},
+                 {"life.eviction_rate", "8"}, {"case.follow_up_after", std::to_string(after) + " weeks"},
+                 {"case.follow_up_length", std::to_string(len) + " weeks"}, {"access.recontact_after", std::to_string(recontact) + " weeks"}});
+    World w(sc, 4);
+    take_in_charge(w);
+    const Persons& P = w.persons();
+    std::vector<std::uint8_t> c;
+    std::vector<std::int16_t> since;
+    std::map<int, int> moves;
+    for (int k = 0; k < 30; ++k)
+      run_week(w, around("life_events", [&] { c = P.kase, since = P.case_since; },
+                         [&] {
+                           const int wk = w.week();
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             const bool need = homeless(P.housing[p]);
+                             std::uint8_t expect = c[p];
+                             if (c[p] == InCharge && stable(P.housing[p]) && wk - P.housing_since[p] >= after) expect = FollowUp;
+                             if (c[p] == FollowUp && wk - since[p] >= len) expect = Closed;
+                             if (c[p] == Closed && need && wk - since[p] >= recontact) expect = Unknown;
+                             ASSERT_EQ(P.kase[p], expect) << "person " << p << " week " << wk << " from " << kCaseNames[c[p]];
+                             if (expect != c[p]) moves[expect]++;
+                           }
+                         }),
+               {"life_events"});
+    EXPECT_GT(moves[FollowUp], 50);
+    EXPECT_GT(moves[Closed], 50);
+    EXPECT_GT(moves[Unknown], 20);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contact
+
+TEST(ModelRules, ContactHazardFollowsSelfEfficacyAndActivityAmongPeopleInNeed) {
+  for (auto [rate, coef, activity] : {std::tuple{6.0, 1.0, 1.0}, {10.0, -2.0, 0.5}, {8.0, 2.5, 2.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.6"}, {"population.seeking_work", "0.5"}, {"access.contact_rate", str(rate)},
+                 {"access.contact_efficacy_coef", str(coef)}});
+    World w(with_event(sc, "activity", activity), 5);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> c;
+    std::vector<float> eff;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("contact_and_assessment", [&] { c = P.kase, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (c[p] != Unknown) continue;
+                             const bool in_need = homeless(P.housing[p]) || P.seeking[p];
+                             const std::string bin = in_need ? tercile(eff[p]) : "not_in_need";
+                             tr.add(bin, in_need ? hz(rate * activity, coef * (eff[p] - 0.5)) : 0.0, P.kase[p] != Unknown);
+                           }
+                         }),
+               {"contact_and_assessment"});
+    tr.check("contact rate " + str(rate) + " coef " + str(coef) + " activity " + str(activity), {"low", "mid", "high"});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Housing: the step model
+
+TEST(ModelRules, ShelterSeekingAndAcceptanceLoweredByAThirdByMentalIllness) {
+  for (auto [seek, accept] : {std::pair{10.0, 0.3}, {26.0, 0.6}, {52.0, 0.9}}) {
+    Scenario sc = base();
+    set_all(sc, {{"step.shelter_seek_rate", str(seek)}, {"step.shelter_acceptance", str(accept)}});
+    World w(sc, 6);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    for (int k = 0; k < 2; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p)
+                             if (h[p] == Street)
+                               tr.add(mh(P, p) ? "mental_illness" : "no_mental_illness",
+                                      hz(seek) * accept * (mh(P, p) ? 2.0 / 3.0 : 1.0), P.housing[p] == Shelter);
+                         }),
+               {"housing_pathway"});
+    tr.check("seek " + str(seek) + " acceptance " + str(accept), {"mental_illness", "no_mental_illness"});
+  }
+}
+
+TEST(ModelRules, ShelterAndTransitionalDropOutFollowSelfEfficacyAndMentalIllness) {
+  for (auto [sh, tr_rate, e, m] : {std::tuple{3.0, 2.0, -2.0, 0.7}, {5.0, 4.0, 1.5, -0.5}, {2.0, 6.0, -3.0, 1.5}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0"}, {"population.initial.shelter", "0.5"}, {"population.initial.transitional", "0.5"},
+                 {"step.shelter_dropout_rate", str(sh)}, {"step.transitional_dropout_rate", str(tr_rate)},
+                 {"step.dropout_efficacy_coef", str(e)}, {"step.dropout_mental_health_coef", str(m)},
+                 {"life.efficacy_failure_loss", "0.06"}});
+    World w(sc, 7);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != Shelter && h[p] != Transitional) continue;
+                             const double lp = e * (eff[p] - 0.5) + (mh(P, p) ? m : 0.0);
+                             const bool out = P.housing[p] != h[p];
+                             const std::string bin = std::string(kHousingNames[h[p]]) + (mh(P, p) ? "_mi_" : "_") + tercile(eff[p]);
+                             tr.add(bin, hz(h[p] == Shelter ? sh : tr_rate, lp), out);
+                             if (!out) continue;
+                             // Down one step: a shelter bed (free here) or the street; a failure.
+                             ASSERT_EQ(P.housing[p], h[p] == Shelter ? Street : Shelter);
+                             ASSERT_EQ(P.efficacy[p], clamp01(eff[p] - 0.06f));
+                           }
+                         }),
+               {"housing_pathway"});
+    tr.check("shelter drop-out " + str(sh) + " transitional " + str(tr_rate) + " efficacy coef " + str(e) + " mental illness coef " + str(m),
+             {"shelter_low", "shelter_high", "shelter_mi_low", "shelter_mi_high", "transitional_low", "transitional_high",
+              "transitional_mi_low", "transitional_mi_high"}, 15);
+  }
+}
+
+TEST(ModelRules, ReadinessFollowsSelfEfficacyHealthAndActivityAfterTheMinimumStay) {
+  for (auto [rate, e, hc, act] : {std::tuple{6.0, 2.0, 1.5, 1.0}, {10.0, -1.5, 2.0, 0.5}, {8.0, 2.5, -2.0, 2.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0"}, {"population.initial.shelter", "1"}, {"population.initial.known", "1"},
+                 {"step.readiness_rate", str(rate)}, {"step.readiness_efficacy_coef", str(e)}, {"step.readiness_health_coef", str(hc)},
+                 {"step.shelter_min_stay", "2 weeks"}, {"life.efficacy_success_gain", "0.03"}});
+    World w(with_event(sc, "activity", act), 8);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    std::vector<std::int16_t> since;
+    for (int k = 0; k < 5; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing, eff = P.efficacy, since = P.housing_since; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != Shelter) continue;
+                             const bool up = P.housing[p] == Transitional;
+                             const bool early = w.week() - since[p] < 2;
+                             const std::string bin = early ? "before_min_stay"
+                                                           : std::string(eff[p] < 0.5 ? "eff_low" : "eff_high") +
+                                                                 (P.health[p] < 0.5 ? "_health_low" : "_health_high");
+                             tr.add(bin, early ? 0.0 : hz(rate * act, e * (eff[p] - 0.5) + hc * (P.health[p] - 0.5)), up);
+                             if (up) ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.03f));
+                           }
+                         }),
+               {"contact_and_assessment", "housing_pathway"});
+    tr.check("readiness " + str(rate) + " efficacy coef " + str(e) + " health coef " + str(hc) + " activity " + str(act),
+             {"before_min_stay", "eff_low_health_low", "eff_low_health_high", "eff_high_health_low", "eff_high_health_high"}, 0);
+  }
+}
+
+TEST(ModelRules, MoveOnFollowsIncomeAndActivityAfterTheMinimumStay) {
+  for (auto [rate, coef, act] : {std::tuple{4.0, -1.2, 1.0}, {8.0, 0.8, 0.5}, {6.0, -2.0, 2.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0"}, {"population.initial.transitional", "1"}, {"population.initial.known", "1"},
+                 {"step.move_on_rate", str(rate)}, {"step.move_on_no_income_coef", str(coef)}, {"step.transitional_min_stay", "2 weeks"}});
+    World w(with_event(sc, "activity", act), 9);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    for (int k = 0; k < 5; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != Transitional) continue;
+                             const bool early = w.week() < 2;
+                             tr.add(early ? "before_min_stay" : (income(P, p) ? "income" : "no_income"),
+                                    early ? 0.0 : hz(rate * act, income(P, p) ? 0.0 : coef), P.housing[p] == Housed);
+                           }
+                         }),
+               {"contact_and_assessment", "housing_pathway"});
+    tr.check("move-on " + str(rate) + " no-income coef " + str(coef) + " activity " + str(act), {"income", "no_income"});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Housing First
+
+TEST(ModelRules, HousingFirstTrackFollowsEligibilityAndShare) {
+  for (const char* rule : {"chronic_high_need", "chronic", "homeless"}) {
+    for (double share : {0.25, 0.5, 0.75, -1.0}) {
+      Scenario sc = base(8000);
+      set_all(sc, {{"population.initial.street", "0.7"}, {"housing_first.eligibility", rule}, {"population.prior_homeless_mean", "2 years"},
+                   {"housing.model", share < 0 ? "housing_first" : "mixed"}, {"housing.hf_share", str(share < 0 ? 0.5 : share)}});
+      World w(sc, 10);
+      const Persons& P = w.persons();
+      Trials tr;
+      for (std::size_t p = 0; p < P.size(); ++p) {
+        const bool chronic = P.flags[p] & FChronic, homeless_group = P.groups[p] & GHomeless;
+        const bool high_need = mh(P, p) || ((P.groups[p] & GDisability) && P.functioning[p] >= 2) || P.health0[p] < 0.4f;
+        const std::string r = rule;
+        const bool eligible = homeless_group && (r == "homeless" || (chronic && (r == "chronic" || high_need)));
+        tr.add(eligible ? "eligible" : "not_eligible", eligible ? (share < 0 ? 1.0 : share) : 0.0, (P.flags[p] & FHfTrack) != 0);
+      }
+      tr.check(std::string("eligibility ") + rule + " share " + str(share), {"eligible", "not_eligible"}, 0);
+    }
+  }
+}
+
+TEST(ModelRules, HousingFirstOfferAcceptanceAndMoveInFollowTheirRates) {
+  for (auto [accept, move_in, act] : {std::tuple{0.3, 5.0, 1.0}, {0.6, 20.0, 0.5}, {0.9, 10.0, 2.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"housing.model", "housing_first"}, {"housing_first.eligibility", "homeless"}, {"population.initial.known", "1"},
+                 {"housing_first.acceptance", str(accept)}, {"housing_first.move_in_rate", str(move_in)},
+                 {"territories[].hf_flats", "100000"}, {"territories[].hf_support_workers", "100000"}, {"life.efficacy_success_gain", "0.02"}});
+    World w(with_event(sc, "activity", act), 11);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> f, h, c;
+    std::vector<float> eff;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("housing_pathway", [&] { f = P.flags, h = P.housing, c = P.kase, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!homeless(h[p])) continue;
+                             if (f[p] & FHfAssigned) {
+                               const bool in = P.housing[p] == HfFlat;
+                               tr.add("move_in", hz(move_in * act), in);
+                               if (in) ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.02f));
+                             } else if ((f[p] & FHfTrack) && c[p] == InCharge) {
+                               tr.add("offer_accepted", accept, (P.flags[p] & FHfAssigned) != 0);
+                             } else {
+                               tr.add("not_offered", 0.0, (P.flags[p] & FHfAssigned) != 0);
+                             }
+                           }
+                         }),
+               {"contact_and_assessment", "housing_pathway"});
+    tr.check("acceptance " + str(accept) + " move-in " + str(move_in) + " activity " + str(act), {"move_in", "offer_accepted"});
+  }
+}
+
+TEST(ModelRules, HousingFirstTenancyLossFollowsSupportIncomeAndMentalIllnessThenRehousingAndGraduation) {
+  struct P6 {
+    double rate, support_coef, hours, mh_coef, income_coef, rehousing;
+  };
+  for (const P6 v : {P6{3, -0.25, 4, 1.0, -0.7, 0.5}, P6{4, 0.1, 2, -0.5, 0.5, 0.2}, P6{8, -0.1, 8, 0.8, -1.5, 0.8}}) {
+    Scenario sc = base();
+    const int support = 7;
+    set_all(sc, {{"housing.model", "housing_first"}, {"housing_first.eligibility", "homeless"}, {"population.initial.known", "1"},
+                 {"housing_first.acceptance", "1"}, {"housing_first.move_in_rate", "520"}, {"territories[].hf_flats", "100000"},
+                 {"territories[].hf_support_workers", "100000"}, {"case.follow_up_after", "520 weeks"},
+                 {"housing_first.support_duration", std::to_string(support) + " weeks"}, {"housing_first.tenancy_loss_rate", str(v.rate)},
+                 {"housing_first.support_coef", str(v.support_coef)}, {"housing_first.support_intensity", str(v.hours)},
+                 {"housing_first.mental_health_coef", str(v.mh_coef)}, {"life.eviction_income_coef", str(v.income_coef)},
+                 {"housing_first.rehousing", str(v.rehousing)}, {"life.efficacy_success_gain", "0.03"}});
+    World w(sc, 12);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    int graduated = 0;
+    for (int k = 0; k < 10; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != HfFlat) continue;
+                             const int tenure = w.week() - P.housing_since[p];
+                             if (P.housing[p] == Housed) {  // graduation, exactly at the end of support
+                               ASSERT_EQ(w.week() - P.housing_since[p], 0);
+                               ++graduated;
+                               ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.03f));
+                               continue;
+                             }
+                             if (P.housing[p] == HfFlat && P.housing_since[p] <= w.week() - support)
+                               FAIL() << "a tenant still in the flat after the support period, tenure " << tenure;
+                             const bool lost = P.housing[p] == Street;
+                             const double lp = v.support_coef * v.hours + (mh(P, p) ? v.mh_coef : 0.0) + (income(P, p) ? v.income_coef : 0.0);
+                             tr.add(std::string(mh(P, p) ? "mi" : "no_mi") + (income(P, p) ? "_income" : "_no_income"), hz(v.rate, lp), lost);
+                             if (lost) tr.add("rehoused", v.rehousing, (P.flags[p] & FHfTrack) != 0);
+                           }
+                         }),
+               {"life_events", "contact_and_assessment", "housing_pathway"});
+    tr.check("tenancy loss " + str(v.rate), {"mi_income", "mi_no_income", "no_mi_income", "no_mi_no_income", "rehoused"}, 20);
+    EXPECT_GT(graduated, 1000);
+  }
+}
