@@ -361,19 +361,23 @@ TEST(ModelRules, MoveOnFollowsIncomeAndActivityAfterTheMinimumStay) {
   for (auto [rate, coef, act] : {std::tuple{4.0, -1.2, 1.0}, {8.0, 0.8, 0.5}, {6.0, -2.0, 2.0}}) {
     Scenario sc = base();
     set_all(sc, {{"population.initial.street", "0"}, {"population.initial.transitional", "1"}, {"population.initial.known", "1"},
-                 {"step.move_on_rate", str(rate)}, {"step.move_on_no_income_coef", str(coef)}, {"step.transitional_min_stay", "2 weeks"}});
+                 {"step.move_on_rate", str(rate)}, {"step.move_on_no_income_coef", str(coef)}, {"step.transitional_min_stay", "2 weeks"},
+                 {"life.efficacy_success_gain", "0.03"}});
     World w(with_event(sc, "activity", act), 9);
     const Persons& P = w.persons();
     Trials tr;
     std::vector<std::uint8_t> h;
+    std::vector<float> eff;
     for (int k = 0; k < 5; ++k)
-      run_week(w, around("housing_pathway", [&] { h = P.housing; },
+      run_week(w, around("housing_pathway", [&] { h = P.housing, eff = P.efficacy; },
                          [&] {
                            for (std::size_t p = 0; p < P.size(); ++p) {
                              if (h[p] != Transitional) continue;
                              const bool early = w.week() < 2;
+                             const bool moved = P.housing[p] == Housed;
                              tr.add(early ? "before_min_stay" : (income(P, p) ? "income" : "no_income"),
-                                    early ? 0.0 : hz(rate * act, income(P, p) ? 0.0 : coef), P.housing[p] == Housed);
+                                    early ? 0.0 : hz(rate * act, income(P, p) ? 0.0 : coef), moved);
+                             ASSERT_EQ(P.efficacy[p], moved ? clamp01(eff[p] + 0.03f) : eff[p]);
                            }
                          }),
                {"contact_and_assessment", "housing_pathway"});
@@ -541,7 +545,8 @@ TEST(ModelRules, TrainingBelowTheEmployabilityThresholdAndItsGain) {
 TEST(ModelRules, DiscouragementInMatchingFollowsSelfEfficacy) {
   for (auto [rate, coef] : {std::pair{3.0, -3.0}, {6.0, 0.0}, {4.0, 2.5}}) {
     Scenario sc = employment_base(20000, 0);
-    set_all(sc, {{"employment.discouragement.rate", str(rate)}, {"employment.discouragement.efficacy_coef", str(coef)}});
+    set_all(sc, {{"employment.discouragement.rate", str(rate)}, {"employment.discouragement.efficacy_coef", str(coef)},
+                 {"life.efficacy_wait_loss", "0.02"}});
     World w(sc, 21);
     const Persons& P = w.persons();
     Trials tr;
@@ -550,8 +555,13 @@ TEST(ModelRules, DiscouragementInMatchingFollowsSelfEfficacy) {
     for (int k = 0; k < 5; ++k)
       run_week(w, around("employment_pathway", [&] { ph = P.emp_phase, eff = P.efficacy; },
                          [&] {
-                           for (std::size_t p = 0; p < P.size(); ++p)
-                             if (ph[p] == EpMatching) tr.add(tercile(eff[p]), hz(rate, coef * (eff[p] - 0.5)), P.emp_phase[p] == EpOut);
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (ph[p] != EpMatching) continue;
+                             const bool out = P.emp_phase[p] == EpOut;
+                             tr.add(tercile(eff[p]), hz(rate, coef * (eff[p] - 0.5)), out);
+                             // Waiting in matching lowers self-efficacy (of those who stay).
+                             ASSERT_NEAR(P.efficacy[p], out ? eff[p] : clamp01(eff[p] - 0.02f), 1e-6);
+                           }
                          }));
     tr.check("discouragement " + str(rate) + " coef " + str(coef), {"low", "mid", "high"});
   }
@@ -627,8 +637,9 @@ TEST(ModelRules, MatchingRateAndFirmAcceptanceFollowTheirCoefficients) {
 
 TEST(ModelRules, InternshipDropOutFollowsSelfEfficacyAndIsAFailure) {
   for (double rate : {2.0, 4.0, 8.0}) {
+    const bool reiterate = rate < 5;
     Scenario sc = employment_base(8000, 3000);
-    set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"},
+    set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"}, {"employment.reiterate", reiterate ? "true" : "false"},
                  {"employment.internship.dropout_rate", str(rate)}, {"life.efficacy_failure_loss", "0.07"}, {"employment.max_rounds", "1"}});
     World w(sc, 23);
     const Persons& P = w.persons();
@@ -647,7 +658,7 @@ TEST(ModelRules, InternshipDropOutFollowsSelfEfficacyAndIsAFailure) {
           ASSERT_EQ(P.work[p], Searching);
           ASSERT_EQ(P.firm[p], -1);
           ASSERT_EQ(P.rounds[p], rounds[p] + 1);
-          ASSERT_EQ(P.emp_phase[p], rounds[p] + 1 <= 1 ? EpMatching : EpOut) << "reiterate up to max_rounds";
+          ASSERT_EQ(P.emp_phase[p], reiterate && rounds[p] + 1 <= 1 ? EpMatching : EpOut) << "reiterate up to max_rounds";
           ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.07f), 1e-6);
         }
       });
@@ -661,17 +672,20 @@ TEST(ModelRules, HiringDecisionFollowsOpennessEmployabilityAndQuota) {
     set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"}, {"employment.internship.duration", "2 weeks"},
                  {"employment.hiring.intercept", str(b0)}, {"employment.hiring.openness_coef", str(open)},
                  {"employment.hiring.employability_coef", str(emp)}, {"employment.hiring.quota_coef", str(quota)},
-                 {"employment.openness.after_success", "0"}, {"employment.openness.after_failure", "0"}, {"population.groups.disability", "0.6"}});
+                 {"employment.openness.after_success", "0"}, {"employment.openness.after_failure", "0"}, {"population.groups.disability", "0.6"},
+                 {"life.efficacy_success_gain", "0.04"}, {"life.efficacy_failure_loss", "0.06"}});
     World w(sc, 24);
     const Persons& P = w.persons();
     const Firms& F = w.firms();
     Trials tr;
     std::vector<std::pair<std::uint32_t, double>> due;
     std::map<std::uint32_t, std::size_t> firm_of;
+    std::vector<float> eff;
     for (int k = 0; k < 10; ++k)
       run_week(w, [&](const std::string& phase, bool after) {
         if (phase == "employment_pathway" && !after) {
           due.clear();
+          eff = P.efficacy;
           std::map<std::int32_t, int> disabled_at;  // disabled interns deciding at each firm this week
           for (std::size_t p = 0; p < P.size(); ++p)
             if (P.work[p] == Internship && w.week() - P.emp_since[p] >= 2 && (P.groups[p] & GDisability)) disabled_at[P.firm[p]]++;
@@ -692,7 +706,12 @@ TEST(ModelRules, HiringDecisionFollowsOpennessEmployabilityAndQuota) {
           const bool hired = P.work[p] == Employed && P.hire_week[p] == w.week();
           tr.add(std::string(q ? "quota_" : "") + "emp_" + half(P.employability[p]), std::fabs(signed_pr), hired);
           tr.add(std::string("open_") + (F.openness[f] < 0.4f ? "low" : "high"), std::fabs(signed_pr), hired);
-          if (!hired) ASSERT_EQ(P.firm[p], -1);
+          // A hire is a success, no hire a failure (back to matching).
+          ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] + (hired ? 0.04f : -0.06f)), 1e-6);
+          if (!hired) {
+            ASSERT_EQ(P.firm[p], -1);
+            ASSERT_EQ(P.emp_phase[p], EpMatching);
+          }
         }
       });
     tr.check("hiring intercept " + str(b0), {"emp_low", "emp_high", "quota_emp_low", "quota_emp_high", "open_low", "open_high"}, 20);
@@ -867,5 +886,63 @@ TEST(ModelRules, IntegratedCpiSharesObligedFirmsAndRaisesTheirOpenness) {
       }
     }
     EXPECT_GT(obliged, 50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who arrives
+
+// People are created with the profile of the scenario: each target group, income support and
+// work seeking with its own probability (distinct values here, so that a group drawn with
+// another group's probability shows), functioning 1-4 only with a disability, ages in range,
+// chronic homelessness with probability exp(-threshold / mean prior time homeless), and mean
+// traits as set (mental illness lowering health by 0.1).
+TEST(ModelRules, PeopleAreCreatedWithTheProfileOfTheScenario) {
+  for (int v = 0; v < 3; ++v) {
+    const double g[7] = {0.11 + 0.1 * v, 0.23, 0.37 - 0.1 * v, 0.05 + 0.1 * v, 0.43, 0.17 + 0.05 * v, 0.29};
+    const char* keys[7] = {"disability", "mental_health", "migrant", "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
+    const Group bits[7] = {GDisability, GMentalHealth, GMigrant, GCareLeaver, GLongTermUnemployed, GViolenceVictim, GExOffender};
+    const double income_p = 0.2 + 0.2 * v, seek = 0.15 + 0.2 * v, homeless_p = 0.5 + 0.15 * v;
+    const double prior = 30 + 20 * v, threshold = 40, age_min = 20 + 5 * v, age_max = 60 + 5 * v;
+    const double health = 0.4 + 0.1 * v, eff = 0.6 - 0.1 * v, emp = 0.3 + 0.1 * v;
+    Scenario sc = base(30000);
+    for (int i = 0; i < 7; ++i) sc.set(std::string("population.groups.") + keys[i], str(g[i]));
+    set_all(sc, {{"population.income_support", str(income_p)}, {"population.seeking_work", str(seek)},
+                 {"population.initial.street", str(homeless_p)}, {"population.prior_homeless_mean", str(prior) + " weeks"},
+                 {"population.chronic_threshold", str(threshold) + " weeks"}, {"population.age.min", str(age_min)},
+                 {"population.age.max", str(age_max)}, {"population.traits.health", str(health)},
+                 {"population.traits.self_efficacy", str(eff)}, {"population.traits.employability", str(emp)}});
+    World w(sc, 30 + v);
+    const Persons& P = w.persons();
+    Trials tr;
+    double n = 0, sum_h[2] = {0, 0}, n_h[2] = {0, 0}, sum_e = 0, sum_m = 0;
+    for (std::size_t p = 0; p < P.size(); ++p) {
+      for (int i = 0; i < 7; ++i) tr.add(keys[i], g[i], (P.groups[p] & bits[i]) != 0);
+      tr.add("income_support", income_p, (P.flags[p] & FIncome) != 0);
+      tr.add("homeless", homeless_p, (P.groups[p] & GHomeless) != 0);
+      tr.add("female", 0.3, (P.flags[p] & FFemale) != 0);
+      const bool ltu = P.groups[p] & GLongTermUnemployed;
+      tr.add(ltu ? "seeking_ltu" : "seeking_other", ltu ? 1.0 : seek, P.seeking[p] != 0);
+      if (P.groups[p] & GHomeless) tr.add("chronic", std::exp(-threshold / prior), (P.flags[p] & FChronic) != 0);
+      else ASSERT_FALSE(P.flags[p] & FChronic);
+      const bool dis = P.groups[p] & GDisability;
+      ASSERT_TRUE(dis ? P.functioning[p] >= 1 && P.functioning[p] <= 4 : P.functioning[p] == 0);
+      if (dis) tr.add("functioning_4", 0.25, P.functioning[p] == 4);
+      ASSERT_GE(P.age[p], age_min);
+      ASSERT_LE(P.age[p], age_max);
+      tr.add("age_min", 1.0 / (age_max - age_min + 1), P.age[p] == age_min);
+      ASSERT_EQ(P.housing[p], (P.groups[p] & GHomeless) ? Street : Housed);
+      ASSERT_EQ(P.work[p], P.seeking[p] ? Searching : Inactive);
+      const int m = (P.groups[p] & GMentalHealth) ? 1 : 0;
+      sum_h[m] += P.health[p], n_h[m]++;
+      sum_e += P.efficacy[p], sum_m += P.employability[p], n++;
+    }
+    tr.check("profile " + std::to_string(v), {"disability", "income_support", "chronic", "seeking_other"});
+    // Beta(6 mean, 6 (1 - mean)): sd of a mean of n draws is sqrt(mean (1 - mean) / 7 / n).
+    auto sd = [](double m, double k) { return std::sqrt(m * (1 - m) / 7 / k); };
+    EXPECT_NEAR(sum_h[0] / n_h[0], health, 5 * sd(health, n_h[0]));
+    EXPECT_NEAR(sum_h[1] / n_h[1], health - 0.1, 5 * sd(health - 0.1, n_h[1]));
+    EXPECT_NEAR(sum_e / n, eff, 5 * sd(eff, n));
+    EXPECT_NEAR(sum_m / n, emp, 5 * sd(emp, n));
   }
 }

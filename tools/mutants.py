@@ -22,6 +22,7 @@ Each mutant is (file, old text, new text, occurrence, what): the occurrence-th (
 occurrence of `old` in the file is replaced by `new`.
 """
 import argparse
+import re
 import os
 import signal
 import subprocess
@@ -87,6 +88,56 @@ MUTANTS = [
      "sc_[G::network_partners] * sc_[G::costs_partner_management_per_week],", 1, "network cost counted in full in every territory"),
     ("sim/accounting.cpp", "if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;", "if (since == 53) P_.housing_12m[p] = h, P_.work_12m[p] = w;", 1,
      "housing and work at 12 months taken a week late"),
+    # --- more bounds, activity and hiring factors, efficacy, attributes (second round) ---
+    ("sim/world.cpp", "std::fabs(ready_eff) * 0.5 + std::fabs(ready_h) * 0.5", "std::fabs(ready_eff) * 0.5", 1,
+     "readiness: health dropped from the upper bound"),
+    ("sim/world.cpp", "const double lp_drop_max = std::fabs(drop_eff) * 0.5 + std::max(0.0, drop_mh);",
+     "const double lp_drop_max = std::fabs(drop_eff) * 0.5;", 1, "step drop-out: mental illness dropped from the upper bound"),
+    ("sim/world.cpp", "std::fabs(drop_coef) * 0.5);  // efficacy", "0.0);  // efficacy", 1, "case drop-out: efficacy dropped from the upper bound"),
+    ("sim/employment.cpp", " + std::max(0.0, log_fu)", "", 1, "job loss: follow-up dropped from the upper bound"),
+    ("sim/employment.cpp", "std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300))", "std::fabs(mkt_coef) * 0.5", 1,
+     "open-market job finding: hiring factor dropped from the upper bound"),
+    ("sim/employment.cpp", "units(firms_per_week * ts.activity, week_)", "units(firms_per_week * ts.hiring, week_)", 1,
+     "scouting reach scaled by the hiring factor instead of activity"),
+    ("sim/employment.cpp", "hazard_p(match_w * ts.activity)", "hazard_p(match_w * ts.hiring)", 1,
+     "matching rate scaled by the hiring factor instead of activity"),
+    ("sim/employment.cpp", "sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;", "sc_[G::firms_vacancy_rate] / 52.0 * ts.activity;", 1,
+     "vacancy arrivals scaled by activity instead of hiring"),
+    ("sim/world.cpp", "p_move_in[k] = p_of(move_in_w * a);", "p_move_in[k] = p_of(move_in_w);", 1, "Housing First move-in: activity dropped"),
+    ("sim/world.cpp", "ts.training_seats = tv[T::training_seats] * scale * factor(activity);",
+     "ts.training_seats = tv[T::training_seats] * scale * factor(hiring);", 1, "training seats scaled by the hiring factor"),
+    ("sim/world.cpp", "((cn == Waiting) | ((cn == Unknown) & need))", "(cn == Waiting)", 1,
+     "no loss of self-efficacy while homeless without a plan"),
+    ("sim/employment.cpp", "P_.efficacy[p] = clamp01f(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);",
+     "P_.efficacy[p] = clamp01f(P_.efficacy[p]);", 1, "no gain of self-efficacy at a hire"),
+    ("sim/employment.cpp", "sc_[G::employment_reiterate] != 0 && ", "", 1, "employment.reiterate ignored"),
+    ("sim/world.cpp", "{{G::population_groups_disability, GDisability},     {G::population_groups_mental_health, GMentalHealth},",
+     "{{G::population_groups_mental_health, GDisability},     {G::population_groups_disability, GMentalHealth},", 1,
+     "disability and mental illness drawn with each other's probability"),
+    ("sim/world.cpp", "P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + gain);", "P_.efficacy[r.person] = clamp01(P_.efficacy[r.person]);", 1,
+     "no gain of self-efficacy at a move-on to an own tenancy"),
+    ("sim/accounting.cpp", "if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));",
+     "if (a != b) put(static_cast<double>(w.at(t, CFlow0 + b * kHousingStates + a)));", 1, "housing flow series transposed"),
+    ("sim/accounting.cpp", "for (int c : {KQueueSocial, KQueueCpi, KQueueCase})", "for (int c : {KQueueCase, KQueueCpi, KQueueSocial})", 1,
+     "series queue_social and queue_case swapped"),
+    ("sim/accounting.cpp", "put(std::floor(ts.case_slots));", "put(std::floor(ts.hf_slots));", 1, "capacity_case_slots written from the HF slots"),
+    ("sim/accounting.cpp", 'icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed[p]; });',
+     'icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });', 1, "person column weeks_employed from the wrong field"),
+    ("sim/world.cpp", "          set_housing(p, Street, t);  // eviction\n          eff -= fail_loss;", "          set_housing(p, Street, t);  // eviction\n          eff -= 0.f;", 1,
+     "no loss of self-efficacy at an eviction"),
+    ("sim/world.cpp", "if (u_housing / pl >= rehousing)", "if (u_housing / pl < rehousing)", 1, "Housing First rehousing probability inverted"),
+    ("sim/employment.cpp", "(tenure < early ? log_early : 0.0)", "0.0", 1, "job loss: early factor dropped"),
+    ("sim/employment.cpp", "sc_[G::employment_matching_functioning_coef] * P_.functioning[p]", "-sc_[G::employment_matching_functioning_coef] * P_.functioning[p]", 1,
+     "matching acceptance: functioning sign flipped"),
+    ("sim/world.cpp", "contact_hz.hit(u, coef * (P_.efficacy[p] - 0.5) + log_act)", "contact_hz.hit(u, -coef * (P_.efficacy[p] - 0.5) + log_act)", 1,
+     "contact hazard: self-efficacy sign flipped"),
+    ("sim/world.cpp", "((c == Closed) & need & (in_case >= recontact))", "((c == Closed) & need & (in_case > recontact))", 1,
+     "recontact a week late"),
+    ("sim/accounting.cpp", "* ts.activity * sc_[G::costs_provider_hour]", "* sc_[G::costs_provider_hour]", 1, "scouting cost without activity"),
+    ("sim/accounting.cpp", "static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]",
+     "static_cast<double>(w.at(t, CAssessSocial)) * sc_[G::costs_assessment]", 1, "assessment cost without the job-centre assessments"),
+    ("sim/employment.cpp", "sc_[G::employment_hiring_employability_coef] * (P_.employability[p] - 0.5)", "0.0", 1,
+     "hiring decision: employability dropped"),
 ]
 
 MODEL_TARGETS = ["test_model_rules", "test_model_accounts"]
@@ -151,8 +202,7 @@ def main():
                 status, detail = "INVALID", "did not compile"
             else:
                 r = run(test)
-                failed = [l.split(" - ")[-1].split()[0] for l in r.stdout.splitlines() if "(Failed)" in l or "(Timeout)" in l
-                          or "***Failed" in l or "***Timeout" in l or "(SEGFAULT)" in l]
+                failed = re.findall(r"Test +#\d+: (\S+) \.*\**(?:Failed|Timeout|Exception)", r.stdout)
                 status = "KILLED" if r.returncode != 0 else "SURVIVED"
                 detail = ", ".join(failed[:3])
             restore({path})
