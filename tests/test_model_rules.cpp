@@ -326,7 +326,8 @@ TEST(ModelRules, ShelterAndTransitionalDropOutFollowSelfEfficacyAndMentalIllness
 }
 
 TEST(ModelRules, ReadinessFollowsSelfEfficacyHealthAndActivityAfterTheMinimumStay) {
-  for (auto [rate, e, hc, act] : {std::tuple{6.0, 2.0, 1.5, 1.0}, {10.0, -1.5, 2.0, 0.5}, {8.0, 2.5, -2.0, 2.0}}) {
+  // The last configuration makes health dominate (its term of the hazard's upper bound matters).
+  for (auto [rate, e, hc, act] : {std::tuple{6.0, 2.0, 1.5, 1.0}, {10.0, -1.5, 2.0, 0.5}, {8.0, 2.5, -2.0, 2.0}, {4.0, 0.3, 5.0, 1.0}}) {
     Scenario sc = base();
     set_all(sc, {{"population.initial.street", "0"}, {"population.initial.shelter", "1"}, {"population.initial.known", "1"},
                  {"step.readiness_rate", str(rate)}, {"step.readiness_efficacy_coef", str(e)}, {"step.readiness_health_coef", str(hc)},
@@ -724,7 +725,8 @@ TEST(ModelRules, JobLossFollowsEarlyPeriodFollowUpAndEmployability) {
     int early_weeks, follow_weeks;
     double effect, hours, emp;
   };
-  for (const L l : {L{3, 3, 4, 3, -0.35, 2, -1}, L{4, 1.5, 6, 6, 0.3, 1, 1.5}, L{2, 5, 3, 8, -0.2, 3, -2.5}}) {
+  // The last configuration makes a positive follow-up effect dominate (its term of the upper bound matters).
+  for (const L l : {L{3, 3, 4, 3, -0.35, 2, -1}, L{4, 1.5, 6, 6, 0.3, 1, 1.5}, L{2, 5, 3, 8, -0.2, 3, -2.5}, L{2, 1, 4, 10, 0.5, 3, 0.3}}) {
     Scenario sc = employment_base(8000, 3000);
     set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"}, {"employment.internship.duration", "1 weeks"},
                  {"employment.hiring.intercept", "5"}, {"labour.job_finding_rate", "3"}, {"employment.job_loss.rate", str(l.rate)},
@@ -795,7 +797,8 @@ TEST(ModelRules, LostProgrammeJobCostsTwoFailureLossesOfSelfEfficacyAndAMarketJo
 }
 
 TEST(ModelRules, OpenMarketJobFindingFollowsEmployabilityAndHiring) {
-  for (auto [rate, coef, hiring] : {std::tuple{2.0, 2.0, 1.0}, {4.0, -1.5, 0.5}, {3.0, 3.0, 2.0}}) {
+  // The last configuration makes the hiring factor dominate (its term of the upper bound matters).
+  for (auto [rate, coef, hiring] : {std::tuple{2.0, 2.0, 1.0}, {4.0, -1.5, 0.5}, {3.0, 3.0, 2.0}, {1.0, 0.3, 4.0}}) {
     Scenario sc = employment_base(20000, 3000);
     set_all(sc, {{"population.initial.known", "0"}, {"labour.job_finding_rate", str(rate)}, {"labour.employability_coef", str(coef)}});
     World w(with_event(sc, "hiring", hiring), 27);
