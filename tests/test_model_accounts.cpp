@@ -308,8 +308,9 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     }
     // Every series is used in this run (a recount of zeros would not tell two series apart),
     // except those that only a longer run would fill.
-    if (names[s].rfind("flow_", 0) != 0 && std::find(may_be_zero.begin(), may_be_zero.end(), names[s]) == may_be_zero.end())
+    if (names[s].rfind("flow_", 0) != 0 && std::find(may_be_zero.begin(), may_be_zero.end(), names[s]) == may_be_zero.end()) {
       EXPECT_GT(used, 0) << sc.name() << ": series " << names[s] << " is zero throughout";
+    }
   }
 
   // The per-person table: columns equal the person columns they name and the recounted history.

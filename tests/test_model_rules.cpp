@@ -178,7 +178,9 @@ TEST(ModelRules, HealthCrisisDoubledByMentalIllnessAndRecoveryDoubledWhenStablyH
                          }),
                {"life_events"});
     tr.check("crisis rate " + str(rate), {"mental_illness", "no_mental_illness"});
-    if (rec > 0) EXPECT_GT(recovered, 100);
+    if (rec > 0) {
+      EXPECT_GT(recovered, 100);
+    }
   }
 }
 
@@ -349,7 +351,9 @@ TEST(ModelRules, ReadinessFollowsSelfEfficacyHealthAndActivityAfterTheMinimumSta
                                                            : std::string(eff[p] < 0.5 ? "eff_low" : "eff_high") +
                                                                  (P.health[p] < 0.5 ? "_health_low" : "_health_high");
                              tr.add(bin, early ? 0.0 : hz(rate * act, e * (eff[p] - 0.5) + hc * (P.health[p] - 0.5)), up);
-                             if (up) ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.03f));
+                             if (up) {
+                               ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.03f));
+                             }
                            }
                          }),
                {"contact_and_assessment", "housing_pathway"});
@@ -429,7 +433,9 @@ TEST(ModelRules, HousingFirstOfferAcceptanceAndMoveInFollowTheirRates) {
                              if (f[p] & FHfAssigned) {
                                const bool in = P.housing[p] == HfFlat;
                                tr.add("move_in", hz(move_in * act), in);
-                               if (in) ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.02f));
+                               if (in) {
+                                 ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.02f));
+                               }
                              } else if ((f[p] & FHfTrack) && c[p] == InCharge) {
                                tr.add("offer_accepted", accept, (P.flags[p] & FHfAssigned) != 0);
                              } else {
@@ -446,7 +452,7 @@ TEST(ModelRules, HousingFirstTenancyLossFollowsSupportIncomeAndMentalIllnessThen
   struct P6 {
     double rate, support_coef, hours, mh_coef, income_coef, rehousing;
   };
-  for (const P6 v : {P6{3, -0.25, 4, 1.0, -0.7, 0.5}, P6{4, 0.1, 2, -0.5, 0.5, 0.2}, P6{8, -0.1, 8, 0.8, -1.5, 0.8}}) {
+  for (const P6& v : {P6{3, -0.25, 4, 1.0, -0.7, 0.5}, P6{4, 0.1, 2, -0.5, 0.5, 0.2}, P6{8, -0.1, 8, 0.8, -1.5, 0.8}}) {
     Scenario sc = base();
     const int support = 7;
     set_all(sc, {{"housing.model", "housing_first"}, {"housing_first.eligibility", "homeless"}, {"population.initial.known", "1"},
@@ -577,7 +583,7 @@ TEST(ModelRules, MatchingRateAndFirmAcceptanceFollowTheirCoefficients) {
     double rate, activity, intercept, emp, func, open, np, cpi;
     const char* involvement;
   };
-  for (const M m : {M{12, 1, -0.5, 3, -0.3, 3, 0.5, 1, "integrated"}, M{26, 0.5, 0.5, -2, 0.5, -2, -1, 2, "integrated"},
+  for (const M& m : {M{12, 1, -0.5, 3, -0.3, 3, 0.5, 1, "integrated"}, M{26, 0.5, 0.5, -2, 0.5, -2, -1, 2, "integrated"},
                     M{8, 2, 0, 1.5, -0.8, 1, 1.5, 0, "marginal"}}) {
     Scenario sc = employment_base(6000, 3000);
     set_all(sc, {{"employment.orientation", "4 weeks"}, {"employment.matching.rate", str(m.rate)},
@@ -614,7 +620,9 @@ TEST(ModelRules, MatchingRateAndFirmAcceptanceFollowTheirCoefficients) {
           if (ph[p] != EpMatching || eff[p] < 0.06f) continue;
           const bool accepted = P.work[p] == Internship && P.emp_since[p] == w.week();
           const bool refused = P.efficacy[p] < eff[p];
-          if (refused) ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.05f), 1e-6);
+          if (refused) {
+            ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.05f), 1e-6);
+          }
           tr.add("proposed", hz(m.rate * m.activity), accepted || refused);
           if (!(accepted || refused)) continue;
           const bool disabled = P.groups[p] & GDisability;
@@ -726,7 +734,7 @@ TEST(ModelRules, JobLossFollowsEarlyPeriodFollowUpAndEmployability) {
     double effect, hours, emp;
   };
   // The last configuration makes a positive follow-up effect dominate (its term of the upper bound matters).
-  for (const L l : {L{3, 3, 4, 3, -0.35, 2, -1}, L{4, 1.5, 6, 6, 0.3, 1, 1.5}, L{2, 5, 3, 8, -0.2, 3, -2.5}, L{2, 1, 4, 10, 0.5, 3, 0.3}}) {
+  for (const L& l : {L{3, 3, 4, 3, -0.35, 2, -1}, L{4, 1.5, 6, 6, 0.3, 1, 1.5}, L{2, 5, 3, 8, -0.2, 3, -2.5}, L{2, 1, 4, 10, 0.5, 3, 0.3}}) {
     Scenario sc = employment_base(8000, 3000);
     set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"}, {"employment.internship.duration", "1 weeks"},
                  {"employment.hiring.intercept", "5"}, {"labour.job_finding_rate", "3"}, {"employment.job_loss.rate", str(l.rate)},
@@ -814,7 +822,9 @@ TEST(ModelRules, OpenMarketJobFindingFollowsEmployabilityAndHiring) {
           if (wo[p] != Searching) continue;
           const bool job = P.work[p] == Employed;
           tr.add(tercile(P.employability[p]), hz(rate * hiring, coef * (P.employability[p] - 0.5)), job);
-          if (job) ASSERT_EQ(P.emp_phase[p], EpMarketJob);
+          if (job) {
+            ASSERT_EQ(P.emp_phase[p], EpMarketJob);
+          }
         }
       });
     tr.check("job finding " + str(rate) + " coef " + str(coef) + " hiring " + str(hiring), {"low", "mid", "high"});
@@ -830,7 +840,7 @@ TEST(ModelRules, ScoutingReachesFirmsAtItsIntensityInItsSectorsFromItsStart) {
     int start;
     double activity;
   };
-  for (const S s : {S{10, 4, "mixed", 3, 1}, S{20, 2, "profit", 0, 0.5}, S{8, 1, "non_profit", 5, 2}}) {
+  for (const S& s : {S{10, 4, "mixed", 3, 1}, S{20, 2, "profit", 0, 0.5}, S{8, 1, "non_profit", 5, 2}}) {
     Scenario sc = employment_base(0, 3000);
     set_all(sc, {{"employment.scouting.intensity", str(s.intensity)}, {"employment.scouting.hours_per_firm", str(s.hours)},
                  {"employment.scouting.strategy", s.strategy}, {"employment.scouting.start", std::to_string(s.start) + " weeks"},
