@@ -25,8 +25,11 @@ TEST(Contracts, EveryNameInAContractIsPartOfTheState) {
   }
   // Recording only reads: its one write is the series; no other phase writes them.
   for (const auto& ph : World::phases()) {
-    if (std::string(ph.name) == "record") EXPECT_EQ(ph.writes, std::vector<std::string>{"series"});
-    else EXPECT_FALSE(has(ph.writes, "series")) << ph.name;
+    if (std::string(ph.name) == "record") {
+      EXPECT_EQ(ph.writes, std::vector<std::string>{"series"});
+    } else {
+      EXPECT_FALSE(has(ph.writes, "series")) << ph.name;
+    }
   }
 }
 

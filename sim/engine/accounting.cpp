@@ -83,7 +83,7 @@ void World::end_of_week(M& m) {
   const rules::CostRules cost(sc_);
   const bool log = sc_[G::output_timeline] != 0;
   const bool separate_cpi = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::marginal;
-  m.census(kCounts, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) {
+  m.census(kCounts, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) __attribute__((always_inline)) {
     const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
     ct[KHousing0 + h]++;
     ct[KCase0 + k]++;
@@ -92,20 +92,22 @@ void World::end_of_week(M& m) {
     // Queue lengths: everyone waiting is in their territory's queue exactly once (a contact
     // joins the queues, a served person leaves them; a test checks this against the queues).
     const std::uint8_t f = P_.flags[p];
-    ct[KQueueSocial] += k == Waiting && !(f & FSocialDone);
-    ct[KQueueCpi] += k == Waiting && !(f & FCpiDone) && separate_cpi;
+    ct[KQueueSocial] += (k == Waiting) & !(f & FSocialDone);
+    ct[KQueueCpi] += (k == Waiting) & !(f & FCpiDone) & separate_cpi;
     ct[KQueueCase] += k == Assessed;
     ct[KOrientation] += ph == EpOrientation;
     ct[KTraining] += ph == EpTraining;
+    bool follow = false;
     if (w == Employed) {
       const int tenure = week_ - P_.hire_week[p];
-      ct[KFollowUp] += cost.in_follow_up(P_, p, week_);
-      ct[KHeld6] += ph == EpEmployed && tenure == 26;  // programme jobs still held
-      ct[KHeld12] += ph == EpEmployed && tenure == 52;
+      follow = cost.in_follow_up(w, ph, tenure);
+      ct[KFollowUp] += follow;
+      ct[KHeld6] += (ph == EpEmployed) & (tenure == 26);  // programme jobs still held
+      ct[KHeld12] += (ph == EpEmployed) & (tenure == 52);
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
-    P_.cost[p] += cost.person_week(P_, p, week_);
+    P_.cost[p] += cost.person_week(h, k, w, ph, follow);
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;

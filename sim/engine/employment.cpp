@@ -235,7 +235,7 @@ void World::employment_pathway(M& m) {
   using rules::PathwayRequest;
   const rules::EmploymentRules rule(sc_, activity(), hiring());
   const rules::FirmRules firm_rule(sc_);
-  m.persons(Purpose::Employment, [&](std::uint32_t p) { return P_.active(p) && (P_.work[p] != Inactive || P_.emp_phase[p] != EpNone); },
+  m.persons(Purpose::Employment, [&](std::uint32_t p) { return P_.active(p) & ((P_.work[p] != Inactive) | (P_.emp_phase[p] != EpNone)); },
             [&](std::uint32_t p, Stream& s, Tally&, std::vector<TaggedRequest>& req) {
               const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
               const double employability = P_.employability[p];  // as it was at the start of the week

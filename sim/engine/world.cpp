@@ -356,7 +356,7 @@ template <class M>
 void World::contact_and_assessment(M& m) {
   const auto act = activity();
   const rules::ContactRules rule(sc_, act, std::max(0.0, *std::max_element(act.begin(), act.end())));
-  m.persons(Purpose::Contact, [&](std::uint32_t p) { return P_.active(p) && P_.kase[p] == Unknown && rules::in_need(P_, p); },
+  m.persons(Purpose::Contact, [&](std::uint32_t p) { return P_.active(p) & (P_.kase[p] == Unknown) & rules::in_need(P_, p); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               if (!rule.makes_contact(P_, p, s.uniform())) return;
               set_case(p, Waiting, t);
@@ -420,7 +420,7 @@ template <class M>
 void World::housing_pathway(M& m) {
   using rules::StepRequest;
   const rules::HousingRules rule(sc_, activity());
-  m.persons(Purpose::StepProgress, [&](std::uint32_t p) { return P_.active(p) && homeless(P_.housing[p]); },
+  m.persons(Purpose::StepProgress, [&](std::uint32_t p) { return P_.active(p) & homeless(P_.housing[p]); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform();
               if (P_.flags[p] & FHfAssigned) {  // flat search under way

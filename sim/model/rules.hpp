@@ -30,15 +30,17 @@ inline float clamp01(double x) { return static_cast<float>(x < 0 ? 0 : (x > 1 ? 
 inline int weeks_of(double w) { return static_cast<int>(std::lround(w)); }
 inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
+// Conditions on a person's state are combined with & and | (not && and ||): they are cheap, and
+// the states of successive people are unpredictable, so branches would mostly be mispredicted.
 inline bool mental_illness(const Persons& P, std::uint32_t p) { return P.groups[p] & GMentalHealth; }
 inline bool disabled(const Persons& P, std::uint32_t p) { return P.groups[p] & GDisability; }
 // An income: income support (RdC-like) or a job.
-inline bool has_income(const Persons& P, std::uint32_t p) { return (P.flags[p] & FIncome) || P.work[p] == Employed; }
+inline bool has_income(const Persons& P, std::uint32_t p) { return ((P.flags[p] & FIncome) != 0) | (P.work[p] == Employed); }
 
 // In need of services: homeless, or looking for work without a job or an internship.
 inline bool in_need(const Persons& P, std::uint32_t p) {
   const std::uint8_t w = P.work[p];
-  return homeless(P.housing[p]) || (P.seeking[p] && w != Employed && w != Internship);
+  return homeless(P.housing[p]) | ((P.seeking[p] != 0) & (w != Employed) & (w != Internship));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,23 +141,25 @@ struct LifeEventRules {
   // faster while stably housed.
   float health_next(const Persons& P, std::uint32_t p, double u_crisis) const {
     const float health = P.health[p], health0 = P.health0[p];
-    if (u_crisis < p_crisis[mental_illness(P, p)]) return clamp01(health - static_cast<float>(crisis_drop));
-    if (health >= health0) return health;
-    return std::min(health0, health + recovery * (stable(P.housing[p]) ? recovery_housed_factor : 1.f));
+    const float recovered = std::min(health0, health + recovery * (stable(P.housing[p]) ? recovery_housed_factor : 1.f));
+    return u_crisis < p_crisis[mental_illness(P, p)] ? clamp01(health - static_cast<float>(crisis_drop))
+           : health < health0                        ? recovered
+                                                     : health;
   }
-  // The housing event of the week (one draw serves them all: they exclude each other).
+  // The housing event of the week (one draw serves them all: they exclude each other): eviction
+  // from an own tenancy; graduation after the support period, or tenancy loss, in a Housing
+  // First flat; family reconnection while homeless (not while a flat is being found).
   HousingEvent housing_event(const Persons& P, std::uint32_t p, int week, double u) const {
-    switch (static_cast<Housing>(P.housing[p])) {
-      case Housed: return u < p_evict[has_income(P, p)] ? HousingEvent::Eviction : HousingEvent::None;
-      case HfFlat:
-        if (week - P.housing_since[p] >= hf_len) return HousingEvent::Graduation;  // the lease becomes the tenant's own
-        return u < hf_loss_p(P, p) ? HousingEvent::TenancyLoss : HousingEvent::None;
-      case Street:
-      case Shelter:
-      case Transitional:  // a flat search under way is not given up for the family
-        return !(P.flags[p] & FHfAssigned) && u < p_recon ? HousingEvent::Reconnection : HousingEvent::None;
-    }
-    return HousingEvent::None;
+    const std::uint8_t h = P.housing[p];
+    const int income = has_income(P, p);
+    const bool graduates = (h == HfFlat) & (week - P.housing_since[p] >= hf_len);
+    const bool evicted = (h == Housed) & (u < p_evict[income]);
+    const bool loses = (h == HfFlat) & (u < p_hf_loss[mental_illness(P, p)][income]);
+    const bool reconnects = homeless(h) & ((P.flags[p] & FHfAssigned) == 0) & (u < p_recon);
+    if (!(graduates | evicted | loses | reconnects)) return HousingEvent::None;  // most weeks
+    if (graduates) return HousingEvent::Graduation;
+    if (loses) return HousingEvent::TenancyLoss;
+    return evicted ? HousingEvent::Eviction : HousingEvent::Reconnection;
   }
   double hf_loss_p(const Persons& P, std::uint32_t p) const { return p_hf_loss[mental_illness(P, p)][has_income(P, p)]; }
   // After a tenancy loss with draw u (u < hf_loss_p), whether the team rehouses the person (the
@@ -164,9 +168,13 @@ struct LifeEventRules {
 
   // The case event of the week, given the person's self-efficacy this week (draw u_drop).
   CaseEvent case_event(const Persons& P, std::uint32_t p, int week, float efficacy, double u_drop) const {
-    const std::uint8_t h = P.housing[p];
+    const std::uint8_t h = P.housing[p], c = P.kase[p];
     const int in_case = week - P.case_since[p];
-    switch (static_cast<Case>(P.kase[p])) {
+    // Most weeks nothing happens: screened without branches first.
+    const bool maybe = ((c == InCharge) & ((stable(h) & (week - P.housing_since[p] >= fu_after)) | (u_drop < case_dropout.p_max()))) |
+                       ((c == FollowUp) & (in_case >= fu_len)) | ((c == Closed) & (in_case >= recontact));
+    if (!maybe) return CaseEvent::None;
+    switch (static_cast<Case>(c)) {
       case InCharge:
         if (stable(h) && week - P.housing_since[p] >= fu_after) return CaseEvent::FollowUp;
         // A Housing First tenant, or a person whose flat is being found, stays in the plan.
@@ -184,7 +192,7 @@ struct LifeEventRules {
   // Waiting in a queue, or in need and unknown to services, wears self-efficacy down.
   bool waits(const Persons& P, std::uint32_t p) const {
     const std::uint8_t c = P.kase[p];
-    return c == Waiting || (c == Unknown && in_need(P, p));
+    return (c == Waiting) | ((c == Unknown) & in_need(P, p));
   }
 };
 
@@ -441,6 +449,9 @@ struct CostRules {
   std::array<float, kHousingStates> housing;  // per week in each housing state
   float case_week, orientation, training, internship, follow_up, assessment;
   int fu_len;
+  std::array<float, kCaseStates> per_case_state{};        // case management, by case state
+  std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
+  std::array<float, kWorkStates> per_work_state{};        // internship indemnity and tutoring
   explicit CostRules(const Scenario& sc) {
     const float day = 7.f;
     housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
@@ -453,20 +464,21 @@ struct CostRules {
     follow_up = static_cast<float>(sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour]);
     assessment = static_cast<float>(sc[G::costs_assessment]);
     fu_len = weeks_of(sc[G::employment_follow_up_duration]);
+    per_case_state[InCharge] = per_case_state[FollowUp] = case_week;
+    per_pathway_step[EpOrientation] = orientation;
+    per_pathway_step[EpTraining] = training;
+    per_work_state[Internship] = internship;
   }
-  // A programme job in its follow-up period.
-  bool in_follow_up(const Persons& P, std::uint32_t p, int week) const {
-    return P.work[p] == Employed && P.emp_phase[p] == EpEmployed && week - P.hire_week[p] < fu_len;
+  // A programme job in its follow-up period (work state w, pathway step ph, weeks since hiring).
+  bool in_follow_up(std::uint8_t w, std::uint8_t ph, int tenure) const {
+    return (w == Employed) & (ph == EpEmployed) & (tenure < fu_len);
   }
-  float case_management(std::uint8_t c) const { return c == InCharge || c == FollowUp ? case_week : 0.f; }
-  float pathway(std::uint8_t ph) const { return ph == EpOrientation ? orientation : ph == EpTraining ? training : 0.f; }
-  // The cost of the services person p used this week.
-  float person_week(const Persons& P, std::uint32_t p, int week) const {
-    float cost = housing[P.housing[p]] + case_management(P.kase[p]);
-    cost += pathway(P.emp_phase[p]);
-    cost += P.work[p] == Internship ? internship : 0.f;
-    if (in_follow_up(P, p, week)) cost += follow_up;
-    return cost;
+  // The cost of the services used this week by a person in these states.
+  float person_week(std::uint8_t h, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow) const {
+    float cost = housing[h] + per_case_state[c];
+    cost += per_pathway_step[ph];
+    cost += per_work_state[w];
+    return follow ? cost + follow_up : cost;
   }
 };
 

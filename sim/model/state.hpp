@@ -53,6 +53,7 @@ enum Flag : std::uint8_t {
 // Steps of the employment pathway (Persons::emp_phase).
 enum EmpPhase : std::uint8_t { EpNone, EpOrientation, EpTraining, EpMatching, EpInternship, EpEmployed, EpMarketJob, EpOut };
 static_assert(EpNone == 0, "branch-free tests of work | emp_phase rely on these being zero");
+inline constexpr int kEmpPhases = 8;
 inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "training",   "matching",
                                                  "internship", "employed",    "market_job", "out"};
 
