@@ -56,7 +56,9 @@ TEST(Contracts, APhaseChangesOnlyWhatItDeclares) {
           ASSERT_TRUE(has(ph.writes, n)) << f << " week " << k << ": phase " << ph.name << " changed " << n
                                          << ", which it does not declare";
         }
-        if (!has(ph.writes, "rows")) ASSERT_EQ(w.persons().size(), rows) << ph.name << " added persons";
+        if (!has(ph.writes, "rows")) {
+          ASSERT_EQ(w.persons().size(), rows) << ph.name << " added persons";
+        }
       }
       w.end_week();
     }
