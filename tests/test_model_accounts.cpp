@@ -121,7 +121,6 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   for (std::size_t p = 0; p < P.size(); ++p)
     if (stable(P.housing[p])) H.first_stable[p] = 0;
   const bool integrated = sc.at(G::cpi_involvement).text == "integrated";
-  const bool by_intake = sc.at(G::employment_scouting_reference).text == "intake";
   const int fu_len = static_cast<int>(std::lround(sc[G::employment_follow_up_duration]));
   const double scale = sc[G::scale];
   // Unit costs, from the parameters.
@@ -228,6 +227,9 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("jobs_held_6m", t) += programme_job && tenure == 26;
           x("jobs_held_12m", t) += programme_job && tenure == 52;
           x("people_orientation", t) += ph == EpOrientation;
+          // Orientation over, waiting for a training seat: not billed as orientation.
+          const bool waiting = ph == EpOrientation && wk - P.emp_since[p] >= std::lround(sc[G::employment_orientation]);
+          x("people_waiting_training_seat", t) += waiting;
           x("people_training", t) += ph == EpTraining;
           const bool follow = programme_job && tenure < fu_len;
           x("people_follow_up", t) += follow;
@@ -238,11 +240,11 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("cost_transitional", t) += h == Transitional ? c_housing[Transitional] : 0;
           x("cost_housing_first", t) += h == HfFlat ? c_housing[HfFlat] : 0;
           x("cost_case_management", t) += in_case ? c_case : 0;
-          x("cost_orientation", t) += ph == EpOrientation ? c_orient : 0;
+          x("cost_orientation", t) += ph == EpOrientation && !waiting ? c_orient : 0;
           x("cost_training", t) += ph == EpTraining ? c_train : 0;
           x("cost_internship", t) += wo == Internship ? c_intern : 0;
           x("cost_follow_up", t) += follow ? c_follow : 0;
-          H.cost[p] += c_housing[h] + (in_case ? c_case : 0) + (ph == EpOrientation ? c_orient : 0) +
+          H.cost[p] += c_housing[h] + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
                        (ph == EpTraining ? c_train : 0) + (wo == Internship ? c_intern : 0) + (follow ? c_follow : 0);
           // The person's history.
           H.weeks_h[p][h]++, H.weeks_c[p][c]++;
@@ -257,14 +259,10 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
         for (int t = 0; t < T; ++t) {
           x("wait_weeks_mean", t) = wait_n[t] > 0 ? wait_sum[t] / wait_n[t] : 0.0;
           x("cost_assessment", t) = (x("assessments_social", t) + x("assessments_cpi", t)) * c_assess;
-          // Accounting runs after the events phase, which has already set the capacities and
-          // activity of the next week: the capacity series and the scouting cost of week wk are
-          // recorded with the factors in force in week wk + 1 (see the report of this test set).
-          const int nx = wk + 1;
-          const bool scouting = by_intake || wk >= std::lround(sc[G::employment_scouting_start]);
-          x("cost_scouting", t) = scouting ? sc[G::employment_scouting_intensity] * scale * factor(sc, "activity", nx, t) *
-                                                 sc[G::costs_provider_hour]
-                                           : 0.0;
+          // The week is recorded with the capacities in force during it (the events phase, last,
+          // sets those of the next week); scouting is billed for the hours spent reaching firms.
+          const int nx = wk;
+          x("cost_scouting", t) = x("firms_scouted", t) * sc[G::employment_scouting_hours_per_firm] * sc[G::costs_provider_hour];
           x("cost_network", t) = sc[G::network_partners] * sc[G::costs_partner_management_per_week] / T;
           double total = 0;
           for (const auto& n : names)

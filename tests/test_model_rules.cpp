@@ -227,7 +227,8 @@ TEST(ModelRules, CaseFollowUpClosureAndRecontactHappenAtTheirTimes) {
                            for (std::size_t p = 0; p < P.size(); ++p) {
                              const bool need = homeless(P.housing[p]);
                              std::uint8_t expect = c[p];
-                             if (c[p] == InCharge && stable(P.housing[p]) && wk - P.housing_since[p] >= after) expect = FollowUp;
+                             const int housed = std::max<int>(P.housing_since[p], P.intake[p]);
+                             if (c[p] == InCharge && stable(P.housing[p]) && wk - housed >= after) expect = FollowUp;
                              if (c[p] == FollowUp && wk - since[p] >= len) expect = Closed;
                              if (c[p] == Closed && need && wk - since[p] >= recontact) expect = Unknown;
                              ASSERT_EQ(P.kase[p], expect) << "person " << p << " week " << wk << " from " << kCaseNames[c[p]];
@@ -239,6 +240,55 @@ TEST(ModelRules, CaseFollowUpClosureAndRecontactHappenAtTheirTimes) {
     EXPECT_GT(moves[Closed], 50);
     EXPECT_GT(moves[Unknown], 20);
   }
+}
+
+// The plan moves to follow-up when its goals are reached: stably housed for case.follow_up_after
+// since the plan began (or since moving in), and no employment pathway under way. (Before the
+// fix the timer ran on the time stably housed alone: people housed from the start moved to
+// follow-up and were closed about a year in, their employment pathway cut off for good.) A new
+// plan restarts a pathway that ended with an earlier case.
+TEST(ModelRules, ThePlanMovesToFollowUpWhenItsGoalsAreReachedAndANewPlanRestartsThePathway) {
+  Scenario sc = base(6000);
+  set_all(sc, {{"population.initial.street", "0"}, {"population.initial.known", "1"}, {"population.groups.long_term_unemployed", "1"},
+               {"case.follow_up_after", "8 weeks"}, {"case.follow_up_length", "4 weeks"}, {"access.recontact_after", "2 weeks"},
+               {"employment.orientation", "2 weeks"}, {"employment.training.threshold", "0"}, {"employment.matching.rate", "4"},
+               {"employment.discouragement.rate", "6"}, {"territories[].case_workers", "1000"}, {"access.contact_rate", "52"},
+               {"territories[].assessment_capacity", "1000"}, {"territories[].cpi_assessment_capacity", "1000"}});
+  World w(sc, 41);
+  const Persons& P = w.persons();
+  std::vector<std::uint8_t> c, ph;
+  int kept_for_pathway = 0, to_follow_up = 0, restarted = 0;
+  for (int k = 0; k < 60; ++k)
+    run_week(w, [&](const std::string& phase, bool after) {
+      if (!after) {
+        c = P.kase, ph = P.emp_phase;
+        return;
+      }
+      const int wk = w.week();
+      for (std::size_t p = 0; p < c.size(); ++p) {
+        if (!P.active(p)) continue;
+        if (phase == "life_events" && c[p] == InCharge && stable(P.housing[p])) {
+          const bool pathway = ph[p] == EpOrientation || ph[p] == EpTraining || ph[p] == EpMatching || ph[p] == EpInternship;
+          const int housed = std::max<int>(P.housing_since[p], P.intake[p]);
+          if (P.kase[p] == FollowUp) {
+            ++to_follow_up;
+            ASSERT_FALSE(pathway) << "person " << p << " moved to follow-up in the middle of a pathway";
+            ASSERT_GE(wk - housed, 8);
+          }
+          if (pathway && wk - P.housing_since[p] >= 8) {
+            ++kept_for_pathway;  // the old rule would have moved this plan to follow-up
+            ASSERT_EQ(P.kase[p], InCharge);
+          }
+        }
+        if (phase == "contact_and_assessment" && c[p] != InCharge && P.kase[p] == InCharge) {
+          ASSERT_NE(P.emp_phase[p], EpOut) << "a new plan keeps the pathway of the old one closed";
+          restarted += ph[p] == EpOut;
+        }
+      }
+    });
+  EXPECT_GT(to_follow_up, 50);
+  EXPECT_GT(kept_for_pathway, 100);
+  EXPECT_GT(restarted, 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -771,11 +821,11 @@ TEST(ModelRules, JobLossFollowsEarlyPeriodFollowUpAndEmployability) {
   }
 }
 
-// The separations above are failures: a lost open-market job costs one failure loss of
-// self-efficacy; a lost programme job costs it twice (once in employment_pathway's separation
-// loop, once more in pathway_failure: sim/engine/employment.cpp), and sends the person back to matching.
-// This pins the current behaviour; see the report of these tests on whether it is intended.
-TEST(ModelRules, LostProgrammeJobCostsTwoFailureLossesOfSelfEfficacyAndAMarketJobOne) {
+// The separations above are failures: a lost job, programme or open-market, costs one failure
+// loss of self-efficacy (before the fix, a lost programme job cost it twice: once in the
+// separation, once more in pathway_failure); a lost programme job sends the person back to
+// matching (reiterate, rounds left), an open-market one ends the market spell.
+TEST(ModelRules, ALostJobCostsOneFailureLossOfSelfEfficacy) {
   Scenario sc = employment_base(8000, 3000);
   set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "4"}, {"employment.internship.duration", "1 weeks"},
                {"employment.hiring.intercept", "5"}, {"labour.job_finding_rate", "3"}, {"employment.job_loss.rate", "6"},
@@ -794,7 +844,7 @@ TEST(ModelRules, LostProgrammeJobCostsTwoFailureLossesOfSelfEfficacyAndAMarketJo
         ASSERT_EQ(P.work[p], Searching);
         if (ph[p] == EpEmployed) {
           ++programme;
-          ASSERT_NEAR(P.efficacy[p], clamp01(clamp01(eff[p] - 0.07f) - 0.07f), 1e-6) << "programme job lost";
+          ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.07f), 1e-6) << "programme job lost";
           ASSERT_EQ(P.rounds[p], rounds[p] + 1);
           ASSERT_EQ(P.emp_phase[p], rounds[p] + 1 <= 3 ? EpMatching : EpOut) << "reiterate up to max_rounds (3)";
         } else {

@@ -48,8 +48,8 @@ TEST(World, PhasesAreTheModelsWeeklyProcessesInOrder) {
   // decisions (they commute: the pathway's proposals read no firm state); accounting as the
   // end-of-week update and the recording of the week.
   EXPECT_EQ(names, (std::vector<std::string>{"inflow_and_exits", "life_events", "contact_and_assessment",
-                                             "housing_pathway", "scouting_and_firms", "employment_pathway", "events",
-                                             "end_of_week", "record"}));
+                                             "housing_pathway", "scouting_and_firms", "employment_pathway",
+                                             "end_of_week", "record", "events"}));
 }
 
 TEST(World, ConservationEveryWeekPerTerritory) {

@@ -29,6 +29,7 @@ enum CountSlot : int {
   KWork0 = KCase0 + kCaseStates,
   KActive = KWork0 + kWorkStates,
   KOrientation,
+  KWaitingSeat,  // orientation over, waiting for a training seat
   KTraining,
   KFollowUp,
   KHeld6,
@@ -96,6 +97,8 @@ void World::end_of_week(M& m) {
     ct[KQueueCpi] += (k == Waiting) & !(f & FCpiDone) & separate_cpi;
     ct[KQueueCase] += k == Assessed;
     ct[KOrientation] += ph == EpOrientation;
+    const bool waiting = cost.waiting_for_seat(ph, week_ - P_.emp_since[p]);
+    ct[KWaitingSeat] += waiting;
     ct[KTraining] += ph == EpTraining;
     bool follow = false;
     if (w == Employed) {
@@ -107,7 +110,7 @@ void World::end_of_week(M& m) {
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
-    P_.cost[p] += cost.person_week(h, k, w, ph, follow);
+    P_.cost[p] += cost.person_week(h, k, w, ph, follow, waiting);
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;
@@ -170,6 +173,7 @@ void World::record() {
     put(S::jobs_held_6m, static_cast<double>(ct[KHeld6]));
     put(S::jobs_held_12m, static_cast<double>(ct[KHeld12]));
     put(S::people_orientation, static_cast<double>(ct[KOrientation]));
+    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));
     put(S::people_training, static_cast<double>(ct[KTraining]));
     put(S::people_follow_up, static_cast<double>(ct[KFollowUp]));
     put(S::firms_scouted, static_cast<double>(w.at(t, CScoutedFirms)));
@@ -180,7 +184,6 @@ void World::record() {
     put(S::quota_positions, static_cast<double>(ts.quota_positions));
     put(S::quota_filled, static_cast<double>(ts.quota_filled));
     put(S::vacancies_open, static_cast<double>(ts.vacancies_open));
-    const bool scouting = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake || week_ >= std::lround(sc_[G::employment_scouting_start]);
     const std::pair<S, double> costs[] = {
         {S::cost_street_outreach, ct[Street] * static_cast<double>(cost.housing[Street])},
         {S::cost_shelter, ct[Shelter] * static_cast<double>(cost.housing[Shelter])},
@@ -188,11 +191,11 @@ void World::record() {
         {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
         {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]},
         {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
-        {S::cost_orientation, static_cast<double>(ct[KOrientation]) * cost.orientation},
+        {S::cost_orientation, static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation},
         {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
         {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
         {S::cost_follow_up, static_cast<double>(ct[KFollowUp]) * cost.follow_up},
-        {S::cost_scouting, scouting ? sc_[G::employment_scouting_intensity] * sc_[G::scale] * ts.activity * sc_[G::costs_provider_hour] : 0.0},
+        {S::cost_scouting, static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::employment_scouting_hours_per_firm] * sc_[G::costs_provider_hour]},
         {S::cost_network, sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_},
     };
     double sum = 0;

@@ -300,9 +300,12 @@ void World::employment_pathway(M& m) {
     const auto week = static_cast<std::uint32_t>(week_);
     for (const auto& r : rq[RSeparate]) {
       separate(r.person, t);
-      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.failure_loss);
-      if (P_.emp_phase[r.person] == EpEmployed) pathway_failure(r.person);
-      else P_.emp_phase[r.person] = EpNone;
+      if (P_.emp_phase[r.person] == EpEmployed) {
+        pathway_failure(r.person);  // a programme job lost: one failure (its loss of self-efficacy included)
+      } else {  // an open-market job lost
+        P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.failure_loss);
+        P_.emp_phase[r.person] = EpNone;
+      }
     }
     for (const auto& r : rq[RInternBreak]) {
       const auto f = static_cast<std::uint32_t>(P_.firm[r.person]);

@@ -65,11 +65,11 @@ const std::vector<World::Phase>& World::phases() {
        {"rows", "exit", "weeks_housing", "weeks_case", "firm", "firm.workers", "firm.interns", "firm.filled", "territories", "tally"}},
       {"life_events", &World::life_events,
        {"exit", "health", "health0", "housing", "housing_since", "flags", "groups", "work", "seeking", "kase", "case_since", "efficacy",
-        "first_stable"},
+        "first_stable", "intake", "emp_phase"},
        {"health", "housing", "housing_since", "first_stable", "returns", "flags", "kase", "case_since", "efficacy", "territories", "tally"}},
       {"contact_and_assessment", &World::contact_and_assessment,
        {"exit", "kase", "case_since", "housing", "work", "seeking", "efficacy", "flags", "territory", "territories"},
-       {"kase", "case_since", "flags", "cost", "intake", "territories", "tally"}},
+       {"kase", "case_since", "flags", "cost", "intake", "emp_phase", "territories", "tally"}},
       {"housing_pathway", &World::housing_pathway,
        {"exit", "housing", "housing_since", "flags", "kase", "case_since", "efficacy", "health", "groups", "work", "territory",
         "territories"},
@@ -83,12 +83,14 @@ const std::vector<World::Phase>& World::phases() {
         "territories"},
        {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},
-      {"events", &World::events, {"territories"}, {"territories"}},
       {"end_of_week", &World::end_of_week,
        {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally"},
        {"cost", "weeks_employed", "weeks_employed_after_first", "logged", "housing_12m", "housing_24m", "work_12m", "work_24m",
         "weeks_housing", "weeks_case", "territories", "tally", "census", "timeline"}},
       {"record", &World::record, {"census", "tally", "territories"}, {"series"}},
+      // Last: the events set the capacities and activity of the next week (the week recorded
+      // above is reported with the capacities that were in force during it).
+      {"events", &World::events, {"territories"}, {"territories"}},
   };
   return p;
 }
@@ -407,6 +409,8 @@ void World::contact_and_assessment(M& m) {
       if (!P_.active(p) || P_.kase[p] != Assessed) continue;
       set_case(p, InCharge, t);
       P_.intake[p] = static_cast<std::int16_t>(week_);
+      // A new plan: a pathway that ended with an earlier case (out) may start again.
+      if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;
       t.at(k, CTakenInCharge)++;
       --slots;
     }

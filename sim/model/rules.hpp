@@ -166,17 +166,26 @@ struct LifeEventRules {
   // draw rescaled to [0, 1)); otherwise the person leaves the Housing First pathway.
   bool team_rehouses(const Persons& P, std::uint32_t p, double u) const { return u / hf_loss_p(P, p) < rehousing; }
 
+  // The plan's goals are reached, and the case moves to follow-up: stably housed for
+  // case.follow_up_after since the plan began (or since moving in, if later), and no employment
+  // pathway under way (orientation, training, matching or an internship).
+  bool plan_achieved(const Persons& P, std::uint32_t p, int week) const {
+    const int housed_since = std::max<int>(P.housing_since[p], P.intake[p]);
+    const std::uint8_t ph = P.emp_phase[p];
+    const bool pathway = (ph == EpOrientation) | (ph == EpTraining) | (ph == EpMatching) | (ph == EpInternship);
+    return stable(P.housing[p]) & (week - housed_since >= fu_after) & !pathway;
+  }
   // The case event of the week, given the person's self-efficacy this week (draw u_drop).
   CaseEvent case_event(const Persons& P, std::uint32_t p, int week, float efficacy, double u_drop) const {
     const std::uint8_t h = P.housing[p], c = P.kase[p];
     const int in_case = week - P.case_since[p];
     // Most weeks nothing happens: screened without branches first.
-    const bool maybe = ((c == InCharge) & ((stable(h) & (week - P.housing_since[p] >= fu_after)) | (u_drop < case_dropout.p_max()))) |
+    const bool maybe = ((c == InCharge) & (plan_achieved(P, p, week) | (u_drop < case_dropout.p_max()))) |
                        ((c == FollowUp) & (in_case >= fu_len)) | ((c == Closed) & (in_case >= recontact));
     if (!maybe) return CaseEvent::None;
     switch (static_cast<Case>(c)) {
       case InCharge:
-        if (stable(h) && week - P.housing_since[p] >= fu_after) return CaseEvent::FollowUp;
+        if (plan_achieved(P, p, week)) return CaseEvent::FollowUp;
         // A Housing First tenant, or a person whose flat is being found, stays in the plan.
         if (h != HfFlat && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5}; }))
           return CaseEvent::Dropout;
@@ -448,7 +457,7 @@ struct FirmRules {
 struct CostRules {
   std::array<float, kHousingStates> housing;  // per week in each housing state
   float case_week, orientation, training, internship, follow_up, assessment;
-  int fu_len;
+  int fu_len, orientation_len;
   std::array<float, kCaseStates> per_case_state{};        // case management, by case state
   std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
   std::array<float, kWorkStates> per_work_state{};        // internship indemnity and tutoring
@@ -464,6 +473,7 @@ struct CostRules {
     follow_up = static_cast<float>(sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour]);
     assessment = static_cast<float>(sc[G::costs_assessment]);
     fu_len = weeks_of(sc[G::employment_follow_up_duration]);
+    orientation_len = weeks_of(sc[G::employment_orientation]);
     per_case_state[InCharge] = per_case_state[FollowUp] = case_week;
     per_pathway_step[EpOrientation] = orientation;
     per_pathway_step[EpTraining] = training;
@@ -473,10 +483,12 @@ struct CostRules {
   bool in_follow_up(std::uint8_t w, std::uint8_t ph, int tenure) const {
     return (w == Employed) & (ph == EpEmployed) & (tenure < fu_len);
   }
+  // Orientation is over and the person waits for a training seat (no provider time is used).
+  bool waiting_for_seat(std::uint8_t ph, int weeks_in_step) const { return (ph == EpOrientation) & (weeks_in_step >= orientation_len); }
   // The cost of the services used this week by a person in these states.
-  float person_week(std::uint8_t h, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow) const {
+  float person_week(std::uint8_t h, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting) const {
     float cost = housing[h] + per_case_state[c];
-    cost += per_pathway_step[ph];
+    cost += waiting ? 0.f : per_pathway_step[ph];
     cost += per_work_state[w];
     return follow ? cost + follow_up : cost;
   }
