@@ -1,4 +1,4 @@
-// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, bench,
+// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, export, bench,
 // params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
@@ -24,6 +24,7 @@
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/run/ensemble.hpp"
+#include "sim/run/export.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
@@ -370,9 +371,18 @@ int main(int argc, char** argv) {
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
 
-  std::string info_file;
-  auto* info = app.add_subcommand("info", "List what a results file holds");
-  info->add_option("file", info_file, "Results file (.h5)")->required();
+  std::vector<std::string> info_files;
+  bool info_all = false;
+  auto* info = app.add_subcommand("info", "What results files hold: scenarios, replicates, horizon, territories, "
+                                          "groups, a few headline values (--all: every dataset)");
+  info->add_option("files", info_files, "Results files (.h5)")->required();
+  info->add_flag("--all", info_all, "List every group, dataset and attribute");
+  std::string export_file, export_dir;
+  auto* exporter = app.add_subcommand(
+      "export", "Write tidy CSV tables of a results file (weekly series long, persons with labels, headline values, "
+                "summaries) for pandas, R or a spreadsheet");
+  exporter->add_option("file", export_file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
+  exporter->add_option("--out", export_dir, "Directory to write the CSV files into")->required();
 
   std::string bench_file = "scenarios/piemonte/baseline.yaml";
   long bench_persons = 1000000;
@@ -430,7 +440,12 @@ int main(int argc, char** argv) {
       return bad ? kBadInput : kOk;
     }
     if (*info) {
-      std::cout << out::Reader(info_file).describe();
+      for (std::size_t i = 0; i < info_files.size(); ++i)
+        std::cout << (i ? "\n" : "") << describe_results(info_files[i], info_all);
+      return kOk;
+    }
+    if (*exporter) {
+      for (const auto& f : export_csv(export_file, export_dir)) std::printf("%s\n", f.c_str());
       return kOk;
     }
     if (*params) {

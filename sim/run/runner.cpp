@@ -531,6 +531,16 @@ struct Cell {
 
 }  // namespace
 
+std::string format_summary(const std::string& indicator, const out::Summary& s) {
+  if (s.n == 0) return "n/a";
+  const Display d = display_of(indicator, {s});
+  const std::string unit = d.unit == "%" ? "%" : d.unit.empty() ? "" : " " + d.unit;
+  std::string t = format_number(s.mean * d.scale, d.decimals) + unit;
+  if (!std::isnan(s.ci_low))
+    t += " [" + format_number(s.ci_low * d.scale, d.decimals) + ", " + format_number(s.ci_high * d.scale, d.decimals) + "]";
+  return t;
+}
+
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   std::set<std::string> all;
   for (const auto& x : s)

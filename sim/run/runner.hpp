@@ -115,6 +115,9 @@ struct TableOptions {
 // na_reason,label.
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt = {});
 
+// A summary as tables show it: "9.6% [9.0, 10.2]", "7,364 euro [7,292, 7,437]", "n/a".
+std::string format_summary(const std::string& indicator, const out::Summary& s);
+
 // Numbers for people: thousands separators ("30,828,561"), `decimals` places, never "-0.0".
 std::string format_number(double x, int decimals, bool plus_sign = false);
 
