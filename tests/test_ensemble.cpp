@@ -372,8 +372,11 @@ TEST(Ensemble, WeeklySummariesMatchTheReplicatesAndTheDictionary) {
       varies |= sd > 0;
       EXPECT_NEAR(w->mean[i], m, 1e-9 * (1 + std::fabs(m)));
       EXPECT_NEAR(w->sd[i], sd, 1e-9 * (1 + sd));
-      EXPECT_NEAR(w->ci_low[i], m - t2 * sd / std::sqrt(3.0), 1e-8 * (1 + std::fabs(m)));
-      EXPECT_NEAR(w->ci_high[i], m + t2 * sd / std::sqrt(3.0), 1e-8 * (1 + std::fabs(m)));
+      // Counts: the interval on the log scale (docs/statistics.md), never below 0.
+      const double f = m > 0 ? std::exp(t2 * sd / std::sqrt(3.0) / m) : 1.0;
+      EXPECT_NEAR(w->ci_low[i], m / f, 1e-8 * (1 + std::fabs(m)));
+      EXPECT_NEAR(w->ci_high[i], m * f, 1e-8 * (1 + std::fabs(m)));
+      EXPECT_GE(w->ci_low[i], 0.0);
       EXPECT_EQ(w->n[i], 3);
     }
     if (series == "housing_street") {
