@@ -89,10 +89,14 @@ std::vector<DictEntry> output_rows(OutputKind k) {
         rows.push_back({rep + "/headline/" + o->name, "dataset", type, o->unit, meaning + " (NaN when undefined)"});
         const std::string s = "/scenarios/{scenario}/summary/" + o->name;
         rows.push_back({s, "dataset", type, o->unit, meaning + "; value per replicate, in replicate_index order"});
-        rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates"});
-        rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates"});
-        rows.push_back({s + "@ci_low", "attribute", "float64", o->unit, "Lower end of the 95% t-interval of the mean"});
-        rows.push_back({s + "@ci_high", "attribute", "float64", o->unit, "Upper end of the 95% t-interval of the mean"});
+        const std::string ci = std::string("95% interval of the mean on the ") +
+                               (o->range == Range::Share ? "logit scale, within [0, 1]"
+                                : o->range == Range::Positive ? "log scale, >= 0" : "t scale") +
+                               " (docs/statistics.md); NaN when n < 2";
+        rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates (NaN when n = 0)"});
+        rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates (NaN when n < 2)"});
+        rows.push_back({s + "@ci_low", "attribute", "float64", o->unit, "Lower end of the " + ci});
+        rows.push_back({s + "@ci_high", "attribute", "float64", o->unit, "Upper end of the " + ci});
         rows.push_back({s + "@n", "attribute", "int32", "runs", "Replicates with a defined value"});
         break;
       }

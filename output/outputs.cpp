@@ -14,8 +14,9 @@ std::vector<OutputSpec> build() {
   std::vector<OutputSpec> v;
   int counts[3] = {0, 0, 0};
   constexpr double NA = std::numeric_limits<double>::quiet_NaN();
-#define OUTPUT(kind, id, type, unit, better, mid, denominator, label, counted, definition)                      \
-  v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, Better::better, double(mid),            \
+#define OUTPUT(kind, id, type, unit, range, window, better, mid, denominator, label, counted, definition)       \
+  v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, Range::range, window, Better::better,   \
+                         double(mid),                                                                           \
                          Denominator::denominator, label, counted, definition,                                 \
                          counts[static_cast<int>(OutputKind::kind)]++});
 #include "output/outputs.def"
@@ -72,6 +73,8 @@ const std::vector<std::string>& allowed_units() {
       "persons/week", "assessments/week", "internships/week", "hires/week", "jobs/week", "firms/week",
       // money
       "euro", "euro/week", "euro/year",
+      // denominators of headline indicators
+      "person-years", "jobs",
       // shares, durations and totals
       "share", "days", "weeks", "months", "hires", "count",
       // person-table codes
@@ -86,6 +89,26 @@ const char* output_kind_name(OutputKind k) {
     case OutputKind::Person: return "person column";
   }
   return "?";
+}
+
+const char* range_name(Range r) {
+  switch (r) {
+    case Range::Share: return "share";
+    case Range::Positive: return "positive";
+    case Range::Signed: return "signed";
+    case Range::Code: return "code";
+  }
+  return "?";
+}
+
+const OutputSpec* OutputSpec::denominator_output() const {
+  if (kind != OutputKind::Headline || is_denominator()) return nullptr;
+  return find_output(OutputKind::Headline, name + "_n");
+}
+
+bool OutputSpec::is_denominator() const {
+  return kind == OutputKind::Headline && name.size() > 2 && name.compare(name.size() - 2, 2, "_n") == 0 &&
+         find_output(OutputKind::Headline, std::string_view(name).substr(0, name.size() - 2)) != nullptr;
 }
 
 const char* output_type_name(OutputType t) {
@@ -139,19 +162,27 @@ std::string outputs_markdown() {
         "for a share of a population, 0.05 for the retention of the few programme jobs, 7 days, "
         "4 weeks, 1 month; 100 euro per person, 500 to 1,000 euro per person-year; in the weekly "
         "series of one territory, 5 people in a state, 1 to 2 people in a weekly flow, 1,000 euro "
-        "of cost a week. Empty: no comparison makes sense (ids, codes, states).\n";
+        "of cost a week. Empty: no comparison makes sense (ids, codes, states).\n"
+        "- **range**: `share` (a proportion in [0, 1]), `positive` (a count, cost or duration, "
+        ">= 0) or `code`; intervals across replicates and of paired differences keep to it "
+        "([statistics.md](statistics.md)). **window**: weeks of run a headline indicator needs "
+        "before anyone can be counted; a shorter horizon makes it n/a (\"horizon too short\").\n"
+        "- `<name>_n`: the size of a headline indicator's denominator in each replicate (0 when "
+        "no one is counted, and the indicator is then NaN); tables give its mean per replicate "
+        "beside the indicators whose denominator depends on the policy.\n";
   const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
                            "Headline indicators (`headline/<name>`, `summary/<name>`)",
                            "Person table (`persons/<name>`, one row per person)"};
   for (int k : {1, 0, 2}) {
     os << "\n## " << titles[k] << "\n\n"
-       << "| name | label | unit | type | better | counted | denominator | MID | definition |\n"
-       << "|---|---|---|---|---|---|---|---|---|\n";
+       << "| name | label | unit | range | window | type | better | counted | denominator | MID | definition |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const OutputSpec* o : outputs_of(static_cast<OutputKind>(k))) {
       const char* den = o->denominator == Denominator::Policy ? "**policy**"
                         : o->denominator == Denominator::Fixed ? "fixed"
                                                                 : "none";
       os << "| `" << o->name << "` | " << md_cell(o->label) << " | " << md_cell(o->unit) << " | "
+         << range_name(o->range) << " | " << (o->window ? std::to_string(o->window) : "") << " | "
          << output_type_name(o->type) << " | " << better_name(o->better) << " | " << md_cell(o->counted) << " | "
          << den << " | " << mid_text(*o) << " | " << md_cell(o->definition) << " |\n";
     }

@@ -20,12 +20,18 @@ enum class OutputKind { Series, Headline, Person };
 enum class OutputType { Float64, Int32 };
 enum class Better { Higher, Lower, Neither };
 enum class Denominator { None, Fixed, Policy };
+// The range of an output's values: intervals across replicates keep to it (sim/stats,
+// docs/statistics.md). Share: a proportion in [0, 1]; Positive: a count, cost or duration (>= 0);
+// Signed: any real value (differences); Code: ids, codes and states (no interval makes sense).
+enum class Range { Share, Positive, Signed, Code };
 
 struct OutputSpec {
   OutputKind kind;
   std::string name;  // the dataset name
   OutputType type;
   std::string unit;
+  Range range;
+  int window;        // weeks of run needed before anyone can be counted (headlines; 0: none)
   Better better;
   double mid;        // minimum important difference in `unit` (NaN: not applicable)
   Denominator denominator;
@@ -38,6 +44,10 @@ struct OutputSpec {
   int direction() const { return better == Better::Higher ? 1 : better == Better::Lower ? -1 : 0; }
   bool policy_denominator() const { return denominator == Denominator::Policy; }
   bool is_share() const { return unit == "share"; }
+  // The companion headline `<name>_n` (the size of this indicator's denominator in each
+  // replicate), or nullptr; and whether this output is such a companion.
+  const OutputSpec* denominator_output() const;
+  bool is_denominator() const;
   // "Stably housed 12 months after entry (share)".
   std::string label_with_unit() const { return label + " (" + unit + ")"; }
 };
@@ -123,6 +133,7 @@ const std::vector<std::string>& allowed_units();
 const char* output_kind_name(OutputKind k);  // "series" | "headline" | "person column"
 const char* output_type_name(OutputType t);  // "float64" | "int32"
 const char* better_name(Better b);           // "higher" | "lower" | "neither"
+const char* range_name(Range r);             // "share" | "positive" | "code"
 // The minimum important difference as text ("0.02", "1000", "" when not applicable).
 std::string mid_text(const OutputSpec& o);
 // The meaning written in the data dictionary: definition, who is counted (and whether the policy

@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -239,10 +238,9 @@ void Recorder::finish_scenario(const std::string& scenario) {
                   index.data());
     for (const auto& n : names) {
       const std::string p = spath + "/" + n;
-      std::vector<double> defined;
-      for (double x : values[n])
-        if (!std::isnan(x)) defined.push_back(x);
-      const Summary s = summarize(defined);
+      // Mean and 95% interval on the indicator's range (sim/stats): NaN with n = 0 when no
+      // replicate has it defined.
+      const Summary s = percorsi::summarize(values[n], n);
       Handle ds = write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(index.size())},
                                 values[n].data());
       write_attr_float64(ds, p, "mean", s.mean);
@@ -306,10 +304,11 @@ void Recorder::write_weekly_summary(const std::string& scenario) {
       }
     }
     create_group(m.file, wpath);
-    std::map<int, double> tq;  // t quantile by n
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (size_t k = 0; k < names.size(); ++k) {
       Acc& a = acc[k];
+      const OutputSpec* spec = find_output(OutputKind::Series, names[k]);
+      const Range range = spec ? spec->range : Range::Signed;
       std::vector<double> sd(cells), lo(cells), hi(cells);
       for (size_t i = 0; i < cells; ++i) {
         const int n = a.n[i];
@@ -317,15 +316,11 @@ void Recorder::write_weekly_summary(const std::string& scenario) {
           a.mean[i] = sd[i] = lo[i] = hi[i] = nan;
           continue;
         }
-        sd[i] = n > 1 ? std::sqrt(a.m2[i] / (n - 1)) : 0.0;
-        double half = 0;
-        if (n > 1) {
-          auto it = tq.find(n);
-          if (it == tq.end()) it = tq.emplace(n, boost::math::quantile(boost::math::students_t(n - 1), 0.975)).first;
-          half = it->second * sd[i] / std::sqrt(double(n));
-        }
-        lo[i] = a.mean[i] - half;
-        hi[i] = a.mean[i] + half;
+        // The interval on the series' range (sim/stats): above 0 for counts and costs.
+        const Summary su = percorsi::interval(a.mean[i], n > 1 ? std::sqrt(a.m2[i] / (n - 1)) : nan, n, range);
+        sd[i] = su.sd;
+        lo[i] = su.ci_low;
+        hi[i] = su.ci_high;
       }
       const std::string g = wpath + "/" + names[k];
       create_group(m.file, g);

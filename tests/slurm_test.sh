@@ -283,7 +283,7 @@ else
   wait_ended "$MPIJOB" 60 || fail "MPI job still queued or running after 60 s: $(squeue 2>&1)"
   st=$(job_field "$MPIJOB" JobState) code=$(job_field "$MPIJOB" ExitCode)
   [ "$st" = COMPLETED ] && [ "$code" = 0:0 ] || fail "MPI job: $st, exit code $code"
-  ranks=$("$BIN" info "$T/hand/mpi/hf.h5" | sed -n 's/^ *ranks: *//p')
+  ranks=$("$BIN" info --all "$T/hand/mpi/hf.h5" | sed -n 's/^ *ranks: *//p')
   [ "$ranks" = 2 ] || fail "MPI job ran $ranks ranks, expected 2"
   h5diff "${exclude[@]}" "$T/one.h5" "$T/hand/mpi/hf.h5" || fail "MPI job's file differs from the single-process run"
   log "MPI job (2 ranks): equal to the single-process run"

@@ -76,8 +76,22 @@ TEST(Cli, RunInfoCompare) {
   ASSERT_TRUE(fs::exists(out));
   r = sh("info " + out.string());
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("tiny"), std::string::npos);
-  // Labels and units from the output table, beside the dataset names.
+  EXPECT_NE(r.out.find("tiny: 2 replicates"), std::string::npos) << r.out;
+  // Brief by default: horizon, territories, groups with sizes, a few headline values with their
+  // reason when n/a; several files at once.
+  EXPECT_NE(r.out.find("horizon 20 weeks from 2019-01-07; 5 territories: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("groups (people ever present, mean per replicate): homeless "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Stably housed 12 months after entry: n/a (horizon too short: needs 52 weeks, the run has 20)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Cost per person: "), std::string::npos) << r.out;
+  EXPECT_LT(std::count(r.out.begin(), r.out.end(), '\n'), 20) << r.out;
+  const auto two = sh("info " + out.string() + " " + out.string());
+  EXPECT_EQ(two.code, 0);
+  EXPECT_EQ(two.out, r.out + "\n" + r.out);
+  // The full listing with --all: labels and units from the output table, beside the dataset names.
+  r = sh("info --all " + out.string());
+  EXPECT_EQ(r.code, 0);
   using namespace percorsi::out;
   EXPECT_NE(r.out.find("housing_street  float64 [20, 5]  - " + spec(Series::housing_street).label_with_unit()),
             std::string::npos)
@@ -87,12 +101,71 @@ TEST(Cli, RunInfoCompare) {
   r = sh("compare " + out.string() + " --format csv");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("stably_housed_12m"), std::string::npos);
+  // Export: tidy CSV tables.
+  const fs::path dir = tmp("export");
+  r = sh("export " + out.string() + " --out " + dir.string());
+  EXPECT_EQ(r.code, 0) << r.out;
+  auto head = [&](const std::string& f) {
+    std::ifstream in(dir / f);
+    std::string l1, l2;
+    std::getline(in, l1);
+    std::getline(in, l2);
+    return l1 + "\n" + l2;
+  };
+  EXPECT_EQ(head("weekly.csv").rfind("scenario,replicate,week,territory,series,value\ntiny,0,0,", 0), 0u) << head("weekly.csv");
+  EXPECT_EQ(head("summary.csv").rfind("scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high,", 0), 0u);
+  EXPECT_EQ(head("headline.csv").rfind("scenario,replicate,indicator,value\n", 0), 0u);
+  const std::string persons = head("persons.csv");
+  EXPECT_EQ(persons.rfind("scenario,replicate,id,territory,", 0), 0u) << persons;
+  // Labels, not codes: a territory's name, a housing state, target groups by name.
+  const std::string row = persons.substr(persons.find('\n') + 1);
+  EXPECT_NE(row.find(",Novara,"), std::string::npos) << row;
+  EXPECT_TRUE(row.find(",homeless") != std::string::npos || row.find(",disability") != std::string::npos) << row;
+  EXPECT_TRUE(row.find(",street,") != std::string::npos || row.find(",shelter,") != std::string::npos ||
+              row.find(",transitional,") != std::string::npos || row.find(",housed,") != std::string::npos)
+      << row;
+  fs::remove_all(dir);
   // Not a results file: clear message, bad-input code.
   r = sh("info " + s.string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find(s.string()), std::string::npos) << r.out;
   fs::remove(s);
   fs::remove(out);
+}
+
+// compare: runs of other horizons are refused (exit 2, with the reason) unless --align reruns
+// them over the common horizon; runs from files cannot be aligned.
+TEST(Cli, CompareRefusesUnlikeRunsUnlessAligned) {
+  const std::string base = kSrc + "/scenarios/piemonte/";
+  const fs::path a = tmp("a.yaml"), b = tmp("b.yaml"), ha = tmp("a.h5");
+  std::ofstream(a) << "extends: " << base << "baseline.yaml\nname: a\nhorizon: 20 weeks\nreplicates: 2\n";
+  std::ofstream(b) << "extends: " << base << "baseline.yaml\nname: b\nhorizon: 30 weeks\nreplicates: 2\n";
+  auto r = sh("compare " + a.string() + " " + b.string() + " --quiet");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("not comparable: 'a' runs 20 weeks and 'b' 30 weeks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--align"), std::string::npos) << r.out;
+  r = sh("compare " + a.string() + " " + b.string() + " --quiet --align --format csv");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\nb,cost_per_person,euro,"), std::string::npos) << r.out;
+  // A results file of the longer horizon cannot be cut to the shorter one (its headline values
+  // are computed over its own horizon); one of the common horizon can.
+  ASSERT_EQ(sh("run " + b.string() + " --quiet --out " + ha.string()).code, 0);
+  r = sh("compare " + ha.string() + " " + a.string() + " --quiet --align");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("cannot align: 'b' comes from a results file"), std::string::npos) << r.out;
+  r = sh("compare " + ha.string() + " " + b.string() + " --quiet");
+  EXPECT_EQ(r.code, 2) << r.out;  // the same scenario twice under one name
+  fs::remove(ha);
+  ASSERT_EQ(sh("run " + a.string() + " --quiet --out " + ha.string()).code, 0);
+  EXPECT_EQ(sh("compare " + ha.string() + " " + b.string() + " --quiet --align").code, 0);
+  // The shipped comparison of the lockdown is like with like.
+  r = sh("compare " + base + "baseline.yaml " + base + "lockdown_2020.yaml --quiet --replicates 2");
+  EXPECT_EQ(r.code, 2) << r.out;
+  r = sh("validate " + base + "baseline_3y.yaml " + base + "lockdown_2020.yaml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  fs::remove(a);
+  fs::remove(b);
+  fs::remove(ha);
 }
 
 // The benchmark prints one line per thread count and, with --phases, the time of every weekly

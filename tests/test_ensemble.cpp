@@ -372,8 +372,11 @@ TEST(Ensemble, WeeklySummariesMatchTheReplicatesAndTheDictionary) {
       varies |= sd > 0;
       EXPECT_NEAR(w->mean[i], m, 1e-9 * (1 + std::fabs(m)));
       EXPECT_NEAR(w->sd[i], sd, 1e-9 * (1 + sd));
-      EXPECT_NEAR(w->ci_low[i], m - t2 * sd / std::sqrt(3.0), 1e-8 * (1 + std::fabs(m)));
-      EXPECT_NEAR(w->ci_high[i], m + t2 * sd / std::sqrt(3.0), 1e-8 * (1 + std::fabs(m)));
+      // Counts: the interval on the log scale (docs/statistics.md), never below 0.
+      const double f = m > 0 ? std::exp(t2 * sd / std::sqrt(3.0) / m) : 1.0;
+      EXPECT_NEAR(w->ci_low[i], m / f, 1e-8 * (1 + std::fabs(m)));
+      EXPECT_NEAR(w->ci_high[i], m * f, 1e-8 * (1 + std::fabs(m)));
+      EXPECT_GE(w->ci_low[i], 0.0);
       EXPECT_EQ(w->n[i], 3);
     }
     if (series == "housing_street") {
@@ -585,20 +588,21 @@ TEST(Compare, MixesFilesPicksScenariosAndBaseline) {
   // Two files: paired differences (same seed), as when both run together.
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --format csv");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out,
-                       "indicator,\"step_model (mean [95% CI], n=3)\",\"housing_first (mean [95% CI], n=3)\","
-                       "housing_first - step_model,label,unit,better,counted,denominator,min_important_difference\n"))
+  EXPECT_TRUE(r.out.rfind("scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high,", 0) == 0)
       << r.out;
-  EXPECT_TRUE(contains(r.out, "paired")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nhousing_first,stably_housed_12m,share,0.")) << r.out;
+  EXPECT_TRUE(contains(r.out, ",true,")) << r.out;  // paired
   const auto together = cli("compare " + step + " " + hf + " --quiet --replicates 3 --format csv");
   EXPECT_EQ(together.out, r.out);
   // --baseline puts a scenario first; --scenarios picks and orders.
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --baseline housing_first --format markdown");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "| step_model - housing_first |")) << r.out;
+  EXPECT_TRUE(contains(r.out, "difference from housing_first")) << r.out;
+  EXPECT_LT(r.out.find("| housing_first |"), r.out.find("| step_model |")) << r.out;
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --scenarios housing_first --format csv");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "indicator,\"housing_first (mean [95% CI], n=3)\",label,unit,")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nhousing_first,stably_housed_12m,")) << r.out;
+  EXPECT_FALSE(contains(r.out, "\nstep_model,")) << r.out;
   r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --scenarios housing_first,nope");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.out, "no scenario 'nope' in the inputs; they hold: step_model, housing_first")) << r.out;
@@ -610,8 +614,8 @@ TEST(Compare, MixesFilesPicksScenariosAndBaseline) {
   ASSERT_EQ(r.code, 0) << r.out;
   r = cli("compare " + d / "a.h5" + " " + d / "c.h5" + " --format csv");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_TRUE(contains(r.out, "step_model@c.h5 - step_model@a.h5")) << r.out;
-  EXPECT_TRUE(contains(r.out, "unpaired")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nstep_model@c.h5,stably_housed_12m,")) << r.out;
+  EXPECT_TRUE(contains(r.out, ",false,")) << r.out;  // unpaired (other seeds)
   // The same file twice: the same tasks twice.
   r = cli("compare " + d / "a.h5" + " " + d / "a.h5");
   EXPECT_EQ(r.code, 2);

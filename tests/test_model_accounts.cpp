@@ -433,6 +433,23 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"cost_per_person", ratio(cost, static_cast<double>(n))},
       {"cost_per_person_year", ratio(cost, sum_series("persons", 0, W) / 52)},
       {"cost_per_stable_year", ratio(cost, stab / 52)},
+      // The sizes of the denominators (<indicator>_n), shown with the indicators.
+      {"stably_housed_12m_n", n12},
+      {"stably_housed_24m_n", n24},
+      {"time_stably_housed_n", all / 52.0},
+      {"returns_to_street_12m_n", nf},
+      {"days_to_stable_housing_n", nh},
+      {"employed_12m_n", m12},
+      {"employed_24m_n", m24},
+      {"any_job_18m_n", n18},
+      {"weeks_to_first_job_n", n_job},
+      {"months_worked_24m_after_first_job_n", n_ten},
+      {"job_retained_6m_n", sum_series("hires_programme", 0, W - 26)},
+      {"job_retained_12m_n", sum_series("hires_programme", 0, W - 52)},
+      {"cost_per_person_n", static_cast<double>(n)},
+      {"cost_per_person_year_n", sum_series("persons", 0, W) / 52},
+      {"cost_per_stable_year_n", stab / 52},
+      {"cost_per_retained_job_n", held12},
   };
   for (const auto& [name, v] : expect) {
     ASSERT_TRUE(r.headline.count(name)) << name;

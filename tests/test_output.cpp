@@ -208,14 +208,16 @@ TEST(Summarize, OneAndZeroValues) {
   const Summary one = summarize({2.5});
   EXPECT_EQ(one.n, 1);
   EXPECT_EQ(one.mean, 2.5);
-  EXPECT_EQ(one.sd, 0.0);
-  EXPECT_EQ(one.ci_low, 2.5);
-  EXPECT_EQ(one.ci_high, 2.5);
+  // One replicate: a mean but no spread and no interval (NaN, never a zero-width interval).
+  EXPECT_TRUE(std::isnan(one.sd));
+  EXPECT_TRUE(std::isnan(one.ci_low));
+  EXPECT_TRUE(std::isnan(one.ci_high));
+  // None: undefined is NaN, never 0.
   const Summary none = summarize({});
   EXPECT_EQ(none.n, 0);
-  EXPECT_EQ(none.mean, 0.0);
-  EXPECT_EQ(none.ci_low, 0.0);
-  EXPECT_EQ(none.ci_high, 0.0);
+  EXPECT_TRUE(std::isnan(none.mean));
+  EXPECT_TRUE(std::isnan(none.ci_low));
+  EXPECT_TRUE(std::isnan(none.ci_high));
 }
 
 // ---------------------------------------------------------------- round trip

@@ -2,6 +2,8 @@
 // back what was run, and a failed run leaves no file.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <cmath>
 #include <filesystem>
 
@@ -68,54 +70,122 @@ TEST(Runner, ComparisonTableFormats) {
   opt.progress = false;
   const auto s = run_scenarios({small("step_model"), small("housing_first")}, opt, "");
   const std::string text = comparison_table(s, TableFormat::Text);
-  EXPECT_NE(text.find("housing_first - step_model"), std::string::npos);
-  EXPECT_NE(text.find("paired"), std::string::npos);
+  EXPECT_NE(text.find("difference from step_model, paired"), std::string::npos) << text;
   const std::string csv = comparison_table(s, TableFormat::Csv);
-  EXPECT_EQ(csv.rfind("indicator,", 0), 0u);
+  // Tidy CSV: these leading columns exactly (outside scripts read them), numbers in the cells.
+  EXPECT_EQ(csv.rfind("scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high,", 0), 0u) << csv;
   const std::string md = comparison_table(s, TableFormat::Markdown);
-  EXPECT_EQ(md.rfind("| indicator | unit |", 0), 0u);
-  // Labels and units from the output table; the raw names stay in the CSV for scripts.
-  const auto& o = out::spec(out::Headline::stably_housed_12m);
-  EXPECT_NE(text.find(o.label), std::string::npos) << text;
-  EXPECT_EQ(text.find("stably_housed_12m"), std::string::npos) << text;
-  EXPECT_NE(md.find("| " + o.label + " | share |"), std::string::npos) << md;
-  EXPECT_NE(csv.find("\nstably_housed_12m,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("," + o.label + ",share,higher,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",label,unit,better,counted,denominator,min_important_difference\n"), std::string::npos) << csv;
-  // Rows in the table's order.
-  EXPECT_EQ(headline_order(s), out::output_names(out::OutputKind::Headline));
-  // An indicator whose denominator depends on the policy is shown with it.
+  EXPECT_NE(md.find("| indicator | scenario | mean [95% CI] | difference [95% CI] | verdict |"), std::string::npos) << md;
+  // Labels and units from the output table (shares in %); the raw names stay in the CSV.
+  const auto& o = out::spec(out::Headline::time_stably_housed);
+  EXPECT_NE(text.find(o.label + " (%; higher is better)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("time_stably_housed"), std::string::npos) << text;
+  EXPECT_NE(md.find("| " + o.label + " (%; higher is better) | step_model |"), std::string::npos) << md;
+  EXPECT_NE(csv.find("\nstep_model,time_stably_housed,share,0."), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nhousing_first,time_stably_housed,share,0."), std::string::npos) << csv;
+  // One row per scenario x indicator (+ header); the baseline's diff cells are empty.
+  const auto inds = headline_order(s);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), long(1 + 2 * inds.size())) << csv;
+  std::istringstream lines(csv);
+  std::string header, row;
+  std::getline(lines, header);
+  while (std::getline(lines, row)) {
+    std::vector<std::string> cells;
+    std::stringstream cs(row);
+    for (std::string c; std::getline(cs, c, ',');) cells.push_back(c);
+    ASSERT_GE(cells.size(), 10u) << row;
+    if (cells[0] == "step_model") {
+      EXPECT_EQ(cells[7] + cells[8] + cells[9], "") << row;
+    }
+    if (!cells[3].empty()) {
+      EXPECT_NO_THROW((void)std::stod(cells[3])) << row;  // a number, not "0.1 [..]"
+    }
+  }
+  // Rows in the table's order, without the denominators' companions (shown beside them).
+  std::vector<std::string> want;
+  for (const auto* x : out::outputs_of(out::OutputKind::Headline))
+    if (!x->is_denominator()) want.push_back(x->name);
+  EXPECT_EQ(inds, want);
+  // An indicator whose denominator depends on the policy is shown with it and its size.
   const auto& d = out::spec(out::Headline::days_to_stable_housing);
-  EXPECT_NE(text.find(d.label + " \u2020"), std::string::npos) << text;
-  EXPECT_NE(text.find("\u2020 " + d.label + ": among " + d.counted), std::string::npos) << text;
-  EXPECT_EQ(text.find("\u2020 " + o.label), std::string::npos) << text;
+  const auto at = text.find(d.label);
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string block = text.substr(at, text.find("\n\n", at) - at);
+  EXPECT_NE(block.find("among " + d.counted.substr(0, 20)), std::string::npos) << block;
+  EXPECT_NE(block.find("n = "), std::string::npos) << block;
+  const std::string oblock = text.substr(text.find(o.label), text.find("\n\n", text.find(o.label)) - text.find(o.label));
+  EXPECT_EQ(oblock.find("among "), std::string::npos) << oblock;
+  // Too short a horizon: n/a with the reason, never 0.
+  EXPECT_NE(text.find("n/a (horizon too short: needs 104 weeks, the run has 30)"), std::string::npos) << text;
+  // Lines stay readable.
+  std::istringstream tl(text);
+  for (std::string l; std::getline(tl, l);) EXPECT_LE(l.size(), 110u) << l;
 }
 
 TEST(Runner, ComparisonTableMarksImportantDifferencesAndUndefinedValues) {
   ScenarioSummary a{"a", 1, {0, 1, 2}, {}}, b{"b", 1, {0, 1, 2}, {}};
+  a.weeks = b.weeks = 156;
   // stably_housed_12m: +0.10 in every replicate, beyond its minimum important difference (0.02);
-  // time_stably_housed: +0.01, below it; job_retained_12m: undefined (no programme hires).
+  // time_stably_housed: +0.01, below it although its interval excludes zero; job_retained_12m:
+  // undefined (no programme hires).
   a.headline["stably_housed_12m"] = {0.10, 0.20, 0.30};
   b.headline["stably_housed_12m"] = {0.20, 0.30, 0.40};
   a.headline["time_stably_housed"] = {0.10, 0.20, 0.30};
   b.headline["time_stably_housed"] = {0.11, 0.21, 0.31};
   const double nan = std::nan("");
   a.headline["job_retained_12m"] = b.headline["job_retained_12m"] = {nan, nan, nan};
+  a.headline["job_retained_12m_n"] = b.headline["job_retained_12m_n"] = {0, 0, 0};
+  a.headline["cost_total"] = {30828561, 30828561, 30828561};
+  b.headline["cost_total"] = {30828561, 30828561, 30828561};
   a.headline["not_in_table"] = b.headline["not_in_table"] = {1, 2, 3};
   const std::string text = comparison_table({a, b}, TableFormat::Text);
-  auto line_of = [&](const std::string& label) {
+  auto block_of = [&](const std::string& label) {
     const auto p = text.find(label);
-    return p == std::string::npos ? std::string() : text.substr(p, text.find('\n', p) - p);
+    return p == std::string::npos ? std::string() : text.substr(p, text.find("\n\n", p) - p);
   };
-  const std::string housed = line_of(out::spec(out::Headline::stably_housed_12m).label);
-  EXPECT_NE(housed.find("paired * !"), std::string::npos) << text;
-  const std::string time = line_of(out::spec(out::Headline::time_stably_housed).label);
-  EXPECT_NE(time.find("paired *"), std::string::npos) << text;
-  EXPECT_EQ(time.find("!"), std::string::npos) << text;
-  EXPECT_NE(line_of(out::spec(out::Headline::job_retained_12m).label).find("n/a (no one counted)"), std::string::npos)
+  const std::string housed = block_of(out::spec(out::Headline::stably_housed_12m).label);
+  EXPECT_NE(housed.find("+10.0 [+10.0, +10.0] pp  important, better"), std::string::npos) << text;
+  const std::string time = block_of(out::spec(out::Headline::time_stably_housed).label);
+  EXPECT_NE(time.find("negligible"), std::string::npos) << text;
+  EXPECT_EQ(time.find("important"), std::string::npos) << text;
+  EXPECT_NE(block_of(out::spec(out::Headline::job_retained_12m).label).find("n/a (no one counted: programme hires"),
+            std::string::npos)
       << text;
-  EXPECT_NE(line_of("not_in_table").find("2.000"), std::string::npos) << text;  // unknown names kept, last
+  const std::string cost = block_of(out::spec(out::Headline::cost_total).label);
+  EXPECT_NE(cost.find("30,828,561"), std::string::npos) << cost;  // thousands separators
+  EXPECT_EQ(text.find("-0.0"), std::string::npos) << text;        // no negative zero
+  EXPECT_NE(block_of("not_in_table").find("2.00"), std::string::npos) << text;  // unknown names kept, last
   EXPECT_GT(text.find("not_in_table"), text.find(out::spec(out::Headline::job_retained_12m).label));
+  // CSV: undefined is empty (NaN), with n = 0 and the reason.
+  const std::string csv = comparison_table({a, b}, TableFormat::Csv);
+  EXPECT_NE(csv.find("\na,job_retained_12m,share,,,,0,,,,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("no one counted"), std::string::npos) << csv;
+}
+
+TEST(Runner, FormatNumber) {
+  EXPECT_EQ(format_number(30828561, 0), "30,828,561");
+  EXPECT_EQ(format_number(-0.0001, 3), "0.000");
+  EXPECT_EQ(format_number(-0.0004, 3, true), "0.000");
+  EXPECT_EQ(format_number(-1234.5, 1), "-1,234.5");
+  EXPECT_EQ(format_number(0.5, 1, true), "+0.5");
+  EXPECT_EQ(format_number(std::nan(""), 2), "n/a");
+}
+
+TEST(Runner, ComparabilityOfRuns) {
+  ScenarioSummary a{"baseline", 1, {0}, {}}, b{"lockdown_2020", 1, {0}, {}};
+  a.weeks = 104, b.weeks = 156;
+  a.start_date = b.start_date = "2019-01-07";
+  a.territories = b.territories = {"Asti", "Novara"};
+  EXPECT_NE(comparability_problem({a, b}).find("104 weeks"), std::string::npos);
+  EXPECT_EQ(common_horizon({a, b}), 104);
+  b.weeks = 104;
+  EXPECT_EQ(comparability_problem({a, b}), "");
+  b.start_date = "2020-01-06";
+  EXPECT_NE(comparability_problem({a, b}).find("2020-01-06"), std::string::npos);
+  EXPECT_THROW(common_horizon({a, b}), ScenarioError);  // --align fixes horizons only
+  b.start_date = a.start_date;
+  b.territories = {"Asti"};
+  EXPECT_NE(comparability_problem({a, b}).find("covers"), std::string::npos);
 }
 
 TEST(Runner, PairedDifferenceStatistics) {

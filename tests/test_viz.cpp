@@ -96,10 +96,17 @@ TEST(VizCore, TerritorySumSelectsTerritories) {
   EXPECT_EQ(territory_sum(v, 3, {false, true, false}), (std::vector<double>{2, 20}));
 }
 
-TEST(VizCore, BandIsMeanAndTIntervalOverReplicates) {
+TEST(VizCore, BandIsMeanAndIntervalOverReplicatesWithinTheRange) {
   // One territory, 2 weeks, 3 replicates: week 0 = {1, 2, 3}, week 1 = {10, 10, 10}.
   const std::vector<std::vector<double>> reps = {{1, 10}, {2, 10}, {3, 10}};
-  const Band b = band(reps, 1, {});
+  // Counts (the default): on the log scale (sim/stats), above 0 where the t-interval is not.
+  const Band p = band(reps, 1, {});
+  const double t2 = 4.302652729911275, se = 1 / std::sqrt(3.0);
+  EXPECT_NEAR(p.lo[0], 2.0 * std::exp(-t2 * se / 2.0), 1e-9);
+  EXPECT_NEAR(p.hi[0], 2.0 * std::exp(t2 * se / 2.0), 1e-9);
+  EXPECT_GT(p.lo[0], 0.0);
+  const Band b = band(reps, 1, {}, percorsi::out::Range::Signed);
+  EXPECT_LT(b.lo[0], 0.0);
   ASSERT_EQ(b.weeks(), 2);
   EXPECT_DOUBLE_EQ(b.mean[0], 2.0);
   // sd = 1, t(0.975, 2) = 4.302653, half width = 4.302653 / sqrt(3).

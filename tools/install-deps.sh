@@ -4,6 +4,7 @@ set -eu
 PKGS="cmake ninja-build g++ pkg-config libboost-dev librandom123-dev libtbb-dev libhdf5-dev hdf5-tools
 libyaml-cpp-dev libimgui-dev libglfw3-dev libgl-dev libstb-dev libgtest-dev libcli11-dev libopenmpi-dev
 openmpi-bin xvfb xauth libgl1-mesa-dri python3 python3-h5py python3-pandas python3-matplotlib
+r-base-core r-cran-hdf5r
 slurm-wlm munge"
 missing=""
 for p in $PKGS; do

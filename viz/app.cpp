@@ -309,20 +309,26 @@ void panel_compare(App& a) {
       // shown with it.
       const std::string den = indicator_policy_denominator(r.indicator);
       ImGui::TextUnformatted((indicator_label(r.indicator) + (den.empty() ? "" : " \u2020")).c_str());
+      if (!r.denominator.empty()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(%s per replicate)", r.denominator.c_str());
+      }
       if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s%s%s", r.indicator.c_str(), den.empty() ? "" : "\n\u2020 among ",
                           den.empty() ? "" : (den + " (depends on the policy)").c_str());
       ImGui::TableNextColumn();
       ImGui::TextDisabled("%s", indicator_unit(r.indicator).c_str());
-      for (const auto& v : r.value) {
+      for (std::size_t i = 0; i < r.value.size(); ++i) {
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(summary_text(v, pct).c_str());
+        const std::string t = summary_text(r.value[i], pct);
+        ImGui::TextUnformatted((r.na[i].empty() ? t : "n/a (" + r.na[i] + ")").c_str());
       }
       for (std::size_t i = 1; i < order.size(); ++i) {
         ImGui::TableNextColumn();
         const auto& d = r.diff[i];
-        ImGui::TextColored(verdict_color(r.verdict[i]), "%s%s", diff_text(d.summary, pct).c_str(),
-                           d.paired || std::isnan(d.summary.mean) ? "" : " (unpaired)");
+        ImGui::TextColored(verdict_color(r.verdict[i]), "%s%s%s", diff_text(d.summary, pct).c_str(),
+                           d.paired || std::isnan(d.summary.mean) ? "" : " (unpaired)",
+                           r.meaning[i] == Verdict::Undefined ? "" : (std::string(" ") + verdict_name(r.meaning[i])).c_str());
       }
     }
     ImGui::EndTable();

@@ -34,7 +34,8 @@ std::vector<double> territory_sum(const std::vector<double>& values, int territo
   return out;
 }
 
-Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask) {
+Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask,
+          out::Range range) {
   Band b;
   if (replicates.empty()) return b;
   std::vector<std::vector<double>> sums;
@@ -48,7 +49,7 @@ Band band(const std::vector<std::vector<double>>& replicates, int territories, c
     xs.clear();
     for (const auto& s : sums)
       if (!std::isnan(s[w])) xs.push_back(s[w]);
-    const out::Summary m = summarize(xs);
+    const out::Summary m = summarize(xs, range);
     b.mean.push_back(xs.empty() ? kNaN : m.mean);
     b.lo.push_back(xs.empty() ? kNaN : m.ci_low);
     b.hi.push_back(xs.empty() ? kNaN : m.ci_high);
@@ -426,7 +427,9 @@ Band Catalog::band(int s, const std::string& series, const std::set<std::string>
   const auto* w = weekly(s, series);
   if (!w) return {};
   const auto& info = scenarios_[s].info;
-  return viz::band(*w, static_cast<int>(info.territories.size()), territory_mask(info, territories));
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Series, series);
+  return viz::band(*w, static_cast<int>(info.territories.size()), territory_mask(info, territories),
+                   o ? o->range : out::Range::Signed);
 }
 
 // ---- Comparison ----------------------------------------------------------------------------
@@ -439,8 +442,10 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
   for (int s : ss)
     if (s >= 0 && s < cat.size())
       for (const auto& n : cat.scenarios()[s].headline_names) all.insert(n);
-  for (const auto& k : kOrder)
-    if (all.erase(k)) names.push_back(k);
+  for (const auto& k : kOrder) {
+    const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, k);
+    if (all.erase(k) && !(o && o->is_denominator())) names.push_back(k);  // sizes go beside their indicator
+  }
   names.insert(names.end(), all.begin(), all.end());
 
   auto clean = [](const std::vector<double>* v) {
@@ -455,25 +460,43 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
     CompareRow row;
     row.indicator = ind;
     const std::vector<double>* base = ss.empty() ? nullptr : cat.headline(ss[0], ind);
+    const out::OutputSpec* spec = out::find_output(out::OutputKind::Headline, ind);
+    const out::Range range = spec ? spec->range : out::Range::Signed;
+    const out::OutputSpec* den = spec && spec->policy_denominator() ? spec->denominator_output() : nullptr;
     for (std::size_t i = 0; i < ss.size(); ++i) {
       const auto* v = cat.headline(ss[i], ind);
-      row.value.push_back(summarize(clean(v)));
+      row.value.push_back(summarize(clean(v), range));
+      // Why n/a (the same reasons as the command line's tables).
+      std::string na;
+      if (row.value.back().n == 0) {
+        const auto& info = cat.scenarios()[ss[i]].info;
+        if (!v) na = "not in the results";
+        else if (spec && spec->window > 0 && info.weeks < spec->window)
+          na = "horizon too short: needs " + std::to_string(spec->window) + " weeks, the run has " + std::to_string(info.weeks);
+        else na = "no one counted" + (spec ? ": " + spec->counted : std::string());
+      }
+      row.na.push_back(na);
+      if (den)
+        if (const auto* dn = cat.headline(ss[i], den->name))
+          row.denominator += std::string(row.denominator.empty() ? "n = " : " | ") +
+                             format_value(summarize(clean(dn)).mean);
       Difference d;
       int verdict = 0;
+      Verdict meaning = Verdict::Undefined;
       if (i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
         const auto &a = cat.scenarios()[ss[0]], &b = cat.scenarios()[ss[i]];
-        d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed);
+        d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed, range);
+        meaning = percorsi::verdict(d.summary, spec ? spec->mid : kNaN);
         const int dir = better_direction(ind);
         const double m = d.summary.mean;
-        if (dir != 0 && m != 0 && !std::isnan(m)) {
-          const bool sig = d.summary.ci_low > 0 || d.summary.ci_high < 0;
-          verdict = (m * dir > 0 ? 1 : -1) * (sig ? 2 : 1);
-        }
+        if (dir != 0 && m != 0 && !std::isnan(m) && meaning != Verdict::Undefined)
+          verdict = (m * dir > 0 ? 1 : -1) * (meaning == Verdict::Important ? 2 : 1);
       } else {
         d.summary.mean = d.summary.ci_low = d.summary.ci_high = kNaN;
       }
       row.diff.push_back(d);
       row.verdict.push_back(verdict);
+      row.meaning.push_back(meaning);
     }
     rows.push_back(std::move(row));
   }

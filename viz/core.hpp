@@ -28,7 +28,9 @@ struct Band {
 // An empty mask selects every territory.
 std::vector<double> territory_sum(const std::vector<double>& values, int territories, const std::vector<bool>& mask);
 // Mean and 95% interval over replicates of the territory sums, week by week.
-Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask);
+// The 95% band keeps to the series' range (counts and costs: log scale, above 0; sim/stats).
+Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask,
+          out::Range range = out::Range::Positive);
 
 // ---- Axes ----------------------------------------------------------------------------------
 // A "nice" step (1, 2 or 5 times a power of ten) giving at most about max_ticks ticks.
@@ -147,9 +149,13 @@ struct CompareRow {
   std::string indicator;
   std::vector<out::Summary> value;  // per compared scenario
   std::vector<Difference> diff;     // scenario i (i >= 1) minus the first; diff[0] unused
-  // Per compared scenario: +2 better (95% interval excludes zero), +1 leaning better, 0 no
-  // difference or neutral indicator, -1 leaning worse, -2 worse. verdict[0] = 0.
+  // Per compared scenario: +2 better (important: the 95% interval excludes zero and the
+  // difference is at least the minimum important difference), +1 leaning better (negligible or
+  // unclear), 0 no difference or neutral indicator, -1 leaning worse, -2 worse. verdict[0] = 0.
   std::vector<int> verdict;
+  std::vector<Verdict> meaning;   // sim/stats verdict() per scenario (Undefined for the first)
+  std::vector<std::string> na;    // per scenario: why the value is n/a ("" when defined)
+  std::string denominator;        // policy-dependent denominator: "n = 383 | 379" (mean per replicate)
 };
 // Headline indicators of the scenarios, with paired (common random numbers: same seed and
 // replicate) or Welch differences from the first, and whether each is better or worse.

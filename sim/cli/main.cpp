@@ -1,4 +1,4 @@
-// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, bench,
+// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, export, bench,
 // params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
@@ -24,6 +24,7 @@
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/run/ensemble.hpp"
+#include "sim/run/export.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
@@ -60,6 +61,7 @@ struct Common {
   bool force = false;             // run: replace an existing results file
   std::vector<std::string> pick;  // compare --scenarios
   std::string baseline;           // compare --baseline
+  bool align = false;             // compare --align: restrict runs to their common horizon
 };
 
 RunOptions run_options(const Common& c, const std::string& cmdline) {
@@ -111,6 +113,41 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
       for (auto& s : load_scenarios(f, load_options(c))) scenarios.push_back(std::move(s));
     }
   }
+  // compare: like with like. Runs of other horizons, start dates or territories are refused
+  // (exit 2) unless --align restricts scenario files to their common horizon.
+  if (!is_run && !c.list_tasks) {
+    std::vector<ScenarioSummary> shape = summaries;
+    for (const auto& sc : scenarios) {
+      ScenarioSummary x;
+      x.name = sc.name();
+      x.weeks = sc.weeks();
+      x.start_date = sc.at(G::start_date).text;
+      for (std::size_t t = 0; t < sc.territories.size(); ++t) x.territories.push_back(sc.territory_name(int(t)));
+      shape.push_back(std::move(x));
+    }
+    const std::string problem = comparability_problem(shape);
+    if (!problem.empty() && !c.align)
+      throw ScenarioError("not comparable: " + problem +
+                          ". Compare like with like (e.g. scenarios/piemonte/lockdown_2020.yaml with "
+                          "scenarios/piemonte/baseline_3y.yaml), or add --align to run them all over their common "
+                          "horizon");
+    if (!problem.empty()) {
+      const int weeks = common_horizon(shape);  // throws when start dates or territories differ
+      for (const auto& x : summaries)
+        if (x.weeks != weeks)
+          throw ScenarioError("cannot align: '" + x.name + "' comes from a results file (" + x.source + ") run for " +
+                              std::to_string(x.weeks) + " weeks, and its headline indicators cannot be recomputed "
+                              "over " + std::to_string(weeks) + " weeks from the file; compare the scenario files "
+                              "with --align instead, which reruns them over the common horizon");
+      for (auto& sc : scenarios)
+        if (sc.weeks() != weeks) {
+          if (!c.quiet)
+            std::fprintf(stderr, "percorsi: --align: running '%s' for %d weeks (its file says %d)\n", sc.name().c_str(),
+                         weeks, sc.weeks());
+          sc.set("horizon", std::to_string(weeks) + " weeks");
+        }
+    }
+  }
   if (!scenarios.empty()) {
     if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
     // A finished results file is never replaced silently (--resume checks it is this run's).
@@ -152,7 +189,14 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
                    table.size(), c.out.c_str());
     return kOk;
   }
-  std::cout << comparison_table(table, table_format(c.format));
+  // run prints its scenarios' values; differences only between runs that can be compared.
+  TableOptions topt;
+  const std::string problem = comparability_problem(table);
+  if (!problem.empty()) {
+    topt.differences = false;
+    if (!c.quiet) std::fprintf(stderr, "percorsi: no differences shown: %s\n", problem.c_str());
+  }
+  std::cout << comparison_table(table, table_format(c.format), topt);
   return kOk;
 }
 
@@ -304,6 +348,9 @@ int main(int argc, char** argv) {
   compare->add_option("--scenarios", c.pick, "Scenarios to compare, in this order (comma-separated names)")
       ->delimiter(',');
   compare->add_option("--baseline", c.baseline, "Scenario the differences are taken from (default: the first)");
+  compare->add_flag("--align", c.align,
+                    "Run scenario files of different horizons over their common (shortest) horizon instead of "
+                    "refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
 
   std::vector<std::string> merge_files;
@@ -324,9 +371,18 @@ int main(int argc, char** argv) {
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
 
-  std::string info_file;
-  auto* info = app.add_subcommand("info", "List what a results file holds");
-  info->add_option("file", info_file, "Results file (.h5)")->required();
+  std::vector<std::string> info_files;
+  bool info_all = false;
+  auto* info = app.add_subcommand("info", "What results files hold: scenarios, replicates, horizon, territories, "
+                                          "groups, a few headline values (--all: every dataset)");
+  info->add_option("files", info_files, "Results files (.h5)")->required();
+  info->add_flag("--all", info_all, "List every group, dataset and attribute");
+  std::string export_file, export_dir;
+  auto* exporter = app.add_subcommand(
+      "export", "Write tidy CSV tables of a results file (weekly series long, persons with labels, headline values, "
+                "summaries) for pandas, R or a spreadsheet");
+  exporter->add_option("file", export_file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
+  exporter->add_option("--out", export_dir, "Directory to write the CSV files into")->required();
 
   std::string bench_file = "scenarios/piemonte/baseline.yaml";
   long bench_persons = 1000000;
@@ -384,7 +440,12 @@ int main(int argc, char** argv) {
       return bad ? kBadInput : kOk;
     }
     if (*info) {
-      std::cout << out::Reader(info_file).describe();
+      for (std::size_t i = 0; i < info_files.size(); ++i)
+        std::cout << (i ? "\n" : "") << describe_results(info_files[i], info_all);
+      return kOk;
+    }
+    if (*exporter) {
+      for (const auto& f : export_csv(export_file, export_dir)) std::printf("%s\n", f.c_str());
       return kOk;
     }
     if (*params) {

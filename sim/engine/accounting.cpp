@@ -345,6 +345,24 @@ out::ReplicateResult World::results() const {
   headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));
   headline(H::cost_per_person_year) = nan_if(cost, persons_weeks / 52.0);
   headline(H::cost_per_stable_year) = nan_if(cost, weeks_stable / 52.0);
+  // The size of each denominator above (<id>_n in the output table): 0 exactly when the
+  // indicator is NaN, so that tables can say "no one counted" and give the denominator.
+  headline(H::stably_housed_12m_n) = n12;
+  headline(H::stably_housed_24m_n) = n24;
+  headline(H::time_stably_housed_n) = weeks_all / 52.0;
+  headline(H::returns_to_street_12m_n) = n_first;
+  headline(H::days_to_stable_housing_n) = n_housed;
+  headline(H::employed_12m_n) = m12;
+  headline(H::employed_24m_n) = m24;
+  headline(H::any_job_18m_n) = n18;
+  headline(H::weeks_to_first_job_n) = n_job;
+  headline(H::months_worked_24m_after_first_job_n) = n_tenure;
+  headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - 26);
+  headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - 52);
+  headline(H::cost_per_person_n) = static_cast<double>(n);
+  headline(H::cost_per_person_year_n) = persons_weeks / 52.0;
+  headline(H::cost_per_stable_year_n) = weeks_stable / 52.0;
+  headline(H::cost_per_retained_job_n) = held12;
   return r;
 }
 

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <yaml-cpp/yaml.h>
 
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
@@ -124,6 +125,11 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     out[s].name = scenarios[s].name();
     out[s].seed = scenarios[s].seed();
     out[s].resolved_yaml = scenarios[s].to_yaml();
+    out[s].weeks = scenarios[s].weeks();
+    out[s].start_date = scenarios[s].at(G::start_date).text;
+    for (std::size_t t = 0; t < scenarios[s].territories.size(); ++t)
+      out[s].territories.push_back(scenarios[s].territory_name(int(t)));
+    out[s].levers = scenarios[s].sweep;
   }
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
   std::vector<std::map<std::string, double>> headlines(tasks.size());
@@ -297,6 +303,15 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     s.resolved_yaml = info.resolved_yaml;
     s.source = h5_path;
     s.replicates = rd.replicates(name);
+    s.weeks = info.weeks;
+    s.territories = info.territories;
+    try {  // the start date and the sweep point, from the YAML the file keeps
+      const YAML::Node y = YAML::Load(info.resolved_yaml);
+      if (y["start_date"]) s.start_date = y["start_date"].as<std::string>();
+      if (!info.sweep.empty())
+        for (const auto& kv : YAML::Load(info.sweep)) s.levers.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    } catch (const YAML::Exception&) {
+    }
     for (const auto& ind : rd.headline_names(name)) s.headline[ind] = rd.headline(name, ind);
     out.push_back(std::move(s));
   }
@@ -375,148 +390,346 @@ std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statistics
+// Comparisons: like with like, and tables people read
 
+std::string comparability_problem(const std::vector<ScenarioSummary>& s) {
+  if (s.size() < 2) return "";
+  const ScenarioSummary& a = s.front();
+  auto list = [](const std::vector<std::string>& v) {
+    std::string o;
+    for (std::size_t i = 0; i < v.size(); ++i) o += (i ? ", " : "") + v[i];
+    return o;
+  };
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    const ScenarioSummary& b = s[i];
+    if (a.weeks != b.weeks)
+      return "'" + a.name + "' runs " + std::to_string(a.weeks) + " weeks and '" + b.name + "' " +
+             std::to_string(b.weeks) + " weeks: their indicators cover different horizons";
+    if (a.start_date != b.start_date)
+      return "'" + a.name + "' starts on " + a.start_date + " and '" + b.name + "' on " + b.start_date;
+    if (a.territories != b.territories)
+      return "'" + a.name + "' covers " + list(a.territories) + " and '" + b.name + "' covers " + list(b.territories);
+  }
+  return "";
+}
 
+int common_horizon(const std::vector<ScenarioSummary>& s) {
+  int weeks = 0;
+  for (const auto& x : s) weeks = weeks == 0 ? x.weeks : std::min(weeks, x.weeks);
+  std::vector<ScenarioSummary> same = s;
+  for (auto& x : same) x.weeks = weeks;
+  const std::string p = comparability_problem(same);
+  if (!p.empty())
+    throw ScenarioError("cannot align these runs: " + p + "; --align restricts runs to their common horizon, "
+                        "not to other start dates or territories");
+  return weeks;
+}
+
+std::string undefined_reason(const ScenarioSummary& s, const std::string& indicator) {
+  auto it = s.headline.find(indicator);
+  if (it == s.headline.end()) return "not in the results";
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, indicator);
+  if (o && o->window > 0 && s.weeks > 0 && s.weeks < o->window)
+    return "horizon too short: needs " + std::to_string(o->window) + " weeks, the run has " + std::to_string(s.weeks);
+  if (o) return "no one counted: " + o->counted;
+  return "no replicate defines it";
+}
+
+std::string format_number(double x, int decimals, bool plus_sign) {
+  if (std::isnan(x)) return "n/a";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", std::max(0, decimals), std::fabs(x));
+  std::string digits = buf, frac;
+  if (auto dot = digits.find('.'); dot != std::string::npos) frac = digits.substr(dot), digits.resize(dot);
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  const bool zero = std::all_of(buf, buf + std::strlen(buf), [](char c) { return c == '0' || c == '.'; });
+  const std::string sign = zero ? "" : x < 0 ? "-" : plus_sign ? "+" : "";
+  return sign + grouped + frac;
+}
 
 namespace {
-std::string num(double x) {
-  if (std::isnan(x)) return "n/a";
-  std::ostringstream os;
-  const double ax = std::fabs(x);
-  os << std::fixed << std::setprecision(ax >= 1000 ? 0 : ax >= 10 ? 1 : 3) << x;
-  return os.str();
+
+// How an indicator is shown: shares as percentages (differences in percentage points), the
+// rest in the table's unit; one number of decimals per indicator.
+struct Display {
+  const out::OutputSpec* spec = nullptr;
+  double scale = 1;
+  std::string unit, diff_unit;
+  int decimals = 2;
+};
+
+Display display_of(const std::string& ind, const std::vector<out::Summary>& means) {
+  Display d;
+  d.spec = out::find_output(out::OutputKind::Headline, ind);
+  const bool share = d.spec && d.spec->range == out::Range::Share;
+  d.scale = share ? 100 : 1;
+  d.unit = share ? "%" : d.spec ? d.spec->unit : "";
+  d.diff_unit = share ? "pp" : d.unit;
+  double m = 0;
+  for (const auto& x : means)
+    if (!std::isnan(x.mean)) m = std::max(m, std::fabs(x.mean) * d.scale);
+  d.decimals = m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;
+  if (share) d.decimals = 1;
+  return d;
 }
-std::string signed_num(double x) { return (x > 0 ? "+" : "") + num(x); }
+
+std::string mean_ci(const out::Summary& x, const Display& d, bool sign = false) {
+  const std::string m = format_number(x.mean * d.scale, d.decimals, sign);
+  if (std::isnan(x.ci_low)) return m + " [no interval: " + std::to_string(x.n) + " replicate]";
+  return m + " [" + format_number(x.ci_low * d.scale, d.decimals, sign) + ", " +
+         format_number(x.ci_high * d.scale, d.decimals, sign) + "]";
+}
+
+std::size_t text_width(const std::string& x) {  // characters, not bytes (UTF-8)
+  return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string pad(const std::string& x, std::size_t w) { return x + std::string(w > text_width(x) ? w - text_width(x) : 0, ' '); }
+
+// Prose wrapped at `width` characters, continuation lines indented by `indent` spaces.
+std::string wrap(const std::string& text, std::size_t width = 96, std::size_t indent = 0) {
+  std::string out, line;
+  std::istringstream words(text);
+  for (std::string w; words >> w;) {
+    if (!line.empty() && text_width(line) + 1 + text_width(w) > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+    }
+    line += (line.empty() || line.back() == ' ' ? "" : " ") + w;
+  }
+  return out + line + "\n";
+}
+
+std::string csv_number(double x) {
+  if (std::isnan(x)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", x);
+  return buf;
+}
+
+std::string csv_cell(const std::string& x) {
+  if (x.find_first_of(",\"\n") == std::string::npos) return x;
+  std::string o = "\"";
+  for (char c : x) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+// One scenario's row of one indicator.
+struct Cell {
+  out::Summary value;
+  std::string na;  // reason, when value is undefined
+  Difference diff;
+  bool has_diff = false;
+  Verdict verdict = Verdict::Undefined;
+  double denominator = std::nan("");  // mean size per replicate, when the table has one
+};
 
 }  // namespace
+
+std::string format_summary(const std::string& indicator, const out::Summary& s) {
+  if (s.n == 0) return "n/a";
+  const Display d = display_of(indicator, {s});
+  const std::string unit = d.unit == "%" ? "%" : d.unit.empty() ? "" : " " + d.unit;
+  std::string t = format_number(s.mean * d.scale, d.decimals) + unit;
+  if (!std::isnan(s.ci_low))
+    t += " [" + format_number(s.ci_low * d.scale, d.decimals) + ", " + format_number(s.ci_high * d.scale, d.decimals) + "]";
+  return t;
+}
 
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   std::set<std::string> all;
   for (const auto& x : s)
     for (const auto& [k, v] : x.headline) all.insert(k);
   std::vector<std::string> inds;
-  for (const auto& k : out::output_names(out::OutputKind::Headline))
-    if (all.erase(k)) inds.push_back(k);
+  for (const auto* o : out::outputs_of(out::OutputKind::Headline)) {
+    const bool had = all.erase(o->name) > 0;
+    if (had && !o->is_denominator()) inds.push_back(o->name);  // denominators go beside their indicator
+  }
   for (const auto& k : all) inds.push_back(k);  // not in the table (older files): by name
   return inds;
 }
 
-std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt) {
+std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt) {
   const std::vector<std::string> inds = headline_order(s);
-  const bool csv = fmt == TableFormat::Csv;
-  // Text and Markdown: the table's label and unit (a policy-dependent denominator marked with a
-  // dagger and given below); CSV: the raw name first (scripts read it), label and unit last.
-  std::vector<std::string> header = {"indicator"};
-  if (!csv) header.push_back("unit");
-  for (const auto& x : s) header.push_back(x.name + " (mean [95% CI], n=" + std::to_string(x.replicates.size()) + ")");
-  for (std::size_t i = 1; i < s.size(); ++i) header.push_back(s[i].name + " - " + s[0].name);
-  if (csv)
-    for (const char* h : {"label", "unit", "better", "counted", "denominator", "min_important_difference"}) header.push_back(h);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<const out::OutputSpec*> notes;  // indicators shown with their policy-dependent denominator
-  bool any_important = false;
-  for (const auto& ind : inds) {
+  const bool diffs = opt.differences && s.size() > 1;
+  // Every cell, computed once.
+  std::vector<std::vector<Cell>> cells(inds.size(), std::vector<Cell>(s.size()));
+  for (std::size_t k = 0; k < inds.size(); ++k) {
+    const std::string& ind = inds[k];
     const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, ind);
-    std::vector<std::string> row;
-    if (csv) {
-      row.push_back(ind);
-    } else {
-      row.push_back(o ? o->label + (o->policy_denominator() ? " \u2020" : "") : ind);
-      row.push_back(o ? o->unit : "");
-      if (o && o->policy_denominator()) notes.push_back(o);
-    }
-    for (const auto& x : s) {
-      auto it = x.headline.find(ind);
-      if (it == x.headline.end()) {
-        row.push_back(csv ? "n/a" : "n/a (not in the results)");
-        continue;
+    const out::Range range = o ? o->range : out::Range::Signed;
+    const out::OutputSpec* den = o ? o->denominator_output() : nullptr;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      Cell& c = cells[k][i];
+      auto it = s[i].headline.find(ind);
+      c.value = summarize(it == s[i].headline.end() ? std::vector<double>{} : it->second, range);
+      if (c.value.n == 0) c.na = undefined_reason(s[i], ind);
+      if (den) {
+        auto dn = s[i].headline.find(den->name);
+        if (dn != s[i].headline.end() && !dn->second.empty()) c.denominator = summarize(dn->second).mean;
       }
-      std::vector<double> v;
-      for (double y : it->second)
-        if (!std::isnan(y)) v.push_back(y);
-      const auto m = summarize(v);
-      row.push_back(v.empty() ? (csv ? "n/a" : "n/a (no one counted)")
-                              : num(m.mean) + " [" + num(m.ci_low) + ", " + num(m.ci_high) + "]");
+      if (!diffs || i == 0) continue;
+      auto a = s[0].headline.find(ind);
+      if (it == s[i].headline.end() || a == s[0].headline.end()) continue;
+      c.diff = difference(a->second, s[0].replicates, it->second, s[i].replicates, s[0].seed == s[i].seed, range);
+      c.has_diff = true;
+      c.verdict = verdict(c.diff.summary, o ? o->mid : std::nan(""));
     }
-    for (std::size_t i = 1; i < s.size(); ++i) {
-      auto a = s[0].headline.find(ind), b = s[i].headline.find(ind);
-      auto defined = [](const std::vector<double>& v) {
-        return std::any_of(v.begin(), v.end(), [](double x) { return !std::isnan(x); });
-      };
-      if (a == s[0].headline.end() || b == s[i].headline.end() || !defined(a->second) || !defined(b->second)) {
-        row.push_back("n/a");
-        continue;
-      }
-      const auto d = difference(a->second, s[0].replicates, b->second, s[i].replicates, s[0].seed == s[i].seed);
-      const bool excl = d.summary.ci_low > 0 || d.summary.ci_high < 0;
-      // "!": the whole interval lies beyond the minimum important difference of the table.
-      const bool important = o && !std::isnan(o->mid) && (d.summary.ci_low >= o->mid || d.summary.ci_high <= -o->mid);
-      any_important |= important;
-      row.push_back(signed_num(d.summary.mean) + " [" + signed_num(d.summary.ci_low) + ", " +
-                    signed_num(d.summary.ci_high) + "] " + (d.paired ? "paired" : "unpaired") + (excl ? " *" : "") +
-                    (important ? " !" : ""));
-    }
-    if (csv) {
-      row.push_back(o ? o->label : "");
-      row.push_back(o ? o->unit : "");
-      row.push_back(o ? out::better_name(o->better) : "");
-      row.push_back(o ? o->counted : "");
-      row.push_back(!o ? "" : o->denominator == out::Denominator::Policy ? "policy" : o->denominator == out::Denominator::Fixed ? "fixed" : "none");
-      row.push_back(o ? out::mid_text(*o) : "");
-    }
-    rows.push_back(row);
   }
-  // Footnotes of the text and Markdown tables.
-  std::string foot = "* the 95% interval of the difference excludes zero. Paired: same seed and replicate "
-                     "(common random numbers).\n";
-  if (any_important)
-    foot += "! the whole interval lies beyond the smallest difference a planner would call important "
-            "(docs/outputs.md).\n";
-  for (const auto* o : notes)
-    foot += "\u2020 " + o->label + ": among " + o->counted + "; this denominator depends on the policy.\n";
   std::ostringstream os;
+  const std::string base = s.empty() ? "" : s[0].name;
+
   if (fmt == TableFormat::Csv) {
-    auto q = [](const std::string& x) { return x.find_first_of(",\"") == std::string::npos ? x : "\"" + x + "\""; };
-    for (std::size_t i = 0; i < header.size(); ++i) os << (i ? "," : "") << q(header[i]);
-    os << "\n";
-    for (const auto& r : rows) {
-      for (std::size_t i = 0; i < r.size(); ++i) os << (i ? "," : "") << q(r[i]);
-      os << "\n";
+    std::vector<std::string> levers;  // swept parameters, in order of first appearance
+    for (const auto& x : s)
+      for (const auto& [key, v] : x.levers)
+        if (std::find(levers.begin(), levers.end(), key) == levers.end()) levers.push_back(key);
+    os << "scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high";
+    for (const auto& l : levers) os << "," << csv_cell(l);
+    os << ",paired,verdict,denominator_n,na_reason,label\n";
+    for (std::size_t k = 0; k < inds.size(); ++k) {
+      const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, inds[k]);
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        const Cell& c = cells[k][i];
+        os << csv_cell(s[i].name) << "," << csv_cell(inds[k]) << "," << csv_cell(o ? o->unit : "") << ","
+           << csv_number(c.value.mean) << "," << csv_number(c.value.ci_low) << "," << csv_number(c.value.ci_high) << ","
+           << c.value.n << ",";
+        if (c.has_diff)
+          os << csv_number(c.diff.summary.mean) << "," << csv_number(c.diff.summary.ci_low) << ","
+             << csv_number(c.diff.summary.ci_high);
+        else
+          os << ",,";
+        for (const auto& l : levers) {
+          os << ",";
+          for (const auto& [key, v] : s[i].levers)
+            if (key == l) os << csv_cell(v);
+        }
+        const bool dd = c.has_diff && c.diff.summary.n > 0;
+        os << "," << (dd ? (c.diff.paired ? "true" : "false") : "") << "," << (dd ? verdict_name(c.verdict) : "") << "," << csv_number(c.denominator) << ","
+           << csv_cell(c.na) << "," << csv_cell(o ? o->label : "") << "\n";
+      }
     }
     return os.str();
   }
+
+  // Scenario names: long ones (sweep points) become S1, S2, ... with a legend.
+  std::size_t longest = 0;
+  for (const auto& x : s) longest = std::max(longest, text_width(x.name));
+  const bool keyed = longest > 28;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < s.size(); ++i) names.push_back(keyed ? "S" + std::to_string(i + 1) : s[i].name);
+  std::string head;
+  {
+    std::ostringstream h;
+    std::string t = "Mean and 95% interval over replicates";
+    if (diffs)
+      t += "; difference from " + (keyed ? names[0] + " (" + base + ")" : base) +
+           ", paired by replicate when the seeds agree (common random numbers)";
+    h << wrap(t + ".");
+    if (keyed)
+      for (std::size_t i = 0; i < s.size(); ++i) h << "  " << names[i] << " = " << s[i].name << "\n";
+    head = h.str();
+  }
+  const std::string legend =
+      diffs ? "important: the interval excludes zero and the difference is at least the smallest a planner would "
+              "act on (MID, docs/outputs.md); negligible: smaller than that, or the interval stays within +-MID; "
+              "unclear: the interval includes zero and reaches beyond +-MID. Intervals keep to each indicator's "
+              "range (docs/statistics.md).\n"
+            : "Intervals keep to each indicator's range (docs/statistics.md).\n";
+
+  auto title_of = [&](std::size_t k, const Display& d) {
+    const out::OutputSpec* o = d.spec;
+    std::string t = o ? o->label : inds[k];
+    std::string u = d.unit;
+    if (o && o->better != out::Better::Neither) u += (u.empty() ? "" : "; ") + std::string(out::better_name(o->better)) + " is better";
+    if (!u.empty()) t += " (" + u + ")";
+    return t;
+  };
+  auto denominator_note = [&](const Display& d) -> std::string {
+    if (!d.spec || !d.spec->policy_denominator()) return "";
+    return "among " + d.spec->counted + " (a denominator the policy changes; n: its mean size per replicate)";
+  };
+  auto value_text = [&](const Cell& c, const Display& d) { return c.value.n == 0 ? "n/a (" + c.na + ")" : mean_ci(c.value, d); };
+  auto diff_text = [&](const Cell& c, const Display& d) -> std::string {
+    if (!c.has_diff) return "";
+    if (c.diff.summary.n == 0) return "n/a";
+    std::string t = format_number(c.diff.summary.mean * d.scale, d.decimals, true);
+    if (!std::isnan(c.diff.summary.ci_low))
+      t += " [" + format_number(c.diff.summary.ci_low * d.scale, d.decimals, true) + ", " +
+           format_number(c.diff.summary.ci_high * d.scale, d.decimals, true) + "]";
+    if (d.diff_unit == "pp") t += " pp";  // other units: as in the indicator's title
+    if (!c.diff.paired) t += " unpaired";
+    return t;
+  };
+  auto verdict_text = [&](const Cell& c, const Display& d) -> std::string {
+    if (!c.has_diff || c.verdict == Verdict::Undefined) return "";
+    std::string t = verdict_name(c.verdict);
+    if (c.verdict == Verdict::Important && d.spec && d.spec->better != out::Better::Neither)
+      t += (c.diff.summary.mean > 0) == (d.spec->better == out::Better::Higher) ? ", better" : ", worse";
+    return t;
+  };
+  auto n_text = [&](const Cell& c) { return std::isnan(c.denominator) ? "" : "n = " + format_number(c.denominator, 0); };
+
   if (fmt == TableFormat::Markdown) {
-    os << "|";
-    for (const auto& h : header) os << " " << h << " |";
-    os << "\n|";
-    for (std::size_t i = 0; i < header.size(); ++i) os << (i ? "---|" : "---|");
-    os << "\n";
-    for (const auto& r : rows) {
-      os << "|";
-      for (const auto& c : r) os << " " << c << " |";
-      os << "\n";
+    os << head << "\n| indicator | scenario | mean [95% CI] |";
+    if (diffs) os << " difference [95% CI] | verdict |";
+    os << " denominator |\n|---|---|---|" << (diffs ? "---|---|" : "") << "---|\n";
+    for (std::size_t k = 0; k < inds.size(); ++k) {
+      std::vector<out::Summary> means;
+      for (const auto& c : cells[k]) means.push_back(c.value);
+      const Display d = display_of(inds[k], means);
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        const Cell& c = cells[k][i];
+        std::string n = d.spec && d.spec->policy_denominator() ? n_text(c) : "";
+        os << "| " << (i == 0 ? title_of(k, d) : "") << " | " << names[i] << " | " << value_text(c, d) << " |";
+        if (diffs) os << " " << diff_text(c, d) << " | " << verdict_text(c, d) << " |";
+        os << " " << n << " |\n";
+      }
     }
     os << "\n";
-    std::istringstream lines(foot);
-    for (std::string l; std::getline(lines, l);) os << l << "  \n";  // Markdown line breaks
+    std::istringstream lines(legend);
+    for (std::string l; std::getline(lines, l);) os << l << "  \n";
+    for (std::size_t k = 0; k < inds.size(); ++k) {
+      const Display d = display_of(inds[k], {});
+      if (!denominator_note(d).empty()) os << "Denominator of \"" << d.spec->label << "\": " << denominator_note(d) << ".  \n";
+    }
     return os.str();
   }
-  // Widths in characters (UTF-8: the dagger is one character of three bytes).
-  auto width = [](const std::string& x) {
-    return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-  };
-  std::vector<std::size_t> w(header.size(), 0);
-  for (std::size_t i = 0; i < header.size(); ++i) w[i] = width(header[i]);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], width(r[i]));
-  auto line = [&](const std::vector<std::string>& r) {
-    for (std::size_t i = 0; i < r.size(); ++i) os << r[i] << std::string(w[i] + 2 - width(r[i]), ' ');
+
+  // Text: one block per indicator.
+  os << head << "\n";
+  for (std::size_t k = 0; k < inds.size(); ++k) {
+    std::vector<out::Summary> means;
+    for (const auto& c : cells[k]) means.push_back(c.value);
+    const Display d = display_of(inds[k], means);
+    os << title_of(k, d) << "\n";
+    const std::string note = denominator_note(d);
+    if (!note.empty()) os << "  " << wrap(note, 94, 2);
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const Cell& c = cells[k][i];
+      std::vector<std::string> r = {names[i], value_text(c, d)};
+      if (diffs) r.push_back(diff_text(c, d)), r.push_back(verdict_text(c, d));
+      if (!note.empty()) r.push_back(n_text(c));
+      rows.push_back(r);
+    }
+    std::vector<std::size_t> w(rows.front().size(), 0);
+    for (const auto& r : rows)
+      for (std::size_t j = 0; j < r.size(); ++j) w[j] = std::max(w[j], text_width(r[j]));
+    for (const auto& r : rows) {
+      std::string line = "  ";
+      for (std::size_t j = 0; j < r.size(); ++j) line += j + 1 < r.size() ? pad(r[j], w[j] + 2) : r[j];
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      os << line << "\n";
+    }
     os << "\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
-  os << "\n" << foot;
+  }
+  os << wrap(legend);
   return os.str();
 }
 

@@ -37,6 +37,10 @@ struct ScenarioSummary {
   std::map<std::string, std::vector<double>> headline;  // indicator -> value per replicate
   std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
   std::string source = {};         // the results file it was read from ("" when run here)
+  int weeks = 0;                   // horizon
+  std::string start_date = {};     // calendar date of week 0 (YYYY-MM-DD)
+  std::vector<std::string> territories = {};
+  std::vector<std::pair<std::string, std::string>> levers = {};  // swept parameter -> value (sweep points)
 };
 
 // Runs one replicate to the scenario's horizon; on_week is called after every week.
@@ -74,7 +78,21 @@ std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>
 // (output/outputs.def); names the table does not know (older files) follow by name.
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s);
 
+// Whether the scenarios can be compared like with like: "" when they share their horizon, start
+// date and territories, else the reason (naming the scenarios that differ).
+std::string comparability_problem(const std::vector<ScenarioSummary>& s);
+// The common horizon of scenarios to be aligned (--align): the shortest. Throws ScenarioError
+// when they differ in what aligning cannot fix (start date, territories).
+int common_horizon(const std::vector<ScenarioSummary>& s);
+
+// Why an indicator is n/a for a scenario: "not in the results", "horizon too short: ...", "no one
+// counted: ..." (its denominator is empty in every replicate).
+std::string undefined_reason(const ScenarioSummary& s, const std::string& indicator);
+
 enum class TableFormat { Text, Csv, Markdown };
+struct TableOptions {
+  bool differences = true;  // false: each scenario's values only (scenarios that cannot be compared)
+};
 // Headline indicators of each scenario (mean and 95% interval over replicates) and the
 // difference of each scenario from the first: paired by replicate when seeds agree
 // (common random numbers), unpaired (Welch) otherwise. Text and Markdown show each
@@ -82,7 +100,26 @@ enum class TableFormat { Text, Csv, Markdown };
 // beyond the table's minimum important difference, and give the denominators that depend on
 // the policy below the table; CSV keeps the raw name in the first column (scripts read it) and
 // adds label, unit, better, counted, denominator and min_important_difference as last columns.
-std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt);
+//
+// Text and Markdown are long: one block (text) or group of rows (Markdown) per indicator, one
+// row per scenario, so that 2 or 20 scenarios stay within about 100 characters. Values in the
+// indicator's unit (shares in %, differences of shares in percentage points), with thousands
+// separators; a difference is called "important" only when its interval excludes zero and it is
+// at least the minimum important difference, "negligible" when it is smaller or its interval
+// stays within +-MID, "unclear" otherwise (sim/stats verdict()). Indicators whose denominator
+// depends on the policy give its mean size per replicate. CSV is tidy: one row per scenario x
+// indicator, numbers only, with the columns
+//   scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high
+// (diff: the paired difference from the first scenario, empty for the first itself), then one
+// column per swept parameter (the sweep point's value), then paired,verdict,denominator_n,
+// na_reason,label.
+std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt = {});
+
+// A summary as tables show it: "9.6% [9.0, 10.2]", "7,364 euro [7,292, 7,437]", "n/a".
+std::string format_summary(const std::string& indicator, const out::Summary& s);
+
+// Numbers for people: thousands separators ("30,828,561"), `decimals` places, never "-0.0".
+std::string format_number(double x, int decimals, bool plus_sign = false);
 
 
 }  // namespace percorsi

@@ -3,73 +3,187 @@
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
+#include <limits>
+#include <unordered_map>
 
 namespace percorsi {
 
-out::Summary summarize(const std::vector<double>& xs) {
-  out::Summary s;
-  s.n = int(xs.size());
-  if (s.n == 0) return s;
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double t975(double df) { return boost::math::quantile(boost::math::students_t(df), 0.975); }
+// Integer degrees of freedom (summaries of every cell of the weekly series): cached per thread.
+double t975(int df) {
+  thread_local std::unordered_map<int, double> cache;
+  auto it = cache.find(df);
+  if (it == cache.end()) it = cache.emplace(df, t975(double(df))).first;
+  return it->second;
+}
+
+// The interval mean +- q * se mapped through a transform g (with inverse h and derivative dg at
+// the mean): h(g(m) -+ q * se * g'(m)). The delta method on the scale where the range is the
+// whole real line.
+template <class G, class H, class D>
+void transformed(out::Summary& s, double q, double se, G g, H h, D dg) {
+  const double c = g(s.mean), half = q * se * dg(s.mean);
+  s.ci_low = h(c - half);
+  s.ci_high = h(c + half);
+}
+
+// Fills the bounds of `s` (mean set) for a quantity with this range, standard error `se` and
+// t quantile `q`; `difference`: the quantity is a difference of two values of that range.
+void bounds(out::Summary& s, double q, double se, Range range, bool difference) {
+  const double m = s.mean;
+  if (range == Range::Share && !difference) {
+    if (m <= 0 || m >= 1 || se == 0) {
+      s.ci_low = s.ci_high = std::clamp(m, 0.0, 1.0);
+      return;
+    }
+    transformed(
+        s, q, se, [](double x) { return std::log(x / (1 - x)); }, [](double z) { return 1 / (1 + std::exp(-z)); },
+        [](double x) { return 1 / (x * (1 - x)); });
+    return;
+  }
+  if (range == Range::Share && difference) {
+    if (m <= -1 || m >= 1 || se == 0) {
+      s.ci_low = s.ci_high = std::clamp(m, -1.0, 1.0);
+      return;
+    }
+    transformed(
+        s, q, se, [](double x) { return std::atanh(x); }, [](double z) { return std::tanh(z); },
+        [](double x) { return 1 / (1 - x * x); });
+    return;
+  }
+  if (range == Range::Positive && !difference) {
+    if (m <= 0 || se == 0) {
+      s.ci_low = s.ci_high = std::max(m, 0.0);
+      return;
+    }
+    transformed(
+        s, q, se, [](double x) { return std::log(x); }, [](double z) { return std::exp(z); },
+        [](double x) { return 1 / x; });
+    return;
+  }
+  // Signed quantities, codes, and differences of positive quantities: the real line.
+  s.ci_low = m - q * se;
+  s.ci_high = m + q * se;
+}
+
+std::vector<double> defined(const std::vector<double>& v) {
+  std::vector<double> o;
+  for (double x : v)
+    if (!std::isnan(x)) o.push_back(x);
+  return o;
+}
+
+// Mean and sample SD (two-pass: accurate when the mean is large relative to the spread).
+void moments(const std::vector<double>& xs, double& mean, double& sd) {
+  const double n = double(xs.size());
   double sum = 0;
   for (double x : xs) sum += x;
-  s.mean = sum / s.n;
-  s.ci_low = s.ci_high = s.mean;
-  if (s.n == 1) return s;
-  double ss = 0;  // two-pass variance: accurate when the mean is large relative to the spread
-  for (double x : xs) ss += (x - s.mean) * (x - s.mean);
-  s.sd = std::sqrt(ss / (s.n - 1));
-  const double t = boost::math::quantile(boost::math::students_t(s.n - 1), 0.975);
-  const double half = t * s.sd / std::sqrt(double(s.n));
-  s.ci_low = s.mean - half;
-  s.ci_high = s.mean + half;
+  mean = sum / n;
+  double ss = 0;
+  for (double x : xs) ss += (x - mean) * (x - mean);
+  sd = xs.size() > 1 ? std::sqrt(ss / (n - 1)) : kNaN;
+}
+
+out::Summary undefined() {
+  out::Summary s;
+  s.n = 0;
+  s.mean = s.sd = s.ci_low = s.ci_high = kNaN;
   return s;
 }
 
-out::Summary welch(const std::vector<double>& a, const std::vector<double>& b) {
-  const out::Summary sa = summarize(a), sb = summarize(b);
+}  // namespace
+
+out::Summary interval(double mean, double sd, int n, Range range) {
+  if (n <= 0 || std::isnan(mean)) return undefined();
+  out::Summary s;
+  s.n = n;
+  s.mean = mean;
+  s.sd = n > 1 ? sd : kNaN;
+  s.ci_low = s.ci_high = kNaN;
+  if (n == 1) return s;
+  bounds(s, t975(n - 1), sd / std::sqrt(double(n)), range, false);
+  return s;
+}
+
+out::Summary summarize(const std::vector<double>& xs, Range range) {
+  const std::vector<double> v = defined(xs);
+  if (v.empty()) return undefined();
+  double m, sd;
+  moments(v, m, sd);
+  return interval(m, sd, int(v.size()), range);
+}
+
+out::Summary summarize(const std::vector<double>& xs, const std::string& headline) {
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, headline);
+  return summarize(xs, o ? o->range : Range::Signed);
+}
+
+out::Summary welch(const std::vector<double>& a0, const std::vector<double>& b0, Range range) {
+  const std::vector<double> a = defined(a0), b = defined(b0);
+  if (a.empty() || b.empty()) return undefined();
+  double ma, sa, mb, sb;
+  moments(a, ma, sa);
+  moments(b, mb, sb);
   out::Summary d;
-  d.n = std::min(sa.n, sb.n);
-  d.mean = sb.mean - sa.mean;
-  if (sa.n < 2 || sb.n < 2) {
-    d.ci_low = d.ci_high = d.mean;
-    return d;
-  }
-  const double va = sa.sd * sa.sd / sa.n, vb = sb.sd * sb.sd / sb.n;
+  d.n = int(std::min(a.size(), b.size()));
+  d.mean = mb - ma;
+  d.sd = d.ci_low = d.ci_high = kNaN;
+  if (a.size() < 2 || b.size() < 2) return d;
+  const double va = sa * sa / double(a.size()), vb = sb * sb / double(b.size());
   const double se = std::sqrt(va + vb);
   d.sd = se;
   if (se == 0) {
     d.ci_low = d.ci_high = d.mean;
     return d;
   }
-  const double df = (va + vb) * (va + vb) / (va * va / (sa.n - 1) + vb * vb / (sb.n - 1));
-  const double q = boost::math::quantile(boost::math::students_t(df), 0.975);
-  d.ci_low = d.mean - q * se;
-  d.ci_high = d.mean + q * se;
+  const double df = (va + vb) * (va + vb) / (va * va / double(a.size() - 1) + vb * vb / double(b.size() - 1));
+  bounds(d, t975(df), se, range, true);
   return d;
 }
 
 Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired) {
+                      const std::vector<int>& rb, bool paired, Range range) {
   Difference d;
-  auto clean = [](const std::vector<double>& v) {
-    std::vector<double> o;
-    for (double x : v)
-      if (!std::isnan(x)) o.push_back(x);
-    return o;
-  };
   if (paired) {
     std::vector<double> diffs;
     for (std::size_t i = 0; i < a.size() && i < ra.size(); ++i)
       for (std::size_t j = 0; j < b.size() && j < rb.size(); ++j)
         if (ra[i] == rb[j] && !std::isnan(a[i]) && !std::isnan(b[j])) diffs.push_back(b[j] - a[i]);
     if (diffs.size() >= 2) {
-      d.summary = summarize(diffs);
+      double m, sd;
+      moments(diffs, m, sd);
+      d.summary.n = int(diffs.size());
+      d.summary.mean = m;
+      d.summary.sd = sd;
+      bounds(d.summary, t975(int(diffs.size()) - 1), sd / std::sqrt(double(diffs.size())), range, true);
       d.paired = true;
       return d;
     }
   }
-  d.summary = welch(clean(a), clean(b));
+  d.summary = welch(a, b, range);
   return d;
+}
+
+Verdict verdict(const out::Summary& d, double mid) {
+  if (d.n == 0 || std::isnan(d.mean) || std::isnan(d.ci_low) || std::isnan(d.ci_high)) return Verdict::Undefined;
+  const bool excludes_zero = d.ci_low > 0 || d.ci_high < 0;
+  if (std::isnan(mid)) return excludes_zero ? Verdict::Important : Verdict::Unclear;
+  if (excludes_zero) return std::fabs(d.mean) >= mid ? Verdict::Important : Verdict::Negligible;
+  return (d.ci_low > -mid && d.ci_high < mid) ? Verdict::Negligible : Verdict::Unclear;
+}
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Undefined: return "n/a";
+    case Verdict::Unclear: return "unclear";
+    case Verdict::Negligible: return "negligible";
+    case Verdict::Important: return "important";
+  }
+  return "?";
 }
 
 }  // namespace percorsi

@@ -2,28 +2,63 @@
 // (mean, SD, 95% interval) and differences between scenarios (paired by replicate under common
 // random numbers, Welch otherwise). One implementation, used by the command line, the results
 // files (output/recorder.cpp) and the viewer.
+//
+// Intervals keep to the indicator's range (out::Range, from the output table): a share's
+// interval is computed on the logit scale and stays in [0, 1]; a positive quantity's (count,
+// cost, duration) on the log scale and stays above 0; a paired difference of shares on Fisher's
+// z (atanh) scale and stays in [-1, 1]. Each is the delta-method interval of the mean on that
+// scale with Student's t quantile, mapped back. Undefined values are NaN, never 0.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "output/outputs.hpp"
 #include "output/results.hpp"
 
 namespace percorsi {
 
-// Mean, sample standard deviation and 95% t-interval of a sample.
-out::Summary summarize(const std::vector<double>& xs);
+using out::Range;
 
-// The difference b - a of two samples' means, with Welch's 95% interval.
-out::Summary welch(const std::vector<double>& a, const std::vector<double>& b);
+// The 95% interval of a mean from its sample moments (mean, sample SD, n) on the scale of
+// `range`. n = 0: everything NaN; n = 1: mean only (SD and bounds NaN). Signed and Code: the
+// t-interval. Share: logit scale (a mean of exactly 0 or 1, with SD 0, gives [m, m]).
+// Positive: log scale (mean 0 gives [0, 0]).
+out::Summary interval(double mean, double sd, int n, Range range);
+
+// Mean, sample standard deviation and 95% interval of a sample (NaN values left out), on the
+// scale of `range` (default: the plain t-interval).
+out::Summary summarize(const std::vector<double>& xs, Range range = Range::Signed);
+// The same, with the range of a headline indicator from the output table (names it does not
+// know: Signed).
+out::Summary summarize(const std::vector<double>& xs, const std::string& headline);
+
+// The difference b - a of two samples' means, with Welch's 95% interval (on Fisher's z scale
+// for shares, so that it stays in [-1, 1]).
+out::Summary welch(const std::vector<double>& a, const std::vector<double>& b, Range range = Range::Signed);
 
 // The difference of scenario b from scenario a on one indicator: paired by replicate index
 // (ra, rb) when the scenarios share their seed (common random numbers), and NaN values left
-// out; unpaired (Welch) otherwise or when fewer than two pairs are defined.
+// out; unpaired (Welch) otherwise or when fewer than two pairs are defined. The interval keeps
+// to the difference's natural range: [-1, 1] for shares (Fisher's z scale), the real line
+// otherwise. No value defined on either side: NaN, n = 0.
 struct Difference {
   out::Summary summary;
   bool paired = false;
 };
 Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired);
+                      const std::vector<int>& rb, bool paired, Range range = Range::Signed);
+
+// What a difference means to a planner, given the indicator's minimum important difference
+// (mid; NaN: none declared):
+//   Undefined    no interval (n/a)
+//   Unclear      the interval includes zero and reaches beyond the MID: the runs cannot tell
+//   Negligible   the interval includes zero but stays within +-MID, or excludes zero while the
+//                difference is smaller than the MID: real perhaps, but too small to act on
+//   Important    the interval excludes zero and the difference is at least the MID
+// Without a MID, Important means only "the interval excludes zero".
+enum class Verdict { Undefined, Unclear, Negligible, Important };
+Verdict verdict(const out::Summary& d, double mid);
+const char* verdict_name(Verdict v);  // "n/a" | "unclear" | "negligible" | "important"
 
 }  // namespace percorsi

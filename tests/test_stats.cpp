@@ -1,0 +1,205 @@
+// sim/stats: intervals that keep to each indicator's range (docs/statistics.md), undefined as
+// NaN, paired differences of shares within [-1, 1], and the coverage of the 95% interval checked
+// by simulation on known cases (fixed seeds).
+#include <gtest/gtest.h>
+
+#include <boost/random/beta_distribution.hpp>
+#include <boost/random/binomial_distribution.hpp>
+#include <boost/random/gamma_distribution.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <cmath>
+#include <vector>
+
+#include "output/outputs.hpp"
+#include "sim/stats/stats.hpp"
+
+using namespace percorsi;
+
+namespace {
+
+// Coverage of `sets` intervals, each from `n` replicates drawn by `draw`, of the known mean `mu`.
+template <class Draw>
+double coverage(int sets, int n, double mu, Range range, Draw draw) {
+  int hit = 0;
+  for (int k = 0; k < sets; ++k) {
+    std::vector<double> xs(n);
+    for (double& x : xs) x = draw();
+    const auto s = summarize(xs, range);
+    hit += s.ci_low <= mu && mu <= s.ci_high;
+  }
+  return double(hit) / sets;
+}
+
+// A binomial tolerance around 95%: 3.5 standard errors of a proportion of `sets` trials.
+double tolerance(int sets) { return 3.5 * std::sqrt(0.95 * 0.05 / sets); }
+
+}  // namespace
+
+// The ranges in the output table: shares are shares, costs and durations positive.
+TEST(Stats, RangesComeFromTheOutputTable) {
+  EXPECT_EQ(out::spec(out::Headline::stably_housed_12m).range, Range::Share);
+  EXPECT_EQ(out::spec(out::Headline::job_retained_6m).range, Range::Share);
+  EXPECT_EQ(out::spec(out::Headline::cost_per_retained_job).range, Range::Positive);
+  EXPECT_EQ(out::spec(out::Headline::days_to_stable_housing).range, Range::Positive);
+  EXPECT_EQ(out::spec(out::Series::housing_street).range, Range::Positive);
+  for (const auto* o : out::outputs_of(out::OutputKind::Headline)) {
+    if (o->unit == "share") EXPECT_EQ(o->range, Range::Share) << o->name;
+    else EXPECT_EQ(o->range, Range::Positive) << o->name;
+    // Every indicator with a denominator has its companion <name>_n, and only those.
+    if (o->is_denominator()) continue;
+    EXPECT_EQ(o->denominator_output() != nullptr, o->denominator != out::Denominator::None) << o->name;
+  }
+  EXPECT_EQ(summarize({0.1, 0.2, 0.3}, "stably_housed_12m").ci_low,
+            summarize({0.1, 0.2, 0.3}, Range::Share).ci_low);
+}
+
+// The planners' cases: 3 replicates of a retention share and a housed share that t-intervals put
+// outside [0, 1].
+TEST(Stats, ShareIntervalsStayInZeroOne) {
+  for (int n : {2, 3, 30}) {
+    std::vector<double> high, low;
+    for (int i = 0; i < n; ++i) {
+      high.push_back(i % 3 == 0 ? 1.0 : i % 3 == 1 ? 0.4 : 0.8);  // wide spread near 1
+      low.push_back(i % 3 == 0 ? 0.0 : i % 3 == 1 ? 0.18 : 0.01);  // near 0, one exact 0
+    }
+    for (const auto& xs : {high, low}) {
+      const auto t = summarize(xs, Range::Signed);
+      const auto s = summarize(xs, Range::Share);
+      EXPECT_EQ(s.n, n);
+      EXPECT_DOUBLE_EQ(s.mean, t.mean);
+      EXPECT_GE(s.ci_low, 0.0) << n;
+      EXPECT_LE(s.ci_high, 1.0) << n;
+      EXPECT_LT(s.ci_low, s.mean);
+      EXPECT_GT(s.ci_high, s.mean);
+    }
+  }
+  // The planners' numbers: the plain t-interval leaves [0, 1], the share's does not.
+  const std::vector<double> retained = {0.5, 0.95, 1.0};
+  EXPECT_GT(summarize(retained).ci_high, 1.0);
+  EXPECT_LE(summarize(retained, Range::Share).ci_high, 1.0);
+  // All zero or all one: a point.
+  EXPECT_EQ(summarize({0, 0, 0}, Range::Share).ci_high, 0.0);
+  EXPECT_EQ(summarize({1, 1}, Range::Share).ci_low, 1.0);
+}
+
+TEST(Stats, PositiveIntervalsStayAboveZero) {
+  for (int n : {2, 3, 30}) {
+    std::vector<double> xs;
+    for (int i = 0; i < n; ++i) xs.push_back(i % 2 ? 2000.0 : 60000.0);  // e.g. cost per retained job
+    const auto s = summarize(xs, Range::Positive);
+    EXPECT_GT(s.ci_low, 0.0) << n;
+    EXPECT_LT(s.ci_low, s.mean);
+    EXPECT_GT(s.ci_high, s.mean);
+    EXPECT_LT(summarize(xs).ci_low, n < 30 ? 0.0 : 1e9) << "the t-interval goes below 0 at n = " << n;
+  }
+  const auto zero = summarize({0, 0, 0}, Range::Positive);
+  EXPECT_EQ(zero.ci_low, 0.0);
+  EXPECT_EQ(zero.ci_high, 0.0);
+}
+
+TEST(Stats, DifferencesOfSharesStayInMinusOneOne) {
+  const std::vector<int> r = {0, 1, 2};
+  const std::vector<double> a = {0.0, 0.1, 0.0}, b = {1.0, 0.3, 0.9};
+  const auto t = difference(a, r, b, r, true, Range::Signed);
+  EXPECT_GT(t.summary.ci_high, 1.0);  // the t-interval of these differences leaves [-1, 1]
+  const auto d = difference(a, r, b, r, true, Range::Share);
+  EXPECT_TRUE(d.paired);
+  EXPECT_DOUBLE_EQ(d.summary.mean, t.summary.mean);
+  EXPECT_LE(d.summary.ci_high, 1.0);
+  EXPECT_GE(d.summary.ci_low, -1.0);
+  const auto neg = difference(b, r, a, r, true, Range::Share);
+  EXPECT_GE(neg.summary.ci_low, -1.0);
+  const auto w = difference(a, r, b, r, false, Range::Share);  // Welch, unpaired
+  EXPECT_FALSE(w.paired);
+  EXPECT_LE(w.summary.ci_high, 1.0);
+  EXPECT_GE(w.summary.ci_low, -1.0);
+  // Identical pairs: zero width; a difference of positive quantities may take either sign.
+  EXPECT_EQ(difference(a, r, a, r, true, Range::Share).summary.ci_high, 0.0);
+  EXPECT_LT(difference({100, 200, 300}, r, {50, 210, 250}, r, true, Range::Positive).summary.ci_low, 0.0);
+}
+
+TEST(Stats, UndefinedIsNaN) {
+  for (Range rg : {Range::Share, Range::Positive, Range::Signed}) {
+    const auto s = summarize({}, rg);
+    EXPECT_EQ(s.n, 0);
+    EXPECT_TRUE(std::isnan(s.mean));
+    EXPECT_TRUE(std::isnan(s.ci_low));
+    EXPECT_TRUE(std::isnan(s.ci_high));
+    const auto nan = std::nan("");
+    EXPECT_EQ(summarize({nan, nan}, rg).n, 0);
+    const auto one = summarize({0.25, nan}, rg);  // one defined replicate: a mean, no interval
+    EXPECT_EQ(one.n, 1);
+    EXPECT_EQ(one.mean, 0.25);
+    EXPECT_TRUE(std::isnan(one.ci_low));
+    const auto d = difference({nan, nan}, {0, 1}, {0.1, 0.2}, {0, 1}, true, rg);
+    EXPECT_EQ(d.summary.n, 0);
+    EXPECT_TRUE(std::isnan(d.summary.mean));
+    EXPECT_EQ(verdict(d.summary, 0.02), Verdict::Undefined);
+  }
+}
+
+TEST(Stats, Verdicts) {
+  auto d = [](double m, double lo, double hi) {
+    out::Summary s;
+    s.n = 10;
+    s.mean = m, s.ci_low = lo, s.ci_high = hi;
+    return s;
+  };
+  EXPECT_EQ(verdict(d(0.07, 0.06, 0.08), 0.02), Verdict::Important);
+  EXPECT_EQ(verdict(d(-0.07, -0.08, -0.06), 0.02), Verdict::Important);
+  EXPECT_EQ(verdict(d(0.003, 0.001, 0.005), 0.02), Verdict::Negligible);  // significant, trivial
+  EXPECT_EQ(verdict(d(0.001, -0.01, 0.012), 0.02), Verdict::Negligible);  // within +-MID
+  EXPECT_EQ(verdict(d(0.05, -0.02, 0.12), 0.02), Verdict::Unclear);
+  EXPECT_EQ(verdict(d(0.05, 0.01, 0.09), std::nan("")), Verdict::Important);
+  EXPECT_STREQ(verdict_name(Verdict::Negligible), "negligible");
+}
+
+// Coverage by simulation: 2,000 sets of replicates with a known mean; the share of sets whose
+// 95% interval holds the mean is within a binomial tolerance of 95%.
+TEST(Stats, CoverageOfShareIntervalsIsNominal) {
+  const int sets = 2000;
+  boost::random::mt19937 rng(20240611);
+  for (int n : {3, 10, 30}) {
+    // A replicate's share: 400 people, each housed with probability 0.1 (binomial / 400).
+    boost::random::binomial_distribution<int> bin(400, 0.1);
+    const double c = coverage(sets, n, 0.1, Range::Share, [&] { return bin(rng) / 400.0; });
+    EXPECT_NEAR(c, 0.95, tolerance(sets)) << "binomial, n = " << n;
+    // Retention of few programme jobs: Beta with mean 0.8 (a = 16, b = 4).
+    boost::random::beta_distribution<double> beta(16, 4);
+    const double cb = coverage(sets, n, 0.8, Range::Share, [&] { return beta(rng); });
+    EXPECT_NEAR(cb, 0.95, tolerance(sets)) << "beta, n = " << n;
+  }
+}
+
+TEST(Stats, CoverageOfPositiveIntervalsIsNominal) {
+  const int sets = 2000;
+  boost::random::mt19937 rng(7);
+  for (int n : {3, 10, 30}) {
+    // Cost per person across replicates: Gamma with shape 50, scale 150 (mean 7,500 euro).
+    boost::random::gamma_distribution<double> gamma(50, 150);
+    const double c = coverage(sets, n, 7500, Range::Positive, [&] { return gamma(rng); });
+    EXPECT_NEAR(c, 0.95, tolerance(sets)) << "gamma, n = " << n;
+  }
+}
+
+TEST(Stats, CoverageOfPairedShareDifferencesIsNominal) {
+  // Paired replicates: b = a + 0.05 + noise, shares near 0.2; the true difference is 0.05.
+  const int sets = 2000;
+  boost::random::mt19937 rng(99);
+  boost::random::beta_distribution<double> base(20, 80), noise(50, 50);
+  for (int n : {3, 10}) {
+    int hit = 0;
+    for (int k = 0; k < sets; ++k) {
+      std::vector<double> a(n), b(n);
+      std::vector<int> r(n);
+      for (int i = 0; i < n; ++i) {
+        a[i] = base(rng);
+        b[i] = a[i] + 0.05 + 0.05 * (noise(rng) - 0.5);
+        r[i] = i;
+      }
+      const auto d = difference(a, r, b, r, true, Range::Share).summary;
+      hit += d.ci_low <= 0.05 && 0.05 <= d.ci_high;
+    }
+    EXPECT_NEAR(double(hit) / sets, 0.95, tolerance(sets)) << "n = " << n;
+  }
+}
