@@ -1,5 +1,5 @@
-// percorsi: the command-line program. Subcommands: run, compare, merge, validate, info, export, bench,
-// params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
+// percorsi: the command-line program. Subcommands: run, compare, trial, merge, validate, info, export,
+// bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
@@ -28,6 +28,7 @@
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/trial.hpp"
 #include "sim/engine/world.hpp"
 
 namespace {
@@ -200,6 +201,43 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   return kOk;
 }
 
+// percorsi trial FILE: every arm, one row per arm and measure; --check: exit 1 when a target
+// (of --target, or any) is missed.
+struct TrialArgs {
+  std::string file;
+  std::vector<std::string> targets;
+  bool check = false;
+};
+int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) {
+  const Trial trial = load_trial(ta.file, load_options(c));
+  for (const auto& id : ta.targets)
+    if (!trial.spec.target(id)) {
+      std::string list;
+      for (const auto& t : trial.spec.targets) list += (list.empty() ? "" : ", ") + t.id;
+      throw ScenarioError(ta.file + ": --target '" + id + "': the trial has no such target (it has: " +
+                          (list.empty() ? "none" : list) + ")");
+    }
+  std::error_code ec;
+  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
+    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
+                                "--force to replace it");
+  TrialOptions opt;
+  opt.threads = c.threads;
+  if (c.replicates > 0) opt.replicates = c.replicates;
+  opt.progress = !c.quiet;
+  opt.command_line = cmdline;
+  const TrialResult r = run_trial(trial, opt, c.out);
+  std::cout << format_trial(r, table_format(c.format));
+  if (!c.out.empty()) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
+  if (!ta.check) return kOk;
+  std::fprintf(stderr, "%s", check_report(r, ta.targets).c_str());
+  for (const auto& id : r.target_ids())
+    if ((ta.targets.empty() || std::find(ta.targets.begin(), ta.targets.end(), id) != ta.targets.end()) &&
+        !r.target_met(id))
+      return 1;
+  return kOk;
+}
+
 int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases, int repeat) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
@@ -353,6 +391,21 @@ int main(int argc, char** argv) {
                     "refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
 
+  TrialArgs trial_args;
+  auto* trial = app.add_subcommand(
+      "trial", "Run a virtual trial (a scenario file with a trial: block; docs/trials.md): every arm with the same "
+               "people and life events, one row per arm and measure; --check exits 1 when a published target is missed");
+  trial->add_option("file", trial_args.file, "Trial file (YAML)")->required()->check(CLI::ExistingFile);
+  trial->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  trial->add_flag("--quiet,-q", c.quiet, "No progress bar");
+  trial->add_option("--replicates", c.replicates, "Replicates of every arm (overrides the file)")->check(CLI::Range(2, 100000));
+  trial->add_option("--format", c.format, "Table format: text, csv or markdown")
+      ->check(CLI::IsMember({"text", "csv", "markdown"}));
+  trial->add_flag("--check", trial_args.check, "Exit 1 when a target is missed (0 when all are met)");
+  trial->add_option("--target", trial_args.targets, "With --check: only these targets (comma-separated ids)")->delimiter(',');
+  trial->add_option("--out,-o", c.out, "Also write the arms' results and the trial table to this HDF5 file");
+  trial->add_flag("--force", c.force, "Replace the --out file if it exists");
+
   std::vector<std::string> merge_files;
   std::string merge_out;
   bool merge_quiet = false;
@@ -419,6 +472,13 @@ int main(int argc, char** argv) {
       int bad = 0;
       for (const auto& f : files) {
         try {
+          if (is_trial_file(f)) {
+            const Trial t = load_trial(f, load_options(c));
+            std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
+                        f.c_str(), t.name().c_str(), t.spec.cohort, t.arms.size(), t.spec.measures.size(),
+                        t.spec.targets.size(), t.base.weeks(), t.base.replicates());
+            continue;
+          }
           const std::vector<Scenario> all = load_scenarios(f, load_options(c));
           const Scenario& s = all.front();
           if (all.size() == 1 && s.sweep.empty()) {
@@ -452,6 +512,7 @@ int main(int argc, char** argv) {
       std::cout << (outs ? out::outputs_markdown() : dict ? out::dictionary_markdown() : registry_markdown());
       return kOk;
     }
+    if (*trial) return cmd_trial(trial_args, c, cmdline);
     if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);
 
     if (mpi::launched() && !mpi::built_with_mpi()) {

@@ -1,4 +1,5 @@
 #include "sim/registry/scenario.hpp"
+#include "sim/registry/overlay.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -534,6 +535,7 @@ struct Layer {
   std::vector<Item> territories, events;
   Origin territories_origin;
   std::set<std::string> bad;  // global paths given with an invalid value (not "missing")
+  std::vector<YamlBlock> trials;  // the `trial:` blocks of the chain, bases first (sim/registry/trial_spec.hpp)
   bool broken = false;        // a file of the chain is no scenario: nothing to check further
 };
 
@@ -705,6 +707,8 @@ void read_globals(const YAML::Node& map, const std::string& prefix, const std::s
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (prefix.empty() && key == "sweep") {
       continue;  // read by read_layer (top-level file only) and expanded by load_scenarios
+    } else if (prefix.empty() && key == "trial") {
+      layer.trials.push_back(YamlBlock{file, kv.second});  // read by load_trial (trial_spec.cpp)
     } else if (prefix.empty() && key == "territories") {
       layer.territories_origin = ko;
       read_items(kv.second, Scope::Territory, file, "territories", errs, layer.territories, check);
@@ -907,6 +911,44 @@ Scenario load_base(const std::string* text, const std::string& file, const LoadO
   return s;
 }
 
+// Loads a file like load_base, then merges each overlay onto it as a file extending it would.
+Scenario load_overlaid(const std::string* text, const std::string& file, const LoadOptions& opt,
+                       const std::vector<YamlBlock>& overlays, std::vector<YamlBlock>* trials) {
+  Errors errs;
+  std::error_code ec;
+  Ctx cx{errs, {fs::weakly_canonical(file, ec).string()}, {}};
+  std::string owned;
+  if (!text) {
+    std::string why;
+    if (!read_text(file, owned, why)) throw ScenarioError(file + ": " + why);
+    text = &owned;
+  }
+  Layer layer;
+  YAML::Node sweep;
+  read_layer(*text, file, cx, layer, &sweep, nullptr);
+  if (layer.broken) {
+    errs.raise();
+    throw ScenarioError(file + ": not a scenario");
+  }
+  if (trials) *trials = layer.trials;
+  for (const auto& o : overlays) {
+    if (!o.node || o.node.IsNull()) continue;
+    if (!o.node.IsMap()) {
+      errs.add(origin_of(o.node, o.file), std::string("expected a map of scenario keys, got ") + node_kind(o.node));
+      continue;
+    }
+    for (const char* key : {"territories_replace", "events_replace"}) {
+      const YAML::Node n = o.node[key];
+      if (n && n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "yes" || n.Scalar() == "on"))
+        (std::string(key) == "territories_replace" ? layer.territories : layer.events).clear();
+    }
+    read_globals(o.node, "", o.file, errs, layer, true);
+  }
+  Scenario s = build(layer, file, opt, errs, text->rfind(kResolvedMarker, 0) == 0);
+  errs.raise();
+  return s;
+}
+
 }  // namespace
 
 bool parse_duration(const std::string& text, double& weeks) {
@@ -952,6 +994,11 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
 Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_file, const LoadOptions& options) {
   YAML::Node sweep;  // ignored here
   return load_base(&yaml_text, pseudo_file, options, sweep);
+}
+
+Scenario load_with_overlays(const std::string* text, const std::string& path, const LoadOptions& options,
+                            const std::vector<YamlBlock>& overlays, std::vector<YamlBlock>* trials) {
+  return load_overlaid(text, path, options, overlays, trials);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,460 @@
+#include "sim/run/trial.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "output/recorder.hpp"
+#include "output/trial_table.hpp"
+#include "sim/engine/world.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/run/interrupt.hpp"
+#include "sim/run/progress.hpp"
+#include "sim/stats/stats.hpp"
+
+#ifndef PERCORSI_VERSION
+#define PERCORSI_VERSION "0.0.0"
+#endif
+#ifndef PERCORSI_GIT_COMMIT
+#define PERCORSI_GIT_COMMIT "unknown"
+#endif
+
+namespace percorsi {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+bool employed(std::uint8_t w) { return w == Employed; }
+bool street_or_shelter(std::uint8_t h) { return h == Street || h == Shelter; }
+MeasureValue ratio(double num, double den) { return {den > 0 ? num / den : kNaN, den}; }
+
+// The first t in [from, to] at which p is in the study and pred(state) holds; -1 if none.
+template <class Pred>
+int first_time(const CohortStates& c, int p, int from, int to, const std::vector<std::uint8_t>& col, Pred pred) {
+  for (int t = from; t <= to && t <= c.weeks; ++t) {
+    const std::uint8_t s = col[c.at(p, t)];
+    if (s == CohortStates::kOut) return -1;
+    if (pred(s)) return t;
+  }
+  return -1;
+}
+// Days (or weeks) from entry to a change first seen at t: a change seen at the end of week
+// t - 1 happened during that week, dated at its middle; a state held at entry counts 0.
+double weeks_to(int t) { return t == 0 ? 0.0 : t - 0.5; }
+}  // namespace
+
+MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
+  const int N = c.persons, W = c.weeks;
+  double num = 0, den = 0;
+  auto stable_h = [](std::uint8_t h) { return stable(h); };
+  switch (m.kind) {
+    case MeasureKind::stably_housed_share:
+    case MeasureKind::employed_share:
+      for (int p = 0; p < N; ++p)
+        if (c.in(p, m.at))
+          ++den, num += m.kind == MeasureKind::employed_share ? employed(c.w(p, m.at)) : stable(c.h(p, m.at));
+      return ratio(num, den);
+    case MeasureKind::time_stably_housed_share: {
+      // Person-weeks in the study in weeks 0..over-1 (each week's state at its end), and the
+      // share of them stably housed; n: the people contributing at least one week.
+      double people = 0;
+      for (int p = 0; p < N; ++p) {
+        bool any = false;
+        for (int t = 1; t <= m.over && t <= W && c.in(p, t); ++t) ++den, num += stable(c.h(p, t)), any = true;
+        people += any;
+      }
+      return {den > 0 ? num / den : kNaN, people};
+    }
+    case MeasureKind::days_to_stable_housing:
+      for (int p = 0; p < N; ++p)
+        if (const int t = first_time(c, p, 0, m.within, c.housing, stable_h); t >= 0) ++den, num += 7.0 * weeks_to(t);
+      return ratio(num, den);
+    case MeasureKind::housed_all_last:
+    case MeasureKind::housed_some_last:
+    case MeasureKind::housed_none_last:
+      for (int p = 0; p < N; ++p) {
+        if (!c.in(p, m.at)) continue;
+        int k = 0;
+        for (int t = m.at - m.weeks + 1; t <= m.at; ++t) k += stable(c.h(p, t));
+        ++den;
+        num += m.kind == MeasureKind::housed_all_last    ? k == m.weeks
+               : m.kind == MeasureKind::housed_none_last ? k == 0
+                                                         : (k > 0 && k < m.weeks);
+      }
+      return ratio(num, den);
+    case MeasureKind::retention_share:
+      for (int p = 0; p < N; ++p)
+        if (c.in(p, m.at) && first_time(c, p, 0, m.at, c.housing, stable_h) >= 0) ++den, num += stable(c.h(p, m.at));
+      return ratio(num, den);
+    case MeasureKind::returned_to_street_share:
+      // Among those who reached stable housing at tf with the window (tf, tf + within] inside
+      // the horizon: back on the street or in a shelter in the window; those who left the
+      // study in the window without returning are censored (left out).
+      for (int p = 0; p < N; ++p) {
+        const int tf = first_time(c, p, 0, W - m.within, c.housing, stable_h);
+        if (tf < 0) continue;
+        const int back = first_time(c, p, tf + 1, tf + m.within, c.housing, street_or_shelter);
+        if (back >= 0) ++den, ++num;
+        else if (c.in(p, tf + m.within)) ++den;
+      }
+      return ratio(num, den);
+    case MeasureKind::any_job_share:
+      for (int p = 0; p < N; ++p)
+        if (c.in(p, m.within)) ++den, num += first_time(c, p, 0, m.within, c.work, employed) >= 0;
+      return ratio(num, den);
+    case MeasureKind::weeks_to_first_job:
+      for (int p = 0; p < N; ++p)
+        if (const int t = first_time(c, p, 0, m.within, c.work, employed); t >= 0) ++den, num += weeks_to(t);
+      return ratio(num, den);
+    case MeasureKind::months_worked_after_first_job:
+      // Weeks employed among the `over` weeks from the first job's week (observations tj ..
+      // tj + over - 1), in months; among those whose window fits the horizon and who are in the
+      // study to its end.
+      for (int p = 0; p < N; ++p) {
+        const int tj = first_time(c, p, 0, W - m.over + 1, c.work, employed);
+        if (tj < 0 || !c.in(p, tj + m.over - 1)) continue;
+        int k = 0;
+        for (int t = tj; t < tj + m.over; ++t) k += employed(c.w(p, t));
+        ++den, num += k * 12.0 / 52.0;
+      }
+      return ratio(num, den);
+    case MeasureKind::cumulative_employed_km: {
+      // Kaplan-Meier: at each t, the people at risk (no job before t, still observed at t) and
+      // the first jobs seen at t; a person who leaves is censored after the last observation.
+      std::vector<int> first(N), last(N);
+      for (int p = 0; p < N; ++p) {
+        first[p] = first_time(c, p, 0, m.at, c.work, employed);
+        int l = 0;
+        while (l < W && c.in(p, l + 1)) ++l;
+        last[p] = c.in(p, 0) ? l : -1;
+      }
+      double surv = 1, at_risk0 = 0;
+      for (int t = 0; t <= m.at; ++t) {
+        double r = 0, d = 0;
+        for (int p = 0; p < N; ++p) {
+          if (last[p] < t || (first[p] >= 0 && first[p] < t)) continue;
+          ++r, d += first[p] == t;
+        }
+        if (t == 0) at_risk0 = r;
+        if (r > 0) surv *= 1 - d / r;
+      }
+      return {at_risk0 > 0 ? 1 - surv : kNaN, at_risk0};
+    }
+  }
+  return {kNaN, 0};
+}
+
+CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result) {
+  World w(arm, replicate);
+  const int W = arm.weeks();
+  const auto& P = w.persons();
+  const int N = static_cast<int>(P.size());
+  CohortStates c(N, W);
+  auto look = [&](int t) {
+    for (int p = 0; p < N; ++p)
+      if (P.active(static_cast<std::size_t>(p))) c.set(p, t, P.housing[p], P.work[p]);
+  };
+  look(0);
+  for (int k = 0; k < W; ++k) {
+    if (g_interrupt) throw Interrupted();
+    w.step();
+    look(k + 1);
+  }
+  if (static_cast<int>(P.size()) != N)
+    throw std::runtime_error("trial arm '" + arm.name() + "': people arrived after week 0 (a trial has no inflow)");
+  if (result) *result = w.results();
+  return c;
+}
+
+bool TrialResult::target_met(const std::string& id) const {
+  bool any = false;
+  for (const auto& r : rows)
+    if (r.target == id && r.within) {
+      any = true;
+      if (!*r.within) return false;
+    }
+  return any;
+}
+
+std::vector<std::string> TrialResult::target_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& r : rows)
+    if (!r.target.empty() && std::find(ids.begin(), ids.end(), r.target) == ids.end()) ids.push_back(r.target);
+  return ids;
+}
+
+TrialResult trial_table_of(const Trial& trial, const std::vector<std::vector<std::vector<MeasureValue>>>& values) {
+  TrialResult res;
+  res.name = trial.name();
+  res.file = trial.base.file;
+  res.cohort = trial.spec.cohort;
+  res.weeks = trial.base.weeks();
+  res.seed = trial.base.seed();
+  res.replicates = values.empty() || values[0].empty() ? 0 : static_cast<int>(values[0][0].size());
+  const auto& spec = trial.spec;
+  auto index_of = [](const std::vector<std::string>& v, const std::string& x) {
+    return static_cast<std::size_t>(std::find(v.begin(), v.end(), x) - v.begin());
+  };
+  std::vector<std::string> mids;
+  for (const auto& m : spec.measures) mids.push_back(m.id);
+  auto clean = [](const std::vector<double>& v) {
+    std::vector<double> out;
+    for (double x : v)
+      if (!std::isnan(x)) out.push_back(x);
+    return out;
+  };
+  auto column = [&](std::size_t a, std::size_t m, bool n) {
+    std::vector<double> v;
+    for (const auto& mv : values[a][m]) v.push_back(n ? mv.n : mv.value);
+    return v;
+  };
+  auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? kNaN : s / static_cast<double>(v.size());
+  };
+  auto set_target = [&](TrialRow& row, const TargetSpec& t, const PublishedValue& pv) {
+    row.target = t.id;
+    row.published = pv.value;
+    row.tolerance = t.tolerance_of(pv.value);
+    row.within = !std::isnan(row.summary.mean) && std::fabs(row.summary.mean - pv.value) <= *row.tolerance + 1e-12;
+  };
+  for (std::size_t a = 0; a < spec.arms.size(); ++a)
+    for (std::size_t m = 0; m < spec.measures.size(); ++m) {
+      TrialRow row;
+      row.arm = spec.arms[a];
+      row.measure = spec.measures[m].id;
+      row.kind = measure_kind_name(spec.measures[m].kind);
+      row.values = column(a, m, false);
+      row.summary = summarize(clean(row.values));
+      if (row.summary.n == 0) row.summary.mean = row.summary.ci_low = row.summary.ci_high = kNaN;
+      row.n = mean(column(a, m, true));
+      for (const auto& t : spec.targets)
+        for (const auto& pv : t.published)
+          if (!pv.minus && pv.a.arm == row.arm && pv.a.measure == row.measure) set_target(row, t, pv);
+      res.rows.push_back(std::move(row));
+    }
+  for (const auto& t : spec.targets)
+    for (const auto& pv : t.published) {
+      if (!pv.minus) continue;
+      const std::size_t a = index_of(spec.arms, pv.a.arm), b = index_of(spec.arms, pv.minus->arm);
+      const std::size_t ma = index_of(mids, pv.a.measure), mb = index_of(mids, pv.minus->measure);
+      TrialRow row;
+      row.arm = pv.a.arm + "-" + pv.minus->arm;
+      row.measure = pv.a.measure == pv.minus->measure ? pv.a.measure : pv.a.measure + "-" + pv.minus->measure;
+      row.kind = pv.a.measure == pv.minus->measure ? measure_kind_name(spec.measure(pv.a.measure)->kind) : "difference";
+      const std::vector<double> va = column(a, ma, false), vb = column(b, mb, false);
+      std::vector<double> na = column(a, ma, true), nb = column(b, mb, true), nmin;
+      for (std::size_t r = 0; r < va.size(); ++r) {
+        row.values.push_back(va[r] - vb[r]);
+        nmin.push_back(std::min(na[r], nb[r]));
+      }
+      row.summary = summarize(clean(row.values));  // paired by replicate: common random numbers
+      if (row.summary.n == 0) row.summary.mean = row.summary.ci_low = row.summary.ci_high = kNaN;
+      row.n = mean(nmin);
+      set_target(row, t, pv);
+      res.rows.push_back(std::move(row));
+    }
+  return res;
+}
+
+namespace {
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+out::TrialTable table_for_file(const TrialResult& r) {
+  out::TrialTable t;
+  t.name = r.name;
+  t.source_file = r.file;
+  t.cohort = r.cohort;
+  t.weeks = r.weeks;
+  t.replicates = r.replicates;
+  t.seed = r.seed;
+  for (int i = 0; i < r.replicates; ++i) t.replicate_index.push_back(i);
+  for (const auto& row : r.rows) {
+    t.arm.push_back(row.arm);
+    t.measure.push_back(row.measure);
+    t.kind.push_back(row.kind);
+    t.target.push_back(row.target);
+    t.mean.push_back(row.summary.mean);
+    t.ci_low.push_back(row.summary.ci_low);
+    t.ci_high.push_back(row.summary.ci_high);
+    t.n.push_back(row.n);
+    t.published.push_back(row.published.value_or(kNaN));
+    t.tolerance.push_back(row.tolerance.value_or(kNaN));
+    t.within.push_back(row.within ? (*row.within ? 1 : 0) : -1);
+    for (int i = 0; i < r.replicates; ++i) t.values.push_back(i < static_cast<int>(row.values.size()) ? row.values[i] : kNaN);
+  }
+  return t;
+}
+}  // namespace
+
+TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::string& out_path) {
+  const int R = opt.replicates ? *opt.replicates : trial.base.replicates();
+  const std::size_t A = trial.arms.size(), M = trial.spec.measures.size();
+  const int threads = opt.threads > 0 ? opt.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  const auto start = std::chrono::steady_clock::now();
+  const std::string started = utc_now();
+  std::vector<std::vector<std::vector<MeasureValue>>> values(A, std::vector<std::vector<MeasureValue>>(M, std::vector<MeasureValue>(R)));
+  const bool keep = !out_path.empty();
+  std::vector<out::ReplicateResult> results(keep ? A * static_cast<std::size_t>(R) : 0);
+  std::int64_t total_weeks = 0;
+  for (const auto& a : trial.arms) total_weeks += static_cast<std::int64_t>(a.weeks()) * R;
+  {
+    Progress progress(total_weeks, "trial " + trial.name() + ": " + std::to_string(A) + " arms x " + std::to_string(R) + " replicates",
+                      opt.progress);
+    tbb::parallel_for(std::size_t{0}, A * static_cast<std::size_t>(R), [&](std::size_t i) {
+      const std::size_t a = i / static_cast<std::size_t>(R);
+      const int r = static_cast<int>(i % static_cast<std::size_t>(R));
+      const CohortStates c = observe_cohort(trial.arms[a], r, keep ? &results[i] : nullptr);
+      progress.add(trial.arms[a].weeks());
+      for (std::size_t m = 0; m < M; ++m) values[a][m][static_cast<std::size_t>(r)] = compute_measure(trial.spec.measures[m], c);
+    });
+    progress.finish();
+  }
+  TrialResult res = trial_table_of(trial, values);
+  res.replicates = R;
+  if (!keep) return res;
+
+  // The arms' results, as `percorsi run` writes them, then the trial table; renamed at the end.
+  const std::string staged = out_path + ".trial-" + std::to_string(::getpid());
+  try {
+    {
+      out::Recorder rec(staged);
+      for (std::size_t a = 0; a < A; ++a) {
+        Scenario sc = trial.arms[a];
+        sc.set("replicates", std::to_string(R));
+        const out::ScenarioInfo info = scenario_info(sc);
+        rec.begin_scenario(info);
+        for (int r = 0; r < R; ++r) rec.write_replicate(info.name, results[a * static_cast<std::size_t>(R) + r]);
+        rec.finish_scenario(info.name);
+        rec.write_weekly_summary(info.name);
+      }
+      out::Provenance p;
+      p.program_version = PERCORSI_VERSION;
+      p.git_commit = PERCORSI_GIT_COMMIT;
+      p.command_line = opt.command_line;
+      p.threads = threads;
+      p.start_time = started;
+      p.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      rec.commit(p);
+    }
+    out::write_trial_table(staged, table_for_file(res));
+    std::filesystem::rename(staged, out_path);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(staged, ec);
+    throw;
+  }
+  return res;
+}
+
+namespace {
+std::string num(double x, int digits = 3) {
+  if (std::isnan(x)) return "n/a";
+  char buf[64];
+  const double ax = std::fabs(x);
+  std::snprintf(buf, sizeof buf, "%.*f", ax >= 100 ? 1 : ax >= 10 ? 2 : digits, x);
+  return buf;
+}
+// CSV numbers: full precision, NaN as "nan" (an undefined value), empty when absent.
+std::string csv_num(double x) {
+  if (std::isnan(x)) return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", x);
+  return buf;
+}
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+}  // namespace
+
+std::string format_trial(const TrialResult& r, TableFormat fmt) {
+  std::ostringstream os;
+  if (fmt == TableFormat::Csv) {
+    os << "arm,measure,kind,mean,ci_low,ci_high,n,published,tolerance,within\n";
+    for (const auto& row : r.rows) {
+      os << csv_cell(row.arm) << ',' << csv_cell(row.measure) << ',' << row.kind << ',' << csv_num(row.summary.mean) << ','
+         << csv_num(row.summary.ci_low) << ',' << csv_num(row.summary.ci_high) << ',' << csv_num(row.n) << ',';
+      if (row.published) os << csv_num(*row.published) << ',' << csv_num(*row.tolerance) << ',' << (*row.within ? "true" : "false");
+      else os << ",,";
+      os << '\n';
+    }
+    return os.str();
+  }
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"arm", "measure", "kind", "mean [95% CI]", "n", "published", "tolerance", "within"});
+  for (const auto& row : r.rows) {
+    std::string est = num(row.summary.mean);
+    if (!std::isnan(row.summary.mean)) est += " [" + num(row.summary.ci_low) + ", " + num(row.summary.ci_high) + "]";
+    else est += " (no one counted)";
+    cells.push_back({row.arm, row.measure, row.kind, est, num(row.n, 1), row.published ? num(*row.published) : "",
+                     row.tolerance ? num(*row.tolerance) : "", row.within ? (*row.within ? "yes" : "NO") : ""});
+  }
+  const std::string title = "trial " + r.name + ": cohort of " + std::to_string(r.cohort) + ", " + std::to_string(r.weeks) +
+                            " weeks, " + std::to_string(r.replicates) + " replicates (seed " + std::to_string(r.seed) +
+                            "; the same people and life events in every arm)";
+  if (fmt == TableFormat::Markdown) {
+    os << title << "\n\n";
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      os << '|';
+      for (const auto& c : cells[i]) os << ' ' << c << " |";
+      os << '\n';
+      if (i == 0) {
+        os << '|';
+        for (std::size_t k = 0; k < cells[i].size(); ++k) os << "---|";
+        os << '\n';
+      }
+    }
+  } else {
+    os << title << "\n";
+    std::vector<std::size_t> width(cells[0].size(), 0);
+    for (const auto& row : cells)
+      for (std::size_t k = 0; k < row.size(); ++k) width[k] = std::max(width[k], row[k].size());
+    for (const auto& row : cells) {
+      std::string line;
+      for (std::size_t k = 0; k < row.size(); ++k) line += row[k] + std::string(width[k] - row[k].size() + 2, ' ');
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      os << line << '\n';
+    }
+  }
+  os << "\nn: mean size of the measure's denominator per replicate (a difference: the smaller arm's). Rows of "
+        "differences (a-b) are paired by replicate.\n";
+  return os.str();
+}
+
+std::string check_report(const TrialResult& r, const std::vector<std::string>& only) {
+  std::string out;
+  for (const auto& id : r.target_ids()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), id) == only.end()) continue;
+    std::string parts;
+    for (const auto& row : r.rows)
+      if (row.target == id)
+        parts += (parts.empty() ? "" : "; ") + row.arm + " " + row.measure + " " + num(row.summary.mean) + " vs " +
+                 num(*row.published) + " +/- " + num(*row.tolerance) + (*row.within ? "" : " (missed)");
+    out += std::string(r.target_met(id) ? "met    " : "MISSED ") + id + ": " + parts + "\n";
+  }
+  return out;
+}
+
+}  // namespace percorsi
