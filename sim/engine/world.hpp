@@ -1,6 +1,6 @@
 // World: the mutable state of one replicate run, as columns indexed by dense person ids
 // (structure of arrays), stepped one week at a time by an ordered list of named phases
-// (../shared/MODEL.md, "Weekly processes").
+// (docs/model.md, "Weekly phases"; docs/architecture.md, "A week").
 #pragma once
 
 #include <array>

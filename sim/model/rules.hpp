@@ -1,6 +1,6 @@
 // The model rules: plain functions of a person's or a firm's state, the week's parameters and
 // named draws, each written once and named for what it decides. They read like the weekly
-// processes of ../../docs/model.md (which follows ../shared/MODEL.md); the two engines (the
+// processes of docs/model.md (the model as built); the two engines (the
 // fast one, sim/world.cpp, and the reference one, sim/reference/) both call them, and neither
 // holds a rule of its own. A rule set is built once a week from the scenario (parameters and
 // capacities in force), then applied to many people.

@@ -1,5 +1,5 @@
 // The state of the simulated world as columns over dense ids: persons and firms, their states
-// and flags (../shared/MODEL.md, "Agents"). Model rules (sim/model/rules.hpp) read these;
+// and flags (docs/model.md, "Time, people, territories"). Model rules (sim/model/rules.hpp) read these;
 // the engines (sim/world.hpp) own and change them.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Virtual trials (../shared/MODEL.md, "Virtual trials"; docs/trials.md): a scenario file with a
+// Virtual trials (docs/trials.md): a scenario file with a
 // `trial:` block. A cohort of `cohort` people enters at week 0 in the file's one territory, with
 // no other inflow; every arm is the same cohort under the levers of a partial scenario merged
 // onto the file like an extending file; measures are computed per arm exactly as the published
