@@ -1,6 +1,6 @@
-// Weekly hazards of the model rules (../../docs/model.md, "Hazards"): every weekly
+// Weekly hazards of the model rules (docs/model.md): every weekly
 // probability is p = 1 - exp(-rate), rate = base * exp(sum of coefficient * covariate)
-// (../../docs/architecture.md explains how a rule declares its covariates).
+// (docs/architecture.md, "Rules, machinery, and two engines", explains how a rule declares its covariates).
 #pragma once
 
 #include <algorithm>
