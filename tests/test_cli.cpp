@@ -281,3 +281,15 @@ TEST(Cli, ValidateRefusesNamesThatAreNoGroupNames) {
   EXPECT_NE(r.out.find(s.string() + ":2:7: the scenario name 'a/b' contains '/'"), std::string::npos) << r.out;
   fs::remove(s);
 }
+
+// `--engine reference` runs the plain serial reference engine: the same numbers as the fast one.
+TEST(Cli, ReferenceEngineGivesTheSameTable) {
+  const std::string args = "compare " + kSrc + "/scenarios/piemonte/step_model.yaml " + kSrc +
+                           "/scenarios/piemonte/housing_first.yaml --replicates 2 --quiet --format csv";
+  const auto fast = sh(args), ref = sh(args + " --engine reference");
+  ASSERT_EQ(fast.code, 0) << fast.out;
+  ASSERT_EQ(ref.code, 0) << ref.out;
+  EXPECT_GT(fast.out.size(), 500u);
+  EXPECT_EQ(fast.out, ref.out);
+  EXPECT_EQ(sh(args + " --engine slow").code, 2);
+}

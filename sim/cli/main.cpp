@@ -63,6 +63,7 @@ struct Common {
   std::vector<std::string> pick;  // compare --scenarios
   std::string baseline;           // compare --baseline
   bool align = false;             // compare --align: restrict runs to their common horizon
+  std::string engine = "fast";     // run/compare --engine fast|reference
 };
 
 RunOptions run_options(const Common& c, const std::string& cmdline) {
@@ -74,6 +75,7 @@ RunOptions run_options(const Common& c, const std::string& cmdline) {
   o.command_line = cmdline;
   if (!c.shard.empty()) o.shard = parse_shard(c.shard);
   o.resume = c.resume;
+  o.engine = c.engine == "reference" ? Engine::Reference : Engine::Fast;
   return o;
 }
 
@@ -464,6 +466,11 @@ int main(int argc, char** argv) {
                     "Run scenario files of different horizons over their common (shortest) horizon instead of "
                     "refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
+  for (auto* sub : {run, compare})
+    sub->add_option("--engine", c.engine,
+                    "fast (default) or reference: the plain serial reference engine, which gives the same results "
+                    "bit for bit, slowly (docs/architecture.md)")
+        ->check(CLI::IsMember({"fast", "reference"}));
 
   TrialArgs trial_args;
   auto* trial = app.add_subcommand(

@@ -37,9 +37,9 @@ namespace percorsi {
 
 std::atomic<bool> g_interrupt{false};
 
-out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week) {
+out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week, Engine engine) {
   const auto t0 = std::chrono::steady_clock::now();
-  World w(sc, replicate);
+  World w(sc, replicate, engine);
   for (int k = 0; k < sc.weeks(); ++k) {
     if (g_interrupt) throw Interrupted();
     w.step();
@@ -135,7 +135,7 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
   std::vector<std::map<std::string, double>> headlines(tasks.size());
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
     const Task& task = tasks[i];
-    headlines[i] = run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }).headline;
+    headlines[i] = run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine).headline;
   });
   progress.finish();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -244,7 +244,7 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
     try {
       tbb::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t i) {
         const Task& t = mine[i];
-        const out::ReplicateResult r = run_replicate(scenarios[t.scenario], t.replicate, [&] { progress.add(); });
+        const out::ReplicateResult r = run_replicate(scenarios[t.scenario], t.replicate, [&] { progress.add(); }, opt.engine);
         write_task_file(dir, infos.at(t.scenario), t, r, task_prov);
         log.task_done();
       });

@@ -14,6 +14,7 @@
 #include "output/results.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
+#include "sim/engine/world.hpp"
 #include "sim/registry/scenario.hpp"
 #include "sim/stats/stats.hpp"
 
@@ -27,6 +28,7 @@ struct RunOptions {
   std::string command_line;
   Shard shard;          // the share of the tasks to run (job arrays); default: all of them
   bool resume = false;  // reuse the finished tasks of an interrupted run writing the same file
+  Engine engine = Engine::Fast;  // the reference engine gives the same results, slowly (a check)
 };
 
 // What a comparison needs of a scenario: its headline values per replicate.
@@ -44,7 +46,9 @@ struct ScenarioSummary {
 };
 
 // Runs one replicate to the scenario's horizon; on_week is called after every week.
-out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week = {});
+// One replicate run of a scenario with the fast engine (or the reference engine: same results, slower).
+out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week = {},
+                                   Engine engine = Engine::Fast);
 
 // Runs every scenario x replicate task (of opt.shard) in parallel with oneTBB, and across MPI
 // ranks when started by an MPI launcher; writes `out_path` (if not empty) through output/:
