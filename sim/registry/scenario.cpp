@@ -1,4 +1,5 @@
 #include "sim/registry/scenario.hpp"
+#include "sim/registry/suggest.hpp"
 #include "sim/registry/overlay.hpp"
 
 #include <yaml-cpp/eventhandler.h>
@@ -127,29 +128,6 @@ std::string shown(const std::string& s, std::size_t limit = 60) {
   return out;
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  if (a.size() > kMaxSuggestLength || b.size() > kMaxSuggestLength) return std::string::npos;
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// " (did you mean 'x'?)" for the closest of `names`, or "" when nothing is close.
-std::string closest(const std::string& word, const std::vector<std::string>& names) {
-  std::string best;
-  std::size_t best_d = std::string::npos;
-  for (const auto& n : names)
-    if (const std::size_t d = edit_distance(word, n); d < best_d) best_d = d, best = n;
-  if (best_d != std::string::npos && best_d <= std::max<std::size_t>(2, word.size() / 3))
-    return " (did you mean '" + best + "'?)";
-  return "";
-}
 
 // " (did you mean 'x'?)" for the closest key of the scope, or "" when nothing is close.
 std::string suggestion(const std::string& key, Scope scope) {
@@ -1385,6 +1363,30 @@ std::string Scenario::to_yaml() const {
   }
   out << YAML::EndMap;
   return std::string(kResolvedMarker) + "\n" + out.c_str() + "\n";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  if (a.size() > kMaxSuggestLength || b.size() > kMaxSuggestLength) return std::string::npos;
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean 'x'?)" for the closest of `names`, or "" when nothing is close.
+std::string closest(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& n : names)
+    if (const std::size_t d = edit_distance(word, n); d < best_d) best_d = d, best = n;
+  if (best_d != std::string::npos && best_d <= std::max<std::size_t>(2, word.size() / 3))
+    return " (did you mean '" + best + "'?)";
+  return "";
 }
 
 }  // namespace percorsi

@@ -1,4 +1,5 @@
 #include "sim/registry/trial_spec.hpp"
+#include "sim/registry/suggest.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -32,27 +33,9 @@ Origin origin_of(const YAML::Node& n, const std::string& file) {
   return Origin{file, m.line + 1, m.column + 1};
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  if (a.size() > 64 || b.size() > 64) return std::string::npos;
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 // " (did you mean 'x'?)" for the closest of `names`, else " (one of: a, b, c)".
 std::string hint(const std::string& word, const std::vector<std::string>& names) {
-  std::string best;
-  std::size_t best_d = std::string::npos;
-  for (const auto& n : names)
-    if (const std::size_t d = edit_distance(word, n); d < best_d) best_d = d, best = n;
-  if (best_d != std::string::npos && best_d <= std::max<std::size_t>(2, word.size() / 3))
-    return " (did you mean '" + best + "'?)";
+  if (std::string c = closest(word, names); !c.empty()) return c;
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   return " (one of: " + (list.empty() ? std::string("none") : list) + ")";

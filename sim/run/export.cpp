@@ -1,4 +1,5 @@
 #include "sim/run/export.hpp"
+#include "sim/run/csv.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,12 +18,7 @@ namespace percorsi {
 
 namespace {
 
-std::string cell(const std::string& x) {
-  if (x.find_first_of(",\"\n") == std::string::npos) return x;
-  std::string o = "\"";
-  for (char c : x) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
+std::string cell(const std::string& x) { return csv_cell(x); }
 
 std::string number(double x) {
   if (std::isnan(x)) return "";

@@ -1,4 +1,5 @@
 #include "sim/run/runner.hpp"
+#include "sim/run/csv.hpp"
 #include "sim/stats/stats.hpp"
 
 #include <oneapi/tbb/global_control.h>
@@ -510,13 +511,6 @@ std::string csv_number(double x) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", x);
   return buf;
-}
-
-std::string csv_cell(const std::string& x) {
-  if (x.find_first_of(",\"\n") == std::string::npos) return x;
-  std::string o = "\"";
-  for (char c : x) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
 }
 
 // One scenario's row of one indicator.
