@@ -6,6 +6,7 @@
 // 4.5 standard deviations (Trials in model_test_helpers.hpp); seeds are fixed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -15,6 +16,7 @@
 
 #include "model_test_helpers.hpp"
 #include "sim/engine/world.hpp"
+#include "sim/model/rules.hpp"
 
 using namespace percorsi;
 using namespace percorsi::mt;
@@ -858,30 +860,137 @@ TEST(ModelRules, ALostJobCostsOneFailureLossOfSelfEfficacy) {
   EXPECT_GT(market, 50);
 }
 
-TEST(ModelRules, OpenMarketJobFindingFollowsEmployabilityAndHiring) {
-  // The last configuration makes the hiring factor dominate (its term of the upper bound matters).
-  for (auto [rate, coef, hiring] : {std::tuple{2.0, 2.0, 1.0}, {4.0, -1.5, 0.5}, {3.0, 3.0, 2.0}, {1.0, 0.3, 4.0}}) {
-    Scenario sc = employment_base(20000, 3000);
-    set_all(sc, {{"population.initial.known", "0"}, {"labour.job_finding_rate", str(rate)}, {"labour.employability_coef", str(coef)}});
-    World w(with_event(sc, "hiring", hiring), 27);
+// Open-market job finding: rate x hiring x exp(employability + ICF functioning level + health +
+// homeless + self-efficacy + years over the age threshold), each covariate checked in its own
+// bins at four parameter sets (signs flipped in the second, whose positive terms make the
+// functioning, homeless and age terms of the upper bound matter; all but hiring off in the last).
+namespace {
+struct Market {
+  double rate, emp, func, health, homeless, eff;
+  int age_threshold;
+  double age, hiring;
+};
+Scenario market_base(int people, const Market& m) {
+  Scenario sc = employment_base(people, 3000);
+  set_all(sc, {{"population.initial.known", "0"}, {"population.initial.street", "0.2"}, {"population.initial.shelter", "0.1"},
+               {"population.initial.transitional", "0.1"}, {"labour.job_finding_rate", str(m.rate)},
+               {"labour.employability_coef", str(m.emp)}, {"labour.functioning_coef", str(m.func)}, {"labour.health_coef", str(m.health)},
+               {"labour.homeless_coef", str(m.homeless)}, {"labour.efficacy_coef", str(m.eff)},
+               {"labour.age_threshold", std::to_string(m.age_threshold)}, {"labour.age_coef", str(m.age)}});
+  return with_event(sc, "hiring", m.hiring);
+}
+int age_now(const Persons& P, std::size_t p, int week) { return P.age[p] + (week - P.entry[p]) / 52; }
+}  // namespace
+
+TEST(ModelRules, OpenMarketJobFindingFollowsItsCovariatesAndHiring) {
+  for (const Market& m : {Market{2.0, 2.0, -0.5, 1.0, -1.2, 1.0, 50, -0.05, 1.0}, Market{4.0, -1.5, 0.4, -1.0, 0.8, -1.5, 40, 0.03, 0.5},
+                          Market{3.0, 3.0, -0.7, 2.0, -2.0, 0.5, 30, -0.08, 2.0}, Market{1.0, 0.3, 0, 0, 0, 0, 60, 0, 4.0}}) {
+    World w(market_base(20000, m), 27);
     const Persons& P = w.persons();
     Trials tr;
     std::vector<std::uint8_t> wo;
+    std::vector<float> eff, health;
     for (int k = 0; k < 6; ++k)
+      run_week(w, [&](const std::string& phase, bool after) {
+        if (phase == "employment_pathway" && !after) wo = P.work, eff = P.efficacy, health = P.health;
+        if (phase != "employment_pathway" || !after || w.week() < 2) return;
+        ASSERT_GT(w.territories()[0].vacancies_open, 0) << "vacancies ran out";
+        for (std::size_t p = 0; p < P.size(); ++p) {
+          if (wo[p] != Searching) continue;
+          const bool job = P.work[p] == Employed;
+          const int f = P.functioning[p], over = std::max(0, age_now(P, p, w.week()) - m.age_threshold);
+          const bool homeless = P.housing[p] <= Transitional;
+          const double lp = m.emp * (P.employability[p] - 0.5) + m.func * f + m.health * (health[p] - 0.5) + (homeless ? m.homeless : 0.0) +
+                            m.eff * (eff[p] - 0.5) + m.age * over;
+          const double q = hz(m.rate * m.hiring, lp);
+          tr.add(std::string("employability_") + half(P.employability[p]), q, job);
+          tr.add(std::string("functioning_") + (f == 0 ? "0" : f <= 2 ? "1-2" : "3-4"), q, job);
+          tr.add(std::string("health_") + tercile(health[p]), q, job);
+          tr.add(std::string("housing_") + kHousingNames[P.housing[p]], q, job);
+          tr.add(std::string("efficacy_") + tercile(eff[p]), q, job);
+          tr.add(over > 0 ? "age_over" : "age_under", q, job);
+          if (job) {
+            ASSERT_EQ(P.emp_phase[p], EpMarketJob);
+          }
+        }
+      });
+    tr.check("job finding " + str(m.rate) + " functioning " + str(m.func) + " homeless " + str(m.homeless) + " age " + str(m.age) +
+                 " hiring " + str(m.hiring),
+             {"employability_low", "employability_high", "functioning_0", "functioning_1-2", "functioning_3-4", "health_low", "health_high",
+              "housing_street", "housing_shelter", "housing_transitional", "housing_housed", "efficacy_low", "efficacy_high", "age_over",
+              "age_under"});
+  }
+}
+
+// The covariate values the rule reads: homeless means street, shelter or a transitional place
+// (a Housing First tenant is housed); the functioning level as it is; the years over the age
+// threshold from the age at entry and the weeks since; employability and self-efficacy as given.
+TEST(ModelRules, OpenMarketJobFindingReadsHousingFunctioningAndAgeAsDocumented) {
+  Scenario sc = employment_base(0, 0);
+  sc.set("labour.age_threshold", "50");
+  const rules::EmploymentRules rule(sc, {1.0}, {2.0});
+  Persons P;
+  P.resize(5);
+  for (std::uint32_t p = 0; p < 5; ++p) {
+    P.territory[p] = 0, P.housing[p] = static_cast<std::uint8_t>(p), P.functioning[p] = static_cast<std::uint8_t>(p % 5);
+    P.health[p] = 0.2f * static_cast<float>(p), P.age[p] = static_cast<std::uint8_t>(45 + 3 * p), P.entry[p] = 10;
+  }
+  const int week = 10 + 2 * 52 + 51;  // two years (and 51 weeks) after entry
+  for (std::uint32_t p = 0; p < 5; ++p) {
+    const auto x = rule.market_covariates(P, p, week, 0.3, 0.9);
+    EXPECT_DOUBLE_EQ(x[0], 0.3 - 0.5);
+    EXPECT_EQ(x[1], p % 5);
+    EXPECT_DOUBLE_EQ(x[2], static_cast<double>(P.health[p]) - 0.5);
+    EXPECT_EQ(x[3], p <= 2 ? 1.0 : 0.0) << kHousingNames[p];  // street, shelter, transitional; hf_flat and housed are housed
+    EXPECT_DOUBLE_EQ(x[4], 0.9 - 0.5);
+    EXPECT_EQ(x[5], std::max(0, 45 + 3 * static_cast<int>(p) + 2 - 50)) << "age at entry " << 45 + 3 * p;
+    EXPECT_DOUBLE_EQ(x[6], std::log(2.0));
+  }
+}
+
+// MODEL.md: disabled and homeless people find open-market jobs much less often than the
+// general profile (housed, no disability), with the registry's coefficients; setting those
+// coefficients to 0 makes the difference vanish (the traits are drawn alike in every group).
+TEST(ModelRules, DisabledAndHomelessPeopleFindOpenMarketJobsLessOften) {
+  for (bool on : {true, false}) {
+    Scenario sc = employment_base(30000, 3000);
+    set_all(sc, {{"population.initial.known", "0"}, {"population.initial.street", "0.2"}, {"population.initial.shelter", "0.1"},
+                 {"population.groups.disability", "0.3"}, {"labour.job_finding_rate", "1.5"}});
+    if (!on) set_all(sc, {{"labour.functioning_coef", "0"}, {"labour.homeless_coef", "0"}});
+    World w(sc, 28);
+    const Persons& P = w.persons();
+    std::map<std::string, std::pair<double, double>> found;  // group -> (jobs, person-weeks searching)
+    std::vector<std::uint8_t> wo;
+    for (int k = 0; k < 10; ++k)
       run_week(w, [&](const std::string& phase, bool after) {
         if (phase == "employment_pathway" && !after) wo = P.work;
         if (phase != "employment_pathway" || !after || w.week() < 2) return;
         ASSERT_GT(w.territories()[0].vacancies_open, 0) << "vacancies ran out";
         for (std::size_t p = 0; p < P.size(); ++p) {
           if (wo[p] != Searching) continue;
-          const bool job = P.work[p] == Employed;
-          tr.add(tercile(P.employability[p]), hz(rate * hiring, coef * (P.employability[p] - 0.5)), job);
-          if (job) {
-            ASSERT_EQ(P.emp_phase[p], EpMarketJob);
-          }
+          const bool homeless = P.housing[p] <= Transitional, disabled = (P.groups[p] & GDisability) != 0;
+          if (homeless && disabled) continue;
+          auto& g = found[homeless ? "homeless" : disabled ? "disabled" : "general"];
+          g.first += P.work[p] == Employed, g.second += 1;
         }
       });
-    tr.check("job finding " + str(rate) + " coef " + str(coef) + " hiring " + str(hiring), {"low", "mid", "high"});
+    const auto rate = [&](const char* g) { return found[g].first / found[g].second; };
+    const double general = rate("general");
+    ASSERT_GT(found["general"].first, 500);
+    for (const char* g : {"disabled", "homeless"}) {
+      ASSERT_GT(found[g].second, 20000) << g;
+      const double r = rate(g), sd = std::sqrt(general * (1 - general) * (1 / found[g].second + 1 / found["general"].second));
+      if (on) {
+        EXPECT_LT(r, 0.5 * general) << g << ": weekly job finding " << r << " vs general profile " << general;
+      } else {
+        EXPECT_NEAR(r, general, 4.5 * sd) << g << " with its coefficient 0: weekly job finding " << r << " vs general profile " << general;
+      }
+    }
+    if (on) {  // the sizes the coefficients give (functioning levels 1-4 uniform): about a third, and 0.30
+      const double fc = sc[G::labour_functioning_coef], hc = sc[G::labour_homeless_coef];
+      EXPECT_NEAR(rate("disabled") / general, (std::exp(fc) + std::exp(2 * fc) + std::exp(3 * fc) + std::exp(4 * fc)) / 4, 0.06);
+      EXPECT_NEAR(rate("homeless") / general, std::exp(hc), 0.06);
+    }
   }
 }
 

@@ -239,6 +239,7 @@ void World::employment_pathway(M& m) {
             [&](std::uint32_t p, Stream& s, Tally&, std::vector<TaggedRequest>& req) {
               const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
               const double employability = P_.employability[p];  // as it was at the start of the week
+              const double efficacy = P_.efficacy[p];            // as it was at the start of the week
               if (P_.work[p] == Employed) {
                 if (rule.loses_job(P_, p, week_, employability, u_a)) req.push_back({p, P_.firm[p], RSeparate});
                 return;
@@ -290,7 +291,7 @@ void World::employment_pathway(M& m) {
                 case EpOut: break;
               }
               // The open labour market, for anyone looking for work and not in an internship or course.
-              if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && rule.finds_market_job(P_, p, employability, u_c))
+              if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && rule.finds_market_job(P_, p, week_, employability, efficacy, u_c))
                 req.push_back({p, static_cast<std::int32_t>(p), RMarket});
             });
   auto requests = m.requests(kEmpReqs);

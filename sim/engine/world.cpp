@@ -79,7 +79,7 @@ const std::vector<World::Phase>& World::phases() {
        {"firm.vacancies", "firm.flags", "firm.known_week", "firm.openness", "territories", "tally"}},
       {"employment_pathway", &World::employment_pathway,
        {"exit", "work", "emp_phase", "emp_since", "kase", "intake", "hire_week", "employability", "efficacy", "functioning", "groups",
-        "firm", "quota_job", "rounds", "territory", "firm.flags", "firm.openness", "firm.vacancies", "firm.quota", "firm.filled",
+        "health", "housing", "age", "entry", "firm", "quota_job", "rounds", "territory", "firm.flags", "firm.openness", "firm.vacancies", "firm.quota", "firm.filled",
         "territories"},
        {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},

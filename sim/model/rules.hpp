@@ -323,8 +323,27 @@ struct EmploymentRules {
   int max_rounds;
   LogLinearHazard<3> job_loss;
   LogLinearHazard<1> discouragement, internship_break;
-  LogLinearHazard<2> market;
+  LogLinearHazard<7> market;
+  int age_threshold;
   std::vector<double> log_hiring, hiring, activity;  // per territory
+
+  // The covariates of open-market job finding (../../docs/model.md, "Open-market job
+  // finding"): employability, ICF functioning level (0 without a disability, 1-4), health,
+  // homelessness (street, shelter or transitional place; a Housing First tenant is housed),
+  // self-efficacy, years of age over labour.age_threshold, and the territory's hiring factor.
+  // The age range ends at an age nobody reaches (an 8-bit age at entry plus a 50-year horizon).
+  static LogLinearHazard<7> market_hazard(const Scenario& sc, const std::vector<double>& hiring) {
+    const double max_hiring = hiring.empty() ? 1.0 : *std::max_element(hiring.begin(), hiring.end());
+    return {"open-market job finding",
+            sc[G::labour_job_finding_rate] / 52.0,
+            {{{"employability - 0.5", sc[G::labour_employability_coef], -0.5, 0.5},
+              {"functioning level", sc[G::labour_functioning_coef], 0, 4},
+              {"health - 0.5", sc[G::labour_health_coef], -0.5, 0.5},
+              {"homeless", sc[G::labour_homeless_coef], 0, 1},
+              {"self_efficacy - 0.5", sc[G::labour_efficacy_coef], -0.5, 0.5},
+              {"years over age threshold", sc[G::labour_age_coef], 0, 320},
+              {"log hiring", 1.0, -HUGE_VAL, std::log(std::max(max_hiring, 1e-300))}}}};
+  }
 
   EmploymentRules(const Scenario& sc, const std::vector<double>& activity_, const std::vector<double>& hiring_)
       : early(weeks_of(sc[G::employment_job_loss_early_period])),
@@ -351,9 +370,8 @@ struct EmploymentRules {
                        {{{"self_efficacy - 0.5", sc[G::employment_discouragement_efficacy_coef], -0.5, 0.5}}}),
         internship_break("internship break", sc[G::employment_internship_dropout_rate] / 52.0,
                          {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5}}}),
-        market("open-market job finding", sc[G::labour_job_finding_rate] / 52.0,
-               {{{"employability - 0.5", sc[G::labour_employability_coef], -0.5, 0.5},
-                 {"log hiring", 1.0, -HUGE_VAL, std::log(std::max(*std::max_element(hiring_.begin(), hiring_.end()), 1e-300))}}}),
+        market(market_hazard(sc, hiring_)),
+        age_threshold(static_cast<int>(sc[G::labour_age_threshold])),
         hiring(hiring_),
         activity(activity_) {
     for (double h : hiring) log_hiring.push_back(std::log(std::max(h, 1e-300)));
@@ -375,10 +393,24 @@ struct EmploymentRules {
   bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
     return internship_break.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
   }
-  // Finds a job on the open labour market (anyone looking for work, not in an internship).
-  bool finds_market_job(const Persons& P, std::uint32_t p, double employability, double u) const {
-    const int k = P.territory[p];
-    return hiring[k] > 0 && market.hit(u, [&] { return std::array{employability - 0.5, log_hiring[k]}; });
+  // The covariate values of open-market job finding for person p in `week`, given the
+  // employability and self-efficacy the person had at the start of the week.
+  std::array<double, 7> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
+    const int age = P.age[p] + (week - P.entry[p]) / 52;
+    return {employability - 0.5,
+            static_cast<double>(P.functioning[p]),
+            P.health[p] - 0.5,
+            homeless(P.housing[p]) ? 1.0 : 0.0,
+            efficacy - 0.5,
+            static_cast<double>(std::max(0, age - age_threshold)),
+            log_hiring[P.territory[p]]};
+  }
+  // Finds a job on the open labour market (anyone looking for work, not in an internship): less
+  // likely with lower employability, a lower ICF functioning level, poorer health, while
+  // homeless, with lower self-efficacy, past labour.age_threshold, and when hiring slows.
+  bool finds_market_job(const Persons& P, std::uint32_t p, int week, double employability, double efficacy, double u) const {
+    return hiring[P.territory[p]] > 0 &&
+           market.hit(u, [&] { return market_covariates(P, p, week, employability, efficacy); });
   }
   // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
   bool tries_again(int rounds) const { return reiterate && rounds <= max_rounds; }
