@@ -596,7 +596,8 @@ events:
 
 // With many people waiting for each resource, the resource is filled exactly to the capacity in
 // force (case slots, shelter beds, transitional places, Housing First flats and support slots,
-// affordable lets per week), and an event on it moves that ceiling during its window.
+// affordable lets per week, training seats: courses outlast the run, so the seats taken stay
+// taken), and an event on it moves that ceiling during its window.
 TEST(ModelAccounts, EachCapacityIsFilledToItsCeilingUnderDemand) {
   const std::string base = R"(
 name: fill
@@ -632,6 +633,10 @@ exits: {rate: 0}
       {"hf_slots", "housing: {model: housing_first}\npopulation: {initial: {street: 1, shelter: 0, transitional: 0, known: 1}}\n"
                    "territories: [{name: A, initial_population: 3000, shelter_beds: 0, hf_flats: 1000, hf_support_workers: 2.9, case_workers: 1000}]\n",
        "hf_flats"},
+      {"training_seats", "population: {initial: {street: 0, shelter: 0, transitional: 0, known: 1}, seeking_work: 1}\n"
+                         "employment: {orientation: 0 weeks, training: {threshold: 1, duration: 30 weeks}}\n"
+                         "territories: [{name: A, initial_population: 3000, case_workers: 1000, training_seats: 7.5}]\n",
+       "activity"},
   };
   for (const auto& c : cases) {
     for (double f : {1.0, 0.5, 2.0}) {
@@ -647,7 +652,9 @@ exits: {rate: 0}
         return n;
       };
       std::int64_t before = 0, housed_before = 0;
-      const std::string phase = c.what == "case_slots" ? "contact_and_assessment" : "housing_pathway";
+      const std::string phase = c.what == "case_slots"       ? "contact_and_assessment"
+                                : c.what == "training_seats" ? "employment_pathway"
+                                                             : "housing_pathway";
       for (int k = 0; k < 8; ++k) {
         const auto& ts = w.territories()[0];
         auto occupancy = [&]() -> std::int64_t {
@@ -655,6 +662,7 @@ exits: {rate: 0}
           if (c.what == "shelter") return count([&](std::size_t p) { return P.housing[p] == Shelter; });
           if (c.what == "transitional") return count([&](std::size_t p) { return P.housing[p] == Transitional; });
           if (c.what == "lets") return count([&](std::size_t p) { return P.housing[p] == Housed; });
+          if (c.what == "training_seats") return count([&](std::size_t p) { return P.emp_phase[p] == EpTraining; });
           return count([&](std::size_t p) { return P.housing[p] == HfFlat || (P.flags[p] & FHfAssigned); });
         };
         run_week(w, around(phase, [&] { before = occupancy(), housed_before = before; },
@@ -668,6 +676,7 @@ exits: {rate: 0}
                              const double cap = c.what == "case_slots" ? ts.case_slots
                                                 : c.what == "shelter"  ? ts.shelter_beds
                                                 : c.what == "transitional" ? ts.transitional
+                                                : c.what == "training_seats" ? ts.training_seats
                                                 : std::min(std::floor(ts.hf_flats), std::floor(ts.hf_slots));
                              EXPECT_EQ(after, std::max(before, static_cast<std::int64_t>(std::floor(cap)))) << at;
                            }));

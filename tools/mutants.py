@@ -1,174 +1,270 @@
 #!/usr/bin/env python3
-"""Mutation campaign for the tests of model meaning.
+"""Mutation campaign for the tests of model meaning (docs: ../shared/ENGINEERING.md, "Tests,
+benchmarks, CI": at least 90% of injected one-line model defects must make a test fail).
 
 Applies, one at a time, one-line defects of the model (a covariate's sign flipped, a covariate
-dropped from a hazard or from its upper bound, a cost counted on 6 days a week, two output series
-swapped, a capacity scaled by another event target's factor, a person column written from the
-wrong field, a training gain not applied, ...) to sim/*.cpp, rebuilds the test binaries, runs the
-tests with ctest and reports each mutant as KILLED (a test failed), SURVIVED (all tests passed)
-or INVALID (did not compile, or the text to mutate was not found: the list needs updating after
-a change of sim/). Every mutated file is restored with `git checkout` after each mutant, and on
-exit or interruption.
+dropped from a hazard, a covariate's declared range wrong so that the derived upper bound is
+wrong, a cost counted on 6 days a week, a cost-table entry wrong, two output series swapped, a
+capacity scaled by another event target's factor, a person column written from the wrong field,
+a training gain not applied, timings off by a week, a headline from the wrong counts, a phase
+contract wrong, the fast machinery made to differ from the reference, ...) to sim/ and
+output/outputs.def, rebuilds the test binaries, runs the tests with ctest and reports each
+mutant as KILLED (a test failed), SURVIVED (all tests passed) or INVALID (did not compile, or
+the text to mutate was not found exactly once: the list needs updating after a change of sim/).
+Every mutated file is restored with `git checkout` after each mutant, and on exit or interruption.
 
-Usage (from the repository root, after a first configure of `build/`):
-    tools/mutants.py                       # the model-meaning tests only (fast)
-    tools/mutants.py --all                 # every test target and the whole ctest suite
-    tools/mutants.py --only 3,7            # some mutants, by number
-    tools/mutants.py --list                # the mutants, without running anything
-Options: --build-dir DIR (default build), --jobs N (default 2), --timeout S (per test, 180).
-Exit status: 0 when at least --min-kill (default 0.9) of the valid mutants are killed.
+The default test set is every test binary that links the model (TEST_TARGETS), in two tiers:
+the model-meaning tests (test_model_rules, test_model_accounts: seconds) first, and only for a
+mutant they do not kill, the others (test_world, test_employment, test_reference,
+test_contracts, test_levers, test_outputs, test_scenario). Only the targets of a tier are
+rebuilt, with ninja, and ctest runs their tests (-j, --stop-on-failure).
+
+Usage (from the repository root, after a first configure and build of `build/`):
+    tools/mutants.py                       # every test binary that links the model (two tiers)
+    tools/mutants.py --all                 # every target and the whole ctest suite
+    tools/mutants.py --only 3,7-9          # some mutants, by number
+    tools/mutants.py --list                # the mutants and whether their text is found
+    tools/mutants.py --min-kill 0.9        # exit status 1 unless >= 90% of the valid ones are killed
+Options: --build-dir DIR (default build), --jobs N (default 2), --timeout S (per test, 300),
+--report FILE (a tab-separated line per mutant).
+Exit status: 0 when at least --min-kill (a fraction, default 0.9) of the valid mutants run are
+killed; 1 when fewer are (or none is valid); 2 when the unmutated tree does not build or pass,
+sim/ or output/ have uncommitted changes, or an argument is wrong.
+Run time: the default run of all the mutants took about 45 minutes on 2 shared cores (most of it
+rebuilding the model library; the model-meaning tests run in a few seconds, the second tier in
+about a minute and only for a mutant the first does not kill).
 
 Each mutant is (file, old text, new text, occurrence, what): the occurrence-th (1-based) exact
-occurrence of `old` in the file is replaced by `new`.
+occurrence of `old` in the file is replaced by `new`; `old` must occur exactly once unless an
+occurrence is given (then at least that many times).
 """
 import argparse
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 
+R = "sim/model/rules.hpp"
+RC = "sim/model/rules.cpp"
+HZ = "sim/model/hazard.hpp"
+W = "sim/engine/world.cpp"
+E = "sim/engine/employment.cpp"
+A = "sim/engine/accounting.cpp"
+F = "sim/engine/fast.hpp"
+REF = "sim/reference/reference.hpp"
+OD = "output/outputs.def"
+
 MUTANTS = [
-    # --- hazards: signs, covariates, bounds (sim/world.cpp) ---
-    ("sim/world.cpp", "exit_hz.hit(u, exit_h * (P_.health[p] - 0.5))", "exit_hz.hit(u, -exit_h * (P_.health[p] - 0.5))", 1,
+    # --- hazards: signs, covariates, declared ranges (sim/model/rules.hpp) ---
+    (R, '{{{"health - 0.5", sc[G::exits_health_coef],', '{{{"health - 0.5", -sc[G::exits_health_coef],', 1,
      "exit hazard: health coefficient's sign flipped"),
-    ("sim/world.cpp", "const Hazard exit_hz(exit_w, std::fabs(exit_h) * 0.5);", "const Hazard exit_hz(exit_w, 0.0);", 1,
-     "exit hazard: health dropped from the upper bound"),
-    ("sim/world.cpp", "p_of(evict_w * income_f)}", "p_of(evict_w)}", 1, "eviction: income effect dropped"),
-    ("sim/world.cpp", "p_of(2 * crisis_w)}", "p_of(crisis_w)}", 1, "health crisis: mental illness no longer doubles it"),
-    ("sim/world.cpp", "{{p_of(hf_loss_w), p_of(hf_loss_w * income_f)},", "{{p_of(hf_loss_w), p_of(hf_loss_w)},", 1,
+    (R, 'sc[G::exits_health_coef], -0.5, 0.5}', 'sc[G::exits_health_coef], 0.0, 0.5}', 1,
+     "exit hazard: health's declared range narrowed to [0, 0.5] (bound too low)"),
+    (R, "p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};", "p_evict = {hazard_p(evict_w), hazard_p(evict_w)};", 1,
+     "eviction: income effect dropped"),
+    (R, "hazard_p(crisis_w * sc[G::life_health_crisis_mental_health_factor])", "hazard_p(crisis_w)", 1,
+     "health crisis: mental illness no longer doubles it"),
+    (R, "{{{hazard_p(loss_w), hazard_p(loss_w * income_f)},", "{{{hazard_p(loss_w), hazard_p(loss_w)},", 1,
      "Housing First tenancy loss: income dropped (people without mental illness)"),
-    ("sim/world.cpp", "drop_hz.hit(u_drop, drop_coef * (eff - 0.5))", "drop_hz.hit(u_drop, -drop_coef * (eff - 0.5))", 1,
+    (R, '"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef]', '"self_efficacy - 0.5", -sc[G::case_dropout_efficacy_coef]', 1,
      "case drop-out: self-efficacy sign flipped"),
-    ("sim/world.cpp", "std::fabs(coef) * 0.5 + std::log(std::max(max_activity, 1e-300)));", "std::fabs(coef) * 0.5);", 1,
-     "contact hazard: activity dropped from the upper bound"),
-    ("sim/world.cpp", "((P_.groups[r.person] & GMentalHealth) ? 2.0 / 3.0 : 1.0)", "1.0", 1,
+    (R, "std::log(std::max(max_activity, 1e-300))", "0.0", 1,
+     "contact hazard: activity's declared range capped at 1 (bound too low above normal activity)"),
+    (R, "(mental_illness(P, p) ? shelter_acceptance_mh : 1.0)", "1.0", 1,
      "shelter acceptance: mental illness no longer lowers it"),
-    ("sim/world.cpp", "((P_.groups[p] & GMentalHealth) ? drop_mh : 0.0); };", "0.0; };", 1,
+    (R, "return {P.efficacy[p] - 0.5, mental_illness(P, p) ? 1.0 : 0.0};", "return {P.efficacy[p] - 0.5, 0.0};", 1,
      "shelter/transitional drop-out: mental illness dropped"),
-    ("sim/world.cpp", " + ready_h * (P_.health[p] - 0.5)", "", 1, "readiness: health covariate dropped"),
-    ("sim/world.cpp", "p_of(move_w * a * std::exp(no_income))", "p_of(move_w * a)", 1, "move-on: no-income effect dropped"),
-    ("sim/world.cpp", "const float recovered = std::min(health0, health + recovery * (stable(h) ? 2.f : 1.f));",
-     "const float recovered = std::min(health0, health + recovery);", 1, "health recovery: no longer doubled when stably housed"),
-    # --- capacities and events ---
-    ("sim/world.cpp", "scale * factor(transitional_places);", "scale * factor(shelter_beds);", 1,
+    (R, "std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5}", "std::array{P.efficacy[p] - 0.5, 0.0}", 1,
+     "readiness: health covariate dropped"),
+    (R, "hazard_p(move_w * a * std::exp(no_income))", "hazard_p(move_w * a)", 1, "move-on: no-income effect dropped"),
+    (R, "(stable(P.housing[p]) ? recovery_housed_factor : 1.f)", "1.f", 1,
+     "health recovery: no longer doubled when stably housed"),
+    # --- capacities and events (sim/engine/world.cpp, set_capacities) ---
+    (W, "tv[T::transitional_places] * scale * factor(transitional_places);", "tv[T::transitional_places] * scale * factor(shelter_beds);", 1,
      "transitional places scaled by the shelter_beds event factor"),
-    ("sim/world.cpp", "sc_[G::housing_first_caseload] * scale * factor(hf_flats);", "sc_[G::housing_first_caseload] * scale * factor(case_workers);", 1,
+    (W, "sc_[G::housing_first_caseload] * scale * factor(hf_flats);", "sc_[G::housing_first_caseload] * scale * factor(case_workers);", 1,
      "Housing First support slots scaled by the case_workers event factor"),
-    ("sim/world.cpp", "(sc_[G::network_partners] - 1)", "sc_[G::network_partners]", 1,
+    (W, "(sc_[G::network_partners] - 1)", "sc_[G::network_partners]", 1,
      "network overhead counted for every partner, the first included"),
-    # --- employment (sim/employment.cpp) ---
-    ("sim/employment.cpp", "P_.employability[p] = clamp01f(emp() + gain);", "P_.employability[p] = clamp01f(emp());", 1,
+    # --- employment ---
+    (E, "P_.employability[p] = clamp01(employability + rule.training_gain);", "P_.employability[p] = clamp01(employability);", 1,
      "training gain not applied"),
-    ("sim/employment.cpp", "sc_[G::employment_matching_employability_coef] * (P_.employability[p] - 0.5)",
-     "sc_[G::employment_matching_employability_coef] * (0.5 - P_.employability[p])", 1, "matching acceptance: employability sign flipped"),
-    ("sim/employment.cpp", "((F_.flags[f] & FfNonProfit) ? sc_[G::employment_matching_non_profit_coef] : 0.0) +\n             ((integrated",
-     "0.0 +\n             ((integrated", 1, "matching acceptance: non-profit effect dropped"),
-    ("sim/employment.cpp", " + (quota ? sc_[G::employment_hiring_quota_coef] : 0.0)", "", 1, "hiring decision: quota effect dropped"),
-    ("sim/employment.cpp", "(ph == EpEmployed && tenure < fu_len ? log_fu : 0.0)", "0.0", 1, "job loss: follow-up effect dropped"),
-    ("sim/employment.cpp", "mkt_coef * (emp() - 0.5) + log_hiring[P_.territory[p]]", "mkt_coef * (emp() - 0.5)", 1,
+    (R, "me * (P.employability[p] - 0.5)", "me * (0.5 - P.employability[p])", 1, "matching acceptance: employability sign flipped"),
+    (R, "((F.flags[f] & FfNonProfit) ? mnp : 0.0) + (cpi_link(disabled(P, p), F, f)", "0.0 + (cpi_link(disabled(P, p), F, f)", 1,
+     "matching acceptance: non-profit effect dropped"),
+    (R, " + (quota_hire(P, p, F, f) ? hq : 0.0)", "", 1, "hiring decision: quota effect dropped"),
+    (R, "P.emp_phase[p] == EpEmployed && tenure < fu_len ? 1.0 : 0.0", "0.0", 1, "job loss: follow-up effect dropped"),
+    (R, "std::array{employability - 0.5, log_hiring[k]}", "std::array{employability - 0.5, 0.0}", 1,
      "open-market job finding: hiring factor dropped"),
-    ("sim/employment.cpp", "disc_hz.hit(u_b, disc_coef * (P_.efficacy[p] - 0.5))", "disc_hz.hit(u_b, -disc_coef * (P_.efficacy[p] - 0.5))", 1,
-     "discouragement: self-efficacy sign flipped"),
-    ("sim/employment.cpp", "intern_drop.hit(u_b, -2.0 * (P_.efficacy[p] - 0.5))", "intern_drop.hit(u_b, 0.0)", 1,
-     "internship drop-out: self-efficacy dropped"),
-    ("sim/employment.cpp", "open += sc_[G::cpi_incentive_openness];", "open += 0;", 1, "CPI incentive information no longer raises openness"),
-    # --- accounts (sim/accounting.cpp) ---
-    ("sim/accounting.cpp", "const float day = 7.f;", "const float day = 6.f;", 1, "housing costs counted on 6 days a week"),
-    ("sim/accounting.cpp", "for (int c : {KHeld6, KHeld12, KOrientation, KTraining, KFollowUp})",
-     "for (int c : {KHeld6, KHeld12, KTraining, KOrientation, KFollowUp})", 1, "series people_orientation and people_training swapped"),
-    ("sim/accounting.cpp", 'icol("job_spells", [&](std::size_t p) { return P_.spells[p]; });',
-     'icol("job_spells", [&](std::size_t p) { return P_.rounds[p]; });', 1, "person column job_spells written from rounds"),
-    ("sim/accounting.cpp", "sc_[G::costs_internship_indemnity_per_month] * 12.0 / 52.0", "sc_[G::costs_internship_indemnity_per_month] * 12.0 / 50.0", 1,
+    (R, '"self_efficacy - 0.5", sc[G::employment_discouragement_efficacy_coef]',
+     '"self_efficacy - 0.5", -sc[G::employment_discouragement_efficacy_coef]', 1, "discouragement: self-efficacy sign flipped"),
+    (R, "return internship_break.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });",
+     "return internship_break.hit(u, [&] { return std::array{0.0}; });", 1, "internship drop-out: self-efficacy dropped"),
+    (E, "open += sc_[G::cpi_incentive_openness];", "open += 0;", 1, "CPI incentive information no longer raises openness"),
+    # --- accounts ---
+    (R, "const float day = 7.f;", "const float day = 6.f;", 1, "housing costs counted on 6 days a week"),
+    (A, "put(S::people_orientation, static_cast<double>(ct[KOrientation]));\n"
+        "    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));\n"
+        "    put(S::people_training, static_cast<double>(ct[KTraining]));",
+     "put(S::people_orientation, static_cast<double>(ct[KTraining]));\n"
+     "    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));\n"
+     "    put(S::people_training, static_cast<double>(ct[KOrientation]));", 1,
+     "series people_orientation and people_training swapped"),
+    (A, "icol(C::job_spells, [&](std::size_t p) { return P_.spells[p]; });", "icol(C::job_spells, [&](std::size_t p) { return P_.rounds[p]; });", 1,
+     "person column job_spells written from rounds"),
+    (R, "sc[G::costs_internship_indemnity_per_month] * 12.0 / 52.0", "sc[G::costs_internship_indemnity_per_month] * 12.0 / 50.0", 1,
      "internship indemnity per week over 50 weeks"),
-    ("sim/accounting.cpp", "static_cast<double>(ct[KFollowUp]) * c_follow,", "static_cast<double>(ct[KFollowUp]) * c_case,", 1,
+    (A, "static_cast<double>(ct[KFollowUp]) * cost.follow_up}", "static_cast<double>(ct[KFollowUp]) * cost.case_week}", 1,
      "follow-up cost at the case-management unit cost"),
-    ("sim/accounting.cpp", "sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_,",
-     "sc_[G::network_partners] * sc_[G::costs_partner_management_per_week],", 1, "network cost counted in full in every territory"),
-    ("sim/accounting.cpp", "if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;", "if (since == 53) P_.housing_12m[p] = h, P_.work_12m[p] = w;", 1,
+    (A, "sc_[G::costs_partner_management_per_week] / T_}", "sc_[G::costs_partner_management_per_week]}", 1,
+     "network cost counted in full in every territory"),
+    (A, "if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;", "if (since == 53) P_.housing_12m[p] = h, P_.work_12m[p] = w;", 1,
      "housing and work at 12 months taken a week late"),
-    # --- more bounds, activity and hiring factors, efficacy, attributes (second round) ---
-    ("sim/world.cpp", "std::fabs(ready_eff) * 0.5 + std::fabs(ready_h) * 0.5", "std::fabs(ready_eff) * 0.5", 1,
-     "readiness: health dropped from the upper bound"),
-    ("sim/world.cpp", "const double lp_drop_max = std::fabs(drop_eff) * 0.5 + std::max(0.0, drop_mh);",
-     "const double lp_drop_max = std::fabs(drop_eff) * 0.5;", 1, "step drop-out: mental illness dropped from the upper bound"),
-    ("sim/world.cpp", "std::fabs(drop_coef) * 0.5);  // efficacy", "0.0);  // efficacy", 1, "case drop-out: efficacy dropped from the upper bound"),
-    ("sim/employment.cpp", " + std::max(0.0, log_fu)", "", 1, "job loss: follow-up dropped from the upper bound"),
-    ("sim/employment.cpp", "std::fabs(mkt_coef) * 0.5 + std::log(std::max(max_hiring, 1e-300))", "std::fabs(mkt_coef) * 0.5", 1,
-     "open-market job finding: hiring factor dropped from the upper bound"),
-    ("sim/employment.cpp", "units(firms_per_week * ts.activity, week_)", "units(firms_per_week * ts.hiring, week_)", 1,
+    # --- declared ranges (bounds), activity and hiring factors, efficacy, attributes ---
+    (R, "sc[G::step_readiness_health_coef], -0.5, 0.5}", "sc[G::step_readiness_health_coef], -0.5, 0.25}", 1,
+     "readiness: health's declared range narrowed to [-0.5, 0.25] (bound too low)"),
+    (R, '{"mental illness", sc[G::step_dropout_mental_health_coef], 0, 1}', '{"mental illness", sc[G::step_dropout_mental_health_coef], 0, 0}', 1,
+     "step drop-out: mental illness's declared range [0, 0] (dropped from the bound)"),
+    (R, "sc[G::case_dropout_efficacy_coef], -0.5, 0.5}", "sc[G::case_dropout_efficacy_coef], -0.5, 0.0}", 1,
+     "case drop-out: self-efficacy's declared range narrowed to [-0.5, 0] (bound too low)"),
+    (R, "sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity], 0, 1}",
+     "sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity], 0, 0}", 1,
+     "job loss: follow-up's declared range [0, 0] (dropped from the bound)"),
+    (R, "std::log(std::max(*std::max_element(hiring_.begin(), hiring_.end()), 1e-300))", "0.0", 1,
+     "open-market job finding: hiring factor's declared range capped at 1 (bound too low when hiring is raised)"),
+    (E, "units(firms_per_week * ts.activity, week_)", "units(firms_per_week * ts.hiring, week_)", 1,
      "scouting reach scaled by the hiring factor instead of activity"),
-    ("sim/employment.cpp", "hazard_p(match_w * ts.activity)", "hazard_p(match_w * ts.hiring)", 1,
+    (R, "hazard_p(match_w * activity[P.territory[p]])", "hazard_p(match_w * hiring[P.territory[p]])", 1,
      "matching rate scaled by the hiring factor instead of activity"),
-    ("sim/employment.cpp", "sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;", "sc_[G::firms_vacancy_rate] / 52.0 * ts.activity;", 1,
+    (E, "sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;", "sc_[G::firms_vacancy_rate] / 52.0 * ts.activity;", 1,
      "vacancy arrivals scaled by activity instead of hiring"),
-    ("sim/world.cpp", "p_move_in[k] = p_of(move_in_w * a);", "p_move_in[k] = p_of(move_in_w);", 1, "Housing First move-in: activity dropped"),
-    ("sim/world.cpp", "ts.training_seats = tv[T::training_seats] * scale * factor(activity);",
-     "ts.training_seats = tv[T::training_seats] * scale * factor(hiring);", 1, "training seats scaled by the hiring factor"),
-    ("sim/world.cpp", "((cn == Waiting) | ((cn == Unknown) & need))", "(cn == Waiting)", 1,
+    (R, "p_move_in.push_back(hazard_p(move_in_w * a));", "p_move_in.push_back(hazard_p(move_in_w));", 1, "Housing First move-in: activity dropped"),
+    (W, "tv[T::training_seats] * scale * factor(activity);", "tv[T::training_seats] * scale * factor(hiring);", 1,
+     "training seats scaled by the hiring factor"),
+    (R, "return (c == Waiting) | ((c == Unknown) & in_need(P, p));", "return (c == Waiting);", 1,
      "no loss of self-efficacy while homeless without a plan"),
-    ("sim/employment.cpp", "P_.efficacy[p] = clamp01f(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);",
-     "P_.efficacy[p] = clamp01f(P_.efficacy[p]);", 1, "no gain of self-efficacy at a hire"),
-    ("sim/employment.cpp", "sc_[G::employment_reiterate] != 0 && ", "", 1, "employment.reiterate ignored"),
-    ("sim/world.cpp", "{{G::population_groups_disability, GDisability},     {G::population_groups_mental_health, GMentalHealth},",
-     "{{G::population_groups_mental_health, GDisability},     {G::population_groups_disability, GMentalHealth},", 1,
+    (E, "P_.efficacy[p] = clamp01(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);", "P_.efficacy[p] = clamp01(P_.efficacy[p]);", 1,
+     "no gain of self-efficacy at a hire"),
+    (E, "sc_[G::employment_reiterate] != 0 && ", "", 1, "employment.reiterate ignored"),
+    (RC, "{{G::population_groups_disability, GDisability},\n                                        {G::population_groups_mental_health, GMentalHealth},",
+     "{{G::population_groups_mental_health, GDisability},\n                                        {G::population_groups_disability, GMentalHealth},", 1,
      "disability and mental illness drawn with each other's probability"),
-    ("sim/world.cpp", "P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + gain);", "P_.efficacy[r.person] = clamp01(P_.efficacy[r.person]);", 1,
+    (W, "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);",
+     "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person]);", 1,
      "no gain of self-efficacy at a move-on to an own tenancy"),
-    ("sim/accounting.cpp", "if (a != b) put(static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));",
-     "if (a != b) put(static_cast<double>(w.at(t, CFlow0 + b * kHousingStates + a)));", 1, "housing flow series transposed"),
-    ("sim/accounting.cpp", "for (int c : {KQueueSocial, KQueueCpi, KQueueCase})", "for (int c : {KQueueCase, KQueueCpi, KQueueSocial})", 1,
-     "series queue_social and queue_case swapped"),
-    ("sim/accounting.cpp", "put(std::floor(ts.case_slots));", "put(std::floor(ts.hf_slots));", 1, "capacity_case_slots written from the HF slots"),
-    ("sim/accounting.cpp", 'icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed[p]; });',
-     'icol("weeks_employed", [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });', 1, "person column weeks_employed from the wrong field"),
-    ("sim/world.cpp", "          set_housing(p, Street, t);  // eviction\n          eff -= fail_loss;", "          set_housing(p, Street, t);  // eviction\n          eff -= 0.f;", 1,
+    (A, "w.at(t, CFlow0 + a * kHousingStates + b)", "w.at(t, CFlow0 + b * kHousingStates + a)", 1, "housing flow series transposed"),
+    (A, "put(S::queue_social, static_cast<double>(ct[KQueueSocial]));\n    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));\n"
+        "    put(S::queue_case, static_cast<double>(ct[KQueueCase]));",
+     "put(S::queue_social, static_cast<double>(ct[KQueueCase]));\n    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));\n"
+     "    put(S::queue_case, static_cast<double>(ct[KQueueSocial]));", 1, "series queue_social and queue_case swapped"),
+    (A, "put(S::capacity_case_slots, std::floor(ts.case_slots));", "put(S::capacity_case_slots, std::floor(ts.hf_slots));", 1,
+     "capacity_case_slots written from the HF slots"),
+    (A, "icol(C::weeks_employed, [&](std::size_t p) { return P_.weeks_employed[p]; });",
+     "icol(C::weeks_employed, [&](std::size_t p) { return P_.weeks_employed_after_first[p]; });", 1,
+     "person column weeks_employed from the wrong field"),
+    (W, "case HousingEvent::Eviction:\n                  set_housing(p, Street, t);\n                  eff -= rule.fail_loss;",
+     "case HousingEvent::Eviction:\n                  set_housing(p, Street, t);\n                  eff -= 0.f;", 1,
      "no loss of self-efficacy at an eviction"),
-    ("sim/world.cpp", "if (u_housing / pl >= rehousing)", "if (u_housing / pl < rehousing)", 1, "Housing First rehousing probability inverted"),
-    ("sim/employment.cpp", "(tenure < early ? log_early : 0.0)", "0.0", 1, "job loss: early factor dropped"),
-    ("sim/employment.cpp", "sc_[G::employment_matching_functioning_coef] * P_.functioning[p]", "-sc_[G::employment_matching_functioning_coef] * P_.functioning[p]", 1,
-     "matching acceptance: functioning sign flipped"),
-    ("sim/world.cpp", "contact_hz.hit(u, coef * (P_.efficacy[p] - 0.5) + log_act)", "contact_hz.hit(u, -coef * (P_.efficacy[p] - 0.5) + log_act)", 1,
+    (R, "return u / hf_loss_p(P, p) < rehousing;", "return u / hf_loss_p(P, p) >= rehousing;", 1,
+     "Housing First rehousing probability inverted"),
+    (R, "std::array{tenure < early ? 1.0 : 0.0,", "std::array{0.0,", 1, "job loss: early factor dropped"),
+    (R, "mf * P.functioning[p]", "-mf * P.functioning[p]", 1, "matching acceptance: functioning sign flipped"),
+    (R, '"self_efficacy - 0.5", sc[G::access_contact_efficacy_coef]', '"self_efficacy - 0.5", -sc[G::access_contact_efficacy_coef]', 1,
      "contact hazard: self-efficacy sign flipped"),
-    ("sim/world.cpp", "((c == Closed) & need & (in_case >= recontact))", "((c == Closed) & need & (in_case > recontact))", 1,
-     "recontact a week late"),
-    ("sim/accounting.cpp", "* ts.activity * sc_[G::costs_provider_hour]", "* sc_[G::costs_provider_hour]", 1, "scouting cost without activity"),
-    ("sim/accounting.cpp", "static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]",
+    (R, "((c == Closed) & (in_case >= recontact))", "((c == Closed) & (in_case > recontact))", 1, "recontact a week late"),
+    (A, "static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::employment_scouting_hours_per_firm] * sc_[G::costs_provider_hour]",
+     "static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::costs_provider_hour]", 1, "scouting cost without the hours per firm"),
+    (A, "static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]",
      "static_cast<double>(w.at(t, CAssessSocial)) * sc_[G::costs_assessment]", 1, "assessment cost without the job-centre assessments"),
-    ("sim/employment.cpp", "sc_[G::employment_hiring_employability_coef] * (P_.employability[p] - 0.5)", "0.0", 1,
-     "hiring decision: employability dropped"),
-    # --- third round: timings, thresholds, capacities in use, headline ---
-    ("sim/employment.cpp", "const Hazard intern_drop(sc_[G::employment_internship_dropout_rate] / 52.0, 1.0);",
-     "const Hazard intern_drop(sc_[G::employment_internship_dropout_rate] / 52.0, 0.0);", 1, "internship drop-out: efficacy dropped from the upper bound"),
-    ("sim/world.cpp", "if (week_ - P_.housing_since[p] >= hf_len) {", "if (week_ - P_.housing_since[p] > hf_len) {", 1,
-     "Housing First graduation a week late"),
-    ("sim/world.cpp", "in_charge && stay >= sh_min", "in_charge && stay > sh_min", 1, "shelter minimum stay a week longer"),
-    ("sim/world.cpp", "free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street", "Street", 1, "transitional drop-out always to the street"),
-    ("sim/world.cpp", "static_cast<std::int64_t>(std::floor(ts.hf_slots))) -", "static_cast<std::int64_t>(std::floor(ts.hf_flats))) -", 1,
+    (R, "he * (P.employability[p] - 0.5)", "0.0", 1, "hiring decision: employability dropped"),
+    # --- timings, thresholds, capacities in use, headline ---
+    (R, "sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5}", "sc[G::employment_internship_dropout_efficacy_coef], 0.0, 0.0}", 1,
+     "internship drop-out: self-efficacy's declared range [0, 0] (dropped from the bound)"),
+    (R, "(week - P.housing_since[p] >= hf_len)", "(week - P.housing_since[p] > hf_len)", 1, "Housing First graduation a week late"),
+    (R, "in_charge && stay >= shelter_min", "in_charge && stay > shelter_min", 1, "shelter minimum stay a week longer"),
+    (W, "free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street", "Street", 1, "transitional drop-out always to the street"),
+    (W, "static_cast<std::int64_t>(std::floor(ts.hf_slots))) -", "static_cast<std::int64_t>(std::floor(ts.hf_flats))) -", 1,
      "Housing First capacity ignores the support slots"),
-    ("sim/world.cpp", "std::int64_t lets = units(ts.lets, week_);", "std::int64_t lets = units(ts.lets + 1, week_);", 1, "one let a week too many"),
-    ("sim/world.cpp", "((c == FollowUp) & (in_case >= fu_len))", "((c == FollowUp) & (in_case > fu_len))", 1, "follow-up closed a week late"),
-    ("sim/employment.cpp", "F_.openness[f] = clamp01f(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);",
-     "F_.openness[f] = clamp01f(F_.openness[f]);", 1, "scouting no longer raises openness"),
-    ("sim/employment.cpp", "if (emp() < threshold) {", "if (emp() > threshold) {", 1, "training for people above the threshold"),
-    ("sim/accounting.cpp", "if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;",
+    (W, "std::int64_t lets = units(ts.lets, week_);", "std::int64_t lets = units(ts.lets + 1, week_);", 1, "one let a week too many"),
+    (R, "((c == FollowUp) & (in_case >= fu_len))", "((c == FollowUp) & (in_case > fu_len))", 1, "follow-up closed a week late"),
+    (E, "F_.openness[f] = clamp01(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);", "F_.openness[f] = clamp01(F_.openness[f]);", 1,
+     "scouting no longer raises openness"),
+    (E, "if (employability < rule.threshold) {", "if (employability > rule.threshold) {", 1, "training for people above the threshold"),
+    (A, "if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;",
      "if (week_ - P_.first_job[p] <= 104) P_.weeks_employed_after_first[p]++;", 1, "weeks employed after the first job: window a week too long"),
-    ("sim/accounting.cpp", "if (ph == EpEmployed && tenure == 26) ct[KHeld6]++;", "if (ph == EpEmployed && tenure == 25) ct[KHeld6]++;", 1,
-     "jobs held 6 months counted a week early"),
-    ("sim/accounting.cpp", 'r.headline["stably_housed_12m"] = nan_if(s12, n12);', 'r.headline["stably_housed_12m"] = nan_if(s24, n24);', 1,
+    (A, "(ph == EpEmployed) & (tenure == 26)", "(ph == EpEmployed) & (tenure == 25)", 1, "jobs held 6 months counted a week early"),
+    (A, "headline(H::stably_housed_12m) = nan_if(s12, n12);", "headline(H::stably_housed_12m) = nan_if(s24, n24);", 1,
      "headline stably_housed_12m from the 24-month counts"),
-    ("sim/world.cpp", "P_.age[p] + (week_ - P_.entry[p]) / 52 >= exit_age", "P_.age[p] + (week_ - P_.entry[p]) / 52 > exit_age", 1,
-     "ageing out a year late"),
-    ("sim/employment.cpp", "((integrated && disabled && quota_open(f)) ? sc_[G::employment_matching_cpi_link_coef] : 0.0);", "0.0;", 1,
-     "matching acceptance: CPI link dropped"),
-    ("sim/world.cpp", "if (!s.chance(hf_accept)) continue;", "if (false) continue;", 1, "Housing First offers always accepted"),
-    ("sim/world.cpp", "{p_of(hf_loss_w * mh_f), p_of(hf_loss_w * income_f * mh_f)}", "{p_of(hf_loss_w), p_of(hf_loss_w * income_f * mh_f)}", 1,
+    (R, "P.age[p] + (week - P.entry[p]) / 52 >= age_out", "P.age[p] + (week - P.entry[p]) / 52 > age_out", 1, "ageing out a year late"),
+    (R, "(cpi_link(disabled(P, p), F, f) ? mcpi : 0.0)", "0.0", 1, "matching acceptance: CPI link dropped"),
+    (W, "if (!s.chance(rule.hf_acceptance)) continue;", "if (false) continue;", 1, "Housing First offers always accepted"),
+    (R, "{hazard_p(loss_w * mh_f), hazard_p(loss_w * income_f * mh_f)}", "{hazard_p(loss_w), hazard_p(loss_w * income_f * mh_f)}", 1,
      "Housing First tenancy loss: mental illness dropped (people without income)"),
+    # === new mutants for the new structure ===
+    # --- hazard machinery: the bound derived from the declared ranges (sim/model/hazard.hpp) ---
+    (HZ, "return std::max(coef * lo, coef * hi);", "return coef * hi;", 1,
+     "hazard bound: a covariate's largest term taken at the top of its range (too low for negative coefficients)"),
+    (HZ, "p_max_ = hazard_p(base_ * std::exp(m));", "p_max_ = hazard_p(base_);", 1, "hazard bound: the covariates left out of the bound"),
+    # --- more rules ---
+    (R, "P.health0[p] < static_cast<float>(sc[G::housing_first_high_need_health])", "P.health0[p] > static_cast<float>(sc[G::housing_first_high_need_health])", 1,
+     "Housing First eligibility: high need by health inverted"),
+    (R, "return stable(P.housing[p]) & (week - housed_since >= fu_after) & !pathway;", "return stable(P.housing[p]) & (week - housed_since >= fu_after);", 1,
+     "the plan moves to follow-up with an employment pathway under way"),
+    (R, "per_pathway_step[EpTraining] = training;", "per_pathway_step[EpTraining] = orientation;", 1,
+     "cost table: a training week billed at the orientation unit cost (per person)"),
+    (R, "per_case_state[InCharge] = per_case_state[FollowUp] = case_week;", "per_case_state[InCharge] = per_case_state[Assessed] = case_week;", 1,
+     "cost table: case management billed to assessed people instead of people in follow-up (per person)"),
+    (R, "static_cast<float>(sc[G::costs_transitional_per_day]) * day, static_cast<float>(sc[G::costs_housing_first_per_day]) * day",
+     "static_cast<float>(sc[G::costs_housing_first_per_day]) * day, static_cast<float>(sc[G::costs_transitional_per_day]) * day", 1,
+     "cost table: transitional and Housing First daily costs swapped"),
+    # --- the weekly script (sim/engine/world.cpp): events, set_capacities, phases ---
+    (W, "w >= e[E::start] && w < e[E::end]", "w >= e[E::start] && w <= e[E::end]", 1, "events last a week longer than their window"),
+    (W, "(en.empty() || en == sc_.territory_name(t))", "(true)", 1, "an event on one territory acts on every territory"),
+    (W, "tv[T::cpi_assessment_capacity] * scale * factor(assessment_capacity);", "tv[T::cpi_assessment_capacity] * scale * factor(case_workers);", 1,
+     "job-centre assessments scaled by the case_workers event factor"),
+    (W, "void World::events() { set_capacities(week_ + 1); }", "void World::events() { set_capacities(week_); }", 1,
+     "events set this week's capacities again (next week's capacities a week late)"),
+    (W, '"efficacy", "territories", "tally"}},\n      {"scouting_and_firms"', '"territories", "tally"}},\n      {"scouting_and_firms"', 1,
+     "contract: housing_pathway does not declare that it writes efficacy"),
+    (W, "week_ - P_.first_stable[p] <= 52) P_.flags[p] |= FReturned12;", "week_ - P_.first_stable[p] < 52) P_.flags[p] |= FReturned12;", 1,
+     "return to the street in the 52nd week after first stable housing not counted"),
+    (W, "- ts.cases[InCharge] - ts.cases[FollowUp] -", "- ts.cases[InCharge] -", 1, "cases in follow-up do not take case-worker slots"),
+    (W, "if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;", "", 1, "a new plan does not restart an ended pathway"),
+    # --- employment (sim/engine/employment.cpp) ---
+    (E, "const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::employment_max_rounds]);",
+     "const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] < static_cast<int>(sc_[G::employment_max_rounds]);", 1,
+     "one reiteration round fewer than employment.max_rounds"),
+    (E, "hire(p, f, false, t);", "hire(p, f, true, t);", 1, "open-market hires counted as programme hires"),
+    (E, "std::int64_t seats = static_cast<std::int64_t>(std::floor(ts.training_seats)) - ts.in_training;",
+     "std::int64_t seats = static_cast<std::int64_t>(std::floor(ts.training_seats));", 1, "training seats taken by people in training not counted"),
+    # --- accounting ---
+    (A, "static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation", "static_cast<double>(ct[KOrientation]) * cost.orientation", 1,
+     "orientation billed while waiting for a training seat (series)"),
+    (A, "if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;", "if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = h;", 1,
+     "work at 24 months written from the housing state"),
+    # --- fast machinery against the reference (sim/engine/fast.hpp, sim/reference/reference.hpp) ---
+    (F, "Stream s = batched_stream(w.key_, ids[j], week, purpose, blocks, j);",
+     "Stream s = batched_stream(w.key_, ids[j], week, purpose, blocks, (j + 1) % kBatch);", 1, "fast engine: batched stream lane off by one"),
+    (F, "with_streams(b * kBlock, std::min(n, (b + 1) * kBlock), purpose, want,", "with_streams(b * kBlock, std::min(n - 1, (b + 1) * kBlock), purpose, want,", 1,
+     "fast engine: the last person skipped in per-person phases"),
+    (F, "fn(static_cast<std::uint32_t>(ts.firm_begin + firm_from_guess(ts.size_cum, at[j], x[j])));",
+     "fn(static_cast<std::uint32_t>(ts.firm_begin + at[j]));", 1, "fast vacancy arrivals: the guide's firm taken without the search"),
+    (E, "while (i < cum.size() && cum[i] <= x) ++i;\n  return i;", "while (i < cum.size() && cum[i] < x) ++i;\n  return i;", 1,
+     "vacancy-arrival guide search: a draw on a firm's upper edge stays with that firm (off by one)"),
+    (F, "std::sort(keyed.begin(), mid);", "std::sort(keyed.begin() + (top > 1), mid);", 1,
+     "fast partial ranking: the best firm left out of the sort"),
+    # --- the output table (output/outputs.def) ---
+    (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
 ]
 
-MODEL_TARGETS = ["test_model_rules", "test_model_accounts"]
-MODEL_REGEX = "ModelRules|ModelAccounts"
+# Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.
+TIERS = [
+    ["test_model_rules", "test_model_accounts"],
+    ["test_world", "test_employment", "test_reference", "test_contracts", "test_levers", "test_outputs", "test_scenario"],
+]
+TEST_TARGETS = [t for tier in TIERS for t in tier]
 
 
 def run(cmd, **kw):
@@ -180,71 +276,147 @@ def restore(files):
         run(["git", "checkout", "--", f])
 
 
+def parse_only(spec, n):
+    chosen = []
+    for part in filter(None, spec.split(",")):
+        a, _, b = part.partition("-")
+        chosen += list(range(int(a), int(b or a) + 1))
+    bad = [i for i in chosen if not 1 <= i <= n]
+    if bad:
+        sys.exit(f"--only: no mutant numbered {bad[0]} (1..{n})")
+    return chosen or list(range(1, n + 1))
+
+
+def locate(text, old, nth):
+    """Offset of the nth occurrence of old, or None (not found, or ambiguous with nth == 1)."""
+    if nth == 1 and text.count(old) != 1:
+        return None
+    at = -1
+    for _ in range(nth):
+        at = text.find(old, at + 1)
+        if at < 0:
+            return None
+    return at
+
+
+def suites_of(build_dir, targets):
+    """The GoogleTest suites of the built test binaries (ctest names tests <Suite>.<test>)."""
+    suites = set()
+    for t in targets:
+        out = run([os.path.join(build_dir, "tests", t), "--gtest_list_tests"]).stdout
+        for line in out.splitlines():
+            if line and not line.startswith(" "):
+                suites.add(line.split()[0].rstrip("."))
+    return sorted(suites)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", default="build")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=int, default=180)
+    ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--all", action="store_true", help="build every target and run the whole ctest suite")
-    ap.add_argument("--only", default="", help="comma-separated mutant numbers (1-based)")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("--min-kill", type=float, default=0.9)
+    ap.add_argument("--only", default="", help="mutant numbers (1-based), e.g. 3,7-9")
+    ap.add_argument("--list", action="store_true", help="list the mutants (and whether their text is found)")
+    ap.add_argument("--min-kill", type=float, default=0.9, help="fraction of valid mutants that must be killed (0..1)")
+    ap.add_argument("--report", default="", help="write a tab-separated line per mutant to this file")
     a = ap.parse_args()
+    if not 0.0 <= a.min_kill <= 1.0:
+        ap.error("--min-kill is a fraction in [0, 1]")
     root = run(["git", "rev-parse", "--show-toplevel"]).stdout.strip()
     os.chdir(root)
-    chosen = [int(x) for x in a.only.split(",") if x] or list(range(1, len(MUTANTS) + 1))
+    chosen = parse_only(a.only, len(MUTANTS))
     if a.list:
         for i in chosen:
-            print(f"{i:3d}  {MUTANTS[i - 1][0]:20s} {MUTANTS[i - 1][4]}")
+            path, old, _, nth, what = MUTANTS[i - 1]
+            found = os.path.exists(path) and locate(open(path).read(), old, nth) is not None
+            print(f"{i:3d}  {'' if found else 'NOT FOUND  '}{path:28s} {what}")
         return 0
-    if run(["git", "diff", "--quiet", "--", "sim"]).returncode != 0:
-        sys.exit("sim/ has uncommitted changes: commit or stash them first (mutants are restored with git checkout)")
+    if run(["git", "diff", "--quiet", "HEAD", "--", "sim", "output"]).returncode != 0:
+        print("sim/ or output/ have uncommitted changes: commit or stash them first (mutants are restored with git checkout)")
+        return 2
     touched = set()
-    signal.signal(signal.SIGTERM, lambda *_: (restore(touched), sys.exit(2)))
-    build = ["cmake", "--build", a.build_dir, "-j", str(a.jobs)] + ([] if a.all else ["--target"] + MODEL_TARGETS)
-    test = ["ctest", "--test-dir", a.build_dir, "-j", str(a.jobs), "--timeout", str(a.timeout), "--stop-on-failure"] + (
-        [] if a.all else ["-R", MODEL_REGEX])
+
+    def on_signal(*_):
+        restore(touched)
+        sys.exit(2)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def build(targets):
+        return run(["cmake", "--build", a.build_dir, "-j", str(a.jobs)] + (["--target"] + targets if targets else []))
+
+    ctest = ["ctest", "--test-dir", a.build_dir, "-j", str(a.jobs), "--timeout", str(a.timeout), "--stop-on-failure"]
+    t_start = time.time()
     print("baseline: building and running the tests on the unmutated tree ...", flush=True)
-    if run(build).returncode != 0 or run(test).returncode != 0:
-        sys.exit("the tests do not pass on the unmutated tree")
+    if a.all:
+        tiers = [(None, [])]
+    else:
+        if build(TEST_TARGETS).returncode != 0:
+            print("the test targets do not build on the unmutated tree")
+            return 2
+        tiers = [(t, ["-R", "^(" + "|".join(re.escape(s) for s in suites_of(a.build_dir, t)) + ")\\."]) for t in TIERS]
+    for targets, select in tiers:
+        b = build(targets)
+        r = run(ctest + select) if b.returncode == 0 else b
+        if b.returncode != 0 or r.returncode != 0:
+            print("the tests do not pass on the unmutated tree:\n" + r.stdout[-3000:])
+            return 2
+    print(f"baseline passed in {time.time() - t_start:.0f}s", flush=True)
+
+    # Mutants of the same file run one after another: a file restored after its mutant then needs
+    # no rebuild of its own before the next mutant (each file's includers are compiled once per mutant).
+    files = list(dict.fromkeys(MUTANTS[i - 1][0] for i in chosen))
+    order = sorted(chosen, key=lambda i: (files.index(MUTANTS[i - 1][0]), i))
     results = []
     try:
-        for i in chosen:
+        for i in order:
             path, old, new, nth, what = MUTANTS[i - 1]
-            text = open(path).read()
-            at = -1
-            for _ in range(nth):
-                at = text.find(old, at + 1)
-                if at < 0:
-                    break
-            if at < 0:
-                results.append((i, "INVALID", what, "text not found"))
-                print(f"[{i:2d}] INVALID (text not found)  {what}", flush=True)
+            text = open(path).read() if os.path.exists(path) else ""
+            at = locate(text, old, nth)
+            if at is None:
+                results.append((i, "INVALID", what, "text not found", 0.0))
+                print(f"[{i:3d}] INVALID  (text not found)  {what}", flush=True)
                 continue
             touched.add(path)
-            open(path, "w").write(text[:at] + new + text[at + len(old):])
+            with open(path, "w") as f:
+                f.write(text[:at] + new + text[at + len(old):])
             t0 = time.time()
-            b = run(build)
-            if b.returncode != 0:
-                status, detail = "INVALID", "did not compile"
-            else:
-                r = run(test)
-                failed = re.findall(r"Test +#\d+: (\S+) \.*\**(?:Failed|Timeout|Exception)", r.stdout)
-                status = "KILLED" if r.returncode != 0 else "SURVIVED"
-                detail = ", ".join(failed[:3])
+            status, detail = "SURVIVED", ""
+            for targets, select in tiers:
+                b = build(targets)
+                if b.returncode != 0:
+                    status, detail = "INVALID", "did not compile"
+                    break
+                r = run(ctest + select)
+                if r.returncode != 0:
+                    failed = re.findall(r"Test +#\d+: (\S+) \.*\**(?:Failed|Timeout|Exception|Subprocess aborted|Not Run)", r.stdout)
+                    status, detail = "KILLED", ", ".join(failed[:3]) or "ctest failed"
+                    break
             restore({path})
-            results.append((i, status, what, detail))
-            print(f"[{i:2d}] {status:8s} {time.time() - t0:5.0f}s  {what}" + (f"  ({detail})" if detail else ""), flush=True)
+            touched.discard(path)
+            dt = time.time() - t0
+            results.append((i, status, what, detail, dt))
+            print(f"[{i:3d}] {status:8s} {dt:5.0f}s  {what}" + (f"  ({detail})" if detail else ""), flush=True)
     finally:
         restore(touched)
-        run(build)  # leave the build matching the restored tree
+        build(None if a.all else TEST_TARGETS)  # leave the build matching the restored tree
     valid = [r for r in results if r[1] != "INVALID"]
     killed = sum(r[1] == "KILLED" for r in valid)
-    print(f"\nkilled {killed} / {len(valid)} valid mutants ({len(results) - len(valid)} invalid)")
+    ratio = killed / len(valid) if valid else 0.0
+    print(f"\n{len(results)} mutants: killed {killed}, survived {len(valid) - killed}, invalid {len(results) - len(valid)}"
+          f"; killed {killed} / {len(valid)} valid = {100 * ratio:.1f}% (required {100 * a.min_kill:.0f}%)"
+          f"; {time.time() - t_start:.0f}s")
+    results.sort()
     for r in results:
         if r[1] != "KILLED":
-            print(f"  {r[1]}: [{r[0]}] {r[2]} {r[3]}")
-    return 0 if valid and killed >= a.min_kill * len(valid) else 1
+            print(f"  {r[1]}: [{r[0]}] {r[2]}  {r[3]}")
+    if a.report:
+        with open(a.report, "w") as f:
+            for r in results:
+                f.write(f"{r[0]}\t{r[1]}\t{r[4]:.0f}\t{r[2]}\t{r[3]}\n")
+    return 0 if valid and ratio >= a.min_kill else 1
 
 
 if __name__ == "__main__":
