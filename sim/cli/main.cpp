@@ -338,58 +338,53 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 // percorsi validate FILE...: checks scenario and trial files (and their sweeps) without running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
-    int bad = 0;
-    for (const auto& f : files) {
-      try {
-        if (is_trial_file(f)) {
-          const Trial t = load_trial(f, load_options(c));
-          std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
-                      f.c_str(), t.name().c_str(), t.spec.cohort, t.arms.size(), t.spec.measures.size(),
-                      t.spec.targets.size(), t.base.weeks(), t.base.replicates());
-          continue;
-        }
-        const std::vector<Scenario> all = load_scenarios(f, load_options(c));
-        const Scenario& s = all.front();
-        if (all.size() == 1 && s.sweep.empty()) {
-          std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),
-                      s.territories.size(), s.weeks(), s.replicates());
-        } else {
-          long tasks = 0;
-          for (const auto& x : all) tasks += x.replicates();
-          std::printf("%s: ok (a sweep of %zu scenarios, %ld tasks: %s", f.c_str(), all.size(), tasks,
-                      s.name().c_str());
-          if (all.size() > 1) std::printf(" ... %s", all.back().name().c_str());
-          std::printf(")\n");
-        }
-      } catch (const ScenarioError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        ++bad;
+  int bad = 0;
+  for (const auto& f : files) {
+    try {
+      if (is_trial_file(f)) {
+        const Trial t = load_trial(f, load_options(c));
+        std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
+                    f.c_str(), t.name().c_str(), t.spec.cohort, t.arms.size(), t.spec.measures.size(),
+                    t.spec.targets.size(), t.base.weeks(), t.base.replicates());
+        continue;
       }
+      const std::vector<Scenario> all = load_scenarios(f, load_options(c));
+      const Scenario& s = all.front();
+      if (all.size() == 1 && s.sweep.empty()) {
+        std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),
+                    s.territories.size(), s.weeks(), s.replicates());
+      } else {
+        long tasks = 0;
+        for (const auto& x : all) tasks += x.replicates();
+        std::printf("%s: ok (a sweep of %zu scenarios, %ld tasks: %s", f.c_str(), all.size(), tasks,
+                    s.name().c_str());
+        if (all.size() > 1) std::printf(" ... %s", all.back().name().c_str());
+        std::printf(")\n");
+      }
+    } catch (const ScenarioError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ++bad;
     }
-    return bad ? kBadInput : kOk;
+  }
+  return bad ? kBadInput : kOk;
 }
 
 // percorsi merge PART.h5... --out FILE.h5: joins the shards' files (rank 0 only under MPI).
 int cmd_merge(const std::vector<std::string>& merge_files, const std::string& merge_out, bool merge_quiet,
               const std::string& cmdline) {
-    if (mpi::rank() != 0) return kOk;  // joining is serial: rank 0 does it
-    out::Provenance p;
-    p.program_version = PERCORSI_VERSION;
-    p.git_commit = PERCORSI_GIT_COMMIT;
-    p.command_line = cmdline;
-    p.threads = 1;
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    p.start_time = buf;
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::string report = merge_results(merge_files, merge_out, p);
-    if (!merge_quiet)
-      std::fprintf(stderr, "%s (%.1f s)\n", report.c_str(),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    return kOk;
+  if (mpi::rank() != 0) return kOk;  // joining is serial: rank 0 does it
+  out::Provenance p;
+  p.program_version = PERCORSI_VERSION;
+  p.git_commit = PERCORSI_GIT_COMMIT;
+  p.command_line = cmdline;
+  p.threads = 1;
+  p.start_time = utc_now();
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string report = merge_results(merge_files, merge_out, p);
+  if (!merge_quiet)
+    std::fprintf(stderr, "%s (%.1f s)\n", report.c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return kOk;
 }
 
 // percorsi info FILE.h5...: what results files hold (--all: every dataset).

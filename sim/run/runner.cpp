@@ -51,7 +51,6 @@ out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std:
   return r;
 }
 
-namespace {
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -60,6 +59,8 @@ std::string utc_now() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
 
 std::string duration_text(double secs) {
   char buf[32];

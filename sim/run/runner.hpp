@@ -46,6 +46,9 @@ struct ScenarioSummary {
 };
 
 // Runs one replicate to the scenario's horizon; on_week is called after every week.
+// The current time, UTC, as ISO 8601 (provenance of results files).
+std::string utc_now();
+
 // One replicate run of a scenario with the fast engine (or the reference engine: same results, slower).
 out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week = {},
                                    Engine engine = Engine::Fast);

@@ -270,14 +270,6 @@ TrialResult trial_table_of(const Trial& trial, const std::vector<std::vector<std
 }
 
 namespace {
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 out::TrialTable table_for_file(const TrialResult& r) {
   out::TrialTable t;
