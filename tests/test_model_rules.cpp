@@ -37,17 +37,22 @@ population:
   seeking_work: 0
   income_support: 0.5
 exits: {rate: 0}
-life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0}
+life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0, reconnection_age_coef: 0,
+       reconnection_estranged_coef: 0, reconnection_migrant_coef: 0, reconnection_chronic_coef: 0, reconnection_efficacy_coef: 0}
+rehousing: {private_rate: 0}
+institution: {health_rate: 0, justice_rate: 0}
 access: {contact_rate: 0}
 case: {dropout_rate: 0}
-step: {shelter_seek_rate: 0, shelter_dropout_rate: 0, transitional_dropout_rate: 0, readiness_rate: 0, move_on_rate: 0}
+step: {shelter_seek_rate: 0, shelter_dropout_rate: 0, transitional_dropout_rate: 0, readiness_rate: 0, move_on_rate: 0,
+       case_time_coef: 0, move_on_efficacy_coef: 0}
 housing_first: {tenancy_loss_rate: 0}
 employment: {discouragement: {rate: 0}, internship: {dropout_rate: 0}, job_loss: {rate: 0}}
 labour: {job_finding_rate: 0}
 territories:
   - {name: A, initial_population: )"
     << people << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,
-     assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000}
+     assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000,
+     social_housing_lets: 0}
 )";
   return yaml(y.str());
 }
