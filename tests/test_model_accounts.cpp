@@ -131,6 +131,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
                c_train = sc[G::costs_training_per_week],
                c_intern = sc[G::costs_internship_indemnity_per_month] * 12 / 52 + sc[G::costs_tutoring_per_week],
                c_follow = sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour], c_assess = sc[G::costs_assessment];
+  const double c_icf = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_assessment] : 0.0;
+  const double c_icf_training = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_training_per_territory] * scale : 0.0;
   double wait_sum[8] = {}, wait_n[8] = {};
   Snap S;
   for (int wk = 0; wk < W; ++wk) {
@@ -209,6 +211,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
             if (H.first_job[p] < 0) H.first_job[p] = wk;
           }
           x("separations", t) += S.work[p] == Employed && P.work[p] != Employed;
+          // The pathway starts (with the ICF assessment, when used).
+          if (S.phase[p] == EpNone && S.kase[p] == InCharge && S.work[p] == Searching) x("cost_icf", t) += c_icf, H.cost[p] += c_icf;
         }
       } else if (phase == "end_of_week") {
         for (std::size_t p = 0; p < P.size(); ++p) {
@@ -262,6 +266,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
         for (int t = 0; t < T; ++t) {
           x("wait_weeks_mean", t) = wait_n[t] > 0 ? wait_sum[t] / wait_n[t] : 0.0;
           x("cost_assessment", t) = (x("assessments_social", t) + x("assessments_cpi", t)) * c_assess;
+          x("cost_icf", t) += wk == 0 ? c_icf_training : 0.0;
           // The week is recorded with the capacities in force during it (the events phase, last,
           // sets those of the next week); scouting is billed for the hours spent reaching firms.
           const int nx = wk;
@@ -373,8 +378,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   reals("self_efficacy", [&](std::size_t p) { return P.efficacy[p]; }, 1e-9);
   reals("health", [&](std::size_t p) { return P.health[p]; }, 1e-9);
   // The per-person costs add up to the costs of the weekly series that are borne per person
-  // (all but scouting and network management, which are programme costs).
-  double person_cost = 0, series_cost = 0;
+  // (all but scouting, network management and the training of ICF operators, which are programme costs).
+  double person_cost = 0, series_cost = -c_icf_training * T;
   for (std::size_t p = 0; p < n; ++p) person_cost += col.at("cost")->reals[p];
   for (const char* s : {"cost_total", "cost_scouting", "cost_network"})
     for (double v : r.weekly[series_index(s)].values) series_cost += std::string(s) == "cost_total" ? v : -v;
@@ -417,7 +422,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   const double cost = sum_series("cost_total", 0, W), held12 = sum_series("jobs_held_12m", 0, W);
   // The employment programme's costs, each payer's, and the costs of the people homeless at entry.
   double programme = 0;
-  for (const char* c : {"cost_orientation", "cost_training", "cost_internship", "cost_follow_up", "cost_scouting", "cost_network"})
+  for (const char* c : {"cost_icf", "cost_orientation", "cost_training", "cost_internship", "cost_follow_up", "cost_scouting", "cost_network"})
     programme += sum_series(c, 0, W);
   const double housing = sum_series("cost_housing_first", 0, W), health = sum_series("cost_institution_health", 0, W),
                justice = sum_series("cost_institution_justice", 0, W);
@@ -489,7 +494,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountStepModelCpiMa
   Scenario sc = yaml(audit_yaml());
   sc.set("housing.model", "step");
   sc.set("cpi.involvement", "marginal");
-  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first"});
+  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf"});
 }
 
 TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCpiIntegrated) {
@@ -499,6 +504,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCp
   sc.set("cpi.involvement", "integrated");
   sc.set("employment.scouting.reference", "intake");
   sc.set("employment.scouting.strategy", "profit");
+  sc.set("employment.icf_assessment", "true");
   audit(sc, {"jobs_held_12m", "queue_cpi", "assessments_cpi"});
 }
 
@@ -607,7 +613,8 @@ events:
         EXPECT_EQ(social[k], units(7.3 * f, k)) << cpi << " week " << k;
         EXPECT_EQ(cpiv[k], units(4.6 * f, k)) << cpi << " week " << k;
       } else {
-        EXPECT_EQ(social[k], units((7.3 + 4.6) * f, k)) << cpi << " week " << k;
+        // One single point: joint assessments, each taking cpi.joint_assessment_factor times as long.
+        EXPECT_EQ(social[k], units((7.3 + 4.6) * f / sc[G::cpi_joint_assessment_factor], k)) << cpi << " week " << k;
         EXPECT_EQ(cpiv[k], 0) << cpi << " week " << k;
       }
     }

@@ -196,6 +196,8 @@ void World::record() {
         {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]},
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
         {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]},
+        {S::cost_icf, static_cast<double>(w.at(t, CIcfAssessed)) * sc_[G::costs_icf_assessment] +
+                          (sc_[G::employment_icf_assessment] != 0 && week_ == 0 ? sc_[G::costs_icf_training_per_territory] * sc_[G::scale] : 0.0)},
         {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
         {S::cost_orientation, static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation},
         {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
@@ -355,7 +357,7 @@ out::ReplicateResult World::results() const {
     for (Sr id : ids) c += total(id, 0, week_);
     return c;
   };
-  const double programme = cost_of({Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up, Sr::cost_scouting, Sr::cost_network});
+  const double programme = cost_of({Sr::cost_icf, Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up, Sr::cost_scouting, Sr::cost_network});
   const double housing = cost_of({Sr::cost_housing_first}), health = cost_of({Sr::cost_institution_health}),
                justice = cost_of({Sr::cost_institution_justice});
   headline(H::cost_per_retained_job) = nan_if(programme, held12);

@@ -73,8 +73,8 @@ const std::vector<World::Phase>& World::phases() {
        {"kase", "case_since", "flags", "cost", "intake", "emp_phase", "territories", "tally"}},
       {"housing_pathway", &World::housing_pathway,
        {"exit", "housing", "housing_since", "flags", "kase", "case_since", "efficacy", "health", "groups", "work", "territory",
-        "intake", "territories"},
-       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "territories", "tally"}},
+        "intake", "seeking", "territories"},
+       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "seeking", "work", "territories", "tally"}},
       {"scouting_and_firms", &World::scouting_and_firms,
        {"firm.size", "firm.flags", "firm.vacancies", "territories"},
        {"firm.vacancies", "firm.flags", "firm.known_week", "firm.openness", "territories", "tally"}},
@@ -82,7 +82,7 @@ const std::vector<World::Phase>& World::phases() {
        {"exit", "work", "emp_phase", "emp_since", "kase", "intake", "hire_week", "employability", "efficacy", "functioning", "groups",
         "health", "housing", "age", "entry", "firm", "quota_job", "rounds", "territory", "firm.flags", "firm.openness", "firm.vacancies", "firm.quota", "firm.filled",
         "territories"},
-       {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job",
+       {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job", "cost",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},
       {"end_of_week", &World::end_of_week,
        {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally"},
@@ -409,6 +409,7 @@ void World::contact_and_assessment(M& m) {
   auto joiners = m.requests(1);
   const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
   const float assess_cost = static_cast<float>(sc_[G::costs_assessment]);
+  const double joint_factor = sc_[G::cpi_joint_assessment_factor];
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     for (const auto& r : joiners[k][0]) {
@@ -435,7 +436,8 @@ void World::contact_and_assessment(M& m) {
       }
     };
     if (integrated) {
-      serve(ts.social_queue, units(ts.assess_social + ts.assess_cpi, week_), FSocialDone | FCpiDone, CAssessSocial);
+      // One single point: joint assessments, each taking longer than a separate one.
+      serve(ts.social_queue, units((ts.assess_social + ts.assess_cpi) / joint_factor, week_), FSocialDone | FCpiDone, CAssessSocial);
     } else {
       serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial);
       serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi);
@@ -473,6 +475,12 @@ void World::housing_pathway(M& m) {
                   P_.flags[p] &= static_cast<std::uint8_t>(~FHfAssigned);
                   set_housing(p, HfFlat, t);
                   P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
+                  // Job support: income support claimed, the employment pathway offered (draws u_drop, u_prog).
+                  if (rule.gets_income_support(P_, p, u_drop)) P_.flags[p] |= FIncome;
+                  if (rule.starts_looking_for_work(P_, p, u_prog)) {
+                    P_.seeking[p] = 1;
+                    P_.work[p] = Searching;
+                  }
                 }
                 return;
               }

@@ -45,6 +45,7 @@ enum Counter : int {
   CSeparations,
   CTrainingStarted,
   CScoutedFirms,
+  CIcfAssessed,  // people given the ICF assessment at the start of their pathway
   kCounters
 };
 

@@ -296,7 +296,7 @@ inline double case_time(double reference, double persons, double workers) {
 }
 
 struct HousingRules {
-  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible;
+  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible, income_uptake, work_uptake;
   int shelter_min, transitional_min, priority_disability, priority_female;
   float gain, loss;
   bool hf_model;
@@ -317,6 +317,8 @@ struct HousingRules {
         shelter_acceptance_mh(sc[G::step_shelter_acceptance_mental_health_factor]),
         hf_acceptance(sc[G::housing_first_acceptance]),
         social_migrant_eligible(sc[G::rehousing_social_migrant_eligible]),
+        income_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_income_uptake] : 0.0),
+        work_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_work_uptake] : 0.0),
         shelter_min(weeks_of(sc[G::step_shelter_min_stay])),
         transitional_min(weeks_of(sc[G::step_transitional_min_stay])),
         priority_disability(static_cast<int>(sc[G::rehousing_social_priority_disability])),
@@ -351,6 +353,12 @@ struct HousingRules {
   // On the Housing First track and in charge: asks for a flat and a support slot.
   bool wants_hf(const Persons& P, std::uint32_t p) const {
     return hf_model && (P.flags[p] & FHfTrack) && P.kase[p] == InCharge;
+  }
+  // Housing First with job support, on moving in (draw u): a tenant without income support
+  // obtains it; a tenant not looking for work starts the employment pathway.
+  bool gets_income_support(const Persons& P, std::uint32_t p, double u) const { return !(P.flags[p] & FIncome) && u < income_uptake; }
+  bool starts_looking_for_work(const Persons& P, std::uint32_t p, double u) const {
+    return P.work[p] == Inactive && !P.seeking[p] && u < work_uptake;
   }
   // With a flat and a support slot reserved: the flat is found and the tenant moves in.
   bool moves_in(const Persons& P, std::uint32_t p, double u) const { return u < p_move_in[P.territory[p]]; }
@@ -425,13 +433,15 @@ enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, 
 
 struct EmploymentRules {
   int early, fu_len, orient, train_len, scout_start, intern_len;
-  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w;
+  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w, qualifying_gain, np_qualifying_share,
+      reiteration_gain, icf_keep;
   float wait_loss;
-  bool by_intake, reiterate;
+  bool by_intake, reiterate, direct, flexible_hours;
   int max_rounds;
-  LogLinearHazard<3> job_loss;
-  LogLinearHazard<1> discouragement, internship_break;
-  LogLinearHazard<7> market;
+  LogLinearHazard<6> job_loss;
+  LogLinearHazard<1> discouragement;
+  LogLinearHazard<3> internship_break;
+  LogLinearHazard<8> market;
   int age_threshold;
   std::vector<double> log_hiring, hiring, activity;  // per territory
 
@@ -440,7 +450,7 @@ struct EmploymentRules {
   // homelessness (street, shelter or transitional place; a Housing First tenant is housed),
   // self-efficacy, years of age over labour.age_threshold, and the territory's hiring factor.
   // The age range ends at an age nobody reaches (an 8-bit age at entry plus a 50-year horizon).
-  static LogLinearHazard<7> market_hazard(const Scenario& sc, const std::vector<double>& hiring) {
+  static LogLinearHazard<8> market_hazard(const Scenario& sc, const std::vector<double>& hiring) {
     const double max_hiring = hiring.empty() ? 1.0 : *std::max_element(hiring.begin(), hiring.end());
     return {"open-market job finding",
             sc[G::labour_job_finding_rate] / 52.0,
@@ -449,6 +459,7 @@ struct EmploymentRules {
               {"health - 0.5", sc[G::labour_health_coef], -0.5, 0.5},
               {"homeless", sc[G::labour_homeless_coef], 0, 1},
               {"self_efficacy - 0.5", sc[G::labour_efficacy_coef], -0.5, 0.5},
+              {"mental illness", sc[G::labour_mental_health_coef], 0, 1},
               {"years over age threshold", sc[G::labour_age_coef], 0, 320},
               {"log hiring", 1.0, -HUGE_VAL, std::log(std::max(max_hiring, 1e-300))}}}};
   }
@@ -466,30 +477,46 @@ struct EmploymentRules {
         failure_loss(sc[G::life_efficacy_failure_loss]),
         rejection_loss(sc[G::employment_matching_rejection_efficacy_share] * sc[G::life_efficacy_failure_loss]),
         match_w(sc[G::employment_matching_rate] / 52.0),
+        qualifying_gain(sc[G::employment_qualifying_gain]),
+        np_qualifying_share(sc[G::employment_non_profit_qualifying_share]),
+        reiteration_gain(sc[G::employment_reiteration_efficacy_gain]),
+        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0),
         wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
         by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
         reiterate(sc[G::employment_reiterate] != 0),
+        direct(sc.choice<G::employment_placement>() == choice::employment_placement::direct),
+        flexible_hours(sc[G::employment_internship_flexible_hours] != 0),
         max_rounds(static_cast<int>(sc[G::employment_max_rounds])),
         job_loss("job loss", sc[G::employment_job_loss_rate] / 52.0,
                  {{{"early months", std::log(sc[G::employment_job_loss_early_factor]), 0, 1},
                    {"follow-up hours", sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity], 0, 1},
-                   {"employability - 0.5", sc[G::employment_job_loss_employability_coef], -0.5, 0.5}}}),
+                   {"employability - 0.5", sc[G::employment_job_loss_employability_coef], -0.5, 0.5},
+                   {"functioning level (after ICF fit)", sc[G::employment_job_loss_functioning_coef], 0, 4},
+                   {"mental illness", sc[G::employment_job_loss_mental_health_coef], 0, 1},
+                   {"non-profit firm", sc[G::employment_job_loss_non_profit_coef], 0, 1}}}),
         discouragement("discouragement", sc[G::employment_discouragement_rate] / 52.0,
                        {{{"self_efficacy - 0.5", sc[G::employment_discouragement_efficacy_coef], -0.5, 0.5}}}),
         internship_break("internship break", sc[G::employment_internship_dropout_rate] / 52.0,
-                         {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5}}}),
+                         {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5},
+                           {"functioning level with rigid hours", sc[G::employment_internship_rigid_functioning_coef], 0, 4},
+                           {"-log activity", sc[G::employment_internship_break_activity_coef], 0, 12}}}),
         market(market_hazard(sc, hiring_)),
         age_threshold(static_cast<int>(sc[G::labour_age_threshold])),
         hiring(hiring_),
         activity(activity_) {
     for (double h : hiring) log_hiring.push_back(std::log(std::max(h, 1e-300)));
   }
-  // Loses the job this week: more likely in the first months, less with follow-up hours while
-  // follow-up lasts (programme jobs), less with higher employability.
-  bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, double u) const {
+  // The functioning level as it weighs on fit: reduced by the ICF assessment's task fit.
+  double fitted_functioning(const Persons& P, std::uint32_t p) const { return icf_keep * P.functioning[p]; }
+  // Loses the job this week (working in firm of sector non_profit): more likely in the first
+  // months, less with follow-up hours while follow-up lasts (programme jobs), less with higher
+  // employability, more with a lower functioning level (less after an ICF assessment), with a
+  // mental illness, and in a non-profit firm (positions funded by projects).
+  bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, bool non_profit, double u) const {
     return job_loss.hit(u, [&] {
       const int tenure = week - P.hire_week[p];
-      return std::array{tenure < early ? 1.0 : 0.0, P.emp_phase[p] == EpEmployed && tenure < fu_len ? 1.0 : 0.0, employability - 0.5};
+      return std::array{indicator(tenure < early), indicator(P.emp_phase[p] == EpEmployed && tenure < fu_len), employability - 0.5,
+                        fitted_functioning(P, p), indicator(mental_illness(P, p)), indicator(non_profit)};
     });
   }
   // Scouting for this person has begun (scouting.reference: intake).
@@ -501,24 +528,34 @@ struct EmploymentRules {
   bool proposed(const Persons& P, std::uint32_t p, double u) const {
     return P.housing[p] != Institution && u < hazard_p(match_w * activity[P.territory[p]]);
   }
+  // An internship breaks off: more likely with low self-efficacy, with rigid hours for people
+  // with a lower functioning level, and when activity stops (a lockdown).
   bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
-    return internship_break.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
+    return internship_break.hit(u, [&] {
+      return std::array{P.efficacy[p] - 0.5, flexible_hours ? 0.0 : static_cast<double>(P.functioning[p]),
+                        std::min(12.0, -std::log(std::max(activity[P.territory[p]], 1e-5)))};
+    });
   }
+  // The employability gained by completing an internship (hired or not) in a firm of this
+  // sector: a qualifying placement in a profit firm, a smaller gain in a non-profit one.
+  double qualifying(bool non_profit) const { return qualifying_gain * (non_profit ? np_qualifying_share : 1.0); }
   // The covariate values of open-market job finding for person p in `week`, given the
   // employability and self-efficacy the person had at the start of the week.
-  std::array<double, 7> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
+  std::array<double, 8> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
     const int age = P.age[p] + (week - P.entry[p]) / 52;
     return {employability - 0.5,
             static_cast<double>(P.functioning[p]),
             P.health[p] - 0.5,
             homeless(P.housing[p]) ? 1.0 : 0.0,
             efficacy - 0.5,
+            indicator(mental_illness(P, p)),
             static_cast<double>(std::max(0, age - age_threshold)),
             log_hiring[P.territory[p]]};
   }
   // Finds a job on the open labour market (anyone looking for work, not in an internship): less
   // likely with lower employability, a lower ICF functioning level, poorer health, while
-  // homeless, with lower self-efficacy, past labour.age_threshold, and when hiring slows; not
+  // homeless, with lower self-efficacy, with a mental illness, past labour.age_threshold, and
+  // when hiring slows; not
   // while in an institution.
   bool finds_market_job(const Persons& P, std::uint32_t p, int week, double employability, double efficacy, double u) const {
     return hiring[P.territory[p]] > 0 && P.housing[p] != Institution &&
@@ -554,7 +591,7 @@ struct FirmRules {
   bool integrated;
   double mi, me, mf, mo, mnp, mcpi;  // matching (acceptance) logit
   double hi, ho, he, hq;             // hiring decision logit
-  double matching_quality, good, bad, scouting_gain;
+  double matching_quality, good, bad, scouting_gain, icf_keep;
   explicit FirmRules(const Scenario& sc)
       : integrated(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated),
         mi(sc[G::employment_matching_intercept]),
@@ -570,7 +607,8 @@ struct FirmRules {
         matching_quality(sc[G::employment_matching_quality]),
         good(sc[G::employment_openness_after_success]),
         bad(sc[G::employment_openness_after_failure]),
-        scouting_gain(sc[G::employment_scouting_openness_gain]) {}
+        scouting_gain(sc[G::employment_scouting_openness_gain]),
+        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0) {}
   static bool quota_open(const Firms& F, std::uint32_t f) { return (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f]; }
   // A disabled person hired by an obliged firm with an open quota fills a Law 68 position.
   static bool quota_hire(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) {
@@ -579,9 +617,10 @@ struct FirmRules {
   // The CPI link: with the job centre integrated, an obliged firm with an open quota knows the
   // incentives for hiring a disabled person.
   bool cpi_link(bool is_disabled, const Firms& F, std::uint32_t f) const { return integrated && is_disabled && quota_open(F, f); }
-  // Log-odds that firm f accepts person p as an intern.
+  // Log-odds that firm f accepts person p as an intern (or, with direct placement, hires the
+  // candidate); an ICF assessment fits the tasks, so that the functioning level weighs less.
   double acceptance_logit(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) const {
-    return mi + me * (P.employability[p] - 0.5) + mf * P.functioning[p] + mo * (F.openness[f] - 0.5) +
+    return mi + me * (P.employability[p] - 0.5) + mf * icf_keep * P.functioning[p] + mo * (F.openness[f] - 0.5) +
            ((F.flags[f] & FfNonProfit) ? mnp : 0.0) + (cpi_link(disabled(P, p), F, f) ? mcpi : 0.0);
   }
   // The firm's part of the acceptance logit (ranks firms for calibrated matching; the person's
