@@ -148,12 +148,6 @@ std::string suggestion(const std::string& key, Scope scope) {
   return "";
 }
 
-const ParamSpec* find_spec(Scope scope, const std::string& key) {
-  for (const ParamSpec* p : params_of(scope))
-    if ((scope == Scope::Global ? p->path : p->key()) == key) return p;
-  return nullptr;
-}
-
 bool parse_number(const std::string& s, double& out) {
   const char* b = s.data();
   const char* e = b + s.size();
@@ -551,7 +545,7 @@ std::map<std::string, Value> read_keys(const YAML::Node& map, Scope scope, const
       continue;
     }
     const std::string key = kv.first.Scalar();
-    const ParamSpec* p = find_spec(scope, key);
+    const ParamSpec* p = find_param(scope, key);
     if (!p) {
       errs.add(origin_of(kv.first, file), "unknown key '" + shown(key) + "' in " + context + suggestion(key, scope));
       continue;
@@ -698,7 +692,7 @@ void read_globals(const YAML::Node& map, const std::string& prefix, const std::s
         if (k == "name" || k == "new") errs.add(v.origin, "'" + k + "' cannot be given in territory_defaults");
         else layer.territory_defaults[k] = v;
       }
-    } else if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+    } else if (const ParamSpec* p = find_param(Scope::Global, path)) {
       if (!errs.guard([&] { layer.global[path] = parse_node(*p, kv.second, file); })) layer.bad.insert(path);
     } else if (is_prefix_of_some_path(path)) {
       if (kv.second.IsMap()) read_globals(kv.second, path, file, errs, layer, check);
@@ -1023,19 +1017,19 @@ Axis make_axis(const Scenario& base, const std::string& path, const YAML::Node& 
   a.path = path;
   a.origin = origin_of(key_node, file);
   std::string head, sel, key;
-  if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+  if (const ParamSpec* p = find_param(Scope::Global, path)) {
     if (p->index == static_cast<int>(G::name) || p->index == static_cast<int>(G::extends))
       fail(a.origin, "'" + path + "' cannot be swept (each grid point is named after the swept values)");
     if (loading_directive(*p)) fail(a.origin, "'" + path + "' cannot be swept (it says how files are merged)");
     a.spec = p;
   } else if (path.rfind("territory_defaults.", 0) == 0 || path.rfind("territories.", 0) == 0) {
     key = path.substr(path.find('.') + 1);
-    a.spec = find_spec(Scope::Territory, key);
+    a.spec = find_param(Scope::Territory, key);
     if (!a.spec) fail(a.origin, "unknown territory key '" + key + "' in sweep" + suggestion(key, Scope::Territory));
     if (loading_directive(*a.spec)) fail(a.origin, "'" + path + "' cannot be swept");
   } else if (split_selector(path, head, sel, key) && (head == "territories" || head == "events")) {
     const Scope scope = head == "territories" ? Scope::Territory : Scope::Event;
-    a.spec = find_spec(scope, key);
+    a.spec = find_param(scope, key);
     if (!a.spec) fail(a.origin, "unknown " + std::string(head == "territories" ? "territory" : "event") + " key '" +
                                     key + "' in sweep" + suggestion(key, scope));
     if (a.spec->key() == "name" || loading_directive(*a.spec)) fail(a.origin, "'" + path + "' cannot be swept");
@@ -1073,7 +1067,7 @@ void read_axes(const Scenario& base, const YAML::Node& map, const std::string& p
                std::vector<Axis>& axes) {
   for (const auto& kv : map) {
     const std::string path = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
-    if (kv.second.IsMap() && !find_spec(Scope::Global, path)) {
+    if (kv.second.IsMap() && !find_param(Scope::Global, path)) {
       read_axes(base, kv.second, path, file, axes);
       continue;
     }
@@ -1191,7 +1185,7 @@ void Scenario::set(const std::string& path, const std::string& yaml_value, int t
     Value v = parse_text(p, n.Scalar(), o);
     return v;
   };
-  if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+  if (const ParamSpec* p = find_param(Scope::Global, path)) {
     global[p->index] = parse(*p);
     if (p->index == static_cast<int>(G::start_date)) resolve_times(*this);
     return;
@@ -1199,7 +1193,7 @@ void Scenario::set(const std::string& path, const std::string& yaml_value, int t
   std::string key = path;
   for (const char* pre : {"territories[].", "territories.", "territory_defaults."})
     if (key.rfind(pre, 0) == 0) key = key.substr(std::string(pre).size());
-  if (const ParamSpec* p = find_spec(Scope::Territory, key)) {
+  if (const ParamSpec* p = find_param(Scope::Territory, key)) {
     const Value v = parse(*p);
     for (int t = 0; t < static_cast<int>(territories.size()); ++t)
       if (territory < 0 || territory == t) territories[t].v[p->index] = v;
