@@ -1,6 +1,7 @@
 #include "sim/registry/scenario.hpp"
 #include "sim/registry/suggest.hpp"
 #include "sim/registry/overlay.hpp"
+#include "sim/registry/yaml_input.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -49,52 +50,8 @@ constexpr std::size_t kMaxDepth = 32;               // nesting of maps and lists
 constexpr std::size_t kMaxNameLength = 1000;        // scenario names (sweep points add to them)
 constexpr std::size_t kMaxSuggestLength = 64;       // longer words get no "did you mean"
 
-// The errors of one load, each "file:line:column: message", in the order found.
-struct Errors {
-  std::vector<std::string> list;
-  bool truncated = false;
-  void add(const std::string& e) {
-    if (list.size() < kMaxErrors) list.push_back(e);
-    else truncated = true;
-  }
-  void add(const Origin& o, const std::string& msg) { add(o.where() + ": " + msg); }
-  void add(const ScenarioError& e) {
-    for (const auto& x : e.errors()) add(x);
-    truncated = truncated || e.truncated();
-  }
-  // True when no more errors can be listed (then the caller stops looking, and says so).
-  bool full() {
-    if (list.size() < kMaxErrors) return false;
-    truncated = true;
-    return true;
-  }
-  bool empty() const { return list.empty(); }
-  void raise() const {
-    if (!list.empty()) throw ScenarioError(list, truncated);
-  }
-  // Runs f; a ScenarioError it throws is recorded. True when f succeeded.
-  template <class F>
-  bool guard(F&& f) {
-    try {
-      f();
-      return true;
-    } catch (const ScenarioError& e) {
-      add(e);
-      return false;
-    }
-  }
-};
-
 [[noreturn]] void fail(const Origin& o, const std::string& msg) { throw ScenarioError(o.where() + ": " + msg); }
 
-Origin origin_of(const YAML::Node& n, const std::string& file) {
-  const YAML::Mark m = n.Mark();
-  if (m.line < 0) return Origin{file, 0, 0};
-  return Origin{file, m.line + 1, m.column + 1};
-}
-Origin origin_of(const YAML::Mark& m, const std::string& file) {
-  return Origin{file, std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
-}
 
 std::string shortest(double x) {
   char buf[64];
@@ -278,24 +235,24 @@ bool loading_directive(const ParamSpec& p) {
 // bounded size once aliases are expanded, no duplicate keys.
 
 // Reads at most kMaxFileBytes of a regular file; false with the reason in `why` otherwise.
-bool read_text(const fs::path& path, std::string& text, std::string& why) {
+bool read_text(const fs::path& path, std::string& text, std::string& why, const std::string& noun = "scenario file") {
   std::error_code ec;
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
-    why = "cannot open scenario file: no such file";
+    why = "cannot open " + noun + ": no such file";
     return false;
   }
   if (fs::is_directory(st)) {
-    why = "is a directory, not a scenario file";
+    why = "is a directory, not a " + noun;
     return false;
   }
   if (!fs::is_regular_file(st)) {
-    why = "is not a regular file (a device or a pipe?), not a scenario file";
+    why = "is not a regular file (a device or a pipe?), not a " + noun;
     return false;
   }
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
-    why = std::string("cannot open scenario file: ") + std::strerror(errno);
+    why = "cannot open " + noun + ": " + std::strerror(errno);
     return false;
   }
   text.clear();
@@ -304,7 +261,7 @@ bool read_text(const fs::path& path, std::string& text, std::string& why) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxFileBytes) text.append(buf, n);
   std::fclose(f);
   if (text.size() > kMaxFileBytes) {
-    why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a scenario file";
+    why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a " + noun;
     return false;
   }
   return true;
@@ -449,14 +406,11 @@ class Scan final : public YAML::EventHandler {
   std::uint64_t total_ = 0;
 };
 
-const char* node_kind(const YAML::Node& n) {
-  return n.IsMap() ? "a map" : n.IsSequence() ? "a list" : n.IsScalar() ? "a single value" : "nothing";
-}
-
 // Parses the one document of a scenario file. Problems that make the text no scenario at all
 // (not text, tabs, malformed YAML, too deep or too large, several documents, empty, not a map)
 // go to `fatal`; duplicate keys to `errs`.
-bool document(const std::string& text, const std::string& file, Errors& fatal, Errors& errs, YAML::Node& root) {
+bool document(const std::string& text, const std::string& file, Errors& fatal, Errors& errs, YAML::Node& root,
+              const std::string& noun = "scenario file") {
   if (!check_text(text, file, fatal) || !check_tabs(text, file, fatal)) return false;
   const Origin top{file, 1, 1};
   try {
@@ -464,12 +418,12 @@ bool document(const std::string& text, const std::string& file, Errors& fatal, E
     YAML::Parser parser(in);
     Scan scan(file, errs);
     if (!parser.HandleNextDocument(scan)) {
-      fatal.add(top, "empty scenario file (no keys)");
+      fatal.add(top, "empty " + noun + " (no keys)");
       return false;
     }
     if (parser.HandleNextDocument(scan)) {
       fatal.add(origin_of(scan.documents.back(), file),
-                "a second YAML document (after '---'): a scenario file holds one document");
+                "a second YAML document (after '---'): a " + noun + " holds one document");
       return false;
     }
     root = YAML::Load(text);
@@ -481,12 +435,12 @@ bool document(const std::string& text, const std::string& file, Errors& fatal, E
     return false;
   }
   if (!root || root.IsNull()) {
-    fatal.add(top, "empty scenario file (no keys)");
+    fatal.add(top, "empty " + noun + " (no keys)");
     return false;
   }
   if (!root.IsMap()) {
     fatal.add(origin_of(root, file),
-              std::string("a scenario file must be a map of keys at the top level, got ") + node_kind(root));
+              "a " + noun + " must be a map of keys at the top level, got " + node_kind(root));
     return false;
   }
   return true;
@@ -922,6 +876,16 @@ Scenario load_overlaid(const std::string* text, const std::string& file, const L
 }
 
 }  // namespace
+
+YAML::Node read_yaml_file(const std::string& path, const std::string& noun) {
+  std::string text, why;
+  if (!read_text(path, text, why, noun)) throw ScenarioError(path + ": " + why);
+  Errors fatal, errs;
+  YAML::Node root;
+  if (!document(text, path, fatal, errs, root, noun)) fatal.raise();
+  errs.raise();
+  return root;
+}
 
 bool parse_duration(const std::string& text, double& weeks) {
   std::istringstream is(text);
