@@ -207,14 +207,13 @@ SensitivityResult run(const SensitivitySpec& spec, int threads, const std::strin
   return *run_sensitivity(spec, opt, out);
 }
 
-// The data dictionary of a sensitivity file: no /trial, and the indices of `method` only.
+// The data dictionary of a sensitivity file, with the indices of `method` only.
 std::vector<out::DictEntry> dictionary_of(const std::string& method) {
   const std::vector<std::string> other = method == "morris" ? std::vector<std::string>{"s1", "s1_se", "st", "st_se"}
                                                             : std::vector<std::string>{"mu_star", "mu", "sigma"};
-  auto dict = out::dictionary();
+  auto dict = out::dictionary_for("sensitivity");
   std::erase_if(dict, [&](const out::DictEntry& e) {
-    return e.path.rfind("/trial", 0) == 0 ||
-           std::any_of(other.begin(), other.end(), [&](const std::string& x) { return e.path == "/sensitivity/" + x; });
+    return std::any_of(other.begin(), other.end(), [&](const std::string& x) { return e.path == "/sensitivity/" + x; });
   });
   return dict;
 }
@@ -292,6 +291,11 @@ TEST(Sensitivity, CommandPrintsTheConclusionsAndWritesTheFile) {
   EXPECT_NE(r.out.find("housing_first behind step_model on cost per person in 100% of the space varied"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mu*"), std::string::npos);
   for (const auto& p : out::check_against_dictionary(out, dictionary_of("morris"))) ADD_FAILURE() << p;
+  r = sh("validate " + f);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(": ok (sensitivity s: 2 scenarios, 4 parameters, morris, 15 design points, 2 replicates)"), std::string::npos) << r.out;
+  r = sh("validate " + kSrc + "/scenarios/sensitivity/housing_first.yaml");  // the shipped example
+  EXPECT_EQ(r.code, 0) << r.out;
   r = sh("sensitivity " + f + " --quiet --out " + out);  // an existing file is kept
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("already exists"), std::string::npos) << r.out;
@@ -354,6 +358,7 @@ TEST(Sensitivity, BadFilesNameTheLineAndColumn) {
     EXPECT_EQ(r.code, 2) << c.text << r.out;
     EXPECT_NE(r.out.find(f + c.expect), std::string::npos) << "expected " << c.expect << "\n got: " << r.out;
     EXPECT_FALSE(fs::exists(out));
+    EXPECT_EQ(sh("validate " + f).code, 2);
   }
 }
 

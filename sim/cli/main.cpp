@@ -351,11 +351,18 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario and trial files (and their sweeps) without running.
+// percorsi validate FILE...: checks scenario, trial and sensitivity files (and sweeps) without running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      if (is_sensitivity_file(f)) {
+        const SensitivitySpec s = load_sensitivity(f);
+        std::printf("%s: ok (sensitivity %s: %zu scenarios, %zu parameters, %s, %zu design points, %d replicates)\n",
+                    f.c_str(), s.name.c_str(), s.scenarios.size(), s.parameters.size(), method_name(s.method),
+                    s.points(), s.replicates);
+        continue;
+      }
       if (is_trial_file(f)) {
         const Trial t = load_trial(f, load_options(c));
         std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
@@ -524,7 +531,7 @@ int main(int argc, char** argv) {
       ->required();
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
-  auto* validate = app.add_subcommand("validate", "Check scenario files (and their sweeps) without running them");
+  auto* validate = app.add_subcommand("validate", "Check scenario, trial and sensitivity files (and sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);

@@ -90,7 +90,11 @@ class Loader {
       if (!n.IsScalar() || !parse_duration(n.Scalar(), weeks) || weeks < 1 || weeks > 2600)
         errs_.add(at(n), "'horizon' expects a duration from 1 week to 50 years, such as '2 years' or '52 weeks'");
       else
-        for (auto& sc : s.scenarios) sc.set("horizon", number_text(weeks) + " weeks");
+        for (auto& sc : s.scenarios) {
+          sc.set("horizon", number_text(weeks) + " weeks");
+          if (const auto problems = sc.problems(); !problems.empty())
+            errs_.add(at(n), "with this horizon, scenario '" + sc.name() + "' is not valid: " + problems.front());
+        }
     }
     for (auto& sc : s.scenarios) sc.set("replicates", std::to_string(s.replicates));
     read_parameters(root, s);
@@ -347,6 +351,15 @@ SensitivitySpec load_sensitivity(const std::string& path) {
   SensitivitySpec s = Loader(path, errs).read(root);
   errs.raise();
   return s;
+}
+
+bool is_sensitivity_file(const std::string& path) {
+  try {
+    const YAML::Node root = read_yaml_file(path, "sensitivity file");
+    return root.IsMap() && root["scenarios"];
+  } catch (const ScenarioError&) {
+    return false;
+  }
 }
 
 }  // namespace percorsi

@@ -65,5 +65,8 @@ struct SensitivitySpec {
 // Loads and checks a sensitivity file and the scenarios it names (ScenarioError listing every
 // problem at its file:line:column).
 SensitivitySpec load_sensitivity(const std::string& path);
+// True when the file is a sensitivity file (its top level has `scenarios:`, which no scenario
+// file has); false when it is not, or cannot be read.
+bool is_sensitivity_file(const std::string& path);
 
 }  // namespace percorsi
