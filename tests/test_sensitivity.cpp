@@ -24,7 +24,9 @@ std::string number(double x) {
   std::snprintf(b, sizeof b, "%g", x);
   return b;
 }
-bool numeric(Kind k) { return k == Kind::Real || k == Kind::Int || k == Kind::Duration; }
+bool numeric(Kind k) {
+  return k == Kind::Real || k == Kind::Int || k == Kind::Duration;
+}
 }  // namespace
 
 // Every assumption that is a number (Global or Territory) has a plausible range, or is marked a
@@ -53,10 +55,12 @@ TEST(Plausible, RangesLieWithinTheBoundsAndHoldTheDefault) {
     ++ranges;
     const auto [lo, hi, why] = *p.plausible;
     const std::string at = "plausible range of '" + p.id + "' [" + number(lo) + ", " + number(hi) + "]: ";
-    ASSERT_TRUE(numeric(p.kind) && p.scope != Scope::Event) << at << "only numbers of Global or Territory scope have ranges";
+    ASSERT_TRUE(numeric(p.kind) && p.scope != Scope::Event)
+        << at << "only numbers of Global or Territory scope have ranges";
     const double def = p.scope == Scope::Global ? defaults.global[p.index].num : defaults.territories[0].v[p.index].num;
     EXPECT_LT(lo, hi) << at << "empty";
-    EXPECT_TRUE(p.min <= lo && hi <= p.max) << at << "outside the bounds [" << number(p.min) << ", " << number(p.max) << "]";
+    EXPECT_TRUE(p.min <= lo && hi <= p.max)
+        << at << "outside the bounds [" << number(p.min) << ", " << number(p.max) << "]";
     EXPECT_TRUE(p.min < lo || hi < p.max) << at << "no narrower than the bounds";
     EXPECT_TRUE(lo <= def && def <= hi) << at << "leaves out the default " << number(def);
     if (p.kind == Kind::Int) {
@@ -186,7 +190,8 @@ const std::string kSrc = PERCORSI_SOURCE_DIR;
 // sensitivity file comparing them (`body`: the rest of the file).
 std::string small_comparison(const TempDir& d, const std::string& body) {
   for (const char* s : {"step_model", "housing_first"})
-    d.write(std::string(s) + ".yaml", "extends: " + kSrc + "/scenarios/piemonte/" + s + ".yaml\nscale: 0.2\nhorizon: 1 year\n");
+    d.write(std::string(s) + ".yaml",
+            "extends: " + kSrc + "/scenarios/piemonte/" + s + ".yaml\nscale: 0.2\nhorizon: 1 year\n");
   return d.write("s.yaml", "scenarios: [step_model.yaml, housing_first.yaml]\n" + body);
 }
 
@@ -247,7 +252,8 @@ TEST(Sensitivity, NoEffectGivesZeroAndASteadySignGivesAllPoints) {
   EXPECT_EQ(r.sign_share[1], 1.0);
   const auto lines = sensitivity_conclusions(r);
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_NE(lines[1].find("housing_first behind step_model on cost per person in 100% of the space varied"), std::string::npos)
+  EXPECT_NE(lines[1].find("housing_first behind step_model on cost per person in 100% of the space varied"),
+            std::string::npos)
       << lines[1];
   EXPECT_EQ(r.ranking(0, 1).front(), 0u) << "the price of a flat moves the cost most";
 }
@@ -264,8 +270,9 @@ TEST(Sensitivity, ResultsDoNotDependOnTheThreads) {
 TEST(Sensitivity, SobolResultsFileMatchesTheDictionary) {
   TempDir d;
   const SensitivitySpec spec = load_sensitivity(small_comparison(
-      d, "parameters: [housing_first.tenancy_loss_rate, step.move_on_rate]\nmethod: sobol\nsamples: 4\nreplicates: 1\n"
-         "outputs: [time_stably_housed]\n"));
+      d,
+      "parameters: [housing_first.tenancy_loss_rate, step.move_on_rate]\nmethod: sobol\nsamples: 4\nreplicates: 1\n"
+      "outputs: [time_stably_housed]\n"));
   const std::string out = (d.path / "s.h5").string();
   const SensitivityResult r = run(spec, 2, out);
   ASSERT_EQ(r.sobol.size(), 2u);
@@ -280,7 +287,8 @@ TEST(Sensitivity, SobolResultsFileMatchesTheDictionary) {
   EXPECT_EQ(t.design[1], spec.parameters[1].value(r.design.x[1]));
   const auto sums = read_summaries(out);  // the comparison at the scenarios' values, as `percorsi run` writes it
   ASSERT_EQ(sums.size(), 2u);
-  EXPECT_EQ(sums[1].headline.at("time_stably_housed")[0] - sums[0].headline.at("time_stably_housed")[0], t.default_values[0]);
+  EXPECT_EQ(sums[1].headline.at("time_stably_housed")[0] - sums[0].headline.at("time_stably_housed")[0],
+            t.default_values[0]);
 }
 
 TEST(Sensitivity, CommandPrintsTheConclusionsAndWritesTheFile) {
@@ -288,12 +296,16 @@ TEST(Sensitivity, CommandPrintsTheConclusionsAndWritesTheFile) {
   const std::string f = small_comparison(d, kDesign), out = (d.path / "r.h5").string();
   auto r = sh("sensitivity " + f + " --threads 2 --quiet --out " + out);
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("housing_first behind step_model on cost per person in 100% of the space varied"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("housing_first behind step_model on cost per person in 100% of the space varied"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("mu*"), std::string::npos);
   for (const auto& p : out::check_against_dictionary(out, dictionary_of("morris"))) ADD_FAILURE() << p;
   r = sh("validate " + f);
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find(": ok (sensitivity s: 2 scenarios, 4 parameters, morris, 15 design points, 2 replicates)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": ok (sensitivity s: 2 scenarios, 4 parameters, morris, 15 design points, 2 replicates)"),
+            std::string::npos)
+      << r.out;
   r = sh("validate " + kSrc + "/scenarios/sensitivity/housing_first.yaml");  // the shipped example
   EXPECT_EQ(r.code, 0) << r.out;
   r = sh("sensitivity " + f + " --quiet --out " + out);  // an existing file is kept
@@ -301,7 +313,9 @@ TEST(Sensitivity, CommandPrintsTheConclusionsAndWritesTheFile) {
   EXPECT_NE(r.out.find("already exists"), std::string::npos) << r.out;
   r = sh("sensitivity " + f + " --quiet --format csv", false);
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,mu_star,mu,sigma,n\n", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,mu_star,mu,sigma,n\n", 0),
+            0u)
+      << r.out;
   EXPECT_NE(r.out.find("housing_first - step_model,stably_housed_12m,costs.provider_hour,25,40,"), std::string::npos);
 }
 
@@ -315,7 +329,8 @@ TEST(Sensitivity, MpiRanksGiveTheSameResults) {
   ASSERT_EQ(one.code, 0) << one.out;
   const std::string root = ::geteuid() == 0 ? " --allow-run-as-root" : "";
   const auto two = shell(mpiexec + root + " --oversubscribe -np 2 " + PERCORSI_BIN + " sensitivity " + f +
-                             " --threads 1 --quiet --format csv --out " + (d.path / "mpi.h5").string(), false);
+                             " --threads 1 --quiet --format csv --out " + (d.path / "mpi.h5").string(),
+                         false);
   ASSERT_EQ(two.code, 0) << two.out;
   EXPECT_EQ(two.out, one.out);
   EXPECT_EQ(out::read_sensitivity_table((d.path / "mpi.h5").string()).runs.size(), 15u * 2 * 2 * 2);
@@ -332,25 +347,35 @@ TEST(Sensitivity, BadFilesNameTheLineAndColumn) {
     std::string text;
     const char* expect;
   } cases[] = {
-      {two + "trajectorys: 4\nparameters: assumptions\n", ":2:1: unknown key 'trajectorys' (did you mean 'trajectories'?)"},
-      {two + "parameters: [step.move_on_rat]\n", ":2:14: unknown parameter 'step.move_on_rat' (did you mean 'step.move_on_rate'?)"},
-      {two + "parameters:\n  - territories[].shelter_beds\n", ":3:5: 'territories[].shelter_beds' is a key of each territory"},
+      {two + "trajectorys: 4\nparameters: assumptions\n",
+       ":2:1: unknown key 'trajectorys' (did you mean 'trajectories'?)"},
+      {two + "parameters: [step.move_on_rat]\n",
+       ":2:14: unknown parameter 'step.move_on_rat' (did you mean 'step.move_on_rate'?)"},
+      {two + "parameters:\n  - territories[].shelter_beds\n",
+       ":3:5: 'territories[].shelter_beds' is a key of each territory"},
       {two + "parameters: [housing.model]\n", ":2:14: 'housing.model' is a choice: only numbers"},
-      {two + "parameters:\n  - step.move_on_rate: {range: [0.5, 99]}\n", ":3:32: range [0.5, 99] of 'step.move_on_rate' must have lo < hi within its bounds [0, 52]"},
+      {two + "parameters:\n  - step.move_on_rate: {range: [0.5, 99]}\n",
+       ":3:32: range [0.5, 99] of 'step.move_on_rate' must have lo < hi within its bounds [0, 52]"},
       {two + "parameters:\n  - step.move_on_rate: {range: [1 month, 2]}\n", ":3:33: '1 month' is not a number"},
       {two + "parameters: [exits.health_coef, exits.health_coef]\n", ":2:33: 'exits.health_coef' is listed twice"},
       {two + "parameters: [seed]\n", ":2:14: 'seed' has no plausible range in the registry"},
       {two + "parameters: assumptions\nlevels: 3\n", ":3:9: levels must be even"},
       {two + "parameters: assumptions\nsamples: 8\n", ":3:10: 'samples' is for method sobol"},
       {two + "parameters: assumptions\nmethod: sobel\n", ":3:9: unknown method 'sobel' (did you mean 'sobol'?)"},
-      {two + "parameters: assumptions\noutputs: [stably_housed_24m]\n", ":3:11: 'stably_housed_24m' needs a horizon of at least 104 weeks; the runs have 52"},
-      {two + "parameters: assumptions\noutputs: [stably_housd_12m]\n", ":3:11: unknown headline indicator 'stably_housd_12m' (did you mean 'stably_housed_12m'?)"},
-      {two + "parameters: assumptions\nreplicates: 0\n", ":3:13: 'replicates' expects a whole number from 1 to 100000, got '0'"},
+      {two + "parameters: assumptions\noutputs: [stably_housed_24m]\n",
+       ":3:11: 'stably_housed_24m' needs a horizon of at least 104 weeks; the runs have 52"},
+      {two + "parameters: assumptions\noutputs: [stably_housd_12m]\n",
+       ":3:11: unknown headline indicator 'stably_housd_12m' (did you mean 'stably_housed_12m'?)"},
+      {two + "parameters: assumptions\nreplicates: 0\n",
+       ":3:13: 'replicates' expects a whole number from 1 to 100000, got '0'"},
       // The scenarios of the comparison: two or more, the same seed, no lever among the parameters.
       {"scenarios: [step_model.yaml]\nparameters: assumptions\n", ":1:12: 'scenarios' expects a list of two or more"},
-      {"scenarios: [step_model.yaml, nowhere.yaml]\nparameters: assumptions\n", ":1:30: scenario file 'nowhere.yaml' not found"},
-      {"scenarios: [step_model.yaml, other_seed.yaml]\nparameters: assumptions\n", ":1:30: 'other_seed.yaml' has seed 7"},
-      {"scenarios: [step_model.yaml, lever.yaml]\nparameters: [step.readiness_rate]\n", ":2:14: 'step.readiness_rate' differs between the scenarios"},
+      {"scenarios: [step_model.yaml, nowhere.yaml]\nparameters: assumptions\n",
+       ":1:30: scenario file 'nowhere.yaml' not found"},
+      {"scenarios: [step_model.yaml, other_seed.yaml]\nparameters: assumptions\n",
+       ":1:30: 'other_seed.yaml' has seed 7"},
+      {"scenarios: [step_model.yaml, lever.yaml]\nparameters: [step.readiness_rate]\n",
+       ":2:14: 'step.readiness_rate' differs between the scenarios"},
   };
   for (const auto& c : cases) {
     const std::string f = d.write("bad.yaml", c.text), out = (d.path / "never.h5").string();
@@ -366,12 +391,14 @@ TEST(Sensitivity, AssumptionsLeaveTheLeversOut) {
   TempDir d;
   small_comparison(d, "");
   d.write("lever.yaml", "extends: step_model.yaml\nname: lever\nstep: {readiness_rate: 2}\n");
-  const SensitivitySpec s = load_sensitivity(d.write("a.yaml", "scenarios: [step_model.yaml, lever.yaml]\nparameters: assumptions\n"));
+  const SensitivitySpec s =
+      load_sensitivity(d.write("a.yaml", "scenarios: [step_model.yaml, lever.yaml]\nparameters: assumptions\n"));
   std::size_t with_range = 0;
   for (const auto* p : params_of(Scope::Global)) with_range += p->plausible.has_value();
   EXPECT_EQ(s.parameters.size(), with_range - 1);
   for (const auto& p : s.parameters) EXPECT_NE(p.spec->path, "step.readiness_rate");
-  EXPECT_NE(std::find(s.notes.begin(), s.notes.end(), "step.readiness_rate left out: the scenarios differ in it (a lever of the comparison)"),
+  EXPECT_NE(std::find(s.notes.begin(), s.notes.end(),
+                      "step.readiness_rate left out: the scenarios differ in it (a lever of the comparison)"),
             s.notes.end());
   EXPECT_EQ(s.points(), 10 * (s.parameters.size() + 1));  // Morris by default: 10 trajectories
   EXPECT_EQ(s.replicates, 2);

@@ -12,7 +12,9 @@ namespace percorsi {
 
 namespace fs = std::filesystem;
 
-const char* method_name(SensitivityMethod m) { return m == SensitivityMethod::Morris ? "morris" : "sobol"; }
+const char* method_name(SensitivityMethod m) {
+  return m == SensitivityMethod::Morris ? "morris" : "sobol";
+}
 
 double SensitivityParameter::value(double u) const {
   const double v = lo + u * (hi - lo);
@@ -38,8 +40,8 @@ std::string value_text(const ParamSpec& p, double v) {
   return p.kind == Kind::Duration ? number_text(v) + " weeks" : number_text(v);
 }
 
-const std::vector<std::string> kKeys = {"name",    "description", "scenarios", "parameters", "method", "trajectories",
-                                        "levels",  "samples",     "replicates", "seed",      "horizon", "outputs"};
+const std::vector<std::string> kKeys = {"name",   "description", "scenarios",  "parameters", "method",  "trajectories",
+                                        "levels", "samples",     "replicates", "seed",       "horizon", "outputs"};
 
 // Headline indicators a sensitivity analysis can take (denominators go with their indicator).
 std::vector<const out::OutputSpec*> indicators() {
@@ -119,7 +121,8 @@ class Loader {
     const YAML::Node n = root[key];
     if (!n) return;
     if (!applies) {
-      errs_.add(at(n), std::string("'") + key + "' is for method " + (std::string(key) == "samples" ? "sobol" : "morris") +
+      errs_.add(at(n), std::string("'") + key + "' is for method " +
+                           (std::string(key) == "samples" ? "sobol" : "morris") +
                            ": remove it, or set 'method' accordingly");
       return;
     }
@@ -137,8 +140,9 @@ class Loader {
     const YAML::Node list = root["scenarios"];
     s.scenarios_origin = list ? at(list) : Origin{file_, 1, 1};
     if (!list || !list.IsSequence() || list.size() < 2) {
-      errs_.add(s.scenarios_origin, "'scenarios' expects a list of two or more scenario files (paths relative to "
-                                    "this file): the first is the reference of the differences");
+      errs_.add(s.scenarios_origin,
+                "'scenarios' expects a list of two or more scenario files (paths relative to "
+                "this file): the first is the reference of the differences");
       return;
     }
     for (const auto& n : list) {
@@ -161,7 +165,8 @@ class Loader {
                                s.scenarios[0].name() + "' seed " + std::to_string(s.scenarios[0].seed()) +
                                ": the scenarios of a comparison share their seed (common random numbers), so that "
                                "their differences are paired");
-        else if (std::any_of(s.scenarios.begin(), s.scenarios.end(), [&](const Scenario& x) { return x.name() == v[0].name(); }))
+        else if (std::any_of(s.scenarios.begin(), s.scenarios.end(),
+                             [&](const Scenario& x) { return x.name() == v[0].name(); }))
           errs_.add(at(n), "'" + n.Scalar() + "': a second scenario named '" + v[0].name() + "'");
         else
           s.scenarios.push_back(std::move(v[0]));
@@ -185,8 +190,9 @@ class Loader {
     for (const char* pre : {"territories[].", "territory_defaults.", "events[]."})
       if (key.rfind(pre, 0) == 0) key = key.substr(std::string(pre).size());
     if (find_param(Scope::Territory, key) || find_param(Scope::Event, key)) {
-      errs_.add(at(n), "'" + name + "' is a key of each territory or event, whose values differ between them: only "
-                                    "scenario-wide parameters can be varied");
+      errs_.add(at(n), "'" + name +
+                           "' is a key of each territory or event, whose values differ between them: only "
+                           "scenario-wide parameters can be varied");
       return nullptr;
     }
     std::vector<std::string> paths;
@@ -206,10 +212,13 @@ class Loader {
     double v[2];
     for (std::size_t i = 0; i < 2 && r.IsSequence() && r.size() == 2; ++i) {
       const std::string t = r[i].IsScalar() ? r[i].Scalar() : "";
-      const bool ok = p.kind == Kind::Duration ? parse_duration(t, v[i])
-                                               : std::from_chars(t.data(), t.data() + t.size(), v[i]).ptr == t.data() + t.size() && !t.empty();
+      const bool ok =
+          p.kind == Kind::Duration
+              ? parse_duration(t, v[i])
+              : std::from_chars(t.data(), t.data() + t.size(), v[i]).ptr == t.data() + t.size() && !t.empty();
       if (!ok) {
-        errs_.add(at(r[i]), "'" + t + "' is not a " + (p.kind == Kind::Duration ? "duration" : "number") + " (e.g. range: " + example + ")");
+        errs_.add(at(r[i]), "'" + t + "' is not a " + (p.kind == Kind::Duration ? "duration" : "number") +
+                                " (e.g. range: " + example + ")");
         return false;
       }
     }
@@ -219,8 +228,9 @@ class Loader {
     }
     lo = v[0], hi = v[1];
     if (!(lo < hi) || lo < p.min || hi > p.max) {
-      errs_.add(at(r), "range [" + number_text(lo) + ", " + number_text(hi) + "] of '" + p.path + "' must have lo < hi within " +
-                           "its bounds [" + number_text(p.min) + ", " + number_text(p.max) + "]");
+      errs_.add(at(r), "range [" + number_text(lo) + ", " + number_text(hi) + "] of '" + p.path +
+                           "' must have lo < hi within " + "its bounds [" + number_text(p.min) + ", " +
+                           number_text(p.max) + "]");
       return false;
     }
     return true;
@@ -239,36 +249,42 @@ class Loader {
   void read_parameters(const YAML::Node& root, SensitivitySpec& s) {
     const YAML::Node n = root["parameters"];
     if (!n) {
-      errs_.add(Origin{file_, 1, 1}, "no 'parameters': give 'parameters: assumptions' (every parameter with a plausible "
-                                     "range) or a list of parameters");
+      errs_.add(Origin{file_, 1, 1},
+                "no 'parameters': give 'parameters: assumptions' (every parameter with a plausible "
+                "range) or a list of parameters");
       return;
     }
     if (n.IsScalar() && n.Scalar() == "assumptions") {
       for (const ParamSpec* p : params_of(Scope::Global)) {
         if (!p->plausible) continue;
-        if (lever(s, *p)) s.notes.push_back(p->path + " left out: the scenarios differ in it (a lever of the comparison)");
-        else add(s, *p, p->plausible->lo, p->plausible->hi, false, at(n));
+        if (lever(s, *p))
+          s.notes.push_back(p->path + " left out: the scenarios differ in it (a lever of the comparison)");
+        else
+          add(s, *p, p->plausible->lo, p->plausible->hi, false, at(n));
       }
       return;
     }
     if (!n.IsSequence() || n.size() == 0) {
-      errs_.add(at(n), "'parameters' expects 'assumptions' or a list of parameters (paths or ids, each optionally "
-                       "with {range: [lo, hi]})");
+      errs_.add(at(n),
+                "'parameters' expects 'assumptions' or a list of parameters (paths or ids, each optionally "
+                "with {range: [lo, hi]})");
       return;
     }
     for (const auto& item : n) {
       const bool map = item.IsMap() && item.size() == 1;
       const YAML::Node key = map ? item.begin()->first : item;
       if (!key.IsScalar()) {
-        errs_.add(at(item), "a parameter is a path or an id, optionally with {range: [lo, hi]}, e.g. "
-                            "'- step.move_on_rate: {range: [0.6, 2.4]}'");
+        errs_.add(at(item),
+                  "a parameter is a path or an id, optionally with {range: [lo, hi]}, e.g. "
+                  "'- step.move_on_rate: {range: [0.6, 2.4]}'");
         continue;
       }
       const ParamSpec* p = find(key, key.Scalar());
       if (!p) continue;
       if (p->kind != Kind::Real && p->kind != Kind::Int && p->kind != Kind::Duration) {
-        errs_.add(at(key), "'" + p->path + "' is a " + kind_name(p->kind) + ": only numbers (real, integer, "
-                                                                            "duration) can be varied");
+        errs_.add(at(key), "'" + p->path + "' is a " + kind_name(p->kind) +
+                               ": only numbers (real, integer, "
+                               "duration) can be varied");
         continue;
       }
       if (std::any_of(s.parameters.begin(), s.parameters.end(), [&](const auto& x) { return x.spec == p; })) {
@@ -276,8 +292,9 @@ class Loader {
         continue;
       }
       if (lever(s, *p)) {
-        errs_.add(at(key), "'" + p->path + "' differs between the scenarios: it is a lever of the comparison, not an "
-                                           "assumption to vary");
+        errs_.add(at(key), "'" + p->path +
+                               "' differs between the scenarios: it is a lever of the comparison, not an "
+                               "assumption to vary");
         continue;
       }
       double lo = 0, hi = 0;
@@ -286,8 +303,10 @@ class Loader {
       } else if (p->plausible) {
         add(s, *p, p->plausible->lo, p->plausible->hi, false, at(key));
       } else {
-        errs_.add(at(key), "'" + p->path + "' has no plausible range in the registry (sim/registry/plausible.def): "
-                                           "give one, e.g. '- " + p->path + ": {range: [lo, hi]}'");
+        errs_.add(at(key), "'" + p->path +
+                               "' has no plausible range in the registry (sim/registry/plausible.def): "
+                               "give one, e.g. '- " +
+                               p->path + ": {range: [lo, hi]}'");
       }
     }
   }
@@ -297,8 +316,11 @@ class Loader {
     const YAML::Node n = root["outputs"];
     if (!n) {
       for (const auto* o : indicators()) {
-        if (o->window <= weeks) s.outputs.push_back(o->name);
-        else s.notes.push_back(o->name + " left out: it needs a horizon of " + std::to_string(o->window) + " weeks, the runs have " + std::to_string(weeks));
+        if (o->window <= weeks)
+          s.outputs.push_back(o->name);
+        else
+          s.notes.push_back(o->name + " left out: it needs a horizon of " + std::to_string(o->window) +
+                            " weeks, the runs have " + std::to_string(weeks));
       }
       return;
     }
@@ -316,8 +338,8 @@ class Loader {
       else if (std::find(s.outputs.begin(), s.outputs.end(), name) != s.outputs.end())
         errs_.add(at(x), "'" + name + "' is listed twice");
       else if (weeks > 0 && o->window > weeks)
-        errs_.add(at(x), "'" + name + "' needs a horizon of at least " + std::to_string(o->window) + " weeks; the runs have " +
-                             std::to_string(weeks) + " (see 'horizon')");
+        errs_.add(at(x), "'" + name + "' needs a horizon of at least " + std::to_string(o->window) +
+                             " weeks; the runs have " + std::to_string(weeks) + " (see 'horizon')");
       else
         s.outputs.push_back(name);
     }
@@ -340,8 +362,8 @@ std::vector<Scenario> SensitivitySpec::at(const std::vector<double>& u) const {
   }
   for (const auto& sc : out)
     if (const auto problems = sc.problems(); !problems.empty())
-      throw ScenarioError(file + ": the design point {" + point + "} makes scenario '" + sc.name() + "' invalid: " +
-                          problems.front() + " (narrow the ranges)");
+      throw ScenarioError(file + ": the design point {" + point + "} makes scenario '" + sc.name() +
+                          "' invalid: " + problems.front() + " (narrow the ranges)");
   return out;
 }
 

@@ -20,8 +20,10 @@ struct Errors {
   bool truncated = false;
   void add(const std::string& e) {
     if (std::find(list.begin(), list.end(), e) != list.end()) return;
-    if (list.size() < kMaxErrors) list.push_back(e);
-    else truncated = true;
+    if (list.size() < kMaxErrors)
+      list.push_back(e);
+    else
+      truncated = true;
   }
   void add(const Origin& o, const std::string& msg) { add(o.where() + ": " + msg); }
   void add(const ScenarioError& e) {

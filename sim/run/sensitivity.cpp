@@ -35,7 +35,9 @@ std::vector<Scenario> scenarios_at(const SensitivitySpec& spec, const sens::Desi
 // Paired differences per run point, then per difference and output the sign share and indices.
 void reduce(SensitivityResult& r) {
   const std::size_t Q = r.design.points() + 1, S = r.S(), R = static_cast<std::size_t>(r.spec.replicates), O = r.O();
-  auto run = [&](std::size_t q, std::size_t s, std::size_t rep, std::size_t o) { return r.runs[((q * S + s) * R + rep) * O + o]; };
+  auto run = [&](std::size_t q, std::size_t s, std::size_t rep, std::size_t o) {
+    return r.runs[((q * S + s) * R + rep) * O + o];
+  };
   r.diffs.assign(Q * r.D() * O, kNaN);
   for (std::size_t q = 0; q < Q; ++q)
     for (std::size_t d = 0; d < r.D(); ++d)
@@ -88,7 +90,8 @@ out::SensitivityTable table_of(const SensitivityResult& r) {
   t.values.assign(r.diffs.begin() + static_cast<std::ptrdiff_t>(own_diffs), r.diffs.end());
   t.sign_share = r.sign_share;
   for (const auto& m : r.morris) t.mu_star.push_back(m.mu_star), t.mu.push_back(m.mu), t.sigma.push_back(m.sigma);
-  for (const auto& x : r.sobol) t.s1.push_back(x.s1), t.s1_se.push_back(x.s1_se), t.st.push_back(x.st), t.st_se.push_back(x.st_se);
+  for (const auto& x : r.sobol)
+    t.s1.push_back(x.s1), t.s1_se.push_back(x.s1_se), t.st.push_back(x.st), t.st_se.push_back(x.st_se);
   return t;
 }
 
@@ -119,12 +122,14 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
   SensitivityResult res;
   res.spec = spec;
   const int k = static_cast<int>(spec.parameters.size());
-  res.design = spec.method == SensitivityMethod::Morris ? sens::morris_design(k, spec.trajectories, spec.levels, spec.seed)
-                                                        : sens::saltelli_design(k, spec.samples);
-  const std::size_t Q = res.design.points() + 1, S = res.S(), R = static_cast<std::size_t>(spec.replicates), O = res.O();
+  res.design = spec.method == SensitivityMethod::Morris
+                   ? sens::morris_design(k, spec.trajectories, spec.levels, spec.seed)
+                   : sens::saltelli_design(k, spec.samples);
+  const std::size_t Q = res.design.points() + 1, S = res.S(), R = static_cast<std::size_t>(spec.replicates),
+                    O = res.O();
   const auto rank = static_cast<std::size_t>(mpi::rank()), ranks = static_cast<std::size_t>(mpi::size());
-  const int threads = opt.threads > 0 ? opt.threads
-                                      : std::max(1, tbb::info::default_concurrency() / std::max(1, mpi::local_size()));
+  const int threads =
+      opt.threads > 0 ? opt.threads : std::max(1, tbb::info::default_concurrency() / std::max(1, mpi::local_size()));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   const auto start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
@@ -193,7 +198,8 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
 
   // 4. The results file: the comparison at the scenarios' values, then /sensitivity; renamed at the end.
   write_staged(out_path, "sensitivity", [&](const std::string& staged) {
-    write_results(staged, spec.scenarios, spec.replicates, own, provenance_of(opt.command_line, threads, started, start));
+    write_results(staged, spec.scenarios, spec.replicates, own,
+                  provenance_of(opt.command_line, threads, started, start));
     out::write_sensitivity_table(staged, table_of(res));
   });
   return res;
@@ -203,7 +209,8 @@ namespace {
 
 // "Stably housed ..." -> "stably housed ..." (not "ICF ..." or "CPI ...").
 std::string in_sentence(std::string label) {
-  if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) && std::islower(static_cast<unsigned char>(label[1])))
+  if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) &&
+      std::islower(static_cast<unsigned char>(label[1])))
     label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));
   return label;
 }
@@ -253,8 +260,10 @@ std::vector<std::string> sensitivity_conclusions(const SensitivityResult& r) {
       }
       const int better = spec ? spec->direction() : 0;
       const int side = (v > 0) - (v < 0);
-      const std::string relation = side == 0 ? "level with" : better == 0 ? (side > 0 ? "above" : "below")
-                                                          : side == better ? "ahead of" : "behind";
+      const std::string relation = side == 0        ? "level with"
+                                   : better == 0    ? (side > 0 ? "above" : "below")
+                                   : side == better ? "ahead of"
+                                                    : "behind";
       lines.push_back(b + " " + relation + " " + a + " on " + label + " in " + percent(r.sign_share[d * r.O() + o]) +
                       " of " + space(r.spec) + " (" + format_difference(ind, v) + " at the scenarios' values); " +
                       drivers(r, d, o));
@@ -323,7 +332,8 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
       for (std::size_t i = 0; i < r.k() && morris; ++i)
         if (!std::isnan(r.influence(d, o, i))) largest = std::max(largest, r.influence(d, o, i));
       std::vector<std::vector<std::string>> rows = {{"rank", "parameter", "range"}};
-      for (const char* c : morris ? std::vector<const char*>{"mu*", "mu", "sigma"} : std::vector<const char*>{"S1", "ST"})
+      for (const char* c :
+           morris ? std::vector<const char*>{"mu*", "mu", "sigma"} : std::vector<const char*>{"S1", "ST"})
         rows[0].push_back(c);
       for (std::size_t j = 0; j < n; ++j) {
         const std::size_t i = order[j], at = (d * r.O() + o) * r.k() + i;
@@ -341,12 +351,16 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
         }
         rows.push_back(row);
       }
-      os << "\n" << (md ? "### " : "") << s.scenarios[d + 1].name() << " - " << s.scenarios[0].name() << ": "
+      os << "\n"
+         << (md ? "### " : "") << s.scenarios[d + 1].name() << " - " << s.scenarios[0].name() << ": "
          << (spec ? spec->label : ind) << "\n"
          << (md ? "\n" : "  ") << "at the scenarios' values " << format_difference(ind, r.diff(0, d, o))
          << "; the same sign at " << percent(r.sign_share[d * r.O() + o]) << " of " << P << " points"
-         << (n < order.size() ? "; the first " + std::to_string(n) + " of " + std::to_string(order.size()) + " parameters" : "")
-         << "\n" << (md ? "\n" : "");
+         << (n < order.size()
+                 ? "; the first " + std::to_string(n) + " of " + std::to_string(order.size()) + " parameters"
+                 : "")
+         << "\n"
+         << (md ? "\n" : "");
       os << cell_table(rows, fmt, md ? "" : "  ");
     }
   return os.str();

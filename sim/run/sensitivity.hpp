@@ -26,8 +26,8 @@ struct SensitivityResult {
   SensitivitySpec spec;
   sens::Design design;  // P points of the unit hypercube
   // Run points: 0 is the scenarios' own values, p + 1 the design's point p.
-  std::vector<double> runs;   // [P + 1, S, R, O] headline values (NaN: nobody counted)
-  std::vector<double> diffs;  // [P + 1, D, O] paired differences, mean over replicates
+  std::vector<double> runs;                 // [P + 1, S, R, O] headline values (NaN: nobody counted)
+  std::vector<double> diffs;                // [P + 1, D, O] paired differences, mean over replicates
   std::vector<double> sign_share;           // [D, O]
   std::vector<sens::MorrisIndices> morris;  // [D, O, k] (method morris)
   std::vector<sens::SobolIndices> sobol;    // [D, O, k] (method sobol)

@@ -3,7 +3,6 @@
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/sobol.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
-
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -14,7 +13,9 @@ namespace percorsi::sens {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-int sign(double x) { return (x > 0) - (x < 0); }
+int sign(double x) {
+  return (x > 0) - (x < 0);
+}
 
 // Mean and sample SD of a list of terms (NaN SD with fewer than two).
 std::pair<double, double> moments(const std::vector<double>& v) {
@@ -60,7 +61,8 @@ Design morris_design(int factors, int trajectories, int levels, std::uint64_t se
 std::vector<MorrisIndices> morris_indices(const Design& d, const std::vector<double>& y) {
   const int k = d.factors;
   const std::size_t block = static_cast<std::size_t>(k) + 1;
-  if (y.size() != d.points() || d.points() % block != 0) throw std::invalid_argument("morris_indices: y does not fit the design");
+  if (y.size() != d.points() || d.points() % block != 0)
+    throw std::invalid_argument("morris_indices: y does not fit the design");
   std::vector<std::vector<double>> ee(static_cast<std::size_t>(k));
   for (std::size_t start = 0; start < d.points(); start += block)
     for (std::size_t j = start; j + 1 < start + block; ++j)
