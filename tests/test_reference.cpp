@@ -20,6 +20,7 @@
 
 #include "sim/engine/first_blocks.hpp"
 #include "sim/engine/world.hpp"
+#include "sim/registry/sensitivity_spec.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;
@@ -27,11 +28,12 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
 
-// Every shipped scenario and trial file, relative to scenarios/, sorted.
+// Every shipped scenario and trial file (not the sensitivity files), relative to scenarios/, sorted.
 std::vector<std::string> shipped_files() {
   std::vector<std::string> v;
   for (const auto& e : fs::recursive_directory_iterator(kSrc + "/scenarios"))
-    if (e.path().extension() == ".yaml") v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
+    if (e.path().extension() == ".yaml" && !is_sensitivity_file(e.path().string()))
+      v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
   std::sort(v.begin(), v.end());
   return v;
 }

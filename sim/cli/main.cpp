@@ -1,5 +1,5 @@
-// percorsi: the command-line program. Subcommands: run, compare, trial, merge, validate, info, export,
-// bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
+// percorsi: the command-line program. Subcommands: run, compare, trial, sensitivity, merge, validate,
+// info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
@@ -28,6 +28,7 @@
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/sensitivity.hpp"
 #include "sim/run/trial.hpp"
 #include "sim/engine/world.hpp"
 
@@ -120,14 +121,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   // (exit 2) unless --align restricts scenario files to their common horizon.
   if (!is_run && !c.list_tasks) {
     std::vector<ScenarioSummary> shape = summaries;
-    for (const auto& sc : scenarios) {
-      ScenarioSummary x;
-      x.name = sc.name();
-      x.weeks = sc.weeks();
-      x.start_date = sc.at(G::start_date).text;
-      for (std::size_t t = 0; t < sc.territories.size(); ++t) x.territories.push_back(sc.territory_name(int(t)));
-      shape.push_back(std::move(x));
-    }
+    for (const auto& sc : scenarios) shape.push_back(shape_of(sc));
     const std::string problem = comparability_problem(shape);
     if (!problem.empty() && !c.align)
       throw ScenarioError("not comparable: " + problem +
@@ -240,6 +234,27 @@ int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) 
   return kOk;
 }
 
+// percorsi sensitivity FILE: the conclusions of a comparison over the plausible ranges of its
+// parameters (docs/sensitivity.md); rank 0 prints and writes --out.
+int cmd_sensitivity(const std::string& file, const Common& c, const std::string& cmdline) {
+  const SensitivitySpec spec = load_sensitivity(file);
+  std::error_code ec;
+  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
+    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
+                                "--force to replace it");
+  if (!c.quiet && mpi::rank() == 0)
+    for (const auto& n : spec.notes) std::fprintf(stderr, "percorsi: note: %s\n", n.c_str());
+  SensitivityOptions opt;
+  opt.threads = c.threads;
+  opt.progress = !c.quiet;
+  opt.command_line = cmdline;
+  const auto r = run_sensitivity(spec, opt, c.out);
+  if (!r) return kOk;  // another rank than 0
+  std::cout << format_sensitivity(*r, table_format(c.format));
+  if (!c.out.empty()) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
+  return kOk;
+}
+
 int cmd_bench(const std::string& file, long persons, int weeks, int threads, bool quiet, bool phases, int repeat) {
   Scenario base = load_scenario(file);
   double pop0 = 0;
@@ -336,11 +351,18 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario and trial files (and their sweeps) without running.
+// percorsi validate FILE...: checks scenario, trial and sensitivity files (and sweeps) without running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      if (is_sensitivity_file(f)) {
+        const SensitivitySpec s = load_sensitivity(f);
+        std::printf("%s: ok (sensitivity %s: %zu scenarios, %zu parameters, %s, %zu design points, %d replicates)\n",
+                    f.c_str(), s.name.c_str(), s.scenarios.size(), s.parameters.size(), method_name(s.method),
+                    s.points(), s.replicates);
+        continue;
+      }
       if (is_trial_file(f)) {
         const Trial t = load_trial(f, load_options(c));
         std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
@@ -482,6 +504,20 @@ int main(int argc, char** argv) {
   trial->add_option("--out,-o", c.out, "Also write the arms' results and the trial table to this HDF5 file");
   trial->add_flag("--force", c.force, "Replace the --out file if it exists");
 
+  std::string sens_file;
+  auto* sensitivity = app.add_subcommand(
+      "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
+                     "(Morris, or Sobol) of the paired differences over the plausible ranges of the parameters named "
+                     "in a sensitivity file (docs/sensitivity.md). Under mpirun the ranks share the design points.");
+  sensitivity->add_option("file", sens_file, "Sensitivity file (YAML)")->required()->check(CLI::ExistingFile);
+  sensitivity->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  sensitivity->add_flag("--quiet,-q", c.quiet, "No progress bar and no notes");
+  sensitivity->add_option("--format", c.format, "Table format: text, csv (every parameter) or markdown")
+      ->check(CLI::IsMember({"text", "csv", "markdown"}));
+  sensitivity->add_option("--out,-o", c.out, "Also write the design, the differences and the indices (/sensitivity) "
+                                              "and the comparison at the scenarios' values to this HDF5 file");
+  sensitivity->add_flag("--force", c.force, "Replace the --out file if it exists");
+
   std::vector<std::string> merge_files;
   std::string merge_out;
   bool merge_quiet = false;
@@ -495,7 +531,7 @@ int main(int argc, char** argv) {
       ->required();
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
-  auto* validate = app.add_subcommand("validate", "Check scenario files (and their sweeps) without running them");
+  auto* validate = app.add_subcommand("validate", "Check scenario, trial and sensitivity files (and sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
@@ -558,6 +594,7 @@ int main(int argc, char** argv) {
                             "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
                             "or run one process per job-array task with --shard K/N");
     }
+    if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
     if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, cmdline);
     return run_or_compare(static_cast<bool>(*run), files, c, cmdline);
   } catch (const Interrupted&) {

@@ -39,5 +39,7 @@ int max_all(int value);
 void broadcast(std::string& s);            // from rank 0
 void broadcast(std::vector<char>& bytes);  // from rank 0
 void barrier();
+// Every rank's values, on rank 0 in rank order (other ranks: empty; not active: {mine}).
+std::vector<std::vector<double>> gather(const std::vector<double>& mine);
 
 }  // namespace percorsi::mpi
