@@ -84,12 +84,13 @@ double factor(const Scenario& sc, const std::string& target, int w, int t) {
 // Per-person history recounted by the test from state diffs.
 struct History {
   std::vector<int> exit, first_stable, first_job, spells, returns, returned12, weeks_employed, weeks_after_first;
-  std::vector<int> housing_12m, housing_24m, work_12m, work_24m;
+  std::vector<int> housing_12m, housing_24m, work_12m, work_24m, first_contact, first_plan;
   std::vector<std::array<int, kHousingStates>> weeks_h;
   std::vector<std::array<int, kCaseStates>> weeks_c;
   std::vector<double> cost;
   void grow(std::size_t n) {
-    for (auto* v : {&exit, &first_stable, &first_job, &housing_12m, &housing_24m, &work_12m, &work_24m}) v->resize(n, -1);
+    for (auto* v : {&exit, &first_stable, &first_job, &housing_12m, &housing_24m, &work_12m, &work_24m, &first_contact, &first_plan})
+      v->resize(n, -1);
     for (auto* v : {&spells, &returns, &returned12, &weeks_employed, &weeks_after_first}) v->resize(n, 0);
     weeks_h.resize(n, {}), weeks_c.resize(n, {}), cost.resize(n, 0.0);
   }
@@ -172,6 +173,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           const bool contacted = S.kase[p] == Unknown && P.kase[p] != Unknown;
           const bool was_waiting = S.kase[p] == Waiting;
           x("contacts", t) += contacted;
+          if (contacted && H.first_contact[p] < 0) H.first_contact[p] = wk;
           auto newly = [&](std::uint8_t bit) {
             return (P.flags[p] & bit) && (contacted || (was_waiting && !(S.flags[p] & bit)));
           };
@@ -183,6 +185,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
             wait_sum[t] += was_waiting ? wk - S.case_since[p] : 0, wait_n[t]++;
           if (S.kase[p] != InCharge && P.kase[p] == InCharge) {
             x("taken_in_charge", t) += 1;
+            if (H.first_plan[p] < 0) H.first_plan[p] = wk;
             EXPECT_EQ(P.intake[p], wk);
           }
         }
@@ -271,7 +274,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           // sets those of the next week); scouting is billed for the hours spent reaching firms.
           const int nx = wk;
           x("cost_scouting", t) = x("firms_scouted", t) * sc[G::employment_scouting_hours_per_firm] * sc[G::costs_provider_hour];
-          x("cost_network", t) = sc[G::network_partners] * sc[G::costs_partner_management_per_week] / T;
+          x("cost_network", t) = sc[G::network_partners] * sc[G::costs_partner_management_per_week];
           double total = 0;
           for (const auto& n : names)
             if (n.rfind("cost_", 0) == 0 && n != "cost_total") total += x(n, t);
@@ -399,7 +402,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     return v;
   };
   double n12 = 0, s12 = 0, n24 = 0, s24 = 0, all = 0, stab = 0, nf = 0, ret = 0, nh = 0, days = 0;
-  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, ten = 0, n_ten = 0;
+  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, ten = 0, n_ten = 0, to_plan = 0, n_plan = 0;
   for (std::size_t p = 0; p < n; ++p) {
     const int entry = P.entry[p];
     if (P.seeking[p]) {
@@ -409,6 +412,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       if (H.first_job[p] >= 0) n_job++, to_job += H.first_job[p] - entry;
       if (H.first_job[p] >= 0 && H.first_job[p] + 104 <= W && H.exit[p] < 0) n_ten++, ten += H.weeks_after_first[p] * 12.0 / 52.0;
     }
+    if (H.first_contact[p] >= 0 && H.first_plan[p] >= H.first_contact[p]) n_plan++, to_plan += H.first_plan[p] - H.first_contact[p];
     if (!(P.groups[p] & GHomeless)) continue;
     if (H.housing_12m[p] >= 0) n12++, s12 += stable(static_cast<std::uint8_t>(H.housing_12m[p]));
     if (H.housing_24m[p] >= 0) n24++, s24 += stable(static_cast<std::uint8_t>(H.housing_24m[p]));
@@ -445,6 +449,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"job_retained_6m", ratio(sum_series("jobs_held_6m", 0, W), sum_series("hires_programme", 0, W - 26))},
       {"job_retained_12m", ratio(held12, sum_series("hires_programme", 0, W - 52))},
       {"hires_obliged_firms", sum_series("hires_obliged", 0, W)},
+      {"days_to_plan", ratio(7 * to_plan, n_plan)},
+      {"days_to_plan_n", n_plan},
       {"cost_per_retained_job", ratio(programme, held12)},
       {"cost_total", cost},
       {"cost_per_person", ratio(cost, static_cast<double>(n))},

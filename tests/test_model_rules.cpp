@@ -49,8 +49,9 @@ housing_first: {tenancy_loss_rate: 0}
 employment: {discouragement: {rate: 0}, internship: {dropout_rate: 0, rigid_functioning_coef: 0}, qualifying_gain: 0,
              job_loss: {rate: 0, functioning_coef: 0, mental_health_coef: 0, non_profit_coef: 0}, reiteration: {efficacy_gain: 0}}
 labour: {job_finding_rate: 0, mental_health_coef: 0}
-network: {firms_per_partner: 0}
-cpi: {joint_assessment_factor: 1}
+network: {firms_per_partner: 0, overhead_per_partner: 0}
+firms: {non_profit_vacancy_factor: 1}
+cpi: {joint_assessment_factor: 1, codesign_duration: 0 weeks, codesign_dropout_coef: 0}
 territories:
   - {name: A, initial_population: )"
     << people << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,

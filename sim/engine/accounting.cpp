@@ -204,7 +204,7 @@ void World::record() {
         {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
         {S::cost_follow_up, static_cast<double>(ct[KFollowUp]) * cost.follow_up},
         {S::cost_scouting, static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::employment_scouting_hours_per_firm] * sc_[G::costs_provider_hour]},
-        {S::cost_network, sc_[G::network_partners] * sc_[G::costs_partner_management_per_week] / T_},
+        {S::cost_network, sc_[G::network_partners] * sc_[G::costs_partner_management_per_week]},
     };
     double sum = 0;
     for (const auto& [id, c] : costs) put(id, c), sum += c;
@@ -301,6 +301,7 @@ out::ReplicateResult World::results() const {
   // Employment measures are over people looking for work at entry.
   double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, tenure = 0, n_tenure = 0;
   double cost_homeless = 0;  // the services used by the people homeless at entry
+  double to_plan = 0, n_plan = 0;  // weeks from first contact to the first plan
   for (std::size_t p = 0; p < n; ++p) {
     if (P_.seeking[p]) {
       if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
@@ -311,6 +312,7 @@ out::ReplicateResult World::results() const {
       if (P_.first_job[p] >= 0 && P_.first_job[p] + 104 <= week_ && P_.exit[p] < 0)
         n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
     }
+    if (P_.first_contact[p] >= 0 && P_.first_plan[p] >= P_.first_contact[p]) n_plan++, to_plan += P_.first_plan[p] - P_.first_contact[p];
     if (!(P_.groups[p] & GHomeless)) continue;
     cost_homeless += P_.cost[p];
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
@@ -350,6 +352,8 @@ out::ReplicateResult World::results() const {
   headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
   headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - 52));
   headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
+  headline(H::days_to_plan) = nan_if(7.0 * to_plan, n_plan);
+  headline(H::days_to_plan_n) = n_plan;
   // Costs by payer (docs/model.md, "Costs by payer"), and of the employment programme.
   using Sr = out::Series;
   auto cost_of = [&](std::initializer_list<Sr> ids) {

@@ -115,7 +115,7 @@ void World::create_firms(M& m) {
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
     // The network's partners bring firms, known from the start: the first of the order.
     const auto brought = static_cast<std::size_t>(
-        std::llround(sc_[G::network_partners] * sc_[G::network_firms_per_partner] * sc_[G::scale] / T_));
+        std::llround(sc_[G::network_partners] * sc_[G::network_firms_per_partner] * sc_[G::scale]));
     for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
       const std::uint32_t f = ts.scout_order[j];
       if (F_.flags[f] & FfKnown) continue;
@@ -125,7 +125,10 @@ void World::create_firms(M& m) {
       ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
     }
     double cum = 0;
-    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) ts.size_cum.push_back(cum += F_.size[f]);
+    // Vacancies arrive in proportion to size (fewer in non-profit firms).
+    const double np_factor = sc_[G::firms_non_profit_vacancy_factor];
+    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f)
+      ts.size_cum.push_back(cum += F_.size[f] * ((F_.flags[f] & FfNonProfit) ? np_factor : 1.0));
     ts.size_guide = size_guide(ts.size_cum);
   });
 }
@@ -197,7 +200,9 @@ void World::scouting_and_firms(M& m) {
   const auto strategy = sc_.choice<G::employment_scouting_strategy>();
   const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
   const int scout_start = rules::weeks_of(sc_[G::employment_scouting_start]);
-  const double firms_per_week = sc_[G::employment_scouting_intensity] * sc_[G::scale] / sc_[G::employment_scouting_hours_per_firm];
+  // Scouting hours, less the provider's share of network management.
+  const double firms_per_week =
+      sc_[G::employment_scouting_intensity] * rules::network_time_left(sc_) * sc_[G::scale] / sc_[G::employment_scouting_hours_per_firm];
   const int vac_len = rules::weeks_of(sc_[G::firms_vacancy_duration]);
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];

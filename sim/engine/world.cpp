@@ -69,12 +69,13 @@ const std::vector<World::Phase>& World::phases() {
        {"health", "housing", "housing_since", "first_stable", "returns", "flags", "kase", "case_since", "efficacy", "inst_from",
         "inst_kind", "territories", "tally"}},
       {"contact_and_assessment", &World::contact_and_assessment,
-       {"exit", "kase", "case_since", "housing", "work", "seeking", "efficacy", "flags", "territory", "territories"},
-       {"kase", "case_since", "flags", "cost", "intake", "emp_phase", "territories", "tally"}},
+       {"exit", "kase", "case_since", "housing", "work", "seeking", "efficacy", "flags", "territory", "first_contact", "first_plan",
+        "territories"},
+       {"kase", "case_since", "flags", "cost", "intake", "emp_phase", "first_contact", "first_plan", "territories", "tally"}},
       {"housing_pathway", &World::housing_pathway,
        {"exit", "housing", "housing_since", "flags", "kase", "case_since", "efficacy", "health", "groups", "work", "territory",
         "intake", "seeking", "territories"},
-       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "seeking", "work", "territories", "tally"}},
+       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "work", "territories", "tally"}},
       {"scouting_and_firms", &World::scouting_and_firms,
        {"firm.size", "firm.flags", "firm.vacancies", "territories"},
        {"firm.vacancies", "firm.flags", "firm.known_week", "firm.openness", "territories", "tally"}},
@@ -139,7 +140,7 @@ void World::set_capacities(int w) {
     ts.hiring = factor(hiring);
     ts.training_seats = tv[T::training_seats] * scale * factor(activity);
     // Network management takes case-management time from every partner beyond the first.
-    ts.case_slots *= std::max(0.0, 1.0 - sc_[G::network_overhead_per_partner] * (sc_[G::network_partners] - 1));
+    ts.case_slots *= rules::network_time_left(sc_);
   }
 }
 
@@ -402,6 +403,7 @@ void World::contact_and_assessment(M& m) {
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               if (!rule.makes_contact(P_, p, s.uniform())) return;
               set_case(p, Waiting, t);
+              if (P_.first_contact[p] < 0) P_.first_contact[p] = static_cast<std::int16_t>(week_);
               P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
               t.at(P_.territory[p], CContacts)++;
               req.push_back({p, week_, 0});
@@ -410,6 +412,7 @@ void World::contact_and_assessment(M& m) {
   const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
   const float assess_cost = static_cast<float>(sc_[G::costs_assessment]);
   const double joint_factor = sc_[G::cpi_joint_assessment_factor];
+  const int codesign = integrated ? rules::weeks_of(sc_[G::cpi_codesign_duration]) : 0;
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     for (const auto& r : joiners[k][0]) {
@@ -447,10 +450,14 @@ void World::contact_and_assessment(M& m) {
                          t.at(k, CCase0 + int{InCharge}) - t.at(k, CCase0 + int{FollowUp});
     while (slots > 0 && !ts.case_queue.empty()) {
       const std::uint32_t p = ts.case_queue.front();
+      // With the CPI integrated the plan is co-designed: signed codesign weeks after the
+      // assessment at the earliest (the queue is in order of assessment, so the rest wait too).
+      if (P_.active(p) && P_.kase[p] == Assessed && week_ - P_.case_since[p] < codesign) break;
       ts.case_queue.pop_front();
       if (!P_.active(p) || P_.kase[p] != Assessed) continue;
       set_case(p, InCharge, t);
       P_.intake[p] = static_cast<std::int16_t>(week_);
+      if (P_.first_plan[p] < 0) P_.first_plan[p] = static_cast<std::int16_t>(week_);
       // A new plan: a pathway that ended with an earlier case (out) may start again.
       if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;
       t.at(k, CTakenInCharge)++;
@@ -477,10 +484,7 @@ void World::housing_pathway(M& m) {
                   P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
                   // Job support: income support claimed, the employment pathway offered (draws u_drop, u_prog).
                   if (rule.gets_income_support(P_, p, u_drop)) P_.flags[p] |= FIncome;
-                  if (rule.starts_looking_for_work(P_, p, u_prog)) {
-                    P_.seeking[p] = 1;
-                    P_.work[p] = Searching;
-                  }
+                  if (rule.starts_looking_for_work(P_, p, u_prog)) P_.work[p] = Searching;
                 }
                 return;
               }

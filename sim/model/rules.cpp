@@ -58,6 +58,7 @@ void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, con
   P.rounds[id] = P.spells[id] = P.quota_job[id] = 0;
   P.work_12m[id] = P.work_24m[id] = kNotReached;
   P.emp_since[id] = P.intake[id] = P.first_job[id] = P.hire_week[id] = -1;
+  P.first_contact[id] = P.first_plan[id] = -1;
   P.firm[id] = -1;
   P.weeks_employed[id] = P.weeks_employed_after_first[id] = 0;
   P.logged[id] = 0xFFFF;

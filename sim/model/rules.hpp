@@ -114,7 +114,8 @@ struct LifeEventRules {
   double crisis_drop, rehousing;
   float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain;
   int hf_len, fu_after, fu_len, recontact, tenancy_keep, hf_keep;
-  LogLinearHazard<1> case_dropout;
+  LogLinearHazard<2> case_dropout;
+  double codesigned;  // 1 with the CPI integrated (co-designed plans), else 0
   LogLinearHazard<5> reconnection;
   LogLinearHazard<3> health_institution;
   LogLinearHazard<2> prison;
@@ -123,7 +124,9 @@ struct LifeEventRules {
   static constexpr int kReconnectionAge = 30;  // age from which reconnection falls (life.reconnection_age_coef)
   explicit LifeEventRules(const Scenario& sc)
       : case_dropout("case dropout", sc[G::case_dropout_rate] / 52.0,
-                     {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5}}}),
+                     {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5},
+                       {"co-designed plan", sc[G::cpi_codesign_dropout_coef], 0, 1}}}),
+        codesigned(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated ? 1.0 : 0.0),
         reconnection("family reconnection", sc[G::life_reconnection_rate] / 52.0,
                      {{{"years over 30", sc[G::life_reconnection_age_coef], 0, 320},
                        {"care leaver or violence victim", sc[G::life_reconnection_estranged_coef], 0, 1},
@@ -246,7 +249,7 @@ struct LifeEventRules {
       case InCharge:
         if (plan_achieved(P, p, week)) return CaseEvent::FollowUp;
         // A Housing First tenant, or a person whose flat is being found, stays in the plan.
-        if (h != HfFlat && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5}; }))
+        if (h != HfFlat && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5, codesigned}; }))
           return CaseEvent::Dropout;
         return CaseEvent::None;
       case FollowUp: return in_case >= fu_len ? CaseEvent::Closure : CaseEvent::None;
@@ -286,6 +289,12 @@ struct ContactRules {
 // First (a flat and a support slot, then the flat search).
 // LeaveShelter is done at once (back to the street); the others are requests for a place.
 enum class StepRequest { None, LeaveShelter, Shelter, Transitional, MoveOn, Demote };
+
+// The share of case-management and provider time left after managing the network: each
+// partner beyond the first takes network.overhead_per_partner of it.
+inline double network_time_left(const Scenario& sc) {
+  return std::max(0.0, 1.0 - sc[G::network_overhead_per_partner] * (sc[G::network_partners] - 1));
+}
 
 // Case-worker time of a territory, as the covariate of readiness and move-on:
 // log(step.case_time_reference / persons per worker), persons per worker between 5 and 200.
@@ -416,7 +425,8 @@ struct HousingRules {
         if (drops_out_of_transitional(P, p, u_drop)) return StepRequest::Demote;
         return !hf && in_charge && stay >= transitional_min && moves_on(P, p, u_prog) ? StepRequest::MoveOn : StepRequest::None;
       case HfFlat:
-      case Housed: return StepRequest::None;
+      case Housed:
+      case Institution: return StepRequest::None;
     }
     return StepRequest::None;
   }
@@ -434,7 +444,7 @@ enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, 
 struct EmploymentRules {
   int early, fu_len, orient, train_len, scout_start, intern_len;
   double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w, qualifying_gain, np_qualifying_share,
-      reiteration_gain, icf_keep;
+      reiteration_gain, icf_keep, hf_match_factor;
   float wait_loss;
   bool by_intake, reiterate, direct, flexible_hours;
   int max_rounds;
@@ -481,6 +491,7 @@ struct EmploymentRules {
         np_qualifying_share(sc[G::employment_non_profit_qualifying_share]),
         reiteration_gain(sc[G::employment_reiteration_efficacy_gain]),
         icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0),
+        hf_match_factor(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_job_support_matching_factor] : 1.0),
         wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
         by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
         reiterate(sc[G::employment_reiterate] != 0),
@@ -524,9 +535,11 @@ struct EmploymentRules {
   bool discouraged(const Persons& P, std::uint32_t p, double u) const {
     return discouragement.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
   }
-  // Proposed to a firm this week (not while in an institution).
+  // Proposed to a firm this week (not while in an institution; more often for Housing First
+  // tenants with job support).
   bool proposed(const Persons& P, std::uint32_t p, double u) const {
-    return P.housing[p] != Institution && u < hazard_p(match_w * activity[P.territory[p]]);
+    const double f = P.housing[p] == HfFlat ? hf_match_factor : 1.0;
+    return P.housing[p] != Institution && u < hazard_p(match_w * f * activity[P.territory[p]]);
   }
   // An internship breaks off: more likely with low self-efficacy, with rigid hours for people
   // with a lower functioning level, and when activity stops (a lockdown).

@@ -99,6 +99,7 @@ struct Persons {
   // Employment pathway.
   std::vector<std::uint8_t> emp_phase, rounds, spells, seeking, work_12m, work_24m, quota_job;
   std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
+  std::vector<std::int16_t> first_contact, first_plan;  // week of the first contact and of the first signed plan (-1: none)
   std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
   std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
   std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
@@ -128,6 +129,7 @@ struct Persons {
     PERCORSI_COL(case_since), PERCORSI_COL(first_stable), PERCORSI_COL(emp_phase), PERCORSI_COL(rounds);
     PERCORSI_COL(spells), PERCORSI_COL(seeking), PERCORSI_COL(work_12m), PERCORSI_COL(work_24m), PERCORSI_COL(quota_job);
     PERCORSI_COL(emp_since), PERCORSI_COL(intake), PERCORSI_COL(first_job), PERCORSI_COL(hire_week), PERCORSI_COL(firm);
+    PERCORSI_COL(first_contact), PERCORSI_COL(first_plan);
     PERCORSI_COL(weeks_employed), PERCORSI_COL(weeks_employed_after_first), PERCORSI_COL(logged);
     PERCORSI_COL(weeks_housing), PERCORSI_COL(weeks_case);
 #undef PERCORSI_COL
