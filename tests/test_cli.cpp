@@ -10,24 +10,13 @@
 #include <sstream>
 
 #include "output/outputs.hpp"
+#include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
-struct Result {
-  int code;
-  std::string out;
-};
-Result sh(const std::string& args) {
-  const std::string cmd = std::string(PERCORSI_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using percorsi::test::sh;
 fs::path tmp(const std::string& name) {
   return fs::temp_directory_path() / ("percorsi-cli-" + std::to_string(::getpid()) + "-" + name);
 }

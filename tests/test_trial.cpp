@@ -20,6 +20,7 @@
 #include "sim/engine/world.hpp"
 #include "sim/registry/trial_spec.hpp"
 #include "sim/run/trial.hpp"
+#include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace percorsi;
@@ -27,39 +28,8 @@ using namespace percorsi;
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
 
-struct Result {
-  int code;
-  std::string out;
-};
-Result sh(const std::string& args, bool merge_stderr = true) {
-  const std::string cmd = std::string(PERCORSI_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("percorsi-trial-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
+using test::sh;
+using test::TempDir;
 
 // A cohort from one string per person: each character one observation t = 0, 1, ...:
 // housing s street, h shelter, t transitional, f hf_flat, H housed, . not in the study.

@@ -11,10 +11,13 @@
 #include <set>
 
 #include "sim/registry/overlay.hpp"
+#include "sim/registry/yaml_errors.hpp"
 
 namespace percorsi {
 
 namespace {
+
+using namespace loading;
 
 constexpr const char* kKindNames[] = {
 #define PERCORSI_X(k, args) #k,
@@ -27,55 +30,10 @@ constexpr const char* kKindArgs[] = {
 #undef PERCORSI_X
 };
 
-Origin origin_of(const YAML::Node& n, const std::string& file) {
-  const YAML::Mark m = n.Mark();
-  if (m.line < 0) return Origin{file, 0, 0};
-  return Origin{file, m.line + 1, m.column + 1};
-}
-
-// " (did you mean 'x'?)" for the closest of `names`, else " (one of: a, b, c)".
-std::string hint(const std::string& word, const std::vector<std::string>& names) {
-  if (std::string c = closest(word, names); !c.empty()) return c;
-  std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  return " (one of: " + (list.empty() ? std::string("none") : list) + ")";
-}
-
-const char* node_kind(const YAML::Node& n) {
-  return n.IsMap() ? "a map" : n.IsSequence() ? "a list" : n.IsScalar() ? "a single value" : "nothing";
-}
-
 // Arm and measure names are parts of published keys (`arm.measure`, `a-b`) and group names.
 bool plain_name(const std::string& s) {
   return !s.empty() && s.size() <= 100 &&
          std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-struct Errors {
-  std::vector<std::string> list;
-  bool truncated = false;
-  void add(const Origin& o, const std::string& msg) {
-    if (list.size() < kMaxErrors) list.push_back(o.where() + ": " + msg);
-    else truncated = true;
-  }
-  void add(const ScenarioError& e) {
-    for (const auto& x : e.errors())
-      if (std::find(list.begin(), list.end(), x) == list.end()) {
-        if (list.size() < kMaxErrors) list.push_back(x);
-        else truncated = true;
-      }
-  }
-  void raise() const {
-    if (!list.empty()) throw ScenarioError(list, truncated);
-  }
-};
-
-bool parse_number(const std::string& s, double& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (b < e && *b == '+') ++b;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
 }
 
 // A measure's time argument: a duration with a unit ("12 months"); `weeks` also takes a bare count.

@@ -76,6 +76,16 @@ void barrier() {
   if (g_active) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+void sum_all(std::vector<double>& values) {
+  if (!g_active) return;
+  // In pieces below INT_MAX elements.
+  for (std::size_t off = 0; off < values.size();) {
+    const int piece = static_cast<int>(std::min<std::size_t>(values.size() - off, 1u << 28));
+    MPI_Allreduce(MPI_IN_PLACE, values.data() + off, piece, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    off += static_cast<std::size_t>(piece);
+  }
+}
+
 #else
 
 bool built_with_mpi() {
@@ -89,6 +99,7 @@ int max_all(int value) {
 void broadcast(std::vector<char>&) {}
 void broadcast(std::string&) {}
 void barrier() {}
+void sum_all(std::vector<double>&) {}
 
 #endif
 

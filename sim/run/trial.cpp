@@ -1,5 +1,6 @@
 #include "sim/run/trial.hpp"
 #include "sim/run/csv.hpp"
+#include "sim/run/text_table.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -177,6 +178,13 @@ CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateRe
   return c;
 }
 
+std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate, out::ReplicateResult* result) {
+  const CohortStates c = observe_cohort(arm, replicate, result);
+  std::vector<MeasureValue> v;
+  for (const auto& m : trial.spec.measures) v.push_back(compute_measure(m, c));
+  return v;
+}
+
 bool TrialResult::target_met(const std::string& id) const {
   bool any = false;
   for (const auto& r : rows)
@@ -316,9 +324,9 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
     tbb::parallel_for(std::size_t{0}, A * static_cast<std::size_t>(R), [&](std::size_t i) {
       const std::size_t a = i / static_cast<std::size_t>(R);
       const int r = static_cast<int>(i % static_cast<std::size_t>(R));
-      const CohortStates c = observe_cohort(trial.arms[a], r, keep ? &results[i] : nullptr);
+      const auto v = measure_arm(trial, trial.arms[a], r, keep ? &results[i] : nullptr);
       progress.add(trial.arms[a].weeks());
-      for (std::size_t m = 0; m < M; ++m) values[a][m][static_cast<std::size_t>(r)] = compute_measure(trial.spec.measures[m], c);
+      for (std::size_t m = 0; m < M; ++m) values[a][m][static_cast<std::size_t>(r)] = v[m];
     });
     progress.finish();
   }
@@ -359,14 +367,19 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
   return res;
 }
 
-namespace {
-std::string num(double x, int digits = 3) {
+std::string format_measure(double x, int digits) {
   if (std::isnan(x)) return "n/a";
   char buf[64];
   const double ax = std::fabs(x);
   std::snprintf(buf, sizeof buf, "%.*f", ax >= 100 ? 1 : ax >= 10 ? 2 : digits, x);
   return buf;
 }
+
+std::string format_estimate(const out::Summary& s) {
+  return format_measure(s.mean) + " [" + format_measure(s.ci_low) + ", " + format_measure(s.ci_high) + "]";
+}
+
+namespace {
 // CSV numbers: full precision, NaN as "nan" (an undefined value), empty when absent.
 std::string csv_num(double x) {
   if (std::isnan(x)) return "nan";
@@ -392,39 +405,16 @@ std::string format_trial(const TrialResult& r, TableFormat fmt) {
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"arm", "measure", "kind", "mean [95% CI]", "n", "published", "tolerance", "within"});
   for (const auto& row : r.rows) {
-    std::string est = num(row.summary.mean);
-    if (!std::isnan(row.summary.mean)) est += " [" + num(row.summary.ci_low) + ", " + num(row.summary.ci_high) + "]";
-    else est += " (no one counted)";
-    cells.push_back({row.arm, row.measure, row.kind, est, num(row.n, 1), row.published ? num(*row.published) : "",
-                     row.tolerance ? num(*row.tolerance) : "", row.within ? (*row.within ? "yes" : "NO") : ""});
+    const std::string est = std::isnan(row.summary.mean) ? "n/a (no one counted)" : format_estimate(row.summary);
+    cells.push_back({row.arm, row.measure, row.kind, est, format_measure(row.n, 1),
+                     row.published ? format_measure(*row.published) : "", row.tolerance ? format_measure(*row.tolerance) : "",
+                     row.within ? (*row.within ? "yes" : "NO") : ""});
   }
   const std::string title = "trial " + r.name + ": cohort of " + std::to_string(r.cohort) + ", " + std::to_string(r.weeks) +
                             " weeks, " + std::to_string(r.replicates) + " replicates (seed " + std::to_string(r.seed) +
                             "; the same people and life events in every arm)";
-  if (fmt == TableFormat::Markdown) {
-    os << title << "\n\n";
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      os << '|';
-      for (const auto& c : cells[i]) os << ' ' << c << " |";
-      os << '\n';
-      if (i == 0) {
-        os << '|';
-        for (std::size_t k = 0; k < cells[i].size(); ++k) os << "---|";
-        os << '\n';
-      }
-    }
-  } else {
-    os << title << "\n";
-    std::vector<std::size_t> width(cells[0].size(), 0);
-    for (const auto& row : cells)
-      for (std::size_t k = 0; k < row.size(); ++k) width[k] = std::max(width[k], row[k].size());
-    for (const auto& row : cells) {
-      std::string line;
-      for (std::size_t k = 0; k < row.size(); ++k) line += row[k] + std::string(width[k] - row[k].size() + 2, ' ');
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      os << line << '\n';
-    }
-  }
+  if (fmt == TableFormat::Markdown) os << title << "\n\n" << markdown_table(cells);
+  else os << title << "\n" << text_table(cells);
   os << "\nn: mean size of the measure's denominator per replicate (a difference: the smaller arm's). Rows of "
         "differences (a-b) are paired by replicate.\n";
   return os.str();
@@ -437,8 +427,9 @@ std::string check_report(const TrialResult& r, const std::vector<std::string>& o
     std::string parts;
     for (const auto& row : r.rows)
       if (row.target == id)
-        parts += (parts.empty() ? "" : "; ") + row.arm + " " + row.measure + " " + num(row.summary.mean) + " vs " +
-                 num(*row.published) + " +/- " + num(*row.tolerance) + (*row.within ? "" : " (missed)");
+        parts += (parts.empty() ? "" : "; ") + row.arm + " " + row.measure + " " + format_measure(row.summary.mean) +
+                 " vs " + format_measure(*row.published) + " +/- " + format_measure(*row.tolerance) +
+                 (*row.within ? "" : " (missed)");
     out += std::string(r.target_met(id) ? "met    " : "MISSED ") + id + ": " + parts + "\n";
   }
   return out;
