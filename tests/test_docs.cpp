@@ -1,8 +1,14 @@
-// The committed references are generated from the registry, the output table and the data dictionary;
-// regenerate them with the commands in the messages below.
+// The committed references are generated from the registry, the output table and the data dictionary,
+// and docs/validation.md by running the shipped trials; regenerate them with the commands in the
+// messages below.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "output/dictionary.hpp"
@@ -56,4 +62,31 @@ TEST(Docs, RegistryEntriesAreComplete) {
       EXPECT_LE(p.min, p.max) << p.path;
     }
   }
+}
+
+// docs/validation.md is `percorsi validation`'s output: every shipped trial run with the default
+// parameters (a few seconds), compared with the committed page.
+TEST(Docs, ValidationPageIsCurrent) {
+  const std::string src = PERCORSI_SOURCE_DIR;
+  const std::string page = testing::TempDir() + "validation-" + std::to_string(::getpid()) + ".md";
+  const std::string cmd = "cd '" + src + "' && " + PERCORSI_BIN + " validation --quiet --out '" + page + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string committed = slurp(src + "/docs/validation.md"), generated = slurp(page);
+  std::remove(page.c_str());
+  EXPECT_TRUE(committed == generated)
+      << "docs/validation.md is stale: run `build/sim/percorsi validation` from the repository root (it rewrites "
+         "docs/validation.md from docs/validation.in.md and the shipped trials); "
+      << first_difference(committed, generated);
+}
+
+// README.md says how many published targets the defaults meet, as docs/validation.md counts them.
+TEST(Docs, ReadmeGivesTheValidationCount) {
+  const std::string src = PERCORSI_SOURCE_DIR;
+  const std::regex count("meet ([0-9]+) of ([0-9]+) published targets");
+  std::smatch readme, page;
+  const std::string r = slurp(src + "/README.md"), v = slurp(src + "/docs/validation.md");
+  ASSERT_TRUE(std::regex_search(r, readme, count)) << "README.md has no sentence 'meet N of M published targets'";
+  ASSERT_TRUE(std::regex_search(v, page, count)) << "docs/validation.md has no count";
+  EXPECT_EQ(readme.str(0), page.str(0)) << "README.md says '" << readme.str(0) << "', docs/validation.md '" << page.str(0)
+                                        << "': copy the count into README.md";
 }
