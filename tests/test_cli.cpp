@@ -23,7 +23,7 @@ fs::path tmp(const std::string& name) {
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
-  for (const char* sub : {"", "run", "compare", "validate", "info", "bench", "params"}) {
+  for (const char* sub : {"", "run", "compare", "validate", "info", "bench", "params", "calibrate", "validation"}) {
     const auto r = sh(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;

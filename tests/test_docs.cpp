@@ -14,6 +14,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "sim/registry/registry.hpp"
+#include "tests/cli_test_helpers.hpp"
 
 namespace {
 // The first line where two texts differ, for a short failure message.
@@ -89,4 +90,20 @@ TEST(Docs, ReadmeGivesTheValidationCount) {
   ASSERT_TRUE(std::regex_search(v, page, count)) << "docs/validation.md has no count";
   EXPECT_EQ(readme.str(0), page.str(0)) << "README.md says '" << readme.str(0) << "', docs/validation.md '" << page.str(0)
                                         << "': copy the count into README.md";
+}
+
+// The command's text report, and a template without its markers (exit 2, naming the marker).
+TEST(Docs, ValidationCommandTextAndTemplateErrors) {
+  percorsi::test::TempDir d;
+  const std::string trials = PERCORSI_SOURCE_DIR + std::string("/scenarios/trials");
+  auto r = percorsi::test::sh("validation --format text --replicates 2 --quiet --trials " + trials);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("trial italy_unemployed: cohort of 1000"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("The default parameters meet [0-9]+ of 8 published targets"))) << r.out;
+  const std::string templ = d.write("t.md", "{{count}}\n{{summary}}\n");
+  r = percorsi::test::sh("validation --replicates 2 --quiet --trials " + trials + " --template " + templ + " --out " +
+                         (d.path / "v.md").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("the validation template has no marker {{replicates}}"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(d.path / "v.md"));
 }

@@ -27,11 +27,12 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
 
-// Every shipped scenario and trial file, relative to scenarios/, sorted.
+// Every shipped scenario and trial file, relative to scenarios/, sorted (calibration files,
+// scenarios/calibration/, are no scenarios: docs/calibration.md).
 std::vector<std::string> shipped_files() {
   std::vector<std::string> v;
   for (const auto& e : fs::recursive_directory_iterator(kSrc + "/scenarios"))
-    if (e.path().extension() == ".yaml") v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
+    if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "calibration") v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
   std::sort(v.begin(), v.end());
   return v;
 }
