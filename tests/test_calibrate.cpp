@@ -347,6 +347,13 @@ TEST(CalibrateCommand, BadFileExitsTwoWithTheLineAndColumn) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find(f + ":4:10: 'targets' expects a list"), std::string::npos) << r.out;
+  // percorsi validate takes calibration files too.
+  const auto v = sh("validate " + f);
+  EXPECT_EQ(v.code, 2);
+  EXPECT_NE(v.out.find(f + ":3:48: unknown key 'lgo'"), std::string::npos) << v.out;
+  const auto ok = sh("validate " + kSrc + "/scenarios/calibration/defaults.yaml");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok (calibration defaults: parameters 1, trials 1, targets 1)"), std::string::npos) << ok.out;
 }
 
 TEST(CalibrateCommand, MpiRanksGiveTheSameFit) {

@@ -293,6 +293,15 @@ Calibration load_calibration(const std::string& path) {
   return parse(s.str(), path);
 }
 
+bool is_calibration_file(const std::string& path) {
+  try {
+    const YAML::Node n = YAML::LoadFile(path);
+    return n.IsMap() && n["parameters"] && n["targets"];
+  } catch (...) {
+    return false;
+  }
+}
+
 namespace {
 bool same(const Origin& a, const Origin& b) {
   return a.file == b.file && a.line == b.line && a.column == b.column;

@@ -60,6 +60,9 @@ struct Calibration {
 // at file:line:column (unknown keys with "did you mean", bad priors, unknown trials or targets).
 Calibration load_calibration(const std::string& path);
 Calibration parse_calibration(const std::string& yaml_text, const std::string& pseudo_file);
+// True when the file is a map with `parameters:` and `targets:` (what `percorsi validate` takes
+// for a calibration file); false when it cannot be read.
+bool is_calibration_file(const std::string& path);
 
 // Gives an arm a parameter's value, except where the arm sets the parameter itself (there its
 // value's origin differs from the trial file's): a fitted value belongs to the model, which every

@@ -404,11 +404,19 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario and trial files (and their sweeps) without running.
+// percorsi validate FILE...: checks scenario, trial and calibration files (and sweeps) without running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      if (is_calibration_file(f)) {
+        const Calibration cal = load_calibration(f);
+        std::size_t targets = 0;
+        for (const auto& t : cal.trials) targets += t.targets.size();
+        std::printf("%s: ok (calibration %s: parameters %zu, trials %zu, targets %zu)\n", f.c_str(), cal.name.c_str(),
+                    cal.parameters.size(), cal.trials.size(), targets);
+        continue;
+      }
       if (is_trial_file(f)) {
         const Trial t = load_trial(f, load_options(c));
         std::printf("%s: ok (trial %s: cohort %d, arms %zu, measures %zu, targets %zu, %d weeks, %d replicates)\n",
@@ -589,7 +597,8 @@ int main(int argc, char** argv) {
       ->required();
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
-  auto* validate = app.add_subcommand("validate", "Check scenario files (and their sweeps) without running them");
+  auto* validate = app.add_subcommand(
+      "validate", "Check scenario, trial and calibration files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
