@@ -1,9 +1,6 @@
 #include "output/calibration_file.hpp"
 
 #include <hdf5.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "output/h5_detail.hpp"
 #include "output/reader.hpp"
@@ -68,11 +65,10 @@ void each_dataset(CalibrationFile& c, F&& f) {
 
 void write_calibration_file(const std::string& path, const CalibrationFile& in) {
   CalibrationFile c = in;  // the visitors take members by reference
-  const std::string staged = path + ".calibrate-" + std::to_string(::getpid());
   try {
     Session session;
     {
-      Handle file(check(H5Fcreate(staged.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, file_access()), "file " + staged));
+      Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, file_access()), "file " + path));
       Handle root(check(H5Gopen2(file, "/", H5P_DEFAULT), "group /"));
       write_attr_string(root, "/", "format", "percorsi-calibration");
       write_attr_int32(root, "/", "format_version", 1);
@@ -100,12 +96,9 @@ void write_calibration_file(const std::string& path, const CalibrationFile& in) 
       });
       const hsize_t n = c.weight.size(), d = c.parameter.size();
       write_dataset(file, "/posterior/theta", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {n, d}, c.theta.data());
-      check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "file " + staged);
+      check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "file " + path);
     }
-    std::filesystem::rename(staged, path);
   } catch (const std::exception& e) {
-    std::error_code ec;
-    std::filesystem::remove(staged, ec);
     throw std::runtime_error(path + ": writing the calibration file: " + e.what());
   }
 }

@@ -34,8 +34,8 @@ struct CalibrationFile {
   std::vector<std::int32_t> met;
 };
 
-// Writes the file under a temporary name in the same folder and renames it (throws
-// std::runtime_error naming the file).
+// Writes the file (throws std::runtime_error naming the file); write_calibration_results
+// (sim/calibrate) writes it under a temporary name and renames it when complete.
 void write_calibration_file(const std::string& path, const CalibrationFile& c);
 // Reads it back (throws ReadError).
 CalibrationFile read_calibration_file(const std::string& path);

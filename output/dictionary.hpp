@@ -29,6 +29,9 @@ struct DictEntry {
 // The whole dictionary: the embedded CSV rows with the output table's rows after the weekly,
 // persons and headline group rows (built once; throws std::runtime_error if the CSV is malformed).
 const std::vector<DictEntry>& dictionary();
+// The rows of the files one command writes: "run" (also compare and merge: no /trial, no
+// /sensitivity), "trial" (with /trial) or "sensitivity" (with /sensitivity).
+std::vector<DictEntry> dictionary_for(const std::string& command);
 // The CSV rows with the output table's rows inserted (what dictionary() returns).
 std::vector<DictEntry> with_output_rows(const std::vector<DictEntry>& file_rows);
 

@@ -1,5 +1,6 @@
-// Helpers of the tests that run the `percorsi` program: its exit code and output, and a
-// temporary folder removed at the end of the test.
+// Helpers of the tests that run the percorsi program (test_cli.cpp, test_trial.cpp,
+// test_sensitivity.cpp, test_calibrate.cpp, test_docs.cpp): a command line's exit code and
+// output, the MPI launcher, and a temporary directory removed at the end of the test.
 #pragma once
 
 #include <sys/wait.h>
@@ -10,16 +11,15 @@
 #include <fstream>
 #include <string>
 
-namespace percorsi::test {
+namespace percorsi::cli_test {
 
 struct Result {
   int code;
   std::string out;
 };
-// Runs `percorsi ARGS` (PERCORSI_BIN) through the shell; stdout, and stderr unless dropped.
-// `launcher`: a prefix such as mpi_launcher(2).
-inline Result sh(const std::string& args, bool merge_stderr = true, const std::string& launcher = "") {
-  const std::string cmd = launcher + PERCORSI_BIN + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+// Runs a shell command; its stdout, with its stderr unless merge_stderr is false.
+inline Result shell(const std::string& command, bool merge_stderr = true) {
+  const std::string cmd = command + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -28,10 +28,15 @@ inline Result sh(const std::string& args, bool merge_stderr = true, const std::s
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
+// Runs `percorsi ARGS` (PERCORSI_BIN). `launcher`: a prefix such as mpi_launcher(2).
+inline Result sh(const std::string& args, bool merge_stderr = true, const std::string& launcher = "") {
+  return shell(launcher + PERCORSI_BIN + " " + args, merge_stderr);
+}
+
 // The MPI launcher of the tests ("mpirun --oversubscribe -np N "), or "" when the build has no
-// MPI or there is no launcher (PERCORSI_MPIEXEC).
+// MPI or there is no launcher (PERCORSI_MPIEXEC, empty without MPI).
 inline std::string mpi_launcher(int ranks) {
-#if defined(PERCORSI_HAVE_MPI) && defined(PERCORSI_MPIEXEC)
+#ifdef PERCORSI_MPIEXEC
   const std::string mpiexec = PERCORSI_MPIEXEC;
   if (mpiexec.empty() || !std::filesystem::exists(mpiexec)) return "";
   const std::string root = ::geteuid() == 0 ? " --allow-run-as-root" : "";
@@ -42,6 +47,7 @@ inline std::string mpi_launcher(int ranks) {
 #endif
 }
 
+// A fresh directory under the system's temporary directory, removed with everything in it.
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
@@ -65,4 +71,4 @@ struct TempDir {
   }
 };
 
-}  // namespace percorsi::test
+}  // namespace percorsi::cli_test

@@ -17,8 +17,8 @@
 
 namespace fs = std::filesystem;
 using namespace percorsi;
-using test::sh;
-using test::TempDir;
+using cli_test::sh;
+using cli_test::TempDir;
 
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
@@ -357,7 +357,7 @@ TEST(CalibrateCommand, BadFileExitsTwoWithTheLineAndColumn) {
 }
 
 TEST(CalibrateCommand, MpiRanksGiveTheSameFit) {
-  const std::string mpirun = test::mpi_launcher(2);
+  const std::string mpirun = cli_test::mpi_launcher(2);
   if (mpirun.empty()) GTEST_SKIP() << "built without MPI, or no mpiexec";
   TempDir d;
   const std::string f = small_calibration(d);

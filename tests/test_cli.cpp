@@ -16,14 +16,15 @@ namespace fs = std::filesystem;
 
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
-using percorsi::test::sh;
+using percorsi::cli_test::sh;
 fs::path tmp(const std::string& name) {
   return fs::temp_directory_path() / ("percorsi-cli-" + std::to_string(::getpid()) + "-" + name);
 }
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
-  for (const char* sub : {"", "run", "compare", "validate", "info", "bench", "params", "calibrate", "validation"}) {
+  for (const char* sub :
+       {"", "run", "compare", "sensitivity", "validate", "info", "bench", "params", "calibrate", "validation"}) {
     const auto r = sh(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;

@@ -94,14 +94,14 @@ TEST(Docs, ReadmeGivesTheValidationCount) {
 
 // The command's text report, and a template without its markers (exit 2, naming the marker).
 TEST(Docs, ValidationCommandTextAndTemplateErrors) {
-  percorsi::test::TempDir d;
+  percorsi::cli_test::TempDir d;
   const std::string trials = PERCORSI_SOURCE_DIR + std::string("/scenarios/trials");
-  auto r = percorsi::test::sh("validation --format text --replicates 2 --quiet --trials " + trials);
+  auto r = percorsi::cli_test::sh("validation --format text --replicates 2 --quiet --trials " + trials);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("trial italy_unemployed: cohort of 1000"), std::string::npos) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("The default parameters meet [0-9]+ of 8 published targets"))) << r.out;
   const std::string templ = d.write("t.md", "{{count}}\n{{summary}}\n");
-  r = percorsi::test::sh("validation --replicates 2 --quiet --trials " + trials + " --template " + templ + " --out " +
+  r = percorsi::cli_test::sh("validation --replicates 2 --quiet --trials " + trials + " --template " + templ + " --out " +
                          (d.path / "v.md").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("the validation template has no marker {{replicates}}"), std::string::npos) << r.out;

@@ -145,8 +145,12 @@ TEST(Employment, JobLossMatchesItsHazard) {
           for (std::size_t p = 0; p < P.size(); ++p)
             if (P.active(p) && P.work[p] == Employed) {
               const int tenure = w.week() - P.hire_week[p];
+              const bool np = w.firms().flags[static_cast<std::size_t>(P.firm[p])] & FfNonProfit;
               const double lp = (tenure < early ? std::log(sc[G::employment_job_loss_early_factor]) : 0.0) +
-                                coef * (P.employability[p] - 0.5);  // no follow-up in this scenario
+                                coef * (P.employability[p] - 0.5) +  // no follow-up, no ICF assessment in this scenario
+                                sc[G::employment_job_loss_functioning_coef] * P.functioning[p] +
+                                ((P.groups[p] & GMentalHealth) ? sc[G::employment_job_loss_mental_health_coef] : 0.0) +
+                                (np ? sc[G::employment_job_loss_non_profit_coef] : 0.0);
               const double pr = -std::expm1(-base * std::exp(lp));
               expected += pr;
               var += pr * (1 - pr);

@@ -125,11 +125,14 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   const double scale = sc[G::scale];
   // Unit costs, from the parameters.
   const double c_housing[kHousingStates] = {sc[G::costs_street_outreach_per_week], sc[G::costs_dormitory_per_day] * 7,
-                                            sc[G::costs_transitional_per_day] * 7, sc[G::costs_housing_first_per_day] * 7, 0};
+                                            sc[G::costs_transitional_per_day] * 7, sc[G::costs_housing_first_per_day] * 7, 0, 0};
+  const double c_institution[kInstitutionKinds] = {sc[G::costs_health_institution_per_day] * 7, sc[G::costs_prison_per_day] * 7};
   const double c_case = sc[G::costs_case_management_per_week], c_orient = sc[G::costs_orientation_per_week],
                c_train = sc[G::costs_training_per_week],
                c_intern = sc[G::costs_internship_indemnity_per_month] * 12 / 52 + sc[G::costs_tutoring_per_week],
                c_follow = sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour], c_assess = sc[G::costs_assessment];
+  const double c_icf = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_assessment] : 0.0;
+  const double c_icf_training = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_training_per_territory] * scale : 0.0;
   double wait_sum[8] = {}, wait_n[8] = {};
   Snap S;
   for (int wk = 0; wk < W; ++wk) {
@@ -208,6 +211,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
             if (H.first_job[p] < 0) H.first_job[p] = wk;
           }
           x("separations", t) += S.work[p] == Employed && P.work[p] != Employed;
+          // The pathway starts (with the ICF assessment, when used).
+          if (S.phase[p] == EpNone && S.kase[p] == InCharge && S.work[p] == Searching) x("cost_icf", t) += c_icf, H.cost[p] += c_icf;
         }
       } else if (phase == "end_of_week") {
         for (std::size_t p = 0; p < P.size(); ++p) {
@@ -239,12 +244,14 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("cost_shelter", t) += h == Shelter ? c_housing[Shelter] : 0;
           x("cost_transitional", t) += h == Transitional ? c_housing[Transitional] : 0;
           x("cost_housing_first", t) += h == HfFlat ? c_housing[HfFlat] : 0;
+          const double c_inst = h == Institution ? c_institution[P.inst_kind[p]] : 0;
+          x(P.inst_kind[p] == InstJustice ? "cost_institution_justice" : "cost_institution_health", t) += c_inst;
           x("cost_case_management", t) += in_case ? c_case : 0;
           x("cost_orientation", t) += ph == EpOrientation && !waiting ? c_orient : 0;
           x("cost_training", t) += ph == EpTraining ? c_train : 0;
           x("cost_internship", t) += wo == Internship ? c_intern : 0;
           x("cost_follow_up", t) += follow ? c_follow : 0;
-          H.cost[p] += c_housing[h] + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
+          H.cost[p] += c_housing[h] + c_inst + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
                        (ph == EpTraining ? c_train : 0) + (wo == Internship ? c_intern : 0) + (follow ? c_follow : 0);
           // The person's history.
           H.weeks_h[p][h]++, H.weeks_c[p][c]++;
@@ -259,6 +266,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
         for (int t = 0; t < T; ++t) {
           x("wait_weeks_mean", t) = wait_n[t] > 0 ? wait_sum[t] / wait_n[t] : 0.0;
           x("cost_assessment", t) = (x("assessments_social", t) + x("assessments_cpi", t)) * c_assess;
+          x("cost_icf", t) += wk == 0 ? c_icf_training : 0.0;
           // The week is recorded with the capacities in force during it (the events phase, last,
           // sets those of the next week); scouting is billed for the hours spent reaching firms.
           const int nx = wk;
@@ -370,8 +378,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   reals("self_efficacy", [&](std::size_t p) { return P.efficacy[p]; }, 1e-9);
   reals("health", [&](std::size_t p) { return P.health[p]; }, 1e-9);
   // The per-person costs add up to the costs of the weekly series that are borne per person
-  // (all but scouting and network management, which are programme costs).
-  double person_cost = 0, series_cost = 0;
+  // (all but scouting, network management and the training of ICF operators, which are programme costs).
+  double person_cost = 0, series_cost = -c_icf_training * T;
   for (std::size_t p = 0; p < n; ++p) person_cost += col.at("cost")->reals[p];
   for (const char* s : {"cost_total", "cost_scouting", "cost_network"})
     for (double v : r.weekly[series_index(s)].values) series_cost += std::string(s) == "cost_total" ? v : -v;
@@ -412,6 +420,15 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     }
   }
   const double cost = sum_series("cost_total", 0, W), held12 = sum_series("jobs_held_12m", 0, W);
+  // The employment programme's costs, each payer's, and the costs of the people homeless at entry.
+  double programme = 0;
+  for (const char* c : {"cost_icf", "cost_orientation", "cost_training", "cost_internship", "cost_follow_up", "cost_scouting", "cost_network"})
+    programme += sum_series(c, 0, W);
+  const double housing = sum_series("cost_housing_first", 0, W), health = sum_series("cost_institution_health", 0, W),
+               justice = sum_series("cost_institution_justice", 0, W);
+  double cost_homeless = 0;
+  for (std::size_t p = 0; p < n; ++p)
+    if (P.groups[p] & GHomeless) cost_homeless += H.cost[p];
   auto ratio = [](double a, double b) { return b > 0 ? a / b : std::nan(""); };
   const std::map<std::string, double> expect = {
       {"persons_total", static_cast<double>(n)},
@@ -428,11 +445,15 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"job_retained_6m", ratio(sum_series("jobs_held_6m", 0, W), sum_series("hires_programme", 0, W - 26))},
       {"job_retained_12m", ratio(held12, sum_series("hires_programme", 0, W - 52))},
       {"hires_obliged_firms", sum_series("hires_obliged", 0, W)},
-      {"cost_per_retained_job", ratio(cost, held12)},
+      {"cost_per_retained_job", ratio(programme, held12)},
       {"cost_total", cost},
       {"cost_per_person", ratio(cost, static_cast<double>(n))},
       {"cost_per_person_year", ratio(cost, sum_series("persons", 0, W) / 52)},
-      {"cost_per_stable_year", ratio(cost, stab / 52)},
+      {"cost_per_stable_year", ratio(cost_homeless, stab / 52)},
+      {"cost_per_person_social_services", ratio(cost - housing - health - justice, static_cast<double>(n))},
+      {"cost_per_person_housing", ratio(housing, static_cast<double>(n))},
+      {"cost_per_person_health", ratio(health, static_cast<double>(n))},
+      {"cost_per_person_justice", ratio(justice, static_cast<double>(n))},
       // The sizes of the denominators (<indicator>_n), shown with the indicators.
       {"stably_housed_12m_n", n12},
       {"stably_housed_24m_n", n24},
@@ -447,6 +468,10 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"job_retained_6m_n", sum_series("hires_programme", 0, W - 26)},
       {"job_retained_12m_n", sum_series("hires_programme", 0, W - 52)},
       {"cost_per_person_n", static_cast<double>(n)},
+      {"cost_per_person_social_services_n", static_cast<double>(n)},
+      {"cost_per_person_housing_n", static_cast<double>(n)},
+      {"cost_per_person_health_n", static_cast<double>(n)},
+      {"cost_per_person_justice_n", static_cast<double>(n)},
       {"cost_per_person_year_n", sum_series("persons", 0, W) / 52},
       {"cost_per_stable_year_n", stab / 52},
       {"cost_per_retained_job_n", held12},
@@ -469,7 +494,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountStepModelCpiMa
   Scenario sc = yaml(audit_yaml());
   sc.set("housing.model", "step");
   sc.set("cpi.involvement", "marginal");
-  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first"});
+  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf"});
 }
 
 TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCpiIntegrated) {
@@ -479,6 +504,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCp
   sc.set("cpi.involvement", "integrated");
   sc.set("employment.scouting.reference", "intake");
   sc.set("employment.scouting.strategy", "profit");
+  sc.set("employment.icf_assessment", "true");
   audit(sc, {"jobs_held_12m", "queue_cpi", "assessments_cpi"});
 }
 
@@ -587,7 +613,8 @@ events:
         EXPECT_EQ(social[k], units(7.3 * f, k)) << cpi << " week " << k;
         EXPECT_EQ(cpiv[k], units(4.6 * f, k)) << cpi << " week " << k;
       } else {
-        EXPECT_EQ(social[k], units((7.3 + 4.6) * f, k)) << cpi << " week " << k;
+        // One single point: joint assessments, each taking cpi.joint_assessment_factor times as long.
+        EXPECT_EQ(social[k], units((7.3 + 4.6) * f / sc[G::cpi_joint_assessment_factor], k)) << cpi << " week " << k;
         EXPECT_EQ(cpiv[k], 0) << cpi << " week " << k;
       }
     }
@@ -610,6 +637,9 @@ housing_first: {eligibility: homeless, acceptance: 1, move_in_rate: 1}
 life: {eviction_rate: 0, reconnection_rate: 0}
 case: {dropout_rate: 0}
 exits: {rate: 0}
+rehousing: {private_rate: 0}
+institution: {health_rate: 0, justice_rate: 0}
+territory_defaults: {social_housing_lets: 0}
 )";
   struct Case {
     std::string what, extra, target;
@@ -626,6 +656,9 @@ exits: {rate: 0}
        "transitional_places"},
       {"lets", "population: {initial: {street: 0, shelter: 0, transitional: 1, known: 1}}\n"
                "territories: [{name: A, initial_population: 3000, shelter_beds: 0, transitional_places: 5000, affordable_lets: 6.3, case_workers: 1000}]\n",
+       "affordable_lets"},
+      {"social_lets", "population: {initial: {street: 1, shelter: 0, transitional: 0, known: 1}}\n"
+                      "territories: [{name: A, initial_population: 3000, shelter_beds: 0, social_housing_lets: 4.3, case_workers: 1000}]\n",
        "affordable_lets"},
       {"hf_flats", "housing: {model: housing_first}\npopulation: {initial: {street: 1, shelter: 0, transitional: 0, known: 1}}\n"
                    "territories: [{name: A, initial_population: 3000, shelter_beds: 0, hf_flats: 33, hf_support_workers: 100, case_workers: 1000}]\n",
@@ -661,7 +694,7 @@ exits: {rate: 0}
           if (c.what == "case_slots") return count([&](std::size_t p) { return P.kase[p] == InCharge || P.kase[p] == FollowUp; });
           if (c.what == "shelter") return count([&](std::size_t p) { return P.housing[p] == Shelter; });
           if (c.what == "transitional") return count([&](std::size_t p) { return P.housing[p] == Transitional; });
-          if (c.what == "lets") return count([&](std::size_t p) { return P.housing[p] == Housed; });
+          if (c.what == "lets" || c.what == "social_lets") return count([&](std::size_t p) { return P.housing[p] == Housed; });
           if (c.what == "training_seats") return count([&](std::size_t p) { return P.emp_phase[p] == EpTraining; });
           return count([&](std::size_t p) { return P.housing[p] == HfFlat || (P.flags[p] & FHfAssigned); });
         };
@@ -669,8 +702,8 @@ exits: {rate: 0}
                            [&] {
                              const std::int64_t after = occupancy();
                              const std::string at = c.what + " factor " + std::to_string(f) + " week " + std::to_string(k);
-                             if (c.what == "lets") {  // a flow: lets per week
-                               EXPECT_EQ(after - housed_before, units(ts.lets, k)) << at;
+                             if (c.what == "lets" || c.what == "social_lets") {  // a flow: lets per week
+                               EXPECT_EQ(after - housed_before, units(c.what == "lets" ? ts.lets : ts.social_lets, k)) << at;
                                return;
                              }
                              const double cap = c.what == "case_slots" ? ts.case_slots

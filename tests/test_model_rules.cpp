@@ -37,17 +37,25 @@ population:
   seeking_work: 0
   income_support: 0.5
 exits: {rate: 0}
-life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0}
+life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0, reconnection_age_coef: 0,
+       reconnection_estranged_coef: 0, reconnection_migrant_coef: 0, reconnection_chronic_coef: 0, reconnection_efficacy_coef: 0}
+rehousing: {private_rate: 0}
+institution: {health_rate: 0, justice_rate: 0}
 access: {contact_rate: 0}
 case: {dropout_rate: 0}
-step: {shelter_seek_rate: 0, shelter_dropout_rate: 0, transitional_dropout_rate: 0, readiness_rate: 0, move_on_rate: 0}
+step: {shelter_seek_rate: 0, shelter_dropout_rate: 0, transitional_dropout_rate: 0, readiness_rate: 0, move_on_rate: 0,
+       case_time_coef: 0, move_on_efficacy_coef: 0}
 housing_first: {tenancy_loss_rate: 0}
-employment: {discouragement: {rate: 0}, internship: {dropout_rate: 0}, job_loss: {rate: 0}}
-labour: {job_finding_rate: 0}
+employment: {discouragement: {rate: 0}, internship: {dropout_rate: 0, rigid_functioning_coef: 0}, qualifying_gain: 0,
+             job_loss: {rate: 0, functioning_coef: 0, mental_health_coef: 0, non_profit_coef: 0}, reiteration: {efficacy_gain: 0}}
+labour: {job_finding_rate: 0, mental_health_coef: 0}
+network: {firms_per_partner: 0}
+cpi: {joint_assessment_factor: 1}
 territories:
   - {name: A, initial_population: )"
     << people << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,
-     assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000}
+     assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000,
+     social_housing_lets: 0}
 )";
   return yaml(y.str());
 }
@@ -723,7 +731,7 @@ TEST(ModelRules, InternshipDropOutFollowsSelfEfficacyAndIsAFailure) {
           ASSERT_EQ(P.work[p], Searching);
           ASSERT_EQ(P.firm[p], -1);
           ASSERT_EQ(P.rounds[p], rounds[p] + 1);
-          ASSERT_EQ(P.emp_phase[p], reiterate && rounds[p] + 1 <= 1 ? EpMatching : EpOut) << "reiterate up to max_rounds";
+          ASSERT_EQ(P.emp_phase[p], reiterate && rounds[p] + 1 <= 1 ? EpOrientation : EpOut) << "reiterate (orientation repeated) up to max_rounds";
           ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.07f), 1e-6);
         }
       });
@@ -775,7 +783,7 @@ TEST(ModelRules, HiringDecisionFollowsOpennessEmployabilityAndQuota) {
           ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] + (hired ? 0.04f : -0.06f)), 1e-6);
           if (!hired) {
             ASSERT_EQ(P.firm[p], -1);
-            ASSERT_EQ(P.emp_phase[p], EpMatching);
+            ASSERT_EQ(P.emp_phase[p], EpOrientation);
           }
         }
       });
@@ -848,7 +856,7 @@ TEST(ModelRules, ALostJobCostsOneFailureLossOfSelfEfficacy) {
           ++programme;
           ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.07f), 1e-6) << "programme job lost";
           ASSERT_EQ(P.rounds[p], rounds[p] + 1);
-          ASSERT_EQ(P.emp_phase[p], rounds[p] + 1 <= 3 ? EpMatching : EpOut) << "reiterate up to max_rounds (3)";
+          ASSERT_EQ(P.emp_phase[p], rounds[p] + 1 <= 3 ? EpOrientation : EpOut) << "reiterate up to max_rounds (3)";
         } else {
           ++market;
           ASSERT_NEAR(P.efficacy[p], clamp01(eff[p] - 0.07f), 1e-6) << "market job lost";
@@ -934,6 +942,7 @@ TEST(ModelRules, OpenMarketJobFindingReadsHousingFunctioningAndAgeAsDocumented) 
   for (std::uint32_t p = 0; p < 5; ++p) {
     P.territory[p] = 0, P.housing[p] = static_cast<std::uint8_t>(p), P.functioning[p] = static_cast<std::uint8_t>(p % 5);
     P.health[p] = 0.2f * static_cast<float>(p), P.age[p] = static_cast<std::uint8_t>(45 + 3 * p), P.entry[p] = 10;
+    P.groups[p] = p % 2 ? GMentalHealth : 0;
   }
   const int week = 10 + 2 * 52 + 51;  // two years (and 51 weeks) after entry
   for (std::uint32_t p = 0; p < 5; ++p) {
@@ -943,8 +952,9 @@ TEST(ModelRules, OpenMarketJobFindingReadsHousingFunctioningAndAgeAsDocumented) 
     EXPECT_DOUBLE_EQ(x[2], static_cast<double>(P.health[p]) - 0.5);
     EXPECT_EQ(x[3], p <= 2 ? 1.0 : 0.0) << kHousingNames[p];  // street, shelter, transitional; hf_flat and housed are housed
     EXPECT_DOUBLE_EQ(x[4], 0.9 - 0.5);
-    EXPECT_EQ(x[5], std::max(0, 45 + 3 * static_cast<int>(p) + 2 - 50)) << "age at entry " << 45 + 3 * p;
-    EXPECT_DOUBLE_EQ(x[6], std::log(2.0));
+    EXPECT_EQ(x[5], (P.groups[p] & GMentalHealth) ? 1.0 : 0.0);
+    EXPECT_EQ(x[6], std::max(0, 45 + 3 * static_cast<int>(p) + 2 - 50)) << "age at entry " << 45 + 3 * p;
+    EXPECT_DOUBLE_EQ(x[7], std::log(2.0));
   }
 }
 

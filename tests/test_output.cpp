@@ -149,13 +149,12 @@ void expect_read_error(F&& f, const std::vector<std::string>& parts) {
 // engine's own rows are left out) plus rows for the synthetic series, columns and indicators.
 std::vector<DictEntry> test_dictionary() {
   auto engine_specific = [](const std::string& p) {
-    if (p.rfind("/trial", 0) == 0) return true;  // only in files of `percorsi trial` (test_trial.cpp)
     for (const char* g : {"/weekly/", "/persons/", "/headline/", "/summary/", "/timeline"})
       if (p.find(g) != std::string::npos && p.find("/summary/replicate_index") == std::string::npos) return true;
     return false;
   };
   std::vector<DictEntry> d;
-  for (const auto& e : dictionary())
+  for (const auto& e : dictionary_for("run"))
     if (!engine_specific(e.path)) d.push_back(e);
   const std::string rep = "/scenarios/{scenario}/replicates/{replicate}";
   for (const auto& n : kSeries) d.push_back({rep + "/weekly/" + n, "dataset", "float64", "", "test series"});

@@ -20,6 +20,7 @@
 
 #include "sim/engine/first_blocks.hpp"
 #include "sim/engine/world.hpp"
+#include "tests/shipped_scenarios.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;
@@ -27,15 +28,8 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
 
-// Every shipped scenario and trial file, relative to scenarios/, sorted (calibration files,
-// scenarios/calibration/, are no scenarios: docs/calibration.md).
-std::vector<std::string> shipped_files() {
-  std::vector<std::string> v;
-  for (const auto& e : fs::recursive_directory_iterator(kSrc + "/scenarios"))
-    if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "calibration") v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+// Every shipped scenario and trial file, relative to scenarios/, sorted.
+std::vector<std::string> shipped_files() { return shipped::scenario_files(kSrc + "/scenarios"); }
 
 // Runs the fast and the reference engine side by side, phase by phase, and returns where they
 // first differ ("" if never): the week, the phase and the part of the state.

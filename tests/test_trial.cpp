@@ -24,12 +24,10 @@
 
 namespace fs = std::filesystem;
 using namespace percorsi;
+using namespace percorsi::cli_test;
 
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
-
-using test::sh;
-using test::TempDir;
 
 // A cohort from one string per person: each character one observation t = 0, 1, ...:
 // housing s street, h shelter, t transitional, f hf_flat, H housed, . not in the study.
@@ -404,7 +402,7 @@ TEST(TrialRun, OutFileHoldsArmsAndTableAndMatchesTheDictionary) {
   const std::string out = (d.path / "t.h5").string();
   auto r = sh("trial " + f + " --quiet --out " + out);
   ASSERT_EQ(r.code, 0) << r.out;
-  for (const auto& p : out::check_against_dictionary(out, out::dictionary())) ADD_FAILURE() << p;
+  for (const auto& p : out::check_against_dictionary(out, out::dictionary_for("trial"))) ADD_FAILURE() << p;
   const out::TrialTable t = out::read_trial_table(out);
   EXPECT_EQ(t.cohort, 60);
   EXPECT_EQ(t.replicates, 3);

@@ -16,18 +16,16 @@
 #include <sstream>
 
 #include "output/calibration_file.hpp"
-#include "sim/registry/yaml_errors.hpp"
+#include "sim/registry/yaml_input.hpp"
 #include "sim/run/interrupt.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/runner.hpp"
-#include "sim/run/text_table.hpp"
 #include "sim/run/trial.hpp"
 
 namespace percorsi {
 
 namespace fs = std::filesystem;
-using namespace loading;
 
 namespace {
 
@@ -470,7 +468,7 @@ std::string fit_table(const Calibration& c, const CalibrationResult& r) {
     rows.push_back({c.parameters[j].path, prior_text(c.parameters[j].prior), sig(f.mean), sig(f.median),
                     "[" + sig(f.ci_low) + ", " + sig(f.ci_high) + "]"});
   }
-  out += text_table(rows) + "\n";
+  out += cell_table(rows, TableFormat::Text) + "\n";
   rows = {{"target", "trial", "arm", "measure", "published", "simulated", "tolerance", "z", "met"}};
   for (const auto& v : r.at_median.values) {
     char z[32];
@@ -478,7 +476,7 @@ std::string fit_table(const Calibration& c, const CalibrationResult& r) {
     rows.push_back({v.target, v.trial, v.arm, v.measure, format_measure(v.published), format_measure(v.simulated),
                     format_measure(v.tolerance), z, std::fabs(v.z) <= 1 ? "yes" : "NO"});
   }
-  out += text_table(rows);
+  out += cell_table(rows, TableFormat::Text);
   char tail[200];
   std::snprintf(tail, sizeof tail, "distance %.3g (root mean square of z)", r.at_median.distance);
   return out +
@@ -544,7 +542,7 @@ void write_calibration_results(const std::string& path, const Calibration& c, co
     f.z.push_back(v.z);
     f.met.push_back(std::fabs(v.z) <= 1);
   }
-  out::write_calibration_file(path, f);
+  write_staged(path, "calibrate", [&](const std::string& staged) { out::write_calibration_file(staged, f); });
 }
 
 }  // namespace percorsi

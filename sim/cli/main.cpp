@@ -1,5 +1,5 @@
-// percorsi: the command-line program. Subcommands: run, compare, trial, calibrate, validation, merge,
-// validate, info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
+// percorsi: the command-line program. Subcommands: run, compare, trial, calibrate, validation,
+// sensitivity, merge, validate, info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
@@ -30,6 +30,7 @@
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/sensitivity.hpp"
 #include "sim/run/trial.hpp"
 #include "sim/run/validation.hpp"
 #include "sim/calibrate/calibration.hpp"
@@ -124,14 +125,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   // (exit 2) unless --align restricts scenario files to their common horizon.
   if (!is_run && !c.list_tasks) {
     std::vector<ScenarioSummary> shape = summaries;
-    for (const auto& sc : scenarios) {
-      ScenarioSummary x;
-      x.name = sc.name();
-      x.weeks = sc.weeks();
-      x.start_date = sc.at(G::start_date).text;
-      for (std::size_t t = 0; t < sc.territories.size(); ++t) x.territories.push_back(sc.territory_name(int(t)));
-      shape.push_back(std::move(x));
-    }
+    for (const auto& sc : scenarios) shape.push_back(shape_of(sc));
     const std::string problem = comparability_problem(shape);
     if (!problem.empty() && !c.align)
       throw ScenarioError("not comparable: " + problem +
@@ -297,14 +291,30 @@ int cmd_validation(const ValidationArgs& va, const Common& c) {
     std::cout << page;
     return kOk;
   }
-  const std::string staged = va.out + ".tmp-" + std::to_string(::getpid());
-  {
+  write_staged(va.out, "validation", [&](const std::string& staged) {
     std::ofstream o(staged);
     o << page;
     if (!o.flush()) throw std::runtime_error(va.out + ": cannot write the page");
-  }
-  std::filesystem::rename(staged, va.out);
+  });
   if (!c.quiet) std::fprintf(stderr, "%s; written to %s\n", met_sentence(v).c_str(), va.out.c_str());
+  return kOk;
+}
+
+// percorsi sensitivity FILE: the conclusions of a comparison over the plausible ranges of its
+// parameters (docs/sensitivity.md); rank 0 prints and writes --out.
+int cmd_sensitivity(const std::string& file, const Common& c, const std::string& cmdline) {
+  const SensitivitySpec spec = load_sensitivity(file);
+  refuse_existing_out(c);
+  if (!c.quiet && mpi::rank() == 0)
+    for (const auto& n : spec.notes) std::fprintf(stderr, "percorsi: note: %s\n", n.c_str());
+  SensitivityOptions opt;
+  opt.threads = c.threads;
+  opt.progress = !c.quiet;
+  opt.command_line = cmdline;
+  const auto r = run_sensitivity(spec, opt, c.out);
+  if (!r) return kOk;  // another rank than 0
+  std::cout << format_sensitivity(*r, table_format(c.format));
+  if (!c.out.empty()) std::fprintf(stderr, "results written to %s\n", c.out.c_str());
   return kOk;
 }
 
@@ -404,7 +414,8 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario, trial and calibration files (and sweeps) without running.
+// percorsi validate FILE...: checks scenario, trial, calibration and sensitivity files (and sweeps) without
+// running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
@@ -415,6 +426,13 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
         for (const auto& t : cal.trials) targets += t.targets.size();
         std::printf("%s: ok (calibration %s: parameters %zu, trials %zu, targets %zu)\n", f.c_str(), cal.name.c_str(),
                     cal.parameters.size(), cal.trials.size(), targets);
+        continue;
+      }
+      if (is_sensitivity_file(f)) {
+        const SensitivitySpec s = load_sensitivity(f);
+        std::printf("%s: ok (sensitivity %s: %zu scenarios, %zu parameters, %s, %zu design points, %d replicates)\n",
+                    f.c_str(), s.name.c_str(), s.scenarios.size(), s.parameters.size(), method_name(s.method),
+                    s.points(), s.replicates);
         continue;
       }
       if (is_trial_file(f)) {
@@ -584,6 +602,20 @@ int main(int argc, char** argv) {
   validation->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   validation->add_flag("--quiet,-q", c.quiet, "No progress bar");
 
+  std::string sens_file;
+  auto* sensitivity = app.add_subcommand(
+      "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
+                     "(Morris, or Sobol) of the paired differences over the plausible ranges of the parameters named "
+                     "in a sensitivity file (docs/sensitivity.md). Under mpirun the ranks share the design points.");
+  sensitivity->add_option("file", sens_file, "Sensitivity file (YAML)")->required()->check(CLI::ExistingFile);
+  sensitivity->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  sensitivity->add_flag("--quiet,-q", c.quiet, "No progress bar and no notes");
+  sensitivity->add_option("--format", c.format, "Table format: text, csv (every parameter) or markdown")
+      ->check(CLI::IsMember({"text", "csv", "markdown"}));
+  sensitivity->add_option("--out,-o", c.out, "Also write the design, the differences and the indices (/sensitivity) "
+                                              "and the comparison at the scenarios' values to this HDF5 file");
+  sensitivity->add_flag("--force", c.force, "Replace the --out file if it exists");
+
   std::vector<std::string> merge_files;
   std::string merge_out;
   bool merge_quiet = false;
@@ -598,7 +630,7 @@ int main(int argc, char** argv) {
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
   auto* validate = app.add_subcommand(
-      "validate", "Check scenario, trial and calibration files (and their sweeps) without running them");
+      "validate", "Check scenario, trial, calibration and sensitivity files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
@@ -666,6 +698,7 @@ int main(int argc, char** argv) {
                             "or run one process per job-array task with --shard K/N");
     }
     if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline);
+    if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
     if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, cmdline);
     return run_or_compare(static_cast<bool>(*run), files, c, cmdline);
   } catch (const Interrupted&) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <string_view>
@@ -37,6 +38,7 @@ enum CountSlot : int {
   KQueueSocial,  // waiting for the social assessment
   KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
   KQueueCase,    // assessed, waiting for a case worker
+  KPrison,       // in an institution of kind InstJustice (the rest of Institution: health)
   kCounts
 };
 
@@ -96,6 +98,8 @@ void World::end_of_week(M& m) {
     ct[KQueueSocial] += (k == Waiting) & !(f & FSocialDone);
     ct[KQueueCpi] += (k == Waiting) & !(f & FCpiDone) & separate_cpi;
     ct[KQueueCase] += k == Assessed;
+    const std::uint8_t kind = P_.inst_kind[p];
+    ct[KPrison] += (h == Institution) & (kind == InstJustice);
     ct[KOrientation] += ph == EpOrientation;
     const bool waiting = cost.waiting_for_seat(ph, week_ - P_.emp_since[p]);
     ct[KWaitingSeat] += waiting;
@@ -110,7 +114,7 @@ void World::end_of_week(M& m) {
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
-    P_.cost[p] += cost.person_week(h, k, w, ph, follow, waiting);
+    P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting);
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;
@@ -189,7 +193,11 @@ void World::record() {
         {S::cost_shelter, ct[Shelter] * static_cast<double>(cost.housing[Shelter])},
         {S::cost_transitional, ct[Transitional] * static_cast<double>(cost.housing[Transitional])},
         {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
+        {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]},
+        {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
         {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]},
+        {S::cost_icf, static_cast<double>(w.at(t, CIcfAssessed)) * sc_[G::costs_icf_assessment] +
+                          (sc_[G::employment_icf_assessment] != 0 && week_ == 0 ? sc_[G::costs_icf_training_per_territory] * sc_[G::scale] : 0.0)},
         {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
         {S::cost_orientation, static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation},
         {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
@@ -292,6 +300,7 @@ out::ReplicateResult World::results() const {
          days = 0;
   // Employment measures are over people looking for work at entry.
   double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, tenure = 0, n_tenure = 0;
+  double cost_homeless = 0;  // the services used by the people homeless at entry
   for (std::size_t p = 0; p < n; ++p) {
     if (P_.seeking[p]) {
       if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
@@ -303,6 +312,7 @@ out::ReplicateResult World::results() const {
         n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
     }
     if (!(P_.groups[p] & GHomeless)) continue;
+    cost_homeless += P_.cost[p];
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
     if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
     for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_in_housing(p, h, week_);
@@ -340,11 +350,25 @@ out::ReplicateResult World::results() const {
   headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
   headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - 52));
   headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
-  headline(H::cost_per_retained_job) = nan_if(cost, held12);
+  // Costs by payer (docs/model.md, "Costs by payer"), and of the employment programme.
+  using Sr = out::Series;
+  auto cost_of = [&](std::initializer_list<Sr> ids) {
+    double c = 0;
+    for (Sr id : ids) c += total(id, 0, week_);
+    return c;
+  };
+  const double programme = cost_of({Sr::cost_icf, Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up, Sr::cost_scouting, Sr::cost_network});
+  const double housing = cost_of({Sr::cost_housing_first}), health = cost_of({Sr::cost_institution_health}),
+               justice = cost_of({Sr::cost_institution_justice});
+  headline(H::cost_per_retained_job) = nan_if(programme, held12);
   headline(H::cost_total) = cost;
   headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));
+  headline(H::cost_per_person_social_services) = nan_if(cost - housing - health - justice, static_cast<double>(n));
+  headline(H::cost_per_person_housing) = nan_if(housing, static_cast<double>(n));
+  headline(H::cost_per_person_health) = nan_if(health, static_cast<double>(n));
+  headline(H::cost_per_person_justice) = nan_if(justice, static_cast<double>(n));
   headline(H::cost_per_person_year) = nan_if(cost, persons_weeks / 52.0);
-  headline(H::cost_per_stable_year) = nan_if(cost, weeks_stable / 52.0);
+  headline(H::cost_per_stable_year) = nan_if(cost_homeless, weeks_stable / 52.0);
   // The size of each denominator above (<id>_n in the output table): 0 exactly when the
   // indicator is NaN, so that tables can say "no one counted" and give the denominator.
   headline(H::stably_housed_12m_n) = n12;
@@ -360,6 +384,8 @@ out::ReplicateResult World::results() const {
   headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - 26);
   headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - 52);
   headline(H::cost_per_person_n) = static_cast<double>(n);
+  headline(H::cost_per_person_social_services_n) = headline(H::cost_per_person_housing_n) = headline(H::cost_per_person_health_n) =
+      headline(H::cost_per_person_justice_n) = static_cast<double>(n);
   headline(H::cost_per_person_year_n) = persons_weeks / 52.0;
   headline(H::cost_per_stable_year_n) = weeks_stable / 52.0;
   headline(H::cost_per_retained_job_n) = held12;
@@ -428,13 +454,13 @@ std::uint64_t World::column_hash(const std::string& name, std::size_t rows) cons
     found = true;
     for (const auto& ts : terr_) {
       for (double x : {ts.assess_social, ts.assess_cpi, ts.case_slots, ts.shelter_beds, ts.transitional, ts.hf_flats, ts.hf_slots,
-                       ts.lets, ts.inflow, ts.activity, ts.training_seats, ts.hiring})
+                       ts.lets, ts.social_lets, ts.inflow, ts.activity, ts.training_seats, ts.hiring})
         h.value(x);
       h.value(ts.firm_begin), h.value(ts.firm_end), h.column(ts.scout_order), h.value(ts.scout_next), h.column(ts.size_cum);
       h.column(ts.open_vacancies), h.value(ts.in_training), h.column(ts.known_firms), h.value(ts.firms_known);
       h.value(ts.firms_engaged), h.value(ts.quota_positions), h.value(ts.quota_filled), h.value(ts.vacancies_open);
       h.each(ts.social_queue), h.each(ts.cpi_queue), h.each(ts.case_queue), h.value(ts.occ), h.value(ts.cases);
-      h.value(ts.hf_reserved);
+      h.value(ts.hf_reserved), h.value(ts.hf_held);
     }
   } else if (name == "tally") {
     found = true;

@@ -113,6 +113,17 @@ void World::create_firms(M& m) {
       keyed.emplace_back(static_cast<std::uint32_t>(s.engine()()), static_cast<std::uint32_t>(f));
     std::sort(keyed.begin(), keyed.end());
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
+    // The network's partners bring firms, known from the start: the first of the order.
+    const auto brought = static_cast<std::size_t>(
+        std::llround(sc_[G::network_partners] * sc_[G::network_firms_per_partner] * sc_[G::scale] / T_));
+    for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
+      const std::uint32_t f = ts.scout_order[j];
+      if (F_.flags[f] & FfKnown) continue;
+      F_.flags[f] |= FfKnown;
+      F_.known_week[f] = 0;
+      ts.known_firms.push_back(f);
+      ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
+    }
     double cum = 0;
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) ts.size_cum.push_back(cum += F_.size[f]);
     ts.size_guide = size_guide(ts.size_cum);
@@ -167,12 +178,14 @@ void World::separate(std::uint32_t p, Tally& t) {
   t.at(P_.territory[p], CSeparations)++;
 }
 
-// After a failure: back to matching (reiterate, rounds left) or out of the pathway.
+// After a failure: orientation and matching repeated (reiterate, rounds left), which restores
+// some self-efficacy, or out of the pathway.
 void World::pathway_failure(std::uint32_t p) {
   P_.efficacy[p] = clamp01(P_.efficacy[p] - sc_[G::life_efficacy_failure_loss]);
   if (P_.rounds[p] < 255) P_.rounds[p]++;
   const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::employment_max_rounds]);
-  P_.emp_phase[p] = again ? EpMatching : EpOut;
+  if (again) P_.efficacy[p] = clamp01(P_.efficacy[p] + sc_[G::employment_reiteration_efficacy_gain]);
+  P_.emp_phase[p] = again ? EpOrientation : EpOut;
   P_.emp_since[p] = static_cast<std::int16_t>(week_);
 }
 
@@ -235,13 +248,15 @@ void World::employment_pathway(M& m) {
   using rules::PathwayRequest;
   const rules::EmploymentRules rule(sc_, activity(), hiring());
   const rules::FirmRules firm_rule(sc_);
+  const float icf_cost = sc_[G::employment_icf_assessment] != 0 ? static_cast<float>(sc_[G::costs_icf_assessment]) : 0.f;
   m.persons(Purpose::Employment, [&](std::uint32_t p) { return P_.active(p) & ((P_.work[p] != Inactive) | (P_.emp_phase[p] != EpNone)); },
-            [&](std::uint32_t p, Stream& s, Tally&, std::vector<TaggedRequest>& req) {
+            [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
               const double employability = P_.employability[p];  // as it was at the start of the week
               const double efficacy = P_.efficacy[p];            // as it was at the start of the week
               if (P_.work[p] == Employed) {
-                if (rule.loses_job(P_, p, week_, employability, u_a)) req.push_back({p, P_.firm[p], RSeparate});
+                const bool non_profit = F_.flags[static_cast<std::uint32_t>(P_.firm[p])] & FfNonProfit;
+                if (rule.loses_job(P_, p, week_, employability, non_profit, u_a)) req.push_back({p, P_.firm[p], RSeparate});
                 return;
               }
               std::uint8_t ph = P_.emp_phase[p];
@@ -249,6 +264,8 @@ void World::employment_pathway(M& m) {
               if (ph == EpNone && P_.kase[p] == InCharge && P_.work[p] == Searching) {  // taken in charge: the pathway starts
                 ph = P_.emp_phase[p] = EpOrientation;
                 P_.emp_since[p] = static_cast<std::int16_t>(week_);
+                P_.cost[p] += icf_cost;  // the ICF assessment, when used
+                t.at(P_.territory[p], CIcfAssessed) += icf_cost > 0;
               }
               if ((ph == EpOrientation || ph == EpTraining || ph == EpMatching) && !in_care) {
                 if (ph == EpTraining) P_.work[p] = Searching;
@@ -322,6 +339,8 @@ void World::employment_pathway(M& m) {
       const double p_hire = firm_rule.hire_p(P_, p, F_, f);
       Stream s(key_, p, week, Purpose::Hiring);
       F_.interns[f]--;
+      // A completed internship qualifies, hired or not (more in a profit firm).
+      P_.employability[p] = clamp01(P_.employability[p] + rule.qualifying(F_.flags[f] & FfNonProfit));
       if (s.chance(p_hire)) {
         hire(p, f, true, t);
         t.at(k, CInternConverted)++;
@@ -387,7 +406,11 @@ void World::employment_pathway(M& m) {
         while (used[pick]) pick = (pick + 1) % slots.size();
       }
       const std::uint32_t f = slots[pick];
-      if (u_accept >= rules::logistic(firm_rule.acceptance_logit(P_, p, F_, f))) {  // the firm turns the candidate down
+      // The firm turns the candidate down; with direct placement, the interview is also the
+      // hiring decision.
+      const bool turned_down = u_accept >= rules::logistic(firm_rule.acceptance_logit(P_, p, F_, f)) ||
+                               (rule.direct && !Stream(key_, p, week, Purpose::Hiring).chance(firm_rule.hire_p(P_, p, F_, f)));
+      if (turned_down) {
         P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.rejection_loss);
         continue;
       }
@@ -395,6 +418,10 @@ void World::employment_pathway(M& m) {
       --left;
       F_.vacancies[f]--;
       ts.vacancies_open--;
+      if (rule.direct) {  // place then train: hired at once, with the follow-up of the programme
+        hire(p, f, true, t);
+        continue;
+      }
       F_.interns[f]++;
       engage(f);
       P_.firm[p] = static_cast<std::int32_t>(f);

@@ -16,7 +16,7 @@ namespace percorsi {
 namespace {
 using rules::clamp01;
 // Request kinds of the housing pathway, resolved in this order.
-enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, kReqKinds };
+enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, RSocial, kReqKinds };
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -61,19 +61,20 @@ const std::vector<World::Phase>& World::phases() {
   static const std::vector<Phase> p = {
       {"inflow_and_exits", &World::inflow_and_exits,
        {"age", "entry", "health", "exit", "housing", "kase", "flags", "firm", "work", "quota_job", "housing_since", "case_since",
-        "weeks_housing", "weeks_case", "territories"},
+        "weeks_housing", "weeks_case", "inst_from", "territories"},
        {"rows", "exit", "weeks_housing", "weeks_case", "firm", "firm.workers", "firm.interns", "firm.filled", "territories", "tally"}},
       {"life_events", &World::life_events,
        {"exit", "health", "health0", "housing", "housing_since", "flags", "groups", "work", "seeking", "kase", "case_since", "efficacy",
-        "first_stable", "intake", "emp_phase"},
-       {"health", "housing", "housing_since", "first_stable", "returns", "flags", "kase", "case_since", "efficacy", "territories", "tally"}},
+        "first_stable", "intake", "emp_phase", "age", "entry", "inst_from", "inst_kind"},
+       {"health", "housing", "housing_since", "first_stable", "returns", "flags", "kase", "case_since", "efficacy", "inst_from",
+        "inst_kind", "territories", "tally"}},
       {"contact_and_assessment", &World::contact_and_assessment,
        {"exit", "kase", "case_since", "housing", "work", "seeking", "efficacy", "flags", "territory", "territories"},
        {"kase", "case_since", "flags", "cost", "intake", "emp_phase", "territories", "tally"}},
       {"housing_pathway", &World::housing_pathway,
        {"exit", "housing", "housing_since", "flags", "kase", "case_since", "efficacy", "health", "groups", "work", "territory",
-        "territories"},
-       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "territories", "tally"}},
+        "intake", "seeking", "territories"},
+       {"housing", "housing_since", "first_stable", "returns", "flags", "efficacy", "seeking", "work", "territories", "tally"}},
       {"scouting_and_firms", &World::scouting_and_firms,
        {"firm.size", "firm.flags", "firm.vacancies", "territories"},
        {"firm.vacancies", "firm.flags", "firm.known_week", "firm.openness", "territories", "tally"}},
@@ -81,7 +82,7 @@ const std::vector<World::Phase>& World::phases() {
        {"exit", "work", "emp_phase", "emp_since", "kase", "intake", "hire_week", "employability", "efficacy", "functioning", "groups",
         "health", "housing", "age", "entry", "firm", "quota_job", "rounds", "territory", "firm.flags", "firm.openness", "firm.vacancies", "firm.quota", "firm.filled",
         "territories"},
-       {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job",
+       {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job", "cost",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},
       {"end_of_week", &World::end_of_week,
        {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally"},
@@ -133,6 +134,7 @@ void World::set_capacities(int w) {
     ts.hf_flats = tv[T::hf_flats] * scale * factor(hf_flats);
     ts.hf_slots = tv[T::hf_support_workers] * sc_[G::housing_first_caseload] * scale * factor(hf_flats);
     ts.lets = tv[T::affordable_lets] * scale * factor(affordable_lets);
+    ts.social_lets = tv[T::social_housing_lets] * scale * factor(affordable_lets);
     ts.inflow = tv[T::inflow] * scale * factor(inflow);
     ts.hiring = factor(hiring);
     ts.training_seats = tv[T::training_seats] * scale * factor(activity);
@@ -145,6 +147,13 @@ std::vector<double> World::activity() const {
   std::vector<double> a;
   for (const auto& ts : terr_) a.push_back(ts.activity);
   return a;
+}
+std::vector<double> World::case_time() const {
+  std::vector<double> c;
+  for (const auto& ts : terr_)
+    c.push_back(rules::case_time(sc_[G::step_case_time_reference], static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp]),
+                                 ts.case_slots / sc_[G::case_caseload]));
+  return c;
 }
 std::vector<double> World::hiring() const {
   std::vector<double> h;
@@ -197,6 +206,7 @@ void World::apply_tally(const Tally& t) {
     for (int h = 0; h < kHousingStates; ++h) terr_[k].occ[h] += t.at(k, COcc0 + h);
     for (int c = 0; c < kCaseStates; ++c) terr_[k].cases[c] += t.at(k, CCase0 + c);
     terr_[k].hf_reserved += t.at(k, CHfReservedDelta);
+    terr_[k].hf_held += t.at(k, CHfHeldDelta);
   }
   week_tally_.add(t);
 }
@@ -257,6 +267,7 @@ void World::leave(std::uint32_t p, Tally& t) {
   t.at(k, COcc0 + P_.housing[p])--;
   t.at(k, CCase0 + P_.kase[p])--;
   if (P_.flags[p] & FHfAssigned) t.at(k, CHfReservedDelta)--;
+  if (P_.housing[p] == Institution && P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;  // the flat held is given up
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,10 +327,14 @@ void World::life_events(M& m) {
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>&) {
               // Three draws, always taken in this order whatever the state: common random numbers.
               // The housing draw serves eviction, reconnection or tenancy loss, which exclude each other.
-              const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform();
+              const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform(), u_inst = s.uniform();
               float eff = P_.efficacy[p];
               P_.health[p] = rule.health_next(P_, p, u_crisis);
-              switch (rule.housing_event(P_, p, week_, u_housing)) {
+              // One housing change a week: entering or leaving an institution, or a housing event.
+              const auto inst = rule.institution_event(P_, p, week_, u_inst);
+              institution_event(p, inst, t);
+              const bool moved = inst != rules::InstitutionEvent::None && inst != rules::InstitutionEvent::HoldLost;
+              switch (moved ? HousingEvent::None : rule.housing_event(P_, p, week_, u_housing)) {
                 case HousingEvent::None: break;
                 case HousingEvent::Eviction:
                   set_housing(p, Street, t);
@@ -351,6 +366,31 @@ void World::life_events(M& m) {
             });
 }
 
+// Entering or leaving an institution; a Housing First flat held during the stay stays
+// held (hf_held) until the tenant is back or the flat is given up.
+void World::institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally& t) {
+  using enum rules::InstitutionEvent;
+  const int k = P_.territory[p];
+  switch (e) {
+    case None: return;
+    case EnterHealth:
+    case EnterJustice:
+      P_.inst_from[p] = rules::LifeEventRules::held_during_stay(P_.housing[p]);
+      P_.inst_kind[p] = e == EnterHealth ? InstHealth : InstJustice;
+      if (P_.housing[p] == HfFlat) t.at(k, CHfHeldDelta)++;
+      set_housing(p, Institution, t);
+      return;
+    case Leave:
+      if (P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;
+      set_housing(p, P_.inst_from[p], t);
+      return;
+    case HoldLost:
+      if (P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;
+      P_.inst_from[p] = Street;
+      return;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Phase 3: contact, assessment and queues
 
@@ -369,6 +409,7 @@ void World::contact_and_assessment(M& m) {
   auto joiners = m.requests(1);
   const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
   const float assess_cost = static_cast<float>(sc_[G::costs_assessment]);
+  const double joint_factor = sc_[G::cpi_joint_assessment_factor];
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     for (const auto& r : joiners[k][0]) {
@@ -395,7 +436,8 @@ void World::contact_and_assessment(M& m) {
       }
     };
     if (integrated) {
-      serve(ts.social_queue, units(ts.assess_social + ts.assess_cpi, week_), FSocialDone | FCpiDone, CAssessSocial);
+      // One single point: joint assessments, each taking longer than a separate one.
+      serve(ts.social_queue, units((ts.assess_social + ts.assess_cpi) / joint_factor, week_), FSocialDone | FCpiDone, CAssessSocial);
     } else {
       serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial);
       serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi);
@@ -423,32 +465,47 @@ void World::contact_and_assessment(M& m) {
 template <class M>
 void World::housing_pathway(M& m) {
   using rules::StepRequest;
-  const rules::HousingRules rule(sc_, activity());
+  const rules::HousingRules rule(sc_, activity(), case_time());
   m.persons(Purpose::StepProgress, [&](std::uint32_t p) { return P_.active(p) & homeless(P_.housing[p]); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
-              const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform();
+              const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform(), u_let = s.uniform();
               if (P_.flags[p] & FHfAssigned) {  // flat search under way
                 if (rule.moves_in(P_, p, u_move)) {
                   t.at(P_.territory[p], CHfReservedDelta)--;
                   P_.flags[p] &= static_cast<std::uint8_t>(~FHfAssigned);
                   set_housing(p, HfFlat, t);
                   P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
+                  // Job support: income support claimed, the employment pathway offered (draws u_drop, u_prog).
+                  if (rule.gets_income_support(P_, p, u_drop)) P_.flags[p] |= FIncome;
+                  if (rule.starts_looking_for_work(P_, p, u_prog)) {
+                    P_.seeking[p] = 1;
+                    P_.work[p] = Searching;
+                  }
                 }
+                return;
+              }
+              // Rehousing routes of usual care: a private let found with an income, or a
+              // social-housing allocation from the list.
+              if (rule.finds_private_let(P_, p, u_let)) {
+                set_housing(p, Housed, t);
+                P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
                 return;
               }
               if (rule.wants_hf(P_, p)) req.push_back({p, P_.case_since[p], RHf});
               const std::int32_t since = P_.housing_since[p];  // longer waiting first
               switch (rule.step_request(P_, p, week_, u_drop, u_prog, u_move)) {
                 case StepRequest::None: break;
-                case StepRequest::LeaveShelter:
+                case StepRequest::LeaveShelter:  // done at once (and no other move this week)
                   set_housing(p, Street, t);
                   P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.loss);
-                  break;
+                  return;
                 case StepRequest::Shelter: req.push_back({p, since, RShelter}); break;
                 case StepRequest::Transitional: req.push_back({p, since, RTransitional}); break;
                 case StepRequest::MoveOn: req.push_back({p, since, RMoveOn}); break;
                 case StepRequest::Demote: req.push_back({p, since, RDemote}); break;
               }
+              if (rule.on_social_list(P_, p, Stream(key_, p, 0, Purpose::SocialHousingList).uniform()))
+                req.push_back({p, rule.social_list_rank(P_, p), RSocial});
             });
   auto requests = m.requests(kReqKinds);
   m.territories([&](int k, Tally& t) {
@@ -458,33 +515,51 @@ void World::housing_pathway(M& m) {
     auto occ = [&](int h) { return ts.occ[h] + t.at(k, COcc0 + h); };
     auto free_of = [&](double cap, int h) { return static_cast<std::int64_t>(std::floor(cap)) - occ(h); };
     const auto week = static_cast<std::uint32_t>(week_);
+    // Social-housing allocations first; each request below is for a person still in the state
+    // it was made from.
+    std::int64_t social = units(ts.social_lets, week_);
+    for (const auto& r : rq[RSocial]) {
+      if (social <= 0) break;
+      set_housing(r.person, Housed, t);
+      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
+      --social;
+    }
     for (const auto& r : rq[RDemote]) {  // a step down: to a shelter bed if one is free
+      if (P_.housing[r.person] != Transitional) continue;
       set_housing(r.person, free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street, t);
       P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.loss);
     }
     std::int64_t lets = units(ts.lets, week_);
     for (const auto& r : rq[RMoveOn]) {
+      if (P_.housing[r.person] != Transitional) continue;
       if (lets-- <= 0) break;
       set_housing(r.person, Housed, t);
       P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
     }
     for (const auto& r : rq[RShelter]) {
+      if (P_.housing[r.person] != Street) continue;
       if (free_of(ts.shelter_beds, Shelter) <= 0) break;
       Stream s(key_, r.person, week, Purpose::ShelterOffer);
       if (s.chance(rule.shelter_acceptance_of(P_, r.person))) set_housing(r.person, Shelter, t);
     }
     for (const auto& r : rq[RTransitional]) {
+      if (P_.housing[r.person] != Shelter) continue;
       if (free_of(ts.transitional, Transitional) <= 0) break;
       set_housing(r.person, Transitional, t);
       P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
     }
-    const std::int64_t reserved = ts.hf_reserved + t.at(k, CHfReservedDelta);
+    const std::int64_t reserved = ts.hf_reserved + t.at(k, CHfReservedDelta) + ts.hf_held + t.at(k, CHfHeldDelta);
     std::int64_t hf_free = std::min(static_cast<std::int64_t>(std::floor(ts.hf_flats)), static_cast<std::int64_t>(std::floor(ts.hf_slots))) -
                            occ(HfFlat) - reserved;
     for (const auto& r : rq[RHf]) {
       if (hf_free <= 0) break;
+      // The offer: a person who declines it leaves the Housing First track (a non-taker) and
+      // stays with usual care.
       Stream s(key_, r.person, week, Purpose::HousingFirst);
-      if (!s.chance(rule.hf_acceptance)) continue;
+      if (!s.chance(rule.hf_acceptance)) {
+        P_.flags[r.person] &= static_cast<std::uint8_t>(~FHfTrack);
+        continue;
+      }
       P_.flags[r.person] |= FHfAssigned;
       t.at(k, CHfReservedDelta)++;
       t.at(k, CHfAssigned)++;

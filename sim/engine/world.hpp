@@ -17,6 +17,9 @@
 #include "sim/registry/scenario.hpp"
 
 namespace percorsi {
+namespace rules {
+enum class InstitutionEvent;
+}
 
 // Integer counters per territory, summed across blocks and threads (order-free, so exact).
 enum Counter : int {
@@ -33,6 +36,7 @@ enum Counter : int {
   CCase0 = COcc0 + kHousingStates,        // deltas by case state
   CFlow0 = CCase0 + kCaseStates,          // housing flows: CFlow0 + from * 5 + to
   CHfReservedDelta = CFlow0 + kHousingStates * kHousingStates,
+  CHfHeldDelta,  // Housing First flats held for tenants in an institution
   CInternStarted,
   CInternConverted,
   CHires,
@@ -41,6 +45,7 @@ enum Counter : int {
   CSeparations,
   CTrainingStarted,
   CScoutedFirms,
+  CIcfAssessed,  // people given the ICF assessment at the start of their pathway
   kCounters
 };
 
@@ -71,7 +76,7 @@ struct Tally {
 struct TerritoryState {
   // Effective capacities this week (after scale and events).
   double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
-         hf_slots = 0, lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
+         hf_slots = 0, lets = 0, social_lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
   std::size_t firm_begin = 0, firm_end = 0;       // this territory's firm ids
   std::vector<std::uint32_t> scout_order;         // the order in which scouting reaches firms
   std::size_t scout_next = 0;
@@ -87,6 +92,7 @@ struct TerritoryState {
   std::array<std::int64_t, kHousingStates> occ{};  // people in each housing state (active)
   std::array<std::int64_t, kCaseStates> cases{};    // people in each case state (active)
   std::int64_t hf_reserved = 0;                     // flats reserved, flat search under way
+  std::int64_t hf_held = 0;                         // flats held for tenants during an institution stay
 };
 
 // The firm (index into cum, the cumulative firm sizes) on which a draw x in [0, cum.back())
@@ -213,6 +219,8 @@ class World {
   void set_capacities(int w);
   std::vector<double> activity() const;
   std::vector<double> hiring() const;
+  std::vector<double> case_time() const;  // per territory, rules::case_time
+  void institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally& t);
 
   const Scenario sc_;
   int replicate_;

@@ -38,6 +38,7 @@ enum class Purpose : std::uint32_t {
   Hiring,            // the firm's decision at the end of an internship (entity = person)
   MarketHire,        // which vacancy an open-market hire fills (entity = person)
   TrainingSeat,
+  SocialHousingList,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)

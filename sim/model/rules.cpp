@@ -67,6 +67,10 @@ void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, con
   P.cost[id] = 0;
   P.housing_since[id] = P.case_since[id] = static_cast<std::int16_t>(week);
   P.first_stable[id] = (g & GHomeless) ? -1 : static_cast<std::int16_t>(week);
+  P.inst_from[id] = Street;
+  P.inst_kind[id] = InstHealth;
+  // Drawn last, so that adding the group left every earlier attribute as it was.
+  if (s.chance(sc[G::population_groups_substance_use])) P.groups[id] |= GSubstanceUse;
   P.weeks_housing[id] = {};
   P.weeks_case[id] = {};
 }

@@ -34,6 +34,8 @@ inline double logistic(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 // the states of successive people are unpredictable, so branches would mostly be mispredicted.
 inline bool mental_illness(const Persons& P, std::uint32_t p) { return P.groups[p] & GMentalHealth; }
 inline bool disabled(const Persons& P, std::uint32_t p) { return P.groups[p] & GDisability; }
+inline bool in_group(const Persons& P, std::uint32_t p, Group g) { return P.groups[p] & g; }
+inline double indicator(bool b) { return b ? 1.0 : 0.0; }
 // An income: income support (RdC-like) or a job.
 inline bool has_income(const Persons& P, std::uint32_t p) { return ((P.flags[p] & FIncome) != 0) | (P.work[p] == Employed); }
 
@@ -100,20 +102,42 @@ struct ExitRules {
 // 2. Life events: health, housing events (eviction, Housing First tenancy loss and graduation,
 // family reconnection), case progression, and the self-efficacy lost while waiting.
 enum class HousingEvent { None, Eviction, Graduation, TenancyLoss, Reconnection };
+// Institutions: entering one (health: hospital, psychiatric ward, residential treatment;
+// justice: prison), leaving it, or losing the flat or tenancy held during a long stay.
+enum class InstitutionEvent { None, EnterHealth, EnterJustice, Leave, HoldLost };
 enum class CaseEvent { None, FollowUp, Dropout, Closure, Recontact };
 
 struct LifeEventRules {
   std::array<double, 2> p_evict;                 // [has income]
   std::array<double, 2> p_crisis;                // [mental illness]
   std::array<std::array<double, 2>, 2> p_hf_loss;  // [mental illness][has income]
-  double p_recon, crisis_drop, rehousing;
+  double crisis_drop, rehousing;
   float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain;
-  int hf_len, fu_after, fu_len, recontact;
+  int hf_len, fu_after, fu_len, recontact, tenancy_keep, hf_keep;
   LogLinearHazard<1> case_dropout;
+  LogLinearHazard<5> reconnection;
+  LogLinearHazard<3> health_institution;
+  LogLinearHazard<2> prison;
+  std::array<double, kInstitutionKinds> p_release;  // weekly probability of leaving, by kind
 
+  static constexpr int kReconnectionAge = 30;  // age from which reconnection falls (life.reconnection_age_coef)
   explicit LifeEventRules(const Scenario& sc)
       : case_dropout("case dropout", sc[G::case_dropout_rate] / 52.0,
-                     {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5}}}) {
+                     {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5}}}),
+        reconnection("family reconnection", sc[G::life_reconnection_rate] / 52.0,
+                     {{{"years over 30", sc[G::life_reconnection_age_coef], 0, 320},
+                       {"care leaver or violence victim", sc[G::life_reconnection_estranged_coef], 0, 1},
+                       {"migrant", sc[G::life_reconnection_migrant_coef], 0, 1},
+                       {"chronically homeless", sc[G::life_reconnection_chronic_coef], 0, 1},
+                       {"self_efficacy - 0.5", sc[G::life_reconnection_efficacy_coef], -0.5, 0.5}}}),
+        health_institution("health institution entry", sc[G::institution_health_rate] / 52.0,
+                           {{{"mental illness", sc[G::institution_health_mental_health_coef], 0, 1},
+                             {"substance use", sc[G::institution_health_substance_use_coef], 0, 1},
+                             {"health - 0.5", sc[G::institution_health_health_coef], -0.5, 0.5}}}),
+        prison("prison entry", sc[G::institution_justice_rate] / 52.0,
+               {{{"ex-offender", sc[G::institution_justice_ex_offender_coef], 0, 1},
+                 {"substance use", sc[G::institution_justice_substance_use_coef], 0, 1}}}),
+        p_release{hazard_p(1.0 / sc[G::institution_health_stay]), hazard_p(1.0 / sc[G::institution_justice_stay])} {
     const double evict_w = sc[G::life_eviction_rate] / 52.0, income_f = std::exp(sc[G::life_eviction_income_coef]);
     p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};
     const double crisis_w = sc[G::life_health_crisis_rate] / 52.0;
@@ -123,7 +147,6 @@ struct LifeEventRules {
                           std::exp(sc[G::housing_first_support_coef] * sc[G::housing_first_support_intensity]);
     const double mh_f = std::exp(sc[G::housing_first_mental_health_coef]);
     p_hf_loss = {{{hazard_p(loss_w), hazard_p(loss_w * income_f)}, {hazard_p(loss_w * mh_f), hazard_p(loss_w * income_f * mh_f)}}};
-    p_recon = hazard_p(sc[G::life_reconnection_rate] / 52.0);
     crisis_drop = sc[G::life_health_crisis_drop];
     rehousing = sc[G::housing_first_rehousing];
     recovery = static_cast<float>(sc[G::life_health_recovery]);
@@ -135,6 +158,8 @@ struct LifeEventRules {
     fu_after = weeks_of(sc[G::case_follow_up_after]);
     fu_len = weeks_of(sc[G::case_follow_up_length]);
     recontact = weeks_of(sc[G::access_recontact_after]);
+    tenancy_keep = weeks_of(sc[G::institution_tenancy_keep]);
+    hf_keep = weeks_of(sc[G::housing_first_institution_keep]);
   }
 
   // Health after this week: a crisis (draw u_crisis), or recovery towards the level at entry,
@@ -155,12 +180,46 @@ struct LifeEventRules {
     const bool graduates = (h == HfFlat) & (week - P.housing_since[p] >= hf_len);
     const bool evicted = (h == Housed) & (u < p_evict[income]);
     const bool loses = (h == HfFlat) & (u < p_hf_loss[mental_illness(P, p)][income]);
-    const bool reconnects = homeless(h) & ((P.flags[p] & FHfAssigned) == 0) & (u < p_recon);
-    if (!(graduates | evicted | loses | reconnects)) return HousingEvent::None;  // most weeks
+    const bool may_reconnect = homeless(h) & ((P.flags[p] & FHfAssigned) == 0) & (u < reconnection.p_max());
+    if (!(graduates | evicted | loses | may_reconnect)) return HousingEvent::None;  // most weeks
     if (graduates) return HousingEvent::Graduation;
     if (loses) return HousingEvent::TenancyLoss;
-    return evicted ? HousingEvent::Eviction : HousingEvent::Reconnection;
+    if (evicted) return HousingEvent::Eviction;
+    return reconnects(P, p, week, u) ? HousingEvent::Reconnection : HousingEvent::None;
   }
+  // Family reconnection (a homeless person goes back to live with family): less likely with
+  // age, for people with no family to go back to (care leavers, victims of violence), for
+  // migrants (family abroad), after long homelessness, and with low self-efficacy.
+  bool reconnects(const Persons& P, std::uint32_t p, int week, double u) const {
+    return reconnection.hit(u, [&] {
+      const int age = P.age[p] + (week - P.entry[p]) / 52;
+      return std::array{static_cast<double>(std::max(0, age - kReconnectionAge)),
+                        indicator(in_group(P, p, GCareLeaver) || in_group(P, p, GViolenceVictim)),
+                        indicator(in_group(P, p, GMigrant)), indicator(P.flags[p] & FChronic), P.efficacy[p] - 0.5};
+    });
+  }
+  // Institutions (draw u): a person outside enters a health institution (more likely with a
+  // mental illness, substance use and poor health) or prison (a prior offence, substance use);
+  // a person inside leaves at the end of a stay (exponential, mean institution.*_stay) back to
+  // the flat or tenancy held, and loses that hold when the stay outlasts
+  // housing_first.institution_keep (a Housing First flat) or institution.tenancy_keep (an own
+  // tenancy). A shelter bed or a transitional place is not held.
+  InstitutionEvent institution_event(const Persons& P, std::uint32_t p, int week, double u) const {
+    if (P.housing[p] == Institution) {
+      const int stay = week - P.housing_since[p];
+      const std::uint8_t held = P.inst_from[p];
+      if ((held == HfFlat && stay >= hf_keep) || (held == Housed && stay >= tenancy_keep)) return InstitutionEvent::HoldLost;
+      return u < p_release[P.inst_kind[p]] ? InstitutionEvent::Leave : InstitutionEvent::None;
+    }
+    if (u >= health_institution.p_max() + prison.p_max()) return InstitutionEvent::None;  // most weeks
+    const double p_health = health_institution.p({indicator(mental_illness(P, p)), indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5});
+    if (u < p_health) return InstitutionEvent::EnterHealth;
+    const double p_prison = prison.p({indicator(in_group(P, p, GExOffender)), indicator(in_group(P, p, GSubstanceUse))});
+    return u - p_health < p_prison ? InstitutionEvent::EnterJustice : InstitutionEvent::None;
+  }
+  // The housing held during a stay that begins from housing state h: a Housing First flat or
+  // an own tenancy; otherwise none (the street on release).
+  static std::uint8_t held_during_stay(std::uint8_t h) { return stable(h) ? h : static_cast<std::uint8_t>(Street); }
   double hf_loss_p(const Persons& P, std::uint32_t p) const { return p_hf_loss[mental_illness(P, p)][has_income(P, p)]; }
   // After a tenancy loss with draw u (u < hf_loss_p), whether the team rehouses the person (the
   // draw rescaled to [0, 1)); otherwise the person leaves the Housing First pathway.
@@ -228,45 +287,78 @@ struct ContactRules {
 // LeaveShelter is done at once (back to the street); the others are requests for a place.
 enum class StepRequest { None, LeaveShelter, Shelter, Transitional, MoveOn, Demote };
 
+// Case-worker time of a territory, as the covariate of readiness and move-on:
+// log(step.case_time_reference / persons per worker), persons per worker between 5 and 200.
+inline constexpr double kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;
+inline double case_time(double reference, double persons, double workers) {
+  const double per_worker = workers > 0 ? std::clamp(persons / workers, kMinPersonsPerWorker, kMaxPersonsPerWorker) : kMaxPersonsPerWorker;
+  return std::log(reference / per_worker);
+}
+
 struct HousingRules {
-  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance;
-  int shelter_min, transitional_min;
+  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible, income_uptake, work_uptake;
+  int shelter_min, transitional_min, priority_disability, priority_female;
   float gain, loss;
   bool hf_model;
   LogLinearHazard<2> shelter_dropout, transitional_dropout;
-  std::vector<LogLinearHazard<2>> readiness;      // per territory (base scaled by activity)
-  std::vector<std::array<double, 2>> p_move_on;   // per territory, [has income]
-  std::vector<double> p_move_in;                  // per territory
+  LogLinearHazard<4> private_let;
+  std::vector<LogLinearHazard<3>> readiness;      // per territory (base scaled by activity)
+  std::vector<LogLinearHazard<3>> move_on;        // per territory (base scaled by activity)
+  std::vector<double> p_move_in, case_time;       // per territory
 
   static std::array<Covariate, 2> dropout_covariates(const Scenario& sc) {
     return {{{"self_efficacy - 0.5", sc[G::step_dropout_efficacy_coef], -0.5, 0.5},
              {"mental illness", sc[G::step_dropout_mental_health_coef], 0, 1}}};
   }
-  HousingRules(const Scenario& sc, const std::vector<double>& activity)
+  // activity and case_time_ (rules::case_time) per territory.
+  HousingRules(const Scenario& sc, const std::vector<double>& activity, const std::vector<double>& case_time_)
       : p_seek(hazard_p(sc[G::step_shelter_seek_rate] / 52.0)),
         shelter_acceptance(sc[G::step_shelter_acceptance]),
         shelter_acceptance_mh(sc[G::step_shelter_acceptance_mental_health_factor]),
         hf_acceptance(sc[G::housing_first_acceptance]),
+        social_migrant_eligible(sc[G::rehousing_social_migrant_eligible]),
+        income_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_income_uptake] : 0.0),
+        work_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_work_uptake] : 0.0),
         shelter_min(weeks_of(sc[G::step_shelter_min_stay])),
         transitional_min(weeks_of(sc[G::step_transitional_min_stay])),
+        priority_disability(static_cast<int>(sc[G::rehousing_social_priority_disability])),
+        priority_female(static_cast<int>(sc[G::rehousing_social_priority_female])),
         gain(static_cast<float>(sc[G::life_efficacy_success_gain])),
         loss(static_cast<float>(sc[G::life_efficacy_failure_loss])),
         hf_model(sc.choice<G::housing_model>() != choice::housing_model::step),
         shelter_dropout("shelter dropout", sc[G::step_shelter_dropout_rate] / 52.0, dropout_covariates(sc)),
-        transitional_dropout("transitional dropout", sc[G::step_transitional_dropout_rate] / 52.0, dropout_covariates(sc)) {
+        transitional_dropout("transitional dropout", sc[G::step_transitional_dropout_rate] / 52.0, dropout_covariates(sc)),
+        private_let("private let", sc[G::rehousing_private_rate] / 52.0,
+                    {{{"has a job", sc[G::rehousing_private_job_coef], 0, 1},
+                      {"self_efficacy - 0.5", sc[G::rehousing_private_efficacy_coef], -0.5, 0.5},
+                      {"migrant", sc[G::rehousing_private_migrant_coef], 0, 1},
+                      {"mental illness", sc[G::rehousing_private_mental_health_coef], 0, 1}}}),
+        case_time(case_time_) {
     const double ready_w = sc[G::step_readiness_rate] / 52.0, move_w = sc[G::step_move_on_rate] / 52.0;
-    const double move_in_w = sc[G::housing_first_move_in_rate] / 52.0, no_income = sc[G::step_move_on_no_income_coef];
+    const double move_in_w = sc[G::housing_first_move_in_rate] / 52.0;
+    const double ref = sc[G::step_case_time_reference];
+    const Covariate time{"case time", sc[G::step_case_time_coef], std::log(ref / kMaxPersonsPerWorker), std::log(ref / kMinPersonsPerWorker)};
     for (double a : activity) {
       readiness.emplace_back("readiness", ready_w * a,
-                             std::array<Covariate, 2>{{{"self_efficacy - 0.5", sc[G::step_readiness_efficacy_coef], -0.5, 0.5},
-                                                       {"health - 0.5", sc[G::step_readiness_health_coef], -0.5, 0.5}}});
-      p_move_on.push_back({hazard_p(move_w * a * std::exp(no_income)), hazard_p(move_w * a * std::exp(0.0))});
+                             std::array<Covariate, 3>{{{"self_efficacy - 0.5", sc[G::step_readiness_efficacy_coef], -0.5, 0.5},
+                                                       {"health - 0.5", sc[G::step_readiness_health_coef], -0.5, 0.5},
+                                                       time}});
+      move_on.emplace_back("move-on", move_w * a,
+                           std::array<Covariate, 3>{{{"no income", sc[G::step_move_on_no_income_coef], 0, 1},
+                                                     {"self_efficacy - 0.5", sc[G::step_move_on_efficacy_coef], -0.5, 0.5},
+                                                     time}});
       p_move_in.push_back(hazard_p(move_in_w * a));
     }
   }
   // On the Housing First track and in charge: asks for a flat and a support slot.
   bool wants_hf(const Persons& P, std::uint32_t p) const {
     return hf_model && (P.flags[p] & FHfTrack) && P.kase[p] == InCharge;
+  }
+  // Housing First with job support, on moving in (draw u): a tenant without income support
+  // obtains it; a tenant not looking for work starts the employment pathway.
+  bool gets_income_support(const Persons& P, std::uint32_t p, double u) const { return !(P.flags[p] & FIncome) && u < income_uptake; }
+  bool starts_looking_for_work(const Persons& P, std::uint32_t p, double u) const {
+    return P.work[p] == Inactive && !P.seeking[p] && u < work_uptake;
   }
   // With a flat and a support slot reserved: the flat is found and the tenant moves in.
   bool moves_in(const Persons& P, std::uint32_t p, double u) const { return u < p_move_in[P.territory[p]]; }
@@ -279,13 +371,37 @@ struct HousingRules {
   bool drops_out_of_transitional(const Persons& P, std::uint32_t p, double u) const {
     return transitional_dropout.hit(u, [&] { return dropout_covariates_of(P, p); });
   }
-  // The readiness test (shelter -> transitional), for people in charge after the minimum stay.
+  // The readiness test (shelter -> transitional), for people in charge after the minimum stay:
+  // more likely with higher self-efficacy and health, and with more case-worker time.
   bool ready(const Persons& P, std::uint32_t p, double u) const {
-    return readiness[P.territory[p]].hit(u, [&] { return std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5}; });
+    const int t = P.territory[p];
+    return readiness[t].hit(u, [&] { return std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5, case_time[t]}; });
   }
-  // The income test and the search for an own tenancy (transitional -> housed).
+  // The income test and the search for an own tenancy (transitional -> housed): less likely
+  // with no income, more with higher self-efficacy and more case-worker time.
   bool moves_on(const Persons& P, std::uint32_t p, double u) const {
-    return u < p_move_on[P.territory[p]][has_income(P, p)];
+    const int t = P.territory[p];
+    return move_on[t].hit(u, [&] { return std::array{indicator(!has_income(P, p)), P.efficacy[p] - 0.5, case_time[t]}; });
+  }
+  // A homeless person with an income finds a private let on their own (draw u): more likely
+  // with a wage and higher self-efficacy, less for migrants and people with a mental illness.
+  bool finds_private_let(const Persons& P, std::uint32_t p, double u) const {
+    return has_income(P, p) && private_let.hit(u, [&] {
+             return std::array{indicator(P.work[p] == Employed), P.efficacy[p] - 0.5, indicator(in_group(P, p, GMigrant)),
+                               indicator(mental_illness(P, p))};
+           });
+  }
+  // On the social-housing (ERP) list: homeless, in charge, not on the Housing First track, and
+  // meeting the residence requirement (migrants: u_resident, a fixed draw of the person).
+  bool on_social_list(const Persons& P, std::uint32_t p, double u_resident) const {
+    return homeless(P.housing[p]) && P.kase[p] == InCharge && !(hf_model && (P.flags[p] & FHfTrack)) &&
+           (!in_group(P, p, GMigrant) || u_resident < social_migrant_eligible);
+  }
+  // The list's order: the week the plan began, earlier for disabled people and victims of
+  // violence and for women (priority credits in weeks); lower comes first.
+  std::int32_t social_list_rank(const Persons& P, std::uint32_t p) const {
+    const bool priority = disabled(P, p) || in_group(P, p, GViolenceVictim);
+    return P.intake[p] - (priority ? priority_disability : 0) - ((P.flags[p] & FFemale) ? priority_female : 0);
   }
   // What a person on the step ladder asks for this week (draws u_drop, u_prog, u_move).
   StepRequest step_request(const Persons& P, std::uint32_t p, int week, double u_drop, double u_prog, double u_move) const {
@@ -300,7 +416,8 @@ struct HousingRules {
         if (drops_out_of_transitional(P, p, u_drop)) return StepRequest::Demote;
         return !hf && in_charge && stay >= transitional_min && moves_on(P, p, u_prog) ? StepRequest::MoveOn : StepRequest::None;
       case HfFlat:
-      case Housed: return StepRequest::None;
+      case Housed:
+      case Institution: return StepRequest::None;
     }
     return StepRequest::None;
   }
@@ -317,13 +434,15 @@ enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, 
 
 struct EmploymentRules {
   int early, fu_len, orient, train_len, scout_start, intern_len;
-  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w;
+  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w, qualifying_gain, np_qualifying_share,
+      reiteration_gain, icf_keep;
   float wait_loss;
-  bool by_intake, reiterate;
+  bool by_intake, reiterate, direct, flexible_hours;
   int max_rounds;
-  LogLinearHazard<3> job_loss;
-  LogLinearHazard<1> discouragement, internship_break;
-  LogLinearHazard<7> market;
+  LogLinearHazard<6> job_loss;
+  LogLinearHazard<1> discouragement;
+  LogLinearHazard<3> internship_break;
+  LogLinearHazard<8> market;
   int age_threshold;
   std::vector<double> log_hiring, hiring, activity;  // per territory
 
@@ -332,7 +451,7 @@ struct EmploymentRules {
   // homelessness (street, shelter or transitional place; a Housing First tenant is housed),
   // self-efficacy, years of age over labour.age_threshold, and the territory's hiring factor.
   // The age range ends at an age nobody reaches (an 8-bit age at entry plus a 50-year horizon).
-  static LogLinearHazard<7> market_hazard(const Scenario& sc, const std::vector<double>& hiring) {
+  static LogLinearHazard<8> market_hazard(const Scenario& sc, const std::vector<double>& hiring) {
     const double max_hiring = hiring.empty() ? 1.0 : *std::max_element(hiring.begin(), hiring.end());
     return {"open-market job finding",
             sc[G::labour_job_finding_rate] / 52.0,
@@ -341,6 +460,7 @@ struct EmploymentRules {
               {"health - 0.5", sc[G::labour_health_coef], -0.5, 0.5},
               {"homeless", sc[G::labour_homeless_coef], 0, 1},
               {"self_efficacy - 0.5", sc[G::labour_efficacy_coef], -0.5, 0.5},
+              {"mental illness", sc[G::labour_mental_health_coef], 0, 1},
               {"years over age threshold", sc[G::labour_age_coef], 0, 320},
               {"log hiring", 1.0, -HUGE_VAL, std::log(std::max(max_hiring, 1e-300))}}}};
   }
@@ -358,30 +478,46 @@ struct EmploymentRules {
         failure_loss(sc[G::life_efficacy_failure_loss]),
         rejection_loss(sc[G::employment_matching_rejection_efficacy_share] * sc[G::life_efficacy_failure_loss]),
         match_w(sc[G::employment_matching_rate] / 52.0),
+        qualifying_gain(sc[G::employment_qualifying_gain]),
+        np_qualifying_share(sc[G::employment_non_profit_qualifying_share]),
+        reiteration_gain(sc[G::employment_reiteration_efficacy_gain]),
+        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0),
         wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
         by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
         reiterate(sc[G::employment_reiterate] != 0),
+        direct(sc.choice<G::employment_placement>() == choice::employment_placement::direct),
+        flexible_hours(sc[G::employment_internship_flexible_hours] != 0),
         max_rounds(static_cast<int>(sc[G::employment_max_rounds])),
         job_loss("job loss", sc[G::employment_job_loss_rate] / 52.0,
                  {{{"early months", std::log(sc[G::employment_job_loss_early_factor]), 0, 1},
                    {"follow-up hours", sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity], 0, 1},
-                   {"employability - 0.5", sc[G::employment_job_loss_employability_coef], -0.5, 0.5}}}),
+                   {"employability - 0.5", sc[G::employment_job_loss_employability_coef], -0.5, 0.5},
+                   {"functioning level (after ICF fit)", sc[G::employment_job_loss_functioning_coef], 0, 4},
+                   {"mental illness", sc[G::employment_job_loss_mental_health_coef], 0, 1},
+                   {"non-profit firm", sc[G::employment_job_loss_non_profit_coef], 0, 1}}}),
         discouragement("discouragement", sc[G::employment_discouragement_rate] / 52.0,
                        {{{"self_efficacy - 0.5", sc[G::employment_discouragement_efficacy_coef], -0.5, 0.5}}}),
         internship_break("internship break", sc[G::employment_internship_dropout_rate] / 52.0,
-                         {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5}}}),
+                         {{{"self_efficacy - 0.5", sc[G::employment_internship_dropout_efficacy_coef], -0.5, 0.5},
+                           {"functioning level with rigid hours", sc[G::employment_internship_rigid_functioning_coef], 0, 4},
+                           {"-log activity", sc[G::employment_internship_break_activity_coef], 0, 12}}}),
         market(market_hazard(sc, hiring_)),
         age_threshold(static_cast<int>(sc[G::labour_age_threshold])),
         hiring(hiring_),
         activity(activity_) {
     for (double h : hiring) log_hiring.push_back(std::log(std::max(h, 1e-300)));
   }
-  // Loses the job this week: more likely in the first months, less with follow-up hours while
-  // follow-up lasts (programme jobs), less with higher employability.
-  bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, double u) const {
+  // The functioning level as it weighs on fit: reduced by the ICF assessment's task fit.
+  double fitted_functioning(const Persons& P, std::uint32_t p) const { return icf_keep * P.functioning[p]; }
+  // Loses the job this week (working in firm of sector non_profit): more likely in the first
+  // months, less with follow-up hours while follow-up lasts (programme jobs), less with higher
+  // employability, more with a lower functioning level (less after an ICF assessment), with a
+  // mental illness, and in a non-profit firm (positions funded by projects).
+  bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, bool non_profit, double u) const {
     return job_loss.hit(u, [&] {
       const int tenure = week - P.hire_week[p];
-      return std::array{tenure < early ? 1.0 : 0.0, P.emp_phase[p] == EpEmployed && tenure < fu_len ? 1.0 : 0.0, employability - 0.5};
+      return std::array{indicator(tenure < early), indicator(P.emp_phase[p] == EpEmployed && tenure < fu_len), employability - 0.5,
+                        fitted_functioning(P, p), indicator(mental_illness(P, p)), indicator(non_profit)};
     });
   }
   // Scouting for this person has begun (scouting.reference: intake).
@@ -389,27 +525,41 @@ struct EmploymentRules {
   bool discouraged(const Persons& P, std::uint32_t p, double u) const {
     return discouragement.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
   }
-  bool proposed(const Persons& P, std::uint32_t p, double u) const { return u < hazard_p(match_w * activity[P.territory[p]]); }
-  bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
-    return internship_break.hit(u, [&] { return std::array{P.efficacy[p] - 0.5}; });
+  // Proposed to a firm this week (not while in an institution).
+  bool proposed(const Persons& P, std::uint32_t p, double u) const {
+    return P.housing[p] != Institution && u < hazard_p(match_w * activity[P.territory[p]]);
   }
+  // An internship breaks off: more likely with low self-efficacy, with rigid hours for people
+  // with a lower functioning level, and when activity stops (a lockdown).
+  bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
+    return internship_break.hit(u, [&] {
+      return std::array{P.efficacy[p] - 0.5, flexible_hours ? 0.0 : static_cast<double>(P.functioning[p]),
+                        std::min(12.0, -std::log(std::max(activity[P.territory[p]], 1e-5)))};
+    });
+  }
+  // The employability gained by completing an internship (hired or not) in a firm of this
+  // sector: a qualifying placement in a profit firm, a smaller gain in a non-profit one.
+  double qualifying(bool non_profit) const { return qualifying_gain * (non_profit ? np_qualifying_share : 1.0); }
   // The covariate values of open-market job finding for person p in `week`, given the
   // employability and self-efficacy the person had at the start of the week.
-  std::array<double, 7> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
+  std::array<double, 8> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
     const int age = P.age[p] + (week - P.entry[p]) / 52;
     return {employability - 0.5,
             static_cast<double>(P.functioning[p]),
             P.health[p] - 0.5,
             homeless(P.housing[p]) ? 1.0 : 0.0,
             efficacy - 0.5,
+            indicator(mental_illness(P, p)),
             static_cast<double>(std::max(0, age - age_threshold)),
             log_hiring[P.territory[p]]};
   }
   // Finds a job on the open labour market (anyone looking for work, not in an internship): less
   // likely with lower employability, a lower ICF functioning level, poorer health, while
-  // homeless, with lower self-efficacy, past labour.age_threshold, and when hiring slows.
+  // homeless, with lower self-efficacy, with a mental illness, past labour.age_threshold, and
+  // when hiring slows; not
+  // while in an institution.
   bool finds_market_job(const Persons& P, std::uint32_t p, int week, double employability, double efficacy, double u) const {
-    return hiring[P.territory[p]] > 0 &&
+    return hiring[P.territory[p]] > 0 && P.housing[p] != Institution &&
            market.hit(u, [&] { return market_covariates(P, p, week, employability, efficacy); });
   }
   // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
@@ -442,7 +592,7 @@ struct FirmRules {
   bool integrated;
   double mi, me, mf, mo, mnp, mcpi;  // matching (acceptance) logit
   double hi, ho, he, hq;             // hiring decision logit
-  double matching_quality, good, bad, scouting_gain;
+  double matching_quality, good, bad, scouting_gain, icf_keep;
   explicit FirmRules(const Scenario& sc)
       : integrated(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated),
         mi(sc[G::employment_matching_intercept]),
@@ -458,7 +608,8 @@ struct FirmRules {
         matching_quality(sc[G::employment_matching_quality]),
         good(sc[G::employment_openness_after_success]),
         bad(sc[G::employment_openness_after_failure]),
-        scouting_gain(sc[G::employment_scouting_openness_gain]) {}
+        scouting_gain(sc[G::employment_scouting_openness_gain]),
+        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0) {}
   static bool quota_open(const Firms& F, std::uint32_t f) { return (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f]; }
   // A disabled person hired by an obliged firm with an open quota fills a Law 68 position.
   static bool quota_hire(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) {
@@ -467,9 +618,10 @@ struct FirmRules {
   // The CPI link: with the job centre integrated, an obliged firm with an open quota knows the
   // incentives for hiring a disabled person.
   bool cpi_link(bool is_disabled, const Firms& F, std::uint32_t f) const { return integrated && is_disabled && quota_open(F, f); }
-  // Log-odds that firm f accepts person p as an intern.
+  // Log-odds that firm f accepts person p as an intern (or, with direct placement, hires the
+  // candidate); an ICF assessment fits the tasks, so that the functioning level weighs less.
   double acceptance_logit(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) const {
-    return mi + me * (P.employability[p] - 0.5) + mf * P.functioning[p] + mo * (F.openness[f] - 0.5) +
+    return mi + me * (P.employability[p] - 0.5) + mf * icf_keep * P.functioning[p] + mo * (F.openness[f] - 0.5) +
            ((F.flags[f] & FfNonProfit) ? mnp : 0.0) + (cpi_link(disabled(P, p), F, f) ? mcpi : 0.0);
   }
   // The firm's part of the acceptance logit (ranks firms for calibrated matching; the person's
@@ -487,7 +639,8 @@ struct FirmRules {
 // ---------------------------------------------------------------------------------------------
 // 8. Costs: every service unit used, per person and week (euro).
 struct CostRules {
-  std::array<float, kHousingStates> housing;  // per week in each housing state
+  std::array<float, kHousingStates> housing;  // per week in each housing state (an institution: by kind, below)
+  std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison
   float case_week, orientation, training, internship, follow_up, assessment;
   int fu_len, orientation_len;
   std::array<float, kCaseStates> per_case_state{};        // case management, by case state
@@ -497,7 +650,8 @@ struct CostRules {
     const float day = 7.f;
     housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
                static_cast<float>(sc[G::costs_transitional_per_day]) * day, static_cast<float>(sc[G::costs_housing_first_per_day]) * day,
-               0.f};
+               0.f, 0.f};
+    institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day};
     case_week = static_cast<float>(sc[G::costs_case_management_per_week]);
     orientation = static_cast<float>(sc[G::costs_orientation_per_week]);
     training = static_cast<float>(sc[G::costs_training_per_week]);
@@ -517,9 +671,10 @@ struct CostRules {
   }
   // Orientation is over and the person waits for a training seat (no provider time is used).
   bool waiting_for_seat(std::uint8_t ph, int weeks_in_step) const { return (ph == EpOrientation) & (weeks_in_step >= orientation_len); }
-  // The cost of the services used this week by a person in these states.
-  float person_week(std::uint8_t h, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting) const {
-    float cost = housing[h] + per_case_state[c];
+  // The cost of the services used this week by a person in these states (kind: the kind of
+  // institution, read when h is Institution).
+  float person_week(std::uint8_t h, std::uint8_t kind, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting) const {
+    float cost = (h == Institution ? institution[kind] : housing[h]) + per_case_state[c];
     cost += waiting ? 0.f : per_pathway_step[ph];
     cost += per_work_state[w];
     return follow ? cost + follow_up : cost;

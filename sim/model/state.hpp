@@ -12,17 +12,23 @@ namespace percorsi {
 
 inline constexpr std::uint8_t kNotReached = 255;  // a state snapshot (housing_12m, ...) not reached yet
 
-enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed };
+// Institution (hospital or psychiatric ward, residential treatment, prison) comes last so that the
+// codes of the other states stay those of earlier results files.
+enum Housing : std::uint8_t { Street, Shelter, Transitional, HfFlat, Housed, Institution };
 enum Work : std::uint8_t { Inactive, Searching, Training, Internship, Employed };
 enum Case : std::uint8_t { Unknown, Waiting, Assessed, InCharge, FollowUp, Closed };
-inline constexpr int kHousingStates = 5, kWorkStates = 5, kCaseStates = 6;
-static_assert(Street == 0 && Shelter == 1 && Transitional == 2 && HfFlat == 3 && Housed == 4,
+inline constexpr int kHousingStates = 6, kWorkStates = 5, kCaseStates = 6;
+static_assert(Street == 0 && Shelter == 1 && Transitional == 2 && HfFlat == 3 && Housed == 4 && Institution == 5,
               "homeless() and stable() compare with Transitional and HfFlat");
 static_assert(Inactive == 0, "branch-free tests of work | emp_phase rely on these being zero");
 
-inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed"};
+inline constexpr const char* kHousingNames[] = {"street", "shelter", "transitional", "hf_flat", "housed", "institution"};
 inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
 inline constexpr const char* kCaseNames[] = {"unknown", "waiting", "assessed", "in_charge", "follow_up", "closed"};
+
+// Kinds of institution (Persons::inst_kind): who pays for the days (docs/model.md, "Costs by payer").
+enum InstitutionKind : std::uint8_t { InstHealth, InstJustice };
+inline constexpr int kInstitutionKinds = 2;
 
 // Target groups (bits of Persons::groups).
 enum Group : std::uint16_t {
@@ -34,9 +40,11 @@ enum Group : std::uint16_t {
   GLongTermUnemployed = 1 << 5,
   GViolenceVictim = 1 << 6,
   GExOffender = 1 << 7,
+  GSubstanceUse = 1 << 8,
 };
 inline constexpr const char* kGroupNames[] = {"homeless",     "disability",           "mental_health",   "migrant",
-                                              "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
+                                              "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender",
+                                              "substance_use"};
 
 // Per-person flags (bits of Persons::flags).
 enum Flag : std::uint8_t {
@@ -74,7 +82,7 @@ struct Firms {
 };
 
 // Comparisons rather than chains of || (branch-free on every row of the hot loops).
-inline bool stable(std::uint8_t h) { return h >= HfFlat; }           // HfFlat or Housed
+inline bool stable(std::uint8_t h) { return static_cast<std::uint8_t>(h - HfFlat) < 2; }  // HfFlat or Housed
 inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, Shelter, Transitional
 
 // Person columns. Every column has one entry per person ever created (ids are dense and
@@ -82,6 +90,9 @@ inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, 
 struct Persons {
   std::vector<std::uint8_t> territory, age, functioning, flags, housing, work, kase, returns;
   std::vector<std::uint8_t> housing_12m, housing_24m;  // housing state 52/104 weeks after entry (255: not reached)
+  // During an institution stay: the housing the person holds on to (HfFlat or Housed while the
+  // flat or tenancy is kept, else Street) and the kind of institution (InstitutionKind).
+  std::vector<std::uint8_t> inst_from, inst_kind;
   std::vector<std::uint16_t> groups;
   std::vector<float> employability, efficacy, health, health0, cost;
   std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
@@ -111,6 +122,7 @@ struct Persons {
 #define PERCORSI_COL(c) f(#c, c)
     PERCORSI_COL(territory), PERCORSI_COL(age), PERCORSI_COL(functioning), PERCORSI_COL(flags), PERCORSI_COL(housing);
     PERCORSI_COL(work), PERCORSI_COL(kase), PERCORSI_COL(returns), PERCORSI_COL(housing_12m), PERCORSI_COL(housing_24m);
+    PERCORSI_COL(inst_from), PERCORSI_COL(inst_kind);
     PERCORSI_COL(groups), PERCORSI_COL(employability), PERCORSI_COL(efficacy), PERCORSI_COL(health);
     PERCORSI_COL(health0), PERCORSI_COL(cost), PERCORSI_COL(entry), PERCORSI_COL(exit), PERCORSI_COL(housing_since);
     PERCORSI_COL(case_since), PERCORSI_COL(first_stable), PERCORSI_COL(emp_phase), PERCORSI_COL(rounds);

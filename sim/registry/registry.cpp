@@ -1,5 +1,6 @@
 #include "sim/registry/registry.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -30,9 +31,20 @@ std::vector<ParamSpec> build() {
 #define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, desc, source)                 \
   v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
                         split_choices(#choices), desc, source,                                   \
-                        counts[static_cast<int>(Scope::scope)]++});
+                        counts[static_cast<int>(Scope::scope)]++, {}, {}});
 #include "sim/registry/params.def"
 #undef PARAM
+  // Plausible ranges and run settings (plausible.def): an id params.def lacks does not compile.
+  auto at = [&](Scope s, int index) -> ParamSpec& {
+    return *std::find_if(v.begin(), v.end(), [&](const ParamSpec& p) { return p.scope == s && p.index == index; });
+  };
+#define PLAUSIBLE(id, lo, hi, why) at(Scope::Global, static_cast<int>(G::id)).plausible = Plausible{lo, hi, why};
+#define PLAUSIBLE_T(id, lo, hi, why) at(Scope::Territory, static_cast<int>(T::id)).plausible = Plausible{lo, hi, why};
+#define RUN_SETTING(id, why) at(Scope::Global, static_cast<int>(G::id)).run_setting = why;
+#include "sim/registry/plausible.def"
+#undef PLAUSIBLE
+#undef PLAUSIBLE_T
+#undef RUN_SETTING
   return v;
 }
 
@@ -55,6 +67,15 @@ const std::vector<const ParamSpec*>& params_of(Scope s) {
     return out;
   }();
   return by_scope[static_cast<int>(s)];
+}
+
+const ParamSpec& spec(G id) { return *params_of(Scope::Global)[static_cast<std::size_t>(id)]; }
+const ParamSpec& spec(T id) { return *params_of(Scope::Territory)[static_cast<std::size_t>(id)]; }
+
+const ParamSpec* find_param(Scope scope, const std::string& key) {
+  for (const ParamSpec* p : params_of(scope))
+    if ((scope == Scope::Global ? p->path : p->key()) == key) return p;
+  return nullptr;
 }
 
 const char* kind_name(Kind k) {
@@ -94,12 +115,15 @@ std::string registry_markdown() {
         "Durations take units (`26 weeks`, `6 months`, `2 years`, `10 days`); a month is 52/12 "
         "weeks. Rates \"per year\" become weekly probabilities p = 1 - exp(-rate/52 * "
         "exp(sum of coefficient * covariate)). Territory keys go in each item of `territories:` "
-        "or once in `territory_defaults:`; event keys in each item of `events:`.\n";
+        "or once in `territory_defaults:`; event keys in each item of `events:`.\n\n"
+        "The plausible column gives the interval a researcher would call plausible for an uncertain "
+        "parameter (from `sim/registry/plausible.def`; durations in weeks): `percorsi sensitivity` varies "
+        "parameters over it (docs/sensitivity.md).\n";
   const char* titles[3] = {"Scenario keys", "Territory keys (`territories[]`)", "Event keys (`events[]`)"};
   for (int s = 0; s < 3; ++s) {
     os << "\n## " << titles[s] << "\n\n"
-       << "| key | type | default | unit | range | description | source |\n"
-       << "|---|---|---|---|---|---|---|\n";
+       << "| key | type | default | unit | range | plausible | description | source |\n"
+       << "|---|---|---|---|---|---|---|---|\n";
     for (const ParamSpec* p : params_of(static_cast<Scope>(s))) {
       std::string range;
       if (p->kind == Kind::Choice) {
@@ -107,9 +131,12 @@ std::string registry_markdown() {
       } else if (p->kind != Kind::Text && p->kind != Kind::Bool) {
         range = "[" + fmt_bound(p->min) + ", " + fmt_bound(p->max) + "]";
       }
+      std::string plausible = p->run_setting.empty() ? "" : "(run setting)";
+      if (p->plausible)
+        plausible = "[" + fmt_bound(p->plausible->lo) + ", " + fmt_bound(p->plausible->hi) + "]: " + p->plausible->reason;
       std::string def = p->default_text.empty() ? (p->kind != Kind::Text ? "*required*" : "") : "`" + p->default_text + "`";
       os << "| `" << p->path << "` | " << kind_name(p->kind) << " | " << def << " | " << md_escape(p->unit)
-         << " | " << range << " | " << md_escape(p->description) << " | " << md_escape(p->source) << " |\n";
+         << " | " << range << " | " << md_escape(plausible) << " | " << md_escape(p->description) << " | " << md_escape(p->source) << " |\n";
     }
   }
   return os.str();

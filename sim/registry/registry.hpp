@@ -3,6 +3,7 @@
 // so the engine reads parameters by enum and the loader validates by path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,13 @@ namespace percorsi {
 
 enum class Scope { Global, Territory, Event };
 enum class Kind { Real, Int, Bool, Choice, Duration, Time, Text };
+
+// The interval a researcher would call plausible for an uncertain parameter
+// (sim/registry/plausible.def), in the parameter's stored unit (durations in weeks).
+struct Plausible {
+  double lo, hi;
+  std::string reason;
+};
 
 struct ParamSpec {
   Scope scope;
@@ -23,7 +31,11 @@ struct ParamSpec {
   std::string description;
   std::string source;
   int index;                 // position within its scope (= the enum value)
+  std::optional<Plausible> plausible;  // from plausible.def (none: not uncertain, or not yet judged)
+  std::string run_setting;             // plausible.def's RUN_SETTING reason: an assumption of the analyst
   std::string key() const;   // path without the "territories[]." / "events[]." prefix
+  // Whether the source marks it a planning assumption (the source text starts with "assumption").
+  bool assumption() const { return source.rfind("assumption", 0) == 0; }
 };
 
 // Ids of each scope, in table order: G (global), T (territory), E (event).
@@ -110,6 +122,14 @@ struct ChoiceOf;
 
 const std::vector<ParamSpec>& registry();
 const std::vector<const ParamSpec*>& params_of(Scope s);
+const ParamSpec& spec(G id);
+const ParamSpec& spec(T id);
+// The parameter of a scope by its YAML path (Global: "step.move_on_rate") or key (Territory and
+// Event: "shelter_beds"), or nullptr.
+const ParamSpec* find_param(Scope scope, const std::string& key);
+// The plausible range of a parameter (sim/registry/plausible.def), if it has one.
+inline const std::optional<Plausible>& plausible(G id) { return spec(id).plausible; }
+inline const std::optional<Plausible>& plausible(T id) { return spec(id).plausible; }
 const char* kind_name(Kind k);
 // Markdown reference of every parameter (docs/parameters.md is this text).
 std::string registry_markdown();

@@ -1,6 +1,7 @@
 #include "sim/registry/scenario.hpp"
 #include "sim/registry/suggest.hpp"
 #include "sim/registry/overlay.hpp"
+#include "sim/registry/yaml_input.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -49,52 +50,8 @@ constexpr std::size_t kMaxDepth = 32;               // nesting of maps and lists
 constexpr std::size_t kMaxNameLength = 1000;        // scenario names (sweep points add to them)
 constexpr std::size_t kMaxSuggestLength = 64;       // longer words get no "did you mean"
 
-// The errors of one load, each "file:line:column: message", in the order found.
-struct Errors {
-  std::vector<std::string> list;
-  bool truncated = false;
-  void add(const std::string& e) {
-    if (list.size() < kMaxErrors) list.push_back(e);
-    else truncated = true;
-  }
-  void add(const Origin& o, const std::string& msg) { add(o.where() + ": " + msg); }
-  void add(const ScenarioError& e) {
-    for (const auto& x : e.errors()) add(x);
-    truncated = truncated || e.truncated();
-  }
-  // True when no more errors can be listed (then the caller stops looking, and says so).
-  bool full() {
-    if (list.size() < kMaxErrors) return false;
-    truncated = true;
-    return true;
-  }
-  bool empty() const { return list.empty(); }
-  void raise() const {
-    if (!list.empty()) throw ScenarioError(list, truncated);
-  }
-  // Runs f; a ScenarioError it throws is recorded. True when f succeeded.
-  template <class F>
-  bool guard(F&& f) {
-    try {
-      f();
-      return true;
-    } catch (const ScenarioError& e) {
-      add(e);
-      return false;
-    }
-  }
-};
-
 [[noreturn]] void fail(const Origin& o, const std::string& msg) { throw ScenarioError(o.where() + ": " + msg); }
 
-Origin origin_of(const YAML::Node& n, const std::string& file) {
-  const YAML::Mark m = n.Mark();
-  if (m.line < 0) return Origin{file, 0, 0};
-  return Origin{file, m.line + 1, m.column + 1};
-}
-Origin origin_of(const YAML::Mark& m, const std::string& file) {
-  return Origin{file, std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
-}
 
 std::string shortest(double x) {
   char buf[64];
@@ -146,21 +103,6 @@ std::string suggestion(const std::string& key, Scope scope) {
   }
   if (best_d <= std::max<std::size_t>(2, key.size() / 3)) return " (did you mean '" + best + "'?)";
   return "";
-}
-
-const ParamSpec* find_spec(Scope scope, const std::string& key) {
-  for (const ParamSpec* p : params_of(scope))
-    if ((scope == Scope::Global ? p->path : p->key()) == key) return p;
-  return nullptr;
-}
-
-bool parse_number(const std::string& s, double& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  while (b < e && *b == ' ') ++b;
-  if (b < e && *b == '+') ++b;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
 }
 
 // YAML's and C's spellings of infinity and not-a-number (.inf, -.Inf, .nan, nan, inf...).
@@ -284,24 +226,24 @@ bool loading_directive(const ParamSpec& p) {
 // bounded size once aliases are expanded, no duplicate keys.
 
 // Reads at most kMaxFileBytes of a regular file; false with the reason in `why` otherwise.
-bool read_text(const fs::path& path, std::string& text, std::string& why) {
+bool read_text(const fs::path& path, std::string& text, std::string& why, const std::string& noun = "scenario file") {
   std::error_code ec;
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
-    why = "cannot open scenario file: no such file";
+    why = "cannot open " + noun + ": no such file";
     return false;
   }
   if (fs::is_directory(st)) {
-    why = "is a directory, not a scenario file";
+    why = "is a directory, not a " + noun;
     return false;
   }
   if (!fs::is_regular_file(st)) {
-    why = "is not a regular file (a device or a pipe?), not a scenario file";
+    why = "is not a regular file (a device or a pipe?), not a " + noun;
     return false;
   }
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
-    why = std::string("cannot open scenario file: ") + std::strerror(errno);
+    why = "cannot open " + noun + ": " + std::strerror(errno);
     return false;
   }
   text.clear();
@@ -310,7 +252,7 @@ bool read_text(const fs::path& path, std::string& text, std::string& why) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxFileBytes) text.append(buf, n);
   std::fclose(f);
   if (text.size() > kMaxFileBytes) {
-    why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a scenario file";
+    why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a " + noun;
     return false;
   }
   return true;
@@ -455,14 +397,11 @@ class Scan final : public YAML::EventHandler {
   std::uint64_t total_ = 0;
 };
 
-const char* node_kind(const YAML::Node& n) {
-  return n.IsMap() ? "a map" : n.IsSequence() ? "a list" : n.IsScalar() ? "a single value" : "nothing";
-}
-
 // Parses the one document of a scenario file. Problems that make the text no scenario at all
 // (not text, tabs, malformed YAML, too deep or too large, several documents, empty, not a map)
 // go to `fatal`; duplicate keys to `errs`.
-bool document(const std::string& text, const std::string& file, Errors& fatal, Errors& errs, YAML::Node& root) {
+bool document(const std::string& text, const std::string& file, Errors& fatal, Errors& errs, YAML::Node& root,
+              const std::string& noun = "scenario file") {
   if (!check_text(text, file, fatal) || !check_tabs(text, file, fatal)) return false;
   const Origin top{file, 1, 1};
   try {
@@ -470,12 +409,12 @@ bool document(const std::string& text, const std::string& file, Errors& fatal, E
     YAML::Parser parser(in);
     Scan scan(file, errs);
     if (!parser.HandleNextDocument(scan)) {
-      fatal.add(top, "empty scenario file (no keys)");
+      fatal.add(top, "empty " + noun + " (no keys)");
       return false;
     }
     if (parser.HandleNextDocument(scan)) {
       fatal.add(origin_of(scan.documents.back(), file),
-                "a second YAML document (after '---'): a scenario file holds one document");
+                "a second YAML document (after '---'): a " + noun + " holds one document");
       return false;
     }
     root = YAML::Load(text);
@@ -487,12 +426,12 @@ bool document(const std::string& text, const std::string& file, Errors& fatal, E
     return false;
   }
   if (!root || root.IsNull()) {
-    fatal.add(top, "empty scenario file (no keys)");
+    fatal.add(top, "empty " + noun + " (no keys)");
     return false;
   }
   if (!root.IsMap()) {
     fatal.add(origin_of(root, file),
-              std::string("a scenario file must be a map of keys at the top level, got ") + node_kind(root));
+              "a " + noun + " must be a map of keys at the top level, got " + node_kind(root));
     return false;
   }
   return true;
@@ -551,7 +490,7 @@ std::map<std::string, Value> read_keys(const YAML::Node& map, Scope scope, const
       continue;
     }
     const std::string key = kv.first.Scalar();
-    const ParamSpec* p = find_spec(scope, key);
+    const ParamSpec* p = find_param(scope, key);
     if (!p) {
       errs.add(origin_of(kv.first, file), "unknown key '" + shown(key) + "' in " + context + suggestion(key, scope));
       continue;
@@ -698,7 +637,7 @@ void read_globals(const YAML::Node& map, const std::string& prefix, const std::s
         if (k == "name" || k == "new") errs.add(v.origin, "'" + k + "' cannot be given in territory_defaults");
         else layer.territory_defaults[k] = v;
       }
-    } else if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+    } else if (const ParamSpec* p = find_param(Scope::Global, path)) {
       if (!errs.guard([&] { layer.global[path] = parse_node(*p, kv.second, file); })) layer.bad.insert(path);
     } else if (is_prefix_of_some_path(path)) {
       if (kv.second.IsMap()) read_globals(kv.second, path, file, errs, layer, check);
@@ -929,6 +868,16 @@ Scenario load_overlaid(const std::string* text, const std::string& file, const L
 
 }  // namespace
 
+YAML::Node read_yaml_file(const std::string& path, const std::string& noun) {
+  std::string text, why;
+  if (!read_text(path, text, why, noun)) throw ScenarioError(path + ": " + why);
+  Errors fatal, errs;
+  YAML::Node root;
+  if (!document(text, path, fatal, errs, root, noun)) fatal.raise();
+  errs.raise();
+  return root;
+}
+
 bool parse_duration(const std::string& text, double& weeks) {
   std::istringstream is(text);
   double x;
@@ -1023,19 +972,19 @@ Axis make_axis(const Scenario& base, const std::string& path, const YAML::Node& 
   a.path = path;
   a.origin = origin_of(key_node, file);
   std::string head, sel, key;
-  if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+  if (const ParamSpec* p = find_param(Scope::Global, path)) {
     if (p->index == static_cast<int>(G::name) || p->index == static_cast<int>(G::extends))
       fail(a.origin, "'" + path + "' cannot be swept (each grid point is named after the swept values)");
     if (loading_directive(*p)) fail(a.origin, "'" + path + "' cannot be swept (it says how files are merged)");
     a.spec = p;
   } else if (path.rfind("territory_defaults.", 0) == 0 || path.rfind("territories.", 0) == 0) {
     key = path.substr(path.find('.') + 1);
-    a.spec = find_spec(Scope::Territory, key);
+    a.spec = find_param(Scope::Territory, key);
     if (!a.spec) fail(a.origin, "unknown territory key '" + key + "' in sweep" + suggestion(key, Scope::Territory));
     if (loading_directive(*a.spec)) fail(a.origin, "'" + path + "' cannot be swept");
   } else if (split_selector(path, head, sel, key) && (head == "territories" || head == "events")) {
     const Scope scope = head == "territories" ? Scope::Territory : Scope::Event;
-    a.spec = find_spec(scope, key);
+    a.spec = find_param(scope, key);
     if (!a.spec) fail(a.origin, "unknown " + std::string(head == "territories" ? "territory" : "event") + " key '" +
                                     key + "' in sweep" + suggestion(key, scope));
     if (a.spec->key() == "name" || loading_directive(*a.spec)) fail(a.origin, "'" + path + "' cannot be swept");
@@ -1073,7 +1022,7 @@ void read_axes(const Scenario& base, const YAML::Node& map, const std::string& p
                std::vector<Axis>& axes) {
   for (const auto& kv : map) {
     const std::string path = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
-    if (kv.second.IsMap() && !find_spec(Scope::Global, path)) {
+    if (kv.second.IsMap() && !find_param(Scope::Global, path)) {
       read_axes(base, kv.second, path, file, axes);
       continue;
     }
@@ -1191,7 +1140,7 @@ void Scenario::set(const std::string& path, const std::string& yaml_value, int t
     Value v = parse_text(p, n.Scalar(), o);
     return v;
   };
-  if (const ParamSpec* p = find_spec(Scope::Global, path)) {
+  if (const ParamSpec* p = find_param(Scope::Global, path)) {
     global[p->index] = parse(*p);
     if (p->index == static_cast<int>(G::start_date)) resolve_times(*this);
     return;
@@ -1199,7 +1148,7 @@ void Scenario::set(const std::string& path, const std::string& yaml_value, int t
   std::string key = path;
   for (const char* pre : {"territories[].", "territories.", "territory_defaults."})
     if (key.rfind(pre, 0) == 0) key = key.substr(std::string(pre).size());
-  if (const ParamSpec* p = find_spec(Scope::Territory, key)) {
+  if (const ParamSpec* p = find_param(Scope::Territory, key)) {
     const Value v = parse(*p);
     for (int t = 0; t < static_cast<int>(territories.size()); ++t)
       if (territory < 0 || territory == t) territories[t].v[p->index] = v;

@@ -11,13 +11,11 @@
 #include <set>
 
 #include "sim/registry/overlay.hpp"
-#include "sim/registry/yaml_errors.hpp"
+#include "sim/registry/yaml_input.hpp"
 
 namespace percorsi {
 
 namespace {
-
-using namespace loading;
 
 constexpr const char* kKindNames[] = {
 #define PERCORSI_X(k, args) #k,

@@ -60,6 +60,46 @@ std::string utc_now() {
   return buf;
 }
 
+out::Provenance provenance_of(const std::string& command_line, int threads, const std::string& started,
+                              std::chrono::steady_clock::time_point start) {
+  out::Provenance p;
+  p.program_version = PERCORSI_VERSION;
+  p.git_commit = PERCORSI_GIT_COMMIT;
+  p.command_line = command_line;
+  p.threads = threads;
+  p.start_time = started;
+  p.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  p.ranks = mpi::size();
+  return p;
+}
+
+void write_results(const std::string& path, const std::vector<Scenario>& scenarios, int replicates,
+                   const std::vector<out::ReplicateResult>& results, const out::Provenance& p) {
+  out::Recorder rec(path);
+  for (std::size_t s = 0; s < scenarios.size(); ++s) {
+    Scenario sc = scenarios[s];
+    sc.set("replicates", std::to_string(replicates));
+    const out::ScenarioInfo info = scenario_info(sc);
+    rec.begin_scenario(info);
+    for (int r = 0; r < replicates; ++r) rec.write_replicate(info.name, results[s * static_cast<std::size_t>(replicates) + r]);
+    rec.finish_scenario(info.name);
+    rec.write_weekly_summary(info.name);
+  }
+  rec.commit(p);
+}
+
+void write_staged(const std::string& path, const std::string& tag, const std::function<void(const std::string&)>& write) {
+  const std::string staged = path + "." + tag + "-" + std::to_string(::getpid());
+  try {
+    write(staged);
+    std::filesystem::rename(staged, path);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(staged, ec);
+    throw;
+  }
+}
+
 namespace {
 
 std::string duration_text(double secs) {
@@ -101,15 +141,8 @@ class LogProgress {
 
 out::Provenance provenance(const RunOptions& opt, int threads, const std::string& started,
                            std::chrono::steady_clock::time_point start) {
-  out::Provenance p;
-  p.program_version = PERCORSI_VERSION;
-  p.git_commit = PERCORSI_GIT_COMMIT;
-  p.command_line = opt.command_line;
-  p.threads = threads;
-  p.start_time = started;
-  p.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out::Provenance p = provenance_of(opt.command_line, threads, started, start);
   p.shard = opt.shard.text();
-  p.ranks = mpi::size();
   return p;
 }
 
@@ -122,16 +155,10 @@ std::int64_t weeks_of(const std::vector<Scenario>& scenarios, const std::vector<
 // Runs the tasks in memory (no results file): headline values only.
 std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks,
                                            const RunOptions& opt) {
-  std::vector<ScenarioSummary> out(scenarios.size());
-  for (std::size_t s = 0; s < scenarios.size(); ++s) {
-    out[s].name = scenarios[s].name();
-    out[s].seed = scenarios[s].seed();
-    out[s].resolved_yaml = scenarios[s].to_yaml();
-    out[s].weeks = scenarios[s].weeks();
-    out[s].start_date = scenarios[s].at(G::start_date).text;
-    for (std::size_t t = 0; t < scenarios[s].territories.size(); ++t)
-      out[s].territories.push_back(scenarios[s].territory_name(int(t)));
-    out[s].levers = scenarios[s].sweep;
+  std::vector<ScenarioSummary> out;
+  for (const auto& sc : scenarios) {
+    out.push_back(shape_of(sc));
+    out.back().resolved_yaml = sc.to_yaml();
   }
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
   std::vector<std::map<std::string, double>> headlines(tasks.size());
@@ -166,6 +193,17 @@ std::size_t count_task_files(const std::string& dir) {
   return n;
 }
 }  // namespace
+
+ScenarioSummary shape_of(const Scenario& sc) {
+  ScenarioSummary x;
+  x.name = sc.name();
+  x.seed = sc.seed();
+  x.weeks = sc.weeks();
+  x.start_date = sc.at(G::start_date).text;
+  for (std::size_t t = 0; t < sc.territories.size(); ++t) x.territories.push_back(sc.territory_name(int(t)));
+  x.levers = sc.sweep;
+  return x;
+}
 
 void apply_overrides(std::vector<Scenario>& scenarios, const RunOptions& opt) {
   std::set<std::string> names;
@@ -526,6 +564,36 @@ struct Cell {
 
 }  // namespace
 
+std::string cell_table(const std::vector<std::vector<std::string>>& rows, TableFormat fmt, const std::string& indent) {
+  std::string out;
+  if (fmt == TableFormat::Markdown) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      out += "|";
+      for (const auto& c : rows[i]) out += " " + c + " |";
+      out += "\n";
+      if (i == 0) {
+        out += "|";
+        for (std::size_t k = 0; k < rows[0].size(); ++k) out += "---|";
+        out += "\n";
+      }
+    }
+    return out;
+  }
+  std::vector<std::size_t> width;
+  for (const auto& row : rows)
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      if (width.size() <= k) width.push_back(0);
+      width[k] = std::max(width[k], text_width(row[k]));
+    }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (std::size_t k = 0; k < row.size(); ++k) line += pad(row[k], width[k] + 2);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string format_summary(const std::string& indicator, const out::Summary& s) {
   if (s.n == 0) return "n/a";
   const Display d = display_of(indicator, {s});
@@ -534,6 +602,16 @@ std::string format_summary(const std::string& indicator, const out::Summary& s) 
   if (!std::isnan(s.ci_low))
     t += " [" + format_number(s.ci_low * d.scale, d.decimals) + ", " + format_number(s.ci_high * d.scale, d.decimals) + "]";
   return t;
+}
+
+std::string format_difference(const std::string& indicator, double d, bool plus_sign, double largest) {
+  if (std::isnan(d)) return "n/a";
+  out::Summary one;
+  one.n = 1, one.mean = std::isnan(largest) ? d : largest;
+  const Display disp = display_of(indicator, {one});
+  // Differences of shares below a percentage point keep two decimals.
+  const int decimals = disp.scale == 100 && std::fabs(one.mean) < 0.01 ? 2 : disp.decimals;
+  return format_number(d * disp.scale, decimals, plus_sign) + (disp.diff_unit.empty() ? "" : " " + disp.diff_unit);
 }
 
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,6 +51,21 @@ struct ScenarioSummary {
 // The current time, UTC, as ISO 8601 (provenance of results files).
 std::string utc_now();
 
+// The provenance of a results file this program writes now: version, commit, command line,
+// threads, start time, wall time since `start`, MPI ranks (the whole run: shard "all").
+out::Provenance provenance_of(const std::string& command_line, int threads, const std::string& started,
+                              std::chrono::steady_clock::time_point start);
+
+// Writes scenarios run in this process, with all `replicates` of each (results[s * replicates + r]
+// is replicate r of scenarios[s]), and their summaries to `path` through the Recorder
+// (temporary name, renamed when complete).
+void write_results(const std::string& path, const std::vector<Scenario>& scenarios, int replicates,
+                   const std::vector<out::ReplicateResult>& results, const out::Provenance& p);
+
+// Writes a results file through a temporary file beside it ("<path>.<tag>-<pid>"): write(temporary
+// path), then renamed to `path`; on failure the temporary file is removed and the error rethrown.
+void write_staged(const std::string& path, const std::string& tag, const std::function<void(const std::string&)>& write);
+
 // One replicate run of a scenario with the fast engine (or the reference engine: same results, slower).
 out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std::function<void()>& on_week = {},
                                    Engine engine = Engine::Fast);
@@ -66,6 +83,10 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
 // The overrides of `opt` (replicates, seed) applied to the scenarios, and their names checked
 // to be distinct (ScenarioError), as run_scenarios does before planning its tasks.
 void apply_overrides(std::vector<Scenario>& scenarios, const RunOptions& opt);
+
+// What a comparison knows of a scenario before it runs: name, seed, horizon, start date,
+// territories, sweep point (no replicates yet).
+ScenarioSummary shape_of(const Scenario& sc);
 
 // Reads the summaries of every scenario in a results file (throws out::ReadError).
 std::vector<ScenarioSummary> read_summaries(const std::string& h5_path);
@@ -122,8 +143,17 @@ struct TableOptions {
 // na_reason,label.
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt = {});
 
+// Rows of cells, the first the header, as a Markdown table, or (text, CSV) as columns aligned two
+// spaces apart, each line starting with `indent` and without trailing spaces.
+std::string cell_table(const std::vector<std::vector<std::string>>& rows, TableFormat fmt, const std::string& indent = "");
+
 // A summary as tables show it: "9.6% [9.0, 10.2]", "7,364 euro [7,292, 7,437]", "n/a".
 std::string format_summary(const std::string& indicator, const out::Summary& s);
+
+// A difference of an indicator as tables show it: "+7.4 pp" (shares), "+695 euro", "n/a"; its
+// decimals follow the size of `largest` (default: of d itself), so that a column lines up.
+std::string format_difference(const std::string& indicator, double d, bool plus_sign = true,
+                              double largest = std::nan(""));
 
 // Numbers for people: thousands separators ("30,828,561"), `decimals` places, never "-0.0".
 std::string format_number(double x, int decimals, bool plus_sign = false);

@@ -1,6 +1,5 @@
 #include "sim/run/trial.hpp"
 #include "sim/run/csv.hpp"
-#include "sim/run/text_table.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -17,20 +16,12 @@
 #include <set>
 #include <sstream>
 
-#include "output/recorder.hpp"
 #include "output/trial_table.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/stats/stats.hpp"
-
-#ifndef PERCORSI_VERSION
-#define PERCORSI_VERSION "0.0.0"
-#endif
-#ifndef PERCORSI_GIT_COMMIT
-#define PERCORSI_GIT_COMMIT "unknown"
-#endif
 
 namespace percorsi {
 
@@ -335,35 +326,12 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
   if (!keep) return res;
 
   // The arms' results, as `percorsi run` writes them, then the trial table; renamed at the end.
-  const std::string staged = out_path + ".trial-" + std::to_string(::getpid());
-  try {
-    {
-      out::Recorder rec(staged);
-      for (std::size_t a = 0; a < A; ++a) {
-        Scenario sc = trial.arms[a];
-        sc.set("replicates", std::to_string(R));
-        const out::ScenarioInfo info = scenario_info(sc);
-        rec.begin_scenario(info);
-        for (int r = 0; r < R; ++r) rec.write_replicate(info.name, results[a * static_cast<std::size_t>(R) + r]);
-        rec.finish_scenario(info.name);
-        rec.write_weekly_summary(info.name);
-      }
-      out::Provenance p;
-      p.program_version = PERCORSI_VERSION;
-      p.git_commit = PERCORSI_GIT_COMMIT;
-      p.command_line = opt.command_line;
-      p.threads = threads;
-      p.start_time = started;
-      p.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      rec.commit(p);
-    }
+  write_staged(out_path, "trial", [&](const std::string& staged) {
+    out::Provenance p = provenance_of(opt.command_line, threads, started, start);
+    p.ranks = 1;  // trials run in one process
+    write_results(staged, trial.arms, R, results, p);
     out::write_trial_table(staged, table_for_file(res));
-    std::filesystem::rename(staged, out_path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(staged, ec);
-    throw;
-  }
+  });
   return res;
 }
 
@@ -413,8 +381,7 @@ std::string format_trial(const TrialResult& r, TableFormat fmt) {
   const std::string title = "trial " + r.name + ": cohort of " + std::to_string(r.cohort) + ", " + std::to_string(r.weeks) +
                             " weeks, " + std::to_string(r.replicates) + " replicates (seed " + std::to_string(r.seed) +
                             "; the same people and life events in every arm)";
-  if (fmt == TableFormat::Markdown) os << title << "\n\n" << markdown_table(cells);
-  else os << title << "\n" << text_table(cells);
+  os << title << (fmt == TableFormat::Markdown ? "\n\n" : "\n") << cell_table(cells, fmt);
   os << "\nn: mean size of the measure's denominator per replicate (a difference: the smaller arm's). Rows of "
         "differences (a-b) are paired by replicate.\n";
   return os.str();

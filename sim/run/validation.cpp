@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "sim/registry/registry.hpp"
-#include "sim/run/text_table.hpp"
+#include "sim/run/runner.hpp"
 
 namespace percorsi {
 
@@ -69,7 +69,7 @@ std::string summary(const ValidationRun& v) {
       rows.push_back(
           {"[" + id + "](#" + id + ")", "`" + v.files[i] + "`", text, v.results[i].target_met(id) ? "yes" : "**no**"});
     }
-  return markdown_table(rows);
+  return cell_table(rows, TableFormat::Markdown);
 }
 
 std::string targets(const ValidationRun& v) {
@@ -91,7 +91,7 @@ std::string targets(const ValidationRun& v) {
           rows.push_back({row.arm, measure_text(v.trials[i], row.measure), format_measure(*row.published),
                           std::isnan(row.summary.mean) ? "n/a (no one counted)" : format_estimate(row.summary),
                           format_measure(*row.tolerance), *row.within ? "yes" : "**no**"});
-      out += markdown_table(rows) + "\n";
+      out += cell_table(rows, TableFormat::Markdown) + "\n";
     }
   }
   return out;
@@ -111,7 +111,7 @@ std::string parameters(bool calibrated) {
   for (const auto& p : registry())
     if (calibrated ? starts_with(p.source, "calibrated") : assumption(p))
       rows.push_back({"`" + p.path + "`", cell(p.default_text + (p.unit.empty() ? "" : " " + p.unit)), cell(p.source)});
-  return markdown_table(rows);
+  return cell_table(rows, TableFormat::Markdown);
 }
 
 // The marker replaced by `with` (without its final line break: the template has its own).

@@ -1,0 +1,96 @@
+// Helpers of the YAML loaders (scenario, trial, sensitivity and calibration files): errors
+// collected with their file:line:column, the position of a node, and the safe reading of a file
+// (bounded size, text only, no tabs in indentation, one document, no duplicate keys), numbers.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/registry/scenario.hpp"
+#include "sim/registry/suggest.hpp"
+
+namespace percorsi {
+
+// The errors of one load, each "file:line:column: message", in the order found (each once).
+struct Errors {
+  std::vector<std::string> list;
+  bool truncated = false;
+  void add(const std::string& e) {
+    if (std::find(list.begin(), list.end(), e) != list.end()) return;
+    if (list.size() < kMaxErrors)
+      list.push_back(e);
+    else
+      truncated = true;
+  }
+  void add(const Origin& o, const std::string& msg) { add(o.where() + ": " + msg); }
+  void add(const ScenarioError& e) {
+    for (const auto& x : e.errors()) add(x);
+    truncated = truncated || e.truncated();
+  }
+  // True when no more errors can be listed (then the caller stops looking, and says so).
+  bool full() {
+    if (list.size() < kMaxErrors) return false;
+    truncated = true;
+    return true;
+  }
+  bool empty() const { return list.empty(); }
+  void raise() const {
+    if (!list.empty()) throw ScenarioError(list, truncated);
+  }
+  // Runs f; a ScenarioError it throws is recorded. True when f succeeded.
+  template <class F>
+  bool guard(F&& f) {
+    try {
+      f();
+      return true;
+    } catch (const ScenarioError& e) {
+      add(e);
+      return false;
+    }
+  }
+};
+
+// Where a node was written (1-based); line 0 when it has no mark.
+inline Origin origin_of(const YAML::Node& n, const std::string& file) {
+  const YAML::Mark m = n.Mark();
+  if (m.line < 0) return Origin{file, 0, 0};
+  return Origin{file, m.line + 1, m.column + 1};
+}
+inline Origin origin_of(const YAML::Mark& m, const std::string& file) {
+  return Origin{file, std::max(m.line, 0) + 1, std::max(m.column, 0) + 1};
+}
+
+// "a map", "a list", "a single value", "nothing": what a node is, for messages.
+inline const char* node_kind(const YAML::Node& n) {
+  return n.IsMap() ? "a map" : n.IsSequence() ? "a list" : n.IsScalar() ? "a single value" : "nothing";
+}
+
+// " (did you mean 'x'?)" for the closest of `names`, else " (one of: a, b, c)".
+inline std::string hint(const std::string& word, const std::vector<std::string>& names) {
+  if (std::string c = closest(word, names); !c.empty()) return c;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return " (one of: " + (list.empty() ? std::string("none") : list) + ")";
+}
+
+// A finite number written in full ("0.5", "+3", "1e-3", leading spaces allowed, as in registry
+// defaults); false for anything else.
+inline bool parse_number(const std::string& s, double& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  while (b < e && *b == ' ') ++b;
+  if (b < e && *b == '+') ++b;
+  auto r = std::from_chars(b, e, out);
+  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
+}
+
+// Reads the one YAML document of a file with the safeguards of scenario files; `noun` names the
+// file in messages ("sensitivity file"). Throws ScenarioError (file:line:column).
+YAML::Node read_yaml_file(const std::string& path, const std::string& noun);
+
+}  // namespace percorsi
