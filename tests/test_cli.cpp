@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "output/outputs.hpp"
-#include "cli_test_helpers.hpp"
+#include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
 
@@ -23,7 +23,8 @@ fs::path tmp(const std::string& name) {
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
-  for (const char* sub : {"", "run", "compare", "sensitivity", "validate", "info", "bench", "params"}) {
+  for (const char* sub :
+       {"", "run", "compare", "sensitivity", "validate", "info", "bench", "params", "calibrate", "validation"}) {
     const auto r = sh(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;

@@ -20,7 +20,7 @@
 
 #include "sim/engine/first_blocks.hpp"
 #include "sim/engine/world.hpp"
-#include "sim/registry/sensitivity_spec.hpp"
+#include "tests/shipped_scenarios.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;
@@ -28,15 +28,8 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kSrc = PERCORSI_SOURCE_DIR;
 
-// Every shipped scenario and trial file (not the sensitivity files), relative to scenarios/, sorted.
-std::vector<std::string> shipped_files() {
-  std::vector<std::string> v;
-  for (const auto& e : fs::recursive_directory_iterator(kSrc + "/scenarios"))
-    if (e.path().extension() == ".yaml" && !is_sensitivity_file(e.path().string()))
-      v.push_back(fs::relative(e.path(), kSrc + "/scenarios").string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+// Every shipped scenario and trial file, relative to scenarios/, sorted.
+std::vector<std::string> shipped_files() { return shipped::scenario_files(kSrc + "/scenarios"); }
 
 // Runs the fast and the reference engine side by side, phase by phase, and returns where they
 // first differ ("" if never): the week, the phase and the part of the state.

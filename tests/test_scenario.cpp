@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "sim/registry/scenario.hpp"
-#include "sim/registry/sensitivity_spec.hpp"
+#include "tests/shipped_scenarios.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;
@@ -35,11 +35,10 @@ void write(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
 
 TEST(Scenario, ShippedScenariosLoad) {
   int n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(kSrc + "/scenarios"))
-    if (e.path().extension() == ".yaml" && !is_sensitivity_file(e.path().string())) {
-      EXPECT_NO_THROW(load_scenario(e.path().string())) << e.path();
-      ++n;
-    }
+  for (const auto& f : shipped::scenario_files(kSrc + "/scenarios")) {
+    EXPECT_NO_THROW(load_scenario(kSrc + "/scenarios/" + f)) << f;
+    ++n;
+  }
   EXPECT_GE(n, 4);
 }
 

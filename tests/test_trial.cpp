@@ -20,7 +20,7 @@
 #include "sim/engine/world.hpp"
 #include "sim/registry/trial_spec.hpp"
 #include "sim/run/trial.hpp"
-#include "cli_test_helpers.hpp"
+#include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace percorsi;

@@ -1,5 +1,5 @@
-// percorsi: the command-line program. Subcommands: run, compare, trial, sensitivity, merge, validate,
-// info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
+// percorsi: the command-line program. Subcommands: run, compare, trial, calibrate, validation,
+// sensitivity, merge, validate, info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
 // parts that do not join); 3 runtime failure; 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
@@ -8,6 +8,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
@@ -30,6 +32,8 @@
 #include "sim/run/runner.hpp"
 #include "sim/run/sensitivity.hpp"
 #include "sim/run/trial.hpp"
+#include "sim/run/validation.hpp"
+#include "sim/calibrate/calibration.hpp"
 #include "sim/engine/world.hpp"
 
 namespace {
@@ -197,6 +201,14 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   return kOk;
 }
 
+// An existing --out file is replaced only with --force (trial, calibrate).
+void refuse_existing_out(const Common& c) {
+  std::error_code ec;
+  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
+    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
+                                "--force to replace it");
+}
+
 // percorsi trial FILE: every arm, one row per arm and measure; --check: exit 1 when a target
 // (of --target, or any) is missed.
 struct TrialArgs {
@@ -213,10 +225,7 @@ int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) 
       throw ScenarioError(ta.file + ": --target '" + id + "': the trial has no such target (it has: " +
                           (list.empty() ? "none" : list) + ")");
     }
-  std::error_code ec;
-  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
-    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
-                                "--force to replace it");
+  refuse_existing_out(c);
   TrialOptions opt;
   opt.threads = c.threads;
   if (c.replicates > 0) opt.replicates = c.replicates;
@@ -234,14 +243,68 @@ int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) 
   return kOk;
 }
 
+// percorsi calibrate FILE: ABC-SMC of the file's parameters on its trial targets; the fit table on
+// stdout, the posterior with --out (docs/calibration.md). Under MPI every rank evaluates a share
+// of each batch and rank 0 prints and writes.
+int cmd_calibrate(const std::string& file, const Common& c, const std::string& cmdline) {
+  const Calibration cal = load_calibration(file);
+  refuse_existing_out(c);
+  CalibrationOptions opt;
+  opt.threads = c.threads;
+  opt.progress = !c.quiet;
+  const CalibrationResult r = run_calibration(cal, opt);
+  if (mpi::rank() != 0) return kOk;
+  std::cout << fit_table(cal, r);
+  if (!c.out.empty()) {
+    write_calibration_results(c.out, cal, r, cmdline, c.threads > 0 ? c.threads : tbb::info::default_concurrency());
+    std::fprintf(stderr, "posterior written to %s\n", c.out.c_str());
+  }
+  return kOk;
+}
+
+// percorsi validation: every shipped trial with the default parameters; the page
+// docs/validation.md from its template (or a text report).
+struct ValidationArgs {
+  std::string trials = "scenarios/trials", templ = "docs/validation.in.md", out = "docs/validation.md";
+};
+int cmd_validation(const ValidationArgs& va, const Common& c) {
+  std::string templ;
+  if (c.format == "markdown") {
+    std::ifstream f(va.templ);
+    if (!f) throw ScenarioError(va.templ + ": cannot read the validation template (run from the repository root, or "
+                                           "give --template)");
+    templ.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  TrialOptions opt;
+  opt.threads = c.threads;
+  opt.replicates = c.replicates > 0 ? c.replicates : kValidationReplicates;
+  opt.progress = !c.quiet;
+  const ValidationRun v = run_validation(trial_files_in(va.trials), opt);
+  if (c.format != "markdown") {
+    std::cout << validation_text(v);
+    return kOk;
+  }
+  std::string command = "build/sim/percorsi validation";
+  if (*opt.replicates != kValidationReplicates) command += " --replicates " + std::to_string(*opt.replicates);
+  const std::string page = validation_page(v, templ, command);
+  if (va.out == "-") {
+    std::cout << page;
+    return kOk;
+  }
+  write_staged(va.out, "validation", [&](const std::string& staged) {
+    std::ofstream o(staged);
+    o << page;
+    if (!o.flush()) throw std::runtime_error(va.out + ": cannot write the page");
+  });
+  if (!c.quiet) std::fprintf(stderr, "%s; written to %s\n", met_sentence(v).c_str(), va.out.c_str());
+  return kOk;
+}
+
 // percorsi sensitivity FILE: the conclusions of a comparison over the plausible ranges of its
 // parameters (docs/sensitivity.md); rank 0 prints and writes --out.
 int cmd_sensitivity(const std::string& file, const Common& c, const std::string& cmdline) {
   const SensitivitySpec spec = load_sensitivity(file);
-  std::error_code ec;
-  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
-    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
-                                "--force to replace it");
+  refuse_existing_out(c);
   if (!c.quiet && mpi::rank() == 0)
     for (const auto& n : spec.notes) std::fprintf(stderr, "percorsi: note: %s\n", n.c_str());
   SensitivityOptions opt;
@@ -351,11 +414,20 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario, trial and sensitivity files (and sweeps) without running.
+// percorsi validate FILE...: checks scenario, trial, calibration and sensitivity files (and sweeps) without
+// running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      if (is_calibration_file(f)) {
+        const Calibration cal = load_calibration(f);
+        std::size_t targets = 0;
+        for (const auto& t : cal.trials) targets += t.targets.size();
+        std::printf("%s: ok (calibration %s: parameters %zu, trials %zu, targets %zu)\n", f.c_str(), cal.name.c_str(),
+                    cal.parameters.size(), cal.trials.size(), targets);
+        continue;
+      }
       if (is_sensitivity_file(f)) {
         const SensitivitySpec s = load_sensitivity(f);
         std::printf("%s: ok (sensitivity %s: %zu scenarios, %zu parameters, %s, %zu design points, %d replicates)\n",
@@ -504,6 +576,32 @@ int main(int argc, char** argv) {
   trial->add_option("--out,-o", c.out, "Also write the arms' results and the trial table to this HDF5 file");
   trial->add_flag("--force", c.force, "Replace the --out file if it exists");
 
+  std::string calibration_file;
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "Fit model parameters to published trial targets by ABC-SMC (a calibration file; "
+                   "docs/calibration.md): the fit table on stdout, the posterior sample with --out");
+  calibrate->add_option("file", calibration_file, "Calibration file (YAML)")->required()->check(CLI::ExistingFile);
+  calibrate->add_option("--threads", c.threads, "Worker threads (default: all cores; the result does not depend on it)")
+      ->check(CLI::NonNegativeNumber);
+  calibrate->add_flag("--quiet,-q", c.quiet, "No progress lines");
+  calibrate->add_option("--out,-o", c.out, "Write the posterior sample, epsilon schedule and fitted values to this HDF5 file");
+  calibrate->add_flag("--force", c.force, "Replace the --out file if it exists");
+
+  ValidationArgs validation_args;
+  auto* validation = app.add_subcommand(
+      "validation", "Run every shipped trial with the default parameters and write docs/validation.md (from its "
+                    "template docs/validation.in.md; run from the repository root)");
+  validation->add_option("--replicates", c.replicates, "Replicates of every arm (default " +
+                                                           std::to_string(kValidationReplicates) + ")")
+      ->check(CLI::Range(2, 100000));
+  validation->add_option("--format", c.format, "markdown (the page, default) or text (tables on stdout, no page)")
+      ->check(CLI::IsMember({"markdown", "text"}));
+  validation->add_option("--out,-o", validation_args.out, "Where to write the page (default docs/validation.md; - for stdout)");
+  validation->add_option("--trials", validation_args.trials, "Folder of the trials (default scenarios/trials)");
+  validation->add_option("--template", validation_args.templ, "The page's template (default docs/validation.in.md)");
+  validation->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  validation->add_flag("--quiet,-q", c.quiet, "No progress bar");
+
   std::string sens_file;
   auto* sensitivity = app.add_subcommand(
       "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
@@ -531,7 +629,8 @@ int main(int argc, char** argv) {
       ->required();
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
-  auto* validate = app.add_subcommand("validate", "Check scenario, trial and sensitivity files (and sweeps) without running them");
+  auto* validate = app.add_subcommand(
+      "validate", "Check scenario, trial, calibration and sensitivity files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
@@ -585,6 +684,10 @@ int main(int argc, char** argv) {
     if (*exporter) return cmd_export(export_file, export_dir);
     if (*params) return cmd_params(outs, dict);
     if (*trial) return cmd_trial(trial_args, c, cmdline);
+    if (*validation) {
+      if (!validation->count("--format")) c.format = "markdown";
+      return cmd_validation(validation_args, c);
+    }
     if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);
 
     if (mpi::launched() && !mpi::built_with_mpi()) {
@@ -594,6 +697,7 @@ int main(int argc, char** argv) {
                             "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
                             "or run one process per job-array task with --shard K/N");
     }
+    if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline);
     if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
     if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, cmdline);
     return run_or_compare(static_cast<bool>(*run), files, c, cmdline);

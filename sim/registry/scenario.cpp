@@ -105,15 +105,6 @@ std::string suggestion(const std::string& key, Scope scope) {
   return "";
 }
 
-bool parse_number(const std::string& s, double& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  while (b < e && *b == ' ') ++b;
-  if (b < e && *b == '+') ++b;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
-}
-
 // YAML's and C's spellings of infinity and not-a-number (.inf, -.Inf, .nan, nan, inf...).
 bool non_finite_word(std::string s) {
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.erase(0, 1);

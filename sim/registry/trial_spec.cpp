@@ -34,14 +34,6 @@ bool plain_name(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
-bool parse_number(const std::string& s, double& out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (b < e && *b == '+') ++b;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
-}
-
 // A measure's time argument: a duration with a unit ("12 months"); `weeks` also takes a bare count.
 bool parse_time(const std::string& key, const YAML::Node& v, int& weeks, std::string& why) {
   if (!v.IsScalar()) {

@@ -1,11 +1,13 @@
-// Helpers of the YAML loaders of sim/registry (scenario, trial and sensitivity files): errors
+// Helpers of the YAML loaders (scenario, trial, sensitivity and calibration files): errors
 // collected with their file:line:column, the position of a node, and the safe reading of a file
-// (bounded size, text only, no tabs in indentation, one document, no duplicate keys).
+// (bounded size, text only, no tabs in indentation, one document, no duplicate keys), numbers.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,17 @@ inline std::string hint(const std::string& word, const std::vector<std::string>&
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   return " (one of: " + (list.empty() ? std::string("none") : list) + ")";
+}
+
+// A finite number written in full ("0.5", "+3", "1e-3", leading spaces allowed, as in registry
+// defaults); false for anything else.
+inline bool parse_number(const std::string& s, double& out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  while (b < e && *b == ' ') ++b;
+  if (b < e && *b == '+') ++b;
+  auto r = std::from_chars(b, e, out);
+  return r.ec == std::errc() && r.ptr == e && std::isfinite(out);
 }
 
 // Reads the one YAML document of a file with the safeguards of scenario files; `noun` names the

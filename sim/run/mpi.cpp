@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <limits>
-#include <stdexcept>
 
 #ifdef PERCORSI_HAVE_MPI
 #include <mpi.h>
@@ -78,23 +76,14 @@ void barrier() {
   if (g_active) MPI_Barrier(MPI_COMM_WORLD);
 }
 
-std::vector<std::vector<double>> gather(const std::vector<double>& mine) {
-  // A few values per run: far below the 2^31 a message (and an offset) holds.
-  if (!g_active) return {mine};
-  if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw std::runtime_error("mpi::gather: more values than one message holds");
-  const int n = static_cast<int>(mine.size());
-  std::vector<int> counts(static_cast<std::size_t>(g_size)), offsets(counts.size());
-  MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  long long total = 0;
-  for (std::size_t r = 0; r < counts.size(); ++r) offsets[r] = static_cast<int>(total), total += counts[r];
-  std::vector<double> all(g_rank == 0 ? static_cast<std::size_t>(total) : 0);
-  MPI_Gatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  std::vector<std::vector<double>> out;
-  if (g_rank == 0)
-    for (std::size_t r = 0; r < counts.size(); ++r)
-      out.emplace_back(all.begin() + offsets[r], all.begin() + offsets[r] + counts[r]);
-  return out;
+void sum_all(std::vector<double>& values) {
+  if (!g_active) return;
+  // In pieces below INT_MAX elements.
+  for (std::size_t off = 0; off < values.size();) {
+    const int piece = static_cast<int>(std::min<std::size_t>(values.size() - off, 1u << 28));
+    MPI_Allreduce(MPI_IN_PLACE, values.data() + off, piece, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    off += static_cast<std::size_t>(piece);
+  }
 }
 
 #else
@@ -110,7 +99,7 @@ int max_all(int value) {
 void broadcast(std::vector<char>&) {}
 void broadcast(std::string&) {}
 void barrier() {}
-std::vector<std::vector<double>> gather(const std::vector<double>& mine) { return {mine}; }
+void sum_all(std::vector<double>&) {}
 
 #endif
 

@@ -39,7 +39,8 @@ int max_all(int value);
 void broadcast(std::string& s);            // from rank 0
 void broadcast(std::vector<char>& bytes);  // from rank 0
 void barrier();
-// Every rank's values, on rank 0 in rank order (other ranks: empty; not active: {mine}).
-std::vector<std::vector<double>> gather(const std::vector<double>& mine);
+// Element-wise sum over every rank, left on every rank (a rank's share of a computation filled in,
+// zeros elsewhere, becomes the whole on all of them).
+void sum_all(std::vector<double>& values);
 
 }  // namespace percorsi::mpi

@@ -149,10 +149,11 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
   for (const auto& b : bad)
     if (!b.empty()) throw ScenarioError(b);
 
-  // 2. This rank's runs: point x scenario x replicate, the headline values kept.
+  // 2. This rank's runs: point x scenario x replicate, the headline values kept at their place in
+  //    point order (the other ranks' places stay 0, for the sum of step 3).
   const std::size_t tasks = mine.size() * S * R;
   const bool keep = rank == 0 && !out_path.empty();  // the runs at the scenarios' values, for /scenarios
-  std::vector<double> values(tasks * O, kNaN);
+  std::vector<double> values(Q * S * R * O, 0.0);
   std::vector<out::ReplicateResult> own(keep ? S * R : 0);
   std::int64_t weeks = 0;
   for (const auto& v : mine)
@@ -167,9 +168,13 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
     try {
       tbb::parallel_for(std::size_t{0}, tasks, [&](std::size_t t) {
         const std::size_t m = t / (S * R), s = t / R % S, rep = t % R;
+        const std::size_t at = ((m * ranks + rank) * S * R + t % (S * R)) * O;  // point q = m * ranks + rank
         out::ReplicateResult rr = run_replicate(mine[m][s], static_cast<int>(rep), [&] { progress.add(); });
-        for (std::size_t o = 0; o < O; ++o)
-          if (auto it = rr.headline.find(spec.outputs[o]); it != rr.headline.end()) values[t * O + o] = it->second;
+        for (std::size_t o = 0; o < O; ++o) {
+          const auto it = rr.headline.find(spec.outputs[o]);
+          // + 0.0: a -0 is 0 here as after the sum over ranks (the same bytes for any number of ranks).
+          values[at + o] = it != rr.headline.end() ? it->second + 0.0 : kNaN;
+        }
         if (keep && m == 0) own[s * R + rep] = std::move(rr);
       });
     } catch (const Interrupted&) {
@@ -184,15 +189,11 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
   if (all == kStop) throw Interrupted();
   if (all != kOk) throw std::runtime_error(code == kOk ? "a run failed on another rank (see its message above)" : msg);
 
-  // 3. Rank 0 gathers every rank's values and puts them in point order; then the reduction.
-  const auto gathered = mpi::gather(values);
+  // 3. The ranks' values summed (each place filled by one rank): every run in point order; rank 0
+  //    reduces.
+  mpi::sum_all(values);
   if (rank != 0) return std::nullopt;
-  res.runs.assign(Q * S * R * O, kNaN);
-  for (std::size_t from = 0; from < gathered.size(); ++from)
-    for (std::size_t i = 0; i < gathered[from].size(); ++i) {
-      const std::size_t t = i / O, q = from + t / (S * R) * ranks;
-      res.runs[(q * S * R + t % (S * R)) * O + i % O] = gathered[from][i];
-    }
+  res.runs = std::move(values);
   reduce(res);
   if (out_path.empty()) return res;
 

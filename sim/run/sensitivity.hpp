@@ -1,9 +1,9 @@
 // Running a sensitivity analysis (`percorsi sensitivity`, docs/sensitivity.md): the comparison of
 // a sensitivity file at the scenarios' own values and at every point of a Morris or Sobol design,
 // each scenario for the same replicates (common random numbers), in parallel (oneTBB) and across
-// MPI ranks (points round-robin, gathered on rank 0 and reduced in point order: the results do
-// not depend on threads or ranks); the paired differences, their indices and sign shares; the
-// tables and the conclusions a planner reads.
+// MPI ranks (points round-robin, summed over the ranks and reduced on rank 0 in point order: the
+// results do not depend on threads or ranks); the paired differences, their indices and sign
+// shares; the tables and the conclusions a planner reads.
 #pragma once
 
 #include <optional>

@@ -169,6 +169,13 @@ CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateRe
   return c;
 }
 
+std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate, out::ReplicateResult* result) {
+  const CohortStates c = observe_cohort(arm, replicate, result);
+  std::vector<MeasureValue> v;
+  for (const auto& m : trial.spec.measures) v.push_back(compute_measure(m, c));
+  return v;
+}
+
 bool TrialResult::target_met(const std::string& id) const {
   bool any = false;
   for (const auto& r : rows)
@@ -308,9 +315,9 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
     tbb::parallel_for(std::size_t{0}, A * static_cast<std::size_t>(R), [&](std::size_t i) {
       const std::size_t a = i / static_cast<std::size_t>(R);
       const int r = static_cast<int>(i % static_cast<std::size_t>(R));
-      const CohortStates c = observe_cohort(trial.arms[a], r, keep ? &results[i] : nullptr);
+      const auto v = measure_arm(trial, trial.arms[a], r, keep ? &results[i] : nullptr);
       progress.add(trial.arms[a].weeks());
-      for (std::size_t m = 0; m < M; ++m) values[a][m][static_cast<std::size_t>(r)] = compute_measure(trial.spec.measures[m], c);
+      for (std::size_t m = 0; m < M; ++m) values[a][m][static_cast<std::size_t>(r)] = v[m];
     });
     progress.finish();
   }
@@ -328,14 +335,19 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
   return res;
 }
 
-namespace {
-std::string num(double x, int digits = 3) {
+std::string format_measure(double x, int digits) {
   if (std::isnan(x)) return "n/a";
   char buf[64];
   const double ax = std::fabs(x);
   std::snprintf(buf, sizeof buf, "%.*f", ax >= 100 ? 1 : ax >= 10 ? 2 : digits, x);
   return buf;
 }
+
+std::string format_estimate(const out::Summary& s) {
+  return format_measure(s.mean) + " [" + format_measure(s.ci_low) + ", " + format_measure(s.ci_high) + "]";
+}
+
+namespace {
 // CSV numbers: full precision, NaN as "nan" (an undefined value), empty when absent.
 std::string csv_num(double x) {
   if (std::isnan(x)) return "nan";
@@ -361,11 +373,10 @@ std::string format_trial(const TrialResult& r, TableFormat fmt) {
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"arm", "measure", "kind", "mean [95% CI]", "n", "published", "tolerance", "within"});
   for (const auto& row : r.rows) {
-    std::string est = num(row.summary.mean);
-    if (!std::isnan(row.summary.mean)) est += " [" + num(row.summary.ci_low) + ", " + num(row.summary.ci_high) + "]";
-    else est += " (no one counted)";
-    cells.push_back({row.arm, row.measure, row.kind, est, num(row.n, 1), row.published ? num(*row.published) : "",
-                     row.tolerance ? num(*row.tolerance) : "", row.within ? (*row.within ? "yes" : "NO") : ""});
+    const std::string est = std::isnan(row.summary.mean) ? "n/a (no one counted)" : format_estimate(row.summary);
+    cells.push_back({row.arm, row.measure, row.kind, est, format_measure(row.n, 1),
+                     row.published ? format_measure(*row.published) : "", row.tolerance ? format_measure(*row.tolerance) : "",
+                     row.within ? (*row.within ? "yes" : "NO") : ""});
   }
   const std::string title = "trial " + r.name + ": cohort of " + std::to_string(r.cohort) + ", " + std::to_string(r.weeks) +
                             " weeks, " + std::to_string(r.replicates) + " replicates (seed " + std::to_string(r.seed) +
@@ -383,8 +394,9 @@ std::string check_report(const TrialResult& r, const std::vector<std::string>& o
     std::string parts;
     for (const auto& row : r.rows)
       if (row.target == id)
-        parts += (parts.empty() ? "" : "; ") + row.arm + " " + row.measure + " " + num(row.summary.mean) + " vs " +
-                 num(*row.published) + " +/- " + num(*row.tolerance) + (*row.within ? "" : " (missed)");
+        parts += (parts.empty() ? "" : "; ") + row.arm + " " + row.measure + " " + format_measure(row.summary.mean) +
+                 " vs " + format_measure(*row.published) + " +/- " + format_measure(*row.tolerance) +
+                 (*row.within ? "" : " (missed)");
     out += std::string(r.target_met(id) ? "met    " : "MISSED ") + id + ": " + parts + "\n";
   }
   return out;

@@ -46,6 +46,11 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c);
 // null) receives the replicate's ordinary results (series, person table, headline).
 CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result = nullptr);
 
+// Every measure of the trial (in spec.measures order) in one replicate of one arm (`arm` may be a
+// copy of trial.arms[i] with other parameter values, as calibration makes).
+std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate,
+                                      out::ReplicateResult* result = nullptr);
+
 // One row of the trial table: an arm's measure, or a published difference of two arms'.
 struct TrialRow {
   std::string arm, measure, kind;
@@ -81,6 +86,11 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
 // Summarises per-replicate measure values into the table (public for tests):
 // values[arm][measure][replicate].
 TrialResult trial_table_of(const Trial& trial, const std::vector<std::vector<std::vector<MeasureValue>>>& values);
+
+// A measure's value as tables show it: 3 decimals (`digits`), 2 from 10, 1 from 100; "n/a" for NaN.
+std::string format_measure(double x, int digits = 3);
+// "0.267 [0.256, 0.277]": a mean and its 95% interval.
+std::string format_estimate(const out::Summary& s);
 
 // The table: text, Markdown, or CSV with exactly the columns
 // arm,measure,kind,mean,ci_low,ci_high,n,published,tolerance,within.

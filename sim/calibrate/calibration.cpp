@@ -1,0 +1,548 @@
+#include "sim/calibrate/calibration.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "output/calibration_file.hpp"
+#include "sim/registry/yaml_input.hpp"
+#include "sim/run/interrupt.hpp"
+#include "sim/run/mpi.hpp"
+#include "sim/run/progress.hpp"
+#include "sim/run/runner.hpp"
+#include "sim/run/trial.hpp"
+
+namespace percorsi {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The shortest text that reads back as x ("0.61", not "0.60999999999999999").
+std::string shortest(double x) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, r.ptr);
+}
+
+const std::vector<std::string> kKeys = {"name",     "method", "seed",           "particles",  "generations", "epsilon",
+                                        "quantile", "kernel", "min_acceptance", "replicates", "parameters",  "targets"};
+
+// The calibration file as read: settings checked one key at a time, errors gathered.
+struct Reader {
+  std::string file;
+  Errors errs;
+  Calibration c;
+
+  // A number within [lo, hi] (an integer when `integer`); false with an error otherwise.
+  bool number(const YAML::Node& key, const YAML::Node& v, double lo, double hi, bool integer, double& out) {
+    double x = 0;
+    const bool ok =
+        v.IsScalar() && parse_number(v.Scalar(), x) && x >= lo && x <= hi && (!integer || x == std::floor(x));
+    if (ok)
+      out = x;
+    else
+      errs.add(origin_of(v, file), "'" + key.Scalar() + "' expects " + (integer ? "an integer" : "a number") +
+                                       " from " + shortest(lo) + " to " + shortest(hi) + ", got " +
+                                       (v.IsScalar() ? "'" + v.Scalar() + "'" : std::string(node_kind(v))));
+    return ok;
+  }
+  bool choice(const YAML::Node& key, const YAML::Node& v, const std::vector<std::string>& names) {
+    if (v.IsScalar() && std::find(names.begin(), names.end(), v.Scalar()) != names.end()) return true;
+    errs.add(origin_of(v, file), "unknown " + key.Scalar() + " '" + (v.IsScalar() ? v.Scalar() : "?") + "'" +
+                                     hint(v.IsScalar() ? v.Scalar() : "", names));
+    return false;
+  }
+
+  void setting(const YAML::Node& key, const YAML::Node& v) {
+    const std::string k = key.Scalar();
+    double x = 0;
+    abc::Settings& s = c.abc;
+    if (k == "name") {
+      if (v.IsScalar() && scenario_name_problem(v.Scalar()).empty())
+        c.name = v.Scalar();
+      else
+        errs.add(origin_of(v, file), "'name' expects a name (letters, digits, '_', '-', ...)");
+    } else if (k == "method") {
+      choice(key, v, {"abc_smc"});  // the one method (history matching is not offered)
+    } else if (k == "seed") {
+      if (number(key, v, 0, 9007199254740992.0, true, x)) s.seed = static_cast<std::uint64_t>(x);
+    } else if (k == "particles") {
+      if (number(key, v, 2, 100000, true, x)) s.particles = static_cast<int>(x);
+    } else if (k == "generations") {
+      if (number(key, v, 0, 1000, true, x)) s.generations = static_cast<int>(x);
+    } else if (k == "epsilon") {
+      if (number(key, v, 0, 1e9, false, x)) s.final_epsilon = x;
+    } else if (k == "quantile") {
+      if (number(key, v, 0.01, 0.99, false, x)) s.quantile = x;
+    } else if (k == "kernel") {
+      if (choice(key, v, {"covariance", "variance"}))
+        s.kernel = v.Scalar() == "variance" ? abc::Kernel::Variance : abc::Kernel::Covariance;
+    } else if (k == "min_acceptance") {
+      if (number(key, v, 0.001, 1, false, x)) s.min_acceptance = x;
+    } else if (k == "replicates") {
+      if (number(key, v, 1, 100000, true, x)) c.replicates = static_cast<int>(x);
+    }
+  }
+
+  void parameter(const YAML::Node& key, const YAML::Node& v) {
+    CalibrationParameter p;
+    p.origin = origin_of(key, file);
+    const std::string name = key.IsScalar() ? key.Scalar() : "";
+    std::vector<std::string> names;
+    for (const auto& spec : registry()) {
+      if (spec.path == name || spec.id == name) p.spec = &spec;
+      names.push_back(spec.path);
+    }
+    if (!p.spec)
+      return errs.add(p.origin, "unknown parameter '" + name + "'" + closest(name, names) +
+                                    " (a registry path such as labour.job_finding_rate, or "
+                                    "territories[].<key>; docs/parameters.md)");
+    p.path = p.spec->path;
+    if (p.spec->scope == Scope::Event)
+      return errs.add(p.origin, "'" + name + "': event parameters cannot be calibrated");
+    if (p.spec->kind != Kind::Real || p.path == "scale")
+      return errs.add(p.origin, "'" + name + "' cannot be calibrated: only real-valued model parameters can (" +
+                                    (p.path == "scale" ? std::string("it is the trial's scale")
+                                                       : std::string("its kind is ") + kind_name(p.spec->kind)) +
+                                    ")");
+    for (const auto& q : c.parameters)
+      if (q.spec == p.spec)
+        return errs.add(p.origin, "parameter '" + p.path + "' is given twice (first at line " +
+                                      std::to_string(q.origin.line) + ")");
+    if (!v.IsMap())
+      return errs.add(origin_of(v, file),
+                      "parameter '" + name + "' expects a map such as {range: [0.2, 1.5]}, got " + node_kind(v));
+    bool has_range = false, ok = true;
+    for (const auto& kv : v) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (k == "range") {
+        has_range = true;
+        if (!kv.second.IsSequence() || kv.second.size() != 2 || !parse_number(kv.second[0].Scalar(), p.prior.lo) ||
+            !parse_number(kv.second[1].Scalar(), p.prior.hi)) {
+          errs.add(origin_of(kv.second, file), "'range' expects two numbers [lo, hi]");
+          ok = false;
+        } else if (!(p.prior.lo < p.prior.hi) || p.prior.lo < p.spec->min || p.prior.hi > p.spec->max) {
+          errs.add(origin_of(kv.second, file), "the range of '" + p.path +
+                                                   "' must have lo < hi within the registry's bounds [" +
+                                                   shortest(p.spec->min) + ", " + shortest(p.spec->max) + "]");
+          ok = false;
+        }
+      } else if (k == "log") {
+        if (!kv.second.IsScalar() || (kv.second.Scalar() != "true" && kv.second.Scalar() != "false")) {
+          errs.add(origin_of(kv.second, file), "'log' expects true or false");
+          ok = false;
+        }
+        p.prior.log = kv.second.IsScalar() && kv.second.Scalar() == "true";
+      } else {
+        errs.add(origin_of(kv.first, file),
+                 "unknown key '" + k + "' in parameter '" + name + "'" + hint(k, {"range", "log"}));
+        ok = false;
+      }
+    }
+    if (!has_range) return errs.add(p.origin, "parameter '" + name + "' needs its prior 'range: [lo, hi]'");
+    if (ok && p.prior.log && !(p.prior.lo > 0))
+      return errs.add(origin_of(v["range"], file), "a log-uniform prior ('log: true') needs lo > 0");
+    if (ok) c.parameters.push_back(p);
+  }
+
+  void target(const YAML::Node& entry) {
+    if (!entry.IsMap() || !entry["trial"])
+      return errs.add(origin_of(entry, file),
+                      "a target is a map {trial: FILE, target: ID} (target optional: every "
+                      "target of the trial), got " +
+                          std::string(node_kind(entry)));
+    for (const auto& kv : entry) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (k != "trial" && k != "target")
+        return errs.add(origin_of(kv.first, file),
+                        "unknown key '" + k + "' in a target" + hint(k, {"trial", "target"}));
+    }
+    const YAML::Node tn = entry["trial"], id = entry["target"];
+    if (!tn.IsScalar() || (id && !id.IsScalar()))
+      return errs.add(origin_of(entry, file), "'trial' expects a file name and 'target' a target id");
+    fs::path path = tn.Scalar();
+    if (path.is_relative()) path = fs::path(file).parent_path() / path;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+      return errs.add(origin_of(tn, file), "trial file '" + tn.Scalar() + "' not found (" + path.string() +
+                                               "; paths are relative to the calibration file)");
+    const std::string key = path.lexically_normal().string();
+    auto it = std::find_if(c.trials.begin(), c.trials.end(), [&](const CalibrationTrial& t) { return t.file == key; });
+    if (it == c.trials.end()) {
+      try {
+        c.trials.push_back(CalibrationTrial{key, load_trial(key), {}});
+      } catch (const ScenarioError& e) {
+        return errs.add(e);
+      }
+      it = c.trials.end() - 1;
+    }
+    const TrialSpec& spec = it->trial.spec;
+    std::vector<std::string> ids;
+    for (const auto& t : spec.targets) ids.push_back(t.id);
+    if (id && !spec.target(id.Scalar()))
+      return errs.add(origin_of(id, file),
+                      "trial '" + it->trial.name() + "' has no target '" + id.Scalar() + "'" + hint(id.Scalar(), ids));
+    if (ids.empty()) return errs.add(origin_of(tn, file), "trial '" + it->trial.name() + "' has no targets");
+    for (const auto& t : spec.targets) {
+      if (id && t.id != id.Scalar()) continue;
+      if (std::find(it->targets.begin(), it->targets.end(), t.id) != it->targets.end())
+        return errs.add(origin_of(id ? id : tn, file), "target '" + t.id + "' is chosen twice");
+      if (!(t.tolerance > 0))
+        return errs.add(origin_of(id ? id : tn, file),
+                        "target '" + t.id + "' has tolerance 0: a distance needs a positive tolerance");
+      it->targets.push_back(t.id);
+    }
+  }
+
+  void read(const YAML::Node& root) {
+    if (!root.IsMap())
+      return errs.add(Origin{file, 1, 1}, "a calibration file is a map of settings, parameters and targets");
+    std::map<std::string, int> seen;
+    for (const auto& kv : root) {
+      const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      const Origin o = origin_of(kv.first, file);
+      if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
+        errs.add(o, "unknown key '" + k + "'" + hint(k, kKeys));
+        continue;
+      }
+      if (auto [it, fresh] = seen.emplace(k, o.line); !fresh) {
+        errs.add(o, "'" + k + "' is given twice (first at line " + std::to_string(it->second) + ")");
+        continue;
+      }
+      if (k == "parameters") {
+        if (!kv.second.IsMap() || kv.second.size() == 0)
+          errs.add(origin_of(kv.second, file),
+                   "'parameters' expects a map of registry paths to priors, e.g. "
+                   "{labour.job_finding_rate: {range: [0.2, 1.5]}}");
+        else
+          for (const auto& p : kv.second) parameter(p.first, p.second);
+      } else if (k == "targets") {
+        if (!kv.second.IsSequence() || kv.second.size() == 0)
+          errs.add(origin_of(kv.second, file), "'targets' expects a list of {trial: FILE, target: ID}");
+        else
+          for (const auto& t : kv.second) target(t);
+      } else {
+        setting(kv.first, kv.second);
+      }
+    }
+    for (const char* k : {"seed", "parameters", "targets"})
+      if (!seen.count(k)) errs.add(Origin{file, 1, 1}, std::string("the calibration has no '") + k + "'");
+  }
+
+  // Every parameter must reach some arm of every trial.
+  void check_reach() {
+    for (const auto& p : c.parameters)
+      for (const auto& t : c.trials) {
+        bool reaches = false;
+        for (const auto& arm : t.trial.arms) {
+          Scenario copy = arm;
+          reaches = reaches || set_on_arm(copy, t.trial.base, p, p.prior.lo);
+        }
+        if (!reaches)
+          errs.add(p.origin, "every arm of trial '" + t.trial.name() + "' sets '" + p.path +
+                                 "' itself: a fitted value would not reach it");
+      }
+  }
+};
+
+Calibration parse(const std::string& text, const std::string& file) {
+  Reader r;
+  r.file = file;
+  r.c.file = file;
+  r.c.name = fs::path(file).stem().string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ScenarioError(Origin{file, e.mark.line + 1, e.mark.column + 1}.where() + ": malformed YAML: " + e.msg);
+  }
+  r.read(root);
+  if (r.errs.list.empty()) r.check_reach();
+  r.errs.raise();
+  return r.c;
+}
+
+}  // namespace
+
+Calibration parse_calibration(const std::string& yaml_text, const std::string& pseudo_file) {
+  return parse(yaml_text, pseudo_file);
+}
+
+Calibration load_calibration(const std::string& path) {
+  std::ifstream f(path);
+  std::error_code ec;
+  if (!f || fs::is_directory(path, ec)) throw ScenarioError(path + ": cannot open calibration file: no such file");
+  std::stringstream s;
+  s << f.rdbuf();
+  return parse(s.str(), path);
+}
+
+bool is_calibration_file(const std::string& path) {
+  try {
+    const YAML::Node n = YAML::LoadFile(path);
+    return n.IsMap() && n["parameters"] && n["targets"];
+  } catch (...) {
+    return false;
+  }
+}
+
+namespace {
+bool same(const Origin& a, const Origin& b) {
+  return a.file == b.file && a.line == b.line && a.column == b.column;
+}
+}  // namespace
+
+bool set_on_arm(Scenario& arm, const Scenario& base, const CalibrationParameter& p, double value) {
+  const Value v{value, shortest(value), Origin{"<calibrate " + p.path + ">", 0, 0}};
+  const int i = p.spec->index;
+  if (p.spec->scope == Scope::Global) {
+    if (!same(arm.global[i].origin, base.global[i].origin)) return false;
+    arm.global[i] = v;
+    return true;
+  }
+  bool applied = false;
+  for (std::size_t t = 0; t < arm.territories.size(); ++t) {
+    const Value* in_base = nullptr;  // the trial file's value of the same territory, if it has one
+    for (const auto& bt : base.territories)
+      if (bt.at(T::name).text == arm.territories[t].at(T::name).text) in_base = &bt.v[i];
+    if (in_base && !same(arm.territories[t].v[i].origin, in_base->origin)) continue;
+    arm.territories[t].v[i] = v;
+    applied = true;
+  }
+  return applied;
+}
+
+std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::vector<double>>& thetas,
+                                 const CalibrationOptions& opt) {
+  // One task per vector x trial x arm x replicate; its measures go to values[offset ...] as
+  // (value, n) pairs. Rank k of K runs the tasks i with i % K == k; the sum over ranks is the whole.
+  struct Task {
+    std::size_t v, u, a;
+    int r;
+    std::size_t offset;
+  };
+  std::vector<Task> tasks;
+  std::size_t size = 0;
+  std::int64_t weeks = 0;
+  for (std::size_t v = 0; v < thetas.size(); ++v)
+    for (std::size_t u = 0; u < c.trials.size(); ++u) {
+      const Trial& t = c.trials[u].trial;
+      for (std::size_t a = 0; a < t.arms.size(); ++a)
+        for (int r = 0; r < c.replicates_of(c.trials[u]); ++r) {
+          if (static_cast<int>(tasks.size()) % mpi::size() == mpi::rank()) weeks += t.arms[a].weeks();
+          tasks.push_back({v, u, a, r, size});
+          size += 2 * t.spec.measures.size();
+        }
+    }
+  std::vector<double> values(size, 0.0);
+  {
+    Progress progress(weeks, "evaluating " + std::to_string(thetas.size()) + " parameter sets",
+                      opt.progress && mpi::rank() == 0);
+    const std::size_t ranks = static_cast<std::size_t>(mpi::size()), rank = static_cast<std::size_t>(mpi::rank());
+    tbb::parallel_for(std::size_t{0}, (tasks.size() + ranks - 1 - rank) / ranks, [&](std::size_t j) {
+      const Task& k = tasks[j * ranks + rank];
+      const CalibrationTrial& ct = c.trials[k.u];
+      Scenario arm = ct.trial.arms[k.a];
+      for (std::size_t i = 0; i < c.parameters.size(); ++i)
+        set_on_arm(arm, ct.trial.base, c.parameters[i], thetas[k.v][i]);
+      std::vector<MeasureValue> mv(ct.trial.spec.measures.size(), MeasureValue{std::nan(""), 0});
+      try {
+        arm.validate();
+        mv = measure_arm(ct.trial, arm, k.r);
+      } catch (const ScenarioError&) {  // values that break a cross-field check: the targets undefined
+      }
+      for (std::size_t m = 0; m < mv.size(); ++m)
+        values[k.offset + 2 * m] = mv[m].value, values[k.offset + 2 * m + 1] = mv[m].n;
+      progress.add(arm.weeks());
+    });
+  }
+  mpi::sum_all(values);
+
+  std::vector<Evaluation> out(thetas.size());
+  std::size_t next = 0;  // tasks are vector-major, then trial, arm, replicate: read them back in order
+  for (auto& e : out) {
+    double sum = 0;
+    for (const auto& ct : c.trials) {
+      const Trial& t = ct.trial;
+      const int R = c.replicates_of(ct);
+      std::vector<std::vector<std::vector<MeasureValue>>> mv(
+          t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), std::vector<MeasureValue>(R)));
+      for (auto& arm : mv)
+        for (int r = 0; r < R; ++r, ++next)
+          for (std::size_t m = 0; m < arm.size(); ++m) {
+            const std::size_t o = tasks[next].offset + 2 * m;
+            arm[m][r] = MeasureValue{values[o], values[o + 1]};
+          }
+      for (const auto& row : trial_table_of(t, mv).rows) {
+        if (!row.published || std::find(ct.targets.begin(), ct.targets.end(), row.target) == ct.targets.end()) continue;
+        const double z = (row.summary.mean - *row.published) / *row.tolerance;
+        e.values.push_back(
+            {row.target, t.name(), row.arm, row.measure, *row.published, *row.tolerance, row.summary.mean, z});
+        sum += std::isnan(z) ? kInf : z * z;
+      }
+    }
+    e.distance = std::sqrt(sum / static_cast<double>(e.values.size()));
+  }
+  return out;
+}
+
+CalibrationResult run_calibration(const Calibration& c, const CalibrationOptions& opt) {
+  const int threads = opt.threads > 0 ? opt.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  const auto start = std::chrono::steady_clock::now();
+  CalibrationResult res;
+  res.started = utc_now();
+  const bool talk = opt.progress && mpi::rank() == 0;
+  std::vector<abc::Prior> priors;
+  for (const auto& p : c.parameters) priors.push_back(p.prior);
+  auto distances = [&](const std::vector<abc::Proposal>& batch) {
+    std::vector<std::vector<double>> thetas;
+    for (const auto& p : batch) thetas.push_back(p.theta);
+    std::vector<double> d;
+    for (const auto& e : evaluate(c, thetas, opt)) d.push_back(e.distance);
+    return d;
+  };
+  auto report = [&](const abc::Population& p) {
+    if (!talk) return;
+    const double best = *std::min_element(p.distance.begin(), p.distance.end());
+    std::fprintf(
+        stderr, "generation %d: epsilon %s, acceptance %.1f%% (%lld proposals), best distance %.3g, ESS %.0f, %.1f s\n",
+        p.generation, std::isinf(p.epsilon) ? "inf (prior)" : shortest(std::round(p.epsilon * 1e4) / 1e4).c_str(),
+        100 * p.acceptance(), static_cast<long long>(p.proposals), best, p.ess(), p.seconds);
+  };
+  res.abc = abc::smc(priors, c.abc, distances, report);
+  if (talk) std::fprintf(stderr, "stopped: %s\n", res.abc.stop.c_str());
+  const abc::Population& post = res.abc.populations.back();
+  std::vector<double> median;
+  for (std::size_t j = 0; j < c.parameters.size(); ++j) {
+    const std::vector<double> x = abc::column(post, j);
+    res.fit.push_back({abc::weighted_mean(x, post.weight), abc::weighted_quantile(x, post.weight, 0.5),
+                       abc::weighted_quantile(x, post.weight, 0.025), abc::weighted_quantile(x, post.weight, 0.975)});
+    median.push_back(res.fit.back().median);
+  }
+  res.at_median = evaluate(c, {median}, opt).front();
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return res;
+}
+
+namespace {
+// Parameter values: 4 significant digits.
+std::string sig(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+std::string prior_text(const abc::Prior& p) {
+  return std::string(p.log ? "log-uniform" : "uniform") + " [" + sig(p.lo) + ", " + sig(p.hi) + "]";
+}
+}  // namespace
+
+std::string fit_table(const Calibration& c, const CalibrationResult& r) {
+  const abc::Population& post = r.abc.populations.back();
+  std::string eps;
+  for (const auto& p : r.abc.populations)
+    eps += (eps.empty() ? "" : ", ") + (std::isinf(p.epsilon) ? std::string("inf") : sig(p.epsilon));
+  std::string replicates = c.replicates > 0 ? std::to_string(c.replicates) : "each trial's own";
+  std::string out = "calibration " + c.name + " (" + c.file + "): ABC-SMC, " + std::to_string(post.theta.size()) +
+                    " particles, " + std::to_string(post.generation) + " generations after the prior sample, " +
+                    replicates + " replicates per evaluation with the trials' seeds (common random numbers), seed " +
+                    std::to_string(c.abc.seed) + "\nepsilon schedule: " + eps + " (" + r.abc.stop + ")\n\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"parameter", "prior", "posterior mean", "median", "95% credible interval"}};
+  for (std::size_t j = 0; j < c.parameters.size(); ++j) {
+    const ParameterFit& f = r.fit[j];
+    rows.push_back({c.parameters[j].path, prior_text(c.parameters[j].prior), sig(f.mean), sig(f.median),
+                    "[" + sig(f.ci_low) + ", " + sig(f.ci_high) + "]"});
+  }
+  out += cell_table(rows, TableFormat::Text) + "\n";
+  rows = {{"target", "trial", "arm", "measure", "published", "simulated", "tolerance", "z", "met"}};
+  for (const auto& v : r.at_median.values) {
+    char z[32];
+    std::snprintf(z, sizeof z, "%+.2f", v.z);
+    rows.push_back({v.target, v.trial, v.arm, v.measure, format_measure(v.published), format_measure(v.simulated),
+                    format_measure(v.tolerance), z, std::fabs(v.z) <= 1 ? "yes" : "NO"});
+  }
+  out += cell_table(rows, TableFormat::Text);
+  char tail[200];
+  std::snprintf(tail, sizeof tail, "distance %.3g (root mean square of z)", r.at_median.distance);
+  return out +
+         "\nsimulated: the mean over the replicates at the posterior medians; z = (simulated - published) / "
+         "tolerance; met when |z| <= 1; " +
+         tail + "\n";
+}
+
+}  // namespace percorsi
+
+namespace percorsi {
+
+// PERCORSI_VERSION and PERCORSI_GIT_COMMIT: compile definitions of percorsi_sim (sim/CMakeLists.txt).
+void write_calibration_results(const std::string& path, const Calibration& c, const CalibrationResult& r,
+                               const std::string& command_line, int threads) {
+  out::CalibrationFile f;
+  f.name = c.name;
+  f.source_file = c.file;
+  f.method = "abc_smc";
+  f.kernel = c.abc.kernel == abc::Kernel::Variance ? "variance" : "covariance";
+  f.stop = r.abc.stop;
+  f.program_version = PERCORSI_VERSION;
+  f.git_commit = PERCORSI_GIT_COMMIT;
+  f.command_line = command_line;
+  f.start_time = r.started;
+  f.wall_seconds = r.seconds;
+  f.quantile = c.abc.quantile;
+  f.final_epsilon = c.abc.final_epsilon.value_or(std::nan(""));
+  f.threads = threads;
+  f.ranks = mpi::size();
+  f.particles = c.abc.particles;
+  f.replicates = c.replicates;
+  f.seed = c.abc.seed;
+  for (std::size_t j = 0; j < c.parameters.size(); ++j) {
+    const auto& p = c.parameters[j];
+    f.parameter.push_back(p.path);
+    f.prior_low.push_back(p.prior.lo);
+    f.prior_high.push_back(p.prior.hi);
+    f.prior_log.push_back(p.prior.log);
+    f.mean.push_back(r.fit[j].mean);
+    f.median.push_back(r.fit[j].median);
+    f.ci_low.push_back(r.fit[j].ci_low);
+    f.ci_high.push_back(r.fit[j].ci_high);
+  }
+  const abc::Population& post = r.abc.populations.back();
+  for (const auto& th : post.theta) f.theta.insert(f.theta.end(), th.begin(), th.end());
+  f.weight = post.weight;
+  f.distance = post.distance;
+  for (const auto& p : r.abc.populations) {
+    f.epsilon.push_back(p.epsilon);
+    f.acceptance.push_back(p.acceptance());
+    f.ess.push_back(p.ess());
+    f.proposals.push_back(static_cast<std::int32_t>(p.proposals));
+  }
+  for (const auto& v : r.at_median.values) {
+    f.target.push_back(v.target);
+    f.trial.push_back(v.trial);
+    f.arm.push_back(v.arm);
+    f.measure.push_back(v.measure);
+    f.published.push_back(v.published);
+    f.tolerance.push_back(v.tolerance);
+    f.simulated.push_back(v.simulated);
+    f.z.push_back(v.z);
+    f.met.push_back(std::fabs(v.z) <= 1);
+  }
+  write_staged(path, "calibrate", [&](const std::string& staged) { out::write_calibration_file(staged, f); });
+}
+
+}  // namespace percorsi

@@ -1,0 +1,46 @@
+// `percorsi validation`: every shipped trial run with the default parameters, each published
+// target against its simulated values, the count of targets met, and the registry's calibrated
+// parameters and assumptions, filled into a hand-written template. docs/validation.md is its
+// output (from docs/validation.in.md); a test fails when the committed page is stale.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/run/trial.hpp"
+
+namespace percorsi {
+
+// Replicates of every arm in docs/validation.md (about 10 s for the shipped trials on 2 cores).
+inline constexpr int kValidationReplicates = 50;
+
+struct ValidationRun {
+  std::vector<std::string> files;  // trial files, as given
+  std::vector<Trial> trials;
+  std::vector<TrialResult> results;
+  int replicates = 0;
+  int met = 0, targets = 0;
+};
+
+// The trial files of a folder (*.yaml with a trial block), sorted by name.
+std::vector<std::string> trial_files_in(const std::string& dir);
+// Runs every trial with opt.replicates (every arm with the trial's seed).
+ValidationRun run_validation(const std::vector<std::string>& files, const TrialOptions& opt);
+
+// "The default parameters meet N of M published targets": the sentence README.md repeats.
+std::string met_sentence(const ValidationRun& v);
+
+// The page: `template_text` with its markers replaced:
+//   {{count}}        met_sentence(), with the trials and replicates it comes from
+//   {{summary}}      one row per target: trial, measure, met
+//   {{targets}}      per target: the command that reproduces it, and per published value the
+//                    arm, published value, simulated mean and 95% interval, tolerance, within
+//   {{calibrated}}   the registry parameters whose source starts "calibrated"
+//   {{assumptions}}  those whose source says "assumption"
+//   {{replicates}}   the replicates of every arm
+// Throws ScenarioError when a marker is missing. `command` is how the page was made.
+std::string validation_page(const ValidationRun& v, const std::string& template_text, const std::string& command);
+// A plain-text report: each trial's table and check lines, then met_sentence().
+std::string validation_text(const ValidationRun& v);
+
+}  // namespace percorsi

@@ -1,0 +1,391 @@
+// Calibration (docs/calibration.md): ABC-SMC on toy stochastic models whose posterior is known
+// (a normal mean, a log-uniform prior, an uninformative distance that must give back the prior),
+// reproducibility from the seed, the calibration file's errors at file:line:column, how a fitted
+// value reaches a trial's arms, the command (thread count and MPI ranks do not change the fit,
+// --out), and the shipped scenarios/calibration/defaults.yaml reproducing the registry defaults
+// (CalibrateShipped.*, label "calibration", run by its own CTest entry).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "output/calibration_file.hpp"
+#include "sim/calibrate/abc.hpp"
+#include "sim/calibrate/calibration.hpp"
+#include "tests/cli_test_helpers.hpp"
+
+namespace fs = std::filesystem;
+using namespace percorsi;
+using cli_test::sh;
+using cli_test::TempDir;
+
+namespace {
+const std::string kSrc = PERCORSI_SOURCE_DIR;
+
+// Fresh noise for every proposal (a stochastic model without common random numbers).
+double noise(const abc::Proposal& p) {
+  std::mt19937_64 g(static_cast<std::uint64_t>(p.generation) * 1000003u + static_cast<std::uint64_t>(p.index) + 17u);
+  return std::normal_distribution<double>()(g);
+}
+
+struct Moments {
+  double mean, sd, ess;
+};
+Moments moments(const abc::Population& p, bool log = false) {
+  std::vector<double> x = abc::column(p, 0);
+  if (log)
+    for (double& v : x) v = std::log(v);
+  const double m = abc::weighted_mean(x, p.weight);
+  std::vector<double> sq;
+  for (double v : x) sq.push_back((v - m) * (v - m));
+  return {m, std::sqrt(abc::weighted_mean(sq, p.weight)), p.ess()};
+}
+
+// The data: a mean observed as y, simulated as mu + sd * Z. With a flat prior and the distance
+// |simulated - y| <= epsilon, the ABC posterior of mu is y + sd * Z + U(-epsilon, epsilon): mean
+// y, variance sd^2 + epsilon^2 / 3.
+abc::Result normal_mean(std::uint64_t seed, int particles, double y = 1.3, double sd = 1.0) {
+  abc::Settings s;
+  s.particles = particles;
+  s.generations = 12;
+  s.final_epsilon = 0.1;
+  s.seed = seed;
+  return abc::smc({{-5, 5}}, s, [&](const std::vector<abc::Proposal>& batch) {
+    std::vector<double> d;
+    for (const auto& p : batch) d.push_back(std::fabs(p.theta[0] + sd * noise(p) - y));
+    return d;
+  });
+}
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ABC-SMC on toy models
+
+TEST(Abc, NormalMeanWithKnownVariance) {
+  const abc::Result r = normal_mean(11, 1000);
+  const abc::Population& post = r.populations.back();
+  EXPECT_EQ(post.epsilon, 0.1) << r.stop;
+  EXPECT_GE(r.populations.size(), 4u);
+  const Moments m = moments(post);
+  const double sd = std::sqrt(1.0 + 0.01 / 3);
+  // Within 4 standard errors of the particle estimate (ESS particles).
+  EXPECT_NEAR(m.mean, 1.3, 4 * sd / std::sqrt(m.ess)) << "ESS " << m.ess;
+  EXPECT_NEAR(m.sd, sd, 4 * sd / std::sqrt(2 * m.ess));
+  const auto x = abc::column(post, 0);
+  EXPECT_NEAR(abc::weighted_quantile(x, post.weight, 0.025), 1.3 - 1.96 * sd, 0.2);
+  EXPECT_NEAR(abc::weighted_quantile(x, post.weight, 0.975), 1.3 + 1.96 * sd, 0.2);
+  // Epsilon shrinks generation by generation, weights sum to 1.
+  for (std::size_t g = 1; g < r.populations.size(); ++g) {
+    EXPECT_LE(r.populations[g].epsilon, r.populations[g - 1].epsilon);
+  }
+  double total = 0;
+  for (double w : post.weight) total += w;
+  EXPECT_NEAR(total, 1.0, 1e-9);
+}
+
+TEST(Abc, LogUniformPriorWorksOnTheLogScale) {
+  // log theta observed as 1.0 with noise sd 0.5; a log-uniform prior is flat in log theta, so
+  // the posterior of log theta is N(1, 0.25 + epsilon^2 / 3).
+  abc::Settings s;
+  s.particles = 1000;
+  s.generations = 12;
+  s.final_epsilon = 0.05;
+  s.seed = 5;
+  const abc::Result r = abc::smc({{0.01, 100, true}}, s, [](const std::vector<abc::Proposal>& batch) {
+    std::vector<double> d;
+    for (const auto& p : batch) d.push_back(std::fabs(std::log(p.theta[0]) + 0.5 * noise(p) - 1.0));
+    return d;
+  });
+  const Moments m = moments(r.populations.back(), true);
+  const double sd = std::sqrt(0.25 + 0.0025 / 3);
+  EXPECT_NEAR(m.mean, 1.0, 4 * sd / std::sqrt(m.ess));
+  EXPECT_NEAR(m.sd, sd, 4 * sd / std::sqrt(2 * m.ess));
+  for (const auto& t : r.populations.back().theta) {
+    EXPECT_TRUE(t[0] >= 0.01 && t[0] <= 100) << t[0];
+  }
+}
+
+TEST(Abc, UninformativeDistanceGivesBackThePrior) {
+  // Every proposal is accepted: after generations of perturbation (which thins the population
+  // near the prior's bounds) the importance weights must restore the uniform prior.
+  abc::Settings s;
+  s.particles = 2000;
+  s.generations = 6;
+  s.seed = 3;
+  const abc::Result r = abc::smc(
+      {{2, 8}, {0, 1}}, s, [](const std::vector<abc::Proposal>& b) { return std::vector<double>(b.size(), 0.0); });
+  ASSERT_EQ(r.populations.size(), 7u);
+  const Moments m = moments(r.populations.back());
+  const double sd = 6 / std::sqrt(12.0);
+  EXPECT_NEAR(m.mean, 5, 4 * sd / std::sqrt(m.ess));
+  EXPECT_NEAR(m.sd, sd, 4 * sd / std::sqrt(2 * m.ess)) << "ESS " << m.ess;
+}
+
+TEST(Abc, SameSeedSameResultOtherSeedOtherResult) {
+  const abc::Result a = normal_mean(7, 200), b = normal_mean(7, 200), c = normal_mean(8, 200);
+  ASSERT_EQ(a.populations.size(), b.populations.size());
+  EXPECT_EQ(a.populations.back().theta, b.populations.back().theta);
+  EXPECT_EQ(a.populations.back().weight, b.populations.back().weight);
+  EXPECT_EQ(a.populations.back().proposals, b.populations.back().proposals);
+  EXPECT_NE(a.populations.back().theta, c.populations.back().theta);
+}
+
+TEST(Abc, StopsWhenAcceptanceFallsBelowTheMinimum) {
+  // Distances independent of the parameter: each generation accepts about half its proposals.
+  abc::Settings s;
+  s.particles = 100;
+  s.generations = 5;
+  s.min_acceptance = 0.7;
+  const abc::Result r = abc::smc({{0, 1}}, s, [](const std::vector<abc::Proposal>& b) {
+    std::vector<double> d;
+    for (const auto& p : b) d.push_back(std::fabs(noise(p)));
+    return d;
+  });
+  EXPECT_EQ(r.populations.size(), 1u);
+  EXPECT_NE(r.stop.find("min_acceptance"), std::string::npos) << r.stop;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calibration file
+
+namespace {
+// A calibration file beside the shipped ones (so that ../trials/ resolves); the errors ("" if none).
+std::string errors_of(const std::string& text) {
+  try {
+    parse_calibration(text, kSrc + "/scenarios/calibration/t.yaml");
+    return "";
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+}
+const std::string kGood =
+    "seed: 1\nparameters:\n  labour.job_finding_rate: {range: [0.2, 1.5]}\n"
+    "targets:\n  - {trial: ../trials/italy_unemployed.yaml, target: italy_unemployed_to_employed_year}\n";
+}  // namespace
+
+TEST(CalibrationFile, LoadsParametersTargetsAndSettings) {
+  const Calibration c = parse_calibration(kGood +
+                                              "particles: 50\ngenerations: 3\nepsilon: 0.5\nkernel: variance\n"
+                                              "replicates: 4\nname: fit\n",
+                                          kSrc + "/scenarios/calibration/t.yaml");
+  EXPECT_EQ(c.name, "fit");
+  ASSERT_EQ(c.parameters.size(), 1u);
+  EXPECT_EQ(c.parameters[0].path, "labour.job_finding_rate");
+  EXPECT_EQ(c.parameters[0].prior.lo, 0.2);
+  EXPECT_FALSE(c.parameters[0].prior.log);
+  ASSERT_EQ(c.trials.size(), 1u);
+  EXPECT_EQ(c.trials[0].targets, std::vector<std::string>{"italy_unemployed_to_employed_year"});
+  EXPECT_EQ(c.abc.particles, 50);
+  EXPECT_EQ(c.abc.generations, 3);
+  EXPECT_EQ(*c.abc.final_epsilon, 0.5);
+  EXPECT_EQ(c.abc.kernel, abc::Kernel::Variance);
+  EXPECT_EQ(c.replicates, 4);
+  // A registry id works as well as the path; a trial named without target gives all its targets.
+  const Calibration d = parse_calibration(
+      "seed: 1\nparameters:\n  labour_job_finding_rate: {range: [0.2, 1.5], log: true}\ntargets:\n"
+      "  - {trial: ../trials/ips.yaml}\n",
+      kSrc + "/scenarios/calibration/t.yaml");
+  EXPECT_EQ(d.parameters[0].path, "labour.job_finding_rate");
+  EXPECT_TRUE(d.parameters[0].prior.log);
+  EXPECT_EQ(d.trials[0].targets.size(), 3u);
+}
+
+TEST(CalibrationFile, ErrorsNameFileLineAndColumn) {
+  const std::string e = errors_of(
+      "seed: 1\n"
+      "particels: 10\n"
+      "kernel: gaussian\n"
+      "parameters:\n"
+      "  labour.job_finding_rat: {range: [0.2, 1.5]}\n"
+      "  labour.health_coef: {range: [0, 3], prior: flat}\n"
+      "targets:\n"
+      "  - {trial: ../trials/italy_unemployed.yaml, target: italy_unemployed_to_employed}\n"
+      "  - {trial: ../trials/nope.yaml}\n");
+  const std::string f = kSrc + "/scenarios/calibration/t.yaml";
+  for (const std::string& want :
+       {f + ":2:1: unknown key 'particels' (did you mean 'particles'?)",
+        f + ":3:9: unknown kernel 'gaussian' (one of: covariance, variance)",
+        f + ":5:3: unknown parameter 'labour.job_finding_rat' (did you mean 'labour.job_finding_rate'?)",
+        f + ":6:39: unknown key 'prior' in parameter 'labour.health_coef'",
+        f + ":8:54: trial 'italy_unemployed' has no target 'italy_unemployed_to_employed' (did you "
+            "mean 'italy_unemployed_to_employed_year'?)",
+        f + ":9:13: trial file '../trials/nope.yaml' not found"}) {
+    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+  }
+}
+
+TEST(CalibrationFile, PriorsTargetsAndReachAreChecked) {
+  auto with = [](const std::string& param) {
+    return errors_of("seed: 1\nparameters:\n  " + param + "\ntargets:\n  - {trial: ../trials/italy_unemployed.yaml}\n");
+  };
+  EXPECT_NE(with("labour.job_finding_rate: {range: [0.2, 99]}")
+                .find(":3:36: the range of 'labour.job_finding_rate' must "
+                      "have lo < hi within the registry's bounds [0, 52]"),
+            std::string::npos);
+  EXPECT_NE(with("labour.job_finding_rate: {range: [0, 1], log: true}").find("needs lo > 0"), std::string::npos);
+  EXPECT_NE(with("labour.job_finding_rate: {range: [1, 0.5]}").find("lo < hi"), std::string::npos);
+  EXPECT_NE(
+      with("labour.job_finding_rate: [0.2, 1.5]").find(":3:28: parameter 'labour.job_finding_rate' expects a map"),
+      std::string::npos);
+  EXPECT_NE(with("horizon: {range: [1, 2]}").find("only real-valued model parameters"), std::string::npos);
+  // The trial gives every arm its cohort as initial population and no inflow: nothing to fit.
+  EXPECT_NE(with("territories[].inflow: {range: [0, 5]}")
+                .find(":3:3: every arm of trial 'italy_unemployed' sets "
+                      "'territories[].inflow' itself"),
+            std::string::npos);
+  EXPECT_NE(errors_of("parameters: {}\n").find("t.yaml:1:1: the calibration has no 'seed'"), std::string::npos);
+  EXPECT_NE(errors_of("seed: [1\n").find("t.yaml:2:1: malformed YAML"), std::string::npos);
+  EXPECT_NE(errors_of(kGood + "method: history_matching\n").find(":6:9: unknown method 'history_matching'"),
+            std::string::npos);
+  EXPECT_NE(errors_of(kGood + "seed: 2\n").find(":6:1: 'seed' is given twice (first at line 1)"), std::string::npos);
+  EXPECT_EQ(errors_of(kGood), "");
+}
+
+TEST(CalibrationFile, AFittedValueReachesEveryArmThatDoesNotSetTheKey) {
+  TempDir d;
+  const std::string trial = d.write("t.yaml", R"(name: t
+seed: 7
+replicates: 2
+horizon: 10 weeks
+labour: {job_finding_rate: 0.5}
+territories:
+  - {name: cohort, initial_population: 10, inflow: 0, case_workers: 10}
+trial:
+  cohort: 20
+  arms:
+    shared: {}
+    own: {labour: {job_finding_rate: 0.3}, territories: [{name: cohort, case_workers: 3}]}
+  measures:
+    employed: {kind: employed_share, at: 10 weeks}
+  targets:
+    employed: {published: {shared: 0.2}, tolerance: 0.1}
+)");
+  const Calibration c = parse_calibration(
+      "seed: 1\nparameters:\n  labour.job_finding_rate: {range: [0.2, 1.5]}\n"
+      "  territories[].case_workers: {range: [1, 20]}\n"
+      "targets:\n  - {trial: t.yaml}\n",
+      (d.path / "c.yaml").string());
+  const Trial& t = c.trials[0].trial;
+  Scenario shared = t.arms[0], own = t.arms[1];
+  EXPECT_TRUE(set_on_arm(shared, t.base, c.parameters[0], 0.9));
+  EXPECT_FALSE(set_on_arm(own, t.base, c.parameters[0], 0.9));
+  EXPECT_EQ(shared[G::labour_job_finding_rate], 0.9);  // the file's 0.5 is what the fit replaces
+  EXPECT_EQ(own[G::labour_job_finding_rate], 0.3);     // the arm's own lever stays
+  EXPECT_TRUE(set_on_arm(shared, t.base, c.parameters[1], 12));
+  EXPECT_FALSE(set_on_arm(own, t.base, c.parameters[1], 12));
+  EXPECT_EQ(shared.territories[0][T::case_workers], 12);
+  EXPECT_EQ(own.territories[0][T::case_workers], 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command
+
+namespace {
+std::string small_calibration(const TempDir& d) {
+  return d.write("small.yaml",
+                 "seed: 4\nparticles: 12\ngenerations: 2\nreplicates: 2\nparameters:\n"
+                 "  labour.job_finding_rate: {range: [0.2, 1.5]}\n"
+                 "  labour.health_coef: {range: [0.1, 3], log: true}\ntargets:\n"
+                 "  - {trial: " +
+                     kSrc + "/scenarios/trials/italy_unemployed.yaml}\n");
+}
+}  // namespace
+
+TEST(CalibrateCommand, TheFitDoesNotDependOnTheThreadCount) {
+  TempDir d;
+  const std::string f = small_calibration(d);
+  const auto one = sh("calibrate " + f + " --threads 1 --quiet", false);
+  const auto two = sh("calibrate " + f + " --threads 2 --quiet", false);
+  ASSERT_EQ(one.code, 0) << one.out;
+  EXPECT_EQ(one.out, two.out);
+  for (const char* part : {"labour.job_finding_rate", "log-uniform [0.1, 3]", "95% credible interval",
+                           "italy_unemployed_to_employed_year", "epsilon schedule: inf, "}) {
+    EXPECT_NE(one.out.find(part), std::string::npos) << part << "\n" << one.out;
+  }
+}
+
+TEST(CalibrateCommand, OutFileHoldsThePosteriorAndTheSchedule) {
+  TempDir d;
+  const std::string f = small_calibration(d), out = (d.path / "fit.h5").string();
+  auto r = sh("calibrate " + f + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("generation 1: epsilon"), std::string::npos) << r.out;  // progress per generation
+  const out::CalibrationFile c = out::read_calibration_file(out);
+  EXPECT_EQ(c.parameter, (std::vector<std::string>{"labour.job_finding_rate", "labour.health_coef"}));
+  EXPECT_EQ(c.prior_log, (std::vector<std::int32_t>{0, 1}));
+  ASSERT_EQ(c.weight.size(), 12u);
+  EXPECT_EQ(c.theta.size(), 24u);
+  double total = 0;
+  for (double w : c.weight) total += w;
+  EXPECT_NEAR(total, 1, 1e-9);
+  ASSERT_EQ(c.epsilon.size(), 3u);
+  EXPECT_TRUE(std::isinf(c.epsilon[0]));
+  for (double x : c.distance) {
+    EXPECT_LE(x, c.epsilon.back());
+  }
+  for (std::size_t j = 0; j < 2; ++j) {
+    EXPECT_LE(c.ci_low[j], c.median[j]);
+    EXPECT_LE(c.median[j], c.ci_high[j]);
+  }
+  EXPECT_EQ(c.target, std::vector<std::string>{"italy_unemployed_to_employed_year"});
+  EXPECT_NEAR(c.z[0], (c.simulated[0] - 0.27) / 0.04, 1e-12);
+  EXPECT_EQ(c.seed, 4u);
+  // An existing file is not replaced without --force.
+  r = sh("calibrate " + f + " --quiet --out " + out);
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(CalibrateCommand, BadFileExitsTwoWithTheLineAndColumn) {
+  TempDir d;
+  const std::string f = d.write("bad.yaml",
+                                "seed: 1\nparameters:\n  labour.job_finding_rate: {range: [0.2, 1.5], lgo: true}\n"
+                                "targets: []\n");
+  const auto r = sh("calibrate " + f + " --quiet");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find(f + ":3:48: unknown key 'lgo' in parameter 'labour.job_finding_rate' (did you mean 'log'?)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(f + ":4:10: 'targets' expects a list"), std::string::npos) << r.out;
+  // percorsi validate takes calibration files too.
+  const auto v = sh("validate " + f);
+  EXPECT_EQ(v.code, 2);
+  EXPECT_NE(v.out.find(f + ":3:48: unknown key 'lgo'"), std::string::npos) << v.out;
+  const auto ok = sh("validate " + kSrc + "/scenarios/calibration/defaults.yaml");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok (calibration defaults: parameters 1, trials 1, targets 1)"), std::string::npos) << ok.out;
+}
+
+TEST(CalibrateCommand, MpiRanksGiveTheSameFit) {
+  const std::string mpirun = cli_test::mpi_launcher(2);
+  if (mpirun.empty()) GTEST_SKIP() << "built without MPI, or no mpiexec";
+  TempDir d;
+  const std::string f = small_calibration(d);
+  const auto one = sh("calibrate " + f + " --threads 1 --quiet", false);
+  const auto two = sh("calibrate " + f + " --threads 1 --quiet", false, mpirun);
+  ASSERT_EQ(two.code, 0) << two.out;
+  EXPECT_EQ(one.out, two.out);  // one table, from rank 0, equal to the single process's
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shipped calibration (label "calibration": `ctest -L calibration`, about a minute on 2 cores)
+
+TEST(CalibrateShipped, DefaultsFileReproducesTheRegistryDefaults) {
+  Calibration c = load_calibration(kSrc + "/scenarios/calibration/defaults.yaml");
+  c.abc.particles = 60;  // smaller than the shipped run, to keep the test short
+  c.replicates = 5;
+  CalibrationOptions opt;
+  opt.progress = false;
+  const CalibrationResult r = run_calibration(c, opt);
+  for (std::size_t j = 0; j < c.parameters.size(); ++j) {
+    const ParamSpec& p = *c.parameters[j].spec;
+    if (p.source.rfind("calibrated", 0) != 0) continue;
+    const double dflt = std::stod(p.default_text);
+    EXPECT_LE(r.fit[j].ci_low, dflt) << p.path << ": the registry default lies below the posterior interval";
+    EXPECT_GE(r.fit[j].ci_high, dflt) << p.path << ": the registry default lies above the posterior interval";
+  }
+  for (const auto& v : r.at_median.values) {
+    EXPECT_LE(std::fabs(v.z), 1) << v.target << " is not met at the posterior medians";
+  }
+  std::printf("%s", fit_table(c, r).c_str());
+}
