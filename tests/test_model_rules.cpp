@@ -23,9 +23,9 @@ using namespace percorsi::mt;
 
 namespace {
 
-// One territory of many people, no arrivals, no exits, every hazard off: each test turns on
-// the rules it checks. Capacities are ample unless a test sets them.
-Scenario base(int people = 20000) {
+// One territory (or several, named A, B, ...) of many people, no arrivals, no exits, every
+// hazard off: each test turns on the rules it checks. Capacities are ample unless a test sets them.
+Scenario base(int people = 20000, int territories = 1) {
   std::ostringstream y;
   y << R"(
 name: rules
@@ -53,8 +53,10 @@ network: {firms_per_partner: 0, overhead_per_partner: 0}
 firms: {non_profit_vacancy_factor: 1}
 cpi: {joint_assessment_factor: 1, codesign_duration: 0 weeks, codesign_dropout_coef: 0}
 territories:
-  - {name: A, initial_population: )"
-    << people << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,
+)";
+  for (int t = 0; t < territories; ++t)
+    y << "  - {name: " << static_cast<char>('A' + t) << ", initial_population: " << people
+      << R"(, inflow: 0, shelter_beds: 1000000, transitional_places: 1000000, firms: 0, case_workers: 100000,
      assessment_capacity: 100000, cpi_assessment_capacity: 100000, affordable_lets: 100000, training_seats: 100000,
      social_housing_lets: 0}
 )";
@@ -69,10 +71,11 @@ std::string str(double x) {
   o << x;
   return o.str();
 }
-// An event on `target` with this factor in force all the time.
-Scenario with_event(const Scenario& sc, const std::string& target, double f) {
+// An event on `target` with this factor in force from week `start` on (in one territory, or all).
+Scenario with_event(const Scenario& sc, const std::string& target, double f, const std::string& territory = "", int start = 0) {
   std::string y = sc.to_yaml();
-  y += "events: [{name: e, target: " + target + ", factor: " + str(f) + ", start: 0 weeks, end: 1000 weeks}]\n";
+  y += "events: [{name: e, target: " + target + ", factor: " + str(f) + (territory.empty() ? "" : ", territory: " + territory) +
+       ", start: " + std::to_string(start) + " weeks, end: 1000 weeks}]\n";
   return yaml(y);
 }
 bool mh(const Persons& P, std::size_t p) { return (P.groups[p] & GMentalHealth) != 0; }
@@ -1079,21 +1082,23 @@ TEST(ModelRules, IntegratedCpiSharesObligedFirmsAndRaisesTheirOpenness) {
 // ---------------------------------------------------------------------------------------------
 // Who arrives
 
-// People are created with the profile of the scenario: each target group, income support and
-// work seeking with its own probability (distinct values here, so that a group drawn with
-// another group's probability shows), functioning 1-4 only with a disability, ages in range,
-// chronic homelessness with probability exp(-threshold / mean prior time homeless), and mean
-// traits as set (mental illness lowering health by 0.1).
+// People are created with the profile of the scenario: each target group (substance use, the
+// last drawn, among them), income support and work seeking with its own probability (distinct
+// values here, so that a group drawn with another group's probability shows), functioning 1-4
+// only with a disability, ages in range, chronic homelessness with probability
+// exp(-threshold / mean prior time homeless), and mean traits as set (mental illness lowering
+// health by 0.1).
 TEST(ModelRules, PeopleAreCreatedWithTheProfileOfTheScenario) {
   for (int v = 0; v < 3; ++v) {
-    const double g[7] = {0.11 + 0.1 * v, 0.23, 0.37 - 0.1 * v, 0.05 + 0.1 * v, 0.43, 0.17 + 0.05 * v, 0.29};
-    const char* keys[7] = {"disability", "mental_health", "migrant", "care_leaver", "long_term_unemployed", "violence_victim", "ex_offender"};
-    const Group bits[7] = {GDisability, GMentalHealth, GMigrant, GCareLeaver, GLongTermUnemployed, GViolenceVictim, GExOffender};
+    const double g[8] = {0.11 + 0.1 * v, 0.23, 0.37 - 0.1 * v, 0.05 + 0.1 * v, 0.43, 0.17 + 0.05 * v, 0.29, 0.13 + 0.15 * v};
+    const char* keys[8] = {"disability",      "mental_health", "migrant",      "care_leaver", "long_term_unemployed",
+                           "violence_victim", "ex_offender",   "substance_use"};
+    const Group bits[8] = {GDisability, GMentalHealth, GMigrant, GCareLeaver, GLongTermUnemployed, GViolenceVictim, GExOffender, GSubstanceUse};
     const double income_p = 0.2 + 0.2 * v, seek = 0.15 + 0.2 * v, homeless_p = 0.5 + 0.15 * v;
     const double prior = 30 + 20 * v, threshold = 40, age_min = 20 + 5 * v, age_max = 60 + 5 * v;
     const double health = 0.4 + 0.1 * v, eff = 0.6 - 0.1 * v, emp = 0.3 + 0.1 * v;
     Scenario sc = base(30000);
-    for (int i = 0; i < 7; ++i) sc.set(std::string("population.groups.") + keys[i], str(g[i]));
+    for (int i = 0; i < 8; ++i) sc.set(std::string("population.groups.") + keys[i], str(g[i]));
     set_all(sc, {{"population.income_support", str(income_p)}, {"population.seeking_work", str(seek)},
                  {"population.initial.street", str(homeless_p)}, {"population.prior_homeless_mean", str(prior) + " weeks"},
                  {"population.chronic_threshold", str(threshold) + " weeks"}, {"population.age.min", str(age_min)},
@@ -1104,7 +1109,7 @@ TEST(ModelRules, PeopleAreCreatedWithTheProfileOfTheScenario) {
     Trials tr;
     double n = 0, sum_h[2] = {0, 0}, n_h[2] = {0, 0}, sum_e = 0, sum_m = 0;
     for (std::size_t p = 0; p < P.size(); ++p) {
-      for (int i = 0; i < 7; ++i) tr.add(keys[i], g[i], (P.groups[p] & bits[i]) != 0);
+      for (int i = 0; i < 8; ++i) tr.add(keys[i], g[i], (P.groups[p] & bits[i]) != 0);
       tr.add("income_support", income_p, (P.flags[p] & FIncome) != 0);
       tr.add("homeless", homeless_p, (P.groups[p] & GHomeless) != 0);
       tr.add("female", 0.3, (P.flags[p] & FFemale) != 0);
@@ -1124,12 +1129,676 @@ TEST(ModelRules, PeopleAreCreatedWithTheProfileOfTheScenario) {
       sum_h[m] += P.health[p], n_h[m]++;
       sum_e += P.efficacy[p], sum_m += P.employability[p], n++;
     }
-    tr.check("profile " + std::to_string(v), {"disability", "income_support", "chronic", "seeking_other"});
+    tr.check("profile " + std::to_string(v), {"disability", "income_support", "chronic", "seeking_other", "substance_use"});
     // Beta(6 mean, 6 (1 - mean)): sd of a mean of n draws is sqrt(mean (1 - mean) / 7 / n).
     auto sd = [](double m, double k) { return std::sqrt(m * (1 - m) / 7 / k); };
     EXPECT_NEAR(sum_h[0] / n_h[0], health, 5 * sd(health, n_h[0]));
     EXPECT_NEAR(sum_h[1] / n_h[1], health - 0.1, 5 * sd(health - 0.1, n_h[1]));
     EXPECT_NEAR(sum_e / n, eff, 5 * sd(eff, n));
     EXPECT_NEAR(sum_m / n, emp, 5 * sd(emp, n));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Housing mechanisms: family reconnection, institutions (health, prison) and the housing held
+// during a stay, private lets, the social-housing list, case-worker time, Housing First
+// non-takers.
+
+namespace {
+bool in(const Persons& P, std::size_t p, Group g) { return (P.groups[p] & g) != 0; }
+int years_over(const Persons& P, std::size_t p, int week, int threshold) { return std::max(0, age_now(P, p, week) - threshold); }
+// Weekly probability of leaving an institution whose stays are exponential with this mean.
+double release_p(double mean_weeks) { return -std::expm1(-1.0 / mean_weeks); }
+}  // namespace
+
+// The covariate values the new rules read, at an exact draw on each side of the probability:
+// family reconnection (the age now, from the age at entry and the whole years since; care
+// leaver or victim of violence as one indicator; migrant; chronic homelessness; self-efficacy),
+// institution entry (one draw: a health institution below its probability, prison on the next
+// interval), and private lets (a job, self-efficacy, migrant, mental illness; none without an
+// income).
+TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAsDocumented) {
+  Scenario sc = base(10);
+  set_all(sc, {{"life.reconnection_rate", "2"}, {"life.reconnection_age_coef", "-0.05"}, {"life.reconnection_estranged_coef", "-1.1"},
+               {"life.reconnection_migrant_coef", "-0.6"}, {"life.reconnection_chronic_coef", "-0.7"},
+               {"life.reconnection_efficacy_coef", "1.3"}, {"institution.health_rate", "3"}, {"institution.health_mental_health_coef", "1.4"},
+               {"institution.health_substance_use_coef", "0.9"}, {"institution.health_health_coef", "-2.2"}, {"institution.justice_rate", "2"},
+               {"institution.justice_ex_offender_coef", "1.7"}, {"institution.justice_substance_use_coef", "0.6"},
+               {"rehousing.private_rate", "1.5"}, {"rehousing.private_job_coef", "0.8"}, {"rehousing.private_efficacy_coef", "2.5"},
+               {"rehousing.private_migrant_coef", "-0.9"}, {"rehousing.private_mental_health_coef", "-0.4"}});
+  const rules::LifeEventRules life(sc);
+  const rules::HousingRules housing(sc, {1.0}, {0.0});
+  constexpr std::uint32_t n = 8;
+  const std::uint16_t groups[n] = {0,
+                                   GCareLeaver,
+                                   GViolenceVictim | GMigrant,
+                                   GMentalHealth | GSubstanceUse,
+                                   GExOffender | GSubstanceUse,
+                                   GMigrant | GMentalHealth,
+                                   GCareLeaver | GExOffender,
+                                   GCareLeaver | GViolenceVictim | GMigrant | GMentalHealth | GSubstanceUse | GExOffender};
+  Persons P;
+  P.resize(n);
+  for (std::uint32_t p = 0; p < n; ++p) {
+    P.territory[p] = 0, P.housing[p] = Street, P.age[p] = static_cast<std::uint8_t>(26 + 3 * p), P.entry[p] = 10;
+    P.groups[p] = groups[p], P.flags[p] = static_cast<std::uint8_t>((p % 2 ? FChronic : 0) | (p % 3 ? FIncome : 0));
+    P.work[p] = p % 4 == 0 ? Employed : Searching;
+    P.efficacy[p] = 0.1f + 0.1f * static_cast<float>(p), P.health[p] = 0.9f - 0.1f * static_cast<float>(p);
+  }
+  const int week = 10 + 2 * 52 + 51;  // two years (and 51 weeks) after entry
+  const double below = 1 - 1e-9, above = 1 + 1e-9;
+  using rules::InstitutionEvent;
+  for (std::uint32_t p = 0; p < n; ++p) {
+    const bool cl = in(P, p, GCareLeaver), vv = in(P, p, GViolenceVictim), mig = in(P, p, GMigrant), mi = in(P, p, GMentalHealth);
+    const bool su = in(P, p, GSubstanceUse), off = in(P, p, GExOffender), chronic = (P.flags[p] & FChronic) != 0;
+    const double eff = P.efficacy[p], health = P.health[p];
+    const int over = std::max(0, 26 + 3 * static_cast<int>(p) + 2 - 30);
+    const double recon = hz(2, -0.05 * over + (cl || vv ? -1.1 : 0.0) + (mig ? -0.6 : 0.0) + (chronic ? -0.7 : 0.0) + 1.3 * (eff - 0.5));
+    EXPECT_TRUE(life.reconnects(P, p, week, recon * below)) << "person " << p;
+    EXPECT_FALSE(life.reconnects(P, p, week, recon * above)) << "person " << p;
+    const double ph = hz(3, (mi ? 1.4 : 0.0) + (su ? 0.9 : 0.0) - 2.2 * (health - 0.5)), pj = hz(2, (off ? 1.7 : 0.0) + (su ? 0.6 : 0.0));
+    EXPECT_TRUE(life.institution_event(P, p, week, ph * below) == InstitutionEvent::EnterHealth) << "person " << p;
+    EXPECT_TRUE(life.institution_event(P, p, week, ph * above) == InstitutionEvent::EnterJustice) << "person " << p;
+    EXPECT_TRUE(life.institution_event(P, p, week, (ph + pj) * below) == InstitutionEvent::EnterJustice) << "person " << p;
+    EXPECT_TRUE(life.institution_event(P, p, week, (ph + pj) * above) == InstitutionEvent::None) << "person " << p;
+    const bool has_income = (P.flags[p] & FIncome) || P.work[p] == Employed;
+    const double let = hz(1.5, (P.work[p] == Employed ? 0.8 : 0.0) + 2.5 * (eff - 0.5) + (mig ? -0.9 : 0.0) + (mi ? -0.4 : 0.0));
+    EXPECT_EQ(housing.finds_private_let(P, p, let * below), has_income) << "person " << p;
+    EXPECT_FALSE(housing.finds_private_let(P, p, let * above)) << "person " << p;
+  }
+}
+
+TEST(ModelRules, FamilyReconnectionFollowsAgeEstrangementMigrationChronicityAndSelfEfficacy) {
+  struct R {
+    double rate, age, estranged, migrant, chronic, eff;
+  };
+  // Signs flipped in the second configuration (a positive age coefficient makes the age term of
+  // the hazard's upper bound matter).
+  for (const R& r : {R{3, -0.04, -1.5, -1.0, -0.8, 2.0}, R{1.5, 0.03, 1.0, 0.8, 0.7, -1.5}, R{5, -0.02, -2.5, 0.5, -1.2, 1.0}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.groups.care_leaver", "0.25"}, {"population.groups.violence_victim", "0.25"},
+                 {"population.groups.migrant", "0.4"}, {"population.prior_homeless_mean", "1 years"},
+                 {"population.chronic_threshold", "1 years"}, {"life.reconnection_rate", str(r.rate)},
+                 {"life.reconnection_age_coef", str(r.age)}, {"life.reconnection_estranged_coef", str(r.estranged)},
+                 {"life.reconnection_migrant_coef", str(r.migrant)}, {"life.reconnection_chronic_coef", str(r.chronic)},
+                 {"life.reconnection_efficacy_coef", str(r.eff)}});
+    World w(sc, 50);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!homeless(h[p])) continue;
+                             const int over = years_over(P, p, w.week(), 30);
+                             const bool cl = in(P, p, GCareLeaver), vv = in(P, p, GViolenceVictim), mig = in(P, p, GMigrant);
+                             const bool chronic = (P.flags[p] & FChronic) != 0;
+                             const double q = hz(r.rate, r.age * over + (cl || vv ? r.estranged : 0.0) + (mig ? r.migrant : 0.0) +
+                                                             (chronic ? r.chronic : 0.0) + r.eff * (eff[p] - 0.5));
+                             const bool back = P.housing[p] == Housed;
+                             tr.add(over == 0 ? "age_to_30" : (over <= 20 ? "age_31_50" : "age_over_50"), q, back);
+                             tr.add(cl && vv ? "care_leaver_and_victim" : (cl ? "care_leaver" : (vv ? "violence_victim" : "not_estranged")), q, back);
+                             tr.add(mig ? "migrant" : "not_migrant", q, back);
+                             tr.add(chronic ? "chronic" : "not_chronic", q, back);
+                             tr.add(std::string("efficacy_") + tercile(eff[p]), q, back);
+                           }
+                         }),
+               {"life_events"});
+    tr.check("reconnection " + str(r.rate) + " age coef " + str(r.age) + " estranged " + str(r.estranged) + " migrant " + str(r.migrant) +
+                 " chronic " + str(r.chronic) + " efficacy " + str(r.eff),
+             {"age_to_30", "age_31_50", "age_over_50", "care_leaver", "violence_victim", "not_estranged", "migrant", "not_migrant", "chronic",
+              "not_chronic", "efficacy_low", "efficacy_mid", "efficacy_high"},
+             15);
+  }
+}
+
+// Entry into a health institution (mental illness, substance use, health) and into prison (a
+// prior offence, substance use; not mental illness or health), each covariate in its own bins;
+// the place held is the tenancy of a person who was housed, none (the street) otherwise. A
+// person who enters is not also evicted that week (one housing change a week).
+TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
+  struct I {
+    double h_rate, h_mi, h_su, h_health, j_rate, j_off, j_su;
+  };
+  for (const I& v : {I{3, 1.0, 0.8, -2.0, 2, 1.5, 0.7}, I{2, -0.8, -0.6, 2.5, 3, -1.0, 1.2}, I{4, 1.5, -1.0, -1.0, 1, 2.5, -0.8}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.5"}, {"population.groups.substance_use", "0.35"}, {"population.groups.ex_offender", "0.3"},
+                 {"institution.health_rate", str(v.h_rate)}, {"institution.health_mental_health_coef", str(v.h_mi)},
+                 {"institution.health_substance_use_coef", str(v.h_su)}, {"institution.health_health_coef", str(v.h_health)},
+                 {"institution.justice_rate", str(v.j_rate)}, {"institution.justice_ex_offender_coef", str(v.j_off)},
+                 {"institution.justice_substance_use_coef", str(v.j_su)}, {"institution.health_stay", "520 weeks"},
+                 {"institution.justice_stay", "1040 weeks"}, {"life.eviction_rate", "5"}});
+    World w(sc, 51);
+    const Persons& P = w.persons();
+    const double p_evict[2] = {hz(5), hz(5, sc[G::life_eviction_income_coef])};
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    int from_housed = 0, from_street = 0;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] == Institution) continue;
+                             const bool mi = mh(P, p), su = in(P, p, GSubstanceUse), off = in(P, p, GExOffender);
+                             const float x = P.health[p];
+                             const double ph = hz(v.h_rate, (mi ? v.h_mi : 0.0) + (su ? v.h_su : 0.0) + v.h_health * (x - 0.5));
+                             const double pj = hz(v.j_rate, (off ? v.j_off : 0.0) + (su ? v.j_su : 0.0));
+                             const bool inside = P.housing[p] == Institution;
+                             const bool health = inside && P.inst_kind[p] == InstHealth, prison = inside && P.inst_kind[p] == InstJustice;
+                             tr.add(std::string("health_") + (mi ? "mi" : "no_mi"), ph, health);
+                             tr.add(std::string("health_") + (su ? "su" : "no_su"), ph, health);
+                             tr.add(std::string("health_health_") + tercile(x), ph, health);
+                             tr.add(std::string("health_") + (off ? "offender" : "not_offender"), ph, health);
+                             tr.add(std::string("prison_") + (off ? "offender" : "not_offender"), pj, prison);
+                             tr.add(std::string("prison_") + (su ? "su" : "no_su"), pj, prison);
+                             tr.add(std::string("prison_") + (mi ? "mi" : "no_mi"), pj, prison);
+                             tr.add(std::string("prison_health_") + half(x), pj, prison);
+                             if (h[p] == Housed) tr.add("evicted", (1 - ph - pj) * p_evict[income(P, p)], P.housing[p] == Street);
+                             if (!inside) continue;
+                             ASSERT_EQ(P.inst_from[p], h[p] == Housed ? Housed : Street) << "the place held from " << kHousingNames[h[p]];
+                             ASSERT_EQ(P.housing_since[p], w.week());
+                             (h[p] == Housed ? from_housed : from_street)++;
+                           }
+                         }),
+               {"life_events"});
+    tr.check("health institution " + str(v.h_rate) + " prison " + str(v.j_rate),
+             {"health_mi", "health_no_mi", "health_su", "health_no_su", "health_health_low", "health_health_mid", "health_health_high",
+              "prison_offender", "prison_not_offender", "prison_su", "prison_no_su", "prison_mi", "prison_no_mi", "evicted"});
+    EXPECT_GT(from_housed, 200);
+    EXPECT_GT(from_street, 200);
+  }
+}
+
+// Stays are exponential with the mean of their kind (institution.health_stay, justice_stay);
+// the person goes back to the tenancy held (tenancy_keep longer than any stay here), and a
+// person who came from a shelter bed or a transitional place, which are not held, to the
+// street. Leaving is the week's one housing change: no eviction or reconnection on top.
+TEST(ModelRules, ReleaseFollowsTheMeanStayOfItsKindBackToTheHousingHeld) {
+  for (auto [stay_h, stay_j] : {std::pair{2, 8}, {6, 3}, {12, 26}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.3"}, {"population.initial.shelter", "0.2"}, {"population.initial.transitional", "0.1"},
+                 {"institution.health_rate", "8"}, {"institution.justice_rate", "6"},
+                 {"institution.health_stay", std::to_string(stay_h) + " weeks"}, {"institution.justice_stay", std::to_string(stay_j) + " weeks"},
+                 {"institution.tenancy_keep", "1040 weeks"}, {"life.eviction_rate", "10"}, {"life.reconnection_rate", "10"}});
+    World w(sc, 52);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h, from, entered_from(P.size(), Street);
+    int step_to_street = 0;
+    for (int k = 0; k < 8; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing, from = P.inst_from; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != Institution) {
+                               if (P.housing[p] == Institution) entered_from[p] = h[p];
+                               continue;
+                             }
+                             const bool health = P.inst_kind[p] == InstHealth, out = P.housing[p] != Institution;
+                             tr.add(std::string(health ? "health" : "prison") + "_from_" + kHousingNames[entered_from[p]],
+                                    release_p(health ? stay_h : stay_j), out);
+                             if (!out) continue;
+                             ASSERT_EQ(P.housing[p], from[p]) << "released from " << (health ? "health" : "prison");
+                             ASSERT_EQ(P.housing[p], entered_from[p] == Housed ? Housed : Street)
+                                 << "entered from " << kHousingNames[entered_from[p]];
+                             ASSERT_EQ(P.housing_since[p], w.week());
+                             step_to_street += entered_from[p] == Shelter || entered_from[p] == Transitional;
+                           }
+                         }),
+               {"life_events"});
+    tr.check("stays " + std::to_string(stay_h) + " and " + std::to_string(stay_j) + " weeks",
+             {"health_from_street", "health_from_shelter", "health_from_transitional", "health_from_housed", "prison_from_street",
+              "prison_from_shelter", "prison_from_transitional", "prison_from_housed"});
+    EXPECT_GT(step_to_street, 200);
+  }
+}
+
+// A Housing First flat is held through a stay shorter than housing_first.institution_keep, an
+// own tenancy through one shorter than institution.tenancy_keep: released before the keep
+// period, the person goes back to it; at the keep period the hold is lost (the tenant stays on
+// the Housing First track) and release is to the street. The flats held (hf_held) are those of
+// the tenants inside; with the flats lived in and those being found, they stay within the
+// flats and support slots, which bind while people wait: a held flat is offered to no one else.
+TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToNoOneElse) {
+  for (auto [keep_hf, keep_own] : {std::pair{3, 5}, {6, 2}, {2, 4}}) {
+    const std::int64_t flats = 1500;
+    Scenario sc = base(10000);
+    set_all(sc, {{"population.initial.street", "0.6"}, {"population.initial.known", "1"}, {"housing.model", "housing_first"},
+                 {"housing_first.eligibility", "homeless"}, {"housing_first.acceptance", "1"}, {"housing_first.move_in_rate", "520"},
+                 {"territories[].hf_flats", std::to_string(flats)}, {"territories[].hf_support_workers", "1000"},
+                 {"housing_first.support_duration", "520 weeks"}, {"case.follow_up_after", "520 weeks"}, {"institution.health_rate", "5"},
+                 {"institution.justice_rate", "3"}, {"institution.health_stay", "3 weeks"}, {"institution.justice_stay", "6 weeks"},
+                 {"housing_first.institution_keep", std::to_string(keep_hf) + " weeks"},
+                 {"institution.tenancy_keep", std::to_string(keep_own) + " weeks"}});
+    World w(sc, 53);
+    take_in_charge(w);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h, from;
+    std::vector<std::int16_t> since;
+    std::map<std::string, int> n;
+    for (int k = 0; k < 20; ++k)
+      run_week(
+          w,
+          [&](const std::string& phase, bool after) {
+            if (!after) {
+              h = P.housing, from = P.inst_from, since = P.housing_since;
+              return;
+            }
+            if (phase == "life_events") {
+              for (std::size_t p = 0; p < P.size(); ++p) {
+                if (h[p] != Institution) continue;
+                const int stay = w.week() - since[p];
+                const bool out = P.housing[p] != Institution, health = P.inst_kind[p] == InstHealth;
+                if (from[p] == HfFlat || from[p] == Housed) {
+                  const int keep = from[p] == HfFlat ? keep_hf : keep_own;
+                  const std::string what = from[p] == HfFlat ? "flat" : "tenancy";
+                  ASSERT_LE(stay, keep) << what << " held past its keep period";
+                  if (stay == keep) {  // the hold is lost: not back to it, now or later
+                    ASSERT_TRUE(out ? P.housing[p] == Street : P.inst_from[p] == Street) << what << " still held after " << stay << " weeks";
+                    if (from[p] == HfFlat) {
+                      ASSERT_TRUE(P.flags[p] & FHfTrack) << "a tenant who lost the flat in an institution left the Housing First track";
+                    }
+                    n[what + "_lost"]++;
+                    continue;
+                  }
+                  ASSERT_EQ(P.inst_from[p], from[p]) << what << " lost after " << stay << " weeks, keep " << keep;
+                  if (out) {
+                    ASSERT_EQ(P.housing[p], from[p]) << what << " not given back after " << stay << " weeks";
+                    n[what + "_back"]++;
+                  }
+                } else if (out) {
+                  ASSERT_EQ(P.housing[p], Street);
+                  n["to_street"]++;
+                }
+                tr.add(std::string(kHousingNames[from[p]]) + (health ? "_health" : "_prison"), release_p(health ? 3 : 6), out);
+              }
+            }
+            std::int64_t held = 0, lived = 0, searching = 0, waiting = 0;
+            for (std::size_t p = 0; p < P.size(); ++p) {
+              if (!P.active(p)) continue;
+              held += P.housing[p] == Institution && P.inst_from[p] == HfFlat;
+              lived += P.housing[p] == HfFlat;
+              searching += (P.flags[p] & FHfAssigned) != 0;
+              waiting += homeless(P.housing[p]) && (P.flags[p] & FHfTrack) && !(P.flags[p] & FHfAssigned) && P.kase[p] == InCharge;
+            }
+            ASSERT_EQ(w.territories()[0].hf_held, held) << "after " << phase << ", week " << w.week();
+            ASSERT_LE(lived + searching + held, flats) << "after " << phase << ", week " << w.week();
+            if (phase == "housing_pathway" && waiting > 0 && held > 0) {
+              ASSERT_EQ(lived + searching + held, flats) << "flats left unused while people wait, week " << w.week();
+              n["full_with_held"]++;
+            }
+          },
+          {"life_events", "contact_and_assessment", "housing_pathway"});
+    tr.check("keep " + std::to_string(keep_hf) + " weeks (flat), " + std::to_string(keep_own) + " weeks (tenancy)",
+             {"hf_flat_health", "housed_health", "street_health", "street_prison"});
+    for (const char* c : {"flat_back", "flat_lost", "tenancy_back", "tenancy_lost", "to_street"}) EXPECT_GT(n[c], 20) << c;
+    EXPECT_GT(n["full_with_held"], 10);
+  }
+}
+
+// Private lets: homeless people with an income (income support or a job) find one at
+// rehousing.private_rate x exp(job + self-efficacy + migrant + mental illness), each covariate
+// in its own bins (signs flipped in the second configuration); people with no income find none.
+TEST(ModelRules, PrivateLetsFollowAJobSelfEfficacyMigrationAndMentalIllnessAndNeedAnIncome) {
+  struct L {
+    double rate, job, eff, migrant, mi;
+  };
+  for (const L& l : {L{2, 1.0, 3.0, -0.7, -0.7}, L{3, -1.0, -2.0, 0.8, 0.6}, L{1.5, 2.0, 1.0, -1.5, 1.2}}) {
+    Scenario sc = base(12000);
+    set_all(sc, {{"population.seeking_work", "0.5"}, {"population.groups.migrant", "0.35"}, {"labour.job_finding_rate", "15"},
+                 {"labour.homeless_coef", "0"}, {"firms.vacancy_rate", "5"}, {"territories[].firms", "3000"},
+                 {"rehousing.private_rate", str(l.rate)}, {"rehousing.private_job_coef", str(l.job)},
+                 {"rehousing.private_efficacy_coef", str(l.eff)}, {"rehousing.private_migrant_coef", str(l.migrant)},
+                 {"rehousing.private_mental_health_coef", str(l.mi)}, {"life.efficacy_success_gain", "0.03"}});
+    World w(sc, 54);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    std::vector<float> eff;
+    for (int k = 0; k < 8; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing, eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!homeless(h[p])) continue;
+                             const bool let = P.housing[p] == Housed;
+                             if (!income(P, p)) {
+                               tr.add("no_income", 0.0, let);
+                               continue;
+                             }
+                             const bool job = P.work[p] == Employed, mig = in(P, p, GMigrant), mi = mh(P, p);
+                             const double q = hz(l.rate, (job ? l.job : 0.0) + l.eff * (eff[p] - 0.5) + (mig ? l.migrant : 0.0) + (mi ? l.mi : 0.0));
+                             tr.add(job ? "job" : "income_support_only", q, let);
+                             tr.add(mig ? "migrant" : "not_migrant", q, let);
+                             tr.add(mi ? "mental_illness" : "no_mental_illness", q, let);
+                             tr.add(std::string("efficacy_") + tercile(eff[p]), q, let);
+                             if (let) {
+                               ASSERT_EQ(P.efficacy[p], clamp01(eff[p] + 0.03f));
+                             }
+                           }
+                         }));
+    tr.check("private lets " + str(l.rate) + " job " + str(l.job) + " efficacy " + str(l.eff) + " migrant " + str(l.migrant) +
+                 " mental illness " + str(l.mi),
+             {"job", "income_support_only", "migrant", "not_migrant", "mental_illness", "no_mental_illness", "efficacy_low", "efficacy_mid",
+              "efficacy_high"},
+             20);
+    EXPECT_GT(tr.bins["no_income"].n, 10000);
+  }
+}
+
+// The social-housing list: homeless people in charge, served each week up to the lets of the
+// week (units of territories[].social_housing_lets) in the order of intake less the priority
+// credits (disability or violence, women), then id; all of it when demand falls short.
+TEST(ModelRules, TheSocialHousingListAllocatesItsLetsByIntakeLessThePriorityCreditsWhileDemandLasts) {
+  struct S {
+    double lets;
+    int disability, female;
+  };
+  for (const S& s : {S{30.5, 26, 8}, S{20.3, 0, 30}, S{45.7, 52, 0}}) {
+    Scenario sc = base(800);
+    set_all(sc, {{"population.initial.street", "0.6"}, {"population.initial.shelter", "0.3"}, {"population.initial.transitional", "0.1"},
+                 {"population.initial.known", "0.3"}, {"access.contact_rate", "6"}, {"population.groups.violence_victim", "0.15"},
+                 {"population.groups.migrant", "0.3"}, {"rehousing.social_migrant_eligible", "1"},
+                 {"territories[].social_housing_lets", str(s.lets)}, {"rehousing.social_priority_disability", std::to_string(s.disability)},
+                 {"rehousing.social_priority_female", std::to_string(s.female)}});
+    World w(sc, 55);
+    const Persons& P = w.persons();
+    auto credits = [&](std::uint32_t p) {
+      return ((P.groups[p] & (GDisability | GViolenceVictim)) ? s.disability : 0) + ((P.flags[p] & FFemale) ? s.female : 0);
+    };
+    std::vector<std::uint32_t> list;  // in the order of the list
+    std::vector<std::uint8_t> h;
+    int rationed = 0, short_of_demand = 0, credits_matter = 0, intake_matters = 0;
+    for (int k = 0; k < 40; ++k)
+      run_week(w, around("housing_pathway",
+                         [&] {
+                           h = P.housing, list.clear();
+                           for (std::uint32_t p = 0; p < P.size(); ++p)
+                             if (P.active(p) && homeless(P.housing[p]) && P.kase[p] == InCharge) list.push_back(p);
+                           std::stable_sort(list.begin(), list.end(),
+                                            [&](std::uint32_t a, std::uint32_t b) { return P.intake[a] - credits(a) < P.intake[b] - credits(b); });
+                         },
+                         [&] {
+                           const double L = w.territories()[0].social_lets;
+                           const auto lets = static_cast<std::size_t>(std::floor(L * (w.week() + 1)) - std::floor(L * w.week()));
+                           const std::size_t n = std::min(lets, list.size());
+                           for (std::size_t i = 0; i < list.size(); ++i) {
+                             ASSERT_EQ(P.housing[list[i]] == Housed, i < n)
+                                 << "place " << i << " of " << list.size() << " on the list, " << lets << " lets, week " << w.week();
+                           }
+                           std::size_t housed = 0;
+                           for (std::size_t p = 0; p < P.size(); ++p) housed += h[p] != Housed && P.housing[p] == Housed;
+                           ASSERT_EQ(housed, n) << "people off the list housed, week " << w.week();
+                           rationed += lets < list.size(), short_of_demand += lets > list.size();
+                           // The order matters: by intake alone, or by the credits alone, other people would have been housed.
+                           auto served = [&](auto less) {
+                             std::vector<std::uint32_t> v = list;
+                             std::sort(v.begin(), v.end());
+                             std::stable_sort(v.begin(), v.end(), less);
+                             v.resize(n);
+                             std::sort(v.begin(), v.end());
+                             return v;
+                           };
+                           std::vector<std::uint32_t> first(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+                           std::sort(first.begin(), first.end());
+                           credits_matter += served([&](std::uint32_t a, std::uint32_t b) { return P.intake[a] < P.intake[b]; }) != first;
+                           intake_matters += served([&](std::uint32_t a, std::uint32_t b) { return credits(a) > credits(b); }) != first;
+                         }),
+               {"life_events", "contact_and_assessment", "housing_pathway"});
+    EXPECT_GT(rationed, 5) << s.lets;
+    EXPECT_GT(short_of_demand, 0) << s.lets;
+    EXPECT_GT(credits_matter, 2) << s.lets;
+    EXPECT_GT(intake_matters, 2) << s.lets;
+  }
+}
+
+// Migrants are on the list with probability rehousing.social_migrant_eligible, a draw fixed for
+// each person (a migrant not eligible at first never becomes so); everyone else in charge is on
+// it, and people not in charge or on the Housing First track (here with no flats) are not.
+TEST(ModelRules, MigrantsMeetTheResidenceRequirementOfTheListWithItsProbabilityOnceAndForAll) {
+  for (double eligible : {0.2, 0.5, 0.8}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.known", "0.9"}, {"population.groups.migrant", "0.5"},
+                 {"rehousing.social_migrant_eligible", str(eligible)}, {"territories[].social_housing_lets", "1000000"},
+                 {"housing.model", "mixed"}, {"housing_first.eligibility", "homeless"}, {"housing.hf_share", "0.3"}});
+    World w(sc, 56);
+    take_in_charge(w);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("housing_pathway", [&] { h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!homeless(h[p])) continue;
+                             const bool housed = P.housing[p] == Housed, mig = in(P, p, GMigrant);
+                             if (P.flags[p] & FHfTrack) {
+                               tr.add("hf_track", 0.0, housed);
+                             } else if (P.kase[p] != InCharge) {
+                               tr.add("not_in_charge", 0.0, housed);
+                             } else if (w.week() == 1) {
+                               tr.add(mig ? "migrant" : "not_migrant", mig ? eligible : 1.0, housed);
+                             } else {
+                               tr.add(mig ? "migrant_later" : "not_migrant_later", 0.0, housed);
+                             }
+                           }
+                         }),
+               {"contact_and_assessment", "housing_pathway"});
+    tr.check("migrants eligible " + str(eligible), {"migrant", "not_migrant", "not_in_charge", "migrant_later", "hf_track"}, 0);
+  }
+}
+
+namespace {
+// Five territories of 4000 people, half of them in `initial` (shelter or transitional), the
+// other half housed, all taken in charge in week 0; the housed move to follow-up in week 1 and
+// count among the persons per case worker too: about 4.3 (taken as 5), 22, 87, 174 and, from
+// week 1 (an event on case_workers in E), 790 (taken as 200) persons per case worker (the
+// network overhead takes 8% of the workers' time).
+Scenario case_time_base(const std::string& initial) {
+  Scenario sc = base(4000, 5);
+  set_all(sc, {{"population.initial.street", "0"}, {"population.initial." + initial, "0.5"}, {"population.initial.known", "1"},
+               {"case.caseload", "200"}, {"case.follow_up_after", "0 weeks"}, {"case.follow_up_length", "520 weeks"}});
+  const int workers[5] = {1000, 200, 50, 25, 22};
+  for (int t = 0; t < 5; ++t) sc.set("territories[].case_workers", std::to_string(workers[t]), t);
+  return with_event(sc, "case_workers", 0.25, "E", 1);
+}
+// The case-time covariate of territory t: log(step.case_time_reference / persons in charge or
+// in follow-up per case worker), persons per worker taken between 5 and 200.
+double case_time_of(const World& w, int t) {
+  const Persons& P = w.persons();
+  double persons = 0;
+  for (std::size_t p = 0; p < P.size(); ++p)
+    persons += P.active(p) && P.territory[p] == t && (P.kase[p] == InCharge || P.kase[p] == FollowUp);
+  const double workers = w.territories()[t].case_slots / w.scenario()[G::case_caseload];
+  const double per_worker = workers > 0 ? std::clamp(persons / workers, 5.0, 200.0) : 200.0;
+  return std::log(w.scenario()[G::step_case_time_reference] / per_worker);
+}
+// Takes everyone known in charge in week 0 (and sets the capacities of week 1: the event), then
+// runs three weeks and calls each(p, self-efficacy, case time of p's territory), as they were at
+// the start of the housing pathway, for every person then in housing state `from` (all in charge).
+// Gives the case times of the last week.
+template <class Each>
+std::vector<double> case_time_weeks(World& w, std::uint8_t from, Each&& each) {
+  run_week(w, {}, {"contact_and_assessment", "events"});
+  const Persons& P = w.persons();
+  std::vector<std::uint8_t> h;
+  std::vector<float> eff;
+  std::vector<double> time(5);
+  for (int k = 0; k < 3; ++k)
+    run_week(w, around("housing_pathway",
+                       [&] {
+                         h = P.housing, eff = P.efficacy;
+                         for (int t = 0; t < 5; ++t) time[t] = case_time_of(w, t);
+                       },
+                       [&] {
+                         for (std::size_t p = 0; p < P.size(); ++p) {
+                           if (h[p] != from) continue;
+                           ASSERT_EQ(P.kase[p], InCharge);
+                           each(p, eff[p], time[P.territory[p]]);
+                         }
+                       }),
+             {"life_events", "contact_and_assessment", "housing_pathway", "events"});
+  return time;
+}
+}  // namespace
+
+// Readiness (shelter -> transitional) with case-worker time: rate x exp(self-efficacy + health +
+// step.case_time_coef x case time), by territory (each its own case time, both clamps reached);
+// a coefficient 0 removes the effect.
+TEST(ModelRules, CaseWorkerTimeSpeedsReadinessWithinItsClampedRange) {
+  struct C {
+    double rate, eff, health, coef, ref;
+  };
+  for (const C& c : {C{3, 1.5, 1.0, 0.7, 20}, C{4, -1.0, 1.5, -0.8, 20}, C{2, 2.0, -1.0, 1.2, 50}, C{4, 1.0, 1.0, 0, 20}}) {
+    Scenario sc = case_time_base("shelter");
+    set_all(sc, {{"step.readiness_rate", str(c.rate)}, {"step.readiness_efficacy_coef", str(c.eff)}, {"step.readiness_health_coef", str(c.health)},
+                 {"step.case_time_coef", str(c.coef)}, {"step.case_time_reference", str(c.ref)}, {"step.shelter_min_stay", "0 weeks"}});
+    World w(sc, 57);
+    const Persons& P = w.persons();
+    Trials tr;
+    const auto time = case_time_weeks(w, Shelter, [&](std::size_t p, float eff, double case_time) {
+      const bool up = P.housing[p] == Transitional;
+      const double q = hz(c.rate, c.eff * (eff - 0.5) + c.health * (P.health[p] - 0.5) + c.coef * case_time);
+      tr.add("territory_" + sc.territory_name(P.territory[p]), q, up);
+      tr.add(std::string("efficacy_") + half(eff), q, up);
+    });
+    EXPECT_DOUBLE_EQ(time[0], std::log(c.ref / 5)) << "4.3 persons per worker count as 5";
+    EXPECT_DOUBLE_EQ(time[4], std::log(c.ref / 200)) << "790 persons per worker count as 200";
+    EXPECT_GT(std::count(P.kase.begin(), P.kase.end(), std::uint8_t{FollowUp}), 9000) << "the housed in follow-up";
+    tr.check("readiness " + str(c.rate) + " case time coef " + str(c.coef) + " reference " + str(c.ref),
+             {"territory_A", "territory_B", "territory_C", "territory_D", "territory_E", "efficacy_low", "efficacy_high"});
+  }
+}
+
+// Move-on (transitional -> housed): rate x exp(no income + self-efficacy + step.case_time_coef x
+// case time), each in its own bins; a coefficient 0 removes the effect of case time.
+TEST(ModelRules, CaseWorkerTimeAndSelfEfficacySpeedMoveOn) {
+  struct C {
+    double rate, no_income, eff, coef, ref;
+  };
+  for (const C& c : {C{4, -1.2, 1.5, 0.7, 20}, C{6, 0.8, -2.0, -0.8, 20}, C{3, -2.0, 2.5, 1.2, 50}, C{4, -1.0, 1.0, 0, 20}}) {
+    Scenario sc = case_time_base("transitional");
+    set_all(sc, {{"step.move_on_rate", str(c.rate)}, {"step.move_on_no_income_coef", str(c.no_income)},
+                 {"step.move_on_efficacy_coef", str(c.eff)}, {"step.case_time_coef", str(c.coef)}, {"step.case_time_reference", str(c.ref)},
+                 {"step.transitional_min_stay", "0 weeks"}});
+    World w(sc, 58);
+    const Persons& P = w.persons();
+    Trials tr;
+    case_time_weeks(w, Transitional, [&](std::size_t p, float eff, double case_time) {
+      const bool moved = P.housing[p] == Housed;
+      const double q = hz(c.rate, (income(P, p) ? 0.0 : c.no_income) + c.eff * (eff - 0.5) + c.coef * case_time);
+      tr.add("territory_" + sc.territory_name(P.territory[p]), q, moved);
+      tr.add(income(P, p) ? "income" : "no_income", q, moved);
+      tr.add(std::string("efficacy_") + tercile(eff), q, moved);
+    });
+    tr.check("move-on " + str(c.rate) + " efficacy coef " + str(c.eff) + " case time coef " + str(c.coef) + " reference " + str(c.ref),
+             {"territory_A", "territory_B", "territory_C", "territory_D", "territory_E", "income", "no_income", "efficacy_low",
+              "efficacy_mid", "efficacy_high"});
+  }
+}
+
+// A person offered a Housing First flat accepts with probability housing_first.acceptance;
+// one who declines leaves the Housing First track (a non-taker): never offered a flat again,
+// and on the step ladder of usual care (readiness, here with no covariates).
+TEST(ModelRules, HousingFirstNonTakersLeaveTheTrackForUsualCare) {
+  for (double accept : {0.2, 0.5, 0.8}) {
+    Scenario sc = base(10000);
+    set_all(sc, {{"population.initial.street", "0"}, {"population.initial.shelter", "1"}, {"population.initial.known", "1"},
+                 {"housing.model", "housing_first"}, {"housing_first.eligibility", "homeless"}, {"housing_first.acceptance", str(accept)},
+                 {"housing_first.move_in_rate", "0"}, {"territories[].hf_flats", "100000"}, {"territories[].hf_support_workers", "100000"},
+                 {"step.readiness_rate", "8"}, {"step.readiness_efficacy_coef", "0"}, {"step.readiness_health_coef", "0"},
+                 {"step.shelter_min_stay", "0 weeks"}});
+    World w(sc, 59);
+    take_in_charge(w);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> f, h;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("housing_pathway", [&] { f = P.flags, h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!homeless(h[p]) || (f[p] & FHfAssigned)) continue;
+                             const bool assigned = (P.flags[p] & FHfAssigned) != 0, track = (P.flags[p] & FHfTrack) != 0;
+                             if (f[p] & FHfTrack) {  // offered a flat (flats are ample)
+                               tr.add("accepted", accept, assigned);
+                               ASSERT_EQ(track, assigned) << "a person who declined the offer stayed on the Housing First track";
+                               ASSERT_EQ(P.housing[p], h[p]);
+                             } else {
+                               ASSERT_FALSE(assigned) << "a non-taker offered a flat again";
+                               if (h[p] == Shelter) tr.add("non_taker_readiness", hz(8), P.housing[p] == Transitional);
+                             }
+                           }
+                         }),
+               {"contact_and_assessment", "housing_pathway"});
+    tr.check("acceptance " + str(accept), {"accepted", "non_taker_readiness"});
+  }
+}
+
+// People in an institution are proposed to no firm (no internship, no refusal and its loss of
+// self-efficacy) and find no open-market job, while the people outside do.
+TEST(ModelRules, PeopleInAnInstitutionAreNotProposedToFirmsAndFindNoOpenMarketJob) {
+  Scenario sc = employment_base(8000, 3000);
+  set_all(sc, {{"employment.matching.rate", "52"}, {"employment.matching.intercept", "1"}, {"labour.job_finding_rate", "10"},
+               {"institution.health_rate", "15"}, {"institution.health_stay", "520 weeks"}, {"life.efficacy_failure_loss", "0.1"}});
+  World w(sc, 60);
+  const Persons& P = w.persons();
+  std::vector<std::uint8_t> wo, ph;
+  std::vector<float> eff;
+  int inside = 0, inside_matching = 0, outside_started = 0, outside_refused = 0;
+  for (int k = 0; k < 8; ++k)
+    run_week(w, [&](const std::string& phase, bool after) {
+      if (phase != "employment_pathway") return;
+      if (!after) {
+        wo = P.work, ph = P.emp_phase, eff = P.efficacy;
+        return;
+      }
+      for (std::size_t p = 0; p < P.size(); ++p) {
+        if (wo[p] != Searching) continue;
+        const bool started = P.work[p] == Internship || P.work[p] == Employed;
+        if (P.housing[p] == Institution) {
+          ++inside;
+          ASSERT_FALSE(started) << "a person in an institution started an internship or a job";
+          if (ph[p] == EpMatching) {
+            ASSERT_EQ(P.efficacy[p], eff[p]) << "a person in an institution was proposed to a firm (and refused)";
+            ++inside_matching;
+          }
+        } else {
+          outside_started += started;
+          outside_refused += ph[p] == EpMatching && P.efficacy[p] < eff[p];
+        }
+      }
+    });
+  EXPECT_GT(inside, 2000);
+  EXPECT_GT(inside_matching, 500);
+  EXPECT_GT(outside_started, 500);
+  EXPECT_GT(outside_refused, 100);
+}
+
+// A week in an institution costs seven days at the daily cost of its kind (the health service's
+// costs.health_institution_per_day, the justice system's costs.prison_per_day).
+TEST(ModelRules, AWeekInAnInstitutionCostsSevenDaysAtTheDailyCostOfItsKind) {
+  for (auto [health, prison] : {std::pair{250.0, 137.0}, {90.0, 300.0}, {400.0, 60.0}}) {
+    Scenario sc = base(6000);
+    set_all(sc, {{"population.initial.street", "0.5"}, {"institution.health_rate", "10"}, {"institution.justice_rate", "10"},
+                 {"institution.health_stay", "520 weeks"}, {"institution.justice_stay", "520 weeks"},
+                 {"costs.health_institution_per_day", str(health)}, {"costs.prison_per_day", str(prison)}});
+    World w(sc, 61);
+    const Persons& P = w.persons();
+    std::vector<float> cost;
+    int n[kInstitutionKinds] = {0, 0};
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("end_of_week", [&] { cost = P.cost; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (P.housing[p] != Institution) continue;
+                             const int kind = P.inst_kind[p];
+                             ASSERT_NEAR(P.cost[p] - cost[p], 7 * (kind == InstHealth ? health : prison), 0.02) << "kind " << kind;
+                             n[kind]++;
+                           }
+                         }),
+               {"life_events", "end_of_week"});
+    EXPECT_GT(n[InstHealth], 500);
+    EXPECT_GT(n[InstJustice], 500);
   }
 }

@@ -23,6 +23,7 @@ Usage (from the repository root, after a first configure and build of `build/`):
     tools/mutants.py                       # every test binary that links the model (two tiers)
     tools/mutants.py --all                 # every target and the whole ctest suite
     tools/mutants.py --only 3,7-9          # some mutants, by number
+    tools/mutants.py --grep '^\[housing\]'  # the mutants whose file or description matches a regex
     tools/mutants.py --list                # the mutants and whether their text is found
     tools/mutants.py --min-kill 0.9        # exit status 1 unless >= 90% of the valid ones are killed
 Options: --build-dir DIR (default build), --jobs N (default 2), --timeout S (per test, 300),
@@ -32,7 +33,8 @@ killed; 1 when fewer are (or none is valid); 2 when the unmutated tree does not 
 sim/ or output/ have uncommitted changes, or an argument is wrong.
 Run time: the default run of all the mutants took about 45 minutes on 2 shared cores (most of it
 rebuilding the model library; the model-meaning tests run in a few seconds, the second tier in
-about a minute and only for a mutant the first does not kill).
+about a minute and only for a mutant the first does not kill); the 59 mutants of the housing
+mechanisms (--grep '^\[housing\]') took about an hour, all killed by the first tier.
 
 Each mutant is (file, old text, new text, occurrence, what): the occurrence-th (1-based) exact
 occurrence of `old` in the file is replaced by `new`; `old` must occur exactly once unless an
@@ -76,9 +78,10 @@ MUTANTS = [
      "shelter acceptance: mental illness no longer lowers it"),
     (R, "return {P.efficacy[p] - 0.5, mental_illness(P, p) ? 1.0 : 0.0};", "return {P.efficacy[p] - 0.5, 0.0};", 1,
      "shelter/transitional drop-out: mental illness dropped"),
-    (R, "std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5}", "std::array{P.efficacy[p] - 0.5, 0.0}", 1,
+    (R, "std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5, case_time[t]}", "std::array{P.efficacy[p] - 0.5, 0.0, case_time[t]}", 1,
      "readiness: health covariate dropped"),
-    (R, "hazard_p(move_w * a * std::exp(no_income))", "hazard_p(move_w * a)", 1, "move-on: no-income effect dropped"),
+    (R, "std::array{indicator(!has_income(P, p)), P.efficacy[p] - 0.5, case_time[t]}", "std::array{0.0, P.efficacy[p] - 0.5, case_time[t]}", 1,
+     "move-on: no-income effect dropped"),
     (R, "(stable(P.housing[p]) ? recovery_housed_factor : 1.f)", "1.f", 1,
      "health recovery: no longer doubled when stably housed"),
     # --- capacities and events (sim/engine/world.cpp, set_capacities) ---
@@ -152,8 +155,8 @@ MUTANTS = [
      "{{G::population_groups_mental_health, GDisability},\n                                        {G::population_groups_disability, GMentalHealth},", 1,
      "disability and mental illness drawn with each other's probability"),
     (W, "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);",
-     "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person]);", 1,
-     "no gain of self-efficacy at a move-on to an own tenancy"),
+     "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person]);", 2,
+     "no gain of self-efficacy at a move-on to an own tenancy (the second such move: the first is a social let)"),
     (A, "w.at(t, CFlow0 + a * kHousingStates + b)", "w.at(t, CFlow0 + b * kHousingStates + a)", 1, "housing flow series transposed"),
     (A, "put(S::queue_social, static_cast<double>(ct[KQueueSocial]));\n    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));\n"
         "    put(S::queue_case, static_cast<double>(ct[KQueueCase]));",
@@ -199,7 +202,7 @@ MUTANTS = [
      "headline stably_housed_12m from the 24-month counts"),
     (R, "P.age[p] + (week - P.entry[p]) / 52 >= age_out", "P.age[p] + (week - P.entry[p]) / 52 > age_out", 1, "ageing out a year late"),
     (R, "(cpi_link(disabled(P, p), F, f) ? mcpi : 0.0)", "0.0", 1, "matching acceptance: CPI link dropped"),
-    (W, "if (!s.chance(rule.hf_acceptance)) continue;", "if (false) continue;", 1, "Housing First offers always accepted"),
+    (W, "if (!s.chance(rule.hf_acceptance)) {", "if (false) {", 1, "Housing First offers always accepted"),
     (R, "{hazard_p(loss_w * mh_f), hazard_p(loss_w * income_f * mh_f)}", "{hazard_p(loss_w), hazard_p(loss_w * income_f * mh_f)}", 1,
      "Housing First tenancy loss: mental illness dropped (people without income)"),
     # === new mutants for the new structure ===
@@ -255,6 +258,134 @@ MUTANTS = [
      "vacancy-arrival guide search: a draw on a firm's upper edge stays with that firm (off by one)"),
     (F, "std::sort(keyed.begin(), mid);", "std::sort(keyed.begin() + (top > 1), mid);", 1,
      "fast partial ranking: the best firm left out of the sort"),
+    # === housing mechanisms: institutions (entry, release, the flat or tenancy held), family
+    # reconnection, private lets, the social-housing list, case-worker time, Housing First
+    # non-takers (run them alone with --grep '^\[housing\]') ===
+    # --- family reconnection (sim/model/rules.hpp) ---
+    (R, '{"years over 30", sc[G::life_reconnection_age_coef],', '{"years over 30", -sc[G::life_reconnection_age_coef],', 1,
+     "[housing] reconnection: age's sign flipped"),
+    (R, "const int age = P.age[p] + (week - P.entry[p]) / 52;\n      return std::array{static_cast<double>(std::max(0, age - kReconnectionAge)),",
+     "const int age = P.age[p];\n      return std::array{static_cast<double>(std::max(0, age - kReconnectionAge)),", 1,
+     "[housing] reconnection: the age at entry read instead of the age now"),
+    (R, "static constexpr int kReconnectionAge = 30;", "static constexpr int kReconnectionAge = 35;", 1,
+     "[housing] reconnection: years of age counted over 35 instead of 30"),
+    (R, "indicator(in_group(P, p, GCareLeaver) || in_group(P, p, GViolenceVictim))", "indicator(in_group(P, p, GCareLeaver))", 1,
+     "[housing] reconnection: victims of violence dropped from the estranged covariate"),
+    (R, "indicator(in_group(P, p, GMigrant)), indicator(P.flags[p] & FChronic), P.efficacy[p] - 0.5};",
+     "0.0, indicator(P.flags[p] & FChronic), P.efficacy[p] - 0.5};", 1, "[housing] reconnection: migrant dropped"),
+    (R, '{"chronically homeless", sc[G::life_reconnection_chronic_coef],', '{"chronically homeless", -sc[G::life_reconnection_chronic_coef],', 1,
+     "[housing] reconnection: chronic homelessness's sign flipped"),
+    (R, "indicator(P.flags[p] & FChronic), P.efficacy[p] - 0.5};", "indicator(P.flags[p] & FChronic), 0.0};", 1,
+     "[housing] reconnection: self-efficacy dropped"),
+    (R, 'sc[G::life_reconnection_efficacy_coef], -0.5, 0.5}', 'sc[G::life_reconnection_efficacy_coef], -0.5, 0.0}', 1,
+     "[housing] reconnection: self-efficacy's declared range narrowed to [-0.5, 0] (bound too low)"),
+    # --- institution entry and release ---
+    (R, "health_institution.p({indicator(mental_illness(P, p)), ", "health_institution.p({0.0, ", 1,
+     "[housing] health institution entry: mental illness dropped"),
+    (R, '{"substance use", sc[G::institution_health_substance_use_coef],', '{"substance use", -sc[G::institution_health_substance_use_coef],', 1,
+     "[housing] health institution entry: substance use's sign flipped"),
+    (R, '{"health - 0.5", sc[G::institution_health_health_coef],', '{"health - 0.5", -sc[G::institution_health_health_coef],', 1,
+     "[housing] health institution entry: health's sign flipped"),
+    (R, "prison.p({indicator(in_group(P, p, GExOffender)), ", "prison.p({0.0, ", 1, "[housing] prison entry: ex-offender dropped"),
+    (R, "indicator(in_group(P, p, GSubstanceUse))});", "indicator(mental_illness(P, p))});", 1,
+     "[housing] prison entry: mental illness read in place of substance use"),
+    (R, "if (u >= health_institution.p_max() + prison.p_max())", "if (u >= health_institution.p_max())", 1,
+     "[housing] institution entry screened on the health institution's bound alone (prison cut short)"),
+    (R, "return u - p_health < p_prison ?", "return u < p_prison ?", 1,
+     "[housing] prison entry drawn on the health institution's interval (probability p_prison - p_health)"),
+    (R, "hazard_p(1.0 / sc[G::institution_justice_stay])", "hazard_p(1.0 / sc[G::institution_health_stay])", 1,
+     "[housing] release from prison at the mean stay of a health institution"),
+    (R, "u < p_release[P.inst_kind[p]]", "u < p_release[InstHealth]", 1, "[housing] release: the kind of institution ignored"),
+    (W, "P_.inst_kind[p] = e == EnterHealth ? InstHealth : InstJustice;", "P_.inst_kind[p] = InstHealth;", 1,
+     "[housing] every stay recorded as a health institution's"),
+    (W, "const bool moved = inst != rules::InstitutionEvent::None && inst != rules::InstitutionEvent::HoldLost;", "const bool moved = false;", 1,
+     "[housing] a housing event in the week of a release (two housing changes a week)"),
+    (W, "set_housing(p, P_.inst_from[p], t);", "set_housing(p, Street, t);", 1, "[housing] release always to the street (the housing held ignored)"),
+    # --- the flat or tenancy held during a stay ---
+    (R, "(held == HfFlat && stay >= hf_keep)", "(held == HfFlat && stay > hf_keep)", 1,
+     "[housing] Housing First flat held a week past housing_first.institution_keep"),
+    (R, "(held == Housed && stay >= tenancy_keep)", "(held == Housed && stay + 1 >= tenancy_keep)", 1,
+     "[housing] own tenancy lost a week before institution.tenancy_keep"),
+    (R, "tenancy_keep = weeks_of(sc[G::institution_tenancy_keep]);\n    hf_keep = weeks_of(sc[G::housing_first_institution_keep]);",
+     "tenancy_keep = weeks_of(sc[G::housing_first_institution_keep]);\n    hf_keep = weeks_of(sc[G::institution_tenancy_keep]);", 1,
+     "[housing] keep periods of a Housing First flat and an own tenancy swapped"),
+    (R, "return stable(h) ? h : static_cast<std::uint8_t>(Street);", "return h;", 1,
+     "[housing] a shelter bed or transitional place held during a stay"),
+    (R, "return stable(h) ? h : static_cast<std::uint8_t>(Street);", "return h == Housed ? h : static_cast<std::uint8_t>(Street);", 1,
+     "[housing] a Housing First flat not held during a stay"),
+    (W, "      if (P_.housing[p] == HfFlat) t.at(k, CHfHeldDelta)++;\n", "", 1,
+     "[housing] a flat held during a stay not counted in hf_held"),
+    (W, "    case HoldLost:\n      if (P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;", "    case HoldLost:", 1,
+     "[housing] a flat given up after the keep period still counted in hf_held"),
+    (W, "      P_.inst_from[p] = Street;\n      return;",
+     "      P_.inst_from[p] = Street;\n      P_.flags[p] &= static_cast<std::uint8_t>(~FHfTrack);\n      return;", 1,
+     "[housing] a tenant whose flat is given up leaves the Housing First track"),
+    (W, " + ts.hf_held + t.at(k, CHfHeldDelta);", ";", 1, "[housing] held flats offered to others (not counted against the flats)"),
+    # --- private lets ---
+    (R, '{"has a job", sc[G::rehousing_private_job_coef],', '{"has a job", -sc[G::rehousing_private_job_coef],', 1,
+     "[housing] private lets: a job's sign flipped"),
+    (R, "return std::array{indicator(P.work[p] == Employed), P.efficacy[p] - 0.5,", "return std::array{indicator(P.work[p] == Employed), 0.0,", 1,
+     "[housing] private lets: self-efficacy dropped"),
+    (R, '{"migrant", sc[G::rehousing_private_migrant_coef],', '{"migrant", -sc[G::rehousing_private_migrant_coef],', 1,
+     "[housing] private lets: migrant's sign flipped"),
+    (R, "                               indicator(mental_illness(P, p))};", "                               0.0};", 1,
+     "[housing] private lets: mental illness dropped"),
+    (R, "return has_income(P, p) && private_let.hit(", "return private_let.hit(", 1, "[housing] private lets found with no income"),
+    # --- the social-housing list ---
+    (R, "return P.intake[p] - (priority ? priority_disability : 0) - ((P.flags[p] & FFemale) ? priority_female : 0);",
+     "return -(P.intake[p] - (priority ? priority_disability : 0) - ((P.flags[p] & FFemale) ? priority_female : 0));", 1,
+     "[housing] social-housing list served in reverse order"),
+    (R, "return P.intake[p] - (priority ? priority_disability : 0)", "return P.intake[p] + (priority ? priority_disability : 0)", 1,
+     "[housing] social-housing list: the disability priority credit counted against the person"),
+    (R, "const bool priority = disabled(P, p) || in_group(P, p, GViolenceVictim);", "const bool priority = disabled(P, p);", 1,
+     "[housing] social-housing list: victims of violence without priority"),
+    (R, "((P.flags[p] & FFemale) ? priority_female : 0)", "0", 1, "[housing] social-housing list: women's priority credit dropped"),
+    (R, "u_resident < social_migrant_eligible", "u_resident >= social_migrant_eligible", 1,
+     "[housing] social-housing list: migrants' eligibility share inverted"),
+    (R, "return homeless(P.housing[p]) && P.kase[p] == InCharge && ", "return homeless(P.housing[p]) && ", 1,
+     "[housing] social-housing list open to people not in charge"),
+    (R, " && !(hf_model && (P.flags[p] & FHfTrack)) &&", " &&", 1, "[housing] social-housing list open to people on the Housing First track"),
+    (W, "Stream(key_, p, 0, Purpose::SocialHousingList)", "Stream(key_, p, static_cast<std::uint32_t>(week_), Purpose::SocialHousingList)", 1,
+     "[housing] migrants' residence requirement drawn anew every week"),
+    (W, "std::int64_t social = units(ts.social_lets, week_);", "std::int64_t social = units(ts.social_lets + 1, week_);", 1,
+     "[housing] one social let a week too many"),
+    # --- case-worker time, move-on ---
+    (R, "return readiness[t].hit(u, [&] { return std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5, case_time[t]}; });",
+     "return readiness[t].hit(u, [&] { return std::array{P.efficacy[p] - 0.5, P.health[p] - 0.5, 0.0}; });", 1,
+     "[housing] readiness: case time ignored"),
+    (R, "std::array{indicator(!has_income(P, p)), P.efficacy[p] - 0.5, case_time[t]}",
+     "std::array{indicator(!has_income(P, p)), P.efficacy[p] - 0.5, 0.0}", 1,
+     "[housing] move-on: case time ignored"),
+    (R, 'const Covariate time{"case time", sc[G::step_case_time_coef],', 'const Covariate time{"case time", -sc[G::step_case_time_coef],', 1,
+     "[housing] case time's sign flipped"),
+    (R, "kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;", "kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 100;", 1,
+     "[housing] case time: persons per worker capped at 100 instead of 200"),
+    (R, "kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;", "kMinPersonsPerWorker = 2, kMaxPersonsPerWorker = 200;", 1,
+     "[housing] case time: persons per worker floored at 2 instead of 5"),
+    (W, "ts.case_slots / sc_[G::case_caseload]));", "ts.case_slots));", 1, "[housing] case time: case slots taken for case workers"),
+    (W, "static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp])", "static_cast<double>(ts.cases[InCharge])", 1,
+     "[housing] case time: people in follow-up not counted"),
+    (R, '{"self_efficacy - 0.5", sc[G::step_move_on_efficacy_coef],', '{"self_efficacy - 0.5", -sc[G::step_move_on_efficacy_coef],', 1,
+     "[housing] move-on: self-efficacy's sign flipped"),
+    # --- Housing First non-takers, institutions and work, substance use, costs ---
+    (W, "        P_.flags[r.person] &= static_cast<std::uint8_t>(~FHfTrack);\n        continue;", "        continue;", 1,
+     "[housing] Housing First non-takers kept on the track"),
+    (R, "return P.housing[p] != Institution && u < hazard_p(", "return u < hazard_p(", 1, "[housing] people in an institution proposed to firms"),
+    (R, "return hiring[P.territory[p]] > 0 && P.housing[p] != Institution &&", "return hiring[P.territory[p]] > 0 &&", 1,
+     "[housing] people in an institution find open-market jobs"),
+    (RC, "if (s.chance(sc[G::population_groups_substance_use])) P.groups[id] |= GSubstanceUse;",
+     "if (s.chance(sc[G::population_groups_ex_offender])) P.groups[id] |= GSubstanceUse;", 1,
+     "[housing] substance use drawn with the ex-offenders' probability"),
+    (R, "institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day};",
+     "institution = {static_cast<float>(sc[G::costs_prison_per_day]) * day, static_cast<float>(sc[G::costs_health_institution_per_day]) * day};", 1,
+     "[housing] cost table: health institution and prison daily costs swapped"),
+    (R, "(h == Institution ? institution[kind] : housing[h])", "(h == Institution ? institution[InstHealth] : housing[h])", 1,
+     "[housing] a week in prison billed at the health institution's cost (per person)"),
+    (A, "static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]",
+     "static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstJustice]", 1,
+     "[housing] series cost_institution_health at the prison's daily cost"),
+    (A, "ct[KPrison] += (h == Institution) & (kind == InstJustice);", "ct[KPrison] += (h == Institution) & (kind == InstHealth);", 1,
+     "[housing] series: health institution stays counted as prison"),
     # --- the output table (output/outputs.def) ---
     (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
 ]
@@ -317,6 +448,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--all", action="store_true", help="build every target and run the whole ctest suite")
     ap.add_argument("--only", default="", help="mutant numbers (1-based), e.g. 3,7-9")
+    ap.add_argument("--grep", default="", help="only the mutants whose description (or file) matches this regular expression")
     ap.add_argument("--list", action="store_true", help="list the mutants (and whether their text is found)")
     ap.add_argument("--min-kill", type=float, default=0.9, help="fraction of valid mutants that must be killed (0..1)")
     ap.add_argument("--report", default="", help="write a tab-separated line per mutant to this file")
@@ -326,6 +458,14 @@ def main():
     root = run(["git", "rev-parse", "--show-toplevel"]).stdout.strip()
     os.chdir(root)
     chosen = parse_only(a.only, len(MUTANTS))
+    if a.grep:
+        try:
+            pattern = re.compile(a.grep)
+        except re.error as e:
+            ap.error(f"--grep: {e}")
+        chosen = [i for i in chosen if pattern.search(MUTANTS[i - 1][4]) or pattern.search(MUTANTS[i - 1][0])]
+        if not chosen:
+            ap.error(f"--grep: no mutant matches {a.grep!r}")
     if a.list:
         for i in chosen:
             path, old, _, nth, what = MUTANTS[i - 1]
