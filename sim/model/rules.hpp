@@ -248,8 +248,9 @@ struct LifeEventRules {
     switch (static_cast<Case>(c)) {
       case InCharge:
         if (plan_achieved(P, p, week)) return CaseEvent::FollowUp;
-        // A Housing First tenant, or a person whose flat is being found, stays in the plan.
-        if (h != HfFlat && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5, codesigned}; }))
+        // A Housing First tenant (also while the flat is held during an institution stay), or a
+        // person whose flat is being found, stays in the plan.
+        if (h != HfFlat && !(h == Institution && P.inst_from[p] == HfFlat) && !(P.flags[p] & FHfAssigned) && case_dropout.hit(u_drop, [&] { return std::array{efficacy - 0.5, codesigned}; }))
           return CaseEvent::Dropout;
         return CaseEvent::None;
       case FollowUp: return in_case >= fu_len ? CaseEvent::Closure : CaseEvent::None;
