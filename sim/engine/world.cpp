@@ -508,9 +508,7 @@ void World::housing_pathway(M& m) {
                 case StepRequest::MoveOn: req.push_back({p, since, RMoveOn}); break;
                 case StepRequest::Demote: req.push_back({p, since, RDemote}); break;
               }
-              // The residence draw is read only for migrants: taken only for them.
-              const double u_resident =
-                  (P_.groups[p] & GMigrant) && P_.kase[p] == InCharge ? Stream(key_, p, 0, Purpose::SocialHousingList).uniform() : 0.0;
+              auto u_resident = [&] { return Stream(key_, p, 0, Purpose::SocialHousingList).uniform(); };
               if (rule.on_social_list(P_, p, u_resident)) req.push_back({p, rule.social_list_rank(P_, p), RSocial});
             });
   auto requests = m.requests(kReqKinds);

@@ -402,10 +402,12 @@ struct HousingRules {
            });
   }
   // On the social-housing (ERP) list: homeless, in charge, not on the Housing First track, and
-  // meeting the residence requirement (migrants: u_resident, a fixed draw of the person).
-  bool on_social_list(const Persons& P, std::uint32_t p, double u_resident) const {
+  // meeting the residence requirement (migrants: u_resident(), a fixed draw of the person, taken
+  // only when needed).
+  template <class U>
+  bool on_social_list(const Persons& P, std::uint32_t p, U&& u_resident) const {
     return homeless(P.housing[p]) && P.kase[p] == InCharge && !(hf_model && (P.flags[p] & FHfTrack)) &&
-           (!in_group(P, p, GMigrant) || u_resident < social_migrant_eligible);
+           (!in_group(P, p, GMigrant) || u_resident() < social_migrant_eligible);
   }
   // The list's order: the week the plan began, earlier for disabled people and victims of
   // violence and for women (priority credits in weeks); lower comes first.
