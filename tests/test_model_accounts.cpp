@@ -274,7 +274,13 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           // sets those of the next week); scouting is billed for the hours spent reaching firms.
           const int nx = wk;
           x("cost_scouting", t) = x("firms_scouted", t) * sc[G::employment_scouting_hours_per_firm] * sc[G::costs_provider_hour];
-          x("cost_network", t) = sc[G::network_partners] * sc[G::costs_partner_management_per_week];
+          // Network management: the partners' fees and the paid case and scouting time it diverts.
+          const double diverted = std::max(0.0, sc[G::network_overhead_per_partner] * (sc[G::network_partners] - 1));
+          const auto& tv0 = sc.territories[t];
+          x("cost_network", t) = sc[G::network_partners] * sc[G::costs_partner_management_per_week] +
+                                 tv0[T::case_workers] * sc[G::case_caseload] * scale * factor(sc, "case_workers", nx, t) * diverted *
+                                     sc[G::costs_case_management_per_week] +
+                                 diverted * sc[G::employment_scouting_intensity] * scale * sc[G::costs_provider_hour];
           double total = 0;
           for (const auto& n : names)
             if (n.rfind("cost_", 0) == 0 && n != "cost_total") total += x(n, t);

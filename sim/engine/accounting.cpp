@@ -204,7 +204,7 @@ void World::record() {
         {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
         {S::cost_follow_up, static_cast<double>(ct[KFollowUp]) * cost.follow_up},
         {S::cost_scouting, static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::employment_scouting_hours_per_firm] * sc_[G::costs_provider_hour]},
-        {S::cost_network, sc_[G::network_partners] * sc_[G::costs_partner_management_per_week]},
+        {S::cost_network, rules::network_cost_per_week(sc_, ts.network_slots)},
     };
     double sum = 0;
     for (const auto& [id, c] : costs) put(id, c), sum += c;

@@ -113,7 +113,8 @@ void World::create_firms(M& m) {
       keyed.emplace_back(static_cast<std::uint32_t>(s.engine()()), static_cast<std::uint32_t>(f));
     std::sort(keyed.begin(), keyed.end());
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
-    // The network's partners bring firms, known from the start: the first of the order.
+    // The network's partners bring firms, known from the start (the first of the order) and
+    // presented to the project by the partner as scouting presents the firms it reaches.
     const auto brought = static_cast<std::size_t>(
         std::llround(sc_[G::network_partners] * sc_[G::network_firms_per_partner] * sc_[G::scale]));
     for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
@@ -123,6 +124,7 @@ void World::create_firms(M& m) {
       F_.known_week[f] = 0;
       ts.known_firms.push_back(f);
       ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
+      F_.openness[f] = clamp01(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
     }
     double cum = 0;
     // Vacancies arrive in proportion to size (fewer in non-profit firms).

@@ -140,7 +140,8 @@ void World::set_capacities(int w) {
     ts.hiring = factor(hiring);
     ts.training_seats = tv[T::training_seats] * scale * factor(activity);
     // Network management takes case-management time from every partner beyond the first.
-    ts.case_slots *= rules::network_time_left(sc_);
+    ts.network_slots = ts.case_slots * (1.0 - rules::network_time_left(sc_));
+    ts.case_slots -= ts.network_slots;
   }
 }
 

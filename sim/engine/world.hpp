@@ -77,6 +77,7 @@ struct TerritoryState {
   // Effective capacities this week (after scale and events).
   double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
          hf_slots = 0, lets = 0, social_lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
+  double network_slots = 0;  // case slots taken by network management this week (paid, not serving people)
   std::size_t firm_begin = 0, firm_end = 0;       // this territory's firm ids
   std::vector<std::uint32_t> scout_order;         // the order in which scouting reaches firms
   std::size_t scout_next = 0;

@@ -297,6 +297,17 @@ inline double network_time_left(const Scenario& sc) {
   return std::max(0.0, 1.0 - sc[G::network_overhead_per_partner] * (sc[G::network_partners] - 1));
 }
 
+// The weekly cost of managing a territory's partner network (docs/model.md, "Network partners"):
+// each partner's management fee, and the paid time the management takes from case workers
+// (case slots, at the case-management cost of a slot-week) and from the provider's scouting hours.
+// The diverted time is a cost even though it serves no one: that is what makes wide partnerships
+// dear (ESF evaluations: "overly wide partner networks raised management costs").
+inline double network_cost_per_week(const Scenario& sc, double network_slots) {
+  const double diverted = 1.0 - network_time_left(sc);
+  return sc[G::network_partners] * sc[G::costs_partner_management_per_week] + network_slots * sc[G::costs_case_management_per_week] +
+         diverted * sc[G::employment_scouting_intensity] * sc[G::scale] * sc[G::costs_provider_hour];
+}
+
 // Case-worker time of a territory, as the covariate of readiness and move-on:
 // log(step.case_time_reference / persons per worker), persons per worker between 5 and 200.
 inline constexpr double kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;
