@@ -408,6 +408,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     return v;
   };
   double n12 = 0, s12 = 0, n24 = 0, s24 = 0, all = 0, stab = 0, nf = 0, ret = 0, nh = 0, days = 0;
+  double any18hf = 0, n18hf = 0;
   double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, ten = 0, n_ten = 0, to_plan = 0, n_plan = 0;
   for (std::size_t p = 0; p < n; ++p) {
     const int entry = P.entry[p];
@@ -419,6 +420,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       if (H.first_job[p] >= 0 && H.first_job[p] + 104 <= W && H.exit[p] < 0) n_ten++, ten += H.weeks_after_first[p] * 12.0 / 52.0;
     }
     if (H.first_contact[p] >= 0 && H.first_plan[p] >= H.first_contact[p]) n_plan++, to_plan += H.first_plan[p] - H.first_contact[p];
+    if (H.weeks_h[p][HfFlat] > 0 && entry + 78 <= W && (H.exit[p] < 0 || H.exit[p] >= entry + 78))
+      n18hf++, any18hf += H.first_job[p] >= 0 && H.first_job[p] < entry + 78;
     if (!(P.groups[p] & GHomeless)) continue;
     if (H.housing_12m[p] >= 0) n12++, s12 += stable(static_cast<std::uint8_t>(H.housing_12m[p]));
     if (H.housing_24m[p] >= 0) n24++, s24 += stable(static_cast<std::uint8_t>(H.housing_24m[p]));
@@ -450,6 +453,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"employed_12m", ratio(e12, m12)},
       {"employed_24m", ratio(e24, m24)},
       {"any_job_18m", ratio(any18, n18)},
+      {"any_job_18m_hf_tenants", ratio(any18hf, n18hf)},
       {"weeks_to_first_job", ratio(to_job, n_job)},
       {"months_worked_24m_after_first_job", ratio(ten, n_ten)},
       {"job_retained_6m", ratio(sum_series("jobs_held_6m", 0, W), sum_series("hires_programme", 0, W - 26))},
@@ -475,6 +479,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       {"employed_12m_n", m12},
       {"employed_24m_n", m24},
       {"any_job_18m_n", n18},
+      {"any_job_18m_hf_tenants_n", n18hf},
       {"weeks_to_first_job_n", n_job},
       {"months_worked_24m_after_first_job_n", n_ten},
       {"job_retained_6m_n", sum_series("hires_programme", 0, W - 26)},

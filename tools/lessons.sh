@@ -24,5 +24,5 @@ cmp "employed_24m any_job_18m" $S/toscana/reiterate_off.yaml $S/toscana/reiterat
 cmp "cost_per_retained_job employed_24m" $S/toscana/partners_mid.yaml $S/toscana/partners_narrow.yaml $S/toscana/partners_wide.yaml
 cmp "any_job_18m employed_24m" $S/toscana/internship_rigid.yaml $S/toscana/internship_flexible.yaml
 cmp "employed_24m job_retained_12m" $S/toscana/icf_off.yaml $S/toscana/icf_on.yaml
-cmp "any_job_18m employed_24m" $S/piemonte/hf_job_support_off.yaml $S/piemonte/hf_job_support_on.yaml
+cmp "any_job_18m_hf_tenants any_job_18m" $S/piemonte/hf_job_support_off.yaml $S/piemonte/hf_job_support_on.yaml
 cmp "employed_24m stably_housed_24m" $S/piemonte/baseline_3y.yaml $S/piemonte/lockdown_2020.yaml

@@ -302,12 +302,15 @@ out::ReplicateResult World::results() const {
   double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, tenure = 0, n_tenure = 0;
   double cost_homeless = 0;  // the services used by the people homeless at entry
   double to_plan = 0, n_plan = 0;  // weeks from first contact to the first plan
+  double any18_hf = 0, n18_hf = 0;  // any job within 18 months, over Housing First tenants
   for (std::size_t p = 0; p < n; ++p) {
+    const bool observed18 = P_.entry[p] + 78 <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + 78);
+    const bool job18 = P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + 78;
+    if (observed18 && P_.weeks_in_housing(p, HfFlat, week_) > 0) n18_hf++, any18_hf += job18;
     if (P_.seeking[p]) {
       if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
       if (P_.work_24m[p] != 255) m24++, e24 += P_.work_24m[p] == Employed;
-      if (P_.entry[p] + 78 <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + 78))
-        n18++, any18 += P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + 78;
+      if (observed18) n18++, any18 += job18;
       if (P_.first_job[p] >= 0) n_job++, to_job += P_.first_job[p] - P_.entry[p];
       if (P_.first_job[p] >= 0 && P_.first_job[p] + 104 <= week_ && P_.exit[p] < 0)
         n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
@@ -347,6 +350,7 @@ out::ReplicateResult World::results() const {
   headline(H::employed_12m) = nan_if(e12, m12);
   headline(H::employed_24m) = nan_if(e24, m24);
   headline(H::any_job_18m) = nan_if(any18, n18);
+  headline(H::any_job_18m_hf_tenants) = nan_if(any18_hf, n18_hf);
   headline(H::weeks_to_first_job) = nan_if(to_job, n_job);
   headline(H::months_worked_24m_after_first_job) = nan_if(tenure, n_tenure);
   headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
@@ -383,6 +387,7 @@ out::ReplicateResult World::results() const {
   headline(H::employed_12m_n) = m12;
   headline(H::employed_24m_n) = m24;
   headline(H::any_job_18m_n) = n18;
+  headline(H::any_job_18m_hf_tenants_n) = n18_hf;
   headline(H::weeks_to_first_job_n) = n_job;
   headline(H::months_worked_24m_after_first_job_n) = n_tenure;
   headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - 26);
