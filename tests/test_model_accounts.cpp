@@ -230,6 +230,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("queue_cpi", t) += !integrated && c == Waiting && !(P.flags[p] & FCpiDone);
           x("queue_case", t) += c == Assessed;
           x("hf_searching", t) += (P.flags[p] & FHfAssigned) != 0;
+          const double e = P.efficacy[p];
+          x(e < 0.25 ? "self_efficacy_below_25" : e < 0.5 ? "self_efficacy_25_50" : e < 0.75 ? "self_efficacy_50_75" : "self_efficacy_75_up", t) += 1;
           const int tenure = wk - P.hire_week[p];
           const bool programme_job = wo == Employed && ph == EpEmployed;
           x("jobs_held_6m", t) += programme_job && tenure == 26;

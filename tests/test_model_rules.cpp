@@ -38,7 +38,8 @@ population:
   income_support: 0.5
 exits: {rate: 0}
 life: {eviction_rate: 0, reconnection_rate: 0, health_crisis_rate: 0, health_recovery: 0, reconnection_age_coef: 0,
-       reconnection_estranged_coef: 0, reconnection_migrant_coef: 0, reconnection_chronic_coef: 0, reconnection_efficacy_coef: 0}
+       reconnection_estranged_coef: 0, reconnection_migrant_coef: 0, reconnection_chronic_coef: 0, reconnection_efficacy_coef: 0,
+       efficacy_support_rate: 0}
 rehousing: {private_rate: 0}
 institution: {health_rate: 0, justice_rate: 0}
 access: {contact_rate: 0}
@@ -159,6 +160,41 @@ TEST(ModelRules, EvictionFollowsIncomeAndReconnectionItsRate) {
                {"life_events"});
     tr.check("eviction " + str(evict) + " income coef " + str(coef) + " reconnection " + str(recon),
              {"evict_income", "evict_no_income", "reconnect"});
+  }
+}
+
+// Self-efficacy rises with support: each week with a plan and a case worker closes
+// life.efficacy_support_rate of the gap to 1; people assessed and waiting for a case worker
+// keep theirs (the access queue wears it down: CaseDropOut and contact tests).
+TEST(ModelRules, SelfEfficacyRisesWithSupportAndFallsWithWaiting) {
+  for (float rate : {0.003f, 0.02f, 0.1f}) {
+    Scenario sc = base(3000);
+    set_all(sc, {{"population.initial.known", "1"}, {"population.initial.street", "0"}, {"life.efficacy_support_rate", str(rate)},
+                 {"life.efficacy_wait_loss", "0.01"}, {"case.follow_up_after", "520 weeks"}});
+    // Case workers for about half of the people: the others wait in the case queue.
+    sc.set("territories[].case_workers", str(1500.0 / sc[G::case_caseload]), 0);
+    World w(sc, 1);
+    const Persons& P = w.persons();
+    take_in_charge(w);
+    std::vector<float> eff;
+    int supported = 0, waiting = 0;
+    for (int k = 0; k < 4; ++k)
+      run_week(w, around("life_events", [&] { eff = P.efficacy; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (P.kase[p] == InCharge) {
+                               supported++;
+                               ASSERT_FLOAT_EQ(P.efficacy[p], clamp01(eff[p] + rate * (1.0f - eff[p]))) << p;
+                             } else {
+                               ASSERT_EQ(P.kase[p], Assessed) << p;
+                               waiting++;
+                               ASSERT_EQ(P.efficacy[p], eff[p]) << p;  // assessed: no plan yet, not in the access queue
+                             }
+                           }
+                         }),
+               {"life_events"});
+    EXPECT_GT(supported, 4000);
+    EXPECT_GT(waiting, 4000);
   }
 }
 

@@ -39,7 +39,8 @@ enum CountSlot : int {
   KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
   KQueueCase,    // assessed, waiting for a case worker
   KPrison,       // in an institution of kind InstJustice (the rest of Institution: health)
-  kCounts
+  KEfficacy0,    // self-efficacy in [0, 0.25), then [0.25, 0.5), [0.5, 0.75), [0.75, 1]
+  kCounts = KEfficacy0 + 4
 };
 
 // Series ids are generated from output/outputs.def; loops over states write runs of ids, whose
@@ -100,6 +101,7 @@ void World::end_of_week(M& m) {
     ct[KQueueCase] += k == Assessed;
     const std::uint8_t kind = P_.inst_kind[p];
     ct[KPrison] += (h == Institution) & (kind == InstJustice);
+    ct[KEfficacy0 + std::min(3, static_cast<int>(P_.efficacy[p] * 4.0f))]++;
     ct[KOrientation] += ph == EpOrientation;
     const bool waiting = cost.waiting_for_seat(ph, week_ - P_.emp_since[p]);
     ct[KWaitingSeat] += waiting;
@@ -157,6 +159,7 @@ void World::record() {
     for (int a = 0; a < kHousingStates; ++a)
       for (int b = 0; b < kHousingStates; ++b)
         if (a != b) put(S::flow_street_to_shelter + flow++, static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
+    for (int q = 0; q < 4; ++q) put(S::self_efficacy_below_25 + q, static_cast<double>(ct[KEfficacy0 + q]));
     put(S::contacts, static_cast<double>(w.at(t, CContacts)));
     put(S::assessments_social, static_cast<double>(w.at(t, CAssessSocial)));
     put(S::assessments_cpi, static_cast<double>(w.at(t, CAssessCpi)));

@@ -364,7 +364,7 @@ void World::life_events(M& m) {
                 case CaseEvent::Recontact: set_case(p, Unknown, t); break;  // back in need after the case closed
               }
               if (rule.waits(P_, p)) eff -= rule.wait_loss;
-              P_.efficacy[p] = clamp01(eff);
+              P_.efficacy[p] = clamp01(rule.supported(P_, p, clamp01(eff)));
             });
 }
 

@@ -112,7 +112,7 @@ struct LifeEventRules {
   std::array<double, 2> p_crisis;                // [mental illness]
   std::array<std::array<double, 2>, 2> p_hf_loss;  // [mental illness][has income]
   double crisis_drop, rehousing;
-  float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain;
+  float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain, support_rate;
   int hf_len, fu_after, fu_len, recontact, tenancy_keep, hf_keep;
   LogLinearHazard<2> case_dropout;
   double codesigned;  // 1 with the CPI integrated (co-designed plans), else 0
@@ -157,6 +157,7 @@ struct LifeEventRules {
     wait_loss = static_cast<float>(sc[G::life_efficacy_wait_loss]);
     fail_loss = static_cast<float>(sc[G::life_efficacy_failure_loss]);
     success_gain = static_cast<float>(sc[G::life_efficacy_success_gain]);
+    support_rate = static_cast<float>(sc[G::life_efficacy_support_rate]);
     hf_len = weeks_of(sc[G::housing_first_support_duration]);
     fu_after = weeks_of(sc[G::case_follow_up_after]);
     fu_len = weeks_of(sc[G::case_follow_up_length]);
@@ -265,6 +266,12 @@ struct LifeEventRules {
   bool waits(const Persons& P, std::uint32_t p) const {
     const std::uint8_t c = P.kase[p];
     return (c == Waiting) | ((c == Unknown) & in_need(P, p));
+  }
+  // Support rebuilds it: a week with a plan and a case worker (in charge or in follow-up) closes
+  // life.efficacy_support_rate of the gap to 1 (docs/model.md, "Self-efficacy").
+  float supported(const Persons& P, std::uint32_t p, float efficacy) const {
+    const std::uint8_t c = P.kase[p];
+    return (c == InCharge) | (c == FollowUp) ? efficacy + support_rate * (1.0f - efficacy) : efficacy;
   }
 };
 
