@@ -389,3 +389,30 @@ TEST(CalibrateShipped, DefaultsFileReproducesTheRegistryDefaults) {
   }
   std::printf("%s", fit_table(c, r).c_str());
 }
+
+// The same for the trial targets (scenarios/calibration/trials.yaml: At Home/Chez Soi, IPS,
+// fio.PSD), on a CI-sized run: fewer particles and replicates than the shipped run, whose
+// posterior medians are the registry defaults (docs/calibration.md).
+TEST(CalibrateShipped, TrialsFileReproducesTheRegistryDefaults) {
+  Calibration c = load_calibration(kSrc + "/scenarios/calibration/trials.yaml");
+  c.abc.particles = 40;
+  c.replicates = 5;
+  CalibrationOptions opt;
+  opt.progress = false;
+  const CalibrationResult r = run_calibration(c, opt);
+  int checked = 0;
+  for (std::size_t j = 0; j < c.parameters.size(); ++j) {
+    const ParamSpec& p = *c.parameters[j].spec;
+    if (p.source.rfind("calibrated", 0) != 0) continue;
+    ++checked;
+    const double dflt = std::stod(p.default_text);
+    EXPECT_LE(r.fit[j].ci_low, dflt) << p.path << ": the registry default lies below the posterior interval";
+    EXPECT_GE(r.fit[j].ci_high, dflt) << p.path << ": the registry default lies above the posterior interval";
+  }
+  EXPECT_EQ(checked, static_cast<int>(c.parameters.size())) << "every fitted parameter's source should say calibrated";
+  for (const auto& v : r.at_median.values) {
+    EXPECT_LE(std::fabs(v.z), 1) << v.target << " is not met at the posterior medians";
+  }
+  std::printf("%s", fit_table(c, r).c_str());
+}
+
