@@ -1,7 +1,7 @@
 // The shipped scenario and trial files (test_scenario.cpp, test_reference.cpp and its pinned
 // hashes): every .yaml below scenarios/ but the sensitivity files (scenarios/sensitivity/,
-// docs/sensitivity.md) and the calibration files (scenarios/calibration/, docs/calibration.md),
-// which are no scenarios.
+// docs/sensitivity.md), the calibration files (scenarios/calibration/, docs/calibration.md) and
+// the lessons file (scenarios/lessons.yaml, docs/lessons.md), which are no scenarios.
 #pragma once
 
 #include <algorithm>
@@ -21,7 +21,8 @@ inline bool not_a_scenario_folder(const std::filesystem::path& dir) {
 inline std::vector<std::string> scenario_files(const std::string& root) {
   std::vector<std::string> v;
   for (const auto& e : std::filesystem::recursive_directory_iterator(root))
-    if (e.path().extension() == ".yaml" && !not_a_scenario_folder(e.path().parent_path()))
+    if (e.path().extension() == ".yaml" && !not_a_scenario_folder(e.path().parent_path()) &&
+        std::filesystem::relative(e.path(), root) != "lessons.yaml")
       v.push_back(std::filesystem::relative(e.path(), root).string());
   std::sort(v.begin(), v.end());
   return v;

@@ -1,12 +1,14 @@
 // The committed references are generated from the registry, the output table and the data dictionary,
-// and docs/validation.md by running the shipped trials; regenerate them with the commands in the
-// messages below.
+// docs/validation.md by running the shipped trials, and docs/lessons.md (with the README's lesson
+// blocks) by running the lessons' comparisons; regenerate them with the commands in the messages
+// below.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -106,4 +108,175 @@ TEST(Docs, ValidationCommandTextAndTemplateErrors) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("the validation template has no marker {{replicates}}"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(d.path / "v.md"));
+}
+
+// docs/lessons.md and the README's marked example are `percorsi lessons`'s output: every lesson of
+// scenarios/lessons.yaml run at the file's replicates (50: 35 s of CPU, 20-70 s on 2 cores),
+// written into a temporary page and a copy of the README, compared with the committed ones.
+TEST(Docs, LessonsPageIsCurrent) {
+  const std::string src = PERCORSI_SOURCE_DIR;
+  percorsi::cli_test::TempDir d;
+  const std::string page = (d.path / "lessons.md").string();
+  const std::string readme = d.write("README.md", slurp(src + "/README.md"));
+  const std::string cmd =
+      "cd '" + src + "' && " + PERCORSI_BIN + " lessons --quiet --out '" + page + "' --readme '" + readme + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string how =
+      "run `build/sim/percorsi lessons` from the repository root (it rewrites docs/lessons.md from "
+      "docs/lessons.in.md and scenarios/lessons.yaml, and the README's '<!-- lessons: ID -->' blocks); ";
+  const std::string committed = slurp(src + "/docs/lessons.md"), generated = slurp(page);
+  EXPECT_TRUE(committed == generated) << "docs/lessons.md is stale: " << how << first_difference(committed, generated);
+  const std::string committed_readme = slurp(src + "/README.md"), generated_readme = slurp(readme);
+  EXPECT_TRUE(committed_readme == generated_readme)
+      << "README.md's lesson blocks are stale: " << how << first_difference(committed_readme, generated_readme);
+  EXPECT_NE(committed_readme.find("<!-- lessons: "), std::string::npos) << "README.md has no lesson block";
+}
+
+namespace {
+// A lessons file beside two small Piedmont scenarios (a fifth of the people, one year).
+std::string small_lessons(const percorsi::cli_test::TempDir& d, const std::string& text) {
+  for (const char* s : {"step_model", "housing_first"})
+    d.write(std::string(s) + ".yaml", "extends: " + std::string(PERCORSI_SOURCE_DIR) + "/scenarios/piemonte/" + s +
+                                          ".yaml\nscale: 0.2\nhorizon: 1 year\n");
+  return d.write("lessons.yaml", text);
+}
+const std::string kLesson =
+    "replicates: 3\n"
+    "lessons:\n"
+    "  - id: hf\n"
+    "    lesson: Housing First houses more people.\n"
+    "    scenarios: [step_model.yaml, housing_first.yaml]\n"
+    "    indicators:\n"
+    "      - stably_housed_12m: higher\n"
+    "      - cost_per_person\n";
+}  // namespace
+
+// The command's text and CSV reports: the paired difference of each indicator, whether the lesson
+// holds (higher on stably_housed_12m; a lesson stating the opposite does not), the command that
+// reproduces it; the page from a template, and the README's block filled.
+TEST(Docs, LessonsCommandReportsAndPage) {
+  using percorsi::cli_test::sh;
+  percorsi::cli_test::TempDir d;
+  const std::string f = small_lessons(d, kLesson);
+  auto r = sh("lessons " + f + " --format text --quiet");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("hf: holds"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("build/sim/percorsi compare " + (d.path / "step_model.yaml").string() + " " +
+                       (d.path / "housing_first.yaml").string() + " --replicates 3"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1 of 1 lessons hold (3 replicates"), std::string::npos) << r.out;
+  // A lesson's own replicates stand in for the file's, unless the command line gives a count.
+  const std::string own = small_lessons(d, kLesson + "    replicates: 4\n");
+  r = sh("lessons " + own + " --format text --quiet");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(" --replicates 4"), std::string::npos) << r.out;
+  r = sh("lessons " + own + " --format text --quiet --replicates 2");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(" --replicates 2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" --replicates 4"), std::string::npos) << r.out;
+
+  // CSV: the same difference as `percorsi compare` gives (paired, common random numbers).
+  r = sh("lessons " + f + " --format csv --quiet --replicates 2", false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("lesson,reference,scenario,indicator,expected,diff,diff_ci_low,diff_ci_high,n,paired,", 0), 0u)
+      << r.out;
+  const auto cmp = sh("compare " + (d.path / "step_model.yaml").string() + " " +
+                          (d.path / "housing_first.yaml").string() + " --replicates 2 --quiet --format csv",
+                      false);
+  ASSERT_EQ(cmp.code, 0) << cmp.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nhf,step_model,housing_first,stably_housed_12m,higher,([^,]+),([^,]+),([^,]+),2,true,")))
+      << r.out;
+  EXPECT_NE(cmp.out.find("\nhousing_first,stably_housed_12m,"), std::string::npos) << cmp.out;
+  EXPECT_NE(cmp.out.find("," + m.str(1) + "," + m.str(2) + "," + m.str(3) + ","), std::string::npos)
+      << "lessons: " << m.str(0) << "\ncompare:\n" << cmp.out;
+  EXPECT_NE(r.out.find("\nhf,step_model,housing_first,cost_per_person,,"), std::string::npos) << r.out;
+
+  // Stated the other way round, the lesson does not hold, and the page says why.
+  std::string wrong = kLesson;
+  wrong.replace(wrong.find("higher"), 6, "lower");
+  const std::string g = small_lessons(d, wrong);
+  const std::string templ = d.write("t.md", "{{count}} ({{replicates}})\n{{summary}}\n{{not_holding}}\n{{lessons}}\n");
+  const std::string readme = d.write("R.md", "a\n<!-- lessons: hf -->\nold\n<!-- end lessons -->\nb\n");
+  r = sh("lessons " + g + " --quiet --template " + templ + " --out " + (d.path / "p.md").string() + " --readme " + readme);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string page = slurp((d.path / "p.md").string());
+  EXPECT_NE(page.find("0 of 1 lessons hold (3)"), std::string::npos) << page;
+  EXPECT_NE(page.find("- **[hf](#hf)**: housing_first - step_model on `stably_housed_12m`, expected lower, is +"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("it goes the other way"), std::string::npos) << page;
+  const std::string filled = slurp(readme);
+  EXPECT_EQ(filled.find("old"), std::string::npos) << filled;
+  EXPECT_NE(filled.find("<!-- lessons: hf -->\n<!-- written by `build/sim/percorsi lessons " + g + "`"),
+            std::string::npos)
+      << filled;
+  EXPECT_NE(filled.find("Stably housed 12 months after entry"), std::string::npos) << filled;
+  EXPECT_NE(filled.find("\n<!-- end lessons -->\nb\n"), std::string::npos) << filled;
+
+  // A block naming no lesson of the file: exit 2, nothing written.
+  d.write("R.md", "<!-- lessons: nope -->\n<!-- end lessons -->\n");
+  std::filesystem::remove(d.path / "p.md");
+  r = sh("lessons " + g + " --quiet --template " + templ + " --out " + (d.path / "p.md").string() + " --readme " + readme);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("no lesson 'nope'"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(d.path / "p.md"));
+}
+
+// Bad lessons files: exit code 2, each problem at its file:line:column (`lessons` and `validate`).
+TEST(Docs, LessonsFileErrorsNameTheLineAndColumn) {
+  using percorsi::cli_test::sh;
+  percorsi::cli_test::TempDir d;
+  small_lessons(d, "");
+  const std::string head = "lessons:\n  - id: hf\n    lesson: Housing First houses more people.\n";
+  const std::string two = "    scenarios: [step_model.yaml, housing_first.yaml]\n";
+  const struct {
+    std::string text;
+    const char* expect;
+  } cases[] = {
+      {"replicate: 3\n" + head + two + "    indicators: [stably_housed_12m]\n",
+       ":1:1: unknown key 'replicate' (did you mean 'replicates'?)"},
+      {head + two + "    indicator: [stably_housed_12m]\n",
+       ":5:5: unknown key 'indicator' (did you mean 'indicators'?)"},
+      {head + "    scenarios: [step_model.yaml, nowhere.yaml]\n    indicators: [stably_housed_12m]\n",
+       ":4:34: scenario file 'nowhere.yaml' not found"},
+      {head + two + "    indicators:\n      - stably_housed_12m: up\n",
+       ":6:28: 'stably_housed_12m': unknown direction 'up' (one of: higher, lower)"},
+      {head + two + "    indicators:\n      - stably_housed_12m: hgher\n",
+       ":6:28: 'stably_housed_12m': unknown direction 'hgher' (did you mean 'higher'?)"},
+      {head + two + "    indicators: [stably_housd_12m]\n",
+       ":5:18: unknown headline indicator 'stably_housd_12m' (did you mean 'stably_housed_12m'?)"},
+      {head + two + "    indicators: [stably_housed_24m]\n",
+       ":5:18: 'stably_housed_24m' needs a horizon of at least 104 weeks; the runs have 52"},
+      {head + "    scenarios: [step_model.yaml]\n    indicators: [stably_housed_12m]\n",
+       ":4:16: 'scenarios' expects a list of two or more scenario files"},
+      {"replicates: 1\n" + head + two + "    indicators: [stably_housed_12m]\n",
+       ":1:13: 'replicates' expects a whole number from 2 to 100000, got '1'"},
+      {head + two + "    indicators: [stably_housed_12m]\n" + head.substr(9) + two +
+           "    indicators: [stably_housed_12m]\n",
+       ":6:9: lesson 'hf' is given twice"},
+  };
+  for (const auto& c : cases) {
+    const std::string f = d.write("bad.yaml", c.text), out = (d.path / "never.md").string();
+    const auto r = sh("lessons " + f + " --quiet --out " + out + " --readme ''");
+    EXPECT_EQ(r.code, 2) << c.text << r.out;
+    EXPECT_NE(r.out.find(f + c.expect), std::string::npos) << "expected " << c.expect << "\n got: " << r.out;
+    EXPECT_FALSE(std::filesystem::exists(out));
+    EXPECT_EQ(sh("validate " + f).code, 2) << c.text;
+  }
+  // Scenarios of other horizons: refused before anything runs, at the lesson.
+  d.write("long.yaml", "extends: housing_first.yaml\nname: long\nhorizon: 2 years\n");
+  const std::string f = d.write("bad.yaml", head + "    scenarios: [step_model.yaml, long.yaml]\n" +
+                                                "    indicators: [stably_housed_12m]\n");
+  const auto h = sh("lessons " + f + " --quiet --format text");
+  EXPECT_EQ(h.code, 2) << h.out;
+  EXPECT_NE(h.out.find(f + ":2:5: these scenarios cannot be compared: "), std::string::npos) << h.out;
+  // A lessons file that is not there.
+  const auto r = sh("lessons " + (d.path / "missing.yaml").string() + " --quiet");
+  EXPECT_EQ(r.code, 2) << r.out;
+  // The shipped file is valid.
+  const auto v = sh("validate " + std::string(PERCORSI_SOURCE_DIR) + "/scenarios/lessons.yaml");
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_NE(v.out.find("ok (lessons: "), std::string::npos) << v.out;
 }

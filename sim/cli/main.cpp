@@ -1,6 +1,7 @@
 // percorsi: the command-line program. Subcommands: run, compare, trial, calibrate, validation,
-// sensitivity, merge, validate, info, export, bench, params. Exit codes: 0 success; 2 bad input (scenario, arguments, unreadable results file,
-// parts that do not join); 3 runtime failure; 130 interrupted.
+// lessons, sensitivity, merge, validate, info, export, bench, params. Exit codes: 0 success; 2 bad
+// input (scenario, arguments, unreadable results file, parts that do not join); 3 runtime failure;
+// 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
 // and rank 0 writes the results file and prints; see sim/mpi.hpp and sim/ensemble.hpp.
@@ -26,6 +27,7 @@
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/run/ensemble.hpp"
+#include "sim/run/lessons.hpp"
 #include "sim/run/export.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
@@ -262,19 +264,30 @@ int cmd_calibrate(const std::string& file, const Common& c, const std::string& c
   return kOk;
 }
 
+// The text of a page's input (template, README): ScenarioError naming the option that gives it.
+std::string read_page_input(const std::string& path, const std::string& what, const std::string& option) {
+  std::ifstream f(path);
+  if (!f)
+    throw ScenarioError(path + ": cannot read the " + what + " (run from the repository root, or give " + option + ")");
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// A generated page, written under a temporary name and renamed when complete.
+void write_page(const std::string& path, const std::string& text) {
+  write_staged(path, "page", [&](const std::string& staged) {
+    std::ofstream o(staged);
+    o << text;
+    if (!o.flush()) throw std::runtime_error(path + ": cannot write the page");
+  });
+}
+
 // percorsi validation: every shipped trial with the default parameters; the page
 // docs/validation.md from its template (or a text report).
 struct ValidationArgs {
   std::string trials = "scenarios/trials", templ = "docs/validation.in.md", out = "docs/validation.md";
 };
 int cmd_validation(const ValidationArgs& va, const Common& c) {
-  std::string templ;
-  if (c.format == "markdown") {
-    std::ifstream f(va.templ);
-    if (!f) throw ScenarioError(va.templ + ": cannot read the validation template (run from the repository root, or "
-                                           "give --template)");
-    templ.assign(std::istreambuf_iterator<char>(f), {});
-  }
+  const std::string templ = c.format == "markdown" ? read_page_input(va.templ, "validation template", "--template") : "";
   TrialOptions opt;
   opt.threads = c.threads;
   opt.replicates = c.replicates > 0 ? c.replicates : kValidationReplicates;
@@ -291,12 +304,45 @@ int cmd_validation(const ValidationArgs& va, const Common& c) {
     std::cout << page;
     return kOk;
   }
-  write_staged(va.out, "validation", [&](const std::string& staged) {
-    std::ofstream o(staged);
-    o << page;
-    if (!o.flush()) throw std::runtime_error(va.out + ": cannot write the page");
-  });
+  write_page(va.out, page);
   if (!c.quiet) std::fprintf(stderr, "%s; written to %s\n", met_sentence(v).c_str(), va.out.c_str());
+  return kOk;
+}
+
+// percorsi lessons [FILE]: every lesson's comparison with common random numbers; the page
+// docs/lessons.md from its template and the README's marked blocks (or a table on stdout).
+struct LessonsArgs {
+  std::string file = "scenarios/lessons.yaml", templ = "docs/lessons.in.md", out = "docs/lessons.md",
+              readme = "README.md";
+};
+int cmd_lessons(const LessonsArgs& la, const Common& c) {
+  const LessonsSpec spec = load_lessons(la.file);
+  const bool page = c.format == "markdown" && la.out != "-";
+  const std::string templ = c.format == "markdown" ? read_page_input(la.templ, "lessons template", "--template") : "";
+  const std::string readme = page && !la.readme.empty() ? read_page_input(la.readme, "README", "--readme") : "";
+  LessonsOptions opt;
+  opt.threads = c.threads;
+  opt.replicates = c.replicates;
+  opt.progress = !c.quiet;
+  const LessonsRun r = run_lessons(spec, opt);
+  if (c.format != "markdown") {
+    std::cout << lessons_table(r, table_format(c.format));
+    return kOk;
+  }
+  std::string command = "build/sim/percorsi lessons";
+  if (la.file != LessonsArgs{}.file) command += " " + la.file;
+  if (r.replicates != spec.replicates) command += " --replicates " + std::to_string(r.replicates);
+  const std::string text = lessons_page(r, templ, command);
+  if (!page) {
+    std::cout << text;
+    return kOk;
+  }
+  const std::string filled = readme.empty() ? "" : fill_lesson_blocks(r, readme, command);
+  write_page(la.out, text);
+  if (!filled.empty() && filled != readme) write_page(la.readme, filled);
+  if (!c.quiet)
+    std::fprintf(stderr, "%s (%d replicates); written to %s%s\n", held_sentence(r).c_str(), r.replicates,
+                 la.out.c_str(), readme.empty() ? "" : (" and " + la.readme).c_str());
   return kOk;
 }
 
@@ -414,8 +460,8 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
 
 }  // namespace
 
-// percorsi validate FILE...: checks scenario, trial, calibration and sensitivity files (and sweeps) without
-// running.
+// percorsi validate FILE...: checks scenario, trial, calibration, sensitivity and lessons files (and sweeps)
+// without running.
 int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
@@ -426,6 +472,14 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
         for (const auto& t : cal.trials) targets += t.targets.size();
         std::printf("%s: ok (calibration %s: parameters %zu, trials %zu, targets %zu)\n", f.c_str(), cal.name.c_str(),
                     cal.parameters.size(), cal.trials.size(), targets);
+        continue;
+      }
+      if (is_lessons_file(f)) {
+        const LessonsSpec l = load_lessons(f);
+        std::size_t scenarios = 0;
+        for (const auto& x : l.lessons) scenarios += x.scenarios.size();
+        std::printf("%s: ok (lessons: %zu lessons, %zu scenarios, %d replicates)\n", f.c_str(), l.lessons.size(),
+                    scenarios, l.replicates);
         continue;
       }
       if (is_sensitivity_file(f)) {
@@ -602,6 +656,27 @@ int main(int argc, char** argv) {
   validation->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   validation->add_flag("--quiet,-q", c.quiet, "No progress bar");
 
+  LessonsArgs lessons_args;
+  auto* lessons = app.add_subcommand(
+      "lessons", "Measure the lessons of the evaluations (scenarios/lessons.yaml): each lesson's comparison run "
+                 "with common random numbers, the paired differences of its indicators with 95% intervals, and "
+                 "whether it holds; writes docs/lessons.md (from docs/lessons.in.md) and the README's marked blocks "
+                 "(run from the repository root)");
+  lessons->add_option("file", lessons_args.file, "Lessons file (default scenarios/lessons.yaml)")
+      ->check(CLI::ExistingFile);
+  lessons->add_option("--replicates", c.replicates, "Replicates of every scenario (default: the file's)")
+      ->check(CLI::Range(2, 100000));
+  lessons->add_option("--format", c.format,
+                      "markdown (the page, default), text or csv (a table on stdout, no page)")
+      ->check(CLI::IsMember({"markdown", "text", "csv"}));
+  lessons->add_option("--out,-o", lessons_args.out, "Where to write the page (default docs/lessons.md; - for stdout)");
+  lessons->add_option("--template", lessons_args.templ, "The page's template (default docs/lessons.in.md)");
+  lessons->add_option("--readme", lessons_args.readme,
+                      "File whose '<!-- lessons: ID -->' blocks are filled with the lessons' tables (default "
+                      "README.md when --out is not given; '' for none)");
+  lessons->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  lessons->add_flag("--quiet,-q", c.quiet, "No progress");
+
   std::string sens_file;
   auto* sensitivity = app.add_subcommand(
       "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
@@ -630,7 +705,8 @@ int main(int argc, char** argv) {
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
 
   auto* validate = app.add_subcommand(
-      "validate", "Check scenario, trial, calibration and sensitivity files (and their sweeps) without running them");
+      "validate",
+      "Check scenario, trial, calibration, sensitivity and lessons files (and their sweeps) without running them");
   validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
   validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
       ->check(CLI::NonNegativeNumber);
@@ -687,6 +763,11 @@ int main(int argc, char** argv) {
     if (*validation) {
       if (!validation->count("--format")) c.format = "markdown";
       return cmd_validation(validation_args, c);
+    }
+    if (*lessons) {
+      if (!lessons->count("--format")) c.format = "markdown";
+      if (lessons->count("--out") && !lessons->count("--readme")) lessons_args.readme.clear();  // a page elsewhere
+      return cmd_lessons(lessons_args, c);
     }
     if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);
 

@@ -59,11 +59,7 @@ class Loader {
     SensitivitySpec s;
     s.file = file_;
     s.name = fs::path(file_).stem().string();
-    for (const auto& kv : root) {
-      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
-        errs_.add(at(kv.first), "unknown key '" + key + "'" + hint(key, kKeys));
-    }
+    reject_unknown_keys(root, kKeys, file_, errs_);
     if (const auto n = root["name"]) text(n, "name", s.name);
     if (const auto n = root["description"]) text(n, "description", s.description);
     if (const auto n = root["method"]) {
@@ -139,39 +135,7 @@ class Loader {
   void read_scenarios(const YAML::Node& root, SensitivitySpec& s) {
     const YAML::Node list = root["scenarios"];
     s.scenarios_origin = list ? at(list) : Origin{file_, 1, 1};
-    if (!list || !list.IsSequence() || list.size() < 2) {
-      errs_.add(s.scenarios_origin,
-                "'scenarios' expects a list of two or more scenario files (paths relative to "
-                "this file): the first is the reference of the differences");
-      return;
-    }
-    for (const auto& n : list) {
-      if (!n.IsScalar()) {
-        errs_.add(at(n), std::string("a scenario is the path of a scenario file, got ") + node_kind(n));
-        continue;
-      }
-      const fs::path path = fs::path(file_).parent_path() / n.Scalar();
-      std::error_code ec;
-      if (!fs::is_regular_file(path, ec)) {
-        errs_.add(at(n), "scenario file '" + n.Scalar() + "' not found (looked for " + path.string() + ")");
-        continue;
-      }
-      errs_.guard([&] {
-        std::vector<Scenario> v = load_scenarios(path.string());
-        if (v.size() != 1 || !v[0].sweep.empty())
-          errs_.add(at(n), "'" + n.Scalar() + "' holds a sweep: each scenario of a comparison is one scenario");
-        else if (!s.scenarios.empty() && v[0].seed() != s.scenarios[0].seed())
-          errs_.add(at(n), "'" + n.Scalar() + "' has seed " + std::to_string(v[0].seed()) + " and '" +
-                               s.scenarios[0].name() + "' seed " + std::to_string(s.scenarios[0].seed()) +
-                               ": the scenarios of a comparison share their seed (common random numbers), so that "
-                               "their differences are paired");
-        else if (std::any_of(s.scenarios.begin(), s.scenarios.end(),
-                             [&](const Scenario& x) { return x.name() == v[0].name(); }))
-          errs_.add(at(n), "'" + n.Scalar() + "': a second scenario named '" + v[0].name() + "'");
-        else
-          s.scenarios.push_back(std::move(v[0]));
-      });
-    }
+    s.scenarios = read_comparison_scenarios(list, "scenarios", file_, errs_);
   }
 
   // Whether the scenarios give the parameter different values (a lever of the comparison).
@@ -271,8 +235,7 @@ class Loader {
       return;
     }
     for (const auto& item : n) {
-      const bool map = item.IsMap() && item.size() == 1;
-      const YAML::Node key = map ? item.begin()->first : item;
+      const auto [key, settings] = named_item(item);
       if (!key.IsScalar()) {
         errs_.add(at(item),
                   "a parameter is a path or an id, optionally with {range: [lo, hi]}, e.g. "
@@ -298,8 +261,8 @@ class Loader {
         continue;
       }
       double lo = 0, hi = 0;
-      if (map) {
-        if (range(item.begin()->second, *p, lo, hi)) add(s, *p, lo, hi, true, at(key));
+      if (settings) {
+        if (range(*settings, *p, lo, hi)) add(s, *p, lo, hi, true, at(key));
       } else if (p->plausible) {
         add(s, *p, p->plausible->lo, p->plausible->hi, false, at(key));
       } else {
@@ -324,25 +287,14 @@ class Loader {
       }
       return;
     }
-    std::vector<std::string> names;
-    for (const auto* o : indicators()) names.push_back(o->name);
     if (!n.IsSequence() || n.size() == 0) {
       errs_.add(at(n), "'outputs' expects a list of headline indicators, e.g. [stably_housed_12m, cost_per_person]");
       return;
     }
-    for (const auto& x : n) {
-      const std::string name = x.IsScalar() ? x.Scalar() : "";
-      const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, name);
-      if (!o || o->is_denominator())
-        errs_.add(at(x), "unknown headline indicator '" + name + "'" + hint(name, names));
-      else if (std::find(s.outputs.begin(), s.outputs.end(), name) != s.outputs.end())
-        errs_.add(at(x), "'" + name + "' is listed twice");
-      else if (weeks > 0 && o->window > weeks)
-        errs_.add(at(x), "'" + name + "' needs a horizon of at least " + std::to_string(o->window) +
-                             " weeks; the runs have " + std::to_string(weeks) + " (see 'horizon')");
-      else
-        s.outputs.push_back(name);
-    }
+    for (const auto& x : n)
+      if (std::string name = read_headline_indicator(x, file_, weeks, s.outputs, errs_, " (see 'horizon')");
+          !name.empty())
+        s.outputs.push_back(std::move(name));
   }
 
   const std::string& file_;
@@ -367,21 +319,8 @@ std::vector<Scenario> SensitivitySpec::at(const std::vector<double>& u) const {
   return out;
 }
 
-SensitivitySpec load_sensitivity(const std::string& path) {
-  const YAML::Node root = read_yaml_file(path, "sensitivity file");
-  Errors errs;
-  SensitivitySpec s = Loader(path, errs).read(root);
-  errs.raise();
-  return s;
-}
+SensitivitySpec load_sensitivity(const std::string& path) { return load_yaml_with<Loader>(path, "sensitivity file"); }
 
-bool is_sensitivity_file(const std::string& path) {
-  try {
-    const YAML::Node root = read_yaml_file(path, "sensitivity file");
-    return root.IsMap() && root["scenarios"];
-  } catch (const ScenarioError&) {
-    return false;
-  }
-}
+bool is_sensitivity_file(const std::string& path) { return yaml_file_has_key(path, "scenarios"); }
 
 }  // namespace percorsi

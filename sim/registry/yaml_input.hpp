@@ -1,6 +1,7 @@
-// Helpers of the YAML loaders (scenario, trial, sensitivity and calibration files): errors
-// collected with their file:line:column, the position of a node, and the safe reading of a file
-// (bounded size, text only, no tabs in indentation, one document, no duplicate keys), numbers.
+// Helpers of the YAML loaders (scenario, trial, sensitivity, calibration and lessons files):
+// errors collected with their file:line:column, the position of a node, and the safe reading of a
+// file (bounded size, text only, no tabs in indentation, one document, no duplicate keys),
+// numbers; the scenarios of a comparison and the headline indicators it is judged on.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,26 @@ inline std::string hint(const std::string& word, const std::vector<std::string>&
   return " (one of: " + (list.empty() ? std::string("none") : list) + ")";
 }
 
+// Every key of the map `map` not among `keys`: "unknown key 'x' (did you mean ...)" at its place.
+inline void reject_unknown_keys(const YAML::Node& map, const std::vector<std::string>& keys, const std::string& file,
+                                Errors& errs) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      errs.add(origin_of(kv.first, file), "unknown key '" + key + "'" + hint(key, keys));
+  }
+}
+
+// An item of a list of names, each optionally with its settings ("- name" or "- name: settings").
+struct NamedItem {
+  YAML::Node name;                     // the item itself when it has no settings
+  std::optional<YAML::Node> settings;  // none without settings
+};
+inline NamedItem named_item(const YAML::Node& item) {
+  if (!item.IsMap() || item.size() != 1) return {item, std::nullopt};
+  return {item.begin()->first, item.begin()->second};
+}
+
 // A finite number written in full ("0.5", "+3", "1e-3", leading spaces allowed, as in registry
 // defaults); false for anything else.
 inline bool parse_number(const std::string& s, double& out) {
@@ -92,5 +114,33 @@ inline bool parse_number(const std::string& s, double& out) {
 // Reads the one YAML document of a file with the safeguards of scenario files; `noun` names the
 // file in messages ("sensitivity file"). Throws ScenarioError (file:line:column).
 YAML::Node read_yaml_file(const std::string& path, const std::string& noun);
+// Reads a file with read_yaml_file and `Loader(path, errs).read(root)`, then raises the errors
+// collected (ScenarioError listing every problem at its file:line:column).
+template <class Loader>
+auto load_yaml_with(const std::string& path, const std::string& noun) {
+  const YAML::Node root = read_yaml_file(path, noun);
+  Errors errs;
+  auto spec = Loader(path, errs).read(root);
+  errs.raise();
+  return spec;
+}
+// True when the file reads as a map with `key` at its top level (what tells the kinds of input
+// files apart); false when it does not, or cannot be read.
+bool yaml_file_has_key(const std::string& path, const std::string& key);
+
+// The scenarios of a comparison (sensitivity and lessons files): `list`, the node of `key`
+// (null when absent), must be a list of two or more paths of scenario files relative to `file`'s
+// folder, each holding one scenario (no sweep), all with the first's seed (common random numbers:
+// the differences are paired) and distinct names. Every problem goes to `errs` at its
+// file:line:column; the scenarios that loaded are returned, in order.
+std::vector<Scenario> read_comparison_scenarios(const YAML::Node& list, const std::string& key, const std::string& file,
+                                                Errors& errs);
+
+// The headline indicator (not a denominator) named by the scalar `n`: "" after an error in `errs`
+// when it is unknown (with "did you mean"), already in `taken`, or needs a longer horizon than
+// `weeks` (0: not checked; `horizon_hint` ends that message, e.g. " (see 'horizon')").
+std::string read_headline_indicator(const YAML::Node& n, const std::string& file, int weeks,
+                                    const std::vector<std::string>& taken, Errors& errs,
+                                    const std::string& horizon_hint = "");
 
 }  // namespace percorsi

@@ -20,13 +20,6 @@ namespace {
 
 std::string cell(const std::string& x) { return csv_cell(x); }
 
-std::string number(double x) {
-  if (std::isnan(x)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", x);
-  return buf;
-}
-
 template <std::size_t N>
 std::string name_of(const char* const (&names)[N], long long v) {
   return v >= 0 && static_cast<std::size_t>(v) < N ? names[v] : std::to_string(v);
@@ -102,7 +95,7 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
           const std::vector<double> v = rd.weekly(sc, r, series);
           for (std::size_t i = 0; i < v.size(); ++i)
             f << cell(sc) << "," << r << "," << i / T << "," << cell(info.territories[i % T]) << "," << series << ","
-              << number(v[i]) << "\n";
+              << csv_number(v[i]) << "\n";
         }
     }
     written.push_back((dir / "weekly.csv").string());
@@ -133,7 +126,7 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
             f << ",";
             if (p >= d.size()) continue;
             if (d.is_int) f << cell(person_value_label(d.name, d.ints[p], info.territories));
-            else f << number(d.reals[p]);
+            else f << csv_number(d.reals[p]);
           }
           f << "\n";
         }
@@ -149,7 +142,7 @@ std::vector<std::string> export_csv(const std::string& h5_path, const std::strin
       for (const auto& ind : rd.headline_names(sc)) {
         const auto v = rd.headline(sc, ind);
         for (std::size_t i = 0; i < v.size() && i < reps.size(); ++i)
-          f << cell(sc) << "," << reps[i] << "," << ind << "," << number(v[i]) << "\n";
+          f << cell(sc) << "," << reps[i] << "," << ind << "," << csv_number(v[i]) << "\n";
       }
     }
     written.push_back((dir / "headline.csv").string());

@@ -453,6 +453,13 @@ std::string comparability_problem(const std::vector<ScenarioSummary>& s) {
   return "";
 }
 
+void require_comparable(const std::vector<Scenario>& scenarios, const Origin& where) {
+  std::vector<ScenarioSummary> shapes;
+  for (const auto& sc : scenarios) shapes.push_back(shape_of(sc));
+  if (const std::string problem = comparability_problem(shapes); !problem.empty())
+    throw ScenarioError(where.where() + ": these scenarios cannot be compared: " + problem);
+}
+
 int common_horizon(const std::vector<ScenarioSummary>& s) {
   int weeks = 0;
   for (const auto& x : s) weeks = weeks == 0 ? x.weeks : std::min(weeks, x.weeks);
@@ -531,8 +538,21 @@ std::size_t text_width(const std::string& x) {  // characters, not bytes (UTF-8)
 
 std::string pad(const std::string& x, std::size_t w) { return x + std::string(w > text_width(x) ? w - text_width(x) : 0, ' '); }
 
-// Prose wrapped at `width` characters, continuation lines indented by `indent` spaces.
-std::string wrap(const std::string& text, std::size_t width = 96, std::size_t indent = 0) {
+}  // namespace
+
+std::string markdown_cell(std::string s) {
+  for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+  return s;
+}
+
+void fill_marker(std::string& text, const std::string& marker, std::string with, const std::string& what) {
+  if (text.find(marker) == std::string::npos) throw ScenarioError("the " + what + " template has no marker " + marker);
+  while (!with.empty() && with.back() == '\n') with.pop_back();
+  for (std::size_t at = 0; (at = text.find(marker, at)) != std::string::npos; at += with.size())
+    text.replace(at, marker.size(), with);
+}
+
+std::string wrap(const std::string& text, std::size_t width, std::size_t indent) {
   std::string out, line;
   std::istringstream words(text);
   for (std::string w; words >> w;) {
@@ -545,12 +565,7 @@ std::string wrap(const std::string& text, std::size_t width = 96, std::size_t in
   return out + line + "\n";
 }
 
-std::string csv_number(double x) {
-  if (std::isnan(x)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", x);
-  return buf;
-}
+namespace {
 
 // One scenario's row of one indicator.
 struct Cell {
@@ -614,6 +629,29 @@ std::string format_difference(const std::string& indicator, double d, bool plus_
   return format_number(d * disp.scale, decimals, plus_sign) + (disp.diff_unit.empty() ? "" : " " + disp.diff_unit);
 }
 
+std::string format_difference_interval(const std::string& indicator, const out::Summary& d) {
+  if (d.n == 0 || std::isnan(d.mean)) return "n/a";
+  double largest = std::fabs(d.mean);
+  for (double x : {d.ci_low, d.ci_high})
+    if (!std::isnan(x)) largest = std::max(largest, std::fabs(x));
+  const Display disp = display_of(indicator, {});
+  auto num = [&](double x) {
+    const std::string t = format_difference(indicator, x, true, largest);
+    return disp.diff_unit.empty() ? t : t.substr(0, t.size() - disp.diff_unit.size() - 1);
+  };
+  std::string t = num(d.mean);
+  if (!std::isnan(d.ci_low)) t += " [" + num(d.ci_low) + ", " + num(d.ci_high) + "]";
+  return t + (disp.diff_unit.empty() ? "" : " " + disp.diff_unit);
+}
+
+Difference indicator_difference(const ScenarioSummary& a, const ScenarioSummary& b, const std::string& indicator) {
+  const auto x = a.headline.find(indicator), y = b.headline.find(indicator);
+  if (x == a.headline.end() || y == b.headline.end()) return Difference{out::Summary{}, false};
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, indicator);
+  return difference(x->second, a.replicates, y->second, b.replicates, a.seed == b.seed,
+                    o ? o->range : out::Range::Signed);
+}
+
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   std::set<std::string> all;
   for (const auto& x : s)
@@ -647,9 +685,8 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         if (dn != s[i].headline.end() && !dn->second.empty()) c.denominator = summarize(dn->second).mean;
       }
       if (!diffs || i == 0) continue;
-      auto a = s[0].headline.find(ind);
-      if (it == s[i].headline.end() || a == s[0].headline.end()) continue;
-      c.diff = difference(a->second, s[0].replicates, it->second, s[i].replicates, s[0].seed == s[i].seed, range);
+      if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
+      c.diff = indicator_difference(s[0], s[i], ind);
       c.has_diff = true;
       c.verdict = verdict(c.diff.summary, o ? o->mid : std::nan(""));
     }

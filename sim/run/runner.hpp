@@ -109,6 +109,9 @@ std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s);
 // Whether the scenarios can be compared like with like: "" when they share their horizon, start
 // date and territories, else the reason (naming the scenarios that differ).
 std::string comparability_problem(const std::vector<ScenarioSummary>& s);
+// Throws ScenarioError "<where>: these scenarios cannot be compared: <reason>" unless the scenarios
+// share their horizon, start date and territories (the comparisons of sensitivity and lessons files).
+void require_comparable(const std::vector<Scenario>& scenarios, const Origin& where);
 // The common horizon of scenarios to be aligned (--align): the shortest. Throws ScenarioError
 // when they differ in what aligning cannot fix (start date, territories).
 int common_horizon(const std::vector<ScenarioSummary>& s);
@@ -154,6 +157,28 @@ std::string format_summary(const std::string& indicator, const out::Summary& s);
 // decimals follow the size of `largest` (default: of d itself), so that a column lines up.
 std::string format_difference(const std::string& indicator, double d, bool plus_sign = true,
                               double largest = std::nan(""));
+
+// A difference with its 95% interval, as format_difference shows it (decimals after the largest
+// of the three): "+4.32 [+4.15, +4.50] pp", "-19,370 [-20,680, -18,070] euro"; "n/a" when
+// undefined.
+std::string format_difference_interval(const std::string& indicator, const out::Summary& d);
+
+// The difference b - a of one headline indicator as comparison_table() computes it: paired by
+// replicate when the seeds agree (common random numbers), its interval kept to the indicator's
+// range (output table); n = 0 when either scenario lacks the indicator.
+Difference indicator_difference(const ScenarioSummary& a, const ScenarioSummary& b, const std::string& indicator);
+
+// A text as a Markdown table cell: its '|' escaped.
+std::string markdown_cell(std::string s);
+
+// Pages made from a template (docs/validation.md, docs/lessons.md): every `marker` of `text`
+// replaced by `with`, without its final line breaks (the template has its own). Throws
+// ScenarioError "the <what> template has no marker <marker>" when there is none.
+void fill_marker(std::string& text, const std::string& marker, std::string with, const std::string& what);
+
+// Prose wrapped at `width` characters (each line ending in a line break), continuation lines
+// indented by `indent` spaces.
+std::string wrap(const std::string& text, std::size_t width = 96, std::size_t indent = 0);
 
 // Numbers for people: thousands separators ("30,828,561"), `decimals` places, never "-0.0".
 std::string format_number(double x, int decimals, bool plus_sign = false);

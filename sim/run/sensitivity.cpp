@@ -115,10 +115,7 @@ std::vector<std::size_t> SensitivityResult::ranking(std::size_t d, std::size_t o
 
 std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, const SensitivityOptions& opt,
                                                  const std::string& out_path) {
-  std::vector<ScenarioSummary> shapes;
-  for (const auto& sc : spec.scenarios) shapes.push_back(shape_of(sc));
-  if (const std::string problem = comparability_problem(shapes); !problem.empty())
-    throw ScenarioError(spec.scenarios_origin.where() + ": these scenarios cannot be compared: " + problem);
+  require_comparable(spec.scenarios, spec.scenarios_origin);
   SensitivityResult res;
   res.spec = spec;
   const int k = static_cast<int>(spec.parameters.size());
@@ -280,11 +277,7 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
   if (fmt == TableFormat::Csv) {
     os << "difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,"
        << (morris ? "mu_star,mu,sigma" : "s1,s1_se,st,st_se") << ",n\n";
-    auto num = [](double x) {
-      char b[32];
-      std::snprintf(b, sizeof b, "%.10g", x);
-      return std::isnan(x) ? std::string() : std::string(b);
-    };
+    const auto num = csv_number;
     for (std::size_t d = 0; d < r.D(); ++d)
       for (std::size_t o = 0; o < r.O(); ++o) {
         const auto order = r.ranking(d, o);

@@ -1,0 +1,78 @@
+// `percorsi lessons`: every lesson of a lessons file (sim/registry/lessons_spec.hpp) measured by
+// running its comparison with common random numbers: per other scenario and indicator, the paired
+// difference from the first scenario with its 95% interval (as `percorsi compare` computes it),
+// and whether the lesson holds. docs/lessons.md is its output (from docs/lessons.in.md), and the
+// README's marked blocks; a test fails when they are stale.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/registry/lessons_spec.hpp"
+#include "sim/run/runner.hpp"
+
+namespace percorsi {
+
+// One difference of a lesson: `scenario` minus the lesson's first scenario on `indicator`.
+struct LessonRow {
+  std::string scenario, indicator;
+  Direction expected = Direction::None;
+  Difference diff;
+  Verdict verdict = Verdict::Undefined;  // against the indicator's minimum important difference
+  bool holds = false;                    // the interval excludes zero in the expected direction (false without one)
+};
+
+struct LessonResult {
+  Lesson lesson;
+  std::vector<ScenarioSummary> summaries;  // of the lesson's scenarios, in its order
+  std::vector<LessonRow> rows;             // per indicator, per other scenario
+  int replicates = 0;                      // of each scenario
+  // Every row with an expected direction holds (false when the lesson states none).
+  bool holds() const;
+};
+
+struct LessonsRun {
+  std::string file;
+  int replicates = 0;  // the page's (a lesson may state its own)
+  std::vector<LessonResult> results;
+  int held() const;      // lessons that hold
+  int directed() const;  // lessons that state a direction
+};
+
+struct LessonsOptions {
+  int threads = 0;
+  int replicates = 0;  // 0: the file's and each lesson's own; else every lesson's
+  bool progress = true;
+};
+
+// Runs every lesson's scenarios (run_scenarios: the same seed, so paired by replicate). Throws
+// ScenarioError, before running anything, when a lesson's scenarios cannot be compared.
+LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt);
+
+// "N of M lessons hold": the sentence the page opens with.
+std::string held_sentence(const LessonsRun& r);
+// The command that reproduces a lesson's figures: `build/sim/percorsi compare A B ... --replicates R`.
+std::string reproduce_command(const LessonResult& l);
+
+// Every lesson's rows: text (a block per lesson), markdown, or CSV (one row per difference:
+// lesson,reference,scenario,indicator,expected,diff,diff_ci_low,diff_ci_high,n,paired,verdict,
+// holds,lesson_holds,command).
+std::string lessons_table(const LessonsRun& r, TableFormat fmt);
+
+// The page: `template_text` with its markers replaced:
+//   {{count}}        held_sentence()
+//   {{replicates}}   the replicates of every scenario
+//   {{summary}}      one row per lesson: the lesson, its comparison, holds
+//   {{not_holding}}  the lessons that do not hold, and why (the differences that miss)
+//   {{lessons}}      per lesson: the lesson in words, the command that reproduces it, its rows
+// Throws ScenarioError when a marker is missing. `command` is how the page was made.
+std::string lessons_page(const LessonsRun& r, const std::string& template_text, const std::string& command);
+
+// `text` (a README) with every marked block filled with a lesson's comparison table (text format,
+// the lesson's indicators) and the command that reproduces it:
+//   <!-- lessons: ID -->        (the block's contents are replaced)
+//   <!-- end lessons -->
+// Throws ScenarioError for an unknown lesson id or a block without its end.
+std::string fill_lesson_blocks(const LessonsRun& r, const std::string& text, const std::string& command);
+
+}  // namespace percorsi
