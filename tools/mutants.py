@@ -14,8 +14,8 @@ the text to mutate was not found exactly once: the list needs updating after a c
 Every mutated file is restored with `git checkout` after each mutant, and on exit or interruption.
 
 The default test set is every test binary that links the model (TEST_TARGETS), in two tiers:
-the model-meaning tests (test_model_rules, test_model_accounts: seconds) first, and only for a
-mutant they do not kill, the others (test_world, test_employment, test_reference,
+the model-meaning tests (test_model_rules, test_rules_employment, test_model_accounts: seconds)
+first, and only for a mutant they do not kill, the others (test_world, test_employment, test_reference,
 test_contracts, test_levers, test_outputs, test_scenario). Only the targets of a tier are
 rebuilt, with ninja, and ctest runs their tests (-j, --stop-on-failure).
 
@@ -392,7 +392,7 @@ MUTANTS = [
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.
 TIERS = [
-    ["test_model_rules", "test_model_accounts"],
+    ["test_model_rules", "test_rules_employment", "test_model_accounts"],
     ["test_world", "test_employment", "test_reference", "test_contracts", "test_levers", "test_outputs", "test_scenario"],
 ]
 TEST_TARGETS = [t for tier in TIERS for t in tier]
