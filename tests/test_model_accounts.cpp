@@ -122,6 +122,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   for (std::size_t p = 0; p < P.size(); ++p)
     if (stable(P.housing[p])) H.first_stable[p] = 0;
   const bool integrated = sc.at(G::cpi_involvement).text == "integrated";
+  // A joint assessment (integrated CPI) costs cpi.joint_assessment_factor separate ones.
+  const double joint_factor = integrated ? sc[G::cpi_joint_assessment_factor] : 1.0;
   const int fu_len = static_cast<int>(std::lround(sc[G::employment_follow_up_duration]));
   const double scale = sc[G::scale];
   // Unit costs, from the parameters.
@@ -180,7 +182,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           const int social = newly(FSocialDone), cpi = integrated ? 0 : newly(FCpiDone);
           x("assessments_social", t) += social;
           x("assessments_cpi", t) += cpi;
-          H.cost[p] += c_assess * (social + cpi);
+          H.cost[p] += c_assess * (social * joint_factor + cpi);
           if ((contacted || was_waiting) && (P.kase[p] == Assessed || P.kase[p] == InCharge))
             wait_sum[t] += was_waiting ? wk - S.case_since[p] : 0, wait_n[t]++;
           if (S.kase[p] != InCharge && P.kase[p] == InCharge) {
@@ -270,7 +272,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
         }
         for (int t = 0; t < T; ++t) {
           x("wait_weeks_mean", t) = wait_n[t] > 0 ? wait_sum[t] / wait_n[t] : 0.0;
-          x("cost_assessment", t) = (x("assessments_social", t) + x("assessments_cpi", t)) * c_assess;
+          x("cost_assessment", t) = (x("assessments_social", t) * joint_factor + x("assessments_cpi", t)) * c_assess;
           x("cost_icf", t) += wk == 0 ? c_icf_training : 0.0;
           // The week is recorded with the capacities in force during it (the events phase, last,
           // sets those of the next week); scouting is billed for the hours spent reaching firms.

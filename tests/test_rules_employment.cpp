@@ -330,7 +330,7 @@ void add_job_loss(Trials& tr, const Scenario& sc, const Persons& B, const Person
   const double lp = (early ? std::log(sc[G::employment_job_loss_early_factor]) : 0.0) +
                     (follow ? sc[G::employment_follow_up_effect] * sc[G::employment_follow_up_intensity] : 0.0) +
                     sc[G::employment_job_loss_employability_coef] * (B.employability[p] - 0.5) +
-                    sc[G::employment_job_loss_functioning_coef] * keep * f +
+                    sc[G::employment_job_loss_functioning_coef] * (B.emp_phase[p] == EpEmployed ? keep : 1.0) * f +
                     (mi(B, p) ? sc[G::employment_job_loss_mental_health_coef] : 0.0) +
                     (np ? sc[G::employment_job_loss_non_profit_coef] : 0.0);
   const double q = hz(sc[G::employment_job_loss_rate], lp);
@@ -342,7 +342,7 @@ void add_job_loss(Trials& tr, const Scenario& sc, const Persons& B, const Person
 }  // namespace
 
 // Job loss (programme and open-market jobs) rises with each functioning level (times
-// 1 - icf_fit_gain after an ICF assessment), with a mental illness and in a non-profit firm,
+// 1 - icf_fit_gain in a programme job placed after an ICF assessment), with a mental illness and in a non-profit firm,
 // on top of the early-months, follow-up and employability terms; the configurations flip the
 // signs and make each positive term matter for the hazard's upper bound.
 TEST(EmploymentRules, JobLossFollowsFunctioningMentalIllnessAndSectorLessAfterAnIcfAssessment) {
@@ -385,12 +385,12 @@ TEST(EmploymentRules, JobLossFollowsFunctioningMentalIllnessAndSectorLessAfterAn
   }
 }
 
-// The ICF assessment is given to each person starting the employment pathway (and paid
-// then), but its task fit lowers the job loss of every worker: people who never signed a plan,
-// hired on the open market, lose their jobs as if assessed (in scenarios/toscana/icf_on.yaml,
-// 582 of the 5681 person-weeks worked by disabled people over the run). Disabled until the
-// model is fixed: the job loss of people never taken in charge does not depend on the ICF fit.
-TEST(EmploymentRules, DISABLED_TheIcfFitLowersOnlyTheJobLossOfPeopleAssessed) {
+// The ICF assessment is given to each person starting the employment pathway (and paid then);
+// its task fit lowers the job loss of programme jobs only. People who never signed a plan, hired
+// on the open market, lose their jobs at the full functioning effect (before the fix, the fit
+// applied to every worker: 582 of the 5681 person-weeks worked by disabled people in
+// scenarios/toscana/icf_on.yaml were of people never assessed).
+TEST(EmploymentRules, TheIcfFitLowersOnlyTheJobLossOfPeopleAssessed) {
   for (double fit : {0.3, 0.8}) {
     Scenario sc = pathway(8000, 3000);
     set(sc, {{"population.initial.known", "0"},
@@ -462,12 +462,11 @@ TEST(EmploymentRules, InternshipBreakOffRisesWithFunctioningUnderRigidHoursAndWh
   }
 }
 
-// -log(activity) is declared in [0, 12], but activity above 1 (an event with target activity
-// and a factor over 1, which the registry allows) makes it negative: the rule throws "covariate
-// -log activity = -0.693147 outside its declared range", and any run with such an event and
-// internships under way stops. Disabled until the model is fixed (the test states only what
-// any fix must give: an answer, and no more break-offs than at activity 1).
-TEST(EmploymentRules, DISABLED_InternshipBreakOffAcceptsActivityAboveOne) {
+// Activity above its usual level (an event with target activity and a factor over 1, which
+// the registry allows) does not lower internship break-offs below the base: -log(activity) is
+// taken as 0 there (before the fix it was negative, outside the covariate's declared range, and
+// the rule threw, stopping any run with such an event and internships under way).
+TEST(EmploymentRules, InternshipBreakOffAcceptsActivityAboveOne) {
   Scenario sc = pathway(0, 0);
   set(sc, {{"employment.internship.dropout_rate", "5"}, {"employment.internship.break_activity_coef", "1"}});
   const rules::EmploymentRules rule(sc, {2.0}, {1.0});

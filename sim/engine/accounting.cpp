@@ -136,6 +136,7 @@ void World::record() {
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
   const std::vector<std::int64_t>& total = census_;
+  const bool joint = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;  // one joint assessment
 
   // Record the week: series x territories, each series by its id in output/outputs.def. The
   // week's slots start as NaN, so that a series left unrecorded shows (a test checks none is).
@@ -198,7 +199,8 @@ void World::record() {
         {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
         {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]},
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
-        {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial) + w.at(t, CAssessCpi)) * sc_[G::costs_assessment]},
+        {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial)) * (joint ? cost.joint_assessment : cost.assessment) +
+                                 static_cast<double>(w.at(t, CAssessCpi)) * cost.assessment},
         {S::cost_icf, static_cast<double>(w.at(t, CIcfAssessed)) * sc_[G::costs_icf_assessment] +
                           (sc_[G::employment_icf_assessment] != 0 && week_ == 0 ? sc_[G::costs_icf_training_per_territory] * sc_[G::scale] : 0.0)},
         {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},

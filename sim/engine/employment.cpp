@@ -185,12 +185,10 @@ void World::separate(std::uint32_t p, Tally& t) {
 
 // After a failure: orientation and matching repeated (reiterate, rounds left), which restores
 // some self-efficacy, or out of the pathway.
-void World::pathway_failure(std::uint32_t p) {
-  P_.efficacy[p] = clamp01(P_.efficacy[p] - sc_[G::life_efficacy_failure_loss]);
+void World::pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule) {
   if (P_.rounds[p] < 255) P_.rounds[p]++;
-  const bool again = sc_[G::employment_reiterate] != 0 && P_.rounds[p] <= static_cast<int>(sc_[G::employment_max_rounds]);
-  if (again) P_.efficacy[p] = clamp01(P_.efficacy[p] + sc_[G::employment_reiteration_efficacy_gain]);
-  P_.emp_phase[p] = again ? EpOrientation : EpOut;
+  P_.efficacy[p] = rule.efficacy_after_failure(P_.efficacy[p], P_.rounds[p]);
+  P_.emp_phase[p] = rule.tries_again(P_.rounds[p]) ? EpOrientation : EpOut;
   P_.emp_since[p] = static_cast<std::int16_t>(week_);
 }
 
@@ -326,7 +324,7 @@ void World::employment_pathway(M& m) {
     for (const auto& r : rq[RSeparate]) {
       separate(r.person, t);
       if (P_.emp_phase[r.person] == EpEmployed) {
-        pathway_failure(r.person);  // a programme job lost: one failure (its loss of self-efficacy included)
+        pathway_failure(r.person, rule);  // a programme job lost: one failure (its loss of self-efficacy included)
       } else {  // an open-market job lost
         P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.failure_loss);
         P_.emp_phase[r.person] = EpNone;
@@ -338,7 +336,7 @@ void World::employment_pathway(M& m) {
       F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
       P_.firm[r.person] = -1;
       P_.work[r.person] = Searching;
-      pathway_failure(r.person);
+      pathway_failure(r.person, rule);
     }
     for (const auto& r : rq[RHire]) {  // the firm's decision at the end of the internship
       const std::uint32_t p = r.person;
@@ -356,7 +354,7 @@ void World::employment_pathway(M& m) {
         F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
         P_.firm[p] = -1;
         P_.work[p] = Searching;
-        pathway_failure(p);
+        pathway_failure(p, rule);
       }
     }
     std::int64_t seats = static_cast<std::int64_t>(std::floor(ts.training_seats)) - ts.in_training;

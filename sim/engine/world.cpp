@@ -411,7 +411,7 @@ void World::contact_and_assessment(M& m) {
             });
   auto joiners = m.requests(1);
   const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
-  const float assess_cost = static_cast<float>(sc_[G::costs_assessment]);
+  const rules::CostRules cost(sc_);
   const double joint_factor = sc_[G::cpi_joint_assessment_factor];
   const int codesign = integrated ? rules::weeks_of(sc_[G::cpi_codesign_duration]) : 0;
   m.territories([&](int k, Tally& t) {
@@ -427,7 +427,7 @@ void World::contact_and_assessment(M& m) {
       ts.case_queue.push_back(p);
     };
     // Serves a queue in order within its weekly capacity; `done` marks the assessment it gives.
-    auto serve = [&](std::deque<std::uint32_t>& q, std::int64_t cap, std::uint8_t done, int counter) {
+    auto serve = [&](std::deque<std::uint32_t>& q, std::int64_t cap, std::uint8_t done, int counter, float assess_cost) {
       while (cap > 0 && !q.empty()) {
         const std::uint32_t p = q.front();
         q.pop_front();
@@ -441,10 +441,11 @@ void World::contact_and_assessment(M& m) {
     };
     if (integrated) {
       // One single point: joint assessments, each taking longer than a separate one.
-      serve(ts.social_queue, units((ts.assess_social + ts.assess_cpi) / joint_factor, week_), FSocialDone | FCpiDone, CAssessSocial);
+      serve(ts.social_queue, units((ts.assess_social + ts.assess_cpi) / joint_factor, week_), FSocialDone | FCpiDone, CAssessSocial,
+            cost.joint_assessment);
     } else {
-      serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial);
-      serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi);
+      serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial, cost.assessment);
+      serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi, cost.assessment);
     }
     // Presa in carico: assessed people get a case worker in the order they were assessed.
     std::int64_t slots = static_cast<std::int64_t>(std::floor(ts.case_slots)) - ts.cases[InCharge] - ts.cases[FollowUp] -

@@ -19,6 +19,7 @@
 namespace percorsi {
 namespace rules {
 enum class InstitutionEvent;
+struct EmploymentRules;
 }
 
 // Integer counters per territory, summed across blocks and threads (order-free, so exact).
@@ -207,7 +208,7 @@ class World {
   // State changes shared by several phases.
   void hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t);
   void separate(std::uint32_t p, Tally& t);
-  void pathway_failure(std::uint32_t p);
+  void pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule);
   void engage(std::uint32_t f);
   void fill_quota(std::uint32_t f, int delta);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);

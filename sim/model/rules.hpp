@@ -542,13 +542,16 @@ struct EmploymentRules {
   double fitted_functioning(const Persons& P, std::uint32_t p) const { return icf_keep * P.functioning[p]; }
   // Loses the job this week (working in firm of sector non_profit): more likely in the first
   // months, less with follow-up hours while follow-up lasts (programme jobs), less with higher
-  // employability, more with a lower functioning level (less after an ICF assessment), with a
+  // employability, more with a lower functioning level (less in a programme job placed after an
+  // ICF assessment: the tasks were fitted; not in a job found on the open market), with a
   // mental illness, and in a non-profit firm (positions funded by projects).
   bool loses_job(const Persons& P, std::uint32_t p, int week, double employability, bool non_profit, double u) const {
     return job_loss.hit(u, [&] {
       const int tenure = week - P.hire_week[p];
-      return std::array{indicator(tenure < early), indicator(P.emp_phase[p] == EpEmployed && tenure < fu_len), employability - 0.5,
-                        fitted_functioning(P, p), indicator(mental_illness(P, p)), indicator(non_profit)};
+      const bool programme = P.emp_phase[p] == EpEmployed;
+      return std::array{indicator(tenure < early), indicator(programme && tenure < fu_len), employability - 0.5,
+                        programme ? fitted_functioning(P, p) : static_cast<double>(P.functioning[p]), indicator(mental_illness(P, p)),
+                        indicator(non_profit)};
     });
   }
   // Scouting for this person has begun (scouting.reference: intake).
@@ -563,11 +566,12 @@ struct EmploymentRules {
     return P.housing[p] != Institution && u < hazard_p(match_w * f * activity[P.territory[p]]);
   }
   // An internship breaks off: more likely with low self-efficacy, with rigid hours for people
-  // with a lower functioning level, and when activity stops (a lockdown).
+  // with a lower functioning level, and when activity stops (a lockdown; activity above its
+  // usual level, an event factor above 1, does not lower it below the base).
   bool internship_breaks(const Persons& P, std::uint32_t p, double u) const {
     return internship_break.hit(u, [&] {
       return std::array{P.efficacy[p] - 0.5, flexible_hours ? 0.0 : static_cast<double>(P.functioning[p]),
-                        std::min(12.0, -std::log(std::max(activity[P.territory[p]], 1e-5)))};
+                        std::clamp(-std::log(std::max(activity[P.territory[p]], 1e-5)), 0.0, 12.0)};
     });
   }
   // The employability gained by completing an internship (hired or not) in a firm of this
@@ -597,6 +601,12 @@ struct EmploymentRules {
   }
   // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
   bool tries_again(int rounds) const { return reiterate && rounds <= max_rounds; }
+  // Self-efficacy after a failure that makes `rounds` failures in all: the failure's loss, and
+  // when the person tries again the repeated orientation's gain (docs/model.md, "reiteration").
+  float efficacy_after_failure(float efficacy, int rounds) const {
+    const auto lost = static_cast<float>(clamp01(efficacy - failure_loss));
+    return tries_again(rounds) ? static_cast<float>(clamp01(lost + reiteration_gain)) : lost;
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -674,7 +684,7 @@ struct FirmRules {
 struct CostRules {
   std::array<float, kHousingStates> housing;  // per week in each housing state (an institution: by kind, below)
   std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison
-  float case_week, orientation, training, internship, follow_up, assessment;
+  float case_week, orientation, training, internship, follow_up, assessment, joint_assessment;
   int fu_len, orientation_len;
   std::array<float, kCaseStates> per_case_state{};        // case management, by case state
   std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
@@ -691,6 +701,9 @@ struct CostRules {
     internship = static_cast<float>(sc[G::costs_internship_indemnity_per_month] * 12.0 / 52.0 + sc[G::costs_tutoring_per_week]);
     follow_up = static_cast<float>(sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour]);
     assessment = static_cast<float>(sc[G::costs_assessment]);
+    // A joint (social and job-centre) assessment takes cpi.joint_assessment_factor times the
+    // professional time of a separate one, and costs as much more.
+    joint_assessment = static_cast<float>(sc[G::costs_assessment] * sc[G::cpi_joint_assessment_factor]);
     fu_len = weeks_of(sc[G::employment_follow_up_duration]);
     orientation_len = weeks_of(sc[G::employment_orientation]);
     per_case_state[InCharge] = per_case_state[FollowUp] = case_week;
