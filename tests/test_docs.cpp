@@ -256,6 +256,10 @@ TEST(Docs, LessonsFileErrorsNameTheLineAndColumn) {
       {head + two + "    indicators: [stably_housed_12m]\n" + head.substr(9) + two +
            "    indicators: [stably_housed_12m]\n",
        ":6:9: lesson 'hf' is given twice"},
+      {"efficacy_over_time: [hf, fh]\n" + head + two + "    indicators: [stably_housed_12m]\n",
+       ":1:26: 'efficacy_over_time' names no lesson of this file: 'fh'"},
+      {"efficacy_over_time: hf\n" + head + two + "    indicators: [stably_housed_12m]\n",
+       ":1:21: 'efficacy_over_time' expects a list of lesson ids, got a single value"},
   };
   for (const auto& c : cases) {
     const std::string f = d.write("bad.yaml", c.text), out = (d.path / "never.md").string();

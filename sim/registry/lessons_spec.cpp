@@ -22,7 +22,7 @@ bool Lesson::directed() const {
 
 namespace {
 
-const std::vector<std::string> kKeys = {"replicates", "lessons"};
+const std::vector<std::string> kKeys = {"replicates", "lessons", "efficacy_over_time"};
 const std::vector<std::string> kLessonKeys = {"id", "lesson", "scenarios", "indicators", "note", "replicates"};
 const std::vector<std::string> kDirections = {"higher", "lower"};
 
@@ -56,6 +56,16 @@ class Loader {
           std::any_of(s.lessons.begin(), s.lessons.end(), [&](const Lesson& x) { return x.id == l.id; }))
         errs_.add(at(n["id"]), "lesson '" + l.id + "' is given twice");
       s.lessons.push_back(std::move(l));
+    }
+    if (const YAML::Node e = root["efficacy_over_time"]) {
+      if (!e.IsSequence()) errs_.add(at(e), std::string("'efficacy_over_time' expects a list of lesson ids, got ") + node_kind(e));
+      for (const auto& n : e.IsSequence() ? e : YAML::Node()) {
+        if (!n.IsScalar() || std::none_of(s.lessons.begin(), s.lessons.end(), [&](const Lesson& x) { return x.id == n.Scalar(); }))
+          errs_.add(at(n), "'efficacy_over_time' names no lesson of this file" +
+                               (n.IsScalar() ? ": '" + n.Scalar() + "'" : std::string()));
+        else
+          s.efficacy_lessons.push_back(n.Scalar());
+      }
     }
     return s;
   }

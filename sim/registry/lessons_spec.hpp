@@ -3,6 +3,8 @@
 // `percorsi lessons`. The shipped one is scenarios/lessons.yaml.
 //
 //   replicates: 20                     # of every scenario (the page's count; --replicates overrides)
+//   efficacy_over_time: [housing_first]  # optional: lessons whose scenarios' self-efficacy
+//                                        #   distribution over the weeks the page shows
 //   lessons:
 //     - id: housing_first              # letters, digits, '_' and '-': the page's anchor
 //       lesson: Housing First houses more people stably than the step model ...
@@ -50,6 +52,9 @@ struct LessonsSpec {
   std::string file;
   int replicates = 20;
   std::vector<Lesson> lessons;
+  // `efficacy_over_time: [id, ...]`: lessons whose scenarios' distribution of self-efficacy over
+  // the weeks the page shows (docs/model.md, "Self-efficacy").
+  std::vector<std::string> efficacy_lessons;
 };
 
 // Loads and checks a lessons file and the scenarios it names (ScenarioError listing every problem

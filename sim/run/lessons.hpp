@@ -5,6 +5,7 @@
 // README's marked blocks; a test fails when they are stale.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,18 @@ struct LessonResult {
   bool holds() const;
 };
 
+// The distribution of self-efficacy over time in one scenario: the share of the people present
+// in each quarter of [0, 1] at some weeks, averaged over replicates.
+struct EfficacyOverTime {
+  std::string scenario;
+  int replicates = 0;
+  std::vector<int> weeks;
+  std::vector<std::array<double, 4>> shares;  // per week: [0, .25), [.25, .5), [.5, .75), [.75, 1]
+};
+
 struct LessonsRun {
   std::string file;
+  std::vector<EfficacyOverTime> efficacy;  // of the scenarios of the file's efficacy_over_time lessons
   int replicates = 0;  // the page's (a lesson may state its own)
   std::vector<LessonResult> results;
   int held() const;      // lessons that hold
