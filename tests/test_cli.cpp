@@ -148,6 +148,21 @@ TEST(Cli, CompareRefusesUnlikeRunsUnlessAligned) {
   fs::remove(ha);
   ASSERT_EQ(sh("run " + a.string() + " --quiet --out " + ha.string()).code, 0);
   EXPECT_EQ(sh("compare " + ha.string() + " " + b.string() + " --quiet --align").code, 0);
+  // Other start dates and territories: --align reruns both over the common calendar window,
+  // on the territories both cover, and says what it changed.
+  const fs::path c = tmp("c.yaml");
+  std::ofstream(c) << "extends: " << base << "baseline.yaml\nname: c\nhorizon: 30 weeks\nreplicates: 2\n"
+                   << "start_date: 2019-02-04\nterritories_replace: true\nterritories:\n"
+                   << "  - {name: Asti, initial_population: 60}\n  - {name: Torino, initial_population: 60}\n";
+  r = sh("compare " + a.string() + " " + c.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("'a' starts on 2019-01-07 and 'c' on 2019-02-04"), std::string::npos) << r.out;
+  r = sh("compare " + a.string() + " " + c.string() + " --align --format csv");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* want : {"'a' starts on 2019-02-04", "'a' runs 16 weeks", "'c' runs 16 weeks",
+                           "'a': territory Novara left out", "'c': territory Torino left out", "\nc,cost_per_person,euro,"})
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+  fs::remove(c);
   // The shipped comparison of the lockdown is like with like.
   r = sh("compare " + base + "baseline.yaml " + base + "lockdown_2020.yaml --quiet --replicates 2");
   EXPECT_EQ(r.code, 2) << r.out;

@@ -178,15 +178,30 @@ TEST(Runner, ComparabilityOfRuns) {
   a.start_date = b.start_date = "2019-01-07";
   a.territories = b.territories = {"Asti", "Novara"};
   EXPECT_NE(comparability_problem({a, b}).find("104 weeks"), std::string::npos);
-  EXPECT_EQ(common_horizon({a, b}), 104);
+  CommonWindow w = common_window({a, b});
+  EXPECT_EQ(w.weeks, 104);
+  EXPECT_EQ(w.start_date, "2019-01-07");
+  EXPECT_EQ(w.territories, a.territories);
   b.weeks = 104;
   EXPECT_EQ(comparability_problem({a, b}), "");
-  b.start_date = "2020-01-06";
+  // Another start date: the window runs from the later start to the earlier end.
+  b.start_date = "2020-01-06";  // 52 weeks later: a ends 2021-01-04, b on 2022-01-03
   EXPECT_NE(comparability_problem({a, b}).find("2020-01-06"), std::string::npos);
-  EXPECT_THROW(common_horizon({a, b}), ScenarioError);  // --align fixes horizons only
+  w = common_window({a, b});
+  EXPECT_EQ(w.start_date, "2020-01-06");
+  EXPECT_EQ(w.weeks, 52);
+  EXPECT_EQ(common_window({b, a}).weeks, 52);  // the order of the runs does not matter
+  b.start_date = "2019-01-10";                 // 3 days later: the window keeps whole weeks only
+  EXPECT_EQ(common_window({a, b}).weeks, 103);
+  b.start_date = "2021-01-04";  // starts when a ends: no common week
+  EXPECT_THROW(common_window({a, b}), ScenarioError);
   b.start_date = a.start_date;
-  b.territories = {"Asti"};
+  b.territories = {"Torino", "Asti"};
   EXPECT_NE(comparability_problem({a, b}).find("covers"), std::string::npos);
+  w = common_window({a, b});
+  EXPECT_EQ(w.territories, std::vector<std::string>{"Asti"});
+  b.territories = {"Torino"};
+  EXPECT_THROW(common_window({a, b}), ScenarioError);  // no territory in common
 }
 
 TEST(Runner, PairedDifferenceStatistics) {

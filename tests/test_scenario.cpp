@@ -120,6 +120,53 @@ TEST(Scenario, EventDatesResolveAgainstStartDate) {
             std::string::npos);
 }
 
+// compare --align: a run restricted to a calendar window keeps its events on their dates,
+// clips the one that straddles the window's start, drops those outside it or on a dropped
+// territory, and keeps the named territories in the order given.
+TEST(Scenario, RestrictToACalendarWindow) {
+  Scenario s = parse_scenario(
+      "seed: 1\nhorizon: 156 weeks\nstart_date: 2019-01-07\nterritories:\n  - {name: A, shelter_beds: 7}\n"
+      "  - {name: B}\n  - {name: C}\nevents:\n"
+      "  - {name: early, start: 2 weeks, end: 10 weeks, factor: 0.5}\n"
+      "  - {name: straddle, start: 40 weeks, end: 60 weeks, factor: 0.5}\n"
+      "  - {name: dated, start: 2020-03-09, end: 2020-07-06, factor: 0.5}\n"
+      "  - {name: on_b, start: 60 weeks, end: 70 weeks, territory: B, factor: 0.5}\n"
+      "  - {name: open, start: 100 weeks, end: open, factor: 0.5}\n"
+      "  - {name: late, start: 150 weeks, end: 152 weeks, factor: 0.5}\n",
+      "t.yaml");
+  const auto notes = s.restrict_to("2019-11-04", 100, {"C", "A"});  // 43 weeks later
+  EXPECT_EQ(s.at(G::start_date).text, "2019-11-04");
+  EXPECT_EQ(s.weeks(), 100);
+  ASSERT_EQ(s.territories.size(), 2u);
+  EXPECT_EQ(s.territory_name(0), "C");
+  EXPECT_EQ(s.territory_name(1), "A");
+  EXPECT_EQ(s.territories[1][T::shelter_beds], 7);
+  std::vector<std::string> names;
+  for (const auto& e : s.events) names.push_back(e.at(E::name).text);
+  EXPECT_EQ(names, (std::vector<std::string>{"straddle", "dated", "open"}));
+  EXPECT_DOUBLE_EQ(s.events[0][E::start], 0);       // began 3 weeks before the window
+  EXPECT_DOUBLE_EQ(s.events[0][E::end], 60 - 43);
+  EXPECT_DOUBLE_EQ(s.events[1][E::start], 61 - 43);  // 2020-03-09, on its date
+  EXPECT_DOUBLE_EQ(s.events[1][E::end], 78 - 43);
+  EXPECT_DOUBLE_EQ(s.events[2][E::start], 100 - 43);
+  EXPECT_EQ(s.events[2].at(E::end).text, "open");
+  std::string all;
+  for (const auto& n : notes) all += n + "\n";
+  for (const char* want : {"starts on 2019-11-04", "runs 100 weeks", "territory B left out", "event 'early' left out",
+                           "event 'on_b' left out", "event 'late' left out", "'straddle' begins with the common window"})
+    EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
+  // The resolved scenario loads back as the same run.
+  const Scenario back = parse_scenario(s.to_yaml(), "back.yaml");
+  EXPECT_EQ(back.to_yaml(), s.to_yaml());
+  // A window outside the run, or a territory it lacks, is refused.
+  Scenario t = parse_scenario(kMinimal + "horizon: 52 weeks\nstart_date: 2019-01-07\n", "t.yaml");
+  EXPECT_THROW(t.restrict_to("2018-12-31", 10, {"A"}), ScenarioError);
+  EXPECT_THROW(t.restrict_to("2019-01-07", 53, {"A"}), ScenarioError);
+  EXPECT_THROW(t.restrict_to("2019-01-07", 10, {"Z"}), ScenarioError);
+  EXPECT_EQ(t.weeks(), 52);  // a refused window changes nothing
+  EXPECT_TRUE(t.restrict_to("2019-01-07", 52, {"A"}).empty());  // nothing to change
+}
+
 TEST(Scenario, ExtendsMergesAndDetectsCycles) {
   const fs::path d = temp_dir();
   write(d / "base.yaml", "seed: 7\nreplicates: 3\nterritories:\n  - {name: A, shelter_beds: 10}\n  - {name: B}\n");

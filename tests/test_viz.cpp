@@ -310,6 +310,41 @@ TEST(VizCore, CompareColoursByDirection) {
   }
 }
 
+// Runs of other horizons, start dates or territories are shown side by side but not differenced.
+TEST(VizCore, CompareGivesNoDifferencesBetweenUnlikeRuns) {
+  Catalog cat;
+  auto scenario = [&](const char* name, int weeks, const char* start, std::vector<std::string> territories) {
+    std::vector<out::ReplicateResult> reps;
+    for (int r = 0; r < 3; ++r) {
+      out::ReplicateResult x;
+      x.replicate = r;
+      x.headline = {{"stably_housed_12m", 0.1 + 0.01 * r + weeks * 1e-3}};
+      reps.push_back(x);
+    }
+    out::ScenarioInfo info;
+    info.name = name;
+    info.seed = 7;
+    info.weeks = weeks;
+    info.territories = std::move(territories);
+    info.resolved_yaml = std::string("start_date: ") + start + "\n";
+    return cat.add_live(name, info, reps);
+  };
+  const int a = scenario("a", 104, "2019-01-07", {"Asti"}), b = scenario("b", 104, "2019-01-07", {"Asti"}),
+            c = scenario("c", 156, "2019-01-07", {"Asti"}), d = scenario("d", 104, "2020-01-06", {"Asti"}),
+            e = scenario("e", 104, "2019-01-07", {"Asti", "Biella"});
+  EXPECT_EQ(unlike_runs(cat, {a, b}), "");
+  EXPECT_FALSE(std::isnan(compare(cat, {a, b})[0].diff[1].summary.mean));
+  for (int other : {c, d, e}) {
+    EXPECT_NE(unlike_runs(cat, {a, other}), "") << other;
+    const auto rows = compare(cat, {a, other});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_FALSE(std::isnan(rows[0].value[1].mean));  // the values are shown
+    EXPECT_TRUE(std::isnan(rows[0].diff[1].summary.mean)) << other;
+    EXPECT_EQ(rows[0].verdict[1], 0);
+  }
+  EXPECT_NE(unlike_runs(cat, {a, d}).find("2020-01-06"), std::string::npos);
+}
+
 // ---- Sources and bad files -----------------------------------------------------------------
 
 TEST(VizCore, OpensResultsFile) {

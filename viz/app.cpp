@@ -287,6 +287,9 @@ void panel_compare(App& a) {
       "street and waiting); bright when the interval excludes zero.");
   const std::vector<int> order = compare_order(a);
   const auto rows = compare(a.cat, order);
+  if (const std::string unlike = unlike_runs(a.cat, order); !unlike.empty())
+    ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.2f, 1), "Not like with like, so no differences are shown: %s. "
+                       "Rerun them over a common window with `percorsi compare --align`.", unlike.c_str());
   const int ncol = 2 + static_cast<int>(order.size()) * 2 - 1;
   const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
   const float table_h = std::min(ImGui::GetContentRegionAvail().y * 0.5f, (rows.size() + 1.5f) * row_h);

@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "output/outputs.hpp"
+#include "sim/run/runner.hpp"
+#include <yaml-cpp/yaml.h>
 
 namespace percorsi::viz {
 
@@ -434,7 +436,27 @@ Band Catalog::band(int s, const std::string& series, const std::set<std::string>
 
 // ---- Comparison ----------------------------------------------------------------------------
 
+std::string unlike_runs(Catalog& cat, const std::vector<int>& ss) {
+  std::vector<ScenarioSummary> shapes;
+  for (int s : ss) {
+    if (s < 0 || s >= cat.size()) continue;
+    const out::ScenarioInfo& info = cat.scenarios()[s].info;
+    ScenarioSummary x;
+    x.name = info.name;
+    x.weeks = info.weeks;
+    x.territories = info.territories;
+    try {  // the start date, from the resolved scenario the file keeps
+      const YAML::Node y = YAML::Load(info.resolved_yaml);
+      if (y.IsMap() && y["start_date"]) x.start_date = y["start_date"].as<std::string>();
+    } catch (const YAML::Exception&) {
+    }
+    shapes.push_back(std::move(x));
+  }
+  return comparability_problem(shapes);
+}
+
 std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
+  const bool like = unlike_runs(cat, ss).empty();  // else no differences: they would mislead
   // The output table's order; names it does not know follow by name.
   const std::vector<std::string>& kOrder = out::output_names(out::OutputKind::Headline);
   std::vector<std::string> names;
@@ -483,7 +505,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
       Difference d;
       int verdict = 0;
       Verdict meaning = Verdict::Undefined;
-      if (i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
+      if (like && i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
         const auto &a = cat.scenarios()[ss[0]], &b = cat.scenarios()[ss[i]];
         d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed, range);
         meaning = percorsi::verdict(d.summary, spec ? spec->mid : kNaN);

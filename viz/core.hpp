@@ -159,6 +159,10 @@ struct CompareRow {
 };
 // Headline indicators of the scenarios, with paired (common random numbers: same seed and
 // replicate) or Welch differences from the first, and whether each is better or worse.
+// Differences are left undefined (n/a) when the runs are not like with like (unlike_runs).
 std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& scenarios);
+// Why the scenarios' runs cannot be compared like with like ("" when they can): another
+// horizon, start date or territories, in the words of `percorsi compare` (sim/run/runner.hpp).
+std::string unlike_runs(Catalog& cat, const std::vector<int>& scenarios);
 
 }  // namespace percorsi::viz

@@ -124,7 +124,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     }
   }
   // compare: like with like. Runs of other horizons, start dates or territories are refused
-  // (exit 2) unless --align restricts scenario files to their common horizon.
+  // (exit 2) unless --align reruns the scenario files over their common calendar window.
   if (!is_run && !c.list_tasks) {
     std::vector<ScenarioSummary> shape = summaries;
     for (const auto& sc : scenarios) shape.push_back(shape_of(sc));
@@ -132,23 +132,20 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     if (!problem.empty() && !c.align)
       throw ScenarioError("not comparable: " + problem +
                           ". Compare like with like (e.g. scenarios/piemonte/lockdown_2020.yaml with "
-                          "scenarios/piemonte/baseline_3y.yaml), or add --align to run them all over their common "
-                          "horizon");
+                          "scenarios/piemonte/baseline_3y.yaml), or add --align to rerun them all over their common "
+                          "window (the latest start, the earliest end, the territories all of them cover)");
     if (!problem.empty()) {
-      const int weeks = common_horizon(shape);  // throws when start dates or territories differ
+      const CommonWindow w = common_window(shape);  // throws when there is none
       for (const auto& x : summaries)
-        if (x.weeks != weeks)
+        if (x.weeks != w.weeks || x.start_date != w.start_date || x.territories != w.territories)
           throw ScenarioError("cannot align: '" + x.name + "' comes from a results file (" + x.source + ") run for " +
-                              std::to_string(x.weeks) + " weeks, and its headline indicators cannot be recomputed "
-                              "over " + std::to_string(weeks) + " weeks from the file; compare the scenario files "
-                              "with --align instead, which reruns them over the common horizon");
+                              std::to_string(x.weeks) + " weeks from " + x.start_date +
+                              ", and its headline indicators cannot be recomputed over the common window (" +
+                              std::to_string(w.weeks) + " weeks from " + w.start_date + ") from the file; compare "
+                              "the scenario files with --align instead, which reruns them over the common window");
       for (auto& sc : scenarios)
-        if (sc.weeks() != weeks) {
-          if (!c.quiet)
-            std::fprintf(stderr, "percorsi: --align: running '%s' for %d weeks (its file says %d)\n", sc.name().c_str(),
-                         weeks, sc.weeks());
-          sc.set("horizon", std::to_string(weeks) + " weeks");
-        }
+        for (const auto& note : sc.restrict_to(w.start_date, w.weeks, w.territories))
+          if (!c.quiet) std::fprintf(stderr, "percorsi: --align: %s\n", note.c_str());
     }
   }
   if (!scenarios.empty()) {
@@ -606,8 +603,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   compare->add_option("--baseline", c.baseline, "Scenario the differences are taken from (default: the first)");
   compare->add_flag("--align", c.align,
-                    "Run scenario files of different horizons over their common (shortest) horizon instead of "
-                    "refusing them");
+                    "Rerun scenario files of different horizons, start dates or territories over their common "
+                    "window (latest start, earliest end, shared territories) instead of refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
   for (auto* sub : {run, compare})
     sub->add_option("--engine", c.engine,

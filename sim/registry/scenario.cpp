@@ -901,6 +901,92 @@ bool parse_duration(const std::string& text, double& weeks) {
 
 int Scenario::weeks() const { return static_cast<int>(std::lround((*this)[G::horizon])); }
 
+bool days_of_date(const std::string& date, long& days) { return date_days(date, days); }
+
+std::string date_of_days(long days) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{std::chrono::days{days}}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::vector<std::string> Scenario::restrict_to(const std::string& start_date, int weeks,
+                                               const std::vector<std::string>& keep) {
+  const Scenario before = *this;  // a window that cannot be taken leaves the scenario as it was
+  try {
+    return restrict_in_place(start_date, weeks, keep);
+  } catch (...) {
+    *this = before;
+    throw;
+  }
+}
+
+std::vector<std::string> Scenario::restrict_in_place(const std::string& start_date, int weeks,
+                                                     const std::vector<std::string>& keep) {
+  const std::string who = "'" + name() + "'";
+  Value& start = global[static_cast<int>(G::start_date)];
+  Value& horizon = global[static_cast<int>(G::horizon)];
+  long own = 0, from = 0;
+  if (!date_days(start.text, own) || !date_days(start_date, from))
+    throw ScenarioError(who + ": cannot align on start date '" + start_date + "' (the scenario starts on '" +
+                        start.text + "')");
+  const double shift = (from - own) / 7.0;  // weeks of the run cut from its beginning
+  if (shift < 0 || weeks < 1 || shift + weeks > this->weeks() + 1e-9)
+    throw ScenarioError(who + " runs " + std::to_string(this->weeks()) + " weeks from " + start.text +
+                        ": the window of " + std::to_string(weeks) + " weeks from " + start_date + " is not inside it");
+  std::vector<std::string> notes;
+  if (shift > 0) notes.push_back(who + " starts on " + start_date + " (its file says " + start.text + ")");
+  if (weeks != this->weeks())
+    notes.push_back(who + " runs " + std::to_string(weeks) + " weeks (its file says " + std::to_string(this->weeks()) + ")");
+  start.text = start_date;
+  horizon.num = weeks;
+  horizon.text = std::to_string(weeks) + " weeks";
+
+  std::vector<ScopedValues> kept;
+  for (const auto& t : keep) {
+    auto it = std::find_if(territories.begin(), territories.end(),
+                           [&](const ScopedValues& x) { return x.at(T::name).text == t; });
+    if (it == territories.end()) throw ScenarioError(who + " has no territory '" + t + "' to align on");
+    kept.push_back(*it);
+  }
+  for (const auto& t : territories)
+    if (std::find(keep.begin(), keep.end(), t.at(T::name).text) == keep.end())
+      notes.push_back(who + ": territory " + t.at(T::name).text + " left out (not in every run)");
+  territories = std::move(kept);
+
+  std::vector<ScopedValues> events_kept;
+  for (auto ev : events) {
+    const std::string what = who + ": event '" + ev.at(E::name).text + "'";
+    Value& b = ev.v[static_cast<int>(E::start)];
+    Value& e = ev.v[static_cast<int>(E::end)];
+    const ParamSpec& end_spec = *find_param(Scope::Event, "end");
+    const bool open = is_open_end(end_spec, e.text);
+    const std::string& on = ev.at(E::territory).text;
+    if (!on.empty() && std::find(keep.begin(), keep.end(), on) == keep.end()) {
+      notes.push_back(what + " left out: it acts on territory " + on + ", left out");
+      continue;
+    }
+    const double b2 = b.num - shift, e2 = open ? e.num : e.num - shift;
+    if (e2 <= 1e-9 || b2 >= weeks - 1e-9) {
+      notes.push_back(what + " left out: it is in force only outside the common window");
+      continue;
+    }
+    if (b2 < 0) notes.push_back(what + " begins with the common window (it began " + shortest(-b2) + " weeks earlier)");
+    b.num = std::max(0.0, b2);
+    b.text = shortest(b.num) + " weeks";
+    if (!open) {
+      e.num = e2;
+      e.text = shortest(e2) + " weeks";
+    }
+    events_kept.push_back(std::move(ev));
+  }
+  events = std::move(events_kept);
+  validate();
+  return notes;
+}
+
 std::string scenario_name_problem(const std::string& name) {
   if (name.empty()) return "is empty";
   if (name == "." || name == "..") return "is '" + name + "'";

@@ -105,9 +105,20 @@ class Scenario {
   void validate() const;
   // The same checks, as "file:line:column: message" lines (empty when valid).
   std::vector<std::string> problems() const;
+  // Restricts the scenario to a calendar window (compare --align): it starts on `start_date`
+  // (its own or a later one), runs `weeks` weeks and keeps only the named territories, in that
+  // order. Events keep their calendar dates: one that ends before the window, starts after it or
+  // acts on a dropped territory is dropped; one that straddles the window's start begins with it.
+  // The initial population stands at the new start date. Returns one line per change, for the
+  // user; throws ScenarioError when the window is not inside the run or a territory is missing.
+  std::vector<std::string> restrict_to(const std::string& start_date, int weeks, const std::vector<std::string>& territories);
   // The sweep point as a YAML flow map ("{housing.hf_share: 0.25, step.readiness_rate: 2}"),
   // or "" for a scenario that is not part of a sweep.
   std::string sweep_yaml() const;
+
+ private:
+  std::vector<std::string> restrict_in_place(const std::string& start_date, int weeks,
+                                             const std::vector<std::string>& territories);
 };
 
 // Loads, resolves `extends`, validates. Throws ScenarioError. A file with a `sweep:` block
@@ -134,6 +145,11 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& pseudo_
 std::vector<Scenario> load_scenarios(const std::string& path, const LoadOptions& options = {});
 std::vector<Scenario> parse_scenarios(const std::string& yaml_text, const std::string& pseudo_file,
                                       const LoadOptions& options = {});
+
+// Days since 1970-01-01 of an ISO date YYYY-MM-DD; false when it is not a valid date.
+bool days_of_date(const std::string& date, long& days);
+// The ISO date YYYY-MM-DD of a day counted from 1970-01-01.
+std::string date_of_days(long days);
 
 // Why `name` cannot be a scenario name (it becomes an HDF5 group name in results files):
 // "" when it can; else e.g. "contains '/'".

@@ -442,13 +442,20 @@ std::string comparability_problem(const std::vector<ScenarioSummary>& s) {
   };
   for (std::size_t i = 1; i < s.size(); ++i) {
     const ScenarioSummary& b = s[i];
+    std::vector<std::string> why;  // every way the first run and this one differ
     if (a.weeks != b.weeks)
-      return "'" + a.name + "' runs " + std::to_string(a.weeks) + " weeks and '" + b.name + "' " +
-             std::to_string(b.weeks) + " weeks: their indicators cover different horizons";
+      why.push_back("'" + a.name + "' runs " + std::to_string(a.weeks) + " weeks and '" + b.name + "' " +
+                    std::to_string(b.weeks) + " weeks: their indicators cover different horizons");
     if (a.start_date != b.start_date)
-      return "'" + a.name + "' starts on " + a.start_date + " and '" + b.name + "' on " + b.start_date;
+      why.push_back("'" + a.name + "' starts on " + a.start_date + " and '" + b.name + "' on " + b.start_date);
     if (a.territories != b.territories)
-      return "'" + a.name + "' covers " + list(a.territories) + " and '" + b.name + "' covers " + list(b.territories);
+      why.push_back("'" + a.name + "' covers " + list(a.territories) + " and '" + b.name + "' covers " +
+                    list(b.territories));
+    if (!why.empty()) {
+      std::string o;
+      for (std::size_t k = 0; k < why.size(); ++k) o += (k ? "; " : "") + why[k];
+      return o;
+    }
   }
   return "";
 }
@@ -460,16 +467,31 @@ void require_comparable(const std::vector<Scenario>& scenarios, const Origin& wh
     throw ScenarioError(where.where() + ": these scenarios cannot be compared: " + problem);
 }
 
-int common_horizon(const std::vector<ScenarioSummary>& s) {
-  int weeks = 0;
-  for (const auto& x : s) weeks = weeks == 0 ? x.weeks : std::min(weeks, x.weeks);
-  std::vector<ScenarioSummary> same = s;
-  for (auto& x : same) x.weeks = weeks;
-  const std::string p = comparability_problem(same);
-  if (!p.empty())
-    throw ScenarioError("cannot align these runs: " + p + "; --align restricts runs to their common horizon, "
-                        "not to other start dates or territories");
-  return weeks;
+CommonWindow common_window(const std::vector<ScenarioSummary>& s) {
+  CommonWindow w;
+  if (s.empty()) return w;
+  long from = 0, to = 0;
+  std::string first_end, last_start = s.front().name;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    long d = 0;
+    if (!days_of_date(s[i].start_date, d))
+      throw ScenarioError("cannot align: '" + s[i].name + "' has no start date that can be read ('" + s[i].start_date + "')");
+    const long end = d + 7L * s[i].weeks;
+    if (i == 0 || d > from) from = d, last_start = s[i].name;
+    if (i == 0 || end < to) to = end, first_end = s[i].name;
+  }
+  w.start_date = date_of_days(from);
+  w.weeks = static_cast<int>((to - from) / 7);
+  if (to - from < 7)
+    throw ScenarioError("cannot align: the runs share no whole week ('" + last_start + "' starts on " + w.start_date +
+                        ", '" + first_end + "' ends on " + date_of_days(to) + ")");
+  for (const auto& t : s.front().territories) {
+    bool everywhere = true;
+    for (const auto& x : s) everywhere = everywhere && std::count(x.territories.begin(), x.territories.end(), t) > 0;
+    if (everywhere) w.territories.push_back(t);
+  }
+  if (w.territories.empty()) throw ScenarioError("cannot align: no territory is covered by every run");
+  return w;
 }
 
 std::string undefined_reason(const ScenarioSummary& s, const std::string& indicator) {

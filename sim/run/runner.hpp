@@ -112,9 +112,15 @@ std::string comparability_problem(const std::vector<ScenarioSummary>& s);
 // Throws ScenarioError "<where>: these scenarios cannot be compared: <reason>" unless the scenarios
 // share their horizon, start date and territories (the comparisons of sensitivity and lessons files).
 void require_comparable(const std::vector<Scenario>& scenarios, const Origin& where);
-// The common horizon of scenarios to be aligned (--align): the shortest. Throws ScenarioError
-// when they differ in what aligning cannot fix (start date, territories).
-int common_horizon(const std::vector<ScenarioSummary>& s);
+// The common calendar window of runs to be aligned (--align): from the latest start date to the
+// earliest end (whole weeks), on the territories every run covers (in the first run's order).
+struct CommonWindow {
+  std::string start_date;
+  int weeks = 0;
+  std::vector<std::string> territories;
+};
+// Throws ScenarioError naming the runs when the window is empty (no common week or territory).
+CommonWindow common_window(const std::vector<ScenarioSummary>& s);
 
 // Why an indicator is n/a for a scenario: "not in the results", "horizon too short: ...", "no one
 // counted: ..." (its denominator is empty in every replicate).
