@@ -90,8 +90,11 @@ std::vector<DictEntry> output_rows(OutputKind k) {
         const std::string s = "/scenarios/{scenario}/summary/" + o->name;
         rows.push_back({s, "dataset", type, o->unit, meaning + "; value per replicate, in replicate_index order"});
         const std::string ci = std::string("95% interval of the mean on the ") +
-                               (o->range == Range::Share ? "logit scale, within [0, 1]"
-                                : o->range == Range::Positive ? "log scale, >= 0" : "t scale") +
+                               (o->range == Range::Share      ? std::string("logit scale, within [0, 1]")
+                                : o->range == Range::Bounded  ? "logit scale of the value / " + shortest_number(o->upper) +
+                                                                   ", within [0, " + shortest_number(o->upper) + "]"
+                                : o->range == Range::Positive ? std::string("log scale, >= 0")
+                                                              : std::string("t scale")) +
                                " (docs/statistics.md); NaN when n < 2";
         rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates (NaN when n = 0)"});
         rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates (NaN when n < 2)"});

@@ -14,8 +14,14 @@ std::vector<OutputSpec> build() {
   std::vector<OutputSpec> v;
   int counts[3] = {0, 0, 0};
   constexpr double NA = std::numeric_limits<double>::quiet_NaN();
+// The range column: Share, Positive, Signed, Code, or Bounded(upper).
+#define PERCORSI_RANGE_Share Range::Share, NA
+#define PERCORSI_RANGE_Positive Range::Positive, NA
+#define PERCORSI_RANGE_Signed Range::Signed, NA
+#define PERCORSI_RANGE_Code Range::Code, NA
+#define PERCORSI_RANGE_Bounded(upper) Range::Bounded, double(upper)
 #define OUTPUT(kind, id, type, unit, range, window, better, mid, denominator, label, counted, definition)       \
-  v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, Range::range, window, Better::better,   \
+  v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, PERCORSI_RANGE_##range, window, Better::better, \
                          double(mid),                                                                           \
                          Denominator::denominator, label, counted, definition,                                 \
                          counts[static_cast<int>(OutputKind::kind)]++});
@@ -97,6 +103,7 @@ const char* range_name(Range r) {
     case Range::Positive: return "positive";
     case Range::Signed: return "signed";
     case Range::Code: return "code";
+    case Range::Bounded: return "bounded";
   }
   return "?";
 }
@@ -128,12 +135,13 @@ const char* better_name(Better b) {
   return "?";
 }
 
-std::string mid_text(const OutputSpec& o) {
-  if (std::isnan(o.mid)) return "";
+std::string shortest_number(double x) {
   char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, o.mid);
+  const auto r = std::to_chars(buf, buf + sizeof buf, x);
   return std::string(buf, r.ptr);
 }
+
+std::string mid_text(const OutputSpec& o) { return std::isnan(o.mid) ? "" : shortest_number(o.mid); }
 
 std::string dictionary_meaning(const OutputSpec& o) {
   if (o.kind == OutputKind::Person) return o.definition;  // one row per person: the shape says who
@@ -182,7 +190,7 @@ std::string outputs_markdown() {
                         : o->denominator == Denominator::Fixed ? "fixed"
                                                                 : "none";
       os << "| `" << o->name << "` | " << md_cell(o->label) << " | " << md_cell(o->unit) << " | "
-         << range_name(o->range) << " | " << (o->window ? std::to_string(o->window) : "") << " | "
+         << range_name(o->range) << (o->range == Range::Bounded ? " [0, " + shortest_number(o->upper) + "]" : "") << " | " << (o->window ? std::to_string(o->window) : "") << " | "
          << output_type_name(o->type) << " | " << better_name(o->better) << " | " << md_cell(o->counted) << " | "
          << den << " | " << mid_text(*o) << " | " << md_cell(o->definition) << " |\n";
     }

@@ -23,7 +23,15 @@ enum class Denominator { None, Fixed, Policy };
 // The range of an output's values: intervals across replicates keep to it (sim/stats,
 // docs/statistics.md). Share: a proportion in [0, 1]; Positive: a count, cost or duration (>= 0);
 // Signed: any real value (differences); Code: ids, codes and states (no interval makes sense).
-enum class Range { Share, Positive, Signed, Code };
+enum class Range { Share, Positive, Signed, Code, Bounded };
+
+// The scale on which intervals of an output are computed (sim/stats): its range and, for a
+// Bounded quantity, the largest value it can take (in its unit; 1 for the others).
+struct Scale {
+  Range range = Range::Signed;
+  double upper = 1;
+  Scale(Range r = Range::Signed, double u = 1) : range(r), upper(u) {}  // NOLINT: a Range is a Scale
+};
 
 struct OutputSpec {
   OutputKind kind;
@@ -31,6 +39,7 @@ struct OutputSpec {
   OutputType type;
   std::string unit;
   Range range;
+  double upper;      // the largest value of a Bounded output (e.g. 24 months of 24); NaN otherwise
   int window;        // weeks of run needed before anyone can be counted (headlines; 0: none)
   Better better;
   double mid;        // minimum important difference in `unit` (NaN: not applicable)
@@ -44,6 +53,8 @@ struct OutputSpec {
   int direction() const { return better == Better::Higher ? 1 : better == Better::Lower ? -1 : 0; }
   bool policy_denominator() const { return denominator == Denominator::Policy; }
   bool is_share() const { return unit == "share"; }
+  // The scale of its intervals: the range, with the upper limit of a Bounded output.
+  Scale scale() const { return Scale(range, range == Range::Bounded ? upper : 1.0); }
   // The companion headline `<name>_n` (the size of this indicator's denominator in each
   // replicate), or nullptr; and whether this output is such a companion.
   const OutputSpec* denominator_output() const;
@@ -136,6 +147,7 @@ const char* better_name(Better b);           // "higher" | "lower" | "neither"
 const char* range_name(Range r);             // "share" | "positive" | "code"
 // The minimum important difference as text ("0.02", "1000", "" when not applicable).
 std::string mid_text(const OutputSpec& o);
+std::string shortest_number(double x);  // the shortest text that reads back as x ("24", "0.05")
 // The meaning written in the data dictionary: definition, who is counted (and whether the policy
 // changes it).
 std::string dictionary_meaning(const OutputSpec& o);

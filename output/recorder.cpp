@@ -308,7 +308,7 @@ void Recorder::write_weekly_summary(const std::string& scenario) {
     for (size_t k = 0; k < names.size(); ++k) {
       Acc& a = acc[k];
       const OutputSpec* spec = find_output(OutputKind::Series, names[k]);
-      const Range range = spec ? spec->range : Range::Signed;
+      const Scale range = spec ? spec->scale() : Scale{};
       std::vector<double> sd(cells), lo(cells), hi(cells);
       for (size_t i = 0; i < cells; ++i) {
         const int n = a.n[i];

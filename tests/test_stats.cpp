@@ -19,7 +19,7 @@ namespace {
 
 // Coverage of `sets` intervals, each from `n` replicates drawn by `draw`, of the known mean `mu`.
 template <class Draw>
-double coverage(int sets, int n, double mu, Range range, Draw draw) {
+double coverage(int sets, int n, double mu, out::Scale range, Draw draw) {
   int hit = 0;
   for (int k = 0; k < sets; ++k) {
     std::vector<double> xs(n);
@@ -44,6 +44,7 @@ TEST(Stats, RangesComeFromTheOutputTable) {
   EXPECT_EQ(out::spec(out::Series::housing_street).range, Range::Positive);
   for (const auto* o : out::outputs_of(out::OutputKind::Headline)) {
     if (o->unit == "share") EXPECT_EQ(o->range, Range::Share) << o->name;
+    else if (o->range == Range::Bounded) EXPECT_GT(o->upper, 0.0) << o->name;
     else EXPECT_EQ(o->range, Range::Positive) << o->name;
     // Every indicator with a denominator has its companion <name>_n, and only those.
     if (o->is_denominator()) continue;
@@ -51,6 +52,45 @@ TEST(Stats, RangesComeFromTheOutputTable) {
   }
   EXPECT_EQ(summarize({0.1, 0.2, 0.3}, "stably_housed_12m").ci_low,
             summarize({0.1, 0.2, 0.3}, Range::Share).ci_low);
+  // Months worked in the 24 months after a first job: between 0 and 24.
+  const auto& months = out::spec(out::Headline::months_worked_24m_after_first_job);
+  EXPECT_EQ(months.range, Range::Bounded);
+  EXPECT_EQ(months.upper, 24.0);
+  EXPECT_EQ(summarize({1, 17, 0.5}, "months_worked_24m_after_first_job").ci_high,
+            summarize({1, 17, 0.5}, out::Scale(Range::Bounded, 24)).ci_high);
+}
+
+// A bounded quantity (months worked out of 24): the interval stays in [0, 24] where the log
+// scale of a positive quantity ran to 90,000 months (one person per replicate, 3 replicates),
+// and is the share's interval of value / 24, times 24.
+TEST(Stats, BoundedIntervalsStayInTheirRange) {
+  const out::Scale months(Range::Bounded, 24);
+  for (int n : {2, 3, 30}) {
+    std::vector<double> xs;
+    for (int i = 0; i < n; ++i) xs.push_back(i % 3 == 0 ? 0.25 : i % 3 == 1 ? 17.0 : 24.0);
+    const auto s = summarize(xs, months);
+    EXPECT_GE(s.ci_low, 0.0) << n;
+    EXPECT_LE(s.ci_high, 24.0) << n;
+    EXPECT_LT(s.ci_low, s.mean);
+    EXPECT_GT(s.ci_high, s.mean);
+    if (n < 30) {
+      EXPECT_GT(summarize(xs, Range::Positive).ci_high, 24.0) << "the log scale leaves the range at n = " << n;
+    }
+    std::vector<double> shares;
+    for (double x : xs) shares.push_back(x / 24);
+    const auto sh = summarize(shares, Range::Share);
+    EXPECT_NEAR(s.ci_low, 24 * sh.ci_low, 1e-12);
+    EXPECT_NEAR(s.ci_high, 24 * sh.ci_high, 1e-12);
+    // Paired differences stay in [-24, 24].
+    std::vector<double> other;
+    std::vector<int> r;
+    for (int i = 0; i < n; ++i) other.push_back(24 - xs[static_cast<std::size_t>(i)]), r.push_back(i);
+    const auto d = difference(xs, r, other, r, true, months).summary;
+    EXPECT_GE(d.ci_low, -24.0) << n;
+    EXPECT_LE(d.ci_high, 24.0) << n;
+  }
+  EXPECT_EQ(summarize({0, 0, 0}, months).ci_high, 0.0);
+  EXPECT_EQ(summarize({24, 24}, months).ci_low, 24.0);
 }
 
 // The planners' cases: 3 replicates of a retention share and a housed share that t-intervals put
@@ -168,6 +208,9 @@ TEST(Stats, CoverageOfShareIntervalsIsNominal) {
     boost::random::beta_distribution<double> beta(16, 4);
     const double cb = coverage(sets, n, 0.8, Range::Share, [&] { return beta(rng); });
     EXPECT_NEAR(cb, 0.95, tolerance(sets)) << "beta, n = " << n;
+    // Months worked out of 24 (bounded): 24 x Beta(16, 4), mean 19.2 months.
+    const double cm = coverage(sets, n, 19.2, out::Scale(Range::Bounded, 24), [&] { return 24 * beta(rng); });
+    EXPECT_NEAR(cm, 0.95, tolerance(sets)) << "bounded, n = " << n;
   }
 }
 

@@ -37,7 +37,7 @@ std::vector<double> territory_sum(const std::vector<double>& values, int territo
 }
 
 Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask,
-          out::Range range) {
+          out::Scale range) {
   Band b;
   if (replicates.empty()) return b;
   std::vector<std::vector<double>> sums;
@@ -431,7 +431,7 @@ Band Catalog::band(int s, const std::string& series, const std::set<std::string>
   const auto& info = scenarios_[s].info;
   const out::OutputSpec* o = out::find_output(out::OutputKind::Series, series);
   return viz::band(*w, static_cast<int>(info.territories.size()), territory_mask(info, territories),
-                   o ? o->range : out::Range::Signed);
+                   o ? o->scale() : out::Scale{});
 }
 
 // ---- Comparison ----------------------------------------------------------------------------
@@ -483,7 +483,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
     row.indicator = ind;
     const std::vector<double>* base = ss.empty() ? nullptr : cat.headline(ss[0], ind);
     const out::OutputSpec* spec = out::find_output(out::OutputKind::Headline, ind);
-    const out::Range range = spec ? spec->range : out::Range::Signed;
+    const out::Scale range = spec ? spec->scale() : out::Scale{};
     const out::OutputSpec* den = spec && spec->policy_denominator() ? spec->denominator_output() : nullptr;
     for (std::size_t i = 0; i < ss.size(); ++i) {
       const auto* v = cat.headline(ss[i], ind);

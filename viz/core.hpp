@@ -30,7 +30,7 @@ std::vector<double> territory_sum(const std::vector<double>& values, int territo
 // Mean and 95% interval over replicates of the territory sums, week by week.
 // The 95% band keeps to the series' range (counts and costs: log scale, above 0; sim/stats).
 Band band(const std::vector<std::vector<double>>& replicates, int territories, const std::vector<bool>& mask,
-          out::Range range = out::Range::Positive);
+          out::Scale range = out::Range::Positive);
 
 // ---- Axes ----------------------------------------------------------------------------------
 // A "nice" step (1, 2 or 5 times a power of ten) giving at most about max_ticks ticks.

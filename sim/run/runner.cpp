@@ -542,7 +542,7 @@ Display display_of(const std::string& ind, const std::vector<out::Summary>& mean
   double m = 0;
   for (const auto& x : means)
     if (!std::isnan(x.mean)) m = std::max(m, std::fabs(x.mean) * d.scale);
-  d.decimals = m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;
+  d.decimals = m >= 100 || m == 0 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3;  // all zero: "0 [0, 0]"
   if (share) d.decimals = 1;
   return d;
 }
@@ -671,7 +671,7 @@ Difference indicator_difference(const ScenarioSummary& a, const ScenarioSummary&
   if (x == a.headline.end() || y == b.headline.end()) return Difference{out::Summary{}, false};
   const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, indicator);
   return difference(x->second, a.replicates, y->second, b.replicates, a.seed == b.seed,
-                    o ? o->range : out::Range::Signed);
+                    o ? o->scale() : out::Scale{});
 }
 
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
@@ -695,7 +695,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
   for (std::size_t k = 0; k < inds.size(); ++k) {
     const std::string& ind = inds[k];
     const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, ind);
-    const out::Range range = o ? o->range : out::Range::Signed;
+    const out::Scale range = o ? o->scale() : out::Scale{};
     const out::OutputSpec* den = o ? o->denominator_output() : nullptr;
     for (std::size_t i = 0; i < s.size(); ++i) {
       Cell& c = cells[k][i];

@@ -33,7 +33,17 @@ void transformed(out::Summary& s, double q, double se, G g, H h, D dg) {
 
 // Fills the bounds of `s` (mean set) for a quantity with this range, standard error `se` and
 // t quantile `q`; `difference`: the quantity is a difference of two values of that range.
-void bounds(out::Summary& s, double q, double se, Range range, bool difference) {
+void bounds(out::Summary& s, double q, double se, Scale scale, bool difference) {
+  if (scale.range == Range::Bounded) {  // a share of the upper limit
+    const double u = scale.upper;
+    out::Summary t = s;
+    t.mean = s.mean / u;
+    bounds(t, q, se / u, Range::Share, difference);
+    s.ci_low = t.ci_low * u;
+    s.ci_high = t.ci_high * u;
+    return;
+  }
+  const Range range = scale.range;
   const double m = s.mean;
   if (range == Range::Share && !difference) {
     if (m <= 0 || m >= 1 || se == 0) {
@@ -97,7 +107,7 @@ out::Summary undefined() {
 
 }  // namespace
 
-out::Summary interval(double mean, double sd, int n, Range range) {
+out::Summary interval(double mean, double sd, int n, Scale range) {
   if (n <= 0 || std::isnan(mean)) return undefined();
   out::Summary s;
   s.n = n;
@@ -109,7 +119,7 @@ out::Summary interval(double mean, double sd, int n, Range range) {
   return s;
 }
 
-out::Summary summarize(const std::vector<double>& xs, Range range) {
+out::Summary summarize(const std::vector<double>& xs, Scale range) {
   const std::vector<double> v = defined(xs);
   if (v.empty()) return undefined();
   double m, sd;
@@ -119,10 +129,10 @@ out::Summary summarize(const std::vector<double>& xs, Range range) {
 
 out::Summary summarize(const std::vector<double>& xs, const std::string& headline) {
   const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, headline);
-  return summarize(xs, o ? o->range : Range::Signed);
+  return summarize(xs, o ? o->scale() : Scale{});
 }
 
-out::Summary welch(const std::vector<double>& a0, const std::vector<double>& b0, Range range) {
+out::Summary welch(const std::vector<double>& a0, const std::vector<double>& b0, Scale range) {
   const std::vector<double> a = defined(a0), b = defined(b0);
   if (a.empty() || b.empty()) return undefined();
   double ma, sa, mb, sb;
@@ -146,7 +156,7 @@ out::Summary welch(const std::vector<double>& a0, const std::vector<double>& b0,
 }
 
 Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired, Range range) {
+                      const std::vector<int>& rb, bool paired, Scale range) {
   Difference d;
   if (paired) {
     std::vector<double> diffs;

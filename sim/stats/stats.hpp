@@ -5,8 +5,9 @@
 //
 // Intervals keep to the indicator's range (out::Range, from the output table): a share's
 // interval is computed on the logit scale and stays in [0, 1]; a positive quantity's (count,
-// cost, duration) on the log scale and stays above 0; a paired difference of shares on Fisher's
-// z (atanh) scale and stays in [-1, 1]. Each is the delta-method interval of the mean on that
+// cost, duration) on the log scale and stays above 0; a bounded one (months worked out of 24)
+// like a share of its upper limit; a paired difference of shares on Fisher's z (atanh) scale
+// and stays in [-1, 1] (of bounded quantities: in [-upper, upper]). Each is the delta-method interval of the mean on that
 // scale with Student's t quantile, mapped back. Undefined values are NaN, never 0.
 #pragma once
 
@@ -19,23 +20,25 @@
 namespace percorsi {
 
 using out::Range;
+using out::Scale;
 
 // The 95% interval of a mean from its sample moments (mean, sample SD, n) on the scale of
 // `range`. n = 0: everything NaN; n = 1: mean only (SD and bounds NaN). Signed and Code: the
 // t-interval. Share: logit scale (a mean of exactly 0 or 1, with SD 0, gives [m, m]).
-// Positive: log scale (mean 0 gives [0, 0]).
-out::Summary interval(double mean, double sd, int n, Range range);
+// Positive: log scale (mean 0 gives [0, 0]). Bounded: the Share interval of mean / upper, times
+// upper.
+out::Summary interval(double mean, double sd, int n, Scale scale);
 
 // Mean, sample standard deviation and 95% interval of a sample (NaN values left out), on the
 // scale of `range` (default: the plain t-interval).
-out::Summary summarize(const std::vector<double>& xs, Range range = Range::Signed);
+out::Summary summarize(const std::vector<double>& xs, Scale scale = Range::Signed);
 // The same, with the range of a headline indicator from the output table (names it does not
 // know: Signed).
 out::Summary summarize(const std::vector<double>& xs, const std::string& headline);
 
 // The difference b - a of two samples' means, with Welch's 95% interval (on Fisher's z scale
 // for shares, so that it stays in [-1, 1]).
-out::Summary welch(const std::vector<double>& a, const std::vector<double>& b, Range range = Range::Signed);
+out::Summary welch(const std::vector<double>& a, const std::vector<double>& b, Scale scale = Range::Signed);
 
 // The difference of scenario b from scenario a on one indicator: paired by replicate index
 // (ra, rb) when the scenarios share their seed (common random numbers), and NaN values left
@@ -47,7 +50,7 @@ struct Difference {
   bool paired = false;
 };
 Difference difference(const std::vector<double>& a, const std::vector<int>& ra, const std::vector<double>& b,
-                      const std::vector<int>& rb, bool paired, Range range = Range::Signed);
+                      const std::vector<int>& rb, bool paired, Scale scale = Range::Signed);
 
 // What a difference means to a planner, given the indicator's minimum important difference
 // (mid; NaN: none declared):
