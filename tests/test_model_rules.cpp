@@ -1242,6 +1242,17 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
     EXPECT_EQ(housing.finds_private_let(P, p, let * below), has_income) << "person " << p;
     EXPECT_FALSE(housing.finds_private_let(P, p, let * above)) << "person " << p;
   }
+  // The age from which reconnection falls is life.reconnection_age_from (30 above; 40 here).
+  sc.set("life.reconnection_age_from", "40");
+  const rules::LifeEventRules later(sc);
+  for (std::uint32_t p = 0; p < n; ++p) {
+    const bool estranged = in(P, p, GCareLeaver) || in(P, p, GViolenceVictim), chronic = (P.flags[p] & FChronic) != 0;
+    const int over = std::max(0, 26 + 3 * static_cast<int>(p) + 2 - 40);
+    const double recon = hz(2, -0.05 * over + (estranged ? -1.1 : 0.0) + (in(P, p, GMigrant) ? -0.6 : 0.0) + (chronic ? -0.7 : 0.0) +
+                                   1.3 * (P.efficacy[p] - 0.5));
+    EXPECT_TRUE(later.reconnects(P, p, week, recon * below)) << "person " << p;
+    EXPECT_FALSE(later.reconnects(P, p, week, recon * above)) << "person " << p;
+  }
 }
 
 TEST(ModelRules, FamilyReconnectionFollowsAgeEstrangementMigrationChronicityAndSelfEfficacy) {

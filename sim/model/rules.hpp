@@ -114,6 +114,7 @@ struct LifeEventRules {
   double crisis_drop, rehousing;
   float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain, support_rate;
   int hf_len, fu_after, fu_len, recontact, tenancy_keep, hf_keep;
+  int reconnection_age_from;  // life.reconnection_age_from: reconnection falls with each year over it
   LogLinearHazard<2> case_dropout;
   double codesigned;  // 1 with the CPI integrated (co-designed plans), else 0
   LogLinearHazard<5> reconnection;
@@ -121,14 +122,13 @@ struct LifeEventRules {
   LogLinearHazard<2> prison;
   std::array<double, kInstitutionKinds> p_release;  // weekly probability of leaving, by kind
 
-  static constexpr int kReconnectionAge = 30;  // age from which reconnection falls (life.reconnection_age_coef)
   explicit LifeEventRules(const Scenario& sc)
       : case_dropout("case dropout", sc[G::case_dropout_rate] / 52.0,
                      {{{"self_efficacy - 0.5", sc[G::case_dropout_efficacy_coef], -0.5, 0.5},
                        {"co-designed plan", sc[G::cpi_codesign_dropout_coef], 0, 1}}}),
         codesigned(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated ? 1.0 : 0.0),
         reconnection("family reconnection", sc[G::life_reconnection_rate] / 52.0,
-                     {{{"years over 30", sc[G::life_reconnection_age_coef], 0, 320},
+                     {{{"years over life.reconnection_age_from", sc[G::life_reconnection_age_coef], 0, 320},
                        {"care leaver or violence victim", sc[G::life_reconnection_estranged_coef], 0, 1},
                        {"migrant", sc[G::life_reconnection_migrant_coef], 0, 1},
                        {"chronically homeless", sc[G::life_reconnection_chronic_coef], 0, 1},
@@ -164,6 +164,7 @@ struct LifeEventRules {
     recontact = weeks_of(sc[G::access_recontact_after]);
     tenancy_keep = weeks_of(sc[G::institution_tenancy_keep]);
     hf_keep = weeks_of(sc[G::housing_first_institution_keep]);
+    reconnection_age_from = static_cast<int>(sc[G::life_reconnection_age_from]);
   }
 
   // Health after this week: a crisis (draw u_crisis), or recovery towards the level at entry,
@@ -197,7 +198,7 @@ struct LifeEventRules {
   bool reconnects(const Persons& P, std::uint32_t p, int week, double u) const {
     return reconnection.hit(u, [&] {
       const int age = P.age[p] + (week - P.entry[p]) / 52;
-      return std::array{static_cast<double>(std::max(0, age - kReconnectionAge)),
+      return std::array{static_cast<double>(std::max(0, age - reconnection_age_from)),
                         indicator(in_group(P, p, GCareLeaver) || in_group(P, p, GViolenceVictim)),
                         indicator(in_group(P, p, GMigrant)), indicator(P.flags[p] & FChronic), P.efficacy[p] - 0.5};
     });
