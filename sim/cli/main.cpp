@@ -145,7 +145,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
                               "the scenario files with --align instead, which reruns them over the common window");
       for (auto& sc : scenarios)
         for (const auto& note : sc.restrict_to(w.start_date, w.weeks, w.territories))
-          if (!c.quiet) std::fprintf(stderr, "percorsi: --align: %s\n", note.c_str());
+          if (root && !c.quiet) std::fprintf(stderr, "percorsi: --align: %s\n", note.c_str());
     }
   }
   if (!scenarios.empty()) {
