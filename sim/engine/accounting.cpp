@@ -85,8 +85,8 @@ void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
 template <class M>
 void World::end_of_week(M& m) {
   const rules::CostRules cost(sc_);
-  const bool log = sc_[G::output_timeline] != 0;
-  const bool separate_cpi = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::marginal;
+  const bool log = rules::timeline_recorded(sc_);
+  const bool separate_cpi = !rules::AssessmentRules(sc_).integrated;  // a job-centre queue of its own
   m.census(kCounts, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) __attribute__((always_inline)) {
     const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
     ct[KHousing0 + h]++;
@@ -136,7 +136,6 @@ void World::record() {
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
   const std::vector<std::int64_t>& total = census_;
-  const bool joint = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;  // one joint assessment
 
   // Record the week: series x territories, each series by its id in output/outputs.def. The
   // week's slots start as NaN, so that a series left unrecorded shows (a test checks none is).
@@ -199,17 +198,15 @@ void World::record() {
         {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
         {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]},
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
-        {S::cost_assessment, static_cast<double>(w.at(t, CAssessSocial)) * (joint ? cost.joint_assessment : cost.assessment) +
-                                 static_cast<double>(w.at(t, CAssessCpi)) * cost.assessment},
-        {S::cost_icf, static_cast<double>(w.at(t, CIcfAssessed)) * sc_[G::costs_icf_assessment] +
-                          (sc_[G::employment_icf_assessment] != 0 && week_ == 0 ? sc_[G::costs_icf_training_per_territory] * sc_[G::scale] : 0.0)},
+        {S::cost_assessment, cost.assessments_week(w.at(t, CAssessSocial), w.at(t, CAssessCpi))},
+        {S::cost_icf, cost.icf_week(w.at(t, CIcfAssessed), week_)},
         {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
         {S::cost_orientation, static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation},
         {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
         {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
         {S::cost_follow_up, static_cast<double>(ct[KFollowUp]) * cost.follow_up},
-        {S::cost_scouting, static_cast<double>(w.at(t, CScoutedFirms)) * sc_[G::employment_scouting_hours_per_firm] * sc_[G::costs_provider_hour]},
-        {S::cost_network, rules::network_cost_per_week(sc_, ts.network_slots)},
+        {S::cost_scouting, cost.scouting_week(w.at(t, CScoutedFirms))},
+        {S::cost_network, cost.network_week(ts.network_slots)},
     };
     double sum = 0;
     for (const auto& [id, c] : costs) put(id, c), sum += c;

@@ -6,7 +6,6 @@
 // that have a vacancy, open-market hires. (The firms' week comes first: the pathway's
 // proposals read no firm state, and its decisions see this week's vacancies and known firms.)
 #include <algorithm>
-#include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 #include <numeric>
@@ -18,7 +17,6 @@
 namespace percorsi {
 
 namespace {
-using rules::clamp01;
 enum EmpReq : std::uint8_t { RSeparate, RInternBreak, RHire, RTraining, RMatch, RMarket, kEmpReqs };
 }  // namespace
 
@@ -55,12 +53,13 @@ std::size_t firm_by_size(const std::vector<double>& cum, const std::vector<std::
 
 template <class M>
 void World::create_firms(M& m) {
-  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
+  const rules::FirmRules firm_rule(sc_);
+  const rules::ScoutingRules scouting(sc_);
   std::size_t n = 0;
   std::vector<std::size_t> ends(T_);
   for (int t = 0; t < T_; ++t) {
     terr_[t].firm_begin = n;
-    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::firms] * sc_[G::scale]));
+    n += rules::firms_of(sc_, t);
     terr_[t].firm_end = ends[t] = n;
   }
   F_.territory.resize(n);
@@ -68,32 +67,18 @@ void World::create_firms(M& m) {
   for (auto* v : {&F_.size, &F_.quota, &F_.filled, &F_.vacancies, &F_.workers, &F_.interns}) v->assign(n, 0);
   F_.openness.resize(n);
   F_.known_week.assign(n, -1);
-  const double mu = std::log(sc_[G::firms_size_median]), sigma = sc_[G::firms_size_sigma];
-  const double conc = sc_[G::firms_openness_concentration];
   // Each firm's attributes come from its own stream.
   m.firms(n, [&](std::size_t f) {
     const int t = static_cast<int>(std::upper_bound(ends.begin(), ends.end(), f) - ends.begin());
     Stream s(key_, static_cast<std::uint32_t>(f), 0, Purpose::FirmCreate);
-    auto& R = s.engine();
-    const double z = boost::random::normal_distribution<double>(0, 1)(R);
-    const int size = static_cast<int>(std::clamp(std::ceil(std::exp(mu + sigma * z)), 1.0, 60000.0));
-    std::uint8_t flags = s.chance(sc_[G::firms_non_profit_share]) ? FfNonProfit : 0;
-    const std::uint16_t quota = rules::law68_quota(size);
-    if (quota > 0) flags |= FfObliged;
-    const double fill = quota * sc_[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
-    const double mean = (flags & FfNonProfit) ? sc_[G::firms_openness_non_profit] : sc_[G::firms_openness_profit];
-    double open = beta_draw(s, mean * conc, (1 - mean) * conc);
-    if (integrated && (flags & FfObliged)) {  // shared lists and incentive information
-      flags |= FfKnown;
-      F_.known_week[f] = 0;
-      open += sc_[G::cpi_incentive_openness];
-    }
+    const rules::NewFirm firm = rules::new_firm(sc_, s);
+    if (firm.flags & FfKnown) F_.known_week[f] = 0;
     F_.territory[f] = static_cast<std::uint8_t>(t);
-    F_.flags[f] = flags;
-    F_.size[f] = static_cast<std::uint16_t>(size);
-    F_.quota[f] = quota;
-    F_.filled[f] = static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill)));
-    F_.openness[f] = clamp01(open);
+    F_.flags[f] = firm.flags;
+    F_.size[f] = static_cast<std::uint16_t>(firm.size);
+    F_.quota[f] = firm.quota;
+    F_.filled[f] = firm.filled;
+    F_.openness[f] = firm.openness;
   });
   m.each_territory([&](int t) {
     auto& ts = terr_[t];
@@ -115,8 +100,7 @@ void World::create_firms(M& m) {
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
     // The network's partners bring firms, known from the start (the first of the order) and
     // presented to the project by the partner as scouting presents the firms it reaches.
-    const auto brought = static_cast<std::size_t>(
-        std::llround(sc_[G::network_partners] * sc_[G::network_firms_per_partner] * sc_[G::scale]));
+    const std::size_t brought = rules::partner_firms(sc_);
     for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
       const std::uint32_t f = ts.scout_order[j];
       if (F_.flags[f] & FfKnown) continue;
@@ -124,13 +108,12 @@ void World::create_firms(M& m) {
       F_.known_week[f] = 0;
       ts.known_firms.push_back(f);
       ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
-      F_.openness[f] = clamp01(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
+      F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::Scouted, F_.openness[f]);
     }
     double cum = 0;
     // Vacancies arrive in proportion to size (fewer in non-profit firms).
-    const double np_factor = sc_[G::firms_non_profit_vacancy_factor];
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f)
-      ts.size_cum.push_back(cum += F_.size[f] * ((F_.flags[f] & FfNonProfit) ? np_factor : 1.0));
+      ts.size_cum.push_back(cum += scouting.vacancy_weight(F_.size[f], F_.flags[f] & FfNonProfit));
     ts.size_guide = size_guide(ts.size_cum);
   });
 }
@@ -150,7 +133,7 @@ void World::fill_quota(std::uint32_t f, int delta) {
   terr_[F_.territory[f]].quota_filled += delta;
 }
 
-void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
+void World::hire(std::uint32_t p, std::uint32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t) {
   const int k = P_.territory[p];
   P_.work[p] = Employed;
   P_.firm[p] = static_cast<std::int32_t>(f);
@@ -168,15 +151,15 @@ void World::hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t) {
   }
   t.at(k, CHires)++;
   if (programme) t.at(k, CHiresProgramme)++;
-  P_.efficacy[p] = clamp01(P_.efficacy[p] + sc_[G::life_efficacy_success_gain]);
+  P_.efficacy[p] = efficacy_rule.after(rules::EfficacyEvent::Hired, P_.efficacy[p]);
 }
 
-void World::separate(std::uint32_t p, Tally& t) {
+void World::separate(std::uint32_t p, const rules::FirmRules& firm_rule, Tally& t) {
   const auto f = static_cast<std::uint32_t>(P_.firm[p]);
   F_.workers[f]--;
   if (P_.quota_job[p]) fill_quota(f, -1);
-  if (week_ - P_.hire_week[p] < rules::weeks_of(sc_[G::employment_job_loss_early_period]))
-    F_.openness[f] = clamp01(F_.openness[f] - sc_[G::employment_openness_after_failure]);
+  if (firm_rule.separation_counts(week_ - P_.hire_week[p]))
+    F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::EarlySeparation, F_.openness[f]);
   P_.quota_job[p] = 0;
   P_.firm[p] = -1;
   P_.work[p] = Searching;
@@ -185,9 +168,9 @@ void World::separate(std::uint32_t p, Tally& t) {
 
 // After a failure: orientation and matching repeated (reiterate, rounds left), which restores
 // some self-efficacy, or out of the pathway.
-void World::pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule) {
+void World::pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule, const rules::EfficacyRules& efficacy_rule) {
   if (P_.rounds[p] < 255) P_.rounds[p]++;
-  P_.efficacy[p] = rule.efficacy_after_failure(P_.efficacy[p], P_.rounds[p]);
+  P_.efficacy[p] = efficacy_rule.after_pathway_failure(P_.efficacy[p], rule.tries_again(P_.rounds[p]));
   P_.emp_phase[p] = rule.tries_again(P_.rounds[p]) ? EpOrientation : EpOut;
   P_.emp_since[p] = static_cast<std::int16_t>(week_);
 }
@@ -197,20 +180,15 @@ void World::pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule)
 
 template <class M>
 void World::scouting_and_firms(M& m) {
-  const auto strategy = sc_.choice<G::employment_scouting_strategy>();
-  const bool by_intake = sc_.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake;
-  const int scout_start = rules::weeks_of(sc_[G::employment_scouting_start]);
-  // Scouting hours, less the provider's share of network management.
-  const double firms_per_week =
-      sc_[G::employment_scouting_intensity] * rules::network_time_left(sc_) * sc_[G::scale] / sc_[G::employment_scouting_hours_per_firm];
-  const int vac_len = rules::weeks_of(sc_[G::firms_vacancy_duration]);
+  const rules::ScoutingRules scouting(sc_);
+  const rules::FirmRules firm_rule(sc_);
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     const auto week = static_cast<std::uint32_t>(week_);
     // Vacancies: arrivals in proportion to firm size; the oldest expire first.
     if (!ts.size_cum.empty()) {
       Stream s(key_, static_cast<std::uint32_t>(k), week, Purpose::Vacancies);
-      const double mean = ts.size_cum.back() * sc_[G::firms_vacancy_rate] / 52.0 * ts.hiring;
+      const double mean = scouting.vacancies_mean(ts.size_cum.back(), ts.hiring);
       const int n = mean > 0 ? boost::random::poisson_distribution<int>(mean)(s.engine()) : 0;
       m.vacancy_arrivals(ts, s, n, [&](std::uint32_t f) {
         if (f >= ts.firm_end || F_.vacancies[f] >= F_.size[f]) return;  // every post of the firm is open already
@@ -219,7 +197,7 @@ void World::scouting_and_firms(M& m) {
         ts.open_vacancies.emplace_back(f, week_);
       });
       std::size_t expired = 0;
-      while (expired < ts.open_vacancies.size() && week_ - ts.open_vacancies[expired].second >= vac_len) {
+      while (expired < ts.open_vacancies.size() && scouting.expired(week_ - ts.open_vacancies[expired].second)) {
         if (expired + M::kAhead < ts.open_vacancies.size()) m.prefetch(&F_.vacancies[ts.open_vacancies[expired + M::kAhead].first]);
         const auto f = ts.open_vacancies[expired++].first;
         if (F_.vacancies[f] > 0) F_.vacancies[f]--, ts.vacancies_open--;
@@ -227,17 +205,17 @@ void World::scouting_and_firms(M& m) {
       ts.open_vacancies.erase(ts.open_vacancies.begin(), ts.open_vacancies.begin() + static_cast<std::ptrdiff_t>(expired));
     }
     // Scouting reaches new firms of the chosen sector(s).
-    if (by_intake || week_ >= scout_start) {
-      std::int64_t reach = units(firms_per_week * ts.activity, week_);
+    if (scouting.scouting(week_)) {
+      std::int64_t reach = units(scouting.firms_per_week * ts.activity, week_);
       while (reach > 0 && ts.scout_next < ts.scout_order.size()) {
         const std::uint32_t f = ts.scout_order[ts.scout_next++];
         const bool np = F_.flags[f] & FfNonProfit;
-        if ((F_.flags[f] & FfKnown) || !rules::scouting_targets(strategy, np)) continue;
+        if ((F_.flags[f] & FfKnown) || !scouting.targets(np)) continue;
         F_.flags[f] |= FfKnown;
         F_.known_week[f] = static_cast<std::int16_t>(week_);
         ts.known_firms.push_back(f);
         ts.firms_known[np ? 1 : 0]++;
-        F_.openness[f] = clamp01(F_.openness[f] + sc_[G::employment_scouting_openness_gain]);
+        F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::Scouted, F_.openness[f]);
         t.at(k, CScoutedFirms)++;
         --reach;
       }
@@ -253,7 +231,9 @@ void World::employment_pathway(M& m) {
   using rules::PathwayRequest;
   const rules::EmploymentRules rule(sc_, activity(), hiring());
   const rules::FirmRules firm_rule(sc_);
-  const float icf_cost = sc_[G::employment_icf_assessment] != 0 ? static_cast<float>(sc_[G::costs_icf_assessment]) : 0.f;
+  const rules::EfficacyRules efficacy_rule(sc_);
+  using enum rules::EfficacyEvent;
+  using rules::FirmOutcome;
   m.persons(Purpose::Employment, [&](std::uint32_t p) { return P_.active(p) & ((P_.work[p] != Inactive) | (P_.emp_phase[p] != EpNone)); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               const double u_a = s.uniform(), u_b = s.uniform(), u_c = s.uniform();
@@ -269,8 +249,8 @@ void World::employment_pathway(M& m) {
               if (ph == EpNone && P_.kase[p] == InCharge && P_.work[p] == Searching) {  // taken in charge: the pathway starts
                 ph = P_.emp_phase[p] = EpOrientation;
                 P_.emp_since[p] = static_cast<std::int16_t>(week_);
-                P_.cost[p] += icf_cost;  // the ICF assessment, when used
-                t.at(P_.territory[p], CIcfAssessed) += icf_cost > 0;
+                P_.cost[p] += rule.icf_cost;  // the ICF assessment, when used
+                t.at(P_.territory[p], CIcfAssessed) += rule.icf_cost > 0;
               }
               if ((ph == EpOrientation || ph == EpTraining || ph == EpMatching) && !in_care) {
                 if (ph == EpTraining) P_.work[p] = Searching;
@@ -280,7 +260,7 @@ void World::employment_pathway(M& m) {
               switch (static_cast<EmpPhase>(ph)) {
                 case EpOrientation:
                   if (in_phase < rule.orient) break;
-                  if (employability < rule.threshold) {
+                  if (rule.needs_training(employability)) {
                     req.push_back({p, P_.emp_since[p], RTraining});  // waits in orientation for a seat
                   } else {
                     P_.emp_phase[p] = EpMatching;
@@ -289,7 +269,7 @@ void World::employment_pathway(M& m) {
                   break;
                 case EpTraining:
                   if (in_phase < rule.train_len) break;
-                  P_.employability[p] = clamp01(employability + rule.training_gain);
+                  P_.employability[p] = rule.employability_after_training(employability);
                   P_.work[p] = Searching;
                   P_.emp_phase[p] = EpMatching;
                   P_.emp_since[p] = static_cast<std::int16_t>(week_);
@@ -299,7 +279,7 @@ void World::employment_pathway(M& m) {
                   if (rule.discouraged(P_, p, u_b)) {
                     P_.emp_phase[p] = EpOut;
                   } else {
-                    P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.wait_loss);
+                    P_.efficacy[p] = efficacy_rule.after(WaitingForFirm, P_.efficacy[p]);
                     if (rule.proposed(P_, p, u_a)) req.push_back({p, P_.emp_since[p], RMatch});
                   }
                   break;
@@ -322,21 +302,21 @@ void World::employment_pathway(M& m) {
     auto& rq = requests[k];
     const auto week = static_cast<std::uint32_t>(week_);
     for (const auto& r : rq[RSeparate]) {
-      separate(r.person, t);
+      separate(r.person, firm_rule, t);
       if (P_.emp_phase[r.person] == EpEmployed) {
-        pathway_failure(r.person, rule);  // a programme job lost: one failure (its loss of self-efficacy included)
+        pathway_failure(r.person, rule, efficacy_rule);  // a programme job lost: one failure (its loss of self-efficacy included)
       } else {  // an open-market job lost
-        P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.failure_loss);
+        P_.efficacy[r.person] = efficacy_rule.after(MarketJobLost, P_.efficacy[r.person]);
         P_.emp_phase[r.person] = EpNone;
       }
     }
     for (const auto& r : rq[RInternBreak]) {
       const auto f = static_cast<std::uint32_t>(P_.firm[r.person]);
       F_.interns[f]--;
-      F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
+      F_.openness[f] = firm_rule.openness_after(FirmOutcome::InternNotHired, F_.openness[f]);
       P_.firm[r.person] = -1;
       P_.work[r.person] = Searching;
-      pathway_failure(r.person, rule);
+      pathway_failure(r.person, rule, efficacy_rule);
     }
     for (const auto& r : rq[RHire]) {  // the firm's decision at the end of the internship
       const std::uint32_t p = r.person;
@@ -345,16 +325,16 @@ void World::employment_pathway(M& m) {
       Stream s(key_, p, week, Purpose::Hiring);
       F_.interns[f]--;
       // A completed internship qualifies, hired or not (more in a profit firm).
-      P_.employability[p] = clamp01(P_.employability[p] + rule.qualifying(F_.flags[f] & FfNonProfit));
+      P_.employability[p] = rule.employability_after_internship(P_.employability[p], F_.flags[f] & FfNonProfit);
       if (s.chance(p_hire)) {
-        hire(p, f, true, t);
+        hire(p, f, true, efficacy_rule, t);
         t.at(k, CInternConverted)++;
-        F_.openness[f] = clamp01(F_.openness[f] + firm_rule.good);
+        F_.openness[f] = firm_rule.openness_after(FirmOutcome::InternHired, F_.openness[f]);
       } else {
-        F_.openness[f] = clamp01(F_.openness[f] - firm_rule.bad);
+        F_.openness[f] = firm_rule.openness_after(FirmOutcome::InternNotHired, F_.openness[f]);
         P_.firm[p] = -1;
         P_.work[p] = Searching;
-        pathway_failure(p, rule);
+        pathway_failure(p, rule, efficacy_rule);
       }
     }
     std::int64_t seats = static_cast<std::int64_t>(std::floor(ts.training_seats)) - ts.in_training;
@@ -416,7 +396,7 @@ void World::employment_pathway(M& m) {
       const bool turned_down = u_accept >= rules::logistic(firm_rule.acceptance_logit(P_, p, F_, f)) ||
                                (rule.direct && !Stream(key_, p, week, Purpose::Hiring).chance(firm_rule.hire_p(P_, p, F_, f)));
       if (turned_down) {
-        P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.rejection_loss);
+        P_.efficacy[p] = efficacy_rule.after(TurnedDown, P_.efficacy[p]);
         continue;
       }
       used[pick] = 1;
@@ -424,7 +404,7 @@ void World::employment_pathway(M& m) {
       F_.vacancies[f]--;
       ts.vacancies_open--;
       if (rule.direct) {  // place then train: hired at once, with the follow-up of the programme
-        hire(p, f, true, t);
+        hire(p, f, true, efficacy_rule, t);
         continue;
       }
       F_.interns[f]++;
@@ -447,7 +427,7 @@ void World::employment_pathway(M& m) {
       if (F_.vacancies[f] == 0) continue;
       F_.vacancies[f]--;
       ts.vacancies_open--;
-      hire(p, f, false, t);
+      hire(p, f, false, efficacy_rule, t);
     }
   });
 }

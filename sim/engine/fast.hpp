@@ -1,7 +1,7 @@
 // The fast machinery of the weekly script (docs/architecture.md, "Two engines"): blocks of
 // persons in parallel (oneTBB), the first Philox block of 64 streams at once (SIMD), requests
 // gathered per block, counting sorts, guide tables, partial rankings and prefetching. Speed
-// tricks live here and only here; the reference machinery (sim/reference/reference.hpp) does
+// tricks live here and only here; the reference machinery (sim/engine/reference.hpp) does
 // the same work plainly, and a test requires bit-identical state after every phase.
 #pragma once
 

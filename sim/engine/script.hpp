@@ -3,7 +3,7 @@
 #pragma once
 
 #include "sim/engine/fast.hpp"
-#include "sim/reference/reference.hpp"
+#include "sim/engine/reference.hpp"
 #include "sim/engine/world.hpp"
 
 namespace percorsi {

@@ -1,6 +1,6 @@
 // The weekly script (docs/architecture.md): set-up and phases 1-4 and 7 of docs/model.md.
 // Each phase is written once, as a template over the machinery that runs it (World::Fast,
-// sim/engine/fast.hpp, or World::Reference, sim/reference/reference.hpp), and decides nothing
+// sim/engine/fast.hpp, or World::Reference, sim/engine/reference.hpp), and decides nothing
 // itself: every decision is a rule of sim/model/rules.hpp.
 #include "sim/engine/world.hpp"
 
@@ -14,7 +14,6 @@
 namespace percorsi {
 
 namespace {
-using rules::clamp01;
 // Request kinds of the housing pathway, resolved in this order.
 enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, RSocial, kReqKinds };
 }  // namespace
@@ -111,38 +110,8 @@ void World::contact_and_assessment() { with_machinery([&](auto& m) { contact_and
 void World::housing_pathway() { with_machinery([&](auto& m) { housing_pathway(m); }); }
 
 void World::set_capacities(int w) {
-  const double scale = sc_[G::scale];
-  for (int t = 0; t < T_; ++t) {
-    const auto& tv = sc_.territories[t];
-    auto& ts = terr_[t];
-    // Product of the factors of the events in force in week w that apply to t.
-    auto factor = [&](choice::target target) {
-      double f = 1;
-      for (const auto& e : sc_.events) {
-        const std::string& en = e.at(E::territory).text;
-        if (e.choice<E::target>() == target && w >= e[E::start] && w < e[E::end] && (en.empty() || en == sc_.territory_name(t)))
-          f *= e[E::factor];
-      }
-      return f;
-    };
-    using enum choice::target;
-    ts.activity = factor(activity);
-    ts.assess_social = tv[T::assessment_capacity] * scale * factor(assessment_capacity);
-    ts.assess_cpi = tv[T::cpi_assessment_capacity] * scale * factor(assessment_capacity);
-    ts.case_slots = tv[T::case_workers] * sc_[G::case_caseload] * scale * factor(case_workers);
-    ts.shelter_beds = tv[T::shelter_beds] * scale * factor(shelter_beds);
-    ts.transitional = tv[T::transitional_places] * scale * factor(transitional_places);
-    ts.hf_flats = tv[T::hf_flats] * scale * factor(hf_flats);
-    ts.hf_slots = tv[T::hf_support_workers] * sc_[G::housing_first_caseload] * scale * factor(hf_flats);
-    ts.lets = tv[T::affordable_lets] * scale * factor(affordable_lets);
-    ts.social_lets = tv[T::social_housing_lets] * scale * factor(affordable_lets);
-    ts.inflow = tv[T::inflow] * scale * factor(inflow);
-    ts.hiring = factor(hiring);
-    ts.training_seats = tv[T::training_seats] * scale * factor(activity);
-    // Network management takes case-management time from every partner beyond the first.
-    ts.network_slots = ts.case_slots * (1.0 - rules::network_time_left(sc_));
-    ts.case_slots -= ts.network_slots;
-  }
+  const rules::CapacityRules capacity(sc_);
+  for (int t = 0; t < T_; ++t) static_cast<Capacities&>(terr_[t]) = capacity.of(t, w);
 }
 
 std::vector<double> World::activity() const {
@@ -153,8 +122,7 @@ std::vector<double> World::activity() const {
 std::vector<double> World::case_time() const {
   std::vector<double> c;
   for (const auto& ts : terr_)
-    c.push_back(rules::case_time(sc_[G::step_case_time_reference], static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp]),
-                                 ts.case_slots / sc_[G::case_caseload]));
+    c.push_back(rules::territory_case_time(sc_, static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp]), ts.case_slots));
   return c;
 }
 std::vector<double> World::hiring() const {
@@ -169,13 +137,13 @@ void World::initial_population(M& m) {
   std::vector<std::size_t> first(T_ + 1);
   for (int t = 0; t < T_; ++t) {
     first[t] = n;
-    n += static_cast<std::size_t>(std::llround(sc_.territories[t][T::initial_population] * sc_[G::scale]));
+    n += rules::initial_population_of(sc_, t);
   }
   first[T_] = n;
   P_.resize(n);
   m.create_people(first, 0, true);
   // Initial states, in id order per territory, within capacities.
-  const double sh = sc_[G::population_initial_street] + sc_[G::population_initial_shelter] + sc_[G::population_initial_transitional];
+  const double sh = rules::initial_homeless_share(sc_);
   for (int t = 0; t < T_; ++t) {
     auto& ts = terr_[t];
     for (std::size_t i = first[t]; i < first[t + 1]; ++i) {
@@ -325,37 +293,31 @@ template <class M>
 void World::life_events(M& m) {
   using rules::HousingEvent, rules::CaseEvent;
   const rules::LifeEventRules rule(sc_);
+  const rules::EfficacyRules efficacy(sc_);
   m.persons(Purpose::LifeEvents, [&](std::uint32_t p) { return P_.active(p); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>&) {
               // Three draws, always taken in this order whatever the state: common random numbers.
               // The housing draw serves eviction, reconnection or tenancy loss, which exclude each other.
               const double u_housing = s.uniform(), u_crisis = s.uniform(), u_drop = s.uniform(), u_inst = s.uniform();
-              float eff = P_.efficacy[p];
               P_.health[p] = rule.health_next(P_, p, u_crisis);
               // One housing change a week: entering or leaving an institution, or a housing event.
               const auto inst = rule.institution_event(P_, p, week_, u_inst);
               institution_event(p, inst, t);
               const bool moved = inst != rules::InstitutionEvent::None && inst != rules::InstitutionEvent::HoldLost;
-              switch (moved ? HousingEvent::None : rule.housing_event(P_, p, week_, u_housing)) {
+              const HousingEvent event = moved ? HousingEvent::None : rule.housing_event(P_, p, week_, u_housing);
+              switch (event) {
                 case HousingEvent::None: break;
-                case HousingEvent::Eviction:
-                  set_housing(p, Street, t);
-                  eff -= rule.fail_loss;
-                  break;
+                case HousingEvent::Eviction: set_housing(p, Street, t); break;
                 case HousingEvent::Graduation:
-                case HousingEvent::Reconnection:
-                  set_housing(p, Housed, t);
-                  eff += rule.success_gain;
-                  break;
+                case HousingEvent::Reconnection: set_housing(p, Housed, t); break;
                 case HousingEvent::TenancyLoss: {
                   const bool rehoused = rule.team_rehouses(P_, p, u_housing);
                   set_housing(p, Street, t);
-                  eff -= rule.fail_loss;
                   if (!rehoused) P_.flags[p] &= static_cast<std::uint8_t>(~FHfTrack);
                   break;
                 }
               }
-              eff = clamp01(eff);  // self-efficacy stays in [0, 1] (the drop-out rule's covariate range)
+              const float eff = efficacy.after(event, P_.efficacy[p]);
               switch (rule.case_event(P_, p, week_, eff, u_drop)) {
                 case CaseEvent::None: break;
                 case CaseEvent::FollowUp: set_case(p, FollowUp, t); break;
@@ -363,8 +325,7 @@ void World::life_events(M& m) {
                 case CaseEvent::Closure: set_case(p, Closed, t); break;
                 case CaseEvent::Recontact: set_case(p, Unknown, t); break;  // back in need after the case closed
               }
-              if (rule.waits(P_, p)) eff -= rule.wait_loss;
-              P_.efficacy[p] = clamp01(rule.supported(P_, p, clamp01(eff)));
+              P_.efficacy[p] = efficacy.at_week_end(P_, p, rule.waits(P_, p), eff);
             });
 }
 
@@ -410,15 +371,13 @@ void World::contact_and_assessment(M& m) {
               req.push_back({p, week_, 0});
             });
   auto joiners = m.requests(1);
-  const bool integrated = sc_.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
+  const rules::AssessmentRules assess(sc_);
   const rules::CostRules cost(sc_);
-  const double joint_factor = sc_[G::cpi_joint_assessment_factor];
-  const int codesign = integrated ? rules::weeks_of(sc_[G::cpi_codesign_duration]) : 0;
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     for (const auto& r : joiners[k][0]) {
       ts.social_queue.push_back(r.person);
-      if (!integrated) ts.cpi_queue.push_back(r.person);
+      if (!assess.integrated) ts.cpi_queue.push_back(r.person);
     }
     auto complete = [&](std::uint32_t p) {
       t.at(k, CWaitSum) += week_ - P_.case_since[p];
@@ -439,9 +398,9 @@ void World::contact_and_assessment(M& m) {
         if ((P_.flags[p] & (FSocialDone | FCpiDone)) == (FSocialDone | FCpiDone)) complete(p);
       }
     };
-    if (integrated) {
+    if (assess.integrated) {
       // One single point: joint assessments, each taking longer than a separate one.
-      serve(ts.social_queue, units((ts.assess_social + ts.assess_cpi) / joint_factor, week_), FSocialDone | FCpiDone, CAssessSocial,
+      serve(ts.social_queue, units(assess.joint_capacity(ts.assess_social, ts.assess_cpi), week_), FSocialDone | FCpiDone, CAssessSocial,
             cost.joint_assessment);
     } else {
       serve(ts.social_queue, units(ts.assess_social, week_), FSocialDone, CAssessSocial, cost.assessment);
@@ -454,7 +413,7 @@ void World::contact_and_assessment(M& m) {
       const std::uint32_t p = ts.case_queue.front();
       // With the CPI integrated the plan is co-designed: signed codesign weeks after the
       // assessment at the earliest (the queue is in order of assessment, so the rest wait too).
-      if (P_.active(p) && P_.kase[p] == Assessed && week_ - P_.case_since[p] < codesign) break;
+      if (P_.active(p) && P_.kase[p] == Assessed && !assess.plan_may_start(week_ - P_.case_since[p])) break;
       ts.case_queue.pop_front();
       if (!P_.active(p) || P_.kase[p] != Assessed) continue;
       set_case(p, InCharge, t);
@@ -475,6 +434,8 @@ template <class M>
 void World::housing_pathway(M& m) {
   using rules::StepRequest;
   const rules::HousingRules rule(sc_, activity(), case_time());
+  const rules::EfficacyRules efficacy(sc_);
+  using enum rules::EfficacyEvent;
   m.persons(Purpose::StepProgress, [&](std::uint32_t p) { return P_.active(p) & homeless(P_.housing[p]); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform(), u_let = s.uniform();
@@ -483,7 +444,7 @@ void World::housing_pathway(M& m) {
                   t.at(P_.territory[p], CHfReservedDelta)--;
                   P_.flags[p] &= static_cast<std::uint8_t>(~FHfAssigned);
                   set_housing(p, HfFlat, t);
-                  P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
+                  P_.efficacy[p] = efficacy.after(Rehoused, P_.efficacy[p]);
                   // Job support: income support claimed, the employment pathway offered (draws u_drop, u_prog).
                   if (rule.gets_income_support(P_, p, u_drop)) P_.flags[p] |= FIncome;
                   if (rule.starts_looking_for_work(P_, p, u_prog)) P_.work[p] = Searching;
@@ -494,7 +455,7 @@ void World::housing_pathway(M& m) {
               // social-housing allocation from the list.
               if (rule.finds_private_let(P_, p, u_let)) {
                 set_housing(p, Housed, t);
-                P_.efficacy[p] = clamp01(P_.efficacy[p] + rule.gain);
+                P_.efficacy[p] = efficacy.after(Rehoused, P_.efficacy[p]);
                 return;
               }
               if (rule.wants_hf(P_, p)) req.push_back({p, P_.case_since[p], RHf});
@@ -503,7 +464,7 @@ void World::housing_pathway(M& m) {
                 case StepRequest::None: break;
                 case StepRequest::LeaveShelter:  // done at once (and no other move this week)
                   set_housing(p, Street, t);
-                  P_.efficacy[p] = clamp01(P_.efficacy[p] - rule.loss);
+                  P_.efficacy[p] = efficacy.after(HousingLost, P_.efficacy[p]);
                   return;
                 case StepRequest::Shelter: req.push_back({p, since, RShelter}); break;
                 case StepRequest::Transitional: req.push_back({p, since, RTransitional}); break;
@@ -527,20 +488,20 @@ void World::housing_pathway(M& m) {
     for (const auto& r : rq[RSocial]) {
       if (social <= 0) break;
       set_housing(r.person, Housed, t);
-      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
+      P_.efficacy[r.person] = efficacy.after(Rehoused, P_.efficacy[r.person]);
       --social;
     }
     for (const auto& r : rq[RDemote]) {  // a step down: to a shelter bed if one is free
       if (P_.housing[r.person] != Transitional) continue;
       set_housing(r.person, free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street, t);
-      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] - rule.loss);
+      P_.efficacy[r.person] = efficacy.after(HousingLost, P_.efficacy[r.person]);
     }
     std::int64_t lets = units(ts.lets, week_);
     for (const auto& r : rq[RMoveOn]) {
       if (P_.housing[r.person] != Transitional) continue;
       if (lets-- <= 0) break;
       set_housing(r.person, Housed, t);
-      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
+      P_.efficacy[r.person] = efficacy.after(Rehoused, P_.efficacy[r.person]);
     }
     for (const auto& r : rq[RShelter]) {
       if (P_.housing[r.person] != Street) continue;
@@ -552,11 +513,10 @@ void World::housing_pathway(M& m) {
       if (P_.housing[r.person] != Shelter) continue;
       if (free_of(ts.transitional, Transitional) <= 0) break;
       set_housing(r.person, Transitional, t);
-      P_.efficacy[r.person] = clamp01(P_.efficacy[r.person] + rule.gain);
+      P_.efficacy[r.person] = efficacy.after(Rehoused, P_.efficacy[r.person]);
     }
     const std::int64_t reserved = ts.hf_reserved + t.at(k, CHfReservedDelta) + ts.hf_held + t.at(k, CHfHeldDelta);
-    std::int64_t hf_free = std::min(static_cast<std::int64_t>(std::floor(ts.hf_flats)), static_cast<std::int64_t>(std::floor(ts.hf_slots))) -
-                           occ(HfFlat) - reserved;
+    std::int64_t hf_free = rules::HousingRules::hf_places(ts.hf_flats, ts.hf_slots) - occ(HfFlat) - reserved;
     for (const auto& r : rq[RHf]) {
       if (hf_free <= 0) break;
       // The offer: a person who declines it leaves the Housing First track (a non-taker) and

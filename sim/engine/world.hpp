@@ -20,6 +20,8 @@ namespace percorsi {
 namespace rules {
 enum class InstitutionEvent;
 struct EmploymentRules;
+struct EfficacyRules;
+struct FirmRules;
 }
 
 // Integer counters per territory, summed across blocks and threads (order-free, so exact).
@@ -74,11 +76,8 @@ struct Tally {
 };
 
 // Per-territory shared state: capacities in force this week, queues, occupancy.
-struct TerritoryState {
-  // Effective capacities this week (after scale and events).
-  double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
-         hf_slots = 0, lets = 0, social_lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
-  double network_slots = 0;  // case slots taken by network management this week (paid, not serving people)
+// The capacities in force this week are its Capacities part (set by rules::CapacityRules).
+struct TerritoryState : Capacities {
   std::size_t firm_begin = 0, firm_end = 0;       // this territory's firm ids
   std::vector<std::uint32_t> scout_order;         // the order in which scouting reaches firms
   std::size_t scout_next = 0;
@@ -118,7 +117,7 @@ void order_by_priority(std::vector<Request>& v);
 
 // Which machinery runs the weekly script: the fast engine (blocks of persons in parallel,
 // batched draws, prefetching, partial rankings; sim/engine/fast.hpp) or the reference engine
-// (plain serial loops, one stream per draw; sim/reference/reference.hpp). Both call the same
+// (plain serial loops, one stream per draw; sim/engine/reference.hpp). Both call the same
 // rules (sim/model/rules.hpp) and give bit-identical state after every phase (a test checks).
 enum class Engine { Fast, Reference };
 
@@ -191,7 +190,7 @@ class World {
 
  private:
   struct Fast;       // the fast machinery (sim/engine/fast.hpp)
-  struct Reference;  // the reference machinery (sim/reference/reference.hpp)
+  struct Reference;  // the reference machinery (sim/engine/reference.hpp)
   // Calls f with the machinery of this world's engine.
   template <class F>
   void with_machinery(F&& f);
@@ -206,9 +205,9 @@ class World {
   template <class M> void end_of_week(M& m);
 
   // State changes shared by several phases.
-  void hire(std::uint32_t p, std::uint32_t f, bool programme, Tally& t);
-  void separate(std::uint32_t p, Tally& t);
-  void pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule);
+  void hire(std::uint32_t p, std::uint32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t);
+  void separate(std::uint32_t p, const rules::FirmRules& firm_rule, Tally& t);
+  void pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule, const rules::EfficacyRules& efficacy_rule);
   void engage(std::uint32_t f);
   void fill_quota(std::uint32_t f, int delta);
   void set_housing(std::uint32_t p, std::uint8_t h, Tally& t);

@@ -1,6 +1,7 @@
 #include "sim/model/rules.hpp"
 
 #include <boost/random/exponential_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
 
 namespace percorsi::rules {
 
@@ -13,9 +14,7 @@ void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, con
   const int amin = static_cast<int>(sc[G::population_age_min]), amax = static_cast<int>(sc[G::population_age_max]);
   P.age[id] = static_cast<std::uint8_t>(amin + std::min(amax - amin, static_cast<int>(s.uniform() * (amax - amin + 1))));
   std::uint8_t flags = s.chance(sc[G::population_female_share]) ? FFemale : 0;
-  const double homeless_share = initial ? sc[G::population_initial_street] + sc[G::population_initial_shelter] +
-                                              sc[G::population_initial_transitional]
-                                        : sc.territories[t][T::arrival_homeless_share];
+  const double homeless_share = initial ? initial_homeless_share(sc) : sc.territories[t][T::arrival_homeless_share];
   std::uint16_t g = s.chance(homeless_share) ? GHomeless : 0;
   const std::pair<G, Group> groups[] = {{G::population_groups_disability, GDisability},
                                         {G::population_groups_mental_health, GMentalHealth},
@@ -74,6 +73,25 @@ void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, con
   if (s.chance(sc[G::population_groups_substance_use])) P.groups[id] |= GSubstanceUse;
   P.weeks_housing[id] = {};
   P.weeks_case[id] = {};
+}
+
+NewFirm new_firm(const Scenario& sc, Stream& s) {
+  const double mu = std::log(sc[G::firms_size_median]), sigma = sc[G::firms_size_sigma];
+  const double conc = sc[G::firms_openness_concentration];
+  auto& R = s.engine();
+  const double z = boost::random::normal_distribution<double>(0, 1)(R);
+  const int size = static_cast<int>(std::clamp(std::ceil(std::exp(mu + sigma * z)), 1.0, 60000.0));
+  std::uint8_t flags = s.chance(sc[G::firms_non_profit_share]) ? FfNonProfit : 0;
+  const std::uint16_t quota = law68_quota(size);
+  if (quota > 0) flags |= FfObliged;
+  const double fill = quota * sc[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
+  const double mean = (flags & FfNonProfit) ? sc[G::firms_openness_non_profit] : sc[G::firms_openness_profit];
+  double open = beta_draw(s, mean * conc, (1 - mean) * conc);
+  if (sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated && (flags & FfObliged)) {  // shared lists and incentive information
+    flags |= FfKnown;
+    open += sc[G::cpi_incentive_openness];
+  }
+  return {size, flags, quota, static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill))), clamp01(open)};
 }
 
 }  // namespace percorsi::rules

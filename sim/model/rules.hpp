@@ -1,8 +1,10 @@
 // The model rules: plain functions of a person's or a firm's state, the week's parameters and
 // named draws, each written once and named for what it decides. They read like the weekly
-// processes of docs/model.md (the model as built); the two engines (the
-// fast one, sim/world.cpp, and the reference one, sim/reference/) both call them, and neither
-// holds a rule of its own. A rule set is built once a week from the scenario (parameters and
+// processes of docs/model.md (the model as built); the phases of the weekly
+// script (sim/engine/) call them on either machinery (the fast one, sim/engine/fast.hpp, and
+// the reference one, sim/engine/reference.hpp), and the engine holds no rule of its own: no
+// parameter is read there, and every change of self-efficacy, openness and employability is
+// one of the rules below (tests/test_architecture.cpp checks it). A rule set is built once a week from the scenario (parameters and
 // capacities in force), then applied to many people.
 //
 // Rates in the registry are per year; a weekly hazard is p = 1 - exp(-rate / 52 * exp(sum of
@@ -112,7 +114,7 @@ struct LifeEventRules {
   std::array<double, 2> p_crisis;                // [mental illness]
   std::array<std::array<double, 2>, 2> p_hf_loss;  // [mental illness][has income]
   double crisis_drop, rehousing;
-  float recovery, recovery_housed_factor, wait_loss, fail_loss, success_gain, support_rate;
+  float recovery, recovery_housed_factor;
   int hf_len, fu_after, fu_len, recontact, tenancy_keep, hf_keep;
   int reconnection_age_from;  // life.reconnection_age_from: reconnection falls with each year over it
   LogLinearHazard<2> case_dropout;
@@ -154,10 +156,6 @@ struct LifeEventRules {
     rehousing = sc[G::housing_first_rehousing];
     recovery = static_cast<float>(sc[G::life_health_recovery]);
     recovery_housed_factor = static_cast<float>(sc[G::life_health_recovery_housed_factor]);
-    wait_loss = static_cast<float>(sc[G::life_efficacy_wait_loss]);
-    fail_loss = static_cast<float>(sc[G::life_efficacy_failure_loss]);
-    success_gain = static_cast<float>(sc[G::life_efficacy_success_gain]);
-    support_rate = static_cast<float>(sc[G::life_efficacy_support_rate]);
     hf_len = weeks_of(sc[G::housing_first_support_duration]);
     fu_after = weeks_of(sc[G::case_follow_up_after]);
     fu_len = weeks_of(sc[G::case_follow_up_length]);
@@ -268,8 +266,65 @@ struct LifeEventRules {
     const std::uint8_t c = P.kase[p];
     return (c == Waiting) | ((c == Unknown) & in_need(P, p));
   }
-  // Support rebuilds it: a week with a plan and a case worker (in charge or in follow-up) closes
-  // life.efficacy_support_rate of the gap to 1 (docs/model.md, "Self-efficacy").
+};
+
+// ---------------------------------------------------------------------------------------------
+// Self-efficacy (docs/model.md, "Self-efficacy"): every change of it, by the event that causes
+// it. A success (a flat, a job) raises it by life.efficacy_success_gain, a failure lowers it by
+// life.efficacy_failure_loss (a firm turning a candidate down: a share of that), waiting wears it
+// down by life.efficacy_wait_loss a week, and support rebuilds it. The housing changes are
+// computed in float, the employment ones in double (as the rules were first written: results
+// depend on it to the last bit).
+enum class EfficacyEvent { Rehoused, HousingLost, Hired, WaitingForFirm, TurnedDown, MarketJobLost };
+struct EfficacyRules {
+  float gain, loss, wait_loss, support_rate;
+  double success_gain, failure_loss, rejection_loss, reiteration_gain;
+  explicit EfficacyRules(const Scenario& sc)
+      : gain(static_cast<float>(sc[G::life_efficacy_success_gain])),
+        loss(static_cast<float>(sc[G::life_efficacy_failure_loss])),
+        wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
+        support_rate(static_cast<float>(sc[G::life_efficacy_support_rate])),
+        success_gain(sc[G::life_efficacy_success_gain]),
+        failure_loss(sc[G::life_efficacy_failure_loss]),
+        rejection_loss(sc[G::employment_matching_rejection_efficacy_share] * sc[G::life_efficacy_failure_loss]),
+        reiteration_gain(sc[G::employment_reiteration_efficacy_gain]) {}
+  // Self-efficacy after the event, from `efficacy` before it.
+  float after(EfficacyEvent e, float efficacy) const {
+    switch (e) {
+      case EfficacyEvent::Rehoused: return clamp01(efficacy + gain);
+      case EfficacyEvent::HousingLost: return clamp01(efficacy - loss);
+      case EfficacyEvent::WaitingForFirm: return clamp01(efficacy - wait_loss);
+      case EfficacyEvent::Hired: return clamp01(efficacy + success_gain);
+      case EfficacyEvent::TurnedDown: return clamp01(efficacy - rejection_loss);
+      case EfficacyEvent::MarketJobLost: return clamp01(efficacy - failure_loss);
+    }
+    return efficacy;
+  }
+  // After a failure on the employment pathway (a programme job lost, an internship broken off or
+  // not converted): the failure's loss, and when the person tries again (EmploymentRules::
+  // tries_again) the repeated orientation's gain (docs/model.md, "reiteration").
+  float after_pathway_failure(float efficacy, bool tries_again) const {
+    const auto lost = static_cast<float>(clamp01(efficacy - failure_loss));
+    return tries_again ? static_cast<float>(clamp01(lost + reiteration_gain)) : lost;
+  }
+  // After the week's housing event (life events): a flat or a home gained, or a tenancy lost.
+  float after(HousingEvent e, float efficacy) const {
+    switch (e) {
+      case HousingEvent::None: break;
+      case HousingEvent::Eviction:
+      case HousingEvent::TenancyLoss: efficacy -= loss; break;
+      case HousingEvent::Graduation:
+      case HousingEvent::Reconnection: efficacy += gain; break;
+    }
+    return clamp01(efficacy);  // stays in [0, 1] (the drop-out rule's covariate range)
+  }
+  // At the end of the life events: waiting (rules::LifeEventRules::waits) wears it down, then a
+  // week with a plan and a case worker (in charge or in follow-up) closes
+  // life.efficacy_support_rate of the gap to 1.
+  float at_week_end(const Persons& P, std::uint32_t p, bool waiting, float efficacy) const {
+    if (waiting) efficacy -= wait_loss;
+    return clamp01(supported(P, p, clamp01(efficacy)));
+  }
   float supported(const Persons& P, std::uint32_t p, float efficacy) const {
     const std::uint8_t c = P.kase[p];
     return (c == InCharge) | (c == FollowUp) ? efficacy + support_rate * (1.0f - efficacy) : efficacy;
@@ -305,17 +360,6 @@ inline double network_time_left(const Scenario& sc) {
   return std::max(0.0, 1.0 - sc[G::network_overhead_per_partner] * (sc[G::network_partners] - 1));
 }
 
-// The weekly cost of managing a territory's partner network (docs/model.md, "Network partners"):
-// each partner's management fee, and the paid time the management takes from case workers
-// (case slots, at the case-management cost of a slot-week) and from the provider's scouting hours.
-// The diverted time is a cost even though it serves no one: that is what makes wide partnerships
-// dear (ESF evaluations: "overly wide partner networks raised management costs").
-inline double network_cost_per_week(const Scenario& sc, double network_slots) {
-  const double diverted = 1.0 - network_time_left(sc);
-  return sc[G::network_partners] * sc[G::costs_partner_management_per_week] + network_slots * sc[G::costs_case_management_per_week] +
-         diverted * sc[G::employment_scouting_intensity] * sc[G::scale] * sc[G::costs_provider_hour];
-}
-
 // Case-worker time of a territory, as the covariate of readiness and move-on:
 // log(step.case_time_reference / persons per worker), persons per worker between 5 and 200.
 inline constexpr double kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;
@@ -324,10 +368,89 @@ inline double case_time(double reference, double persons, double workers) {
   return std::log(reference / per_worker);
 }
 
+// Case-worker time of territory: rules::case_time with the scenario's reference and caseload
+// (persons: people in charge or in follow-up; slots: the case slots serving people).
+inline double territory_case_time(const Scenario& sc, double persons, double slots) {
+  return case_time(sc[G::step_case_time_reference], persons, slots / sc[G::case_caseload]);
+}
+
+// The capacities of a territory in a week: its own (territories[] of the scenario), times the
+// scale, times the factors of the events in force that week for that territory, each event
+// target scaling the capacities named here (docs/model.md, "Events"); network management then
+// takes its share of the case slots.
+struct CapacityRules {
+  const Scenario& sc;
+  explicit CapacityRules(const Scenario& s) : sc(s) {}
+  // The product of the factors of the events in force in week w that apply to territory t.
+  double factor(int t, int w, choice::target target) const {
+    double f = 1;
+    for (const auto& e : sc.events) {
+      const std::string& en = e.at(E::territory).text;
+      if (e.choice<E::target>() == target && w >= e[E::start] && w < e[E::end] && (en.empty() || en == sc.territory_name(t)))
+        f *= e[E::factor];
+    }
+    return f;
+  }
+  Capacities of(int t, int w) const {
+    const double scale = sc[G::scale];
+    const auto& tv = sc.territories[t];
+    auto f = [&](choice::target target) { return factor(t, w, target); };
+    using enum choice::target;
+    Capacities c;
+    c.activity = f(activity);
+    c.assess_social = tv[T::assessment_capacity] * scale * f(assessment_capacity);
+    c.assess_cpi = tv[T::cpi_assessment_capacity] * scale * f(assessment_capacity);
+    c.case_slots = tv[T::case_workers] * sc[G::case_caseload] * scale * f(case_workers);
+    c.shelter_beds = tv[T::shelter_beds] * scale * f(shelter_beds);
+    c.transitional = tv[T::transitional_places] * scale * f(transitional_places);
+    c.hf_flats = tv[T::hf_flats] * scale * f(hf_flats);
+    c.hf_slots = tv[T::hf_support_workers] * sc[G::housing_first_caseload] * scale * f(hf_flats);
+    c.lets = tv[T::affordable_lets] * scale * f(affordable_lets);
+    c.social_lets = tv[T::social_housing_lets] * scale * f(affordable_lets);
+    c.inflow = tv[T::inflow] * scale * f(inflow);
+    c.hiring = f(hiring);
+    c.training_seats = tv[T::training_seats] * scale * f(activity);
+    // Network management takes case-management time from every partner beyond the first.
+    c.network_slots = c.case_slots * (1.0 - network_time_left(sc));
+    c.case_slots -= c.network_slots;
+    return c;
+  }
+};
+
+// Sizes of the world at week 0: people and firms of territory t (times the scale), and the
+// share of the initial population that is homeless (street, shelter or transitional place).
+inline std::size_t initial_population_of(const Scenario& sc, int t) {
+  return static_cast<std::size_t>(std::llround(sc.territories[t][T::initial_population] * sc[G::scale]));
+}
+inline std::size_t firms_of(const Scenario& sc, int t) {
+  return static_cast<std::size_t>(std::llround(sc.territories[t][T::firms] * sc[G::scale]));
+}
+inline double initial_homeless_share(const Scenario& sc) {
+  return sc[G::population_initial_street] + sc[G::population_initial_shelter] + sc[G::population_initial_transitional];
+}
+// Whether each person's weekly states are recorded when they change (the viewer's timelines).
+inline bool timeline_recorded(const Scenario& sc) { return sc[G::output_timeline] != 0; }
+
+// 3b. Assessment: separate social and job-centre (CPI) assessments, or with the CPI integrated
+// one joint assessment at a single point (taking cpi.joint_assessment_factor times as long) and
+// plans co-designed, signed cpi.codesign_duration after the assessment at the earliest.
+struct AssessmentRules {
+  bool integrated;
+  double joint_factor;
+  int codesign;
+  explicit AssessmentRules(const Scenario& sc)
+      : integrated(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated),
+        joint_factor(sc[G::cpi_joint_assessment_factor]),
+        codesign(integrated ? weeks_of(sc[G::cpi_codesign_duration]) : 0) {}
+  // Joint assessments a week at a single point staffed by both services.
+  double joint_capacity(double social, double cpi) const { return (social + cpi) / joint_factor; }
+  // The plan may be signed `weeks_assessed` weeks after the assessment.
+  bool plan_may_start(int weeks_assessed) const { return weeks_assessed >= codesign; }
+};
+
 struct HousingRules {
   double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible, income_uptake, work_uptake;
   int shelter_min, transitional_min, priority_disability, priority_female;
-  float gain, loss;
   bool hf_model;
   LogLinearHazard<2> shelter_dropout, transitional_dropout;
   LogLinearHazard<4> private_let;
@@ -352,8 +475,6 @@ struct HousingRules {
         transitional_min(weeks_of(sc[G::step_transitional_min_stay])),
         priority_disability(static_cast<int>(sc[G::rehousing_social_priority_disability])),
         priority_female(static_cast<int>(sc[G::rehousing_social_priority_female])),
-        gain(static_cast<float>(sc[G::life_efficacy_success_gain])),
-        loss(static_cast<float>(sc[G::life_efficacy_failure_loss])),
         hf_model(sc.choice<G::housing_model>() != choice::housing_model::step),
         shelter_dropout("shelter dropout", sc[G::step_shelter_dropout_rate] / 52.0, dropout_covariates(sc)),
         transitional_dropout("transitional dropout", sc[G::step_transitional_dropout_rate] / 52.0, dropout_covariates(sc)),
@@ -452,6 +573,10 @@ struct HousingRules {
     }
     return StepRequest::None;
   }
+  // Housing First places free for new tenants: a flat and a support slot are both needed.
+  static std::int64_t hf_places(double flats, double support_slots) {
+    return std::min(static_cast<std::int64_t>(std::floor(flats)), static_cast<std::int64_t>(std::floor(support_slots)));
+  }
   // Whether a person offered a shelter bed takes it (fewer people with a mental illness do).
   double shelter_acceptance_of(const Persons& P, std::uint32_t p) const {
     return shelter_acceptance * (mental_illness(P, p) ? shelter_acceptance_mh : 1.0);
@@ -465,9 +590,8 @@ enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, 
 
 struct EmploymentRules {
   int early, fu_len, orient, train_len, scout_start, intern_len;
-  double threshold, training_gain, success_gain, failure_loss, rejection_loss, match_w, qualifying_gain, np_qualifying_share,
-      reiteration_gain, icf_keep, hf_match_factor;
-  float wait_loss;
+  double threshold, training_gain, match_w, qualifying_gain, np_qualifying_share, icf_keep, hf_match_factor;
+  float icf_cost;  // the ICF assessment at the start of the pathway, when used (0 otherwise)
   bool by_intake, reiterate, direct, flexible_hours;
   int max_rounds;
   LogLinearHazard<6> job_loss;
@@ -505,16 +629,12 @@ struct EmploymentRules {
         intern_len(weeks_of(sc[G::employment_internship_duration])),
         threshold(sc[G::employment_training_threshold]),
         training_gain(sc[G::employment_training_gain]),
-        success_gain(sc[G::life_efficacy_success_gain]),
-        failure_loss(sc[G::life_efficacy_failure_loss]),
-        rejection_loss(sc[G::employment_matching_rejection_efficacy_share] * sc[G::life_efficacy_failure_loss]),
         match_w(sc[G::employment_matching_rate] / 52.0),
         qualifying_gain(sc[G::employment_qualifying_gain]),
         np_qualifying_share(sc[G::employment_non_profit_qualifying_share]),
-        reiteration_gain(sc[G::employment_reiteration_efficacy_gain]),
         icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0),
         hf_match_factor(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_job_support_matching_factor] : 1.0),
-        wait_loss(static_cast<float>(sc[G::life_efficacy_wait_loss])),
+        icf_cost(sc[G::employment_icf_assessment] != 0 ? static_cast<float>(sc[G::costs_icf_assessment]) : 0.f),
         by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
         reiterate(sc[G::employment_reiterate] != 0),
         direct(sc.choice<G::employment_placement>() == choice::employment_placement::direct),
@@ -578,6 +698,11 @@ struct EmploymentRules {
   // The employability gained by completing an internship (hired or not) in a firm of this
   // sector: a qualifying placement in a profit firm, a smaller gain in a non-profit one.
   double qualifying(bool non_profit) const { return qualifying_gain * (non_profit ? np_qualifying_share : 1.0); }
+  float employability_after_internship(float employability, bool non_profit) const { return clamp01(employability + qualifying(non_profit)); }
+  // Employability after the training course (employability: at the start of the week).
+  float employability_after_training(double employability) const { return clamp01(employability + training_gain); }
+  // Orientation done: a person below employment.training.threshold asks for a training seat.
+  bool needs_training(double employability) const { return employability < threshold; }
   // The covariate values of open-market job finding for person p in `week`, given the
   // employability and self-efficacy the person had at the start of the week.
   std::array<double, 8> market_covariates(const Persons& P, std::uint32_t p, int week, double employability, double efficacy) const {
@@ -602,12 +727,6 @@ struct EmploymentRules {
   }
   // After a failure: back to matching (reiterate, rounds left) or out of the pathway.
   bool tries_again(int rounds) const { return reiterate && rounds <= max_rounds; }
-  // Self-efficacy after a failure that makes `rounds` failures in all: the failure's loss, and
-  // when the person tries again the repeated orientation's gain (docs/model.md, "reiteration").
-  float efficacy_after_failure(float efficacy, int rounds) const {
-    const auto lost = static_cast<float>(clamp01(efficacy - failure_loss));
-    return tries_again(rounds) ? static_cast<float>(clamp01(lost + reiteration_gain)) : lost;
-  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -632,11 +751,57 @@ inline bool scouting_targets(choice::employment_scouting_strategy s, bool non_pr
   return true;
 }
 
+// A new firm's attributes (drawn from its own stream at set-up): size (log-normal), sector,
+// Law 68 quota and its initial fill, openness to hiring people of the target groups (Beta
+// around the sector's mean); known from the start when the CPI is integrated and the firm is
+// obliged (shared lists), its openness raised by the incentive information.
+struct NewFirm {
+  int size;
+  std::uint8_t flags;
+  std::uint16_t quota, filled;
+  float openness;
+};
+NewFirm new_firm(const Scenario& sc, Stream& s);
+// Firms the network's partners bring to each territory (known from the start).
+inline std::size_t partner_firms(const Scenario& sc) {
+  return static_cast<std::size_t>(std::llround(sc[G::network_partners] * sc[G::network_firms_per_partner] * sc[G::scale]));
+}
+// What a firm's openness learns from (FirmRules::openness_after).
+enum class FirmOutcome { Scouted, InternHired, InternNotHired, EarlySeparation };
+
+// Scouting of firms and their vacancies (docs/model.md, "Scouting"): the provider's scouting
+// hours (less the network's share) reach firms of the chosen sector(s), from the programme's
+// start or from each person's intake; vacancies open in proportion to firm size (fewer in
+// non-profit firms) and close after firms.vacancy_duration.
+struct ScoutingRules {
+  choice::employment_scouting_strategy strategy;
+  bool by_intake;
+  int start, vacancy_weeks;
+  double firms_per_week, vacancy_rate, np_vacancy_factor;
+  explicit ScoutingRules(const Scenario& sc)
+      : strategy(sc.choice<G::employment_scouting_strategy>()),
+        by_intake(sc.choice<G::employment_scouting_reference>() == choice::employment_scouting_reference::intake),
+        start(weeks_of(sc[G::employment_scouting_start])),
+        vacancy_weeks(weeks_of(sc[G::firms_vacancy_duration])),
+        firms_per_week(sc[G::employment_scouting_intensity] * network_time_left(sc) * sc[G::scale] / sc[G::employment_scouting_hours_per_firm]),
+        vacancy_rate(sc[G::firms_vacancy_rate]),
+        np_vacancy_factor(sc[G::firms_non_profit_vacancy_factor]) {}
+  // Scouting reaches firms this week (from the start of the programme, or per person's intake).
+  bool scouting(int week) const { return by_intake || week >= start; }
+  bool targets(bool non_profit) const { return scouting_targets(strategy, non_profit); }
+  // A firm's weight in vacancy arrivals.
+  double vacancy_weight(int size, bool non_profit) const { return size * (non_profit ? np_vacancy_factor : 1.0); }
+  // Mean vacancies opening this week among firms of total weight `weight` (hiring: the event factor).
+  double vacancies_mean(double weight, double hiring) const { return weight * vacancy_rate / 52.0 * hiring; }
+  bool expired(int weeks_open) const { return weeks_open >= vacancy_weeks; }
+};
+
 struct FirmRules {
   bool integrated;
   double mi, me, mf, mo, mnp, mcpi;  // matching (acceptance) logit
   double hi, ho, he, hq;             // hiring decision logit
   double matching_quality, good, bad, scouting_gain, icf_keep;
+  int early;  // employment.job_loss.early_period: a separation within it lowers the firm's openness
   explicit FirmRules(const Scenario& sc)
       : integrated(sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated),
         mi(sc[G::employment_matching_intercept]),
@@ -653,7 +818,21 @@ struct FirmRules {
         good(sc[G::employment_openness_after_success]),
         bad(sc[G::employment_openness_after_failure]),
         scouting_gain(sc[G::employment_scouting_openness_gain]),
-        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0) {}
+        icf_keep(sc[G::employment_icf_assessment] != 0 ? 1.0 - sc[G::employment_icf_fit_gain] : 1.0),
+        early(weeks_of(sc[G::employment_job_loss_early_period])) {}
+  // A firm's openness after an outcome: reached by scouting (or presented by a partner), an
+  // intern hired, an intern not hired or broken off, a worker lost in the first months.
+  float openness_after(FirmOutcome o, float openness) const {
+    switch (o) {
+      case FirmOutcome::Scouted: return clamp01(openness + scouting_gain);
+      case FirmOutcome::InternHired: return clamp01(openness + good);
+      case FirmOutcome::InternNotHired:
+      case FirmOutcome::EarlySeparation: return clamp01(openness - bad);
+    }
+    return openness;
+  }
+  // A separation after `tenure` weeks counts against the firm.
+  bool separation_counts(int tenure) const { return tenure < early; }
   static bool quota_open(const Firms& F, std::uint32_t f) { return (F.flags[f] & FfObliged) && F.filled[f] < F.quota[f]; }
   // A disabled person hired by an obliged firm with an open quota fills a Law 68 position.
   static bool quota_hire(const Persons& P, std::uint32_t p, const Firms& F, std::uint32_t f) {
@@ -687,6 +866,10 @@ struct CostRules {
   std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison
   float case_week, orientation, training, internship, follow_up, assessment, joint_assessment;
   int fu_len, orientation_len;
+  bool joint;                                  // assessments are joint (the CPI integrated)
+  double icf_assessment, icf_training;         // an ICF assessment; operator training of a territory (week 0, when used)
+  double scouting_hours_per_firm, provider_hour;
+  double network_fees, network_case_week, network_diverted;  // the network's weekly cost: see network_week
   std::array<float, kCaseStates> per_case_state{};        // case management, by case state
   std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
   std::array<float, kWorkStates> per_work_state{};        // internship indemnity and tutoring
@@ -707,6 +890,14 @@ struct CostRules {
     joint_assessment = static_cast<float>(sc[G::costs_assessment] * sc[G::cpi_joint_assessment_factor]);
     fu_len = weeks_of(sc[G::employment_follow_up_duration]);
     orientation_len = weeks_of(sc[G::employment_orientation]);
+    joint = sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated;
+    icf_assessment = sc[G::costs_icf_assessment];
+    icf_training = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_training_per_territory] * sc[G::scale] : 0.0;
+    scouting_hours_per_firm = sc[G::employment_scouting_hours_per_firm];
+    provider_hour = sc[G::costs_provider_hour];
+    network_fees = sc[G::network_partners] * sc[G::costs_partner_management_per_week];
+    network_case_week = sc[G::costs_case_management_per_week];
+    network_diverted = (1.0 - network_time_left(sc)) * sc[G::employment_scouting_intensity] * sc[G::scale] * sc[G::costs_provider_hour];
     per_case_state[InCharge] = per_case_state[FollowUp] = case_week;
     per_pathway_step[EpOrientation] = orientation;
     per_pathway_step[EpTraining] = training;
@@ -718,6 +909,21 @@ struct CostRules {
   }
   // Orientation is over and the person waits for a training seat (no provider time is used).
   bool waiting_for_seat(std::uint8_t ph, int weeks_in_step) const { return (ph == EpOrientation) & (weeks_in_step >= orientation_len); }
+  // A territory's week: assessments (social ones are joint when the CPI is integrated), ICF
+  // assessments (and the operators' training in week 0), scouting hours spent reaching firms,
+  // and the partner network: each partner's management fee, and the paid time the management
+  // takes from case workers (case slots, at the case-management cost of a slot-week) and from
+  // the provider's scouting hours. The diverted time is a cost even though it serves no one:
+  // that is what makes wide partnerships dear (docs/model.md, "Network partners"; ESF
+  // evaluations: "overly wide partner networks raised management costs").
+  double assessments_week(std::int64_t social, std::int64_t cpi) const {
+    return static_cast<double>(social) * (joint ? joint_assessment : assessment) + static_cast<double>(cpi) * assessment;
+  }
+  double icf_week(std::int64_t assessed, int week) const {
+    return static_cast<double>(assessed) * icf_assessment + (week == 0 ? icf_training : 0.0);
+  }
+  double scouting_week(std::int64_t scouted) const { return static_cast<double>(scouted) * scouting_hours_per_firm * provider_hour; }
+  double network_week(double network_slots) const { return network_fees + network_slots * network_case_week + network_diverted; }
   // The cost of the services used this week by a person in these states (kind: the kind of
   // institution, read when h is Institution).
   float person_week(std::uint8_t h, std::uint8_t kind, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting) const {

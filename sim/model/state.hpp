@@ -66,6 +66,13 @@ inline constexpr const char* kEmpPhaseNames[] = {"none",       "orientation", "t
                                                  "internship", "employed",    "market_job", "out"};
 
 // Firms (columns indexed by a dense firm id; each territory's firms are one contiguous range).
+// A territory's capacities in force in a week (after scale and events; rules::CapacityRules).
+struct Capacities {
+  double assess_social = 0, assess_cpi = 0, case_slots = 0, shelter_beds = 0, transitional = 0, hf_flats = 0,
+         hf_slots = 0, lets = 0, social_lets = 0, inflow = 0, activity = 1, training_seats = 0, hiring = 1;
+  double network_slots = 0;  // case slots taken by network management this week (paid, not serving people)
+};
+
 enum FirmFlag : std::uint8_t { FfNonProfit = 1, FfObliged = 2, FfKnown = 4, FfEngaged = 8 };
 struct Firms {
   std::vector<std::uint8_t> territory, flags;
