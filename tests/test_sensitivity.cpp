@@ -153,22 +153,19 @@ TEST(Evidence, SourceAgreesWithTheClass) {
 // names its file.
 TEST(Evidence, CalibratedNamesTheCalibrationFileThatFitsIt) {
   const std::regex file_re("scenarios/calibration/[A-Za-z0-9_.-]+\\.yaml");
-  int calibrated = 0;
-  for (const auto& p : registry()) {
-    if (p.evidence != Evidence::calibrated) continue;
-    ++calibrated;
+  EXPECT_FALSE(params_of(Evidence::calibrated).empty());
+  for (const ParamSpec* p : params_of(Evidence::calibrated)) {
     std::smatch m;
-    if (!std::regex_search(p.evidence_detail, m, file_re)) {
-      ADD_FAILURE() << p.path << ": a calibrated value names its calibration file (scenarios/calibration/NAME.yaml): '"
-                    << p.evidence_detail << "'";
+    if (!std::regex_search(p->evidence_detail, m, file_re)) {
+      ADD_FAILURE() << p->path << ": a calibrated value names its calibration file (scenarios/calibration/NAME.yaml): '"
+                    << p->evidence_detail << "'";
       continue;
     }
     const std::string file = kSrc + "/" + m.str();
-    ASSERT_TRUE(fs::exists(file)) << p.path << ": " << m.str() << " does not exist";
+    ASSERT_TRUE(fs::exists(file)) << p->path << ": " << m.str() << " does not exist";
     const YAML::Node params = YAML::LoadFile(file)["parameters"];
-    EXPECT_TRUE(params && (params[p.path] || params[p.id])) << p.path << ": " << m.str() << " does not fit it";
+    EXPECT_TRUE(params && (params[p->path] || params[p->id])) << p->path << ": " << m.str() << " does not fit it";
   }
-  EXPECT_GT(calibrated, 0);
   for (const auto& f : fs::directory_iterator(kSrc + "/scenarios/calibration")) {
     if (f.path().extension() != ".yaml") continue;
     const std::string name = "scenarios/calibration/" + f.path().filename().string();
@@ -185,15 +182,12 @@ TEST(Evidence, CalibratedNamesTheCalibrationFileThatFitsIt) {
 // A published value names its source with a year, then the estimate: "Source YEAR ...: estimate".
 TEST(Evidence, PublishedNamesItsSource) {
   const std::regex source_re("^[^:]*\\b(19|20)[0-9][0-9]\\b[^:]*: .+");
-  int published = 0;
-  for (const auto& p : registry()) {
-    if (p.evidence != Evidence::published) continue;
-    ++published;
-    EXPECT_TRUE(std::regex_search(p.evidence_detail, source_re))
-        << p.path << ": a published value's detail names the source with its year, then the estimate, its interval "
-        << "where known and the population ('Source YEAR: estimate ...'), got '" << p.evidence_detail << "'";
+  EXPECT_FALSE(params_of(Evidence::published).empty());
+  for (const ParamSpec* p : params_of(Evidence::published)) {
+    EXPECT_TRUE(std::regex_search(p->evidence_detail, source_re))
+        << p->path << ": a published value's detail names the source with its year, then the estimate, its interval "
+        << "where known and the population ('Source YEAR: estimate ...'), got '" << p->evidence_detail << "'";
   }
-  EXPECT_GT(published, 0);
 }
 
 // ---- The designs and the estimators (sim/stats/sensitivity.hpp) ----------------------------------

@@ -100,6 +100,13 @@ const std::vector<const ParamSpec*>& params_of(Scope s) {
   return by_scope[static_cast<int>(s)];
 }
 
+std::vector<const ParamSpec*> params_of(Evidence e) {
+  std::vector<const ParamSpec*> out;
+  for (const auto& p : registry())
+    if (p.evidence == e) out.push_back(&p);
+  return out;
+}
+
 const ParamSpec& spec(G id) { return *params_of(Scope::Global)[static_cast<std::size_t>(id)]; }
 const ParamSpec& spec(T id) { return *params_of(Scope::Territory)[static_cast<std::size_t>(id)]; }
 

@@ -132,6 +132,8 @@ struct ChoiceOf;
 
 const std::vector<ParamSpec>& registry();
 const std::vector<const ParamSpec*>& params_of(Scope s);
+// The parameters of an evidence class, in table order.
+std::vector<const ParamSpec*> params_of(Evidence e);
 const ParamSpec& spec(G id);
 const ParamSpec& spec(T id);
 // The parameter of a scope by its YAML path (Global: "step.move_on_rate") or key (Territory and

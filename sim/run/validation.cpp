@@ -95,10 +95,9 @@ std::string targets(const ValidationRun& v) {
 // The parameters of one evidence class (sim/registry/evidence.def).
 std::string parameters(Evidence e) {
   std::vector<std::vector<std::string>> rows = {{"parameter", "default", "source"}};
-  for (const auto& p : registry())
-    if (p.evidence == e)
-      rows.push_back({"`" + p.path + "`", markdown_cell(p.default_text + (p.unit.empty() ? "" : " " + p.unit)),
-                      markdown_cell(p.source)});
+  for (const ParamSpec* p : params_of(e))
+    rows.push_back({"`" + p->path + "`", markdown_cell(p->default_text + (p->unit.empty() ? "" : " " + p->unit)),
+                    markdown_cell(p->source)});
   return cell_table(rows, TableFormat::Markdown);
 }
 
