@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "sim/registry/registry.hpp"
+#include "sim/run/lessons.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace {
@@ -193,8 +195,9 @@ TEST(Docs, LessonsCommandReportsAndPage) {
       << "lessons: " << m.str(0) << "\ncompare:\n" << cmp.out;
   EXPECT_NE(r.out.find("\nhf,step_model,housing_first,cost_per_person,,"), std::string::npos) << r.out;
 
-  // Stated the other way round, the lesson does not hold, and the page says why.
-  std::string wrong = kLesson;
+  // Stated the other way round, the lesson does not hold, and the page says why; it gives the
+  // evidence of the parameter named in rests_on.
+  std::string wrong = kLesson + "    rests_on: [housing_first.acceptance]\n";
   wrong.replace(wrong.find("higher"), 6, "lower");
   const std::string g = small_lessons(d, wrong);
   const std::string templ = d.write("t.md", "{{count}} ({{replicates}})\n{{summary}}\n{{not_holding}}\n{{lessons}}\n");
@@ -207,6 +210,12 @@ TEST(Docs, LessonsCommandReportsAndPage) {
             std::string::npos)
       << page;
   EXPECT_NE(page.find("it goes the other way"), std::string::npos) << page;
+  std::string flat = page;  // the page wraps its lines
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  EXPECT_NE(flat.find("Evidence: its size rests on the probability that an eligible person accepts a Housing First "
+                      "offer (`housing_first.acceptance`), calibrated (scenarios/calibration/trials.yaml, "),
+            std::string::npos)
+      << page;
   const std::string filled = slurp(readme);
   EXPECT_EQ(filled.find("old"), std::string::npos) << filled;
   EXPECT_NE(filled.find("<!-- lessons: hf -->\n<!-- written by `build/sim/percorsi lessons " + g + "`"),
@@ -222,6 +231,46 @@ TEST(Docs, LessonsCommandReportsAndPage) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("no lesson 'nope'"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(d.path / "p.md"));
+}
+
+// The evidence line of a lesson, from the evidence classes of the parameters it rests on: a lesson
+// resting on assumptions only is labelled an assumption of the model, with their plausible ranges.
+TEST(Docs, LessonsEvidenceLine) {
+  using percorsi::G;
+  percorsi::Lesson l;
+  EXPECT_EQ(percorsi::lesson_evidence(l), "");
+  l.rests_on = {&percorsi::spec(G::employment_follow_up_effect)};
+  EXPECT_EQ(percorsi::lesson_evidence(l),
+            "Evidence: **This lesson is an assumption of the model, not a finding**: its size rests on the effect of "
+            "each weekly follow-up hour on the job-loss hazard while follow-up lasts (`employment.follow_up.effect`), "
+            "an assumption (plausible range -0.5 to -0.15: follow-up protects a job; size judged).");
+  // Two assumptions, one of them a duration (its range in weeks), the first opening with a condition.
+  l.rests_on = {&percorsi::spec(G::cpi_incentive_openness), &percorsi::spec(G::cpi_codesign_duration)};
+  EXPECT_EQ(percorsi::lesson_evidence(l),
+            "Evidence: **This lesson is an assumption of the model, not a finding**: its size rests on the rise of "
+            "the openness of obliged firms from incentive information (`cpi.incentive_openness`), an assumption "
+            "(plausible range 0.05 to 0.25: from a third to almost twice the default); and the co-design of the "
+            "plan with the job centre, from the assessment to the signed plan (`cpi.codesign_duration`), an assumption "
+            "(plausible range 2 to 8 weeks: co-design meetings with the job centre).");
+  // With a calibrated parameter among them, no longer an assumption of the model alone.
+  l.rests_on = {&percorsi::spec(G::labour_job_finding_rate), &percorsi::spec(G::employment_icf_fit_gain)};
+  const std::string mixed = percorsi::lesson_evidence(l);
+  EXPECT_EQ(mixed.rfind("Evidence: its size rests on ", 0), 0u) << mixed;
+  EXPECT_NE(mixed.find("(`labour.job_finding_rate`), calibrated (scenarios/calibration/defaults.yaml"),
+            std::string::npos)
+      << mixed;
+  EXPECT_NE(mixed.find("; and the share of the functioning level's effect on acceptance and job loss removed by the "
+                       "better fit of tasks (`employment.icf_fit_gain`), an assumption (plausible range 0.2 to 0.7"),
+            std::string::npos)
+      << mixed;
+  // The shipped lessons name only registry parameters, each with its evidence class.
+  const auto shipped = percorsi::load_lessons(std::string(PERCORSI_SOURCE_DIR) + "/scenarios/lessons.yaml");
+  int labelled = 0;
+  for (const auto& x : shipped.lessons) {
+    labelled += !x.rests_on.empty();
+    for (const auto* p : x.rests_on) EXPECT_NE(p->evidence, percorsi::Evidence::missing) << x.id << ": " << p->path;
+  }
+  EXPECT_GE(labelled, 6);
 }
 
 // Bad lessons files: exit code 2, each problem at its file:line:column (`lessons` and `validate`).
@@ -260,6 +309,17 @@ TEST(Docs, LessonsFileErrorsNameTheLineAndColumn) {
        ":1:26: 'efficacy_over_time' names no lesson of this file: 'fh'"},
       {"efficacy_over_time: hf\n" + head + two + "    indicators: [stably_housed_12m]\n",
        ":1:21: 'efficacy_over_time' expects a list of lesson ids, got a single value"},
+      {head + two + "    indicators: [stably_housed_12m]\n    rests_on: [employment.follow_up.efect]\n",
+       ":6:16: 'rests_on': unknown parameter 'employment.follow_up.efect' (did you mean "
+       "'employment.follow_up.effect'?)"},
+      {head + two + "    indicators: [stably_housed_12m]\n    rests_on: employment.follow_up.effect\n",
+       ":6:15: 'rests_on' expects a list of registry parameters (paths or ids), got a single value"},
+      {head + two +
+           "    indicators: [stably_housed_12m]\n    rests_on: [employment.follow_up.effect, "
+           "employment_follow_up_effect]\n",
+       ":6:45: 'rests_on' names 'employment.follow_up.effect' twice"},
+      {head + two + "    indicators: [stably_housed_12m]\n    rests_on: [shelter_beds]\n",
+       ":6:16: 'rests_on': unknown parameter 'shelter_beds'"},
   };
   for (const auto& c : cases) {
     const std::string f = d.write("bad.yaml", c.text), out = (d.path / "never.md").string();

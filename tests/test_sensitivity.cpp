@@ -1,10 +1,13 @@
-// Sensitivity analysis: the plausible ranges of the registry (sim/registry/plausible.def), the
-// Morris design and the Sobol estimators on analytic functions, the sensitivity file, the command.
+// Sensitivity analysis: the plausible ranges of the registry (sim/registry/plausible.def) and its
+// evidence classes (sim/registry/evidence.def), the Morris design and the Sobol estimators on
+// analytic functions, the sensitivity file, the command.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <string>
 
 #include "output/dictionary.hpp"
@@ -19,6 +22,8 @@ using namespace percorsi::cli_test;
 namespace fs = std::filesystem;
 
 namespace {
+const std::string kSrc = PERCORSI_SOURCE_DIR;
+
 std::string number(double x) {
   char b[32];
   std::snprintf(b, sizeof b, "%g", x);
@@ -29,17 +34,22 @@ bool numeric(Kind k) {
 }
 }  // namespace
 
-// Every assumption that is a number (Global or Territory) has a plausible range, or is marked a
-// run setting. After a merge that adds parameters, each failure names the line to add.
+// Every assumption that is a number (Global or Territory) has a plausible range. After a merge
+// that adds parameters, each failure names the line to add.
 TEST(Plausible, EveryAssumptionHasARange) {
   for (const auto& p : registry()) {
-    if (p.scope == Scope::Event || !numeric(p.kind) || !p.assumption()) continue;
+    if (!numeric(p.kind) || !p.assumption()) continue;
+    if (p.scope == Scope::Event) {
+      ADD_FAILURE() << "'" << p.id << "' (" << p.path << "): an event key is the analyst's statement of the event, "
+                    << "of class definition in sim/registry/evidence.def";
+      continue;
+    }
     const char* macro = p.scope == Scope::Global ? "PLAUSIBLE" : "PLAUSIBLE_T";
-    EXPECT_TRUE(p.plausible || !p.run_setting.empty())
+    EXPECT_TRUE(p.plausible)
         << "'" << p.id << "' (" << p.path << ") is an assumption without a plausible range: add `" << macro << "("
         << p.id << ", lo, hi, \"reason\")` to sim/registry/plausible.def (bounds [" << number(p.min) << ", "
         << number(p.max) << "], default '" << p.default_text << "', unit '" << p.unit
-        << "'; durations in weeks), or RUN_SETTING(" << p.id << ", \"reason\") if the analyst chooses it";
+        << "'; durations in weeks), or make it a definition in sim/registry/evidence.def if the analyst chooses it";
   }
 }
 
@@ -48,10 +58,11 @@ TEST(Plausible, RangesLieWithinTheBoundsAndHoldTheDefault) {
   const Scenario defaults = parse_scenario("seed: 1\nterritories:\n  - {name: A}\n", "defaults.yaml");
   int ranges = 0;
   for (const auto& p : registry()) {
-    if (!p.run_setting.empty()) {
-      EXPECT_FALSE(p.plausible) << p.id << ": both a run setting and a plausible range";
-    }
     if (!p.plausible) continue;
+    EXPECT_TRUE(p.evidence == Evidence::assumption || p.evidence == Evidence::calibrated ||
+                p.evidence == Evidence::published)
+        << p.id << " is of class " << evidence_name(p.evidence)
+        << ": only uncertain values (assumptions, and calibrated or published values worth varying) take a range";
     ++ranges;
     const auto [lo, hi, why] = *p.plausible;
     const std::string at = "plausible range of '" + p.id + "' [" + number(lo) + ", " + number(hi) + "]: ";
@@ -72,11 +83,9 @@ TEST(Plausible, RangesLieWithinTheBoundsAndHoldTheDefault) {
   int lines = 0;
 #define PLAUSIBLE(...) ++lines;
 #define PLAUSIBLE_T(...) ++lines;
-#define RUN_SETTING(...)
 #include "sim/registry/plausible.def"
 #undef PLAUSIBLE
 #undef PLAUSIBLE_T
-#undef RUN_SETTING
   EXPECT_EQ(lines, ranges) << "sim/registry/plausible.def names a parameter twice";
 }
 
@@ -87,6 +96,98 @@ TEST(Plausible, InitialSharesFitTogether) {
     top += plausible(id)->hi;
   EXPECT_LE(top, 1 + 1e-12);
   EXPECT_LE(plausible(G::population_age_min)->hi, plausible(G::population_age_max)->lo);
+}
+
+// ---- Evidence classes (sim/registry/evidence.def) ---------------------------------------------------
+
+namespace {
+const char* const kScopeMacro[3] = {"EVIDENCE", "EVIDENCE_T", "EVIDENCE_E"};
+}  // namespace
+
+// Every parameter of every scope has one line in evidence.def, of a known class, with a detail.
+TEST(Evidence, EveryParameterHasOneLineOfAKnownClass) {
+  int lines[3] = {0, 0, 0};
+  auto line = [&](Scope s, const char* id, const std::string& cls, const std::string& detail) {
+    ++lines[static_cast<int>(s)];
+    EXPECT_NE(evidence_of(cls), Evidence::missing)
+        << "sim/registry/evidence.def: " << kScopeMacro[static_cast<int>(s)] << "(" << id << ", " << cls
+        << ", ...): unknown class '" << cls << "' (one of: published, calibrated, assumption, legal, definition)";
+    EXPECT_FALSE(detail.empty()) << "sim/registry/evidence.def: " << id << " has no detail";
+  };
+#define EVIDENCE(id, cls, detail) line(Scope::Global, #id, #cls, detail);
+#define EVIDENCE_T(id, cls, detail) line(Scope::Territory, #id, #cls, detail);
+#define EVIDENCE_E(id, cls, detail) line(Scope::Event, #id, #cls, detail);
+#include "sim/registry/evidence.def"
+#undef EVIDENCE
+#undef EVIDENCE_T
+#undef EVIDENCE_E
+  for (const auto& p : registry()) {
+    EXPECT_NE(p.evidence, Evidence::missing)
+        << "'" << p.id << "' (" << p.path << ") has no evidence class: add `" << kScopeMacro[static_cast<int>(p.scope)]
+        << "(" << p.id << ", class, \"detail\")` to sim/registry/evidence.def (published, calibrated, assumption, "
+        << "legal or definition; its source: '" << p.source << "')";
+  }
+  for (Scope s : {Scope::Global, Scope::Territory, Scope::Event}) {
+    EXPECT_EQ(lines[static_cast<int>(s)], static_cast<int>(params_of(s).size()))
+        << "sim/registry/evidence.def has " << lines[static_cast<int>(s)] << " lines "
+        << kScopeMacro[static_cast<int>(s)] << " for " << params_of(s).size()
+        << " parameters: one missing, or one given twice";
+  }
+}
+
+// The source text agrees with the class: it starts with "assumption" for an assumption and with
+// "calibrated" for a calibrated value, and only then.
+TEST(Evidence, SourceAgreesWithTheClass) {
+  for (const auto& p : registry()) {
+    const bool says_assumption = p.source.rfind("assumption", 0) == 0;
+    const bool says_calibrated = p.source.rfind("calibrated", 0) == 0;
+    EXPECT_EQ(says_assumption, p.evidence == Evidence::assumption)
+        << p.path << ": class " << evidence_name(p.evidence) << ", source '" << p.source << "'";
+    EXPECT_EQ(says_calibrated, p.evidence == Evidence::calibrated)
+        << p.path << ": class " << evidence_name(p.evidence) << ", source '" << p.source << "'";
+  }
+}
+
+// A calibrated value names the calibration file that fits it (scenarios/calibration/*.yaml, its
+// `parameters:` holding the parameter), and every parameter those files fit is calibrated and
+// names its file.
+TEST(Evidence, CalibratedNamesTheCalibrationFileThatFitsIt) {
+  const std::regex file_re("scenarios/calibration/[A-Za-z0-9_.-]+\\.yaml");
+  EXPECT_FALSE(params_of(Evidence::calibrated).empty());
+  for (const ParamSpec* p : params_of(Evidence::calibrated)) {
+    std::smatch m;
+    if (!std::regex_search(p->evidence_detail, m, file_re)) {
+      ADD_FAILURE() << p->path << ": a calibrated value names its calibration file (scenarios/calibration/NAME.yaml): '"
+                    << p->evidence_detail << "'";
+      continue;
+    }
+    const std::string file = kSrc + "/" + m.str();
+    ASSERT_TRUE(fs::exists(file)) << p->path << ": " << m.str() << " does not exist";
+    const YAML::Node params = YAML::LoadFile(file)["parameters"];
+    EXPECT_TRUE(params && (params[p->path] || params[p->id])) << p->path << ": " << m.str() << " does not fit it";
+  }
+  for (const auto& f : fs::directory_iterator(kSrc + "/scenarios/calibration")) {
+    if (f.path().extension() != ".yaml") continue;
+    const std::string name = "scenarios/calibration/" + f.path().filename().string();
+    for (const auto& kv : YAML::LoadFile(f.path().string())["parameters"]) {
+      const ParamSpec* p = find_global_param(kv.first.Scalar());
+      ASSERT_NE(p, nullptr) << name << ": " << kv.first.Scalar();
+      EXPECT_EQ(p->evidence, Evidence::calibrated)
+          << name << " fits " << p->path << ", of class " << evidence_name(p->evidence);
+      EXPECT_NE(p->evidence_detail.find(name), std::string::npos) << p->path << ": the detail does not name " << name;
+    }
+  }
+}
+
+// A published value names its source with a year, then the estimate: "Source YEAR ...: estimate".
+TEST(Evidence, PublishedNamesItsSource) {
+  const std::regex source_re("^[^:]*\\b(19|20)[0-9][0-9]\\b[^:]*: .+");
+  EXPECT_FALSE(params_of(Evidence::published).empty());
+  for (const ParamSpec* p : params_of(Evidence::published)) {
+    EXPECT_TRUE(std::regex_search(p->evidence_detail, source_re))
+        << p->path << ": a published value's detail names the source with its year, then the estimate, its interval "
+        << "where known and the population ('Source YEAR: estimate ...'), got '" << p->evidence_detail << "'";
+  }
 }
 
 // ---- The designs and the estimators (sim/stats/sensitivity.hpp) ----------------------------------
@@ -184,8 +285,6 @@ TEST(Sobol, LinearFunction) {
 // ---- The sensitivity file and the command (sim/registry/sensitivity_spec, sim/run/sensitivity) ------
 
 namespace {
-const std::string kSrc = PERCORSI_SOURCE_DIR;
-
 // The shipped step model and Housing First, a fifth of the people, over one year; and a
 // sensitivity file comparing them (`body`: the rest of the file).
 std::string small_comparison(const TempDir& d, const std::string& body) {

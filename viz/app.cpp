@@ -569,8 +569,9 @@ void lever_widget(Lever& l, const char* id) {
     }
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s (%s)\n%s\nfile value: %s", l.spec->path.c_str(), l.spec->unit.c_str(),
-                      l.spec->description.c_str(), l.base_text.c_str());
+    ImGui::SetTooltip("%s (%s)\n%s\nevidence: %s: %s\nfile value: %s", l.spec->path.c_str(), l.spec->unit.c_str(),
+                      l.spec->description.c_str(), evidence_name(l.spec->evidence), l.spec->evidence_detail.c_str(),
+                      l.base_text.c_str());
   ImGui::PopID();
 }
 

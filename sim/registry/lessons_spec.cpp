@@ -23,7 +23,8 @@ bool Lesson::directed() const {
 namespace {
 
 const std::vector<std::string> kKeys = {"replicates", "lessons", "efficacy_over_time"};
-const std::vector<std::string> kLessonKeys = {"id", "lesson", "scenarios", "indicators", "note", "replicates"};
+const std::vector<std::string> kLessonKeys = {"id", "lesson", "scenarios", "indicators", "note", "replicates",
+                                              "rests_on"};
 const std::vector<std::string> kDirections = {"higher", "lower"};
 
 class Loader {
@@ -116,7 +117,31 @@ class Loader {
       for (const auto& x : list)
         if (x.IsScalar()) l.files.push_back((fs::path(file_).parent_path() / x.Scalar()).lexically_normal().string());
     indicators(n, l);
+    rests_on(n, l);
     return l;
+  }
+
+  // `rests_on: [path or id, ...]`: the Global parameters that carry the lesson's size.
+  void rests_on(const YAML::Node& lesson, Lesson& l) {
+    const YAML::Node n = lesson["rests_on"];
+    if (!n) return;
+    if (!n.IsSequence() || n.size() == 0) {
+      errs_.add(at(n),
+                std::string("'rests_on' expects a list of registry parameters (paths or ids), got ") + node_kind(n));
+      return;
+    }
+    for (const auto& item : n) {
+      const std::string name = item.IsScalar() ? item.Scalar() : "";
+      const ParamSpec* p = find_global_param(name);
+      if (!p) {
+        errs_.add(at(item), "'rests_on': unknown parameter '" + name + "'" + closest(name, paths_of(Scope::Global)) +
+                                ": a scenario-wide parameter of docs/parameters.md, by its path or id");
+      } else if (std::find(l.rests_on.begin(), l.rests_on.end(), p) != l.rests_on.end()) {
+        errs_.add(at(item), "'rests_on' names '" + p->path + "' twice");
+      } else {
+        l.rests_on.push_back(p);
+      }
+    }
   }
 
   void indicators(const YAML::Node& lesson, Lesson& l) {

@@ -16,11 +16,14 @@
 //         - cost_per_stable_year       #   higher (or lower) than the first; a bare name: shown only
 //       note: ...                      # optional: what the comparison leaves out
 //       replicates: 100                # optional: this lesson's count (a shallow effect needs more)
+//       rests_on: [employment.follow_up.effect]  # optional: the registry parameters (paths or
+//                                      #   ids) whose values carry the lesson's size; the page
+//                                      #   labels the lesson by their evidence classes
 //
 // A lesson's scenarios must share their seed (common random numbers: the differences are paired)
 // and be comparable (horizon, start date, territories). Every error names file:line:column
 // (ScenarioError): unknown keys (with "did you mean"), missing scenario files, unknown indicators,
-// directions other than higher and lower, ids given twice.
+// directions other than higher and lower, ids given twice, unknown parameters in rests_on.
 #pragma once
 
 #include <string>
@@ -43,6 +46,7 @@ struct Lesson {
   std::vector<std::string> files;   // the scenario files, as paths from where the program runs
   std::vector<Scenario> scenarios;  // as loaded: the first is the reference
   std::vector<LessonIndicator> indicators;
+  std::vector<const ParamSpec*> rests_on;  // the coefficients that carry its size (Global parameters)
   int replicates = 0;  // 0: the file's
   Origin origin;
   bool directed() const;  // states a direction on some indicator

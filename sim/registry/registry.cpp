@@ -31,24 +31,55 @@ std::vector<ParamSpec> build() {
 #define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, desc, source)                 \
   v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
                         split_choices(#choices), desc, source,                                   \
-                        counts[static_cast<int>(Scope::scope)]++, {}, {}});
+                        counts[static_cast<int>(Scope::scope)]++, {}, Evidence::missing, {}});
 #include "sim/registry/params.def"
 #undef PARAM
-  // Plausible ranges and run settings (plausible.def): an id params.def lacks does not compile.
+  // Plausible ranges (plausible.def) and evidence classes (evidence.def): an id params.def lacks
+  // does not compile; a class not among Evidence's stays `missing` (a test names it).
   auto at = [&](Scope s, int index) -> ParamSpec& {
     return *std::find_if(v.begin(), v.end(), [&](const ParamSpec& p) { return p.scope == s && p.index == index; });
   };
 #define PLAUSIBLE(id, lo, hi, why) at(Scope::Global, static_cast<int>(G::id)).plausible = Plausible{lo, hi, why};
 #define PLAUSIBLE_T(id, lo, hi, why) at(Scope::Territory, static_cast<int>(T::id)).plausible = Plausible{lo, hi, why};
-#define RUN_SETTING(id, why) at(Scope::Global, static_cast<int>(G::id)).run_setting = why;
 #include "sim/registry/plausible.def"
 #undef PLAUSIBLE
 #undef PLAUSIBLE_T
-#undef RUN_SETTING
+  auto evidence = [](ParamSpec& p, const char* cls, const char* detail) {
+    p.evidence = evidence_of(cls);
+    p.evidence_detail = detail;
+  };
+#define EVIDENCE(id, cls, detail) evidence(at(Scope::Global, static_cast<int>(G::id)), #cls, detail);
+#define EVIDENCE_T(id, cls, detail) evidence(at(Scope::Territory, static_cast<int>(T::id)), #cls, detail);
+#define EVIDENCE_E(id, cls, detail) evidence(at(Scope::Event, static_cast<int>(E::id)), #cls, detail);
+#include "sim/registry/evidence.def"
+#undef EVIDENCE
+#undef EVIDENCE_T
+#undef EVIDENCE_E
   return v;
 }
 
+constexpr Evidence kEvidence[] = {Evidence::published, Evidence::calibrated, Evidence::assumption, Evidence::legal,
+                                  Evidence::definition};
+
 }  // namespace
+
+const char* evidence_name(Evidence e) {
+  switch (e) {
+    case Evidence::missing: return "missing";
+    case Evidence::published: return "published";
+    case Evidence::calibrated: return "calibrated";
+    case Evidence::assumption: return "assumption";
+    case Evidence::legal: return "legal";
+    case Evidence::definition: return "definition";
+  }
+  return "?";
+}
+
+Evidence evidence_of(const std::string& name) {
+  for (Evidence e : kEvidence)
+    if (name == evidence_name(e)) return e;
+  return Evidence::missing;
+}
 
 std::string ParamSpec::key() const {
   auto p = path.find("[].");
@@ -69,6 +100,13 @@ const std::vector<const ParamSpec*>& params_of(Scope s) {
   return by_scope[static_cast<int>(s)];
 }
 
+std::vector<const ParamSpec*> params_of(Evidence e) {
+  std::vector<const ParamSpec*> out;
+  for (const auto& p : registry())
+    if (p.evidence == e) out.push_back(&p);
+  return out;
+}
+
 const ParamSpec& spec(G id) { return *params_of(Scope::Global)[static_cast<std::size_t>(id)]; }
 const ParamSpec& spec(T id) { return *params_of(Scope::Territory)[static_cast<std::size_t>(id)]; }
 
@@ -76,6 +114,18 @@ const ParamSpec* find_param(Scope scope, const std::string& key) {
   for (const ParamSpec* p : params_of(scope))
     if ((scope == Scope::Global ? p->path : p->key()) == key) return p;
   return nullptr;
+}
+
+const ParamSpec* find_global_param(const std::string& path_or_id) {
+  for (const ParamSpec* p : params_of(Scope::Global))
+    if (p->path == path_or_id || p->id == path_or_id) return p;
+  return nullptr;
+}
+
+std::vector<std::string> paths_of(Scope s) {
+  std::vector<std::string> out;
+  for (const ParamSpec* p : params_of(s)) out.push_back(p->path);
+  return out;
 }
 
 const char* kind_name(Kind k) {
@@ -107,23 +157,46 @@ std::string md_escape(std::string s) {
 }
 }  // namespace
 
+std::string evidence_phrase(const ParamSpec& p) {
+  const std::string detail = " (" + p.evidence_detail + ")";
+  switch (p.evidence) {
+    case Evidence::assumption:
+      if (!p.plausible) return "an assumption" + detail;
+      return "an assumption (plausible range " + fmt_bound(p.plausible->lo) + " to " + fmt_bound(p.plausible->hi) +
+             (p.kind == Kind::Duration ? " weeks" : "") + ": " + p.plausible->reason + ")";
+    case Evidence::calibrated: return "calibrated" + detail;
+    case Evidence::published: return "published" + detail;
+    case Evidence::legal: return "set by law" + detail;
+    case Evidence::definition: return "a definition" + detail;
+    case Evidence::missing: break;
+  }
+  return "of no evidence class (sim/registry/evidence.def has no line for it)";
+}
+
 std::string registry_markdown() {
   std::ostringstream os;
   os << "# Parameter reference\n\n"
-        "Generated from `sim/params.def` by `percorsi params --markdown`; do not edit by hand "
-        "(a test fails when this file is stale).\n\n"
+        "Generated from `sim/registry/params.def`, `plausible.def` and `evidence.def` by `percorsi params "
+        "--markdown`; do not edit by hand (a test fails when this file is stale).\n\n"
         "Durations take units (`26 weeks`, `6 months`, `2 years`, `10 days`); a month is 52/12 "
         "weeks. Rates \"per year\" become weekly probabilities p = 1 - exp(-rate/52 * "
         "exp(sum of coefficient * covariate)). Territory keys go in each item of `territories:` "
         "or once in `territory_defaults:`; event keys in each item of `events:`.\n\n"
         "The plausible column gives the interval a researcher would call plausible for an uncertain "
         "parameter (from `sim/registry/plausible.def`; durations in weeks): `percorsi sensitivity` varies "
-        "parameters over it (docs/sensitivity.md).\n";
+        "parameters over it (docs/sensitivity.md).\n\n"
+        "The evidence column gives what the default rests on (from `sim/registry/evidence.def`): "
+        "**published** (an estimate read from a named study: the source, the estimate, its interval where known, "
+        "the population), **calibrated** (fitted by `percorsi calibrate`: the calibration file and the targets, "
+        "docs/calibration.md), **assumption** (a judged value: what it rests on; its plausible range and reason "
+        "are in the plausible column), **legal** (set by a law or a regulation) or **definition** (a setting of "
+        "the run, a name, a seed, a switch or lever of the scenario, a unit, a definition or another choice of "
+        "the analyst).\n";
   const char* titles[3] = {"Scenario keys", "Territory keys (`territories[]`)", "Event keys (`events[]`)"};
   for (int s = 0; s < 3; ++s) {
     os << "\n## " << titles[s] << "\n\n"
-       << "| key | type | default | unit | range | plausible | description | source |\n"
-       << "|---|---|---|---|---|---|---|---|\n";
+       << "| key | type | default | unit | range | plausible | description | source | evidence |\n"
+       << "|---|---|---|---|---|---|---|---|---|\n";
     for (const ParamSpec* p : params_of(static_cast<Scope>(s))) {
       std::string range;
       if (p->kind == Kind::Choice) {
@@ -131,12 +204,14 @@ std::string registry_markdown() {
       } else if (p->kind != Kind::Text && p->kind != Kind::Bool) {
         range = "[" + fmt_bound(p->min) + ", " + fmt_bound(p->max) + "]";
       }
-      std::string plausible = p->run_setting.empty() ? "" : "(run setting)";
+      std::string plausible;
       if (p->plausible)
         plausible = "[" + fmt_bound(p->plausible->lo) + ", " + fmt_bound(p->plausible->hi) + "]: " + p->plausible->reason;
       std::string def = p->default_text.empty() ? (p->kind != Kind::Text ? "*required*" : "") : "`" + p->default_text + "`";
-      os << "| `" << p->path << "` | " << kind_name(p->kind) << " | " << def << " | " << md_escape(p->unit)
-         << " | " << range << " | " << md_escape(plausible) << " | " << md_escape(p->description) << " | " << md_escape(p->source) << " |\n";
+      os << "| `" << p->path << "` | " << kind_name(p->kind) << " | " << def << " | " << md_escape(p->unit) << " | "
+         << range << " | " << md_escape(plausible) << " | " << md_escape(p->description) << " | "
+         << md_escape(p->source) << " | "
+         << md_escape(std::string(evidence_name(p->evidence)) + ": " + p->evidence_detail) << " |\n";
     }
   }
   return os.str();

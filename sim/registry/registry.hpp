@@ -1,5 +1,6 @@
-// The parameter registry: one table (sim/params.def) with every scenario key's type,
-// default, unit, bounds, description and source. Ids are generated from the same table,
+// The parameter registry: one table (sim/registry/params.def) with every scenario key's type,
+// default, unit, bounds, description and source, with the plausible ranges (plausible.def) and
+// the evidence classes (evidence.def) beside it. Ids are generated from the same table,
 // so the engine reads parameters by enum and the loader validates by path.
 #pragma once
 
@@ -19,6 +20,14 @@ struct Plausible {
   std::string reason;
 };
 
+// What a parameter's default rests on (sim/registry/evidence.def; ../shared/MODEL.md, "Evidence,
+// balance and money"). `missing`: no line in evidence.def, or a class not among these (a test
+// names it).
+enum class Evidence { missing, published, calibrated, assumption, legal, definition };
+const char* evidence_name(Evidence e);  // "published", ...; "missing"
+// The class named by `name` ("published", ...), or Evidence::missing.
+Evidence evidence_of(const std::string& name);
+
 struct ParamSpec {
   Scope scope;
   std::string id;
@@ -32,10 +41,11 @@ struct ParamSpec {
   std::string source;
   int index;                 // position within its scope (= the enum value)
   std::optional<Plausible> plausible;  // from plausible.def (none: not uncertain, or not yet judged)
-  std::string run_setting;             // plausible.def's RUN_SETTING reason: an assumption of the analyst
+  Evidence evidence;                   // from evidence.def
+  std::string evidence_detail;         // what it rests on (the source, the calibration, the reason)
   std::string key() const;   // path without the "territories[]." / "events[]." prefix
-  // Whether the source marks it a planning assumption (the source text starts with "assumption").
-  bool assumption() const { return source.rfind("assumption", 0) == 0; }
+  // Whether its value is a planning assumption (evidence class `assumption`).
+  bool assumption() const { return evidence == Evidence::assumption; }
 };
 
 // Ids of each scope, in table order: G (global), T (territory), E (event).
@@ -122,15 +132,25 @@ struct ChoiceOf;
 
 const std::vector<ParamSpec>& registry();
 const std::vector<const ParamSpec*>& params_of(Scope s);
+// The parameters of an evidence class, in table order.
+std::vector<const ParamSpec*> params_of(Evidence e);
 const ParamSpec& spec(G id);
 const ParamSpec& spec(T id);
 // The parameter of a scope by its YAML path (Global: "step.move_on_rate") or key (Territory and
 // Event: "shelter_beds"), or nullptr.
 const ParamSpec* find_param(Scope scope, const std::string& key);
+// The Global parameter named by its YAML path ("employment.follow_up.effect") or its id
+// ("employment_follow_up_effect"), or nullptr.
+const ParamSpec* find_global_param(const std::string& path_or_id);
+// The YAML paths of the parameters of a scope, in table order (for "did you mean").
+std::vector<std::string> paths_of(Scope s);
 // The plausible range of a parameter (sim/registry/plausible.def), if it has one.
 inline const std::optional<Plausible>& plausible(G id) { return spec(id).plausible; }
 inline const std::optional<Plausible>& plausible(T id) { return spec(id).plausible; }
 const char* kind_name(Kind k);
+// "an assumption (plausible range 0.2 to 0.7: from weak to strong)", "calibrated (scenarios/...)",
+// "published (fio.PSD ...)": the parameter's evidence in a sentence, as the lessons page gives it.
+std::string evidence_phrase(const ParamSpec& p);
 // Markdown reference of every parameter (docs/parameters.md is this text).
 std::string registry_markdown();
 

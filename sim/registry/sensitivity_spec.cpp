@@ -147,9 +147,7 @@ class Loader {
 
   // The Global parameter named by a path or an id, with errors for territory and event keys.
   const ParamSpec* find(const YAML::Node& n, const std::string& name) {
-    if (const ParamSpec* p = find_param(Scope::Global, name)) return p;
-    for (const ParamSpec* p : params_of(Scope::Global))
-      if (p->id == name) return p;
+    if (const ParamSpec* p = find_global_param(name)) return p;
     std::string key = name;
     for (const char* pre : {"territories[].", "territory_defaults.", "events[]."})
       if (key.rfind(pre, 0) == 0) key = key.substr(std::string(pre).size());
@@ -159,9 +157,7 @@ class Loader {
                            "scenario-wide parameters can be varied");
       return nullptr;
     }
-    std::vector<std::string> paths;
-    for (const ParamSpec* p : params_of(Scope::Global)) paths.push_back(p->path);
-    errs_.add(at(n), "unknown parameter '" + name + "'" + closest(name, paths));
+    errs_.add(at(n), "unknown parameter '" + name + "'" + closest(name, paths_of(Scope::Global)));
     return nullptr;
   }
 

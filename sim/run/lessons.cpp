@@ -1,6 +1,7 @@
 #include "sim/run/lessons.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -202,6 +203,36 @@ std::string summary(const LessonsRun& r) {
   return cell_table(rows, TableFormat::Markdown);
 }
 
+// What a parameter is, in words: its description without the condition it opens with ("With
+// job support: ") nor the remark it ends with (" (...)"), as the middle of a sentence ("the ...").
+std::string parameter_words(const ParamSpec& p) {
+  std::string d = p.description;
+  if (d.rfind("With ", 0) == 0 && d.find(": ") != std::string::npos) d = d.substr(d.find(": ") + 2);
+  if (!d.empty() && d.back() == ')' && d.rfind(" (") != std::string::npos) d = d.substr(0, d.rfind(" ("));
+  if (d.size() > 1 && std::isupper(static_cast<unsigned char>(d[0])) && std::islower(static_cast<unsigned char>(d[1])))
+    d[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(d[0])));
+  return d.rfind("the ", 0) == 0 || d.rfind("a ", 0) == 0 ? d : "the " + d;
+}
+
+}  // namespace
+
+std::string lesson_evidence(const Lesson& l) {
+  if (l.rests_on.empty()) return "";
+  std::string carried;
+  bool all_assumed = true;
+  for (std::size_t i = 0; i < l.rests_on.size(); ++i) {
+    const ParamSpec& p = *l.rests_on[i];
+    all_assumed = all_assumed && p.evidence == Evidence::assumption;
+    const char* sep = i == 0 ? "" : i + 1 == l.rests_on.size() ? "; and " : "; ";
+    carried += sep + parameter_words(p) + " (`" + p.path + "`), " + evidence_phrase(p);
+  }
+  return std::string("Evidence: ") +
+         (all_assumed ? "**This lesson is an assumption of the model, not a finding**: its" : "its") +
+         " size rests on " + carried + ".";
+}
+
+namespace {
+
 std::string lessons_detail(const LessonsRun& r) {
   std::string out;
   for (const auto& l : r.results) {
@@ -209,6 +240,7 @@ std::string lessons_detail(const LessonsRun& r) {
     out += "### " + l.lesson.id + "\n\n" + wrap(l.lesson.text) + "\n**" + state + ".** Reproduce: `" +
            reproduce_command(l) + "`\n\n" + cell_table(rows_of(l, true), TableFormat::Markdown);
     if (!l.lesson.note.empty()) out += "\n" + wrap(l.lesson.note);
+    if (!l.lesson.rests_on.empty()) out += "\n" + wrap(lesson_evidence(l.lesson));
     out += "\n";
   }
   return out;

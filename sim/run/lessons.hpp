@@ -65,6 +65,12 @@ std::string held_sentence(const LessonsRun& r);
 // The command that reproduces a lesson's figures: `build/sim/percorsi compare A B ... --replicates R`.
 std::string reproduce_command(const LessonResult& l);
 
+// The lesson's evidence, from the evidence classes of the parameters that carry its size
+// (`rests_on`; sim/registry/evidence.def): "Evidence: its size rests on <what> (`path`), <class
+// and detail>; ...", opened by "**This lesson is an assumption of the model, not a finding**"
+// when every one of them is an assumption. "" when the lesson names none.
+std::string lesson_evidence(const Lesson& l);
+
 // Every lesson's rows: text (a block per lesson), markdown, or CSV (one row per difference:
 // lesson,reference,scenario,indicator,expected,diff,diff_ci_low,diff_ci_high,n,paired,verdict,
 // holds,lesson_holds,command).
@@ -75,7 +81,8 @@ std::string lessons_table(const LessonsRun& r, TableFormat fmt);
 //   {{replicates}}   the replicates of every scenario
 //   {{summary}}      one row per lesson: the lesson, its comparison, holds
 //   {{not_holding}}  the lessons that do not hold, and why (the differences that miss)
-//   {{lessons}}      per lesson: the lesson in words, the command that reproduces it, its rows
+//   {{lessons}}      per lesson: the lesson in words, the command that reproduces it, its rows,
+//                    its note and its evidence (lesson_evidence)
 // Throws ScenarioError when a marker is missing. `command` is how the page was made.
 std::string lessons_page(const LessonsRun& r, const std::string& template_text, const std::string& command);
 

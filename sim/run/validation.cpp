@@ -92,21 +92,12 @@ std::string targets(const ValidationRun& v) {
   return out;
 }
 
-bool starts_with(const std::string& s, const std::string& p) {
-  return s.rfind(p, 0) == 0;
-}
-bool assumption(const ParamSpec& p) {
-  std::string s = p.source;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return !starts_with(s, "calibrated") && s.find("assumption") != std::string::npos;
-}
-
-std::string parameters(bool calibrated) {
+// The parameters of one evidence class (sim/registry/evidence.def).
+std::string parameters(Evidence e) {
   std::vector<std::vector<std::string>> rows = {{"parameter", "default", "source"}};
-  for (const auto& p : registry())
-    if (calibrated ? starts_with(p.source, "calibrated") : assumption(p))
-      rows.push_back({"`" + p.path + "`", markdown_cell(p.default_text + (p.unit.empty() ? "" : " " + p.unit)),
-                      markdown_cell(p.source)});
+  for (const ParamSpec* p : params_of(e))
+    rows.push_back({"`" + p->path + "`", markdown_cell(p->default_text + (p->unit.empty() ? "" : " " + p->unit)),
+                    markdown_cell(p->source)});
   return cell_table(rows, TableFormat::Markdown);
 }
 
@@ -120,8 +111,8 @@ std::string validation_page(const ValidationRun& v, const std::string& template_
   fill_marker(page, "{{replicates}}", std::to_string(v.replicates), "validation");
   fill_marker(page, "{{summary}}", summary(v), "validation");
   fill_marker(page, "{{targets}}", targets(v), "validation");
-  fill_marker(page, "{{calibrated}}", parameters(true), "validation");
-  fill_marker(page, "{{assumptions}}", parameters(false), "validation");
+  fill_marker(page, "{{calibrated}}", parameters(Evidence::calibrated), "validation");
+  fill_marker(page, "{{assumptions}}", parameters(Evidence::assumption), "validation");
   return page;
 }
 

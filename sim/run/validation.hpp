@@ -35,8 +35,8 @@ std::string met_sentence(const ValidationRun& v);
 //   {{summary}}      one row per target: trial, measure, met
 //   {{targets}}      per target: the command that reproduces it, and per published value the
 //                    arm, published value, simulated mean and 95% interval, tolerance, within
-//   {{calibrated}}   the registry parameters whose source starts "calibrated"
-//   {{assumptions}}  those whose source says "assumption"
+//   {{calibrated}}   the registry parameters of evidence class calibrated (sim/registry/evidence.def)
+//   {{assumptions}}  those of evidence class assumption
 //   {{replicates}}   the replicates of every arm
 // Throws ScenarioError when a marker is missing. `command` is how the page was made.
 std::string validation_page(const ValidationRun& v, const std::string& template_text, const std::string& command);
