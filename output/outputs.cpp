@@ -177,7 +177,9 @@ std::string outputs_markdown() {
         "before anyone can be counted; a shorter horizon makes it n/a (\"horizon too short\").\n"
         "- `<name>_n`: the size of a headline indicator's denominator in each replicate (0 when "
         "no one is counted, and the indicator is then NaN); tables give its mean per replicate "
-        "beside the indicators whose denominator depends on the policy.\n";
+        "beside the indicators whose denominator depends on the policy. Below 30 per replicate "
+        "(`kMinDenominator`, [statistics.md](statistics.md)) tables give the indicator no value "
+        "and no verdict: \"n/a (n = 6: too few)\".\n";
   const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
                            "Headline indicators (`headline/<name>`, `summary/<name>`)",
                            "Person table (`persons/<name>`, one row per person)"};

@@ -217,3 +217,38 @@ TEST(Runner, PairedDifferenceStatistics) {
   EXPECT_LT(w.ci_low, 0);
   EXPECT_GT(w.ci_high, 2);
 }
+
+// No verdict on a handful: below kMinDenominator per replicate, n/a with the size, no verdict.
+TEST(Runner, TooFewCountedGetNoVerdict) {
+  ScenarioSummary a{"a", 1, {0, 1, 2}, {}}, b{"b", 1, {0, 1, 2}, {}};
+  a.weeks = b.weeks = 104;
+  a.headline["stably_housed_12m"] = {0.10, 0.20, 0.30};
+  b.headline["stably_housed_12m"] = {0.20, 0.30, 0.40};
+  a.headline["stably_housed_12m_n"] = b.headline["stably_housed_12m_n"] = {6, 6, 6};
+  a.headline["days_to_stable_housing"] = {100, 110, 120};
+  b.headline["days_to_stable_housing"] = {50, 60, 70};
+  a.headline["days_to_stable_housing_n"] = {20, 20, 20};  // too few in the first scenario only
+  b.headline["days_to_stable_housing_n"] = {40, 40, 40};
+  const std::string text = comparison_table({a, b}, TableFormat::Text);
+  auto block_of = [&](out::Headline h) {
+    const auto p = text.find(out::spec(h).label);
+    return p == std::string::npos ? std::string() : text.substr(p, text.find("\n\n", p) - p);
+  };
+  const std::string housed = block_of(out::Headline::stably_housed_12m);
+  EXPECT_NE(housed.find("  a  n/a (n = 6: too few)"), std::string::npos) << housed;
+  EXPECT_NE(housed.find("  b  n/a (n = 6: too few)  n/a"), std::string::npos) << housed;
+  EXPECT_EQ(housed.find("important"), std::string::npos) << housed;
+  const std::string days = block_of(out::Headline::days_to_stable_housing);
+  EXPECT_NE(days.find("  b  60 ["), std::string::npos) << days;  // b's own value stands
+  EXPECT_EQ(days.find("important"), std::string::npos) << days;      // but no verdict against a
+  const std::string md = comparison_table({a, b}, TableFormat::Markdown);
+  EXPECT_NE(md.find("n/a (n = 6: too few)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("important, better"), std::string::npos) << md;
+  // CSV: the numbers stay, the verdict is empty and the reason says why.
+  const std::string csv = comparison_table({a, b}, TableFormat::Csv);
+  EXPECT_NE(csv.find(",true,,6,n = 6: too few,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",true,,40,n = 20 in a: too few,"), std::string::npos) << csv;
+  // At 30 per replicate the verdict is back.
+  a.headline["stably_housed_12m_n"] = b.headline["stably_housed_12m_n"] = {30, 30, 30};
+  EXPECT_NE(comparison_table({a, b}, TableFormat::Text).find("important, better"), std::string::npos);
+}

@@ -504,6 +504,10 @@ std::string undefined_reason(const ScenarioSummary& s, const std::string& indica
   return "no replicate defines it";
 }
 
+std::string too_few_reason(double mean_denominator, const std::string& first) {
+  return "n = " + format_number(mean_denominator, 0) + (first.empty() ? "" : " in " + first) + ": too few";
+}
+
 std::string format_number(double x, int decimals, bool plus_sign) {
   if (std::isnan(x)) return "n/a";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
@@ -597,6 +601,9 @@ struct Cell {
   bool has_diff = false;
   Verdict verdict = Verdict::Undefined;
   double denominator = std::nan("");  // mean size per replicate, when the table has one
+  // "n = 6: too few" when this scenario's denominator is below kMinDenominator, "n = 6 in <first
+  // scenario>: too few" when the first's is (no difference, no verdict); else "".
+  std::string few;
 };
 
 }  // namespace
@@ -706,11 +713,13 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         auto dn = s[i].headline.find(den->name);
         if (dn != s[i].headline.end() && !dn->second.empty()) c.denominator = summarize(dn->second).mean;
       }
+      if (too_few(c.denominator)) c.few = too_few_reason(c.denominator);
+      else if (diffs && i > 0 && too_few(cells[k][0].denominator)) c.few = too_few_reason(cells[k][0].denominator, s[0].name);
       if (!diffs || i == 0) continue;
       if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
       c.diff = indicator_difference(s[0], s[i], ind);
       c.has_diff = true;
-      c.verdict = verdict(c.diff.summary, o ? o->mid : std::nan(""));
+      c.verdict = !c.few.empty() ? Verdict::Undefined : verdict(c.diff.summary, o ? o->mid : std::nan(""));
     }
   }
   std::ostringstream os;
@@ -724,26 +733,32 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     os << "scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high";
     for (const auto& l : levers) os << "," << csv_cell(l);
     os << ",paired,verdict,denominator_n,na_reason,label\n";
+    // One row: scenario i's value (or none), its difference from the first (or none), the rest.
+    auto row = [&](std::size_t i, const std::string& ind, const std::string& unit, const out::Summary* value,
+                   const out::Summary* diff, const std::string& paired, const std::string& verdict_text,
+                   double denominator, const std::string& na, const std::string& label) {
+      os << csv_cell(s[i].name) << "," << csv_cell(ind) << "," << csv_cell(unit) << ",";
+      if (value) os << csv_number(value->mean) << "," << csv_number(value->ci_low) << "," << csv_number(value->ci_high);
+      else os << ",,";
+      os << "," << (value ? value->n : diff ? diff->n : 0) << ",";
+      if (diff) os << csv_number(diff->mean) << "," << csv_number(diff->ci_low) << "," << csv_number(diff->ci_high);
+      else os << ",,";
+      for (const auto& l : levers) {
+        os << ",";
+        for (const auto& [key, v] : s[i].levers)
+          if (key == l) os << csv_cell(v);
+      }
+      os << "," << paired << "," << verdict_text << "," << csv_number(denominator) << "," << csv_cell(na) << ","
+         << csv_cell(label) << "\n";
+    };
     for (std::size_t k = 0; k < inds.size(); ++k) {
       const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, inds[k]);
       for (std::size_t i = 0; i < s.size(); ++i) {
         const Cell& c = cells[k][i];
-        os << csv_cell(s[i].name) << "," << csv_cell(inds[k]) << "," << csv_cell(o ? o->unit : "") << ","
-           << csv_number(c.value.mean) << "," << csv_number(c.value.ci_low) << "," << csv_number(c.value.ci_high) << ","
-           << c.value.n << ",";
-        if (c.has_diff)
-          os << csv_number(c.diff.summary.mean) << "," << csv_number(c.diff.summary.ci_low) << ","
-             << csv_number(c.diff.summary.ci_high);
-        else
-          os << ",,";
-        for (const auto& l : levers) {
-          os << ",";
-          for (const auto& [key, v] : s[i].levers)
-            if (key == l) os << csv_cell(v);
-        }
         const bool dd = c.has_diff && c.diff.summary.n > 0;
-        os << "," << (dd ? (c.diff.paired ? "true" : "false") : "") << "," << (dd ? verdict_name(c.verdict) : "") << "," << csv_number(c.denominator) << ","
-           << csv_cell(c.na) << "," << csv_cell(o ? o->label : "") << "\n";
+        row(i, inds[k], o ? o->unit : "", &c.value, c.has_diff ? &c.diff.summary : nullptr,
+            dd ? (c.diff.paired ? "true" : "false") : "", dd && c.few.empty() ? verdict_name(c.verdict) : "",
+            c.denominator, c.value.n == 0 ? c.na : c.few, o ? o->label : "");
       }
     }
     return os.str();
@@ -786,10 +801,14 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     if (!d.spec || !d.spec->policy_denominator()) return "";
     return "among " + d.spec->counted + " (a denominator the policy changes; n: its mean size per replicate)";
   };
-  auto value_text = [&](const Cell& c, const Display& d) { return c.value.n == 0 ? "n/a (" + c.na + ")" : mean_ci(c.value, d); };
+  auto value_text = [&](const Cell& c, const Display& d) {
+    if (c.value.n == 0) return "n/a (" + c.na + ")";
+    if (too_few(c.denominator)) return "n/a (" + c.few + ")";
+    return mean_ci(c.value, d);
+  };
   auto diff_text = [&](const Cell& c, const Display& d) -> std::string {
     if (!c.has_diff) return "";
-    if (c.diff.summary.n == 0) return "n/a";
+    if (c.diff.summary.n == 0 || !c.few.empty()) return "n/a";
     std::string t = format_number(c.diff.summary.mean * d.scale, d.decimals, true);
     if (!std::isnan(c.diff.summary.ci_low))
       t += " [" + format_number(c.diff.summary.ci_low * d.scale, d.decimals, true) + ", " +

@@ -126,6 +126,11 @@ CommonWindow common_window(const std::vector<ScenarioSummary>& s);
 // counted: ..." (its denominator is empty in every replicate).
 std::string undefined_reason(const ScenarioSummary& s, const std::string& indicator);
 
+// Why an indicator gets no value or verdict when its denominator's mean size per replicate is
+// below kMinDenominator (sim/stats): "n = 6: too few", or "n = 6 in <first>: too few" when it is
+// the first scenario's (the one differences are taken from).
+std::string too_few_reason(double mean_denominator, const std::string& first = "");
+
 enum class TableFormat { Text, Csv, Markdown };
 struct TableOptions {
   bool differences = true;  // false: each scenario's values only (scenarios that cannot be compared)
