@@ -719,7 +719,8 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
       c.diff = indicator_difference(s[0], s[i], ind);
       c.has_diff = true;
-      c.verdict = !c.few.empty() ? Verdict::Undefined : verdict(c.diff.summary, o ? o->mid : std::nan(""));
+      c.verdict = !c.few.empty() ? Verdict::Undefined
+                  : verdict(c.diff.summary, o ? o->mid_against(cells[k][0].value.mean) : std::nan(""));
     }
   }
   std::ostringstream os;
