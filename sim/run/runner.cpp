@@ -1,5 +1,6 @@
 #include "sim/run/runner.hpp"
 #include "sim/run/csv.hpp"
+#include "sim/run/economics.hpp"
 #include "sim/stats/stats.hpp"
 
 #include <oneapi/tbb/global_control.h>
@@ -152,7 +153,20 @@ std::int64_t weeks_of(const std::vector<Scenario>& scenarios, const std::vector<
   return w;
 }
 
-// Runs the tasks in memory (no results file): headline values only.
+// A weekly series of costs (unit euro/week in the output table).
+bool is_cost_series(const std::string& name) {
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Series, name);
+  return o && o->unit == "euro/week";
+}
+
+// The sum of a weekly series over weeks and territories.
+double run_total(const std::vector<double>& values) {
+  double x = 0;
+  for (double v : values) x += v;
+  return x;
+}
+
+// Runs the tasks in memory (no results file): headline values and the run totals of the costs.
 std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks,
                                            const RunOptions& opt) {
   std::vector<ScenarioSummary> out;
@@ -161,15 +175,21 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     out.back().resolved_yaml = sc.to_yaml();
   }
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
-  std::vector<std::map<std::string, double>> headlines(tasks.size());
+  std::vector<std::map<std::string, double>> headlines(tasks.size()), costs(tasks.size());
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
     const Task& task = tasks[i];
-    headlines[i] = run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine).headline;
+    out::ReplicateResult r =
+        run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine);
+    headlines[i] = std::move(r.headline);
+    for (const auto& w : r.weekly)
+      if (is_cost_series(w.name)) costs[i][w.name] = run_total(w.values);
   });
   progress.finish();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    out[tasks[i].scenario].replicates.push_back(tasks[i].replicate);
-    for (const auto& [k, v] : headlines[i]) out[tasks[i].scenario].headline[k].push_back(v);
+    ScenarioSummary& s = out[tasks[i].scenario];
+    s.replicates.push_back(tasks[i].replicate);
+    for (const auto& [k, v] : headlines[i]) s.headline[k].push_back(v);
+    for (const auto& [k, v] : costs[i]) s.cost_totals[k].push_back(v);
   }
   return out;
 }
@@ -353,6 +373,9 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     } catch (const YAML::Exception&) {
     }
     for (const auto& ind : rd.headline_names(name)) s.headline[ind] = rd.headline(name, ind);
+    for (const auto& series : rd.weekly_names(name))
+      if (is_cost_series(series))
+        for (int r : s.replicates) s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series)));
     out.push_back(std::move(s));
   }
   return out;
@@ -375,10 +398,12 @@ std::vector<ScenarioSummary> combine_summaries(const std::vector<ScenarioSummary
           throw ScenarioError("scenario '" + s.name + "' replicate " + std::to_string(s.replicates[i]) + " is in both " +
                               o.source + " and " + s.source + " (the same task twice)");
       o.replicates.insert(o.replicates.end(), s.replicates.begin(), s.replicates.end());
-      for (const auto& [k, v2] : s.headline) {
-        auto& dst = o.headline[k];
-        dst.insert(dst.end(), v2.begin(), v2.end());
-      }
+      using Values = std::map<std::string, std::vector<double>> ScenarioSummary::*;
+      for (Values m : {&ScenarioSummary::headline, &ScenarioSummary::cost_totals})
+        for (const auto& [k, v2] : s.*m) {
+          auto& dst = (o.*m)[k];
+          dst.insert(dst.end(), v2.begin(), v2.end());
+        }
       joined = true;
       break;
     }
@@ -714,7 +739,8 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         if (dn != s[i].headline.end() && !dn->second.empty()) c.denominator = summarize(dn->second).mean;
       }
       if (too_few(c.denominator)) c.few = too_few_reason(c.denominator);
-      else if (diffs && i > 0 && too_few(cells[k][0].denominator)) c.few = too_few_reason(cells[k][0].denominator, s[0].name);
+      else if (diffs && i > 0 && too_few(cells[k][0].denominator))
+        c.few = too_few_reason(cells[k][0].denominator, s[0].name);
       if (!diffs || i == 0) continue;
       if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
       c.diff = indicator_difference(s[0], s[i], ind);
@@ -762,6 +788,11 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
             c.denominator, c.value.n == 0 ? c.na : c.few, o ? o->label : "");
       }
     }
+    // Value for money: each scenario against the first (sim/run/economics.hpp).
+    for (std::size_t i = 1; diffs && i < s.size(); ++i)
+      for (const ValueRow& v : value_for_money(s[0], s[i]))
+        row(i, v.indicator, v.unit, nullptr, &v.value, v.value.n > 0 ? "true" : "",
+            cost_effect_name(v.status), std::nan(""), v.na, v.label);
     return os.str();
   }
 
@@ -850,6 +881,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       const Display d = display_of(inds[k], {});
       if (!denominator_note(d).empty()) os << "Denominator of \"" << d.spec->label << "\": " << denominator_note(d) << ".  \n";
     }
+    if (diffs) os << value_for_money_section(s, names, true);
     return os.str();
   }
 
@@ -882,6 +914,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     os << "\n";
   }
   os << wrap(legend);
+  if (diffs) os << value_for_money_section(s, names, false);
   return os.str();
 }
 

@@ -39,6 +39,10 @@ struct ScenarioSummary {
   std::uint64_t seed = 0;
   std::vector<int> replicates;
   std::map<std::string, std::vector<double>> headline;  // indicator -> value per replicate
+  // Run totals (over weeks and territories, euro) of the weekly cost series (unit euro/week),
+  // per replicate in the order of `replicates`: the programme costs of the value-for-money
+  // rows (sim/run/economics.hpp). Empty when the results hold no weekly series.
+  std::map<std::string, std::vector<double>> cost_totals = {};
   std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
   std::string source = {};         // the results file it was read from ("" when run here)
   int weeks = 0;                   // horizon
