@@ -10,6 +10,19 @@ namespace percorsi::out {
 
 namespace {
 
+// The mid column: a number in the output's unit, NA, or Relative(share) (a share of the first
+// scenario's mean: every cost).
+struct MidValue {
+  double value;
+  bool relative = false;
+  MidValue(double v) : value(v) {}  // NOLINT: a number is an absolute MID
+};
+MidValue Relative(double share) {
+  MidValue m(share);
+  m.relative = true;
+  return m;
+}
+
 std::vector<OutputSpec> build() {
   std::vector<OutputSpec> v;
   int counts[3] = {0, 0, 0};
@@ -22,7 +35,7 @@ std::vector<OutputSpec> build() {
 #define PERCORSI_RANGE_Bounded(upper) Range::Bounded, double(upper)
 #define OUTPUT(kind, id, type, unit, range, window, better, mid, denominator, label, counted, definition)       \
   v.push_back(OutputSpec{OutputKind::kind, #id, OutputType::type, unit, PERCORSI_RANGE_##range, window, Better::better, \
-                         double(mid),                                                                           \
+                         MidValue(mid).value, MidValue(mid).relative,                                           \
                          Denominator::denominator, label, counted, definition,                                 \
                          counts[static_cast<int>(OutputKind::kind)]++});
 #include "output/outputs.def"
@@ -141,7 +154,10 @@ std::string shortest_number(double x) {
   return std::string(buf, r.ptr);
 }
 
-std::string mid_text(const OutputSpec& o) { return std::isnan(o.mid) ? "" : shortest_number(o.mid); }
+std::string mid_text(const OutputSpec& o) {
+  if (std::isnan(o.mid)) return "";
+  return o.mid_relative ? shortest_number(o.mid * 100) + "%" : shortest_number(o.mid);
+}
 
 std::string dictionary_meaning(const OutputSpec& o) {
   if (o.kind == OutputKind::Person) return o.definition;  // one row per person: the shape says who
@@ -168,16 +184,25 @@ std::string outputs_markdown() {
         "difference between two scenarios a planner would act on. These are planning "
         "**assumptions**, to be revisited with the users of the tool: 0.02 (2 percentage points) "
         "for a share of a population, 0.05 for the retention of the few programme jobs, 7 days, "
-        "4 weeks, 1 month; 100 euro per person, 500 to 1,000 euro per person-year; in the weekly "
-        "series of one territory, 5 people in a state, 1 to 2 people in a weekly flow, 1,000 euro "
-        "of cost a week. Empty: no comparison makes sense (ids, codes, states).\n"
+        "4 weeks, 1 month; in the weekly series of one territory, 5 people in a state, 1 to 2 "
+        "people in a weekly flow. Empty: no comparison makes sense (ids, codes, states). "
+        "**Costs** follow one rule: the MID of every cost (unit euro, euro/week or euro/year) is "
+        "`2%` of the first scenario's mean of the same indicator, so that a change in spending gets "
+        "one verdict however it is spread (per person, per person-year, per territory-week, in "
+        "total): the people and person-years counted do not depend on the levers, so the same "
+        "change is the same share of each (+434 euro per person and +303 euro per person-year, "
+        "both +3.1%, are both important). A cost the first scenario does not incur (0) has a MID "
+        "of 0: any difference whose interval excludes zero is important. What the costs are and "
+        "how to read them for a funder: [economics.md](economics.md).\n"
         "- **range**: `share` (a proportion in [0, 1]), `positive` (a count, cost or duration, "
         ">= 0) or `code`; intervals across replicates and of paired differences keep to it "
         "([statistics.md](statistics.md)). **window**: weeks of run a headline indicator needs "
         "before anyone can be counted; a shorter horizon makes it n/a (\"horizon too short\").\n"
         "- `<name>_n`: the size of a headline indicator's denominator in each replicate (0 when "
         "no one is counted, and the indicator is then NaN); tables give its mean per replicate "
-        "beside the indicators whose denominator depends on the policy.\n";
+        "beside the indicators whose denominator depends on the policy. Below 30 per replicate "
+        "(`kMinDenominator`, [statistics.md](statistics.md)) tables give the indicator no value "
+        "and no verdict: \"n/a (n = 6: too few)\".\n";
   const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
                            "Headline indicators (`headline/<name>`, `summary/<name>`)",
                            "Person table (`persons/<name>`, one row per person)"};

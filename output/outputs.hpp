@@ -9,6 +9,7 @@
 // linking the HDF5 layer, and the model library can be built and tested without HDF5.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -42,13 +43,18 @@ struct OutputSpec {
   double upper;      // the largest value of a Bounded output (e.g. 24 months of 24); NaN otherwise
   int window;        // weeks of run needed before anyone can be counted (headlines; 0: none)
   Better better;
-  double mid;        // minimum important difference in `unit` (NaN: not applicable)
+  double mid;        // minimum important difference in `unit` (NaN: not applicable), or a share
+  bool mid_relative; // true: `mid` is a share of the first scenario's mean (costs: Relative(x))
   Denominator denominator;
   std::string label;
   std::string counted;
   std::string definition;
   int index;         // position within its kind (= the enum value)
 
+  // The minimum important difference of a comparison whose first scenario has the mean
+  // `reference`, in `unit`: `mid`, or for a relative MID (every cost) `mid` times |reference|
+  // (NaN when the reference is).
+  double mid_against(double reference) const { return mid_relative ? mid * std::fabs(reference) : mid; }
   // "+1" higher is better, "-1" lower is better, 0 neither.
   int direction() const { return better == Better::Higher ? 1 : better == Better::Lower ? -1 : 0; }
   bool policy_denominator() const { return denominator == Denominator::Policy; }
@@ -145,7 +151,7 @@ const char* output_kind_name(OutputKind k);  // "series" | "headline" | "person 
 const char* output_type_name(OutputType t);  // "float64" | "int32"
 const char* better_name(Better b);           // "higher" | "lower" | "neither"
 const char* range_name(Range r);             // "share" | "positive" | "code"
-// The minimum important difference as text ("0.02", "1000", "" when not applicable).
+// The minimum important difference as text ("0.02", "1000", "2%" when relative, "" when not applicable).
 std::string mid_text(const OutputSpec& o);
 std::string shortest_number(double x);  // the shortest text that reads back as x ("24", "0.05")
 // The meaning written in the data dictionary: definition, who is counted (and whether the policy

@@ -298,3 +298,36 @@ TEST(Cli, ReferenceEngineGivesTheSameTable) {
   EXPECT_EQ(fast.out, ref.out);
   EXPECT_EQ(sh(args + " --engine slow").code, 2);
 }
+
+// compare prints the value for money of each scenario against the first: in CSV one row per
+// ratio, `icer_<outcome>` in euro per unit of the outcome, and the cost offset.
+TEST(Cli, CompareGivesValueForMoneyRows) {
+  const std::string args = "compare " + kSrc + "/scenarios/piemonte/step_model.yaml " + kSrc +
+                           "/scenarios/piemonte/housing_first.yaml --replicates 3 --threads 2 --quiet";
+  const auto csv = sh(args + " --format csv");
+  ASSERT_EQ(csv.code, 0) << csv.out;
+  std::istringstream lines(csv.out);
+  std::string row;
+  int icers = 0;
+  bool offset = false;
+  while (std::getline(lines, row)) {
+    std::vector<std::string> cells;
+    std::stringstream cs(row);
+    for (std::string c; std::getline(cs, c, ',');) cells.push_back(c);
+    ASSERT_GE(cells.size(), 3u) << row;
+    if (cells[1].rfind("icer_", 0) == 0) {
+      ++icers;
+      EXPECT_EQ(cells[0], "housing_first") << row;  // against the first scenario
+      EXPECT_EQ(cells[2].rfind("euro/", 0), 0u) << row;
+    }
+    offset = offset || (cells[1] == "cost_offset" && cells[2] == "share");
+  }
+  EXPECT_EQ(icers, 3) << csv.out;
+  EXPECT_TRUE(offset) << csv.out;
+  EXPECT_NE(csv.out.find("\nhousing_first,icer_time_stably_housed,euro/day,,,,3,"), std::string::npos) << csv.out;
+  const auto text = sh(args);
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("\nValue for money\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Cost per additional day of stable housing (euro/day)\n  housing_first  "), std::string::npos)
+      << text.out;
+}

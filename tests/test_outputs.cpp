@@ -12,6 +12,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "sim/engine/world.hpp"
+#include "sim/stats/stats.hpp"
 
 using namespace percorsi;
 using out::OutputKind;
@@ -182,4 +183,40 @@ TEST(Outputs, DictionaryRowsComeFromTheTable) {
     EXPECT_EQ(table_paths.count(e.path.substr(0, e.path.find('@'))), 0u)
         << "output/dictionary.csv declares " << e.path << ", which the output table already declares";
   EXPECT_EQ(dict.size(), file_rows.size() + out::kSeriesCount + out::kColumnCount + 7 * out::kHeadlineCount);
+}
+
+// One verdict per cost: the minimum important difference of every cost (a unit in euro) is the
+// same share of the first scenario's mean (output/outputs.def, docs/outputs.md), so that a change
+// in spending gets the same verdict per person, per person-year, per territory-week and in total.
+TEST(Outputs, EveryCostHasTheSameRelativeMid) {
+  constexpr double kCostMid = 0.02;  // 2% of the first scenario's mean
+  int costs = 0;
+  for (const auto& o : out::outputs()) {
+    const std::string what = std::string(out::output_kind_name(o.kind)) + " " + o.name;
+    const bool cost = o.unit.rfind("euro", 0) == 0;
+    EXPECT_EQ(o.mid_relative, cost) << what << ": only costs, and every cost, have a relative MID";
+    if (!cost) continue;
+    ++costs;
+    EXPECT_EQ(o.mid, kCostMid) << what;
+    EXPECT_EQ(out::mid_text(o), "2%") << what;
+  }
+  EXPECT_GE(costs, 26);  // 16 weekly cost series, 9 headlines, the person column
+  // The case of issue 23: +434 euro per person and +303 euro per person-year are the same change
+  // in spending (both +3.1% of the first scenario's 14,118 and 9,855) and get the same verdict.
+  const auto& per_person = out::spec(out::Headline::cost_per_person);
+  const auto& per_year = out::spec(out::Headline::cost_per_person_year);
+  EXPECT_DOUBLE_EQ(per_person.mid_against(14118), 282.36);
+  EXPECT_DOUBLE_EQ(per_person.mid_against(-14118), 282.36);  // of the size of the reference
+  auto diff = [](double m, double lo, double hi) {
+    out::Summary s;
+    s.n = 10, s.mean = m, s.ci_low = lo, s.ci_high = hi;
+    return s;
+  };
+  EXPECT_EQ(verdict(diff(434, 408, 459), per_person.mid_against(14118)), Verdict::Important);
+  EXPECT_EQ(verdict(diff(303, 285, 320), per_year.mid_against(9855)), Verdict::Important);
+  // And +108 per person with +54 per person-year (0.7% of 15,603 and 7,887): both negligible.
+  EXPECT_EQ(verdict(diff(108, 93, 122), per_person.mid_against(15603)), Verdict::Negligible);
+  EXPECT_EQ(verdict(diff(54, 47, 61), per_year.mid_against(7887)), Verdict::Negligible);
+  // Other indicators keep their MID in their unit.
+  EXPECT_EQ(out::spec(out::Headline::stably_housed_12m).mid_against(0.14), 0.02);
 }

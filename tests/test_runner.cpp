@@ -10,6 +10,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
+#include "sim/run/economics.hpp"
 #include "sim/run/runner.hpp"
 
 using namespace percorsi;
@@ -84,9 +85,12 @@ TEST(Runner, ComparisonTableFormats) {
   EXPECT_NE(md.find("| " + o.label + " (%; higher is better) | step_model |"), std::string::npos) << md;
   EXPECT_NE(csv.find("\nstep_model,time_stably_housed,share,0."), std::string::npos) << csv;
   EXPECT_NE(csv.find("\nhousing_first,time_stably_housed,share,0."), std::string::npos) << csv;
-  // One row per scenario x indicator (+ header); the baseline's diff cells are empty.
+  // One row per scenario x indicator (+ header), then the value-for-money rows of the second
+  // scenario against the first; the baseline's diff cells are empty.
   const auto inds = headline_order(s);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), long(1 + 2 * inds.size())) << csv;
+  const auto value_rows = value_for_money(s[0], s[1]);
+  EXPECT_EQ(value_rows.size(), icer_outcomes().size() + 1);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), long(1 + 2 * inds.size() + value_rows.size())) << csv;
   std::istringstream lines(csv);
   std::string header, row;
   std::getline(lines, header);
@@ -216,4 +220,168 @@ TEST(Runner, PairedDifferenceStatistics) {
   EXPECT_DOUBLE_EQ(w.mean, 1);
   EXPECT_LT(w.ci_low, 0);
   EXPECT_GT(w.ci_high, 2);
+}
+
+namespace {
+// Two scenarios of three paired replicates, 1,000 people each, with the headlines the value-for-money
+// rows read: b costs 500, 520, 480 euro more per person, gives exactly 10 more days of stable
+// housing per person, the same employment, and rests on 6 programme hires per replicate; its
+// Housing First flats cost 600, 620, 580 euro per person, so the other payers save 100 euro.
+std::pair<ScenarioSummary, ScenarioSummary> value_pair() {
+  ScenarioSummary a{"step", 7, {0, 1, 2}, {}}, b{"hf", 7, {0, 1, 2}, {}};
+  a.weeks = b.weeks = 104;
+  a.resolved_yaml = "housing:\n  model: step\nterritories:\n  - {name: A, hf_flats: 0, shelter_beds: 5}\n";
+  b.resolved_yaml = "housing:\n  model: housing_first\nterritories:\n  - {name: A, hf_flats: 10, shelter_beds: 5}\n";
+  for (ScenarioSummary* s : {&a, &b}) {
+    s->headline["persons_total"] = {1000, 1000, 1000};
+    s->headline["time_stably_housed_n"] = {100, 100, 100};  // person-years of people homeless at entry
+    s->headline["employed_12m"] = {0.1, 0.12, 0.11};
+    s->headline["employed_12m_n"] = {300, 300, 300};
+    s->headline["job_retained_12m"] = {0.5, 0.5, 0.5};
+    s->headline["job_retained_12m_n"] = {6, 6, 6};
+  }
+  a.headline["cost_per_person"] = {10000, 10100, 9900};
+  b.headline["cost_per_person"] = {10500, 10620, 10380};
+  // 36.4 days of stable housing per person for a share of 1 (100 person-years x 364 / 1,000).
+  a.headline["time_stably_housed"] = {0.2, 0.25, 0.3};
+  b.headline["time_stably_housed"] = {0.2 + 10 / 36.4, 0.25 + 10 / 36.4, 0.3 + 10 / 36.4};
+  a.cost_totals["cost_housing_first"] = {0, 0, 0};
+  b.cost_totals["cost_housing_first"] = {600000, 620000, 580000};
+  a.headline["cost_per_person_housing"] = {0, 0, 0};
+  b.headline["cost_per_person_housing"] = {600, 620, 580};
+  a.headline["cost_per_person_social_services"] = {10000, 10100, 9900};
+  b.headline["cost_per_person_social_services"] = {9900, 10000, 9800};
+  return {a, b};
+}
+const ValueRow& row_of(const std::vector<ValueRow>& rows, const std::string& indicator) {
+  for (const auto& r : rows)
+    if (r.indicator == indicator) return r;
+  throw std::runtime_error("no row " + indicator);
+}
+}  // namespace
+
+// The ICER of each outcome and the offset, on replicates with a known answer.
+TEST(Runner, ValueForMoneyRows) {
+  auto [a, b] = value_pair();
+  const auto rows = value_for_money(a, b);
+  ASSERT_EQ(rows.size(), 4u);
+  // 500 euro more for 10 more days: 50 euro a day; the outcome difference is the same in every
+  // replicate, so the interval is the cost's t-interval over 10 days: 50 +- q(2) * (20 / sqrt 3) / 10.
+  const ValueRow& days = row_of(rows, "icer_time_stably_housed");
+  EXPECT_EQ(days.unit, "euro/day");
+  EXPECT_EQ(days.status, CostEffect::Ratio);
+  EXPECT_EQ(days.value.n, 3);
+  EXPECT_NEAR(days.value.mean, 50, 1e-6);
+  const double half = 4.302652729911275 * 20 / std::sqrt(3.0) / 10;
+  EXPECT_NEAR(days.value.ci_low, 50 - half, 1e-6);
+  EXPECT_NEAR(days.value.ci_high, 50 + half, 1e-6);
+  EXPECT_EQ(days.detail, "per 1,000 people in the run: +500,000 euro, +10,000 days");
+  // The same employment in both: no ratio.
+  const ValueRow& work = row_of(rows, "icer_employed_12m");
+  EXPECT_EQ(work.unit, "euro/person");
+  EXPECT_EQ(work.status, CostEffect::Undefined);
+  EXPECT_EQ(work.na, "no outcome difference");
+  EXPECT_TRUE(std::isnan(work.value.mean));
+  // 6 programme hires per replicate: too few for any ratio.
+  const ValueRow& jobs = row_of(rows, "icer_job_retained_12m");
+  EXPECT_EQ(jobs.unit, "euro/job");
+  EXPECT_EQ(jobs.na, "n = 6 in step: too few");
+  // The flats cost 600 euro more per person, the rest 100 euro less: a sixth is offset.
+  const ValueRow& offset = row_of(rows, "cost_offset");
+  EXPECT_EQ(offset.unit, "share");
+  EXPECT_TRUE(offset.na.empty()) << offset.na;
+  EXPECT_NEAR(offset.value.mean, 100.0 / 600.0, 1e-12);
+  EXPECT_LT(offset.value.ci_low, 100.0 / 600.0);
+  EXPECT_GT(offset.value.ci_high, 100.0 / 600.0);
+  EXPECT_NE(offset.label.find("Housing First flats and support"), std::string::npos) << offset.label;
+  EXPECT_NE(offset.detail.find("social services -100, housing +600"), std::string::npos) << offset.detail;
+  // Tables: the heading, the rows, the CSV rows with euro/<outcome unit>.
+  const std::string text = comparison_table({a, b}, TableFormat::Text);
+  EXPECT_NE(text.find("\nValue for money\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Cost per additional day of stable housing (euro/day)\n  hf  50.0 ["), std::string::npos) << text;
+  EXPECT_NE(text.find("  hf  n/a (no outcome difference)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  hf  17% [1"), std::string::npos) << text;
+  const std::string md = comparison_table({a, b}, TableFormat::Markdown);
+  EXPECT_NE(md.find("## Value for money"), std::string::npos) << md;
+  const std::string csv = comparison_table({a, b}, TableFormat::Csv);
+  EXPECT_NE(csv.find("\nhf,icer_time_stably_housed,euro/day,,,,3,50"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nhf,icer_employed_12m,euro/person,,,,3,,,,true,,,no outcome difference,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nhf,icer_job_retained_12m,euro/job,,,,0,,,,,,,n = 6 in step: too few,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nhf,cost_offset,share,,,,3,0.1666"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("\nstep,icer_"), std::string::npos) << csv;  // the first is the reference
+  // Dominant: less money for more days; dominated: the other way round.
+  std::swap(a.headline["cost_per_person"], b.headline["cost_per_person"]);
+  EXPECT_EQ(row_of(value_for_money(a, b), "icer_time_stably_housed").status, CostEffect::Dominant);
+  EXPECT_NE(comparison_table({a, b}, TableFormat::Csv).find("\nhf,icer_time_stably_housed,euro/day,,,,3,-50"),
+            std::string::npos);
+  EXPECT_NE(comparison_table({a, b}, TableFormat::Csv).find(",true,dominant,,,Cost per additional day"), std::string::npos);
+  std::swap(a.headline["time_stably_housed"], b.headline["time_stably_housed"]);
+  std::swap(a.headline["cost_per_person"], b.headline["cost_per_person"]);
+  EXPECT_EQ(row_of(value_for_money(a, b), "icer_time_stably_housed").status, CostEffect::Dominated);
+  // Too short a horizon for the 12-month outcomes; unpaired runs; no costs: no section.
+  a.weeks = b.weeks = 30;
+  EXPECT_EQ(row_of(value_for_money(a, b), "icer_employed_12m").na, "horizon too short: needs 52 weeks, the run has 30");
+  b.seed = 8;
+  EXPECT_NE(row_of(value_for_money(a, b), "icer_time_stably_housed").na.find("unpaired"), std::string::npos);
+  b.headline.erase("cost_per_person");
+  EXPECT_TRUE(value_for_money(a, b).empty());
+  EXPECT_EQ(comparison_table({a, b}, TableFormat::Text).find("Value for money"), std::string::npos);
+}
+
+// The intervention of each lever class: the parameters that differ name it.
+TEST(Runner, LeverClassesOfAComparison) {
+  auto names = [](const std::vector<std::string>& params) {
+    std::string o;
+    for (std::size_t c : classes_of(params)) o += std::string(lever_classes()[c].name) + ";";
+    return o;
+  };
+  EXPECT_EQ(names({"housing.model", "territories[].hf_flats"}), "Housing First;");
+  EXPECT_EQ(names({"housing_first.caseload"}), "Housing First;");
+  EXPECT_EQ(names({"employment.follow_up.duration"}), "employment;");
+  EXPECT_EQ(names({"cpi.involvement"}), "employment;");
+  EXPECT_EQ(names({"housing_first.job_support"}), "employment;");  // the longest lever wins
+  EXPECT_EQ(names({"housing_first.job_support_matching_factor"}), "employment;");
+  EXPECT_EQ(names({"territories[].shelter_beds", "name", "description"}), "");
+  EXPECT_EQ(names({"housing.model", "network.partners"}), "Housing First;employment;");
+  const auto d = differing_parameters("name: a\nhousing: {model: step}\nterritories:\n  - {name: A, hf_flats: 0}\n",
+                                      "name: b\nhousing: {model: step}\nterritories:\n  - {name: A, hf_flats: 4}\n");
+  EXPECT_EQ(d, (std::vector<std::string>{"name", "territories[].hf_flats"}));
+  // Every lever class's programme is made of cost series.
+  for (const auto& c : lever_classes())
+    for (auto id : c.programme) EXPECT_EQ(out::spec(id).unit, "euro/week") << c.name;
+}
+
+// No verdict on a handful: below kMinDenominator per replicate, n/a with the size, no verdict.
+TEST(Runner, TooFewCountedGetNoVerdict) {
+  ScenarioSummary a{"a", 1, {0, 1, 2}, {}}, b{"b", 1, {0, 1, 2}, {}};
+  a.weeks = b.weeks = 104;
+  a.headline["stably_housed_12m"] = {0.10, 0.20, 0.30};
+  b.headline["stably_housed_12m"] = {0.20, 0.30, 0.40};
+  a.headline["stably_housed_12m_n"] = b.headline["stably_housed_12m_n"] = {6, 6, 6};
+  a.headline["days_to_stable_housing"] = {100, 110, 120};
+  b.headline["days_to_stable_housing"] = {50, 60, 70};
+  a.headline["days_to_stable_housing_n"] = {20, 20, 20};  // too few in the first scenario only
+  b.headline["days_to_stable_housing_n"] = {40, 40, 40};
+  const std::string text = comparison_table({a, b}, TableFormat::Text);
+  auto block_of = [&](out::Headline h) {
+    const auto p = text.find(out::spec(h).label);
+    return p == std::string::npos ? std::string() : text.substr(p, text.find("\n\n", p) - p);
+  };
+  const std::string housed = block_of(out::Headline::stably_housed_12m);
+  EXPECT_NE(housed.find("  a  n/a (n = 6: too few)"), std::string::npos) << housed;
+  EXPECT_NE(housed.find("  b  n/a (n = 6: too few)  n/a"), std::string::npos) << housed;
+  EXPECT_EQ(housed.find("important"), std::string::npos) << housed;
+  const std::string days = block_of(out::Headline::days_to_stable_housing);
+  EXPECT_NE(days.find("  b  60 ["), std::string::npos) << days;  // b's own value stands
+  EXPECT_EQ(days.find("important"), std::string::npos) << days;      // but no verdict against a
+  const std::string md = comparison_table({a, b}, TableFormat::Markdown);
+  EXPECT_NE(md.find("n/a (n = 6: too few)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("important, better"), std::string::npos) << md;
+  // CSV: the numbers stay, the verdict is empty and the reason says why.
+  const std::string csv = comparison_table({a, b}, TableFormat::Csv);
+  EXPECT_NE(csv.find(",true,,6,n = 6: too few,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",true,,40,n = 20 in a: too few,"), std::string::npos) << csv;
+  // At 30 per replicate the verdict is back.
+  a.headline["stably_housed_12m_n"] = b.headline["stably_housed_12m_n"] = {30, 30, 30};
+  EXPECT_NE(comparison_table({a, b}, TableFormat::Text).find("important, better"), std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/gamma_distribution.hpp>
 #include <boost/random/mersenne_twister.hpp>
+#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <vector>
 
@@ -192,6 +193,115 @@ TEST(Stats, Verdicts) {
   EXPECT_EQ(verdict(d(0.05, -0.02, 0.12), 0.02), Verdict::Unclear);
   EXPECT_EQ(verdict(d(0.05, 0.01, 0.09), std::nan("")), Verdict::Important);
   EXPECT_STREQ(verdict_name(Verdict::Negligible), "negligible");
+  // No difference at all is negligible, also with a MID of 0 (a relative MID of a cost the first
+  // scenario does not incur) or none.
+  EXPECT_EQ(verdict(d(0, 0, 0), 0), Verdict::Negligible);
+  EXPECT_EQ(verdict(d(0, 0, 0), std::nan("")), Verdict::Negligible);
+  EXPECT_EQ(verdict(d(568, 559, 577), 0), Verdict::Important);
+}
+
+// No verdict on a handful: the minimum mean denominator is one named constant.
+TEST(Stats, MinimumDenominator) {
+  EXPECT_EQ(kMinDenominator, 30.0);
+  EXPECT_TRUE(too_few(6));
+  EXPECT_TRUE(too_few(29.9));
+  EXPECT_TRUE(too_few(0));
+  EXPECT_FALSE(too_few(30));
+  EXPECT_FALSE(too_few(383));
+  EXPECT_FALSE(too_few(std::nan("")));  // no denominator known: no rule
+}
+
+namespace {
+// The paired t statistic of x_r - rho * y_r: Fieller's bounds are where it is +-t(0.975, n - 1).
+double t_of_combination(const std::vector<double>& x, const std::vector<double>& y, double rho) {
+  std::vector<double> z;
+  for (std::size_t i = 0; i < x.size(); ++i) z.push_back(x[i] - rho * y[i]);
+  const auto s = summarize(z);
+  return s.mean / (s.sd / std::sqrt(double(z.size())));
+}
+}  // namespace
+
+// Fieller's interval for a ratio of paired means, against a hand computation.
+TEST(Stats, FiellerIntervalOfPairedMeans) {
+  // Cost and outcome differences of 5 replicate pairs. By hand: means 116 and 2.2 (ratio
+  // 52.7273); sample variances 430 and 0.325, covariance 11, so the variances of the means are
+  // 86, 0.065 and 2.2; q = t(0.975, 4) = 2.7764451. Fieller's quadratic a rho^2 - 2 b rho + c <= 0:
+  //   a = 2.2^2 - q^2 0.065 = 4.338938,  b = 116 * 2.2 - q^2 2.2 = 238.240976,
+  //   c = 116^2 - q^2 86 = 12793.0563;  bounds (b -+ sqrt(b^2 - a c)) / a = 46.7577, 63.0576.
+  const std::vector<double> cost = {100, 140, 90, 130, 120}, effect = {2.0, 3.0, 1.5, 2.5, 2.0};
+  const auto r = fieller(cost, effect);
+  EXPECT_EQ(r.n, 5);
+  EXPECT_NEAR(r.mean, 116 / 2.2, 1e-12);
+  EXPECT_NEAR(r.ci_low, 46.75770372519938, 1e-6);
+  EXPECT_NEAR(r.ci_high, 63.05763827686718, 1e-6);
+  // By definition: the bounds are the ratios at which the paired t-test just rejects.
+  EXPECT_NEAR(t_of_combination(cost, effect, r.ci_low), 2.7764451051977987, 1e-9);
+  EXPECT_NEAR(t_of_combination(cost, effect, r.ci_high), -2.7764451051977987, 1e-9);
+  // A constant outcome difference: the t-interval of the cost divided by it.
+  const std::vector<double> c3 = {500, 520, 480}, ten = {10, 10, 10};
+  const auto k = fieller(c3, ten);
+  const double half = 4.302652729911275 * 20 / std::sqrt(3.0) / 10;  // q(2 df) * SE of the cost / 10
+  EXPECT_NEAR(k.mean, 50, 1e-12);
+  EXPECT_NEAR(k.ci_low, 50 - half, 1e-9);
+  EXPECT_NEAR(k.ci_high, 50 + half, 1e-9);
+  // Pairs with a NaN are left out; an outcome whose interval includes zero gives no interval.
+  EXPECT_EQ(fieller({100, 140, std::nan("")}, {2, 3, 1}).n, 2);
+  const auto flat = fieller(cost, {1, -1, 0.5, -0.5, 0.2});
+  EXPECT_TRUE(std::isnan(flat.ci_low));
+  EXPECT_TRUE(std::isnan(flat.ci_high));
+}
+
+// Where the ICER falls: dominant, dominated, a ratio, or no outcome difference.
+TEST(Stats, IcerQuadrants) {
+  const std::vector<double> saves = {-100, -110, -90, -105, -95}, costs = {100, 110, 90, 105, 95},
+                            gains = {5, 6, 4, 5.5, 4.5}, losses = {-5, -6, -4, -5.5, -4.5},
+                            nothing = {1, -1, 0.5, -0.5, 0.2}, unclear_cost = {30, -20, 10, -15, 5};
+  const Icer dominant = icer(saves, gains);
+  EXPECT_EQ(dominant.status, CostEffect::Dominant);
+  EXPECT_NEAR(dominant.ratio.mean, -20, 1e-12);
+  EXPECT_STREQ(cost_effect_name(dominant.status), "dominant");
+  const Icer dominated = icer(costs, losses);
+  EXPECT_EQ(dominated.status, CostEffect::Dominated);
+  EXPECT_STREQ(cost_effect_name(dominated.status), "dominated");
+  // More outcome for more money: a ratio, with its interval.
+  const Icer ratio = icer({100, 140, 90, 130, 120}, {2.0, 3.0, 1.5, 2.5, 2.0});
+  EXPECT_EQ(ratio.status, CostEffect::Ratio);
+  EXPECT_NEAR(ratio.ratio.ci_low, 46.75770372519938, 1e-6);
+  EXPECT_NEAR(ratio.cost.mean, 116, 1e-12);
+  EXPECT_NEAR(ratio.effect.mean, 2.2, 1e-12);
+  EXPECT_STREQ(cost_effect_name(ratio.status), "");
+  // More outcome at a cost the runs cannot tell from zero: a ratio, not dominant.
+  EXPECT_EQ(icer(unclear_cost, gains).status, CostEffect::Ratio);
+  // No outcome difference: no ratio.
+  const Icer none = icer(costs, nothing);
+  EXPECT_EQ(none.status, CostEffect::Undefined);
+  EXPECT_TRUE(std::isnan(none.ratio.ci_low));
+  EXPECT_STREQ(cost_effect_name(none.status), "");
+  EXPECT_EQ(icer({100}, {5}).status, CostEffect::Undefined);  // one pair: no interval
+  // An outcome where less is better (direction -1): fewer of it for less money is dominant.
+  EXPECT_EQ(icer(saves, losses, -1).status, CostEffect::Dominant);
+  EXPECT_EQ(icer(costs, gains, -1).status, CostEffect::Dominated);
+}
+
+// Coverage of Fieller's interval by simulation: 2,000 sets of 5 and of 10 replicate pairs whose
+// cost difference is 50 euro per unit of outcome plus noise; the true ratio is 50.
+TEST(Stats, CoverageOfFiellerIntervalsIsNominal) {
+  const int sets = 2000;
+  boost::random::mt19937 rng(1996);
+  boost::random::normal_distribution<double> effect(2, 0.5), noise(0, 20);
+  for (int n : {5, 10}) {
+    int hit = 0;
+    for (int k = 0; k < sets; ++k) {
+      std::vector<double> c(n), e(n);
+      for (int i = 0; i < n; ++i) {
+        e[i] = effect(rng);
+        c[i] = 50 * e[i] + noise(rng);
+      }
+      const auto r = fieller(c, e);
+      hit += r.ci_low <= 50 && 50 <= r.ci_high;
+    }
+    EXPECT_NEAR(double(hit) / sets, 0.95, tolerance(sets)) << "n = " << n;
+  }
 }
 
 // Coverage by simulation: 2,000 sets of replicates with a known mean; the share of sets whose

@@ -508,7 +508,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
       if (like && i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
         const auto &a = cat.scenarios()[ss[0]], &b = cat.scenarios()[ss[i]];
         d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed, range);
-        meaning = percorsi::verdict(d.summary, spec ? spec->mid : kNaN);
+        meaning = percorsi::verdict(d.summary, spec ? spec->mid_against(row.value[0].mean) : kNaN);
         const int dir = better_direction(ind);
         const double m = d.summary.mean;
         if (dir != 0 && m != 0 && !std::isnan(m) && meaning != Verdict::Undefined)

@@ -58,7 +58,8 @@ std::string indicator_policy_denominator(const std::string& indicator);
 // +1: higher is better, -1: lower is better, 0: neither (or unknown). A headline indicator's
 // direction, else a weekly series' of that name.
 int better_direction(const std::string& indicator);
-// The smallest difference a planner would call important, in the indicator's unit (NaN: none).
+// The smallest difference a planner would call important, in the indicator's unit (NaN: none);
+// for a cost, a share of the first scenario's mean (out::OutputSpec::mid_against).
 double min_important_difference(const std::string& indicator);
 // Share indicators (0-1) are shown as percentages.
 bool is_share(const std::string& indicator);

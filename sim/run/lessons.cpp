@@ -99,7 +99,9 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
         row.indicator = ind.name;
         row.expected = ind.expected;
         row.diff = indicator_difference(res.summaries[0], res.summaries[k], ind.name);
-        row.verdict = verdict(row.diff.summary, o ? o->mid : std::nan(""));
+        const auto base = res.summaries[0].headline.find(ind.name);
+        const double reference = base == res.summaries[0].headline.end() ? std::nan("") : summarize(base->second).mean;
+        row.verdict = verdict(row.diff.summary, o ? o->mid_against(reference) : std::nan(""));
         row.holds = row_holds(ind.expected, row.diff.summary);
         res.rows.push_back(row);
       }

@@ -1,5 +1,6 @@
 #include "sim/run/runner.hpp"
 #include "sim/run/csv.hpp"
+#include "sim/run/economics.hpp"
 #include "sim/stats/stats.hpp"
 
 #include <oneapi/tbb/global_control.h>
@@ -152,7 +153,20 @@ std::int64_t weeks_of(const std::vector<Scenario>& scenarios, const std::vector<
   return w;
 }
 
-// Runs the tasks in memory (no results file): headline values only.
+// A weekly series of costs (unit euro/week in the output table).
+bool is_cost_series(const std::string& name) {
+  const out::OutputSpec* o = out::find_output(out::OutputKind::Series, name);
+  return o && o->unit == "euro/week";
+}
+
+// The sum of a weekly series over weeks and territories.
+double run_total(const std::vector<double>& values) {
+  double x = 0;
+  for (double v : values) x += v;
+  return x;
+}
+
+// Runs the tasks in memory (no results file): headline values and the run totals of the costs.
 std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks,
                                            const RunOptions& opt) {
   std::vector<ScenarioSummary> out;
@@ -161,15 +175,21 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     out.back().resolved_yaml = sc.to_yaml();
   }
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
-  std::vector<std::map<std::string, double>> headlines(tasks.size());
+  std::vector<std::map<std::string, double>> headlines(tasks.size()), costs(tasks.size());
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
     const Task& task = tasks[i];
-    headlines[i] = run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine).headline;
+    out::ReplicateResult r =
+        run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine);
+    headlines[i] = std::move(r.headline);
+    for (const auto& w : r.weekly)
+      if (is_cost_series(w.name)) costs[i][w.name] = run_total(w.values);
   });
   progress.finish();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    out[tasks[i].scenario].replicates.push_back(tasks[i].replicate);
-    for (const auto& [k, v] : headlines[i]) out[tasks[i].scenario].headline[k].push_back(v);
+    ScenarioSummary& s = out[tasks[i].scenario];
+    s.replicates.push_back(tasks[i].replicate);
+    for (const auto& [k, v] : headlines[i]) s.headline[k].push_back(v);
+    for (const auto& [k, v] : costs[i]) s.cost_totals[k].push_back(v);
   }
   return out;
 }
@@ -353,6 +373,9 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     } catch (const YAML::Exception&) {
     }
     for (const auto& ind : rd.headline_names(name)) s.headline[ind] = rd.headline(name, ind);
+    for (const auto& series : rd.weekly_names(name))
+      if (is_cost_series(series))
+        for (int r : s.replicates) s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series)));
     out.push_back(std::move(s));
   }
   return out;
@@ -375,10 +398,12 @@ std::vector<ScenarioSummary> combine_summaries(const std::vector<ScenarioSummary
           throw ScenarioError("scenario '" + s.name + "' replicate " + std::to_string(s.replicates[i]) + " is in both " +
                               o.source + " and " + s.source + " (the same task twice)");
       o.replicates.insert(o.replicates.end(), s.replicates.begin(), s.replicates.end());
-      for (const auto& [k, v2] : s.headline) {
-        auto& dst = o.headline[k];
-        dst.insert(dst.end(), v2.begin(), v2.end());
-      }
+      using Values = std::map<std::string, std::vector<double>> ScenarioSummary::*;
+      for (Values m : {&ScenarioSummary::headline, &ScenarioSummary::cost_totals})
+        for (const auto& [k, v2] : s.*m) {
+          auto& dst = (o.*m)[k];
+          dst.insert(dst.end(), v2.begin(), v2.end());
+        }
       joined = true;
       break;
     }
@@ -504,6 +529,10 @@ std::string undefined_reason(const ScenarioSummary& s, const std::string& indica
   return "no replicate defines it";
 }
 
+std::string too_few_reason(double mean_denominator, const std::string& first) {
+  return "n = " + format_number(mean_denominator, 0) + (first.empty() ? "" : " in " + first) + ": too few";
+}
+
 std::string format_number(double x, int decimals, bool plus_sign) {
   if (std::isnan(x)) return "n/a";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
@@ -597,6 +626,9 @@ struct Cell {
   bool has_diff = false;
   Verdict verdict = Verdict::Undefined;
   double denominator = std::nan("");  // mean size per replicate, when the table has one
+  // "n = 6: too few" when this scenario's denominator is below kMinDenominator, "n = 6 in <first
+  // scenario>: too few" when the first's is (no difference, no verdict); else "".
+  std::string few;
 };
 
 }  // namespace
@@ -706,11 +738,15 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         auto dn = s[i].headline.find(den->name);
         if (dn != s[i].headline.end() && !dn->second.empty()) c.denominator = summarize(dn->second).mean;
       }
+      if (too_few(c.denominator)) c.few = too_few_reason(c.denominator);
+      else if (diffs && i > 0 && too_few(cells[k][0].denominator))
+        c.few = too_few_reason(cells[k][0].denominator, s[0].name);
       if (!diffs || i == 0) continue;
       if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
       c.diff = indicator_difference(s[0], s[i], ind);
       c.has_diff = true;
-      c.verdict = verdict(c.diff.summary, o ? o->mid : std::nan(""));
+      c.verdict = !c.few.empty() ? Verdict::Undefined
+                  : verdict(c.diff.summary, o ? o->mid_against(cells[k][0].value.mean) : std::nan(""));
     }
   }
   std::ostringstream os;
@@ -724,28 +760,39 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     os << "scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high";
     for (const auto& l : levers) os << "," << csv_cell(l);
     os << ",paired,verdict,denominator_n,na_reason,label\n";
+    // One row: scenario i's value (or none), its difference from the first (or none), the rest.
+    auto row = [&](std::size_t i, const std::string& ind, const std::string& unit, const out::Summary* value,
+                   const out::Summary* diff, const std::string& paired, const std::string& verdict_text,
+                   double denominator, const std::string& na, const std::string& label) {
+      os << csv_cell(s[i].name) << "," << csv_cell(ind) << "," << csv_cell(unit) << ",";
+      if (value) os << csv_number(value->mean) << "," << csv_number(value->ci_low) << "," << csv_number(value->ci_high);
+      else os << ",,";
+      os << "," << (value ? value->n : diff ? diff->n : 0) << ",";
+      if (diff) os << csv_number(diff->mean) << "," << csv_number(diff->ci_low) << "," << csv_number(diff->ci_high);
+      else os << ",,";
+      for (const auto& l : levers) {
+        os << ",";
+        for (const auto& [key, v] : s[i].levers)
+          if (key == l) os << csv_cell(v);
+      }
+      os << "," << paired << "," << verdict_text << "," << csv_number(denominator) << "," << csv_cell(na) << ","
+         << csv_cell(label) << "\n";
+    };
     for (std::size_t k = 0; k < inds.size(); ++k) {
       const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, inds[k]);
       for (std::size_t i = 0; i < s.size(); ++i) {
         const Cell& c = cells[k][i];
-        os << csv_cell(s[i].name) << "," << csv_cell(inds[k]) << "," << csv_cell(o ? o->unit : "") << ","
-           << csv_number(c.value.mean) << "," << csv_number(c.value.ci_low) << "," << csv_number(c.value.ci_high) << ","
-           << c.value.n << ",";
-        if (c.has_diff)
-          os << csv_number(c.diff.summary.mean) << "," << csv_number(c.diff.summary.ci_low) << ","
-             << csv_number(c.diff.summary.ci_high);
-        else
-          os << ",,";
-        for (const auto& l : levers) {
-          os << ",";
-          for (const auto& [key, v] : s[i].levers)
-            if (key == l) os << csv_cell(v);
-        }
         const bool dd = c.has_diff && c.diff.summary.n > 0;
-        os << "," << (dd ? (c.diff.paired ? "true" : "false") : "") << "," << (dd ? verdict_name(c.verdict) : "") << "," << csv_number(c.denominator) << ","
-           << csv_cell(c.na) << "," << csv_cell(o ? o->label : "") << "\n";
+        row(i, inds[k], o ? o->unit : "", &c.value, c.has_diff ? &c.diff.summary : nullptr,
+            dd ? (c.diff.paired ? "true" : "false") : "", dd && c.few.empty() ? verdict_name(c.verdict) : "",
+            c.denominator, c.value.n == 0 ? c.na : c.few, o ? o->label : "");
       }
     }
+    // Value for money: each scenario against the first (sim/run/economics.hpp).
+    for (std::size_t i = 1; diffs && i < s.size(); ++i)
+      for (const ValueRow& v : value_for_money(s[0], s[i]))
+        row(i, v.indicator, v.unit, nullptr, &v.value, v.value.n > 0 ? "true" : "",
+            cost_effect_name(v.status), std::nan(""), v.na, v.label);
     return os.str();
   }
 
@@ -786,10 +833,14 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     if (!d.spec || !d.spec->policy_denominator()) return "";
     return "among " + d.spec->counted + " (a denominator the policy changes; n: its mean size per replicate)";
   };
-  auto value_text = [&](const Cell& c, const Display& d) { return c.value.n == 0 ? "n/a (" + c.na + ")" : mean_ci(c.value, d); };
+  auto value_text = [&](const Cell& c, const Display& d) {
+    if (c.value.n == 0) return "n/a (" + c.na + ")";
+    if (too_few(c.denominator)) return "n/a (" + c.few + ")";
+    return mean_ci(c.value, d);
+  };
   auto diff_text = [&](const Cell& c, const Display& d) -> std::string {
     if (!c.has_diff) return "";
-    if (c.diff.summary.n == 0) return "n/a";
+    if (c.diff.summary.n == 0 || !c.few.empty()) return "n/a";
     std::string t = format_number(c.diff.summary.mean * d.scale, d.decimals, true);
     if (!std::isnan(c.diff.summary.ci_low))
       t += " [" + format_number(c.diff.summary.ci_low * d.scale, d.decimals, true) + ", " +
@@ -830,6 +881,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       const Display d = display_of(inds[k], {});
       if (!denominator_note(d).empty()) os << "Denominator of \"" << d.spec->label << "\": " << denominator_note(d) << ".  \n";
     }
+    if (diffs) os << value_for_money_section(s, names, true);
     return os.str();
   }
 
@@ -862,6 +914,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     os << "\n";
   }
   os << wrap(legend);
+  if (diffs) os << value_for_money_section(s, names, false);
   return os.str();
 }
 

@@ -39,6 +39,10 @@ struct ScenarioSummary {
   std::uint64_t seed = 0;
   std::vector<int> replicates;
   std::map<std::string, std::vector<double>> headline;  // indicator -> value per replicate
+  // Run totals (over weeks and territories, euro) of the weekly cost series (unit euro/week),
+  // per replicate in the order of `replicates`: the programme costs of the value-for-money
+  // rows (sim/run/economics.hpp). Empty when the results hold no weekly series.
+  std::map<std::string, std::vector<double>> cost_totals = {};
   std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
   std::string source = {};         // the results file it was read from ("" when run here)
   int weeks = 0;                   // horizon
@@ -125,6 +129,11 @@ CommonWindow common_window(const std::vector<ScenarioSummary>& s);
 // Why an indicator is n/a for a scenario: "not in the results", "horizon too short: ...", "no one
 // counted: ..." (its denominator is empty in every replicate).
 std::string undefined_reason(const ScenarioSummary& s, const std::string& indicator);
+
+// Why an indicator gets no value or verdict when its denominator's mean size per replicate is
+// below kMinDenominator (sim/stats): "n = 6: too few", or "n = 6 in <first>: too few" when it is
+// the first scenario's (the one differences are taken from).
+std::string too_few_reason(double mean_denominator, const std::string& first = "");
 
 enum class TableFormat { Text, Csv, Markdown };
 struct TableOptions {

@@ -180,10 +180,91 @@ Difference difference(const std::vector<double>& a, const std::vector<int>& ra, 
 
 Verdict verdict(const out::Summary& d, double mid) {
   if (d.n == 0 || std::isnan(d.mean) || std::isnan(d.ci_low) || std::isnan(d.ci_high)) return Verdict::Undefined;
+  if (d.mean == 0 && d.ci_low == 0 && d.ci_high == 0) return Verdict::Negligible;  // no difference at all
   const bool excludes_zero = d.ci_low > 0 || d.ci_high < 0;
   if (std::isnan(mid)) return excludes_zero ? Verdict::Important : Verdict::Unclear;
   if (excludes_zero) return std::fabs(d.mean) >= mid ? Verdict::Important : Verdict::Negligible;
   return (d.ci_low > -mid && d.ci_high < mid) ? Verdict::Negligible : Verdict::Unclear;
+}
+
+bool too_few(double mean_denominator) { return mean_denominator < kMinDenominator; }
+
+namespace {
+
+// The pairs (x_r, y_r) with neither value NaN.
+void defined_pairs(const std::vector<double>& x0, const std::vector<double>& y0, std::vector<double>& x,
+                   std::vector<double>& y) {
+  for (std::size_t i = 0; i < x0.size() && i < y0.size(); ++i)
+    if (!std::isnan(x0[i]) && !std::isnan(y0[i])) x.push_back(x0[i]), y.push_back(y0[i]);
+}
+
+// Fieller's quadratic for paired means: rho is inside the interval when
+// (mx - rho my)^2 <= q^2 (vxx - 2 rho vxy + rho^2 vyy), i.e. a rho^2 - 2 b rho + c <= 0 with
+// a = my^2 - q^2 vyy, b = mx my - q^2 vxy, c = mx^2 - q^2 vxx (v: variances and covariance of
+// the means). a > 0 exactly when the t-interval of my excludes zero; the ratio mx / my is then
+// inside (the left side is 0 there), so the roots are real.
+struct Fieller {
+  int n = 0;
+  double mx = kNaN, my = kNaN, a = kNaN, b = kNaN, c = kNaN;
+};
+Fieller fieller_terms(const std::vector<double>& x0, const std::vector<double>& y0) {
+  Fieller f;
+  std::vector<double> x, y;
+  defined_pairs(x0, y0, x, y);
+  f.n = int(x.size());
+  if (f.n < 2) return f;
+  double sx, sy;
+  moments(x, f.mx, sx);
+  moments(y, f.my, sy);
+  double sxy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - f.mx) * (y[i] - f.my);
+  const double n = double(f.n), q2 = std::pow(t975(f.n - 1), 2);
+  const double vxx = sx * sx / n, vyy = sy * sy / n, vxy = sxy / (n - 1) / n;
+  f.a = f.my * f.my - q2 * vyy;
+  f.b = f.mx * f.my - q2 * vxy;
+  f.c = f.mx * f.mx - q2 * vxx;
+  return f;
+}
+
+}  // namespace
+
+out::Summary fieller(const std::vector<double>& num, const std::vector<double>& den) {
+  const Fieller f = fieller_terms(num, den);
+  out::Summary s;
+  s.n = f.n;
+  s.mean = f.n > 0 && f.my != 0 ? f.mx / f.my : kNaN;
+  s.sd = s.ci_low = s.ci_high = kNaN;
+  if (!(f.a > 0)) return s;
+  const double root = std::sqrt(std::max(0.0, f.b * f.b - f.a * f.c));
+  s.ci_low = (f.b - root) / f.a;
+  s.ci_high = (f.b + root) / f.a;
+  return s;
+}
+
+Icer icer(const std::vector<double>& cost, const std::vector<double>& effect, int direction) {
+  Icer r;
+  std::vector<double> c, e;
+  defined_pairs(cost, effect, c, e);
+  r.cost = summarize(c);
+  r.effect = summarize(e);
+  r.ratio = fieller(c, e);
+  if (std::isnan(r.ratio.ci_low)) return r;  // the outcome's interval includes zero
+  const bool cost_differs = r.cost.ci_low > 0 || r.cost.ci_high < 0;
+  const bool better = r.effect.mean * direction > 0;
+  r.status = cost_differs && better && r.cost.mean < 0    ? CostEffect::Dominant
+             : cost_differs && !better && r.cost.mean > 0 ? CostEffect::Dominated
+                                                          : CostEffect::Ratio;
+  return r;
+}
+
+const char* cost_effect_name(CostEffect c) {
+  switch (c) {
+    case CostEffect::Undefined: return "";
+    case CostEffect::Dominant: return "dominant";
+    case CostEffect::Dominated: return "dominated";
+    case CostEffect::Ratio: return "";
+  }
+  return "?";
 }
 
 const char* verdict_name(Verdict v) {

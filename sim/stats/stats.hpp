@@ -59,9 +59,44 @@ Difference difference(const std::vector<double>& a, const std::vector<int>& ra, 
 //   Negligible   the interval includes zero but stays within +-MID, or excludes zero while the
 //                difference is smaller than the MID: real perhaps, but too small to act on
 //   Important    the interval excludes zero and the difference is at least the MID
-// Without a MID, Important means only "the interval excludes zero".
+// Without a MID, Important means only "the interval excludes zero". A difference of exactly 0 in
+// every replicate ([0, 0]) is Negligible, whatever the MID (also a MID of 0: a relative MID of a
+// cost the first scenario does not incur).
 enum class Verdict { Undefined, Unclear, Negligible, Important };
 Verdict verdict(const out::Summary& d, double mid);
 const char* verdict_name(Verdict v);  // "n/a" | "unclear" | "negligible" | "important"
+
+// The smallest mean size of an indicator's denominator (its `<name>_n` headline: people, hires,
+// jobs or person-years per replicate) on which tables give it a value and a verdict: below it
+// they read "n/a (n = 6: too few)" (docs/statistics.md, "No verdict on a handful").
+inline constexpr double kMinDenominator = 30;
+// Whether a mean denominator size is below kMinDenominator (NaN, unknown: false).
+bool too_few(double mean_denominator);
+
+// Fieller's 95% interval for the ratio of two means, mean(num) / mean(den), from paired
+// observations (num_r, den_r) (a pair with a NaN left out): the set of ratios rho for which the
+// paired t-test of num_r - rho * den_r does not reject zero (Fieller 1954; Willan & O'Brien 1996).
+// mean: the ratio of the means; n: the pairs. The interval is finite exactly when the paired
+// t-interval of mean(den) excludes zero; otherwise (and with fewer than two pairs) its bounds are
+// NaN and so is the mean when the denominator's mean is 0.
+out::Summary fieller(const std::vector<double>& num, const std::vector<double>& den);
+
+// The incremental cost-effectiveness ratio of a scenario against another, from the paired
+// differences of cost (cost_r) and of an outcome (effect_r) per replicate, and where it falls:
+//   Undefined   the outcome's difference has an interval including zero (or fewer than two pairs):
+//               no ratio ("n/a (no outcome difference)")
+//   Dominant    both intervals exclude zero, and the scenario costs less and achieves more
+//   Dominated   both intervals exclude zero, and it costs more and achieves less
+//   Ratio       otherwise: ratio = mean(cost) / mean(effect) with Fieller's interval
+// `direction`: +1 when more of the outcome is better, -1 when less is.
+enum class CostEffect { Undefined, Dominant, Dominated, Ratio };
+struct Icer {
+  out::Summary cost, effect;  // the paired differences, with t-intervals
+  out::Summary ratio;         // the ratio, with Fieller's interval (also when dominant or dominated)
+  CostEffect status = CostEffect::Undefined;
+};
+Icer icer(const std::vector<double>& cost, const std::vector<double>& effect, int direction = 1);
+// The word of the verdict column: "dominant" | "dominated" | "" (a ratio, or n/a: its reason says why).
+const char* cost_effect_name(CostEffect c);
 
 }  // namespace percorsi
