@@ -100,11 +100,16 @@ struct Snap {
   std::size_t n = 0;
   std::vector<std::uint8_t> housing, kase, work, flags, phase;
   std::vector<std::int16_t> exit, case_since;
-  std::vector<std::uint8_t> firm_flags;
+  std::vector<std::uint8_t> firm_flags, inst_from;
 };
 Snap snap(const World& w) {
   const Persons& P = w.persons();
-  return {P.size(), P.housing, P.kase, P.work, P.flags, P.emp_phase, P.exit, P.case_since, w.firms().flags};
+  return {P.size(), P.housing, P.kase, P.work, P.flags, P.emp_phase, P.exit, P.case_since, w.firms().flags, P.inst_from};
+}
+// In charge or in follow-up and a Housing First tenant (also with the flat held during an
+// institution stay): supported by the Housing First team.
+bool team_case(std::uint8_t h, std::uint8_t held, std::uint8_t c) {
+  return (h == HfFlat || (h == Institution && held == HfFlat)) && (c == InCharge || c == FollowUp);
 }
 
 // Runs the scenario phase by phase, recounts every weekly series, the per-person history and
@@ -158,6 +163,12 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
         }
         if (stable(P.housing[p]) && H.first_stable[p] < 0) H.first_stable[p] = wk;
       }
+      // Handed back by the Housing First team to a case worker: a team case before the phase
+      // whose flat is no longer held after it (moved out, graduated, the hold lost), still
+      // present (a case that closes later in the same phase was handed back all the same).
+      for (std::size_t p = 0; p < S.n; ++p)
+        if (P.exit[p] < 0 && team_case(S.housing[p], S.inst_from[p], S.kase[p]) && !team_case(P.housing[p], P.inst_from[p], InCharge))
+          x("hf_handed_back", P.territory[p]) += 1;
       if (phase == "inflow_and_exits") {
         for (std::size_t p = 0; p < S.n; ++p)
           if (S.exit[p] < 0 && P.exit[p] >= 0) x("exits", P.territory[p]) += 1, H.exit[p] = wk;
@@ -246,7 +257,11 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           const bool follow = programme_job && tenure < fu_len;
           x("people_follow_up", t) += follow;
           // Costs: unit cost times units used.
-          const bool in_case = c == InCharge || c == FollowUp;
+          // A Housing First tenant (also while the flat is held in an institution) is supported
+          // by the team, whose cost is in the Housing First cost per day: no case-management cost.
+          const bool hf_team = team_case(h, P.inst_from[p], InCharge);
+          const bool in_case = (c == InCharge || c == FollowUp) && !hf_team;
+          x("case_hf_team", t) += (c == InCharge || c == FollowUp) && hf_team;
           x("cost_street_outreach", t) += h == Street ? c_housing[Street] : 0;
           x("cost_shelter", t) += h == Shelter ? c_housing[Shelter] : 0;
           x("cost_transitional", t) += h == Transitional ? c_housing[Transitional] : 0;
@@ -515,7 +530,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountStepModelCpiMa
   Scenario sc = yaml(audit_yaml());
   sc.set("housing.model", "step");
   sc.set("cpi.involvement", "marginal");
-  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf"});
+  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf", "case_hf_team", "hf_handed_back"});
 }
 
 TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCpiIntegrated) {

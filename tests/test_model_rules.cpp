@@ -1198,7 +1198,8 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
   set_all(sc, {{"life.reconnection_rate", "2"}, {"life.reconnection_age_coef", "-0.05"}, {"life.reconnection_estranged_coef", "-1.1"},
                {"life.reconnection_migrant_coef", "-0.6"}, {"life.reconnection_chronic_coef", "-0.7"},
                {"life.reconnection_efficacy_coef", "1.3"}, {"institution.health_rate", "3"}, {"institution.health_mental_health_coef", "1.4"},
-               {"institution.health_substance_use_coef", "0.9"}, {"institution.health_health_coef", "-2.2"}, {"institution.justice_rate", "2"},
+               {"institution.health_substance_use_coef", "0.9"}, {"institution.health_health_coef", "-2.2"},
+               {"institution.health_homeless_coef", "0.5"}, {"institution.justice_rate", "2"},
                {"institution.justice_ex_offender_coef", "1.7"}, {"institution.justice_substance_use_coef", "0.6"},
                {"rehousing.private_rate", "1.5"}, {"rehousing.private_job_coef", "0.8"}, {"rehousing.private_efficacy_coef", "2.5"},
                {"rehousing.private_migrant_coef", "-0.9"}, {"rehousing.private_mental_health_coef", "-0.4"}});
@@ -1216,7 +1217,8 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
   Persons P;
   P.resize(n);
   for (std::uint32_t p = 0; p < n; ++p) {
-    P.territory[p] = 0, P.housing[p] = Street, P.age[p] = static_cast<std::uint8_t>(26 + 3 * p), P.entry[p] = 10;
+    P.territory[p] = 0, P.housing[p] = p % 3 == 2 ? Housed : p % 3 == 1 ? Shelter : Street;
+    P.age[p] = static_cast<std::uint8_t>(26 + 3 * p), P.entry[p] = 10;
     P.groups[p] = groups[p], P.flags[p] = static_cast<std::uint8_t>((p % 2 ? FChronic : 0) | (p % 3 ? FIncome : 0));
     P.work[p] = p % 4 == 0 ? Employed : Searching;
     P.efficacy[p] = 0.1f + 0.1f * static_cast<float>(p), P.health[p] = 0.9f - 0.1f * static_cast<float>(p);
@@ -1232,7 +1234,9 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
     const double recon = hz(2, -0.05 * over + (cl || vv ? -1.1 : 0.0) + (mig ? -0.6 : 0.0) + (chronic ? -0.7 : 0.0) + 1.3 * (eff - 0.5));
     EXPECT_TRUE(life.reconnects(P, p, week, recon * below)) << "person " << p;
     EXPECT_FALSE(life.reconnects(P, p, week, recon * above)) << "person " << p;
-    const double ph = hz(3, (mi ? 1.4 : 0.0) + (su ? 0.9 : 0.0) - 2.2 * (health - 0.5)), pj = hz(2, (off ? 1.7 : 0.0) + (su ? 0.6 : 0.0));
+    const bool homeless_now = P.housing[p] != Housed;
+    const double ph = hz(3, (mi ? 1.4 : 0.0) + (su ? 0.9 : 0.0) - 2.2 * (health - 0.5) + (homeless_now ? 0.5 : 0.0));
+    const double pj = hz(2, (off ? 1.7 : 0.0) + (su ? 0.6 : 0.0));
     EXPECT_TRUE(life.institution_event(P, p, week, ph * below) == InstitutionEvent::EnterHealth) << "person " << p;
     EXPECT_TRUE(life.institution_event(P, p, week, ph * above) == InstitutionEvent::EnterJustice) << "person " << p;
     EXPECT_TRUE(life.institution_event(P, p, week, (ph + pj) * below) == InstitutionEvent::EnterJustice) << "person " << p;
@@ -1307,14 +1311,14 @@ TEST(ModelRules, FamilyReconnectionFollowsAgeEstrangementMigrationChronicityAndS
 // person who enters is not also evicted that week (one housing change a week).
 TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
   struct I {
-    double h_rate, h_mi, h_su, h_health, j_rate, j_off, j_su;
+    double h_rate, h_mi, h_su, h_health, h_home, j_rate, j_off, j_su;
   };
-  for (const I& v : {I{3, 1.0, 0.8, -2.0, 2, 1.5, 0.7}, I{2, -0.8, -0.6, 2.5, 3, -1.0, 1.2}, I{4, 1.5, -1.0, -1.0, 1, 2.5, -0.8}}) {
+  for (const I& v : {I{3, 1.0, 0.8, -2.0, 0.9, 2, 1.5, 0.7}, I{2, -0.8, -0.6, 2.5, -0.7, 3, -1.0, 1.2}, I{4, 1.5, -1.0, -1.0, 1.2, 1, 2.5, -0.8}}) {
     Scenario sc = base();
     set_all(sc, {{"population.initial.street", "0.5"}, {"population.groups.substance_use", "0.35"}, {"population.groups.ex_offender", "0.3"},
                  {"institution.health_rate", str(v.h_rate)}, {"institution.health_mental_health_coef", str(v.h_mi)},
                  {"institution.health_substance_use_coef", str(v.h_su)}, {"institution.health_health_coef", str(v.h_health)},
-                 {"institution.justice_rate", str(v.j_rate)}, {"institution.justice_ex_offender_coef", str(v.j_off)},
+                 {"institution.health_homeless_coef", str(v.h_home)}, {"institution.justice_rate", str(v.j_rate)}, {"institution.justice_ex_offender_coef", str(v.j_off)},
                  {"institution.justice_substance_use_coef", str(v.j_su)}, {"institution.health_stay", "520 weeks"},
                  {"institution.justice_stay", "1040 weeks"}, {"life.eviction_rate", "5"}});
     World w(sc, 51);
@@ -1330,13 +1334,16 @@ TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
                              if (h[p] == Institution) continue;
                              const bool mi = mh(P, p), su = in(P, p, GSubstanceUse), off = in(P, p, GExOffender);
                              const float x = P.health[p];
-                             const double ph = hz(v.h_rate, (mi ? v.h_mi : 0.0) + (su ? v.h_su : 0.0) + v.h_health * (x - 0.5));
+                             const bool homeless_before = homeless(h[p]);
+                             const double ph = hz(v.h_rate, (mi ? v.h_mi : 0.0) + (su ? v.h_su : 0.0) + v.h_health * (x - 0.5) +
+                                                                (homeless_before ? v.h_home : 0.0));
                              const double pj = hz(v.j_rate, (off ? v.j_off : 0.0) + (su ? v.j_su : 0.0));
                              const bool inside = P.housing[p] == Institution;
                              const bool health = inside && P.inst_kind[p] == InstHealth, prison = inside && P.inst_kind[p] == InstJustice;
                              tr.add(std::string("health_") + (mi ? "mi" : "no_mi"), ph, health);
                              tr.add(std::string("health_") + (su ? "su" : "no_su"), ph, health);
                              tr.add(std::string("health_health_") + tercile(x), ph, health);
+                             tr.add(std::string("health_") + (homeless_before ? "homeless" : "housed"), ph, health);
                              tr.add(std::string("health_") + (off ? "offender" : "not_offender"), ph, health);
                              tr.add(std::string("prison_") + (off ? "offender" : "not_offender"), pj, prison);
                              tr.add(std::string("prison_") + (su ? "su" : "no_su"), pj, prison);
@@ -1352,6 +1359,7 @@ TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
                {"life_events"});
     tr.check("health institution " + str(v.h_rate) + " prison " + str(v.j_rate),
              {"health_mi", "health_no_mi", "health_su", "health_no_su", "health_health_low", "health_health_mid", "health_health_high",
+              "health_homeless", "health_housed",
               "prison_offender", "prison_not_offender", "prison_su", "prison_no_su", "prison_mi", "prison_no_mi", "evicted"});
     EXPECT_GT(from_housed, 200);
     EXPECT_GT(from_street, 200);

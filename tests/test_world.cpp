@@ -58,6 +58,7 @@ TEST(World, ConservationEveryWeekPerTerritory) {
     World w(sc, 0);
     const int T = static_cast<int>(sc.territories.size());
     std::vector<std::int64_t> before = w.count_active();
+    std::vector<double> ordinary_before(T, 0.0);  // nobody is in charge at week 0
     for (int k = 0; k < 80; ++k) {
       w.step();
       const auto r = w.results();
@@ -84,7 +85,15 @@ TEST(World, ConservationEveryWeekPerTerritory) {
         ASSERT_LE(weekly(r, "housing_shelter")[i], weekly(r, "capacity_shelter_beds")[i]);
         ASSERT_LE(weekly(r, "housing_transitional")[i], weekly(r, "capacity_transitional")[i]);
         ASSERT_LE(weekly(r, "housing_hf_flat")[i] + weekly(r, "hf_searching")[i], weekly(r, "capacity_hf_flats")[i]);
-        ASSERT_LE(weekly(r, "case_in_charge")[i] + weekly(r, "case_follow_up")[i], weekly(r, "capacity_case_slots")[i]);
+        // Case workers serve the plans that the Housing First team does not (its tenants): new
+        // plans only within the case slots; above them only by people the team hands back.
+        const double ordinary = weekly(r, "case_in_charge")[i] + weekly(r, "case_follow_up")[i] - weekly(r, "case_hf_team")[i];
+        ASSERT_LE(ordinary, std::max(weekly(r, "capacity_case_slots")[i], ordinary_before[t] + weekly(r, "hf_handed_back")[i]));
+        if (weekly(r, "taken_in_charge")[i] > 0) {
+          ASSERT_LE(ordinary, weekly(r, "capacity_case_slots")[i]);
+        }
+        ordinary_before[t] = ordinary;
+        ASSERT_EQ(static_cast<double>(ts.hf_team_cases), weekly(r, "case_hf_team")[i]);
       }
       before = now;
       // Weeks per state add up to the weeks each person has been present (the spells that

@@ -39,6 +39,7 @@ enum CountSlot : int {
   KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
   KQueueCase,    // assessed, waiting for a case worker
   KPrison,       // in an institution of kind InstJustice (the rest of Institution: health)
+  KHfTeamCases,  // in charge or in follow-up, supported by the Housing First team
   KEfficacy0,    // self-efficacy in [0, 0.25), then [0.25, 0.5), [0.5, 0.75), [0.75, 1]
   kCounts = KEfficacy0 + 4
 };
@@ -116,7 +117,9 @@ void World::end_of_week(M& m) {
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
-    P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting);
+    const bool team = rules::hf_team_supports(P_, p);
+    ct[KHfTeamCases] += team & ((k == InCharge) | (k == FollowUp));
+    P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting, team);
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;
@@ -171,6 +174,8 @@ void World::record() {
     put(S::taken_in_charge, static_cast<double>(w.at(t, CTakenInCharge)));
     put(S::hf_assigned, static_cast<double>(w.at(t, CHfAssigned)));
     put(S::hf_searching, static_cast<double>(ts.hf_reserved));
+    put(S::case_hf_team, static_cast<double>(ct[KHfTeamCases]));
+    put(S::hf_handed_back, static_cast<double>(w.at(t, CHfHandback)));
     put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
     put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));
     put(S::hires, static_cast<double>(w.at(t, CHires)));
@@ -200,7 +205,7 @@ void World::record() {
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
         {S::cost_assessment, cost.assessments_week(w.at(t, CAssessSocial), w.at(t, CAssessCpi))},
         {S::cost_icf, cost.icf_week(w.at(t, CIcfAssessed), week_)},
-        {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}]) * cost.case_week},
+        {S::cost_case_management, static_cast<double>(ct[KCase0 + int{InCharge}] + ct[KCase0 + int{FollowUp}] - ct[KHfTeamCases]) * cost.case_week},
         {S::cost_orientation, static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation},
         {S::cost_training, static_cast<double>(ct[KTraining]) * cost.training},
         {S::cost_internship, static_cast<double>(ct[KWork0 + int{Internship}]) * cost.internship},
@@ -468,7 +473,7 @@ std::uint64_t World::column_hash(const std::string& name, std::size_t rows) cons
                        ts.lets, ts.social_lets, ts.inflow, ts.activity, ts.training_seats, ts.hiring})
         h.value(x);
       h.value(ts.firm_begin), h.value(ts.firm_end), h.column(ts.scout_order), h.value(ts.scout_next), h.column(ts.size_cum);
-      h.column(ts.open_vacancies), h.value(ts.in_training), h.column(ts.known_firms), h.value(ts.firms_known);
+      h.column(ts.open_vacancies), h.value(ts.in_training), h.value(ts.hf_team_cases), h.column(ts.known_firms), h.value(ts.firms_known);
       h.value(ts.firms_engaged), h.value(ts.quota_positions), h.value(ts.quota_filled), h.value(ts.vacancies_open);
       h.each(ts.social_queue), h.each(ts.cpi_queue), h.each(ts.case_queue), h.value(ts.occ), h.value(ts.cases);
       h.value(ts.hf_reserved), h.value(ts.hf_held);

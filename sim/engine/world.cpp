@@ -85,7 +85,8 @@ const std::vector<World::Phase>& World::phases() {
        {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job", "cost",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},
       {"end_of_week", &World::end_of_week,
-       {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally"},
+       {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally",
+        "inst_from"},
        {"cost", "weeks_employed", "weeks_employed_after_first", "logged", "housing_12m", "housing_24m", "work_12m", "work_24m",
         "weeks_housing", "weeks_case", "territories", "tally", "census", "timeline"}},
       {"record", &World::record, {"census", "tally", "territories"}, {"series"}},
@@ -122,7 +123,7 @@ std::vector<double> World::activity() const {
 std::vector<double> World::case_time() const {
   std::vector<double> c;
   for (const auto& ts : terr_)
-    c.push_back(rules::territory_case_time(sc_, static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp]), ts.case_slots));
+    c.push_back(rules::territory_case_time(sc_, static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp] - ts.hf_team_cases), ts.case_slots));
   return c;
 }
 std::vector<double> World::hiring() const {
@@ -177,6 +178,7 @@ void World::apply_tally(const Tally& t) {
     for (int c = 0; c < kCaseStates; ++c) terr_[k].cases[c] += t.at(k, CCase0 + c);
     terr_[k].hf_reserved += t.at(k, CHfReservedDelta);
     terr_[k].hf_held += t.at(k, CHfHeldDelta);
+    terr_[k].hf_team_cases += t.at(k, CHfTeamDelta);
   }
   week_tally_.add(t);
 }
@@ -203,15 +205,24 @@ std::int64_t World::units(double per_week, int w) {
   return static_cast<std::int64_t>(std::floor(per_week * (w + 1)) - std::floor(per_week * w));
 }
 
+bool World::team_case(std::uint32_t p) const {
+  return rules::hf_team_supports(P_, p) & ((P_.kase[p] == InCharge) | (P_.kase[p] == FollowUp));
+}
+
 void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
   const int k = P_.territory[p];
   const std::uint8_t from = P_.housing[p];
+  const bool team_before = team_case(p);
   t.spells.push_back({p, 0, from, static_cast<std::uint16_t>(week_ - P_.housing_since[p])});
   t.at(k, CFlow0 + from * kHousingStates + h)++;
   t.at(k, COcc0 + from)--;
   t.at(k, COcc0 + h)++;
   P_.housing[p] = h;
   P_.housing_since[p] = static_cast<std::int16_t>(week_);
+  const bool team_after = team_case(p);
+  t.at(k, CHfTeamDelta) += int{team_after} - int{team_before};
+  const bool in_care = (P_.kase[p] == InCharge) | (P_.kase[p] == FollowUp);
+  t.at(k, CHfHandback) += team_before & !team_after & in_care;
   if (stable(h) && P_.first_stable[p] < 0) P_.first_stable[p] = static_cast<std::int16_t>(week_);
   if (h == Street && stable(from)) {
     if (P_.returns[p] < 255) P_.returns[p]++;
@@ -224,8 +235,10 @@ void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
   t.at(k, CCase0 + P_.kase[p])--;
   t.at(k, CCase0 + c)++;
   t.spells.push_back({p, 1, P_.kase[p], static_cast<std::uint16_t>(week_ - P_.case_since[p])});
+  const bool team_before = team_case(p);
   P_.kase[p] = c;
   P_.case_since[p] = static_cast<std::int16_t>(week_);
+  t.at(k, CHfTeamDelta) += int{team_case(p)} - int{team_before};
 }
 
 void World::leave(std::uint32_t p, Tally& t) {
@@ -238,6 +251,7 @@ void World::leave(std::uint32_t p, Tally& t) {
   t.at(k, CCase0 + P_.kase[p])--;
   if (P_.flags[p] & FHfAssigned) t.at(k, CHfReservedDelta)--;
   if (P_.housing[p] == Institution && P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;  // the flat held is given up
+  if (team_case(p)) t.at(k, CHfTeamDelta)--;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,6 +363,7 @@ void World::institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally&
       return;
     case HoldLost:
       if (P_.inst_from[p] == HfFlat) t.at(k, CHfHeldDelta)--;
+      if (team_case(p)) t.at(k, CHfTeamDelta)--, t.at(k, CHfHandback)++;  // the team lets the tenant go with the flat
       P_.inst_from[p] = Street;
       return;
   }
@@ -407,7 +422,9 @@ void World::contact_and_assessment(M& m) {
       serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi, cost.assessment);
     }
     // Presa in carico: assessed people get a case worker in the order they were assessed.
-    std::int64_t slots = static_cast<std::int64_t>(std::floor(ts.case_slots)) - ts.cases[InCharge] - ts.cases[FollowUp] -
+    // Housing First tenants are supported by the team, not by a case worker (last week's count).
+    std::int64_t slots = static_cast<std::int64_t>(std::floor(ts.case_slots)) - ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases +
+                         t.at(k, CHfTeamDelta) -
                          t.at(k, CCase0 + int{InCharge}) - t.at(k, CCase0 + int{FollowUp});
     while (slots > 0 && !ts.case_queue.empty()) {
       const std::uint32_t p = ts.case_queue.front();

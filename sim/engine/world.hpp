@@ -40,6 +40,8 @@ enum Counter : int {
   CFlow0 = CCase0 + kCaseStates,          // housing flows: CFlow0 + from * 5 + to
   CHfReservedDelta = CFlow0 + kHousingStates * kHousingStates,
   CHfHeldDelta,  // Housing First flats held for tenants in an institution
+  CHfTeamDelta,  // people in charge or in follow-up supported by the Housing First team
+  CHfHandback,   // of those, handed back to a case worker (the flat left, graduation, the hold lost)
   CInternStarted,
   CInternConverted,
   CHires,
@@ -85,6 +87,7 @@ struct TerritoryState : Capacities {
   std::vector<std::uint32_t> size_guide;          // guide table into size_cum (see firm_by_size)
   std::vector<std::pair<std::uint32_t, std::int32_t>> open_vacancies;  // (firm, week opened)
   std::int64_t in_training = 0;
+  std::int64_t hf_team_cases = 0;  // in charge or in follow-up, supported by the Housing First team (World::team_case)
   // Firm counters kept up to date by every change (checked against the columns in tests).
   std::vector<std::uint32_t> known_firms;         // in the order they became known
   std::int64_t firms_known[2] = {0, 0}, firms_engaged[2] = {0, 0};  // [non-profit]
@@ -222,6 +225,8 @@ class World {
   std::vector<double> hiring() const;
   std::vector<double> case_time() const;  // per territory, rules::case_time
   void institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally& t);
+  // In charge or in follow-up and supported by the Housing First team (not by a case worker).
+  bool team_case(std::uint32_t p) const;
 
   const Scenario sc_;
   int replicate_;

@@ -39,6 +39,13 @@ inline bool disabled(const Persons& P, std::uint32_t p) { return P.groups[p] & G
 inline bool in_group(const Persons& P, std::uint32_t p, Group g) { return P.groups[p] & g; }
 inline double indicator(bool b) { return b ? 1.0 : 0.0; }
 // An income: income support (RdC-like) or a job.
+// Supported by the Housing First team (an ACT or ICM caseload, housing_first.caseload): a
+// tenant in a Housing First flat, also while the flat is held during an institution stay. The
+// team, not an ordinary case worker, supports the tenant: no case slot is taken and no case-
+// management cost is counted (its support is in the Housing First cost per day).
+inline bool hf_team_supports(const Persons& P, std::uint32_t p) {
+  return (P.housing[p] == HfFlat) | ((P.housing[p] == Institution) & (P.inst_from[p] == HfFlat));
+}
 inline bool has_income(const Persons& P, std::uint32_t p) { return ((P.flags[p] & FIncome) != 0) | (P.work[p] == Employed); }
 
 // In need of services: homeless, or looking for work without a job or an internship.
@@ -120,7 +127,7 @@ struct LifeEventRules {
   LogLinearHazard<2> case_dropout;
   double codesigned;  // 1 with the CPI integrated (co-designed plans), else 0
   LogLinearHazard<5> reconnection;
-  LogLinearHazard<3> health_institution;
+  LogLinearHazard<4> health_institution;
   LogLinearHazard<2> prison;
   std::array<double, kInstitutionKinds> p_release;  // weekly probability of leaving, by kind
 
@@ -138,7 +145,8 @@ struct LifeEventRules {
         health_institution("health institution entry", sc[G::institution_health_rate] / 52.0,
                            {{{"mental illness", sc[G::institution_health_mental_health_coef], 0, 1},
                              {"substance use", sc[G::institution_health_substance_use_coef], 0, 1},
-                             {"health - 0.5", sc[G::institution_health_health_coef], -0.5, 0.5}}}),
+                             {"health - 0.5", sc[G::institution_health_health_coef], -0.5, 0.5},
+                             {"homeless", sc[G::institution_health_homeless_coef], 0, 1}}}),
         prison("prison entry", sc[G::institution_justice_rate] / 52.0,
                {{{"ex-offender", sc[G::institution_justice_ex_offender_coef], 0, 1},
                  {"substance use", sc[G::institution_justice_substance_use_coef], 0, 1}}}),
@@ -215,7 +223,8 @@ struct LifeEventRules {
       return u < p_release[P.inst_kind[p]] ? InstitutionEvent::Leave : InstitutionEvent::None;
     }
     if (u >= health_institution.p_max() + prison.p_max()) return InstitutionEvent::None;  // most weeks
-    const double p_health = health_institution.p({indicator(mental_illness(P, p)), indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5});
+    const double p_health = health_institution.p(
+        {indicator(mental_illness(P, p)), indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5, indicator(homeless(P.housing[p]))});
     if (u < p_health) return InstitutionEvent::EnterHealth;
     const double p_prison = prison.p({indicator(in_group(P, p, GExOffender)), indicator(in_group(P, p, GSubstanceUse))});
     return u - p_health < p_prison ? InstitutionEvent::EnterJustice : InstitutionEvent::None;
@@ -926,8 +935,11 @@ struct CostRules {
   double network_week(double network_slots) const { return network_fees + network_slots * network_case_week + network_diverted; }
   // The cost of the services used this week by a person in these states (kind: the kind of
   // institution, read when h is Institution).
-  float person_week(std::uint8_t h, std::uint8_t kind, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting) const {
-    float cost = (h == Institution ? institution[kind] : housing[h]) + per_case_state[c];
+  // hf_team: supported by the Housing First team (rules::hf_team_supports), whose support is
+  // in the Housing First cost per day: no case-management cost besides.
+  float person_week(std::uint8_t h, std::uint8_t kind, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting,
+                    bool hf_team) const {
+    float cost = (h == Institution ? institution[kind] : housing[h]) + (hf_team ? 0.f : per_case_state[c]);
     cost += waiting ? 0.f : per_pathway_step[ph];
     cost += per_work_state[w];
     return follow ? cost + follow_up : cost;
