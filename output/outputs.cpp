@@ -1,6 +1,8 @@
 #include "output/outputs.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -164,6 +166,37 @@ std::string dictionary_meaning(const OutputSpec& o) {
   std::string m = o.definition + ". Counted: " + o.counted;
   if (o.policy_denominator()) m += " (a denominator that depends on the policy)";
   return m;
+}
+
+const std::vector<std::string>& payer_names() {
+  static const std::vector<std::string> v = {"all", "intervention", "housing", "social_services", "health", "justice"};
+  return v;
+}
+
+const std::vector<Series>& cost_series_of(Payer p) {
+  static const auto table = [] {
+    using S = Series;
+    std::vector<std::vector<Series>> t(6);
+    const std::vector<Series> housing = {S::cost_housing_first}, health = {S::cost_institution_health},
+                              justice = {S::cost_institution_justice};
+    for (std::size_t i = 0; i < std::size(kSeriesIds); ++i) {
+      const auto s = static_cast<Series>(i);
+      const std::string_view id = kSeriesIds[i];
+      if (id.substr(0, 5) != "cost_" || s == S::cost_total) continue;
+      t[static_cast<int>(Payer::all)].push_back(s);
+      const bool other = std::find(housing.begin(), housing.end(), s) != housing.end() ||
+                         std::find(health.begin(), health.end(), s) != health.end() ||
+                         std::find(justice.begin(), justice.end(), s) != justice.end();
+      if (!other) t[static_cast<int>(Payer::social_services)].push_back(s);
+    }
+    t[static_cast<int>(Payer::housing)] = housing;
+    t[static_cast<int>(Payer::health)] = health;
+    t[static_cast<int>(Payer::justice)] = justice;
+    t[static_cast<int>(Payer::intervention)] = {S::cost_housing_first, S::cost_icf,       S::cost_orientation, S::cost_training,
+                                                S::cost_internship,    S::cost_follow_up, S::cost_scouting,    S::cost_network};
+    return t;
+  }();
+  return table[static_cast<std::size_t>(p)];
 }
 
 std::string outputs_markdown() {

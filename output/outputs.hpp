@@ -161,4 +161,14 @@ std::string dictionary_meaning(const OutputSpec& o);
 // Markdown reference of every output (docs/outputs.md is this text).
 std::string outputs_markdown();
 
+// Who pays each weekly cost series (docs/economics.md, "Payers"): housing (the housing
+// programmes: Housing First flats and their support), health (days in health institutions),
+// justice (days in prison), social services (every other service: street outreach, shelters,
+// transitional places, assessments, case management, the employment pathway); all (every cost
+// series). `intervention` is not a payer but a view across them: the programmes the levers fund
+// (Housing First and the employment pathway's services).
+enum class Payer { all, intervention, housing, social_services, health, justice };
+const std::vector<std::string>& payer_names();  // in enum order: "all", "intervention", ...
+const std::vector<Series>& cost_series_of(Payer p);
+
 }  // namespace percorsi::out

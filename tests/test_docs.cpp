@@ -143,7 +143,7 @@ std::string small_lessons(const percorsi::cli_test::TempDir& d, const std::strin
   return d.write("lessons.yaml", text);
 }
 const std::string kLesson =
-    "replicates: 3\n"
+    "replicates: 6\n"
     "lessons:\n"
     "  - id: hf\n"
     "    lesson: Housing First houses more people.\n"
@@ -164,10 +164,10 @@ TEST(Docs, LessonsCommandReportsAndPage) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("hf: holds"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("build/sim/percorsi compare " + (d.path / "step_model.yaml").string() + " " +
-                       (d.path / "housing_first.yaml").string() + " --replicates 3"),
+                       (d.path / "housing_first.yaml").string() + " --replicates 6"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("1 of 1 lessons hold (3 replicates"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 of 1 lessons hold (6 replicates"), std::string::npos) << r.out;
   // A lesson's own replicates stand in for the file's, unless the command line gives a count.
   const std::string own = small_lessons(d, kLesson + "    replicates: 4\n");
   r = sh("lessons " + own + " --format text --quiet");
@@ -205,7 +205,7 @@ TEST(Docs, LessonsCommandReportsAndPage) {
   r = sh("lessons " + g + " --quiet --template " + templ + " --out " + (d.path / "p.md").string() + " --readme " + readme);
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string page = slurp((d.path / "p.md").string());
-  EXPECT_NE(page.find("0 of 1 lessons hold (3)"), std::string::npos) << page;
+  EXPECT_NE(page.find("0 of 1 lessons hold (6)"), std::string::npos) << page;
   EXPECT_NE(page.find("- **[hf](#hf)**: housing_first - step_model on `stably_housed_12m`, expected lower, is +"),
             std::string::npos)
       << page;

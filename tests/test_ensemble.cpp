@@ -587,7 +587,7 @@ TEST(Compare, MixesFilesPicksScenariosAndBaseline) {
   r = cli("run " + hf + " --quiet --replicates 3 --out " + d / "b.h5");
   ASSERT_EQ(r.code, 0) << r.out;
   // Two files: paired differences (same seed), as when both run together.
-  r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --format csv");
+  r = cli("compare " + d / "a.h5" + " " + d / "b.h5" + " --format csv --quiet");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(r.out.rfind("scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high,", 0) == 0)
       << r.out;

@@ -268,6 +268,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("cost_housing_first", t) += h == HfFlat ? c_housing[HfFlat] : 0;
           const double c_inst = h == Institution ? c_institution[P.inst_kind[p]] : 0;
           x(P.inst_kind[p] == InstJustice ? "cost_institution_justice" : "cost_institution_health", t) += c_inst;
+          x("people_in_prison", t) += h == Institution && P.inst_kind[p] == InstJustice;
           x("cost_case_management", t) += in_case ? c_case : 0;
           x("cost_orientation", t) += ph == EpOrientation && !waiting ? c_orient : 0;
           x("cost_training", t) += ph == EpTraining ? c_train : 0;

@@ -67,6 +67,38 @@ TEST(Runner, InterruptedRunLeavesNoFile) {
     EXPECT_EQ(e.path().filename().string().find(f.filename().string()), std::string::npos) << e.path();
 }
 
+// Balance: the first- and last-year means of the weekly stocks, summed over territories; a
+// warning names each stock that drifts beyond 10% with at least 20 people in it.
+TEST(Runner, BalanceWarningNamesTheStocksThatDrift) {
+  const int W = 104, T = 2;
+  std::vector<out::WeeklySeries> weekly = {{"persons", {}}, {"housing_street", {}}, {"queue_case", {}}, {"hires", {}}};
+  for (int k = 0; k < W; ++k)
+    for (int t = 0; t < T; ++t) {
+      weekly[0].values.push_back(k < 52 ? 50 : 54);   // 100 -> 108: +8%, in balance
+      weekly[1].values.push_back(k < 52 ? 20 : 30);   // 40 -> 60: +50%
+      weekly[2].values.push_back(k < 52 ? 2 : 8);     // 4 -> 16: +300% but under 20 people
+      weekly[3].values.push_back(k);                  // not a stock of the check
+    }
+  const auto b = balance_of(weekly, W);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_DOUBLE_EQ(b.at("persons").first, 100);
+  EXPECT_DOUBLE_EQ(b.at("persons").second, 108);
+  EXPECT_DOUBLE_EQ(b.at("housing_street").second, 60);
+  EXPECT_TRUE(balance_of(weekly, 103).empty());  // under two years: no check
+  ScenarioSummary s;
+  s.name = "drifting";
+  for (const auto& [k, v] : b) s.balance[k] = {v, v};
+  ScenarioSummary steady = s;
+  steady.name = "steady";
+  steady.balance["housing_street"] = {{40, 42}, {40, 43}};
+  const auto w = balance_warnings({s, steady});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("drifting is not in balance"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("Sleeping rough 40 -> 60 (+50%)"), std::string::npos) << w[0];
+  EXPECT_EQ(w[0].find("contact with services"), std::string::npos) << w[0];
+  EXPECT_EQ(w[0].find("case worker"), std::string::npos) << w[0];
+}
+
 TEST(Runner, ComparisonTableFormats) {
   RunOptions opt;
   opt.progress = false;

@@ -317,6 +317,16 @@ TEST(TrialSpec, ErrorsNameFileLineAndColumn) {
       {"step: {housing: {model: step}}", "step: {seed: 3}", "trial.yaml:13:12: 'seed' cannot be set in arm 'step'"},
       {"step: {housing: {model: step}}", "step: {territories: [{name: cohrt}]}", "territory 'cohrt' matches none"},
       {"  cohort: 60", "  cohort: many", "trial.yaml:10:11: 'trial.cohort' expects the number of people"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: cost_per_person_year, over: 20 weeks}",
+       "trial.yaml:16:5: measure 'days' (kind cost_per_person_year) needs its argument 'payer'"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: cost_per_person_year, over: 20 weeks, payer: helth}",
+       "trial.yaml:16:63: measure 'days': unknown payer 'helth' (one of: all, intervention, housing, social_services, health, justice)"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: institution_days_per_person_year, over: 20 weeks, institution: psychiatric}",
+       "measure 'days': institution 'psychiatric' is not modelled apart"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: institution_days_per_person_year, institution: any}",
+       "needs its time argument 'over'"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: days_to_stable_housing, within: 20 weeks, payer: all}",
+       "'payer' is not an argument of kind days_to_stable_housing"},
   };
   for (const auto& c : cases) {
     const std::string msg = errors_of(replaced(kTrial, c.from, c.to));
@@ -324,6 +334,73 @@ TEST(TrialSpec, ErrorsNameFileLineAndColumn) {
   }
   EXPECT_EQ(errors_of(kTrial), "");
   EXPECT_NE(errors_of("name: x\nseed: 1\nterritories: [{name: a}]\n").find("not a trial"), std::string::npos);
+}
+
+// Costs and institution days per person-year, from the cohort territory's weekly series: the
+// payer's cost series summed over weeks [0, over) over the person-weeks present / 52.
+TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
+  CohortStates c = cohort({"sss", "sss"});
+  const auto& names = out::output_names(out::OutputKind::Series);
+  for (const auto& n : names) c.weekly.push_back({n, std::vector<double>(2, 0.0)});
+  auto set = [&](out::Series s, double w0, double w1) { c.weekly[static_cast<std::size_t>(s)].values = {w0, w1}; };
+  using S = out::Series;
+  set(S::persons, 52, 26);  // 78 person-weeks: 1.5 person-years
+  set(S::cost_housing_first, 300, 300);
+  set(S::cost_shelter, 150, 0);
+  set(S::cost_orientation, 30, 0);
+  set(S::cost_institution_health, 60, 90);
+  set(S::cost_institution_justice, 0, 45);
+  set(S::housing_institution, 3, 2);
+  set(S::people_in_prison, 1, 0);
+  auto cost = [&](const char* payer, int over) {
+    MeasureSpec m = measure(MeasureKind::cost_per_person_year, -1, over);
+    m.payer = payer;
+    return compute_measure(m, c);
+  };
+  EXPECT_DOUBLE_EQ(cost("all", 2).value, (600 + 150 + 30 + 150 + 45) / 1.5);
+  EXPECT_DOUBLE_EQ(cost("all", 2).n, 1.5);
+  EXPECT_DOUBLE_EQ(cost("intervention", 2).value, (600 + 30) / 1.5);  // Housing First and the employment pathway
+  EXPECT_DOUBLE_EQ(cost("housing", 2).value, 600 / 1.5);
+  EXPECT_DOUBLE_EQ(cost("social_services", 2).value, (150 + 30) / 1.5);
+  EXPECT_DOUBLE_EQ(cost("health", 2).value, 150 / 1.5);
+  EXPECT_DOUBLE_EQ(cost("justice", 2).value, 45 / 1.5);
+  EXPECT_DOUBLE_EQ(cost("all", 1).value, (300 + 150 + 30 + 60) / 1.0);  // the first week only
+  // The payers (not the intervention, a view across them) add up to every cost.
+  EXPECT_DOUBLE_EQ(cost("housing", 2).value + cost("social_services", 2).value + cost("health", 2).value + cost("justice", 2).value,
+                   cost("all", 2).value);
+  auto days = [&](const char* inst) {
+    MeasureSpec m = measure(MeasureKind::institution_days_per_person_year, -1, 2);
+    m.institution = inst;
+    return compute_measure(m, c).value;
+  };
+  EXPECT_DOUBLE_EQ(days("any"), 7.0 * 5 / 1.5);
+  EXPECT_DOUBLE_EQ(days("prison"), 7.0 * 1 / 1.5);
+  EXPECT_DOUBLE_EQ(days("hospital"), 7.0 * 4 / 1.5);
+}
+
+// Service use by housing state, through a trial: with Housing First the tenants are housed, so
+// they enter health institutions less (institution.health_homeless_coef), and the offset shows in
+// the health payer; with the coefficient at 0 the arms' hospital days per person-year agree
+// within their sampling error.
+TEST(TrialMeasures, HousingLowersHospitalDaysThroughTheHomelessCovariate) {
+  for (const double coef : {0.84, 0.0}) {
+    Trial t = load_trial(kSrc + "/scenarios/trials/athome.yaml");
+    std::vector<double> hf, uc;
+    MeasureSpec m = measure(MeasureKind::institution_days_per_person_year, -1, 104);
+    m.institution = "hospital";
+    for (int r = 0; r < 6; ++r)
+      for (std::size_t a = 0; a < t.arms.size(); ++a) {
+        Scenario arm = t.arms[a];
+        arm.set("institution.health_homeless_coef", coef > 0 ? "0.84" : "0");
+        const double v = compute_measure(m, observe_cohort(arm, r)).value;
+        (t.spec.arms[a] == "housing_first" ? hf : uc).push_back(v);
+      }
+    double d = 0, d2 = 0;
+    for (std::size_t i = 0; i < hf.size(); ++i) d += hf[i] - uc[i], d2 += (hf[i] - uc[i]) * (hf[i] - uc[i]);
+    const double n = static_cast<double>(hf.size()), mean = d / n, se = std::sqrt((d2 / n - mean * mean) / (n - 1));
+    if (coef > 0) EXPECT_LT(mean + 4 * se, 0) << "Housing First should lower hospital days: " << mean << " +- " << se;
+    else EXPECT_LT(std::fabs(mean), 4 * se + 1.0) << "without the housing effect the arms should agree: " << mean << " +- " << se;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

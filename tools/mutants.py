@@ -181,7 +181,7 @@ MUTANTS = [
     (R, "((c == Closed) & (in_case >= recontact))", "((c == Closed) & (in_case > recontact))", 1, "recontact a week late"),
     (R, "static_cast<double>(scouted) * scouting_hours_per_firm * provider_hour;",
      "static_cast<double>(scouted) * provider_hour;", 1, "scouting cost without the hours per firm"),
-    (R, "static_cast<double>(cpi) * assessment;", "0.0 * assessment;", 1,
+    (R, "static_cast<double>(cpi) * assessment;", "static_cast<double>(cpi) * 0.0;", 1,
      "assessment cost without the job-centre assessments"),
     (R, "he * (P.employability[p] - 0.5)", "0.0", 1, "hiring decision: employability dropped"),
     # --- timings, thresholds, capacities in use, headline ---
@@ -190,7 +190,7 @@ MUTANTS = [
     (R, "(week - P.housing_since[p] >= hf_len)", "(week - P.housing_since[p] > hf_len)", 1, "Housing First graduation a week late"),
     (R, "in_charge && stay >= shelter_min", "in_charge && stay > shelter_min", 1, "shelter minimum stay a week longer"),
     (W, "free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street", "Street", 1, "transitional drop-out always to the street"),
-    (R, "static_cast<std::int64_t>(std::floor(support_slots)));", "static_cast<std::int64_t>(std::floor(flats)));", 1,
+    (R, "static_cast<std::int64_t>(std::floor(support_slots)));", "static_cast<std::int64_t>(std::floor(flats + 0 * support_slots)));", 1,
      "Housing First capacity ignores the support slots"),
     (W, "std::int64_t lets = units(ts.lets, week_);", "std::int64_t lets = units(ts.lets + 1, week_);", 1, "one let a week too many"),
     (R, "((c == FollowUp) & (in_case >= fu_len))", "((c == FollowUp) & (in_case > fu_len))", 1, "follow-up closed a week late"),
@@ -226,7 +226,7 @@ MUTANTS = [
      "cost table: transitional and Housing First daily costs swapped"),
     # --- the weekly script (sim/engine/world.cpp): events, set_capacities, phases ---
     (R, "w >= e[E::start] && w < e[E::end]", "w >= e[E::start] && w <= e[E::end]", 1, "events last a week longer than their window"),
-    (R, "(en.empty() || en == sc.territory_name(t))", "(en.empty() || true)", 1, "an event on one territory acts on every territory"),
+    (R, "(en.empty() || en == sc.territory_name(t))", "(en.empty() || t >= 0)", 1, "an event on one territory acts on every territory"),
     (R, "tv[T::cpi_assessment_capacity] * scale * f(assessment_capacity);", "tv[T::cpi_assessment_capacity] * scale * f(case_workers);", 1,
      "job-centre assessments scaled by the case_workers event factor"),
     (W, "void World::events() { set_capacities(week_ + 1); }", "void World::events() { set_capacities(week_); }", 1,
@@ -235,7 +235,7 @@ MUTANTS = [
      "contract: housing_pathway does not declare that it writes efficacy"),
     (W, "week_ - P_.first_stable[p] <= 52) P_.flags[p] |= FReturned12;", "week_ - P_.first_stable[p] < 52) P_.flags[p] |= FReturned12;", 1,
      "return to the street in the 52nd week after first stable housing not counted"),
-    (W, "- ts.cases[InCharge] - ts.cases[FollowUp] -", "- ts.cases[InCharge] -", 1, "cases in follow-up do not take case-worker slots"),
+    (W, "- ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases", "- ts.cases[InCharge] + ts.hf_team_cases", 1, "cases in follow-up do not take case-worker slots"),
     (W, "if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;", "", 1, "a new plan does not restart an ended pathway"),
     # --- employment (sim/engine/employment.cpp) ---
     (R, "bool tries_again(int rounds) const { return reiterate && rounds <= max_rounds; }",
@@ -284,7 +284,7 @@ MUTANTS = [
     (R, 'sc[G::life_reconnection_efficacy_coef], -0.5, 0.5}', 'sc[G::life_reconnection_efficacy_coef], -0.5, 0.0}', 1,
      "[housing] reconnection: self-efficacy's declared range narrowed to [-0.5, 0] (bound too low)"),
     # --- institution entry and release ---
-    (R, "health_institution.p({indicator(mental_illness(P, p)), ", "health_institution.p({0.0, ", 1,
+    (R, "        {indicator(mental_illness(P, p)), indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5, ", "        {0.0, indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5, ", 1,
      "[housing] health institution entry: mental illness dropped"),
     (R, '{"substance use", sc[G::institution_health_substance_use_coef],', '{"substance use", -sc[G::institution_health_substance_use_coef],', 1,
      "[housing] health institution entry: substance use's sign flipped"),
@@ -367,7 +367,7 @@ MUTANTS = [
     (R, "kMinPersonsPerWorker = 5, kMaxPersonsPerWorker = 200;", "kMinPersonsPerWorker = 2, kMaxPersonsPerWorker = 200;", 1,
      "[housing] case time: persons per worker floored at 2 instead of 5"),
     (R, "persons, slots / sc[G::case_caseload]);", "persons, slots);", 1, "[housing] case time: case slots taken for case workers"),
-    (W, "static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp])", "static_cast<double>(ts.cases[InCharge])", 1,
+    (W, "static_cast<double>(ts.cases[InCharge] + ts.cases[FollowUp] - ts.hf_team_cases)", "static_cast<double>(ts.cases[InCharge] - ts.hf_team_cases)", 1,
      "[housing] case time: people in follow-up not counted"),
     (R, '{"self_efficacy - 0.5", sc[G::step_move_on_efficacy_coef],', '{"self_efficacy - 0.5", -sc[G::step_move_on_efficacy_coef],', 1,
      "[housing] move-on: self-efficacy's sign flipped"),
@@ -390,6 +390,18 @@ MUTANTS = [
      "[housing] series cost_institution_health at the prison's daily cost"),
     (A, "ct[KPrison] += (h == Institution) & (kind == InstJustice);", "ct[KPrison] += (h == Institution) & (kind == InstHealth);", 1,
      "[housing] series: health institution stays counted as prison"),
+    # --- the Housing First team and housing's effect on hospital use (this round) ---
+    (R, "return (P.housing[p] == HfFlat) | ((P.housing[p] == Institution) & (P.inst_from[p] == HfFlat));",
+     "return (P.housing[p] == HfFlat);", 1, "[housing] Housing First team: tenants lose its support during an institution stay"),
+    (R, "(hf_team ? 0.f : per_case_state[c])", "per_case_state[c]", 1, "[housing] Housing First tenants also billed for case management"),
+    (W, "- ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases +", "- ts.cases[InCharge] - ts.cases[FollowUp] +", 1,
+     "[housing] Housing First tenants take case-worker slots again"),
+    (R, "P.health[p] - 0.5, indicator(homeless(P.housing[p]))});", "P.health[p] - 0.5, indicator(stable(P.housing[p]))});", 1,
+     "[housing] health institution entry: the housed get the homeless term"),
+    (R, '{"homeless", sc[G::institution_health_homeless_coef], 0, 1}}}),', '{"homeless", sc[G::institution_health_homeless_coef], 0, 0}}}),', 1,
+     "[housing] health institution entry: homelessness's declared range [0, 0] (bound too low)"),
+    (A, "put(S::people_in_prison, static_cast<double>(ct[KPrison]));", "put(S::people_in_prison, static_cast<double>(ct[KHfTeamCases]));", 1,
+     "series people_in_prison from the Housing First team's count"),
     # --- the output table (output/outputs.def) ---
     (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
 ]

@@ -196,7 +196,9 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     topt.differences = false;
     if (!c.quiet) std::fprintf(stderr, "percorsi: no differences shown: %s\n", problem.c_str());
   }
-  std::cout << comparison_table(table, table_format(c.format), topt);
+  std::cout << comparison_table(table, table_format(c.format), topt) << std::flush;
+  if (!c.quiet)  // after the table, on stderr (a CSV on stdout stays a CSV)
+    for (const auto& w : balance_warnings(table)) std::fprintf(stderr, "%s\n", w.c_str());
   return kOk;
 }
 

@@ -176,6 +176,7 @@ void World::record() {
     put(S::hf_searching, static_cast<double>(ts.hf_reserved));
     put(S::case_hf_team, static_cast<double>(ct[KHfTeamCases]));
     put(S::hf_handed_back, static_cast<double>(w.at(t, CHfHandback)));
+    put(S::people_in_prison, static_cast<double>(ct[KPrison]));
     put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
     put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));
     put(S::hires, static_cast<double>(w.at(t, CHires)));
@@ -373,8 +374,13 @@ out::ReplicateResult World::results() const {
     return c;
   };
   const double programme = cost_of({Sr::cost_icf, Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up, Sr::cost_scouting, Sr::cost_network});
-  const double housing = cost_of({Sr::cost_housing_first}), health = cost_of({Sr::cost_institution_health}),
-               justice = cost_of({Sr::cost_institution_justice});
+  auto cost_of_payer = [&](out::Payer payer) {
+    double c = 0;
+    for (Sr id : out::cost_series_of(payer)) c += total(id, 0, week_);
+    return c;
+  };
+  const double housing = cost_of_payer(out::Payer::housing), health = cost_of_payer(out::Payer::health),
+               justice = cost_of_payer(out::Payer::justice);
   headline(H::cost_per_retained_job) = nan_if(programme, held12);
   headline(H::cost_total) = cost;
   headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "output/outputs.hpp"
 #include "sim/registry/overlay.hpp"
 #include "sim/registry/yaml_input.hpp"
 
@@ -155,12 +156,31 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
     if (std::find(args.begin(), args.end(), k) == args.end()) {
       std::string list;
       for (const auto& a : args) list += (list.empty() ? "" : ", ") + a;
-      const bool is_arg = k == "at" || k == "over" || k == "within" || k == "weeks";
+      const bool is_arg = k == "at" || k == "over" || k == "within" || k == "weeks" || k == "payer" || k == "institution";
       errs.add(origin_of(kv.first, file),
                (is_arg ? "'" + k + "' is not an argument of kind " + std::string(measure_kind_name(ms.kind))
                        : "unknown key '" + k + "' in measure '" + id + "'") +
                    " (kind " + measure_kind_name(ms.kind) + " takes: kind, " + list + ")");
       ok = false;
+      continue;
+    }
+    if (k == "payer" || k == "institution") {  // a choice, not a time
+      const std::vector<std::string> choices =
+          k == "payer" ? out::payer_names() : std::vector<std::string>{"any", "hospital", "prison"};
+      const std::string v = kv.second.IsScalar() ? kv.second.Scalar() : "";
+      if (k == "institution" && v == "psychiatric") {
+        errs.add(origin_of(kv.second, file), "measure '" + id + "': institution 'psychiatric' is not modelled apart: hospital, psychiatric "
+                                                 "ward and residential treatment are one kind of institution ('hospital'); use hospital or any");
+        ok = false;
+      } else if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+        std::string list;
+        for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+        errs.add(origin_of(kv.second, file), "measure '" + id + "': unknown " + k + " '" + v + "' (one of: " + list + ")" + hint(v, choices));
+        ok = false;
+      } else {
+        (k == "payer" ? ms.payer : ms.institution) = v;
+        ms.args_text += (ms.args_text.empty() ? "" : ", ") + k + ": " + v;
+      }
       continue;
     }
     int w = 0;
@@ -174,6 +194,14 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
     ms.args_text += (ms.args_text.empty() ? "" : ", ") + k + ": " + kv.second.Scalar();
   }
   for (const auto& a : args) {
+    if (a == "payer" || a == "institution") {
+      if ((a == "payer" ? ms.payer : ms.institution).empty() && ok) {
+        errs.add(ms.origin, "measure '" + id + "' (kind " + measure_kind_name(ms.kind) + ") needs its argument '" + a + "' (e.g. " + a +
+                                ": " + (a == "payer" ? "all" : "any") + ")");
+        ok = false;
+      }
+      continue;
+    }
     const int v = a == "at" ? ms.at : a == "over" ? ms.over : a == "within" ? ms.within : ms.weeks;
     if (v < 0 && ok) {
       errs.add(ms.origin, "measure '" + id + "' (kind " + measure_kind_name(ms.kind) + ") needs its time argument '" +
@@ -190,7 +218,8 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
                               std::to_string(ms.at) + ") start before entry"),
           ok = false;
   }
-  if ((ms.kind == MeasureKind::time_stably_housed_share || ms.kind == MeasureKind::months_worked_after_first_job) &&
+  if ((ms.kind == MeasureKind::time_stably_housed_share || ms.kind == MeasureKind::months_worked_after_first_job ||
+       ms.kind == MeasureKind::cost_per_person_year || ms.kind == MeasureKind::institution_days_per_person_year) &&
       ms.over < 1)
     errs.add(ms.origin, "measure '" + id + "': 'over' must be at least 1 week"), ok = false;
   if (!ok) return;

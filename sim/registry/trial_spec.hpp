@@ -47,7 +47,9 @@ namespace percorsi {
   X(weeks_to_first_job, "within")                                                                  \
   X(months_worked_after_first_job, "over")                                                         \
   X(cumulative_employed_km, "at")                                                                  \
-  X(employed_share, "at")
+  X(employed_share, "at")                                                                          \
+  X(cost_per_person_year, "over,payer")                                                            \
+  X(institution_days_per_person_year, "over,institution")
 
 enum class MeasureKind {
 #define PERCORSI_X(k, args) k,
@@ -65,6 +67,9 @@ struct MeasureSpec {
   // Time arguments in weeks after entry (-1: not an argument of this kind).
   int at = -1, over = -1, within = -1, weeks = -1;
   Origin origin;  // of the measure's id
+  // The arguments that are not times: who pays (cost_per_person_year: out::payer_names()) and
+  // which institution (institution_days_per_person_year: any, hospital, prison).
+  std::string payer, institution;
   // The arguments as written ("at: 12 months"), for tables.
   std::string args_text;
 };

@@ -176,6 +176,7 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
   }
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
   std::vector<std::map<std::string, double>> headlines(tasks.size()), costs(tasks.size());
+  std::vector<std::map<std::string, std::pair<double, double>>> balance(tasks.size());
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
     const Task& task = tasks[i];
     out::ReplicateResult r =
@@ -183,6 +184,7 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     headlines[i] = std::move(r.headline);
     for (const auto& w : r.weekly)
       if (is_cost_series(w.name)) costs[i][w.name] = run_total(w.values);
+    balance[i] = balance_of(r.weekly, scenarios[task.scenario].weeks());
   });
   progress.finish();
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -190,6 +192,7 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     s.replicates.push_back(tasks[i].replicate);
     for (const auto& [k, v] : headlines[i]) s.headline[k].push_back(v);
     for (const auto& [k, v] : costs[i]) s.cost_totals[k].push_back(v);
+    for (const auto& [k, v] : balance[i]) s.balance[k].push_back(v);
   }
   return out;
 }
@@ -213,6 +216,46 @@ std::size_t count_task_files(const std::string& dir) {
   return n;
 }
 }  // namespace
+
+std::map<std::string, std::pair<double, double>> balance_of(const std::vector<out::WeeklySeries>& weekly, int weeks) {
+  std::map<std::string, std::pair<double, double>> b;
+  if (weeks < 104) return b;
+  for (const auto& w : weekly) {
+    if (std::find(kBalanceStocks.begin(), kBalanceStocks.end(), w.name) == kBalanceStocks.end() || w.values.empty()) continue;
+    const std::size_t T = w.values.size() / static_cast<std::size_t>(weeks);
+    double first = 0, last = 0;
+    for (std::size_t k = 0; k < 52; ++k)
+      for (std::size_t t = 0; t < T; ++t)
+        first += w.values[k * T + t], last += w.values[(static_cast<std::size_t>(weeks) - 52 + k) * T + t];
+    b[w.name] = {first / 52, last / 52};
+  }
+  return b;
+}
+
+std::vector<std::string> balance_warnings(const std::vector<ScenarioSummary>& table) {
+  std::vector<std::string> out;
+  for (const auto& s : table) {
+    std::string drift;
+    for (const auto& name : kBalanceStocks) {
+      const auto it = s.balance.find(name);
+      if (it == s.balance.end() || it->second.empty()) continue;
+      double first = 0, last = 0;
+      for (const auto& [f, l] : it->second) first += f, last += l;
+      first /= static_cast<double>(it->second.size()), last /= static_cast<double>(it->second.size());
+      if (std::max(first, last) < kBalanceMinStock || std::fabs(last - first) <= kBalanceTolerance * first) continue;
+      const auto* spec = out::find_output(out::OutputKind::Series, name);
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "%s %.0f -> %.0f (%+.0f%%)", spec ? spec->label.c_str() : name.c_str(), first, last,
+                    first > 0 ? 100 * (last - first) / first : 100.0);
+      drift += (drift.empty() ? "" : "; ") + std::string(buf);
+    }
+    if (!drift.empty())
+      out.push_back("warning: " + s.name + " is not in balance (mean of the first year -> of the last): " + drift +
+                    "; its results depend on the horizon (docs/statistics.md, \"Balance\")");
+  }
+  return out;
+}
+
 
 ScenarioSummary shape_of(const Scenario& sc) {
   ScenarioSummary x;
@@ -376,6 +419,14 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     for (const auto& series : rd.weekly_names(name))
       if (is_cost_series(series))
         for (int r : s.replicates) s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series)));
+    if (s.weeks >= 104)
+      for (int r : s.replicates) {
+        std::vector<out::WeeklySeries> weekly;
+        for (const auto& series : kBalanceStocks)
+          if (std::find(rd.weekly_names(name).begin(), rd.weekly_names(name).end(), series) != rd.weekly_names(name).end())
+            weekly.push_back({series, rd.weekly(name, r, series)});
+        for (const auto& [k, v] : balance_of(weekly, s.weeks)) s.balance[k].push_back(v);
+      }
     out.push_back(std::move(s));
   }
   return out;
@@ -404,6 +455,7 @@ std::vector<ScenarioSummary> combine_summaries(const std::vector<ScenarioSummary
           auto& dst = (o.*m)[k];
           dst.insert(dst.end(), v2.begin(), v2.end());
         }
+      for (const auto& [k, v2] : s.balance) o.balance[k].insert(o.balance[k].end(), v2.begin(), v2.end());
       joined = true;
       break;
     }

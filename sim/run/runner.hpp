@@ -43,6 +43,10 @@ struct ScenarioSummary {
   // per replicate in the order of `replicates`: the programme costs of the value-for-money
   // rows (sim/run/economics.hpp). Empty when the results hold no weekly series.
   std::map<std::string, std::vector<double>> cost_totals = {};
+  // Balance (docs/statistics.md, "Balance"): the weekly stocks of kBalanceStocks (summed over
+  // territories) averaged over the first and the last 52 weeks, per replicate in the order of
+  // `replicates`; empty when the horizon is under two years or the results hold no weekly series.
+  std::map<std::string, std::vector<std::pair<double, double>>> balance = {};
   std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
   std::string source = {};         // the results file it was read from ("" when run here)
   int weeks = 0;                   // horizon
@@ -50,6 +54,18 @@ struct ScenarioSummary {
   std::vector<std::string> territories = {};
   std::vector<std::pair<std::string, std::string>> levers = {};  // swept parameter -> value (sweep points)
 };
+
+// The stocks whose drift tells that a scenario is not in balance: people present, sleeping rough,
+// and the queues (social and job-centre assessment, case worker). A stock changes "beyond
+// balance" when the mean of its last year differs from the mean of its first by more than
+// kBalanceTolerance (relative), unless both are under kBalanceMinStock people.
+inline const std::vector<std::string> kBalanceStocks = {"persons", "housing_street", "queue_social", "queue_cpi", "queue_case"};
+inline constexpr double kBalanceTolerance = 0.10, kBalanceMinStock = 20;
+// First- and last-year means of the balance stocks in one replicate's weekly series.
+std::map<std::string, std::pair<double, double>> balance_of(const std::vector<out::WeeklySeries>& weekly, int weeks);
+// One line per scenario whose stocks drift beyond balance ("" when none does), naming each stock
+// with its first- and last-year means over the replicates.
+std::vector<std::string> balance_warnings(const std::vector<ScenarioSummary>& table);
 
 // Runs one replicate to the scenario's horizon; on_week is called after every week.
 // The current time, UTC, as ISO 8601 (provenance of results files).

@@ -46,11 +46,15 @@ int first_time(const CohortStates& c, int p, int from, int to, const std::vector
 double weeks_to(int t) { return t == 0 ? 0.0 : t - 0.5; }
 }  // namespace
 
+MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c);
+
 MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
   const int N = c.persons, W = c.weeks;
   double num = 0, den = 0;
   auto stable_h = [](std::uint8_t h) { return stable(h); };
   switch (m.kind) {
+    case MeasureKind::cost_per_person_year:
+    case MeasureKind::institution_days_per_person_year: return per_person_year(m, c);
     case MeasureKind::stably_housed_share:
     case MeasureKind::employed_share:
       for (int p = 0; p < N; ++p)
@@ -147,6 +151,32 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
   return {kNaN, 0};
 }
 
+// Per person-year present in weeks [0, over) (people present at the end of each week; a
+// virtual trial's territory holds the cohort alone): the cost a payer paid (the weekly cost
+// series of out::cost_series_of), or the days spent in an institution (7 a week at the end of
+// which the person was inside).
+MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c) {
+  using S = out::Series;
+  const int O = std::min(m.over, c.weeks);
+  double num = 0, person_weeks = 0;
+  const auto& present = c.series(S::persons);
+  for (int k = 0; k < O; ++k) person_weeks += present[static_cast<std::size_t>(k)];
+  if (m.kind == MeasureKind::cost_per_person_year) {
+    const auto& names = out::payer_names();
+    const auto payer = static_cast<out::Payer>(std::find(names.begin(), names.end(), m.payer) - names.begin());
+    for (S s : out::cost_series_of(payer))
+      for (int k = 0; k < O; ++k) num += c.series(s)[static_cast<std::size_t>(k)];
+  } else {
+    const auto& inside = c.series(S::housing_institution);
+    const auto& prison = c.series(S::people_in_prison);
+    for (int k = 0; k < O; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      num += 7.0 * (m.institution == "prison" ? prison[i] : m.institution == "hospital" ? inside[i] - prison[i] : inside[i]);
+    }
+  }
+  return {person_weeks > 0 ? num / (person_weeks / 52.0) : kNaN, person_weeks / 52.0};
+}
+
 CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result) {
   World w(arm, replicate);
   const int W = arm.weeks();
@@ -165,7 +195,9 @@ CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateRe
   }
   if (static_cast<int>(P.size()) != N)
     throw std::runtime_error("trial arm '" + arm.name() + "': people arrived after week 0 (a trial has no inflow)");
-  if (result) *result = w.results();
+  auto r = w.results();
+  c.weekly = r.weekly;
+  if (result) *result = std::move(r);
   return c;
 }
 

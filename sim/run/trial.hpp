@@ -24,6 +24,10 @@ struct CohortStates {
   static constexpr std::uint8_t kOut = 255;
   int persons = 0, weeks = 0;
   std::vector<std::uint8_t> housing, work;  // [person * (weeks + 1) + t]
+  // The weekly series of the cohort's one territory (a trial has no inflow: they are the
+  // cohort's), in the output table's order; week k ends at t = k + 1.
+  std::vector<out::WeeklySeries> weekly;
+  const std::vector<double>& series(out::Series s) const { return weekly.at(static_cast<std::size_t>(s)).values; }
   CohortStates() = default;
   CohortStates(int n, int w)
       : persons(n), weeks(w), housing(static_cast<std::size_t>(n) * (w + 1), kOut), work(housing.size(), kOut) {}
