@@ -376,6 +376,9 @@ TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
   EXPECT_DOUBLE_EQ(days("any"), 7.0 * 5 / 1.5);
   EXPECT_DOUBLE_EQ(days("prison"), 7.0 * 1 / 1.5);
   EXPECT_DOUBLE_EQ(days("hospital"), 7.0 * 4 / 1.5);
+  // Without a payer or an institution (the loader requires them) the measure is undefined.
+  EXPECT_TRUE(std::isnan(cost("", 2).value));
+  EXPECT_TRUE(std::isnan(days("psychiatric")));
 }
 
 // Service use by housing state, through a trial: with Housing First the tenants are housed, so

@@ -163,10 +163,12 @@ MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c) {
   for (int k = 0; k < O; ++k) person_weeks += present[static_cast<std::size_t>(k)];
   if (m.kind == MeasureKind::cost_per_person_year) {
     const auto& names = out::payer_names();
-    const auto payer = static_cast<out::Payer>(std::find(names.begin(), names.end(), m.payer) - names.begin());
-    for (S s : out::cost_series_of(payer))
+    const auto it = std::find(names.begin(), names.end(), m.payer);
+    if (it == names.end()) return {kNaN, 0};  // no payer (the loader requires one)
+    for (S s : out::cost_series_of(static_cast<out::Payer>(it - names.begin())))
       for (int k = 0; k < O; ++k) num += c.series(s)[static_cast<std::size_t>(k)];
   } else {
+    if (m.institution != "any" && m.institution != "hospital" && m.institution != "prison") return {kNaN, 0};
     const auto& inside = c.series(S::housing_institution);
     const auto& prison = c.series(S::people_in_prison);
     for (int k = 0; k < O; ++k) {
