@@ -92,6 +92,14 @@ TEST(World, ConservationEveryWeekPerTerritory) {
         if (weekly(r, "taken_in_charge")[i] > 0) {
           ASSERT_LE(ordinary, weekly(r, "capacity_case_slots")[i]);
         }
+        // While people wait for a case worker, the places are filled to their ceiling at intake;
+        // afterwards in the week only tenants moving into a Housing First flat leave the case
+        // workers for the team (Housing First tenants hold no case-worker place).
+        if (weekly(r, "queue_case")[i] > 0 && sc.choice<G::cpi_involvement>() == choice::cpi_involvement::marginal) {
+          const double moved_in = weekly(r, "flow_street_to_hf_flat")[i] + weekly(r, "flow_shelter_to_hf_flat")[i] +
+                                  weekly(r, "flow_transitional_to_hf_flat")[i];
+          ASSERT_GE(ordinary + moved_in, weekly(r, "capacity_case_slots")[i]) << sc.name() << " week " << k << " territory " << t;
+        }
         ordinary_before[t] = ordinary;
         ASSERT_EQ(static_cast<double>(ts.hf_team_cases), weekly(r, "case_hf_team")[i]);
       }

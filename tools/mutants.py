@@ -393,7 +393,7 @@ MUTANTS = [
     # --- the Housing First team and housing's effect on hospital use (this round) ---
     (R, "return (P.housing[p] == HfFlat) | ((P.housing[p] == Institution) & (P.inst_from[p] == HfFlat));",
      "return (P.housing[p] == HfFlat);", 1, "[housing] Housing First team: tenants lose its support during an institution stay"),
-    (R, "(hf_team ? 0.f : per_case_state[c])", "per_case_state[c]", 1, "[housing] Housing First tenants also billed for case management"),
+    (R, "(hf_team ? 0.f : per_case_state[c])", "(hf_team ? per_case_state[c] : per_case_state[c])", 1, "[housing] Housing First tenants also billed for case management"),
     (W, "- ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases +", "- ts.cases[InCharge] - ts.cases[FollowUp] +", 1,
      "[housing] Housing First tenants take case-worker slots again"),
     (R, "P.health[p] - 0.5, indicator(homeless(P.housing[p]))});", "P.health[p] - 0.5, indicator(stable(P.housing[p]))});", 1,
