@@ -422,7 +422,8 @@ void World::contact_and_assessment(M& m) {
       serve(ts.cpi_queue, units(ts.assess_cpi, week_), FCpiDone, CAssessCpi, cost.assessment);
     }
     // Presa in carico: assessed people get a case worker in the order they were assessed.
-    // Housing First tenants are supported by the team, not by a case worker (last week's count).
+    // Housing First tenants are supported by the team, not by a case worker (hf_team_cases, kept
+    // by the transitions; this phase's changes in the tally).
     std::int64_t slots = static_cast<std::int64_t>(std::floor(ts.case_slots)) - ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases +
                          t.at(k, CHfTeamDelta) -
                          t.at(k, CCase0 + int{InCharge}) - t.at(k, CCase0 + int{FollowUp});

@@ -416,14 +416,15 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     } catch (const YAML::Exception&) {
     }
     for (const auto& ind : rd.headline_names(name)) s.headline[ind] = rd.headline(name, ind);
-    for (const auto& series : rd.weekly_names(name))
+    const std::vector<std::string> weekly_names = rd.weekly_names(name);
+    for (const auto& series : weekly_names)
       if (is_cost_series(series))
         for (int r : s.replicates) s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series)));
     if (s.weeks >= 104)
       for (int r : s.replicates) {
         std::vector<out::WeeklySeries> weekly;
         for (const auto& series : kBalanceStocks)
-          if (std::find(rd.weekly_names(name).begin(), rd.weekly_names(name).end(), series) != rd.weekly_names(name).end())
+          if (std::find(weekly_names.begin(), weekly_names.end(), series) != weekly_names.end())
             weekly.push_back({series, rd.weekly(name, r, series)});
         for (const auto& [k, v] : balance_of(weekly, s.weeks)) s.balance[k].push_back(v);
       }
