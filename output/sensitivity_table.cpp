@@ -13,7 +13,7 @@ namespace {
 
 using T = SensitivityTable;
 // The float64 datasets and their shapes, by letter: k parameters, S scenarios, D differences,
-// O outputs, R replicates, P design points. Written when not empty (the Morris or the Sobol set).
+// O outputs, R replicates, P design points. Written when not empty (the Morris, the Sobol or the Latin hypercube set).
 struct Field {
   const char* name;
   std::vector<double> T::*values;
@@ -36,6 +36,7 @@ const Field kFields[] = {
     {"s1_se", &T::s1_se, "DOk"},
     {"st", &T::st, "DOk"},
     {"st_se", &T::st_se, "DOk"},
+    {"rho", &T::rho, "DOk"},
 };
 const char* const kStrings[] = {"parameters", "scenarios", "differences", "outputs"};
 std::vector<std::string> T::*const kStringFields[] = {&T::parameters, &T::scenarios, &T::differences, &T::outputs};

@@ -12,7 +12,7 @@
 namespace percorsi::out {
 
 struct SensitivityTable {
-  std::string name, source_file, method;  // method: "morris" | "sobol"
+  std::string name, source_file, method;  // method: "morris" | "sobol" | "lhs"
   std::uint64_t seed = 0;
   std::int32_t replicates = 0, trajectories = 0, levels = 0, samples = 0;  // 0: not of this method
   std::vector<std::string> parameters, scenarios, differences, outputs;    // [k], [S], [D], [O]
@@ -25,6 +25,7 @@ struct SensitivityTable {
   std::vector<double> sign_share;            // [D, O]
   std::vector<double> mu_star, mu, sigma;    // [D, O, k] Morris only
   std::vector<double> s1, s1_se, st, st_se;  // [D, O, k] Sobol only
+  std::vector<double> rho;                   // [D, O, k] Latin hypercube only (Spearman's rank correlation)
 };
 
 // Adds /sensitivity to an existing, closed results file (throws std::runtime_error naming the file).

@@ -4,15 +4,18 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "output/dictionary.hpp"
 #include "output/sensitivity_table.hpp"
 #include "sim/registry/scenario.hpp"
+#include "sim/run/robustness.hpp"
 #include "sim/run/sensitivity.hpp"
 #include "sim/stats/sensitivity.hpp"
 #include "tests/cli_test_helpers.hpp"
@@ -313,8 +316,11 @@ SensitivityResult run(const SensitivitySpec& spec, int threads, const std::strin
 
 // The data dictionary of a sensitivity file, with the indices of `method` only.
 std::vector<out::DictEntry> dictionary_of(const std::string& method) {
-  const std::vector<std::string> other = method == "morris" ? std::vector<std::string>{"s1", "s1_se", "st", "st_se"}
-                                                            : std::vector<std::string>{"mu_star", "mu", "sigma"};
+  std::vector<std::string> other = {"s1", "s1_se", "st", "st_se", "mu_star", "mu", "sigma", "rho"};
+  const std::vector<std::string> own = method == "morris"  ? std::vector<std::string>{"mu_star", "mu", "sigma"}
+                                       : method == "sobol" ? std::vector<std::string>{"s1", "s1_se", "st", "st_se"}
+                                                           : std::vector<std::string>{"rho"};
+  std::erase_if(other, [&](const std::string& x) { return std::find(own.begin(), own.end(), x) != own.end(); });
   auto dict = out::dictionary_for("sensitivity");
   std::erase_if(dict, [&](const out::DictEntry& e) {
     return std::any_of(other.begin(), other.end(), [&](const std::string& x) { return e.path == "/sensitivity/" + x; });
@@ -499,4 +505,168 @@ TEST(Sensitivity, AssumptionsLeaveTheLeversOut) {
             s.notes.end());
   EXPECT_EQ(s.points(), 10 * (s.parameters.size() + 1));  // Morris by default: 10 trajectories
   EXPECT_EQ(s.replicates, 2);
+}
+
+// ---- Latin hypercube, rank correlations and the robustness of a comparison (docs/robustness.md) ----
+
+TEST(LatinHypercube, EachFactorTakesEveryStratumOnce) {
+  const sens::Design d = sens::latin_hypercube(3, 8, 5);
+  ASSERT_EQ(d.points(), 8u);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<double> col;
+    for (std::size_t j = 0; j < 8; ++j) col.push_back(d.at(j, i));
+    std::sort(col.begin(), col.end());
+    for (std::size_t j = 0; j < 8; ++j) EXPECT_DOUBLE_EQ(col[j], (j + 0.5) / 8) << "factor " << i;
+  }
+  EXPECT_EQ(sens::latin_hypercube(3, 8, 5).x, d.x);  // the same seed, the same design
+  EXPECT_NE(sens::latin_hypercube(3, 8, 6).x, d.x);
+  EXPECT_THROW(sens::latin_hypercube(0, 8, 1), std::invalid_argument);
+}
+
+TEST(LatinHypercube, RankCorrelations) {
+  const sens::Design d = sens::latin_hypercube(3, 50, 1);
+  std::vector<double> y;
+  for (std::size_t j = 0; j < d.points(); ++j) y.push_back(std::exp(3 * d.at(j, 0)) - 0.1 * d.at(j, 1));
+  y[7] = std::nan("");  // an undefined point is left out
+  const auto rho = sens::rank_correlations(d, y);
+  ASSERT_EQ(rho.size(), 3u);
+  EXPECT_GT(rho[0], 0.95);  // monotone in factor 0: near +1 whatever the curve
+  EXPECT_LT(rho[1], 0.2);
+  EXPECT_LT(std::fabs(rho[2]), 0.3);  // no effect: chance only
+  EXPECT_EQ(sens::rank_correlations(d, std::vector<double>(50, 2.0))[0], 0);  // a constant output
+  EXPECT_TRUE(std::isnan(sens::rank_correlations(d, {1, 2})[0]));             // fewer than three points
+}
+
+TEST(Robustness, VerdictSide) {
+  EXPECT_EQ(verdict_side(0.5, 1), 0);
+  EXPECT_EQ(verdict_side(-1.5, 1), -1);
+  EXPECT_EQ(verdict_side(1, 1), 1);  // at least the MID
+  EXPECT_EQ(verdict_side(0.01, std::nan("")), 1);
+  EXPECT_EQ(verdict_side(0, std::nan("")), 0);
+}
+
+namespace {
+// The robustness of the small comparison over a design of its own (method lhs).
+Robustness robustness_over(const TempDir& d, const std::string& design) {
+  RobustnessOptions opt;
+  opt.threads = 2;
+  opt.progress = false;
+  return *robustness_of(load_sensitivity(small_comparison(d, design)), opt);
+}
+const std::string kFlip =
+    "parameters:\n"
+    "  - costs.transitional_per_day: {range: [0, 1000]}  # the step model's places: HF cheaper when they are dear\n"
+    "  - housing.hf_share                                # the mixed model's only: no effect\n"
+    "method: lhs\nsamples: 20\nreplicates: 1\noutputs: [stably_housed_12m, cost_per_person]\n";
+}  // namespace
+
+// A difference no assumption can move keeps its side at every point and rests on nothing; one whose
+// sign flips within the range of one assumption keeps it at only part of the points and names it.
+TEST(Robustness, ShareAndWhatItRestsOn) {
+  TempDir d;
+  const Robustness r = robustness_over(d, kFlip);
+  EXPECT_EQ(r.points, 20);
+  EXPECT_EQ(r.parameters, (std::vector<std::string>{"costs.transitional_per_day", "housing.hf_share"}));
+  EXPECT_EQ(r.indicators, (std::vector<std::string>{"stably_housed_12m", "cost_per_person"}));
+  const RobustnessCell* housed = r.cell("housing_first", "stably_housed_12m");
+  ASSERT_TRUE(housed);
+  EXPECT_EQ(housed->defined(), 20);
+  EXPECT_EQ(housed->share(+1), 1.0);  // Housing First houses more people whatever the price of a place
+  EXPECT_TRUE(housed->rests_on.empty());
+  EXPECT_EQ(robustness_text(*housed, +1), "1.00");
+  const RobustnessCell* cost = r.cell("housing_first", "cost_per_person");
+  ASSERT_TRUE(cost);
+  EXPECT_GT(cost->side[2], 0) << "Housing First costs more where transitional places are cheap";
+  EXPECT_GT(cost->side[0] + cost->side[1], 0) << "and less, or less than the MID more, where they are dear";
+  EXPECT_LT(cost->share(+1), 1.0);
+  EXPECT_NEAR(cost->share(-1) + cost->share(0) + cost->share(+1), 1.0, 1e-12);
+  ASSERT_FALSE(cost->rests_on.empty());
+  EXPECT_EQ(cost->rests_on.front(), "costs.transitional_per_day");
+  EXPECT_LT(cost->rho.front(), -0.9);  // the dearer the step model's places, the lower Housing First's extra cost
+  EXPECT_EQ(cost->rests_on.size(), 1u) << "an assumption without effect is not named";
+  EXPECT_EQ(robustness_text(*cost, +1).find(" (rests on: costs.transitional_per_day)"), 4u)
+      << robustness_text(*cost, +1);
+  EXPECT_EQ(r.cell("step_model", "cost_per_person"), nullptr);  // the first scenario has no difference
+}
+
+TEST(Robustness, NeedsMethodLhsAndSoundOptions) {
+  TempDir d;
+  EXPECT_THROW(robustness_of(load_sensitivity(small_comparison(d, kDesign)), {}), ScenarioError);
+  RobustnessOptions bad;
+  bad.points = 5;
+  EXPECT_THROW(check_robustness_options(bad), ScenarioError);
+  bad.points = 10, bad.replicates = 0;
+  EXPECT_THROW(check_robustness_options(bad), ScenarioError);
+}
+
+TEST(Robustness, LhsSensitivityFileGivesRankCorrelations) {
+  TempDir d;
+  const std::string f = small_comparison(d, kFlip), out = (d.path / "lhs.h5").string();
+  auto r = sh("sensitivity " + f + " --threads 2 --quiet --format csv --out " + out, false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,rho,n\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("housing_first - step_model,cost_per_person,costs.transitional_per_day,0,1000,1,"),
+            std::string::npos)
+      << r.out;
+  for (const auto& p : out::check_against_dictionary(out, dictionary_of("lhs"))) ADD_FAILURE() << p;
+  EXPECT_EQ(out::read_sensitivity_table(out).rho.size(), 2u * 2u);
+}
+
+// `compare --robustness`: the two last CSV columns; without the option the CSV is as before.
+TEST(Robustness, CompareCsvEndsWithTheTwoColumns) {
+  TempDir d;
+  small_comparison(d, "");
+  const std::string files = (d.path / "step_model.yaml").string() + " " + (d.path / "housing_first.yaml").string();
+  const auto plain = sh("compare " + files + " --replicates 2 --threads 2 --quiet --format csv", false);
+  ASSERT_EQ(plain.code, 0) << plain.out;
+  const auto r = sh("compare " + files +
+                        " --replicates 2 --threads 2 --quiet --format csv --robustness --robustness-points 10 "
+                        "--robustness-replicates 1",
+                    false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::istringstream a(plain.out), b(r.out);
+  std::string la, lb;
+  std::getline(a, la), std::getline(b, lb);
+  EXPECT_EQ(lb, la + ",robust_share,rests_on");
+  int rows = 0, shares = 0;
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    ASSERT_EQ(lb.rfind(la + ",", 0), 0u) << "the table's columns are unchanged:\n" << la << "\n" << lb;
+    const std::string extra = lb.substr(la.size() + 1);
+    const auto comma = extra.rfind(',');
+    ASSERT_NE(comma, std::string::npos) << lb;
+    const std::string share = extra.substr(0, comma);
+    ++rows;
+    if (la.rfind("step_model,", 0) == 0 || la.find(",icer_") != std::string::npos || la.find(",cost_offset,") != std::string::npos) {
+      EXPECT_EQ(extra, ",") << "no difference, no robustness: " << lb;
+      continue;
+    }
+    if (share.empty()) continue;  // no verdict (n/a)
+    ++shares;
+    const double x = std::stod(share);
+    EXPECT_TRUE(x >= 0 && x <= 1) << lb;
+  }
+  EXPECT_FALSE(std::getline(b, lb)) << "one row each";
+  EXPECT_GT(rows, 10);
+  EXPECT_GT(shares, 5);
+  EXPECT_NE(r.out.find("housing_first,stably_housed_12m,"), std::string::npos);
+}
+
+TEST(Robustness, BadOptionsAreRefusedClearly) {
+  TempDir d;
+  small_comparison(d, "");
+  const std::string files = (d.path / "step_model.yaml").string() + " " + (d.path / "housing_first.yaml").string();
+  auto r = sh("compare " + files + " --quiet --robustness --robustness-points 3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--robustness-points expects a whole number from 10 to 100000"), std::string::npos) << r.out;
+  r = sh("compare " + files + " --quiet --robustness --robustness-replicates 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--robustness-replicates expects a whole number from 1"), std::string::npos) << r.out;
+  r = sh("compare " + files + " --quiet --robustness-points 20");  // without --robustness
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--robustness"), std::string::npos) << r.out;
+  const std::string h5 = (d.path / "run.h5").string();
+  ASSERT_EQ(sh("run " + files + " --replicates 2 --quiet --out " + h5).code, 0);
+  r = sh("compare " + h5 + " --quiet --robustness");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("give the scenario files (.yaml)"), std::string::npos) << r.out;
 }

@@ -32,6 +32,7 @@
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/robustness.hpp"
 #include "sim/run/sensitivity.hpp"
 #include "sim/run/trial.hpp"
 #include "sim/run/validation.hpp"
@@ -71,6 +72,8 @@ struct Common {
   std::string baseline;           // compare --baseline
   bool align = false;             // compare --align: restrict runs to their common horizon
   std::string engine = "fast";     // run/compare --engine fast|reference
+  bool robustness = false;         // compare --robustness
+  RobustnessOptions robust;        // its design (--robustness-points, --robustness-replicates)
 };
 
 RunOptions run_options(const Common& c, const std::string& cmdline) {
@@ -105,6 +108,32 @@ std::string default_out(const std::vector<Scenario>& scenarios, const RunOptions
   if (!scenarios.front().sweep.empty()) name = name.substr(0, name.find(':'));
   if (!o.shard.all()) name += "-shard-" + std::to_string(o.shard.index) + "-of-" + std::to_string(o.shard.count);
   return "results/" + name + ".h5";
+}
+
+// compare --robustness: the comparison rerun over the plausible ranges of the assumptions, its
+// scenarios in the table's order (--scenarios, --baseline); every rank runs (the ranks share the
+// points), rank 0 gets the result.
+std::optional<Robustness> compare_robustness(const std::vector<Scenario>& scenarios, const Common& c, bool root) {
+  std::vector<ScenarioSummary> shapes;
+  for (const auto& sc : scenarios) shapes.push_back(shape_of(sc));
+  std::vector<Scenario> ordered;
+  for (const auto& t : select_scenarios(shapes, c.pick, c.baseline))
+    for (const auto& sc : scenarios)
+      if (sc.name() == t.name) ordered.push_back(sc);
+  RobustnessOptions ro = c.robust;
+  ro.threads = c.threads;
+  ro.progress = !c.quiet;
+  const auto start = std::chrono::steady_clock::now();
+  if (root && !c.quiet)
+    std::fprintf(stderr, "percorsi: robustness: %d points of a Latin hypercube x %zu scenarios x %d replicates...\n",
+                 ro.points, ordered.size(), ro.replicates);
+  auto r = run_robustness(ordered, ro);
+  if (r && !c.quiet) {
+    for (const auto& n : r->notes) std::fprintf(stderr, "percorsi: robustness: note: %s\n", n.c_str());
+    std::fprintf(stderr, "percorsi: robustness: %zu assumptions varied, done in %.0f s\n", r->parameters.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return r;
 }
 
 int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c, const std::string& cmdline) {
@@ -148,6 +177,14 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
           if (root && !c.quiet) std::fprintf(stderr, "percorsi: --align: %s\n", note.c_str());
     }
   }
+  if (c.robustness) {  // before anything runs
+    check_robustness_options(c.robust);
+    if (!summaries.empty())
+      throw ScenarioError("--robustness reruns the comparison over the plausible ranges of the assumptions: give the "
+                          "scenario files (.yaml), not results files (.h5)");
+    if (!opt.shard.all()) throw ScenarioError("--robustness runs the whole comparison: it takes no --shard");
+  }
+  std::optional<Robustness> robust;
   if (!scenarios.empty()) {
     if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
     // A finished results file is never replaced silently (--resume checks it is this run's).
@@ -162,7 +199,10 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
                                   c.out.empty() ? "" : work_dir_of(c.out));
       return kOk;
     }
+    std::vector<Scenario> as_run;  // compare --robustness reruns them as run: --align and the overrides applied
+    if (c.robustness) as_run = scenarios, apply_overrides(as_run, opt);
     for (auto& s : run_scenarios(std::move(scenarios), opt, c.out)) summaries.push_back(std::move(s));
+    if (c.robustness) robust = compare_robustness(as_run, c, root);
     if (!root) return kOk;
     if (!c.out.empty()) std::fprintf(stderr, "results written to %s\n", c.out.c_str());  // even with --quiet
     if (!opt.shard.all()) {
@@ -196,6 +236,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     topt.differences = false;
     if (!c.quiet) std::fprintf(stderr, "percorsi: no differences shown: %s\n", problem.c_str());
   }
+  if (robust && problem.empty()) topt.robustness = &*robust;
   std::cout << comparison_table(table, table_format(c.format), topt) << std::flush;
   if (!c.quiet)  // after the table, on stderr (a CSV on stdout stays a CSV)
     for (const auto& w : balance_warnings(table)) std::fprintf(stderr, "%s\n", w.c_str());
@@ -608,6 +649,18 @@ int main(int argc, char** argv) {
                     "Rerun scenario files of different horizons, start dates or territories over their common "
                     "window (latest start, earliest end, shared territories) instead of refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
+  auto* robustness_flag = compare->add_flag("--robustness", c.robustness,
+                    "Also give, for each difference, the share of the plausible space of the assumptions where its "
+                    "verdict holds and the assumptions that move it most (docs/robustness.md; CSV: the last columns "
+                    "robust_share,rests_on)");
+  compare->add_option("--robustness-points", c.robust.points,
+                      "With --robustness: points of the Latin hypercube (default " +
+                          std::to_string(kRobustnessPoints) + ", from 10)")
+      ->needs(robustness_flag);
+  compare->add_option("--robustness-replicates", c.robust.replicates,
+                      "With --robustness: replicates per point and scenario (default " +
+                          std::to_string(kRobustnessReplicates) + ")")
+      ->needs(robustness_flag);
   for (auto* sub : {run, compare})
     sub->add_option("--engine", c.engine,
                     "fast (default) or reference: the plain serial reference engine, which gives the same results "

@@ -13,7 +13,7 @@ namespace percorsi {
 namespace fs = std::filesystem;
 
 const char* method_name(SensitivityMethod m) {
-  return m == SensitivityMethod::Morris ? "morris" : "sobol";
+  return m == SensitivityMethod::Morris ? "morris" : m == SensitivityMethod::Sobol ? "sobol" : "lhs";
 }
 
 double SensitivityParameter::value(double u) const {
@@ -23,6 +23,7 @@ double SensitivityParameter::value(double u) const {
 
 std::size_t SensitivitySpec::points() const {
   const std::size_t k = parameters.size();
+  if (method == SensitivityMethod::Lhs) return static_cast<std::size_t>(samples);
   return method == SensitivityMethod::Morris ? static_cast<std::size_t>(trajectories) * (k + 1)
                                              : static_cast<std::size_t>(samples) * (k + 2);
 }
@@ -51,6 +52,46 @@ std::vector<const out::OutputSpec*> indicators() {
   return v;
 }
 
+// Whether the scenarios give the parameter different values (a lever of the comparison).
+bool lever(const SensitivitySpec& s, const ParamSpec& p) {
+  for (const auto& sc : s.scenarios)
+    if (sc.global[p.index].num != s.scenarios.front().global[p.index].num) return true;
+  return false;
+}
+
+void add(SensitivitySpec& s, const ParamSpec& p, double lo, double hi, bool own, const Origin& o) {
+  s.parameters.push_back({&p, lo, hi, own, o});
+  for (const auto& sc : s.scenarios)
+    if (sc.global[p.index].num < lo || sc.global[p.index].num > hi) {
+      s.notes.push_back(p.path + ": the scenarios' value " + sc.at(G(p.index)).text + " lies outside the range [" +
+                        number_text(lo) + ", " + number_text(hi) + "] varied over");
+      break;
+    }
+}
+
+// Every scenario-wide parameter with a plausible range (`assumptions_only`: of evidence class
+// `assumption`) over that range, but the levers of the comparison (with a note).
+void add_plausible(SensitivitySpec& s, const Origin& o, bool assumptions_only) {
+  for (const ParamSpec* p : params_of(Scope::Global)) {
+    if (!p->plausible || (assumptions_only && !p->assumption())) continue;
+    if (lever(s, *p))
+      s.notes.push_back(p->path + " left out: the scenarios differ in it (a lever of the comparison)");
+    else
+      add(s, *p, p->plausible->lo, p->plausible->hi, false, o);
+  }
+}
+
+// Every headline indicator a horizon of `weeks` defines (the others left out, with a note).
+void add_indicators(SensitivitySpec& s, int weeks) {
+  for (const auto* o : indicators()) {
+    if (o->window <= weeks)
+      s.outputs.push_back(o->name);
+    else
+      s.notes.push_back(o->name + " left out: it needs a horizon of " + std::to_string(o->window) +
+                        " weeks, the runs have " + std::to_string(weeks));
+  }
+}
+
 class Loader {
  public:
   Loader(const std::string& file, Errors& errs) : file_(file), errs_(errs) {}
@@ -64,9 +105,10 @@ class Loader {
     if (const auto n = root["description"]) text(n, "description", s.description);
     if (const auto n = root["method"]) {
       std::string m;
-      if (text(n, "method", m) && m != "morris" && m != "sobol")
-        errs_.add(at(n), "unknown method '" + m + "'" + hint(m, {"morris", "sobol"}));
+      if (text(n, "method", m) && m != "morris" && m != "sobol" && m != "lhs")
+        errs_.add(at(n), "unknown method '" + m + "'" + hint(m, {"morris", "sobol", "lhs"}));
       if (m == "sobol") s.method = SensitivityMethod::Sobol;
+      if (m == "lhs") s.method = SensitivityMethod::Lhs;
     }
     const bool morris = s.method == SensitivityMethod::Morris;
     integer(root, "trajectories", 2, 100000, s.trajectories, morris);
@@ -118,7 +160,7 @@ class Loader {
     if (!n) return;
     if (!applies) {
       errs_.add(at(n), std::string("'") + key + "' is for method " +
-                           (std::string(key) == "samples" ? "sobol" : "morris") +
+                           (std::string(key) == "samples" ? "sobol or lhs" : "morris") +
                            ": remove it, or set 'method' accordingly");
       return;
     }
@@ -136,13 +178,6 @@ class Loader {
     const YAML::Node list = root["scenarios"];
     s.scenarios_origin = list ? at(list) : Origin{file_, 1, 1};
     s.scenarios = read_comparison_scenarios(list, "scenarios", file_, errs_);
-  }
-
-  // Whether the scenarios give the parameter different values (a lever of the comparison).
-  static bool lever(const SensitivitySpec& s, const ParamSpec& p) {
-    for (const auto& sc : s.scenarios)
-      if (sc.global[p.index].num != s.scenarios.front().global[p.index].num) return true;
-    return false;
   }
 
   // The Global parameter named by a path or an id, with errors for territory and event keys.
@@ -196,16 +231,6 @@ class Loader {
     return true;
   }
 
-  void add(SensitivitySpec& s, const ParamSpec& p, double lo, double hi, bool own, const Origin& o) {
-    s.parameters.push_back({&p, lo, hi, own, o});
-    for (const auto& sc : s.scenarios)
-      if (sc.global[p.index].num < lo || sc.global[p.index].num > hi) {
-        s.notes.push_back(p.path + ": the scenarios' value " + sc.at(G(p.index)).text + " lies outside the range [" +
-                          number_text(lo) + ", " + number_text(hi) + "] varied over");
-        break;
-      }
-  }
-
   void read_parameters(const YAML::Node& root, SensitivitySpec& s) {
     const YAML::Node n = root["parameters"];
     if (!n) {
@@ -215,13 +240,7 @@ class Loader {
       return;
     }
     if (n.IsScalar() && n.Scalar() == "assumptions") {
-      for (const ParamSpec* p : params_of(Scope::Global)) {
-        if (!p->plausible) continue;
-        if (lever(s, *p))
-          s.notes.push_back(p->path + " left out: the scenarios differ in it (a lever of the comparison)");
-        else
-          add(s, *p, p->plausible->lo, p->plausible->hi, false, at(n));
-      }
+      add_plausible(s, at(n), false);
       return;
     }
     if (!n.IsSequence() || n.size() == 0) {
@@ -274,13 +293,7 @@ class Loader {
     const int weeks = s.scenarios.empty() ? 0 : s.scenarios.front().weeks();
     const YAML::Node n = root["outputs"];
     if (!n) {
-      for (const auto* o : indicators()) {
-        if (o->window <= weeks)
-          s.outputs.push_back(o->name);
-        else
-          s.notes.push_back(o->name + " left out: it needs a horizon of " + std::to_string(o->window) +
-                            " weeks, the runs have " + std::to_string(weeks));
-      }
+      add_indicators(s, weeks);
       return;
     }
     if (!n.IsSequence() || n.size() == 0) {
@@ -313,6 +326,17 @@ std::vector<Scenario> SensitivitySpec::at(const std::vector<double>& u) const {
       throw ScenarioError(file + ": the design point {" + point + "} makes scenario '" + sc.name() +
                           "' invalid: " + problems.front() + " (narrow the ranges)");
   return out;
+}
+
+SensitivitySpec assumptions_of_comparison(const std::vector<Scenario>& scenarios, const std::string& name) {
+  SensitivitySpec s;
+  s.file = s.name = name;
+  s.scenarios = scenarios;
+  s.scenarios_origin = Origin{name, 1, 1};
+  s.method = SensitivityMethod::Lhs;
+  add_plausible(s, s.scenarios_origin, true);
+  add_indicators(s, scenarios.empty() ? 0 : scenarios.front().weeks());
+  return s;
 }
 
 SensitivitySpec load_sensitivity(const std::string& path) { return load_yaml_with<Loader>(path, "sensitivity file"); }

@@ -9,10 +9,10 @@
 //   # parameters:
 //   #   - housing_first.tenancy_loss_rate     # a path or an id: its plausible range
 //   #   - step.move_on_rate: {range: [0.6, 2.4]}
-//   method: morris                            # or sobol
+//   method: morris                            # or sobol, or lhs (Latin hypercube)
 //   trajectories: 10                          # Morris r
 //   levels: 4                                 # Morris p (even)
-//   # samples: 64                             # Sobol base N (method sobol)
+//   # samples: 64                             # Sobol base N (method sobol), or points (method lhs)
 //   replicates: 2                             # per design point and scenario
 //   seed: 1                                   # of the design (the runs use the scenarios' seed)
 //   horizon: 2 years                          # optional: overrides the scenarios'
@@ -32,8 +32,8 @@
 
 namespace percorsi {
 
-enum class SensitivityMethod { Morris, Sobol };
-const char* method_name(SensitivityMethod m);  // "morris" | "sobol"
+enum class SensitivityMethod { Morris, Sobol, Lhs };
+const char* method_name(SensitivityMethod m);  // "morris" | "sobol" | "lhs"
 
 // One parameter varied over [lo, hi] (its stored unit: durations in weeks).
 struct SensitivityParameter {
@@ -56,11 +56,19 @@ struct SensitivitySpec {
   std::vector<std::string> outputs;  // headline indicators, in the order of the output table
   std::vector<std::string> notes;    // what `assumptions` and the default outputs left out, and why
 
-  std::size_t points() const;  // design points: trajectories x (k + 1), or samples x (k + 2)
+  std::size_t points() const;  // design points: trajectories x (k + 1), samples x (k + 2) (sobol), or samples (lhs)
   // The scenarios with the parameters at the point `u` of the unit hypercube ([k] values),
   // checked like a file (Scenario::validate); ScenarioError names the point and its values.
   std::vector<Scenario> at(const std::vector<double>& u) const;
 };
+
+// The sensitivity analysis of a comparison built without a file (`percorsi compare --robustness`,
+// docs/robustness.md): the scenarios as given, method lhs, every planning assumption (a
+// scenario-wide number of evidence class `assumption` with a plausible range) over its plausible
+// range but those the scenarios differ in (levers, left out with a note), and every headline
+// indicator their horizon defines. `name` stands for the file in messages; the caller sets
+// samples, replicates and seed.
+SensitivitySpec assumptions_of_comparison(const std::vector<Scenario>& scenarios, const std::string& name);
 
 // Loads and checks a sensitivity file and the scenarios it names (ScenarioError listing every
 // problem at its file:line:column).

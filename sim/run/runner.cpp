@@ -1,4 +1,6 @@
 #include "sim/run/runner.hpp"
+
+#include "sim/run/robustness.hpp"
 #include "sim/run/csv.hpp"
 #include "sim/run/economics.hpp"
 #include "sim/stats/stats.hpp"
@@ -26,6 +28,7 @@
 #include "output/recorder.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/run/progress.hpp"
+#include "sim/run/robustness.hpp"
 #include "sim/engine/world.hpp"
 
 #ifndef PERCORSI_VERSION
@@ -682,6 +685,10 @@ struct Cell {
   // "n = 6: too few" when this scenario's denominator is below kMinDenominator, "n = 6 in <first
   // scenario>: too few" when the first's is (no difference, no verdict); else "".
   std::string few;
+  // compare --robustness: the difference over the plausible space, and the side of its verdict
+  // here (-1, 0, +1: verdict_side), when it has a verdict.
+  const RobustnessCell* robust = nullptr;
+  int side = 0;
 };
 
 }  // namespace
@@ -798,8 +805,12 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       if (it == s[i].headline.end() || !s[0].headline.count(ind)) continue;
       c.diff = indicator_difference(s[0], s[i], ind);
       c.has_diff = true;
-      c.verdict = !c.few.empty() ? Verdict::Undefined
-                  : verdict(c.diff.summary, o ? o->mid_against(cells[k][0].value.mean) : std::nan(""));
+      const double mid = o ? o->mid_against(cells[k][0].value.mean) : std::nan("");
+      c.verdict = !c.few.empty() ? Verdict::Undefined : verdict(c.diff.summary, mid);
+      if (opt.robustness && c.verdict != Verdict::Undefined) {
+        c.robust = opt.robustness->cell(s[i].name, ind);
+        c.side = verdict_side(c.diff.summary.mean, mid);
+      }
     }
   }
   std::ostringstream os;
@@ -812,11 +823,11 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         if (std::find(levers.begin(), levers.end(), key) == levers.end()) levers.push_back(key);
     os << "scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high";
     for (const auto& l : levers) os << "," << csv_cell(l);
-    os << ",paired,verdict,denominator_n,na_reason,label\n";
+    os << ",paired,verdict,denominator_n,na_reason,label" << (opt.robustness ? ",robust_share,rests_on" : "") << "\n";
     // One row: scenario i's value (or none), its difference from the first (or none), the rest.
     auto row = [&](std::size_t i, const std::string& ind, const std::string& unit, const out::Summary* value,
                    const out::Summary* diff, const std::string& paired, const std::string& verdict_text,
-                   double denominator, const std::string& na, const std::string& label) {
+                   double denominator, const std::string& na, const std::string& label, const Cell* robust) {
       os << csv_cell(s[i].name) << "," << csv_cell(ind) << "," << csv_cell(unit) << ",";
       if (value) os << csv_number(value->mean) << "," << csv_number(value->ci_low) << "," << csv_number(value->ci_high);
       else os << ",,";
@@ -829,7 +840,18 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
           if (key == l) os << csv_cell(v);
       }
       os << "," << paired << "," << verdict_text << "," << csv_number(denominator) << "," << csv_cell(na) << ","
-         << csv_cell(label) << "\n";
+         << csv_cell(label);
+      if (opt.robustness) {
+        os << ",";
+        if (robust && robust->robust) {
+          std::string rests;
+          for (const auto& p : robust->robust->rests_on) rests += (rests.empty() ? "" : ";") + p;
+          os << csv_number(robust->robust->share(robust->side)) << "," << csv_cell(rests);
+        } else {
+          os << ",";
+        }
+      }
+      os << "\n";
     };
     for (std::size_t k = 0; k < inds.size(); ++k) {
       const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, inds[k]);
@@ -838,14 +860,14 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         const bool dd = c.has_diff && c.diff.summary.n > 0;
         row(i, inds[k], o ? o->unit : "", &c.value, c.has_diff ? &c.diff.summary : nullptr,
             dd ? (c.diff.paired ? "true" : "false") : "", dd && c.few.empty() ? verdict_name(c.verdict) : "",
-            c.denominator, c.value.n == 0 ? c.na : c.few, o ? o->label : "");
+            c.denominator, c.value.n == 0 ? c.na : c.few, o ? o->label : "", &c);
       }
     }
     // Value for money: each scenario against the first (sim/run/economics.hpp).
     for (std::size_t i = 1; diffs && i < s.size(); ++i)
       for (const ValueRow& v : value_for_money(s[0], s[i]))
         row(i, v.indicator, v.unit, nullptr, &v.value, v.value.n > 0 ? "true" : "",
-            cost_effect_name(v.status), std::nan(""), v.na, v.label);
+            cost_effect_name(v.status), std::nan(""), v.na, v.label, nullptr);
     return os.str();
   }
 
@@ -910,11 +932,14 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     return t;
   };
   auto n_text = [&](const Cell& c) { return std::isnan(c.denominator) ? "" : "n = " + format_number(c.denominator, 0); };
+  const bool robust = diffs && opt.robustness;
+  auto robust_text = [&](const Cell& c) -> std::string { return c.robust ? robustness_text(*c.robust, c.side) : ""; };
 
   if (fmt == TableFormat::Markdown) {
     os << head << "\n| indicator | scenario | mean [95% CI] |";
     if (diffs) os << " difference [95% CI] | verdict |";
-    os << " denominator |\n|---|---|---|" << (diffs ? "---|---|" : "") << "---|\n";
+    if (robust) os << " robustness |";
+    os << " denominator |\n|---|---|---|" << (diffs ? "---|---|" : "") << (robust ? "---|" : "") << "---|\n";
     for (std::size_t k = 0; k < inds.size(); ++k) {
       std::vector<out::Summary> means;
       for (const auto& c : cells[k]) means.push_back(c.value);
@@ -924,12 +949,14 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
         std::string n = d.spec && d.spec->policy_denominator() ? n_text(c) : "";
         os << "| " << (i == 0 ? title_of(k, d) : "") << " | " << names[i] << " | " << value_text(c, d) << " |";
         if (diffs) os << " " << diff_text(c, d) << " | " << verdict_text(c, d) << " |";
+        if (robust) os << " " << markdown_cell(robust_text(c)) << " |";
         os << " " << n << " |\n";
       }
     }
     os << "\n";
     std::istringstream lines(legend);
     for (std::string l; std::getline(lines, l);) os << l << "  \n";
+    if (robust) os << robustness_legend(*opt.robustness);
     for (std::size_t k = 0; k < inds.size(); ++k) {
       const Display d = display_of(inds[k], {});
       if (!denominator_note(d).empty()) os << "Denominator of \"" << d.spec->label << "\": " << denominator_note(d) << ".  \n";
@@ -953,6 +980,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       std::vector<std::string> r = {names[i], value_text(c, d)};
       if (diffs) r.push_back(diff_text(c, d)), r.push_back(verdict_text(c, d));
       if (!note.empty()) r.push_back(n_text(c));
+      if (robust) r.push_back(c.robust ? "robustness " + robust_text(c) : "");
       rows.push_back(r);
     }
     std::vector<std::size_t> w(rows.front().size(), 0);
@@ -967,6 +995,7 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
     os << "\n";
   }
   os << wrap(legend);
+  if (robust) os << wrap(robustness_legend(*opt.robustness));
   if (diffs) os << value_for_money_section(s, names, false);
   return os.str();
 }

@@ -152,8 +152,13 @@ std::string undefined_reason(const ScenarioSummary& s, const std::string& indica
 std::string too_few_reason(double mean_denominator, const std::string& first = "");
 
 enum class TableFormat { Text, Csv, Markdown };
+struct Robustness;  // sim/run/robustness.hpp
 struct TableOptions {
   bool differences = true;  // false: each scenario's values only (scenarios that cannot be compared)
+  // The robustness of each difference (compare --robustness): a column "robustness" (text,
+  // Markdown) and the last two CSV columns robust_share,rests_on; nullptr: none (the table as
+  // without the option).
+  const Robustness* robustness = nullptr;
 };
 // Headline indicators of each scenario (mean and 95% interval over replicates) and the
 // difference of each scenario from the first: paired by replicate when seeds agree
@@ -174,7 +179,9 @@ struct TableOptions {
 //   scenario,indicator,unit,mean,ci_low,ci_high,n,diff,diff_ci_low,diff_ci_high
 // (diff: the paired difference from the first scenario, empty for the first itself), then one
 // column per swept parameter (the sweep point's value), then paired,verdict,denominator_n,
-// na_reason,label.
+// na_reason,label; with opt.robustness, then robust_share,rests_on (the share of the plausible
+// space where the verdict holds, empty without a difference or a verdict; the assumptions that
+// move it most, separated by ';').
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt = {});
 
 // Rows of cells, the first the header, as a Markdown table, or (text, CSV) as columns aligned two

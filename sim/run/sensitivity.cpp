@@ -58,6 +58,9 @@ void reduce(SensitivityResult& r) {
       if (r.spec.method == SensitivityMethod::Morris) {
         const auto m = sens::morris_indices(r.design, y);
         r.morris.insert(r.morris.end(), m.begin(), m.end());
+      } else if (r.spec.method == SensitivityMethod::Lhs) {
+        const auto rho = sens::rank_correlations(r.design, y);
+        r.rho.insert(r.rho.end(), rho.begin(), rho.end());
       } else {
         const auto s = sens::sobol_indices(static_cast<int>(r.k()), r.spec.samples, y);
         r.sobol.insert(r.sobol.end(), s.begin(), s.end());
@@ -77,6 +80,7 @@ out::SensitivityTable table_of(const SensitivityResult& r) {
   t.trajectories = morris ? s.trajectories : 0;
   t.levels = morris ? s.levels : 0;
   t.samples = morris ? 0 : s.samples;
+  t.rho = r.rho;
   for (const auto& p : s.parameters) t.parameters.push_back(p.spec->path), t.lo.push_back(p.lo), t.hi.push_back(p.hi);
   for (const auto& sc : s.scenarios) t.scenarios.push_back(sc.name());
   for (std::size_t d = 1; d < r.S(); ++d) t.differences.push_back(t.scenarios[d] + " - " + t.scenarios[0]);
@@ -99,6 +103,7 @@ out::SensitivityTable table_of(const SensitivityResult& r) {
 
 double SensitivityResult::influence(std::size_t d, std::size_t o, std::size_t i) const {
   const std::size_t at = (d * O() + o) * k() + i;
+  if (spec.method == SensitivityMethod::Lhs) return std::fabs(rho[at]);
   return spec.method == SensitivityMethod::Morris ? morris[at].mu_star : sobol[at].st;
 }
 
@@ -119,9 +124,9 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
   SensitivityResult res;
   res.spec = spec;
   const int k = static_cast<int>(spec.parameters.size());
-  res.design = spec.method == SensitivityMethod::Morris
-                   ? sens::morris_design(k, spec.trajectories, spec.levels, spec.seed)
-                   : sens::saltelli_design(k, spec.samples);
+  res.design = spec.method == SensitivityMethod::Morris ? sens::morris_design(k, spec.trajectories, spec.levels, spec.seed)
+               : spec.method == SensitivityMethod::Lhs  ? sens::latin_hypercube(k, spec.samples, spec.seed)
+                                                        : sens::saltelli_design(k, spec.samples);
   const std::size_t Q = res.design.points() + 1, S = res.S(), R = static_cast<std::size_t>(spec.replicates),
                     O = res.O();
   const auto rank = static_cast<std::size_t>(mpi::rank()), ranks = static_cast<std::size_t>(mpi::size());
@@ -274,9 +279,15 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
   const bool morris = s.method == SensitivityMethod::Morris;
   const std::size_t P = r.design.points();
   std::ostringstream os;
+  const bool lhs = s.method == SensitivityMethod::Lhs;
+  auto defined_points = [&](std::size_t d, std::size_t o) {  // method lhs: points with a difference
+    int n = 0;
+    for (std::size_t q = 1; q <= P; ++q) n += !std::isnan(r.diff(q, d, o));
+    return n;
+  };
   if (fmt == TableFormat::Csv) {
     os << "difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,"
-       << (morris ? "mu_star,mu,sigma" : "s1,s1_se,st,st_se") << ",n\n";
+       << (morris ? "mu_star,mu,sigma" : lhs ? "rho" : "s1,s1_se,st,st_se") << ",n\n";
     const auto num = csv_number;
     for (std::size_t d = 0; d < r.D(); ++d)
       for (std::size_t o = 0; o < r.O(); ++o) {
@@ -290,6 +301,8 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
           if (morris)
             os << num(r.morris[at].mu_star) << ',' << num(r.morris[at].mu) << ',' << num(r.morris[at].sigma) << ','
                << r.morris[at].n << '\n';
+          else if (lhs)
+            os << num(r.rho[at]) << ',' << defined_points(d, o) << '\n';
           else
             os << num(r.sobol[at].s1) << ',' << num(r.sobol[at].s1_se) << ',' << num(r.sobol[at].st) << ','
                << num(r.sobol[at].st_se) << ',' << r.sobol[at].n << '\n';
@@ -303,7 +316,8 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
      << s.parameters.size() << " parameters, " << P << " design points ("
      << (morris ? std::to_string(s.trajectories) + " trajectories, " + std::to_string(s.levels) + " levels, seed " +
                       std::to_string(s.seed)
-                : std::to_string(s.samples) + " base samples of a Sobol' sequence")
+                : lhs ? "a Latin hypercube, seed " + std::to_string(s.seed)
+                      : std::to_string(s.samples) + " base samples of a Sobol' sequence")
      << ") x " << r.S() << " scenarios x " << s.replicates << (s.replicates == 1 ? " replicate" : " replicates")
      << ", paired by replicate (common random numbers).\n\n"
      << "The share of the design points where each difference keeps the sign it has at the scenarios' own values, "
@@ -314,7 +328,9 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
      << (morris ? "mu*: mean absolute elementary effect, the change of the difference as a parameter moves across its "
                   "whole range (Campolongo et al. 2007); mu: its mean (the sign gives the direction); sigma: its SD "
                   "(interactions, non-linearity). In the indicator's unit, shares in percentage points."
-                : "S1: first-order Sobol index, ST: total index (Saltelli et al. 2010), +- their standard errors.")
+                : lhs ? "rho: Spearman's rank correlation between the parameter and the difference over the points "
+                        "(+1: the difference grows with the parameter)."
+                      : "S1: first-order Sobol index, ST: total index (Saltelli et al. 2010), +- their standard errors.")
      << "\n";
   for (std::size_t d = 0; d < r.D(); ++d)
     for (std::size_t o = 0; o < r.O(); ++o) {
@@ -327,7 +343,9 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
         if (!std::isnan(r.influence(d, o, i))) largest = std::max(largest, r.influence(d, o, i));
       std::vector<std::vector<std::string>> rows = {{"rank", "parameter", "range"}};
       for (const char* c :
-           morris ? std::vector<const char*>{"mu*", "mu", "sigma"} : std::vector<const char*>{"S1", "ST"})
+           morris ? std::vector<const char*>{"mu*", "mu", "sigma"}
+           : lhs  ? std::vector<const char*>{"rho"}
+                  : std::vector<const char*>{"S1", "ST"})
         rows[0].push_back(c);
       for (std::size_t j = 0; j < n; ++j) {
         const std::size_t i = order[j], at = (d * r.O() + o) * r.k() + i;
@@ -339,6 +357,8 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
           row.push_back(format_difference(ind, r.morris[at].mu_star, false, largest));
           row.push_back(format_difference(ind, r.morris[at].mu, true, largest));
           row.push_back(format_difference(ind, r.morris[at].sigma, false, largest));
+        } else if (lhs) {
+          row.push_back(std::isnan(r.rho[at]) ? "n/a" : format_number(r.rho[at], 2, true));
         } else {
           row.push_back(index_text(r.sobol[at].s1, r.sobol[at].s1_se));
           row.push_back(index_text(r.sobol[at].st, r.sobol[at].st_se));

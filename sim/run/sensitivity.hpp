@@ -1,5 +1,6 @@
 // Running a sensitivity analysis (`percorsi sensitivity`, docs/sensitivity.md): the comparison of
-// a sensitivity file at the scenarios' own values and at every point of a Morris or Sobol design,
+// a sensitivity file at the scenarios' own values and at every point of a Morris, Sobol or Latin
+// hypercube design,
 // each scenario for the same replicates (common random numbers), in parallel (oneTBB) and across
 // MPI ranks (points round-robin, summed over the ranks and reduced on rank 0 in point order: the
 // results do not depend on threads or ranks); the paired differences, their indices and sign
@@ -31,6 +32,7 @@ struct SensitivityResult {
   std::vector<double> sign_share;           // [D, O]
   std::vector<sens::MorrisIndices> morris;  // [D, O, k] (method morris)
   std::vector<sens::SobolIndices> sobol;    // [D, O, k] (method sobol)
+  std::vector<double> rho;                  // [D, O, k] Spearman's rank correlation (method lhs)
 
   std::size_t k() const { return spec.parameters.size(); }
   std::size_t S() const { return spec.scenarios.size(); }
@@ -38,7 +40,8 @@ struct SensitivityResult {
   std::size_t O() const { return spec.outputs.size(); }
   // The difference d (scenario d + 1 minus the first) of output o at run point q.
   double diff(std::size_t q, std::size_t d, std::size_t o) const { return diffs[(q * D() + d) * O() + o]; }
-  // How much parameter i moves difference d of output o: mu* (Morris) or the total index (Sobol).
+  // How much parameter i moves difference d of output o: mu* (Morris), the total index (Sobol) or
+  // |rho| (Latin hypercube).
   double influence(std::size_t d, std::size_t o, std::size_t i) const;
   // The parameters by influence on (d, o), most first (ties: registry order).
   std::vector<std::size_t> ranking(std::size_t d, std::size_t o) const;
@@ -58,8 +61,8 @@ std::vector<std::string> sensitivity_conclusions(const SensitivityResult& r);
 // The conclusions, then per difference and output the parameters by influence (text and
 // Markdown: the first `top`; CSV: every parameter, one row each, with the columns
 // difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,<indices>,n where the
-// indices are mu_star,mu,sigma (morris) or s1,s1_se,st,st_se (sobol); raw units: shares as
-// fractions).
+// indices are mu_star,mu,sigma (morris), s1,s1_se,st,st_se (sobol) or rho (lhs); raw units:
+// shares as fractions).
 std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std::size_t top = 10);
 
 }  // namespace percorsi

@@ -3,6 +3,7 @@
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/sobol.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -126,6 +127,66 @@ std::vector<SobolIndices> sobol_indices(int factors, int samples, const std::vec
     const double root_n = std::sqrt(static_cast<double>(first.size()));
     out[i] = {m1 / var, mt / var, s1 / root_n / var, st / root_n / var, static_cast<int>(first.size())};
     if (var == 0) out[i] = {0, 0, 0, 0, out[i].n};  // a constant output: no variance to apportion
+  }
+  return out;
+}
+
+Design latin_hypercube(int factors, int points, std::uint64_t seed) {
+  if (factors < 1 || points < 1) throw std::invalid_argument("latin_hypercube: needs factors >= 1 and points >= 1");
+  boost::random::mt19937_64 rng(seed);
+  Design d;
+  d.factors = factors;
+  d.x.assign(static_cast<std::size_t>(factors) * static_cast<std::size_t>(points), 0.0);
+  std::vector<int> strata(static_cast<std::size_t>(points));
+  for (int i = 0; i < factors; ++i) {
+    std::iota(strata.begin(), strata.end(), 0);
+    for (int j = points - 1; j > 0; --j)  // Fisher-Yates with a portable distribution
+      std::swap(strata[j], strata[boost::random::uniform_int_distribution<int>(0, j)(rng)]);
+    for (int j = 0; j < points; ++j)
+      d.x[static_cast<std::size_t>(j) * factors + i] = (strata[j] + 0.5) / points;
+  }
+  return d;
+}
+
+namespace {
+// Ranks from 1, ties given their mean rank.
+std::vector<double> ranks(const std::vector<double>& v) {
+  std::vector<std::size_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    for (std::size_t t = i; t <= j; ++t) r[order[t]] = 0.5 * static_cast<double>(i + j) + 1;
+    i = j + 1;
+  }
+  return r;
+}
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto [ma, sa] = moments(a);
+  const auto [mb, sb] = moments(b);
+  if (sa == 0 || sb == 0) return 0;
+  double c = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) c += (a[i] - ma) * (b[i] - mb);
+  return c / static_cast<double>(a.size() - 1) / sa / sb;
+}
+}  // namespace
+
+std::vector<double> rank_correlations(const Design& d, const std::vector<double>& y) {
+  std::vector<std::size_t> defined;
+  for (std::size_t j = 0; j < d.points() && j < y.size(); ++j)
+    if (!std::isnan(y[j])) defined.push_back(j);
+  std::vector<double> out(static_cast<std::size_t>(d.factors), kNaN);
+  if (defined.size() < 3) return out;
+  std::vector<double> yv;
+  for (std::size_t j : defined) yv.push_back(y[j]);
+  const std::vector<double> ry = ranks(yv);
+  for (int i = 0; i < d.factors; ++i) {
+    std::vector<double> xv;
+    for (std::size_t j : defined) xv.push_back(d.at(j, i));
+    out[static_cast<std::size_t>(i)] = pearson(ranks(xv), ry);
   }
   return out;
 }

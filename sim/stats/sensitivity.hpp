@@ -53,6 +53,19 @@ struct SobolIndices {
 // Base samples with an undefined (NaN) output among A, B and A_B^i are left out of factor i.
 std::vector<SobolIndices> sobol_indices(int factors, int samples, const std::vector<double>& y);
 
+// A Latin hypercube of `points` points (McKay et al. 1979): each factor's range cut into `points`
+// equal strata, each stratum used once, at its midpoint, the strata of each factor in a random
+// order (Fisher-Yates on Boost's mt19937_64 seeded with `seed`: the same design everywhere).
+// Every factor's values are spread evenly over [0, 1] whatever the number of factors, and the
+// factors are uncorrelated on average: the design for shares of the space and rank correlations.
+Design latin_hypercube(int factors, int points, std::uint64_t seed);
+
+// Spearman's rank correlation between each factor of a design and an output `y` at its points
+// (ties get their mean rank; points with an undefined y are left out): how much, and in which
+// direction, the output moves with the factor over the whole space. 0 when y or the factor is
+// constant over the defined points, NaN with fewer than three of them.
+std::vector<double> rank_correlations(const Design& d, const std::vector<double>& y);
+
 // The share of the defined values of `y` with the sign (-1, 0, +1) of `reference`; NaN when
 // `reference` or every value is undefined.
 double sign_share(const std::vector<double>& y, double reference);

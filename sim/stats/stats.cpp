@@ -187,6 +187,11 @@ Verdict verdict(const out::Summary& d, double mid) {
   return (d.ci_low > -mid && d.ci_high < mid) ? Verdict::Negligible : Verdict::Unclear;
 }
 
+int verdict_side(double mean, double mid) {
+  if (!std::isnan(mid) && std::fabs(mean) < mid) return 0;
+  return (mean > 0) - (mean < 0);
+}
+
 bool too_few(double mean_denominator) { return mean_denominator < kMinDenominator; }
 
 namespace {

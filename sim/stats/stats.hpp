@@ -65,6 +65,11 @@ Difference difference(const std::vector<double>& a, const std::vector<int>& ra, 
 enum class Verdict { Undefined, Unclear, Negligible, Important };
 Verdict verdict(const out::Summary& d, double mid);
 const char* verdict_name(Verdict v);  // "n/a" | "unclear" | "negligible" | "important"
+// The side a difference falls on by its mean alone, as the verdict reads the size: 0 when it is
+// smaller than the MID (negligible; also a difference of exactly 0), else its sign (+1 higher,
+// -1 lower); without a MID (NaN), its sign. For a mean defined (not NaN). The robustness of a
+// verdict over the plausible space counts the points on each side (docs/robustness.md).
+int verdict_side(double mean, double mid);
 
 // The smallest mean size of an indicator's denominator (its `<name>_n` headline: people, hires,
 // jobs or person-years per replicate) on which tables give it a value and a verdict: below it
