@@ -535,6 +535,9 @@ TEST(LatinHypercube, RankCorrelations) {
   EXPECT_LT(std::fabs(rho[2]), 0.3);  // no effect: chance only
   EXPECT_EQ(sens::rank_correlations(d, std::vector<double>(50, 2.0))[0], 0);  // a constant output
   EXPECT_TRUE(std::isnan(sens::rank_correlations(d, {1, 2})[0]));             // fewer than three points
+  EXPECT_NEAR(sens::rank_correlation_threshold(1, 101), 1.96 / 10, 1e-3);  // z of 5%, two-sided
+  EXPECT_NEAR(sens::rank_correlation_threshold(2, 101), 2.241 / 10, 1e-3);  // Bonferroni over two
+  EXPECT_TRUE(std::isnan(sens::rank_correlation_threshold(3, 2)));
 }
 
 TEST(Robustness, VerdictSide) {

@@ -1,7 +1,6 @@
 #include "sim/run/robustness.hpp"
 
 #include <algorithm>
-#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -10,23 +9,12 @@
 #include "sim/registry/sensitivity_spec.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/sensitivity.hpp"
+#include "sim/stats/sensitivity.hpp"
 
 namespace percorsi {
 
 namespace {
-
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The smallest |rho| that stands out of the noise of n points for one of k assumptions: the
-// two-sided 5% critical value of a rank correlation of zero (z / sqrt(n - 1)), Bonferroni-corrected
-// over the k assumptions, so that an assumption that moves nothing is named by chance in about one
-// difference in twenty.
-double rho_threshold(std::size_t k, int n) {
-  if (k == 0 || n < 3) return kNaN;
-  const double z = boost::math::quantile(boost::math::normal(), 1 - 0.025 / static_cast<double>(k));
-  return z / std::sqrt(n - 1.0);
-}
-
 }  // namespace
 
 double RobustnessCell::share(int on) const {
@@ -86,7 +74,7 @@ std::optional<Robustness> robustness_of(SensitivitySpec spec, const RobustnessOp
   for (const auto& p : spec.parameters) rb.parameters.push_back(p.spec->path);
   rb.points = spec.samples, rb.replicates = spec.replicates, rb.seed = spec.seed;
   rb.notes = spec.notes;
-  rb.threshold = rho_threshold(spec.parameters.size(), spec.samples);
+  rb.threshold = sens::rank_correlation_threshold(spec.parameters.size(), spec.samples);
   const std::size_t S = res->S(), R = static_cast<std::size_t>(spec.replicates), P = res->design.points(),
                     O = res->O();
   auto mean_run = [&](std::size_t q, std::size_t s, std::size_t o) {  // over the replicates defining it
@@ -112,9 +100,7 @@ std::optional<Robustness> robustness_of(SensitivitySpec spec, const RobustnessOp
         const double mid = os ? os->mid_against(mean_run(q, 0, o)) : kNaN;
         ++c.side[static_cast<std::size_t>(verdict_side(diff, mid) + 1)];
       }
-      int with_diff = 0;
-      for (std::size_t q = 1; q <= P; ++q) with_diff += !std::isnan(res->diff(q, d, o));
-      const double threshold = rho_threshold(spec.parameters.size(), with_diff);
+      const double threshold = sens::rank_correlation_threshold(spec.parameters.size(), res->defined_points(d, o));
       for (std::size_t i : res->ranking(d, o)) {
         const double rho = res->rho[(d * O + o) * res->k() + i];
         if (c.rests_on.size() >= kRestsOnMax || std::isnan(rho) || std::fabs(rho) < threshold) break;

@@ -101,6 +101,12 @@ out::SensitivityTable table_of(const SensitivityResult& r) {
 
 }  // namespace
 
+int SensitivityResult::defined_points(std::size_t d, std::size_t o) const {
+  int n = 0;
+  for (std::size_t q = 1; q <= design.points(); ++q) n += !std::isnan(diff(q, d, o));
+  return n;
+}
+
 double SensitivityResult::influence(std::size_t d, std::size_t o, std::size_t i) const {
   const std::size_t at = (d * O() + o) * k() + i;
   if (spec.method == SensitivityMethod::Lhs) return std::fabs(rho[at]);
@@ -227,9 +233,12 @@ std::string percent(double share) {
 
 // "a", "a and b": the two parameters that move a difference most.
 std::string drivers(const SensitivityResult& r, std::size_t d, std::size_t o) {
+  double least = 0;  // lhs: only correlations beyond the noise of the design
+  if (r.spec.method == SensitivityMethod::Lhs) least = sens::rank_correlation_threshold(r.k(), r.defined_points(d, o));
   std::vector<std::string> names;
   for (std::size_t i : r.ranking(d, o))
-    if (names.size() < 2 && r.influence(d, o, i) > 0) names.push_back(r.spec.parameters[i].spec->path);
+    if (names.size() < 2 && r.influence(d, o, i) > 0 && !(r.influence(d, o, i) < least))
+      names.push_back(r.spec.parameters[i].spec->path);
   if (names.empty()) return "no parameter varied moves it";
   return "driven by " + names[0] + (names.size() > 1 ? " and " + names[1] : "");
 }
@@ -280,11 +289,6 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
   const std::size_t P = r.design.points();
   std::ostringstream os;
   const bool lhs = s.method == SensitivityMethod::Lhs;
-  auto defined_points = [&](std::size_t d, std::size_t o) {  // method lhs: points with a difference
-    int n = 0;
-    for (std::size_t q = 1; q <= P; ++q) n += !std::isnan(r.diff(q, d, o));
-    return n;
-  };
   if (fmt == TableFormat::Csv) {
     os << "difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,"
        << (morris ? "mu_star,mu,sigma" : lhs ? "rho" : "s1,s1_se,st,st_se") << ",n\n";
@@ -302,7 +306,7 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
             os << num(r.morris[at].mu_star) << ',' << num(r.morris[at].mu) << ',' << num(r.morris[at].sigma) << ','
                << r.morris[at].n << '\n';
           else if (lhs)
-            os << num(r.rho[at]) << ',' << defined_points(d, o) << '\n';
+            os << num(r.rho[at]) << ',' << r.defined_points(d, o) << '\n';
           else
             os << num(r.sobol[at].s1) << ',' << num(r.sobol[at].s1_se) << ',' << num(r.sobol[at].st) << ','
                << num(r.sobol[at].st_se) << ',' << r.sobol[at].n << '\n';

@@ -40,6 +40,8 @@ struct SensitivityResult {
   std::size_t O() const { return spec.outputs.size(); }
   // The difference d (scenario d + 1 minus the first) of output o at run point q.
   double diff(std::size_t q, std::size_t d, std::size_t o) const { return diffs[(q * D() + d) * O() + o]; }
+  // The design points where difference d of output o is defined.
+  int defined_points(std::size_t d, std::size_t o) const;
   // How much parameter i moves difference d of output o: mu* (Morris), the total index (Sobol) or
   // |rho| (Latin hypercube).
   double influence(std::size_t d, std::size_t o, std::size_t i) const;

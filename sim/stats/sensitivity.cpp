@@ -1,5 +1,6 @@
 #include "sim/stats/sensitivity.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/sobol.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
@@ -189,6 +190,12 @@ std::vector<double> rank_correlations(const Design& d, const std::vector<double>
     out[static_cast<std::size_t>(i)] = pearson(ranks(xv), ry);
   }
   return out;
+}
+
+double rank_correlation_threshold(std::size_t factors, int points) {
+  if (factors == 0 || points < 3) return kNaN;
+  const double z = boost::math::quantile(boost::math::normal(), 1 - 0.025 / static_cast<double>(factors));
+  return z / std::sqrt(points - 1.0);
 }
 
 double sign_share(const std::vector<double>& y, double reference) {

@@ -66,6 +66,12 @@ Design latin_hypercube(int factors, int points, std::uint64_t seed);
 // constant over the defined points, NaN with fewer than three of them.
 std::vector<double> rank_correlations(const Design& d, const std::vector<double>& y);
 
+// The smallest |rho| of rank_correlations() over `points` points that stands out of the noise for
+// one of `factors` factors: the two-sided 5% critical value of a correlation of zero,
+// z / sqrt(points - 1), Bonferroni-corrected over the factors (a factor without effect passes in
+// about one output in twenty). NaN with fewer than three points.
+double rank_correlation_threshold(std::size_t factors, int points);
+
 // The share of the defined values of `y` with the sign (-1, 0, +1) of `reference`; NaN when
 // `reference` or every value is undefined.
 double sign_share(const std::vector<double>& y, double reference);
