@@ -673,3 +673,27 @@ TEST(Robustness, BadOptionsAreRefusedClearly) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("give the scenario files (.yaml)"), std::string::npos) << r.out;
 }
+
+// `lessons --robustness`: every row of a lesson with its robustness (a column; CSV: the two last).
+TEST(Robustness, LessonsGiveEachRowItsRobustness) {
+  TempDir d;
+  small_comparison(d, "");
+  const std::string f = d.write("lessons.yaml",
+                                "replicates: 2\nlessons:\n  - id: hf\n    lesson: Housing First houses more people.\n"
+                                "    scenarios: [step_model.yaml, housing_first.yaml]\n    indicators:\n"
+                                "      - stably_housed_12m: higher\n      - cost_per_person\n");
+  const std::string robust = " --robustness --robustness-points 10 --robustness-replicates 1 --threads 2 --quiet";
+  auto r = sh("lessons " + f + robust + " --format csv", false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(",lesson_holds,command,robust_share,rests_on\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" --replicates 2,1,\n"), std::string::npos) << "stably housed: 1 and nothing named\n" << r.out;
+  r = sh("lessons " + f + robust + " --format text", false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("robustness"), std::string::npos) << r.out;
+  r = sh("lessons " + f + " --threads 2 --quiet --format csv", false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("robust_share"), std::string::npos) << "without the option, the table as before";
+  r = sh("lessons " + f + " --quiet --robustness --robustness-points 2 --format csv");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--robustness-points expects"), std::string::npos) << r.out;
+}

@@ -364,6 +364,7 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
   opt.threads = c.threads;
   opt.replicates = c.replicates;
   opt.progress = !c.quiet;
+  if (c.robustness) check_robustness_options(c.robust), opt.robustness = c.robust;
   const LessonsRun r = run_lessons(spec, opt);
   if (c.format != "markdown") {
     std::cout << lessons_table(r, table_format(c.format));
@@ -372,6 +373,7 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
   std::string command = "build/sim/percorsi lessons";
   if (la.file != LessonsArgs{}.file) command += " " + la.file;
   if (r.replicates != spec.replicates) command += " --replicates " + std::to_string(r.replicates);
+  if (c.robustness) command += " --robustness";
   const std::string text = lessons_page(r, templ, command);
   if (!page) {
     std::cout << text;
@@ -728,6 +730,15 @@ int main(int argc, char** argv) {
                       "README.md when --out is not given; '' for none)");
   lessons->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   lessons->add_flag("--quiet,-q", c.quiet, "No progress");
+  auto* lessons_robustness = lessons->add_flag(
+      "--robustness", c.robustness,
+      "Also give each difference its robustness over the plausible space of the assumptions, as compare "
+      "--robustness (docs/robustness.md; about a minute per lesson); the committed page is made without it");
+  lessons->add_option("--robustness-points", c.robust.points, "With --robustness: points of the Latin hypercube")
+      ->needs(lessons_robustness);
+  lessons->add_option("--robustness-replicates", c.robust.replicates,
+                      "With --robustness: replicates per point and scenario")
+      ->needs(lessons_robustness);
 
   std::string sens_file;
   auto* sensitivity = app.add_subcommand(

@@ -79,6 +79,7 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
   LessonsRun run;
   run.file = spec.file;
   run.replicates = opt.replicates > 0 ? opt.replicates : spec.replicates;
+  run.robustness = opt.robustness.has_value();
   RunOptions ro;
   ro.threads = opt.threads;
   ro.replicates = run.replicates;
@@ -91,6 +92,12 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
     res.replicates = opt.replicates > 0 || l.replicates == 0 ? run.replicates : l.replicates;
     ro.replicates = res.replicates;
     res.summaries = run_scenarios(l.scenarios, ro, "");
+    std::optional<Robustness> robust;
+    if (opt.robustness) {
+      RobustnessOptions rop = *opt.robustness;
+      rop.threads = opt.threads, rop.progress = opt.progress;
+      robust = run_robustness(l.scenarios, rop);
+    }
     for (const auto& ind : l.indicators) {
       const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, ind.name);
       for (std::size_t k = 1; k < res.summaries.size(); ++k) {
@@ -103,6 +110,14 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
         const double reference = base == res.summaries[0].headline.end() ? std::nan("") : summarize(base->second).mean;
         row.verdict = verdict(row.diff.summary, o ? o->mid_against(reference) : std::nan(""));
         row.holds = row_holds(ind.expected, row.diff.summary);
+        if (const RobustnessCell* c = robust && row.verdict != Verdict::Undefined
+                                          ? robust->cell(row.scenario, ind.name)
+                                          : nullptr) {
+          const int side = verdict_side(row.diff.summary.mean, o ? o->mid_against(reference) : std::nan(""));
+          row.robust_share = c->share(side);
+          row.rests_on = c->rests_on;
+          row.robustness = robustness_text(*c, side);
+        }
         res.rows.push_back(row);
       }
     }
@@ -155,6 +170,10 @@ std::vector<std::vector<std::string>> rows_of(const LessonResult& l, bool md) {
                     format_difference_interval(row.indicator, row.diff.summary) +
                         (row.diff.summary.n > 0 && !row.diff.paired ? " unpaired" : ""),
                     verdict_name(row.verdict), holds_text(row, md)});
+  if (std::any_of(l.rows.begin(), l.rows.end(), [](const LessonRow& x) { return !x.robustness.empty(); })) {
+    rows[0].push_back("robustness");
+    for (std::size_t i = 0; i < l.rows.size(); ++i) rows[i + 1].push_back(md ? markdown_cell(l.rows[i].robustness) : l.rows[i].robustness);
+  }
   return rows;
 }
 
@@ -271,7 +290,7 @@ std::string lessons_table(const LessonsRun& r, TableFormat fmt) {
   if (fmt == TableFormat::Csv) {
     std::string out =
         "lesson,reference,scenario,indicator,expected,diff,diff_ci_low,diff_ci_high,n,paired,verdict,holds,"
-        "lesson_holds,command\n";
+        "lesson_holds,command" + std::string(r.robustness ? ",robust_share,rests_on" : "") + "\n";
     for (const auto& l : r.results)
       for (const auto& row : l.rows) {
         const out::Summary& d = row.diff.summary;
@@ -283,7 +302,13 @@ std::string lessons_table(const LessonsRun& r, TableFormat fmt) {
                 : row.holds                     ? "true"
                                                 : "false") +
                "," + (l.lesson.directed() ? (l.holds() ? "true" : "false") : "") + "," +
-               csv_cell(reproduce_command(l)) + "\n";
+               csv_cell(reproduce_command(l));
+        if (r.robustness) {
+          std::string rests;
+          for (const auto& p : row.rests_on) rests += (rests.empty() ? "" : ";") + p;
+          out += "," + csv_number(row.robust_share) + "," + csv_cell(rests);
+        }
+        out += "\n";
       }
     return out;
   }

@@ -6,10 +6,13 @@
 #pragma once
 
 #include <array>
+#include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/registry/lessons_spec.hpp"
+#include "sim/run/robustness.hpp"
 #include "sim/run/runner.hpp"
 
 namespace percorsi {
@@ -21,6 +24,11 @@ struct LessonRow {
   Difference diff;
   Verdict verdict = Verdict::Undefined;  // against the indicator's minimum important difference
   bool holds = false;                    // the interval excludes zero in the expected direction (false without one)
+  // lessons --robustness: the share of the plausible space where the verdict holds (NaN: none)
+  // and the assumptions that move the difference most (sim/run/robustness.hpp).
+  double robust_share = std::nan("");
+  std::vector<std::string> rests_on = {};
+  std::string robustness = {};  // as tables show it: "0.85 (rests on: a; b)"; "" without
 };
 
 struct LessonResult {
@@ -45,6 +53,7 @@ struct LessonsRun {
   std::string file;
   std::vector<EfficacyOverTime> efficacy;  // of the scenarios of the file's efficacy_over_time lessons
   int replicates = 0;  // the page's (a lesson may state its own)
+  bool robustness = false;  // the rows carry their robustness (LessonsOptions::robustness)
   std::vector<LessonResult> results;
   int held() const;      // lessons that hold
   int directed() const;  // lessons that state a direction
@@ -54,6 +63,10 @@ struct LessonsOptions {
   int threads = 0;
   int replicates = 0;  // 0: the file's and each lesson's own; else every lesson's
   bool progress = true;
+  // With it, each lesson's comparison is also run over the plausible space of the assumptions
+  // (run_robustness) and every row gets its robustness: a column of the tables and the page, the
+  // last two CSV columns robust_share,rests_on (docs/robustness.md).
+  std::optional<RobustnessOptions> robustness = std::nullopt;
 };
 
 // Runs every lesson's scenarios (run_scenarios: the same seed, so paired by replicate). Throws
@@ -73,7 +86,7 @@ std::string lesson_evidence(const Lesson& l);
 
 // Every lesson's rows: text (a block per lesson), markdown, or CSV (one row per difference:
 // lesson,reference,scenario,indicator,expected,diff,diff_ci_low,diff_ci_high,n,paired,verdict,
-// holds,lesson_holds,command).
+// holds,lesson_holds,command; with robustness, then robust_share,rests_on).
 std::string lessons_table(const LessonsRun& r, TableFormat fmt);
 
 // The page: `template_text` with its markers replaced:
