@@ -136,7 +136,9 @@ TEST(Lessons, EarlyScoutingAheadOfLateAndNothingWithoutProgrammeFirms) {
 
 // 3. Profit-sector scouting ahead of non-profit on employment at 24 months.
 TEST(Lessons, ProfitScoutingAheadOfNonProfit) {
-  const auto r = run({scenario("toscana/scouting_non_profit_calibrated"), scenario("toscana/scouting_profit_calibrated")});
+  // About one point at 24 months on the balanced baseline: 40 replicates give the paired
+  // interval the power to tell it from zero (20 give a half-width of about a point).
+  const auto r = run({scenario("toscana/scouting_non_profit_calibrated"), scenario("toscana/scouting_profit_calibrated")}, 40);
   expect_ahead(report("profit scouting", r[0], r[1], "employed_24m"));
 }
 
@@ -334,20 +336,23 @@ TEST(Lessons, LockdownLeavesATraceOnEmploymentAt24Months) {
     for (const auto& e : dropped) yaml += "  - {name: " + e + ", factor: 1}\n";
     std::vector<Scenario> x{s[0], parse_scenario(yaml, kSrc + "/scenarios/piemonte/lockdown_" + kept + "_only.yaml")};
     const auto y = run(x);
-    return report("lockdown of " + kept + " only", y[0], y[1], "employed_24m");
+    report("lockdown of " + kept + " only", y[0], y[1], "employed_24m");
+    // Paired by replicate with the full lockdown (the same people and draws): what the other
+    // events add to this one's trace.
+    return report("full lockdown vs " + kept + " only", y[1], r[1], "employed_24m");
   };
   std::vector<std::string> not_assessments = hiring, not_activity = hiring, not_hiring = {"lockdown_activity", "lockdown_assessments"};
   not_assessments.push_back("lockdown_activity");
   not_activity.push_back("lockdown_assessments");
+  // Each event alone leaves less than the full lockdown (the full minus the one alone is below 0).
   const auto assessments = only("assessments", not_assessments);
-  EXPECT_GT(assessments.ci_low, full.ci_high) << show(assessments);
-  EXPECT_LT(std::abs(assessments.mean), 0.1 * std::abs(full.mean)) << show(assessments);
+  expect_behind(assessments);
+  EXPECT_GT(std::abs(assessments.mean), 0.9 * std::abs(full.mean)) << "assessments alone leave almost nothing: " << show(assessments);
   const auto activity = only("activity", not_activity);
-  expect_behind(activity);
-  EXPECT_GT(activity.ci_low, full.ci_high) << "the fall of hiring adds to the activity's trace: " << show(activity);
+  expect_behind(activity);  // the fall of hiring adds to the activity's trace
+  EXPECT_LT(std::abs(activity.mean), 0.5 * std::abs(full.mean)) << "activity stopping carries most of the trace: " << show(activity);
   const auto hires = only("hiring", not_hiring);
-  expect_behind(hires);  // fewer vacancies and open-market jobs for three months
-  EXPECT_GT(hires.ci_low, full.ci_high) << show(hires);
+  expect_behind(hires);  // fewer vacancies and open-market jobs for three months carry a part of their own
 }
 
 // 11. Partnerships: a mid-sized partnership (10 partners a zone) has a lower cost per programme
@@ -358,18 +363,19 @@ TEST(Lessons, LockdownLeavesATraceOnEmploymentAt24Months) {
 // The optimum is shallow, so this lesson takes 60 replicates (Tuscany runs in milliseconds).
 // Ablations: when partners bring no firms, the narrow partnership is the cheapest (mid dearer);
 // when managing them takes no time and no fee, the wide one is the cheaper.
-TEST(Lessons, MidPartnershipCheapestPerRetainedJob) {
+// The wide partnership is dearer per retained job than the mid one, through what the partners
+// cost: with partners costing nothing the difference goes. Whether the mid partnership is the
+// cheapest (narrow dearer too) rests on how many firms a partner brings, an assumption: the
+// balanced Tuscany baseline no longer shows it (docs/lessons.md says what it depends on).
+TEST(Lessons, WidePartnershipDearerThanMidThroughWhatPartnersCost) {
   const std::vector<Scenario> s{scenario("toscana/partners_mid"), scenario("toscana/partners_narrow"),
                                 scenario("toscana/partners_wide")};
   constexpr int kReps = 60;
   const auto r = run(s, kReps);
-  expect_ahead(report("narrow vs mid partnership", r[0], r[1], "cost_per_retained_job"));
+  report("narrow vs mid partnership", r[0], r[1], "cost_per_retained_job");
   expect_ahead(report("wide vs mid partnership", r[0], r[2], "cost_per_retained_job"));
 
-  const auto no_firms = run(ablated(s, {{"network.firms_per_partner", "0"}}), kReps);
-  const auto narrow = report("narrow vs mid, partners bring no firms", no_firms[0], no_firms[1], "cost_per_retained_job");
-  expect_behind(narrow);
   const auto free = run(ablated(s, {{"network.overhead_per_partner", "0"}, {"costs.partner_management_per_week", "0"}}), kReps);
   const auto wide = report("wide vs mid, partners cost nothing", free[0], free[2], "cost_per_retained_job");
-  expect_behind(wide);
+  EXPECT_LT(wide.ci_low, 0) << "without their cost the wide partnership is no dearer: " << show(wide);
 }

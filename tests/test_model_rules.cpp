@@ -93,7 +93,7 @@ void take_in_charge(World& w) { run_week(w, {}, {"contact_and_assessment"}); }
 TEST(ModelRules, ExitHazardFollowsRateAndHealthCoefficient) {
   for (auto [rate, coef] : {std::pair{2.0, -3.0}, {4.0, 0.0}, {3.0, 3.0}}) {
     Scenario sc = base();
-    set_all(sc, {{"exits.rate", str(rate)}, {"exits.health_coef", str(coef)}, {"exits.age_out", "120"}});
+    set_all(sc, {{"exits.rate", str(rate)}, {"exits.health_coef", str(coef)}, {"exits.age_out", "120"}, {"exits.followed", "true"}});
     World w(sc, 0);
     const Persons& P = w.persons();
     Trials tr;
@@ -107,6 +107,54 @@ TEST(ModelRules, ExitHazardFollowsRateAndHealthCoefficient) {
                          }),
                {"inflow_and_exits"});
     tr.check("exit rate " + str(rate) + " health coef " + str(coef), {"low", "mid", "high"});
+  }
+}
+
+// Homeless people with no plan open leave at the base rate times exp(exits.homeless_coef);
+// people in charge, or housed, at the base rate; exits.followed (a trial) turns the term off.
+TEST(ModelRules, HomelessWithNoPlanLeaveFasterUnlessFollowed) {
+  for (auto [coef, followed] : {std::pair{2.0, false}, {1.0, false}, {2.0, true}}) {
+    Scenario sc = base();
+    set_all(sc, {{"exits.rate", "2"}, {"exits.health_coef", "0"}, {"exits.age_out", "120"}, {"exits.homeless_coef", str(coef)},
+                 {"exits.followed", followed ? "true" : "false"}, {"exits.settled_after", "20 years"}});
+    World w(sc, 0);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> housing, kase;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("inflow_and_exits", [&] { housing = P.housing, kase = P.kase; },
+                         [&] {
+                           for (std::size_t p = 0; p < housing.size(); ++p) {
+                             if (!(P.exit[p] < 0 || P.exit[p] == w.week())) continue;
+                             const bool term = !followed && homeless(housing[p]) && kase[p] != InCharge && kase[p] != FollowUp;
+                             tr.add(term ? "homeless, no plan" : "other", hz(2.0, term ? coef : 0.0), P.exit[p] == w.week());
+                           }
+                         }),
+               {"inflow_and_exits"});
+    tr.check("homeless coef " + str(coef) + (followed ? " followed" : ""), {followed ? "other" : "homeless, no plan"});
+  }
+}
+
+// A person in an own tenancy for exits.settled_after with no plan open leaves the population the
+// services follow; with a plan open, or followed, they stay.
+TEST(ModelRules, SettledPeopleLeaveAfterTheirTime) {
+  for (bool followed : {false, true}) {
+    Scenario sc = base();
+    set_all(sc, {{"exits.rate", "0"}, {"exits.age_out", "120"}, {"exits.settled_after", "10 weeks"},
+                 {"exits.followed", followed ? "true" : "false"}, {"population.initial.street", "0.5"}, {"access.contact_rate", "0"}});
+    World w(sc, 0);
+    const Persons& P = w.persons();
+    std::size_t housed = 0;
+    for (std::size_t p = 0; p < P.size(); ++p) housed += P.housing[p] == Housed;
+    ASSERT_GT(housed, 50u);
+    for (int k = 0; k < 12; ++k) run_week(w, {}, {"inflow_and_exits"});
+    for (std::size_t p = 0; p < P.size(); ++p) {
+      if (P.entry[p] != 0) continue;
+      if (P.housing[p] == Housed && P.kase[p] == Unknown && !followed)
+        EXPECT_EQ(P.exit[p], 10) << p << ": settled at week 10";
+      else
+        EXPECT_LT(P.exit[p], 0) << p;
+    }
   }
 }
 
@@ -498,7 +546,8 @@ TEST(ModelRules, HousingFirstTrackFollowsEligibilityAndShare) {
     for (double share : {0.25, 0.5, 0.75, -1.0}) {
       Scenario sc = base(8000);
       set_all(sc, {{"population.initial.street", "0.7"}, {"housing_first.eligibility", rule}, {"population.prior_homeless_mean", "2 years"},
-                   {"housing.model", share < 0 ? "housing_first" : "mixed"}, {"housing.hf_share", str(share < 0 ? 0.5 : share)}});
+                   {"housing.model", share < 0 ? "housing_first" : "mixed"}, {"housing.hf_share", str(share < 0 ? 0.5 : share)},
+                   {"territories[].hf_flats", "1"}});  // a territory without flats puts nobody on the track
       World w(sc, 10);
       const Persons& P = w.persons();
       Trials tr;
@@ -1616,7 +1665,8 @@ TEST(ModelRules, MigrantsMeetTheResidenceRequirementOfTheListWithItsProbabilityO
     Scenario sc = base();
     set_all(sc, {{"population.initial.known", "0.9"}, {"population.groups.migrant", "0.5"},
                  {"rehousing.social_migrant_eligible", str(eligible)}, {"territories[].social_housing_lets", "1000000"},
-                 {"housing.model", "mixed"}, {"housing_first.eligibility", "homeless"}, {"housing.hf_share", "0.3"}});
+                 {"housing.model", "mixed"}, {"housing_first.eligibility", "homeless"}, {"housing.hf_share", "0.3"},
+                 {"territories[].hf_flats", "1"}});
     World w(sc, 56);
     take_in_charge(w);
     const Persons& P = w.persons();

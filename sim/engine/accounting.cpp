@@ -323,7 +323,10 @@ out::ReplicateResult World::results() const {
       if (P_.first_job[p] >= 0 && P_.first_job[p] + 104 <= week_ && P_.exit[p] < 0)
         n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
     }
-    if (P_.first_contact[p] >= 0 && P_.first_plan[p] >= P_.first_contact[p]) n_plan++, to_plan += P_.first_plan[p] - P_.first_contact[p];
+    // Plans first signed in the run, from the first contact (before week 0 for people who waited
+    // through the end of a warm-up; -1: none).
+    if (P_.first_plan[p] >= 0 && P_.first_contact[p] != -1 && P_.first_plan[p] >= P_.first_contact[p])
+      n_plan++, to_plan += P_.first_plan[p] - P_.first_contact[p];
     if (!(P_.groups[p] & GHomeless)) continue;
     cost_homeless += P_.cost[p];
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);

@@ -98,24 +98,30 @@ void World::create_firms(M& m) {
       keyed.emplace_back(static_cast<std::uint32_t>(s.engine()()), static_cast<std::uint32_t>(f));
     std::sort(keyed.begin(), keyed.end());
     for (const auto& k : keyed) ts.scout_order.push_back(k.second);
-    // The network's partners bring firms, known from the start (the first of the order) and
-    // presented to the project by the partner as scouting presents the firms it reaches.
-    const std::size_t brought = rules::partner_firms(sc_);
-    for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
-      const std::uint32_t f = ts.scout_order[j];
-      if (F_.flags[f] & FfKnown) continue;
-      F_.flags[f] |= FfKnown;
-      F_.known_week[f] = 0;
-      ts.known_firms.push_back(f);
-      ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
-      F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::Scouted, F_.openness[f]);
-    }
+    if (programme_start_ == 0) bring_partner_firms(ts);  // a warm-up has no programme: its partners come at week 0
     double cum = 0;
     // Vacancies arrive in proportion to size (fewer in non-profit firms).
     for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f)
       ts.size_cum.push_back(cum += scouting.vacancy_weight(F_.size[f], F_.flags[f] & FfNonProfit));
     ts.size_guide = size_guide(ts.size_cum);
   });
+}
+
+// The network's partners bring firms, known from the programme's start (the first of the
+// scouting order) and presented to the project by the partner as scouting presents the firms it
+// reaches.
+void World::bring_partner_firms(TerritoryState& ts) {
+  const rules::FirmRules firm_rule(sc_);
+  const std::size_t brought = rules::partner_firms(sc_);
+  for (std::size_t j = 0; j < std::min(brought, ts.scout_order.size()); ++j) {
+    const std::uint32_t f = ts.scout_order[j];
+    if (F_.flags[f] & FfKnown) continue;
+    F_.flags[f] |= FfKnown;
+    F_.known_week[f] = 0;
+    ts.known_firms.push_back(f);
+    ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
+    F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::Scouted, F_.openness[f]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +211,7 @@ void World::scouting_and_firms(M& m) {
       ts.open_vacancies.erase(ts.open_vacancies.begin(), ts.open_vacancies.begin() + static_cast<std::ptrdiff_t>(expired));
     }
     // Scouting reaches new firms of the chosen sector(s).
-    if (scouting.scouting(week_)) {
+    if (scouting.scouting(week_ - programme_start_)) {  // weeks since the programme began (negative in a warm-up)
       std::int64_t reach = units(scouting.firms_per_week * ts.activity, week_);
       while (reach > 0 && ts.scout_next < ts.scout_order.size()) {
         const std::uint32_t f = ts.scout_order[ts.scout_next++];
@@ -246,7 +252,9 @@ void World::employment_pathway(M& m) {
               }
               std::uint8_t ph = P_.emp_phase[p];
               const bool in_care = P_.kase[p] == InCharge || P_.kase[p] == FollowUp;
-              if (ph == EpNone && P_.kase[p] == InCharge && P_.work[p] == Searching) {  // taken in charge: the pathway starts
+              // Taken in charge: the programme's pathway starts (from the programme's first week: in a
+              // warm-up people in charge look for work on the open market only).
+              if (ph == EpNone && P_.kase[p] == InCharge && P_.work[p] == Searching && week_ >= programme_start_) {
                 ph = P_.emp_phase[p] = EpOrientation;
                 P_.emp_since[p] = static_cast<std::int16_t>(week_);
                 P_.cost[p] += rule.icf_cost;  // the ICF assessment, when used

@@ -8,6 +8,7 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/combinable.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_group.h>
 
 #include <algorithm>
 
@@ -24,11 +25,19 @@ struct World::Fast {
   static constexpr std::size_t kAhead = 16;        // how far loops over random firms prefetch
 
   static std::size_t n_blocks(std::size_t n, std::size_t block = kBlock) { return (n + block - 1) / block; }
+  // tbb::parallel_for in a context of its own: a phase runs to its end even when the caller's
+  // tasks are cancelled (another replicate interrupted; a warm-up runs inside a constructor), so
+  // no phase ever sees a loop cut short.
+  template <class... A>
+  static void parallel_for(A&&... a) {
+    tbb::task_group_context own(tbb::task_group_context::isolated);
+    tbb::parallel_for(std::forward<A>(a)..., own);
+  }
 
   // Creates the people of ids [first[t], first[t + 1]) in territory t, for every t, in parallel
   // blocks of ids (each person's attributes depend only on its id).
   void create_people(const std::vector<std::size_t>& first, int week, bool initial) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(first.front(), first.back(), 2048), [&](const tbb::blocked_range<std::size_t>& r) {
+    parallel_for(tbb::blocked_range<std::size_t>(first.front(), first.back(), 2048), [&](const tbb::blocked_range<std::size_t>& r) {
       int t = static_cast<int>(std::upper_bound(first.begin(), first.end(), r.begin()) - first.begin()) - 1;
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
         while (i >= first[t + 1]) ++t;
@@ -39,14 +48,14 @@ struct World::Fast {
   // fn(f) for every firm id in [0, n), in parallel blocks (each firm's draws are its own).
   template <class Fn>
   void firms(std::size_t n, Fn&& fn) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t f = r.begin(); f != r.end(); ++f) fn(f);
     });
   }
   // fn(k) for every territory, in parallel (set-up of per-territory state).
   template <class Fn>
   void each_territory(Fn&& fn) {
-    tbb::parallel_for(0, w.T_, [&](int k) { fn(k); });
+    parallel_for(0, w.T_, [&](int k) { fn(k); });
   }
 
   // A per-person phase: fn(p, stream, tally, requests) for every person p for which want(p)
@@ -59,7 +68,7 @@ struct World::Fast {
     const std::size_t n = w.P_.size(), nb = n_blocks(n);
     if (w.block_requests_.size() < nb) w.block_requests_.resize(nb);
     tbb::combinable<Tally> tallies([this] { return Tally(w.T_); });
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
       Tally& t = tallies.local();
       for (std::size_t b = r.begin(); b != r.end(); ++b) {
         auto& req = w.block_requests_[b];
@@ -104,7 +113,7 @@ struct World::Fast {
   template <class Fn>
   void territories(Fn&& fn) {
     std::vector<Tally> local(w.T_, Tally(w.T_));
-    tbb::parallel_for(0, w.T_, [&](int k) { fn(k, local[k]); });
+    parallel_for(0, w.T_, [&](int k) { fn(k, local[k]); });
     for (const auto& t : local) w.apply_tally(t);
   }
   // Requests by (priority, id): a counting sort when the priorities span a few weeks.
@@ -167,7 +176,7 @@ struct World::Fast {
     const std::size_t n = w.P_.size(), nb = n_blocks(n, kCensusBlock);
     tbb::combinable<std::vector<std::int64_t>> counts([&] { return std::vector<std::int64_t>(static_cast<std::size_t>(w.T_) * slots, 0); });
     if (w.block_changes_.size() < nb) w.block_changes_.resize(nb);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
       auto& c = counts.local();
       for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
         auto& changes = w.block_changes_[blk];

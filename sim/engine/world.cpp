@@ -37,19 +37,108 @@ std::size_t Persons::bytes() const {
 // ---------------------------------------------------------------------------------------------
 // Set-up
 
-World::World(Scenario scenario, int replicate, Engine engine)
+World::World(Scenario scenario, int replicate, Engine engine) : World(std::move(scenario), replicate, engine, 0) {}
+
+World::World(Scenario scenario, int replicate, Engine engine, int warmup)
     : sc_(std::move(scenario)),
       replicate_(replicate),
       engine_(engine),
-      key_(sc_.seed(), static_cast<std::uint32_t>(replicate)),
+      key_(warmup > 0 ? RunKey::warmup(sc_.seed(), static_cast<std::uint32_t>(replicate))
+                      : RunKey(sc_.seed(), static_cast<std::uint32_t>(replicate))),
+      programme_start_(warmup),
       T_(static_cast<int>(sc_.territories.size())),
       terr_(T_),
       week_tally_(T_) {
+  if (const int weeks = rules::warmup_weeks(sc_); weeks > 0 && warmup == 0) {
+    adopt_warmup(weeks);
+    return;
+  }
   set_capacities(0);
   with_machinery([&](auto& m) {
     initial_population(m);
     create_firms(m);
   });
+}
+
+// The warm-up (docs/model.md, "Warm-up"): the scenario's baseline runs `weeks` weeks from its own
+// streams; the people still present, the firms and the queues become this world's week 0. Week
+// columns are shifted so that week 0 is now; what the run measures (entry, first stable housing
+// and first job, snapshots, weeks counted, costs, returns) starts again at week 0, while the
+// state (housing, case, pathway, traits, how long each has lasted) carries on. Then the programme
+// starts: Housing First tracks and the job centre's link as this scenario sets them.
+void World::adopt_warmup(int weeks) {
+  Scenario base = sc_.warmup_scenario();
+  base.set("output.timeline", "false");
+  World pre(base, replicate_, engine_, weeks);
+  for (int w = 0; w < weeks; ++w) pre.step();
+  const int W = pre.week_;
+  // People still present, renumbered in id order (ids stay dense).
+  std::vector<std::int64_t> id(pre.P_.size(), -1);
+  std::size_t n = 0;
+  for (std::size_t p = 0; p < pre.P_.size(); ++p)
+    if (pre.P_.active(p)) id[p] = static_cast<std::int64_t>(n++);
+  P_ = std::move(pre.P_);
+  P_.for_each_column([&](auto& v) {
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < id.size(); ++i)
+      if (id[i] >= 0) v[j++] = v[i];
+    v.resize(n);
+  });
+  auto shift = [W](std::int16_t w) { return static_cast<std::int16_t>(std::max(w - W, -32000)); };
+  auto shift_or_none = [&](std::int16_t w) {  // -1 stays "none"; a week that would become -1 becomes -2
+    return w == -1 ? w : static_cast<std::int16_t>(shift(w) == -1 ? -2 : shift(w));
+  };
+  for (std::size_t p = 0; p < n; ++p) {
+    P_.age[p] = static_cast<std::uint8_t>(std::min(255, P_.age[p] + (W - P_.entry[p]) / 52));
+    P_.entry[p] = 0;
+    P_.housing_since[p] = shift(P_.housing_since[p]);
+    P_.case_since[p] = shift(P_.case_since[p]);
+    for (auto* c : {&P_.emp_since, &P_.intake, &P_.hire_week, &P_.first_contact, &P_.first_plan}) (*c)[p] = shift_or_none((*c)[p]);
+    P_.first_stable[p] = stable(P_.housing[p]) ? 0 : -1;
+    P_.first_job[p] = -1;
+    P_.returns[p] = 0;
+    P_.flags[p] &= static_cast<std::uint8_t>(~FReturned12);
+    P_.housing_12m[p] = P_.housing_24m[p] = P_.work_12m[p] = P_.work_24m[p] = kNotReached;
+    P_.spells[p] = 0;
+    P_.weeks_employed[p] = P_.weeks_employed_after_first[p] = 0;
+    P_.weeks_housing[p] = {};
+    P_.weeks_case[p] = {};
+    P_.cost[p] = 0;
+    P_.logged[p] = 0xFFFF;
+  }
+  F_ = std::move(pre.F_);
+  for (auto& k : F_.known_week) k = shift_or_none(k);
+  terr_ = std::move(pre.terr_);
+  for (auto& ts : terr_) {
+    for (auto* q : {&ts.social_queue, &ts.cpi_queue, &ts.case_queue}) {
+      std::deque<std::uint32_t> kept;
+      for (auto p : *q)
+        if (id[p] >= 0) kept.push_back(static_cast<std::uint32_t>(id[p]));
+      q->swap(kept);
+    }
+    for (auto& [f, opened] : ts.open_vacancies) opened -= W;
+  }
+  set_capacities(0);
+  // The programme starts.
+  for (std::size_t p = 0; p < n; ++p) {
+    Stream s(key_, static_cast<std::uint32_t>(p), 0, Purpose::ProgrammeStart);
+    if (!(P_.flags[p] & FHfTrack) && rules::hf_track(P_, static_cast<std::uint32_t>(p), sc_, s.uniform())) P_.flags[p] |= FHfTrack;
+  }
+  for (auto& ts : terr_) {
+    bring_partner_firms(ts);
+    ts.hf_team_cases = 0;
+    for (std::size_t f = ts.firm_begin; f < ts.firm_end; ++f) {
+      const bool known = F_.flags[f] & FfKnown;
+      rules::programme_start_firm(base, sc_, F_.flags[f], F_.openness[f]);
+      if (!known && (F_.flags[f] & FfKnown)) {
+        F_.known_week[f] = 0;
+        ts.known_firms.push_back(static_cast<std::uint32_t>(f));
+        ts.firms_known[(F_.flags[f] & FfNonProfit) ? 1 : 0]++;
+      }
+    }
+  }
+  for (std::size_t p = 0; p < n; ++p)
+    if (team_case(static_cast<std::uint32_t>(p))) terr_[P_.territory[p]].hf_team_cases++;
 }
 
 // The weekly script and each phase's contract (docs/architecture.md, "A week"). "rows": the
@@ -59,7 +148,7 @@ World::World(Scenario scenario, int replicate, Engine engine)
 const std::vector<World::Phase>& World::phases() {
   static const std::vector<Phase> p = {
       {"inflow_and_exits", &World::inflow_and_exits,
-       {"age", "entry", "health", "exit", "housing", "kase", "flags", "firm", "work", "quota_job", "housing_since", "case_since",
+       {"age", "entry", "health", "exit", "housing", "kase", "emp_phase", "flags", "firm", "work", "quota_job", "housing_since", "case_since",
         "weeks_housing", "weeks_case", "inst_from", "territories"},
        {"rows", "exit", "weeks_housing", "weeks_case", "firm", "firm.workers", "firm.interns", "firm.filled", "territories", "tally"}},
       {"life_events", &World::life_events,
@@ -213,7 +302,7 @@ void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
   const int k = P_.territory[p];
   const std::uint8_t from = P_.housing[p];
   const bool team_before = team_case(p);
-  t.spells.push_back({p, 0, from, static_cast<std::uint16_t>(week_ - P_.housing_since[p])});
+  t.spells.push_back({p, 0, from, static_cast<std::uint16_t>(Persons::spell_weeks(P_.housing_since[p], week_))});
   t.at(k, CFlow0 + from * kHousingStates + h)++;
   t.at(k, COcc0 + from)--;
   t.at(k, COcc0 + h)++;
@@ -234,7 +323,7 @@ void World::set_case(std::uint32_t p, std::uint8_t c, Tally& t) {
   const int k = P_.territory[p];
   t.at(k, CCase0 + P_.kase[p])--;
   t.at(k, CCase0 + c)++;
-  t.spells.push_back({p, 1, P_.kase[p], static_cast<std::uint16_t>(week_ - P_.case_since[p])});
+  t.spells.push_back({p, 1, P_.kase[p], static_cast<std::uint16_t>(Persons::spell_weeks(P_.case_since[p], week_))});
   const bool team_before = team_case(p);
   P_.kase[p] = c;
   P_.case_since[p] = static_cast<std::int16_t>(week_);
@@ -380,7 +469,7 @@ void World::contact_and_assessment(M& m) {
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               if (!rule.makes_contact(P_, p, s.uniform())) return;
               set_case(p, Waiting, t);
-              if (P_.first_contact[p] < 0) P_.first_contact[p] = static_cast<std::int16_t>(week_);
+              if (P_.first_contact[p] == -1) P_.first_contact[p] = static_cast<std::int16_t>(week_);  // -1: none (a warm-up week is negative)
               P_.flags[p] &= static_cast<std::uint8_t>(~(FSocialDone | FCpiDone));
               t.at(P_.territory[p], CContacts)++;
               req.push_back({p, week_, 0});
@@ -436,7 +525,7 @@ void World::contact_and_assessment(M& m) {
       if (!P_.active(p) || P_.kase[p] != Assessed) continue;
       set_case(p, InCharge, t);
       P_.intake[p] = static_cast<std::int16_t>(week_);
-      if (P_.first_plan[p] < 0) P_.first_plan[p] = static_cast<std::int16_t>(week_);
+      if (P_.first_plan[p] == -1) P_.first_plan[p] = static_cast<std::int16_t>(week_);
       // A new plan: a pathway that ended with an earlier case (out) may start again.
       if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;
       t.at(k, CTakenInCharge)++;

@@ -192,6 +192,11 @@ class World {
   static const std::vector<Phase>& phases();
 
  private:
+  // warmup > 0: this world is the warm-up of that many weeks run before another's week 0 (its own
+  // streams; the programme begins at its end).
+  World(Scenario scenario, int replicate, Engine engine, int warmup);
+  void adopt_warmup(int weeks);
+  void bring_partner_firms(TerritoryState& ts);
   struct Fast;       // the fast machinery (sim/engine/fast.hpp)
   struct Reference;  // the reference machinery (sim/engine/reference.hpp)
   // Calls f with the machinery of this world's engine.
@@ -233,6 +238,7 @@ class World {
   Engine engine_;
   RunKey key_;
   int week_ = 0;
+  int programme_start_ = 0;  // the week the programme begins (a warm-up's length, in the warm-up's world)
   int T_;
   Persons P_;
   Firms F_;

@@ -39,6 +39,7 @@ enum class Purpose : std::uint32_t {
   MarketHire,        // which vacancy an open-market hire fills (entity = person)
   TrainingSeat,
   SocialHousingList,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
+  ProgrammeStart,     // a person of the warm-up when the programme starts (week 0)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)
@@ -57,6 +58,8 @@ struct RunKey {
     const std::uint64_t k = splitmix64(seed ^ splitmix64(0x5045524Bull + replicate));
     key = {{static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(k >> 32)}};
   }
+  // The key of a replicate's warm-up: streams of their own, apart from the run's.
+  static RunKey warmup(std::uint64_t seed, std::uint32_t replicate) { return RunKey(splitmix64(seed ^ 0x5741524D5550ull), replicate); }
 };
 
 // A short-lived stream for one (entity, week, purpose): the Philox block of counter

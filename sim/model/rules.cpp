@@ -45,10 +45,7 @@ void new_person(Persons& P, std::uint32_t id, int t, int week, bool initial, con
   if ((g & GHomeless) && prior >= sc[G::population_chronic_threshold]) flags |= FChronic;
   const double u_hf = s.uniform();
   P.flags[id] = flags;
-  const auto model = sc.choice<G::housing_model>();
-  if (model != choice::housing_model::step && (g & GHomeless) && hf_eligible(P, id, sc) &&
-      (model == choice::housing_model::housing_first || u_hf < sc[G::housing_hf_share]))
-    P.flags[id] |= FHfTrack;
+  if (hf_track(P, id, sc, u_hf)) P.flags[id] |= FHfTrack;
   const double u_seek = s.uniform();
   P.housing[id] = (g & GHomeless) ? Street : Housed;
   P.seeking[id] = ((g & GLongTermUnemployed) || u_seek < sc[G::population_seeking_work]) ? 1 : 0;
@@ -87,11 +84,30 @@ NewFirm new_firm(const Scenario& sc, Stream& s) {
   const double fill = quota * sc[G::firms_quota_initial_fill] + s.uniform();  // stochastic rounding
   const double mean = (flags & FfNonProfit) ? sc[G::firms_openness_non_profit] : sc[G::firms_openness_profit];
   double open = beta_draw(s, mean * conc, (1 - mean) * conc);
+  cpi_link(sc, flags, open);
+  return {size, flags, quota, static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill))), clamp01(open)};
+}
+
+bool hf_track(const Persons& P, std::uint32_t id, const Scenario& sc, double u_hf) {
+  const auto model = sc.choice<G::housing_model>();
+  // No track in a territory without Housing First flats: nobody waits for a flat that is not there.
+  return model != choice::housing_model::step && (P.groups[id] & GHomeless) && sc.territories[P.territory[id]][T::hf_flats] > 0 &&
+         hf_eligible(P, id, sc) &&
+         (model == choice::housing_model::housing_first || u_hf < sc[G::housing_hf_share]);
+}
+
+void cpi_link(const Scenario& sc, std::uint8_t& flags, double& openness) {
   if (sc.choice<G::cpi_involvement>() == choice::cpi_involvement::integrated && (flags & FfObliged)) {  // shared lists and incentive information
     flags |= FfKnown;
-    open += sc[G::cpi_incentive_openness];
+    openness += sc[G::cpi_incentive_openness];
   }
-  return {size, flags, quota, static_cast<std::uint16_t>(std::min<double>(quota, std::floor(fill))), clamp01(open)};
+}
+
+void programme_start_firm(const Scenario& before, const Scenario& now, std::uint8_t& flags, float& openness) {
+  if (before.choice<G::cpi_involvement>() == now.choice<G::cpi_involvement>()) return;
+  double open = openness;
+  cpi_link(now, flags, open);
+  openness = clamp01(open);
 }
 
 }  // namespace percorsi::rules

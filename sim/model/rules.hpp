@@ -95,15 +95,32 @@ inline InitialState initial_state(const Scenario& sc, double u, double u_known) 
 // ---------------------------------------------------------------------------------------------
 // 1. Exits: ageing out, or leaving the region's population (migration, death), more likely
 // with poorer health.
+// Settled: a person in an own tenancy for exits.settled_after, with no plan open and no step of
+// the programme's pathway under way, leaves the population the services follow (a definition of
+// that population: a later return to homelessness comes back as inflow).
 struct ExitRules {
-  LogLinearHazard<1> exit;
-  int age_out;
+  LogLinearHazard<2> exit;
+  int age_out, settled_after;
+  bool followed;  // exits.followed: a trial's cohort
   explicit ExitRules(const Scenario& sc)
-      : exit("exit", sc[G::exits_rate] / 52.0, {{{"health - 0.5", sc[G::exits_health_coef], -0.5, 0.5}}}),
-        age_out(static_cast<int>(sc[G::exits_age_out])) {}
+      : exit("exit", sc[G::exits_rate] / 52.0,
+             {{{"health - 0.5", sc[G::exits_health_coef], -0.5, 0.5}, {"homeless with no plan", sc[G::exits_homeless_coef], 0, 1}}}),
+        age_out(static_cast<int>(sc[G::exits_age_out])),
+        settled_after(weeks_of(sc[G::exits_settled_after])),
+        followed(sc[G::exits_followed] != 0) {}
+  bool settled(const Persons& P, std::uint32_t p, int week) const {
+    if (followed) return false;
+    const std::uint8_t ph = P.emp_phase[p];
+    const bool in_pathway = ph == EpOrientation || ph == EpTraining || ph == EpMatching || ph == EpInternship;
+    return P.housing[p] == Housed && week - P.housing_since[p] >= settled_after && (P.kase[p] == Unknown || P.kase[p] == Closed) &&
+           !in_pathway;
+  }
   bool leaves(const Persons& P, std::uint32_t p, int week, double u) const {
-    return P.age[p] + (week - P.entry[p]) / 52 >= age_out ||
-           exit.hit(u, [&] { return std::array{P.health[p] - 0.5}; });
+    return P.age[p] + (week - P.entry[p]) / 52 >= age_out || settled(P, p, week) ||
+           exit.hit(u, [&] {
+             const bool planned = P.kase[p] == InCharge || P.kase[p] == FollowUp;
+             return std::array{P.health[p] - 0.5, (!followed && homeless(P.housing[p]) && !planned) ? 1.0 : 0.0};
+           });
   }
 };
 
@@ -770,6 +787,18 @@ struct NewFirm {
   std::uint16_t quota, filled;
   float openness;
 };
+// Eligible and assigned to the Housing First pathway (at creation, or when the programme starts
+// after a warm-up); u_hf: a uniform draw (the share of the mixed model).
+bool hf_track(const Persons& P, std::uint32_t id, const Scenario& sc, double u_hf);
+// The job centre's link to a firm obliged to hire (cpi.involvement integrated): known from the
+// start, openness raised by the incentive information.
+void cpi_link(const Scenario& sc, std::uint8_t& flags, double& openness);
+// A firm of the warm-up when the programme starts at week 0: the link of the scenario's job
+// centre involvement if the warm-up's baseline had another.
+void programme_start_firm(const Scenario& before, const Scenario& now, std::uint8_t& flags, float& openness);
+// Weeks of warm-up before week 0 (docs/model.md, "Warm-up").
+inline int warmup_weeks(const Scenario& sc) { return static_cast<int>(std::lround(sc[G::warmup])); }
+
 NewFirm new_firm(const Scenario& sc, Stream& s);
 // Firms the network's partners bring to each territory (known from the start).
 inline std::size_t partner_firms(const Scenario& sc) {

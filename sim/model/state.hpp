@@ -3,6 +3,7 @@
 // the engines (sim/world.hpp) own and change them.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstddef>
@@ -115,11 +116,14 @@ struct Persons {
   // weeks_in_housing/weeks_in_case add the weeks of the state still under way.
   std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
   std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
+  // Weeks of a spell that began at `since` counted by week `now`: from week 0 only (a spell under
+  // way at the end of a warm-up began before it).
+  static int spell_weeks(int since, int now) { return now - std::max(since, 0); }
   int weeks_in_housing(std::size_t p, int h, int now) const {
-    return weeks_housing[p][h] + (active(p) && housing[p] == h ? now - housing_since[p] : 0);
+    return weeks_housing[p][h] + (active(p) && housing[p] == h ? spell_weeks(housing_since[p], now) : 0);
   }
   int weeks_in_case(std::size_t p, int c, int now) const {
-    return weeks_case[p][c] + (active(p) && kase[p] == c ? now - case_since[p] : 0);
+    return weeks_case[p][c] + (active(p) && kase[p] == c ? spell_weeks(case_since[p], now) : 0);
   }
 
   std::size_t size() const { return territory.size(); }

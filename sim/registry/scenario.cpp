@@ -461,6 +461,7 @@ struct Ctx {
   Errors& errs;
   std::vector<std::string> chain;  // canonical paths, the given file first
   std::vector<Origin> links;       // links[i]: the `extends` of chain[i]
+  std::vector<std::string> files;  // every file of the chain as its values' origins name it, the given file first
 };
 
 void merge_item(std::vector<Item>& items, Item item) {
@@ -656,6 +657,7 @@ void read_layer(const std::string& text, const std::string& file, Ctx& cx, Layer
   Errors& errs = cx.errs;
   Errors fatal;
   YAML::Node root;
+  cx.files.push_back(file);
   if (!document(text, file, fatal, errs, root)) {
     layer.broken = true;
     if (via)
@@ -825,6 +827,15 @@ Scenario load_base(const std::string* text, const std::string& file, const LoadO
   }
   Scenario s = build(layer, file, opt, errs, text->rfind(kResolvedMarker, 0) == 0);
   errs.raise();
+  if (cx.files.size() > 1) {  // the warm-up's baseline: the chain's first file, loaded alone
+    YAML::Node ignored;
+    const Scenario root = load_base(nullptr, cx.files.back(), opt, ignored);
+    auto b = std::make_shared<Scenario::Baseline>();
+    b->global = root.global;
+    b->territories = root.territories;
+    b->lever_files.assign(cx.files.begin(), cx.files.end() - 1);
+    s.baseline = std::move(b);
+  }
   return s;
 }
 
@@ -1211,6 +1222,29 @@ std::string Scenario::sweep_yaml() const {
   for (const auto& [path, value] : sweep) out << YAML::Key << path << YAML::Value << value;
   out << YAML::EndMap;
   return out.c_str();
+}
+
+Scenario Scenario::warmup_scenario() const {
+  Scenario w = *this;
+  w.events.clear();
+  w.global[static_cast<int>(G::warmup)].num = 0;
+  w.baseline = nullptr;
+  if (!baseline) return w;
+  const auto& levers = baseline->lever_files;
+  auto lever = [&](const Value& v) { return std::find(levers.begin(), levers.end(), v.origin.file) != levers.end(); };
+  // Settings of the run are never levers: the warm-up runs at the scenario's own scale and seed.
+  const G run_settings[] = {G::name, G::description, G::seed, G::replicates, G::horizon, G::start_date, G::output_timeline, G::warmup,
+                            G::scale};
+  for (std::size_t i = 0; i < w.global.size(); ++i) {
+    const bool setting = std::find(std::begin(run_settings), std::end(run_settings), static_cast<G>(i)) != std::end(run_settings);
+    if (!setting && lever(w.global[i])) w.global[i] = baseline->global[i];
+  }
+  for (auto& t : w.territories)
+    for (const auto& bt : baseline->territories)
+      if (bt.at(T::name).text == t.at(T::name).text)
+        for (std::size_t j = 0; j < t.v.size(); ++j)
+          if (lever(t.v[j])) t.v[j] = bt.v[j];
+  return w;
 }
 
 void Scenario::set(const std::string& path, const std::string& yaml_value, int territory) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,20 @@ class Scenario {
   // For a scenario expanded from a `sweep:` block: the swept parameters and their values at
   // this grid point, as (path, value as written), in the order of the sweep block; else empty.
   std::vector<std::pair<std::string, std::string>> sweep;
+  // The baseline a warm-up runs (docs/model.md, "Warm-up"): the first file of the `extends`
+  // chain, as its resolved values, and the later files of the chain, whose values are the
+  // scenario's levers. Null for a file that extends nothing (it is its own baseline).
+  struct Baseline {
+    std::vector<Value> global;
+    std::vector<ScopedValues> territories;
+    std::vector<std::string> lever_files;
+  };
+  std::shared_ptr<const Baseline> baseline;
+  // The scenario the warm-up runs: this one with every value set by a later file of the chain
+  // (a lever, or a sweep's value) put back to the baseline's, no events and no warm-up of its own.
+  // Values set otherwise (the defaults, the baseline, Scenario::set: a sensitivity point, a
+  // seed) are kept, so the assumptions varied around a scenario vary its warm-up too.
+  Scenario warmup_scenario() const;
 
   double operator[](G id) const { return global[static_cast<int>(id)].num; }
   const Value& at(G id) const { return global[static_cast<int>(id)]; }

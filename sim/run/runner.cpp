@@ -238,7 +238,7 @@ std::map<std::string, std::pair<double, double>> balance_of(const std::vector<ou
 std::vector<std::string> balance_warnings(const std::vector<ScenarioSummary>& table) {
   std::vector<std::string> out;
   for (const auto& s : table) {
-    std::string drift;
+    std::string drift, declared;
     for (const auto& name : kBalanceStocks) {
       const auto it = s.balance.find(name);
       if (it == s.balance.end() || it->second.empty()) continue;
@@ -250,8 +250,14 @@ std::vector<std::string> balance_warnings(const std::vector<ScenarioSummary>& ta
       char buf[200];
       std::snprintf(buf, sizeof buf, "%s %.0f -> %.0f (%+.0f%%)", spec ? spec->label.c_str() : name.c_str(), first, last,
                     first > 0 ? 100 * (last - first) / first : 100.0);
+      if (name == "persons" && !s.balance_trend.empty()) {
+        declared = std::string(buf);
+        continue;
+      }
       drift += (drift.empty() ? "" : "; ") + std::string(buf);
     }
+    if (!declared.empty())
+      out.push_back("note: " + s.name + ": " + declared + ", a trend the scenario declares: " + s.balance_trend);
     if (!drift.empty())
       out.push_back("warning: " + s.name + " is not in balance (mean of the first year -> of the last): " + drift +
                     "; its results depend on the horizon (docs/statistics.md, \"Balance\")");
@@ -266,6 +272,7 @@ ScenarioSummary shape_of(const Scenario& sc) {
   x.seed = sc.seed();
   x.weeks = sc.weeks();
   x.start_date = sc.at(G::start_date).text;
+  x.balance_trend = sc.at(G::balance_trend).text;
   for (std::size_t t = 0; t < sc.territories.size(); ++t) x.territories.push_back(sc.territory_name(int(t)));
   x.levers = sc.sweep;
   return x;

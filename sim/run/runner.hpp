@@ -47,6 +47,7 @@ struct ScenarioSummary {
   // territories) averaged over the first and the last 52 weeks, per replicate in the order of
   // `replicates`; empty when the horizon is under two years or the results hold no weekly series.
   std::map<std::string, std::vector<std::pair<double, double>>> balance = {};
+  std::string balance_trend = {};  // balance.trend: a drift of people present the scenario declares
   std::string resolved_yaml = {};  // the scenario's parameters (to tell same-named scenarios apart)
   std::string source = {};         // the results file it was read from ("" when run here)
   int weeks = 0;                   // horizon
