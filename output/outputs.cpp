@@ -124,13 +124,17 @@ const char* range_name(Range r) {
 }
 
 const OutputSpec* OutputSpec::denominator_output() const {
-  if (kind != OutputKind::Headline || is_denominator()) return nullptr;
+  if (kind != OutputKind::Headline || is_companion()) return nullptr;
   return find_output(OutputKind::Headline, name + "_n");
 }
 
-bool OutputSpec::is_denominator() const {
-  return kind == OutputKind::Headline && name.size() > 2 && name.compare(name.size() - 2, 2, "_n") == 0 &&
-         find_output(OutputKind::Headline, std::string_view(name).substr(0, name.size() - 2)) != nullptr;
+bool OutputSpec::is_companion() const {
+  if (kind != OutputKind::Headline) return false;
+  for (std::string_view suffix : {std::string_view("_n"), std::string_view("_discounted")})
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        find_output(OutputKind::Headline, std::string_view(name).substr(0, name.size() - suffix.size())) != nullptr)
+      return true;
+  return false;
 }
 
 const char* output_type_name(OutputType t) {

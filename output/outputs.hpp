@@ -62,9 +62,11 @@ struct OutputSpec {
   // The scale of its intervals: the range, with the upper limit of a Bounded output.
   Scale scale() const { return Scale(range, range == Range::Bounded ? upper : 1.0); }
   // The companion headline `<name>_n` (the size of this indicator's denominator in each
-  // replicate), or nullptr; and whether this output is such a companion.
+  // replicate), or nullptr; and whether this output is a companion of an indicator, shown
+  // beside it or used with it, never compared by itself: `<name>_n`, or `<name>_discounted`
+  // (the outcome's discounted amount, for the ratios of docs/economics.md).
   const OutputSpec* denominator_output() const;
-  bool is_denominator() const;
+  bool is_companion() const;
   // "Stably housed 12 months after entry (share)".
   std::string label_with_unit() const { return label + " (" + unit + ")"; }
 };

@@ -49,10 +49,10 @@ TEST(Outputs, EveryEntryIsComplete) {
         << what;
     // Series and headlines are compared between scenarios: each has a minimum important difference
     // (but the sizes of denominators, <name>_n, which are shown, not compared).
-    if (o.is_denominator()) {
+    if (o.is_companion()) {
       EXPECT_TRUE(std::isnan(o.mid)) << what;
     }
-    if (o.kind != OutputKind::Person && !o.is_denominator()) {
+    if (o.kind != OutputKind::Person && !o.is_companion()) {
       EXPECT_FALSE(std::isnan(o.mid)) << what << ": no minimum important difference";
       EXPECT_EQ(o.type, out::OutputType::Float64) << what;
     }

@@ -141,7 +141,7 @@ TEST(Runner, ComparisonTableFormats) {
   // Rows in the table's order, without the denominators' companions (shown beside them).
   std::vector<std::string> want;
   for (const auto* x : out::outputs_of(out::OutputKind::Headline))
-    if (!x->is_denominator()) want.push_back(x->name);
+    if (!x->is_companion()) want.push_back(x->name);
   EXPECT_EQ(inds, want);
   // An indicator whose denominator depends on the policy is shown with it and its size.
   const auto& d = out::spec(out::Headline::days_to_stable_housing);
@@ -277,6 +277,12 @@ std::pair<ScenarioSummary, ScenarioSummary> value_pair() {
   // 36.4 days of stable housing per person for a share of 1 (100 person-years x 364 / 1,000).
   a.headline["time_stably_housed"] = {0.2, 0.25, 0.3};
   b.headline["time_stably_housed"] = {0.2 + 10 / 36.4, 0.25 + 10 / 36.4, 0.3 + 10 / 36.4};
+  // The outcomes' (discounted) amounts, which the ratios use: share x denominator x units.
+  for (ScenarioSummary* s : {&a, &b})
+    for (const auto& [id, units] : {std::pair<std::string, double>{"time_stably_housed", 364}, {"employed_12m", 1}, {"job_retained_12m", 1}}) {
+      auto& amount = s->headline[id + "_discounted"];
+      for (std::size_t i = 0; i < 3; ++i) amount.push_back(s->headline[id][i] * s->headline[id + "_n"][i] * units);
+    }
   a.cost_totals["cost_housing_first"] = {0, 0, 0};
   b.cost_totals["cost_housing_first"] = {600000, 620000, 580000};
   a.headline["cost_per_person_housing"] = {0, 0, 0};
@@ -347,7 +353,7 @@ TEST(Runner, ValueForMoneyRows) {
   EXPECT_NE(comparison_table({a, b}, TableFormat::Csv).find("\nhf,icer_time_stably_housed,euro/day,,,,3,-50"),
             std::string::npos);
   EXPECT_NE(comparison_table({a, b}, TableFormat::Csv).find(",true,dominant,,,Cost per additional day"), std::string::npos);
-  std::swap(a.headline["time_stably_housed"], b.headline["time_stably_housed"]);
+  std::swap(a.headline["time_stably_housed_discounted"], b.headline["time_stably_housed_discounted"]);
   std::swap(a.headline["cost_per_person"], b.headline["cost_per_person"]);
   EXPECT_EQ(row_of(value_for_money(a, b), "icer_time_stably_housed").status, CostEffect::Dominated);
   // Too short a horizon for the 12-month outcomes; unpaired runs; no costs: no section.

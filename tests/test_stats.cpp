@@ -48,17 +48,17 @@ TEST(Stats, RangesComeFromTheOutputTable) {
     else if (o->range == Range::Bounded) EXPECT_GT(o->upper, 0.0) << o->name;
     else EXPECT_EQ(o->range, Range::Positive) << o->name;
     // Every indicator with a denominator has its companion <name>_n, and only those.
-    if (o->is_denominator()) continue;
+    if (o->is_companion()) continue;
     EXPECT_EQ(o->denominator_output() != nullptr, o->denominator != out::Denominator::None) << o->name;
   }
   EXPECT_EQ(summarize({0.1, 0.2, 0.3}, "stably_housed_12m").ci_low,
             summarize({0.1, 0.2, 0.3}, Range::Share).ci_low);
-  // Months worked in the 24 months after a first job: between 0 and 24.
-  const auto& months = out::spec(out::Headline::months_worked_24m_after_first_job);
+  // Months worked in the 12 months after a first job: between 0 and 12.
+  const auto& months = out::spec(out::Headline::months_worked_12m_after_first_job);
   EXPECT_EQ(months.range, Range::Bounded);
-  EXPECT_EQ(months.upper, 24.0);
-  EXPECT_EQ(summarize({1, 17, 0.5}, "months_worked_24m_after_first_job").ci_high,
-            summarize({1, 17, 0.5}, out::Scale(Range::Bounded, 24)).ci_high);
+  EXPECT_EQ(months.upper, 12.0);
+  EXPECT_EQ(summarize({1, 11, 0.5}, "months_worked_12m_after_first_job").ci_high,
+            summarize({1, 11, 0.5}, out::Scale(Range::Bounded, 12)).ci_high);
 }
 
 // A bounded quantity (months worked out of 24): the interval stays in [0, 24] where the log

@@ -466,7 +466,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
       for (const auto& n : cat.scenarios()[s].headline_names) all.insert(n);
   for (const auto& k : kOrder) {
     const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, k);
-    if (all.erase(k) && !(o && o->is_denominator())) names.push_back(k);  // sizes go beside their indicator
+    if (all.erase(k) && !(o && o->is_companion())) names.push_back(k);  // sizes go beside their indicator
   }
   names.insert(names.end(), all.begin(), all.end());
 

@@ -41,8 +41,24 @@ enum CountSlot : int {
   KPrison,       // in an institution of kind InstJustice (the rest of Institution: health)
   KHfTeamCases,  // in charge or in follow-up, supported by the Housing First team
   KEfficacy0,    // self-efficacy in [0, 0.25), then [0.25, 0.5), [0.5, 0.75), [0.75, 1]
-  kCounts = KEfficacy0 + 4
+  // For the cohort and discounted headlines (World::YearSums):
+  KStableHomeless = KEfficacy0 + 4,  // people homeless at entry in stable housing
+  KEmployed12,      // people looking for work at entry, in work at the end of their 52nd week
+  KCohortStable,    // the homeless cohort in stable housing
+  KCohortHeld12,    // programme jobs of the cohort reaching 52 weeks
+  KCohortWorked,    // weeks worked in the 52 weeks from a first job (counted in the 52nd week)
+  KCohortWorkedN,   // people of the cohort reaching the 52nd week from their first job
+  KCohortService0,  // person-weeks of the cohort in billed orientation, training, internship, follow-up
+  kCounts = KCohortService0 + 4
 };
+
+// Cohorts (docs/economics.md, "Cost per outcome: cohorts"): the people with entry week 0 (present
+// at the start of the run), followed over weeks 0-103 of the run; jobs of the cohort count when
+// started in weeks 0-51 (so that 12 months of holding them fit in the window).
+constexpr int kYearWeeks = 52;
+constexpr int kCohortEntryWeek = 0;
+constexpr int kCohortWeeks = 2 * kYearWeeks;
+bool in_cohort(const Persons& P, std::size_t p, int week) { return P.entry[p] == kCohortEntryWeek && week < kCohortWeeks; }
 
 // Series ids are generated from output/outputs.def; loops over states write runs of ids, whose
 // names are checked here to follow the states.
@@ -117,6 +133,19 @@ void World::end_of_week(M& m) {
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
+    const bool cohort = in_cohort(P_, p, week_), homeless = (P_.groups[p] & GHomeless) != 0;
+    ct[KStableHomeless] += homeless & stable(h);
+    if (cohort) {
+      ct[KCohortStable] += homeless & stable(h);
+      ct[KCohortHeld12] += (w == Employed) & (ph == EpEmployed) & (week_ - P_.hire_week[p] == 52);
+      const int first = P_.first_job[p];
+      if (P_.seeking[p] && first >= 0 && first < kYearWeeks && week_ - first == kYearWeeks - 1)
+        ct[KCohortWorked] += P_.weeks_employed_after_first[p], ct[KCohortWorkedN]++;
+      ct[KCohortService0] += (ph == EpOrientation) & !waiting;
+      ct[KCohortService0 + 1] += ph == EpTraining;
+      ct[KCohortService0 + 2] += w == Internship;
+      ct[KCohortService0 + 3] += follow;
+    }
     const bool team = rules::hf_team_supports(P_, p);
     ct[KHfTeamCases] += team & ((k == InCharge) | (k == FollowUp));
     P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting, team);
@@ -127,12 +156,38 @@ void World::end_of_week(M& m) {
     }
     // State at the end of the 52nd / 104th week since entry.
     const int since = week_ + 1 - P_.entry[p];
-    if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;
+    if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w, ct[KEmployed12] += P_.seeking[p] && w == Employed;
     if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;
   });
   // People in training at the end of the week hold their seats next week.
   for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kCounts + KTraining];
   m.close_spells();  // the week's ended spells into the persons' totals
+  add_year_sums();
+}
+
+void World::add_year_sums() {
+  const auto y = static_cast<std::size_t>(week_ / kYearWeeks);
+  if (years_.size() <= y) years_.resize(y + 1);
+  YearSums& sum = years_[y];
+  for (int t = 0; t < T_; ++t) {
+    const std::int64_t* ct = &census_[static_cast<std::size_t>(t) * kCounts];
+    sum.stable_homeless += ct[KStableHomeless];
+    sum.employed_12m += ct[KEmployed12];
+    sum.cohort_stable += ct[KCohortStable];
+    sum.cohort_held_12m += ct[KCohortHeld12];
+    sum.cohort_worked += ct[KCohortWorked];
+    sum.cohort_worked_n += ct[KCohortWorkedN];
+    for (int k = 0; k < 4; ++k) sum.cohort_services[k] += ct[KCohortService0 + k];
+  }
+  // The homeless cohort's cost of the year: its members' costs so far (every service they used,
+  // up to this week) at the end of each year of the window, less those of the year before.
+  if (week_ % kYearWeeks == kYearWeeks - 1 && week_ < kCohortWeeks) {
+    double c = 0;
+    for (std::size_t p = 0; p < P_.size(); ++p)
+      if (P_.entry[p] == kCohortEntryWeek && (P_.groups[p] & GHomeless)) c += P_.cost[p];
+    sum.cohort_cost = c - cohort_cost_before_;
+    cohort_cost_before_ = c;
+  }
 }
 
 void World::record() {
@@ -307,8 +362,7 @@ out::ReplicateResult World::results() const {
   double n12 = 0, s12 = 0, n24 = 0, s24 = 0, weeks_all = 0, weeks_stable = 0, n_first = 0, ret = 0, n_housed = 0,
          days = 0;
   // Employment measures are over people looking for work at entry.
-  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0, tenure = 0, n_tenure = 0;
-  double cost_homeless = 0;  // the services used by the people homeless at entry
+  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0;
   double to_plan = 0, n_plan = 0;  // weeks from first contact to the first plan
   double any18_hf = 0, n18_hf = 0;  // any job within 18 months, over Housing First tenants
   for (std::size_t p = 0; p < n; ++p) {
@@ -320,15 +374,12 @@ out::ReplicateResult World::results() const {
       if (P_.work_24m[p] != 255) m24++, e24 += P_.work_24m[p] == Employed;
       if (observed18) n18++, any18 += job18;
       if (P_.first_job[p] >= 0) n_job++, to_job += P_.first_job[p] - P_.entry[p];
-      if (P_.first_job[p] >= 0 && P_.first_job[p] + 104 <= week_ && P_.exit[p] < 0)
-        n_tenure++, tenure += P_.weeks_employed_after_first[p] * 12.0 / 52.0;
     }
     // Plans first signed in the run, from the first contact (before week 0 for people who waited
     // through the end of a warm-up; -1: none).
     if (P_.first_plan[p] >= 0 && P_.first_contact[p] != -1 && P_.first_plan[p] >= P_.first_contact[p])
       n_plan++, to_plan += P_.first_plan[p] - P_.first_contact[p];
     if (!(P_.groups[p] & GHomeless)) continue;
-    cost_homeless += P_.cost[p];
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
     if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
     for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_in_housing(p, h, week_);
@@ -339,15 +390,20 @@ out::ReplicateResult World::results() const {
       if (P_.first_stable[p] + 52 <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
     }
   }
-  // Sums of weekly series over territories and a range of weeks.
-  auto total = [&](out::Series id, int w0, int w1) {
+  // Sums of weekly series over territories and a range of weeks; discounted: each week weighted
+  // by rules::CostRules::discount (docs/economics.md, "Discounting").
+  const rules::CostRules rule(sc_);
+  auto total = [&](out::Series id, int w0, int w1, bool discounted = false) {
     const auto s = static_cast<std::size_t>(id);
     double x = 0;
-    for (int w = std::max(0, w0); w < std::min(week_, w1); ++w)
-      for (int t = 0; t < T_; ++t) x += series_[(w * S + s) * T_ + t];
+    for (int w = std::max(0, w0); w < std::min(week_, w1); ++w) {
+      double week = 0;
+      for (int t = 0; t < T_; ++t) week += series_[(w * S + s) * T_ + t];
+      x += discounted ? week * rule.discount(w) : week;
+    }
     return x;
   };
-  const double persons_weeks = total(out::Series::persons, 0, week_), cost = total(out::Series::cost_total, 0, week_);
+  const double persons_weeks = total(out::Series::persons, 0, week_, true), cost = total(out::Series::cost_total, 0, week_, true);
   const double held6 = total(out::Series::jobs_held_6m, 0, week_), held12 = total(out::Series::jobs_held_12m, 0, week_);
   auto nan_if = [](double num, double den) { return den > 0 ? num / den : std::nan(""); };
   auto headline = [&](out::Headline id) -> double& { return r.headline[out::name(id)]; };
@@ -363,28 +419,50 @@ out::ReplicateResult World::results() const {
   headline(H::any_job_18m) = nan_if(any18, n18);
   headline(H::any_job_18m_hf_tenants) = nan_if(any18_hf, n18_hf);
   headline(H::weeks_to_first_job) = nan_if(to_job, n_job);
-  headline(H::months_worked_24m_after_first_job) = nan_if(tenure, n_tenure);
   headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
   headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - 52));
   headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
   headline(H::days_to_plan) = nan_if(7.0 * to_plan, n_plan);
   headline(H::days_to_plan_n) = n_plan;
-  // Costs by payer (docs/model.md, "Costs by payer"), and of the employment programme.
+  // Costs by payer (docs/model.md, "Costs by payer"), discounted.
   using Sr = out::Series;
-  auto cost_of = [&](std::initializer_list<Sr> ids) {
+  auto cost_of = [&](std::initializer_list<Sr> ids, int w0, int w1, bool discounted) {
     double c = 0;
-    for (Sr id : ids) c += total(id, 0, week_);
+    for (Sr id : ids) c += total(id, w0, w1, discounted);
     return c;
   };
-  const double programme = cost_of({Sr::cost_icf, Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up, Sr::cost_scouting, Sr::cost_network});
   auto cost_of_payer = [&](out::Payer payer) {
+    const auto& ids = out::cost_series_of(payer);
     double c = 0;
-    for (Sr id : out::cost_series_of(payer)) c += total(id, 0, week_);
+    for (Sr id : ids) c += total(id, 0, week_, true);
     return c;
   };
   const double housing = cost_of_payer(out::Payer::housing), health = cost_of_payer(out::Payer::health),
                justice = cost_of_payer(out::Payer::justice);
-  headline(H::cost_per_retained_job) = nan_if(programme, held12);
+  // The cohort's indicators (kCohortWeeks of the run needed), each year of the window discounted.
+  const bool followed = week_ >= kCohortWeeks;
+  double cohort_cost = 0, cohort_stable = 0, cohort_programme = 0, cohort_held = 0, worked = 0, worked_n = 0;
+  for (std::size_t y = 0; followed && y * kYearWeeks < kCohortWeeks; ++y) {
+    const YearSums& sum = years_[y];
+    const int w0 = static_cast<int>(y) * kYearWeeks, w1 = w0 + kYearWeeks;
+    const double d = rule.discount(w0);
+    cohort_cost += d * sum.cohort_cost;
+    cohort_stable += d * static_cast<double>(sum.cohort_stable) / kYearWeeks;
+    cohort_held += d * static_cast<double>(sum.cohort_held_12m);
+    worked += static_cast<double>(sum.cohort_worked), worked_n += static_cast<double>(sum.cohort_worked_n);
+    // The employment programme's cost of the year (overheads included: ICF, scouting, the partner
+    // network) shared by the use of its weekly services: the cohort's person-weeks of them at
+    // their unit costs over everyone's.
+    const double programme = cost_of({Sr::cost_icf, Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up,
+                                      Sr::cost_scouting, Sr::cost_network}, w0, w1, false);
+    const double services = cost_of({Sr::cost_orientation, Sr::cost_training, Sr::cost_internship, Sr::cost_follow_up}, w0, w1, false);
+    const double units[4] = {rule.orientation, rule.training, rule.internship, rule.follow_up};
+    double used = 0;
+    for (int k = 0; k < 4; ++k) used += static_cast<double>(sum.cohort_services[k]) * units[k];
+    if (services > 0) cohort_programme += d * programme * used / services;
+  }
+  headline(H::months_worked_12m_after_first_job) = nan_if(worked * 12.0 / kYearWeeks, worked_n);
+  headline(H::cost_per_retained_job) = nan_if(cohort_programme, cohort_held);
   headline(H::cost_total) = cost;
   headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));
   headline(H::cost_per_person_social_services) = nan_if(cost - housing - health - justice, static_cast<double>(n));
@@ -392,7 +470,17 @@ out::ReplicateResult World::results() const {
   headline(H::cost_per_person_health) = nan_if(health, static_cast<double>(n));
   headline(H::cost_per_person_justice) = nan_if(justice, static_cast<double>(n));
   headline(H::cost_per_person_year) = nan_if(cost, persons_weeks / 52.0);
-  headline(H::cost_per_stable_year) = nan_if(cost_homeless, weeks_stable / 52.0);
+  headline(H::cost_per_stable_year) = nan_if(cohort_cost, cohort_stable);
+  // The outcomes of the cost-effectiveness ratios, discounted as the costs are.
+  double stable_days = 0, employed = 0;
+  for (std::size_t y = 0; y < years_.size(); ++y) {
+    const double d = rule.discount(static_cast<int>(y) * kYearWeeks);
+    stable_days += d * 7.0 * static_cast<double>(years_[y].stable_homeless);
+    employed += d * static_cast<double>(years_[y].employed_12m);
+  }
+  headline(H::time_stably_housed_discounted) = stable_days;
+  headline(H::employed_12m_discounted) = employed;
+  headline(H::job_retained_12m_discounted) = total(out::Series::jobs_held_12m, 0, week_, true);
   // The size of each denominator above (<id>_n in the output table): 0 exactly when the
   // indicator is NaN, so that tables can say "no one counted" and give the denominator.
   headline(H::stably_housed_12m_n) = n12;
@@ -405,15 +493,15 @@ out::ReplicateResult World::results() const {
   headline(H::any_job_18m_n) = n18;
   headline(H::any_job_18m_hf_tenants_n) = n18_hf;
   headline(H::weeks_to_first_job_n) = n_job;
-  headline(H::months_worked_24m_after_first_job_n) = n_tenure;
+  headline(H::months_worked_12m_after_first_job_n) = worked_n;
   headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - 26);
   headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - 52);
   headline(H::cost_per_person_n) = static_cast<double>(n);
   headline(H::cost_per_person_social_services_n) = headline(H::cost_per_person_housing_n) = headline(H::cost_per_person_health_n) =
       headline(H::cost_per_person_justice_n) = static_cast<double>(n);
   headline(H::cost_per_person_year_n) = persons_weeks / 52.0;
-  headline(H::cost_per_stable_year_n) = weeks_stable / 52.0;
-  headline(H::cost_per_retained_job_n) = held12;
+  headline(H::cost_per_stable_year_n) = cohort_stable;
+  headline(H::cost_per_retained_job_n) = cohort_held;
   return r;
 }
 
@@ -499,6 +587,7 @@ std::uint64_t World::column_hash(const std::string& name, std::size_t rows) cons
   } else if (name == "census") {
     found = true;
     h.column(census_);
+    h.each(years_), h.value(cohort_cost_before_);  // the census's sums by year (add_year_sums)
   } else if (name == "series") {
     found = true;
     h.column(series_);

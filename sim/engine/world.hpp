@@ -232,6 +232,9 @@ class World {
   void institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally& t);
   // In charge or in follow-up and supported by the Housing First team (not by a case worker).
   bool team_case(std::uint32_t p) const;
+  // Adds the week's census to the sums of its year of the run (years_), and the homeless
+  // cohort's cost at each year end (sim/engine/accounting.cpp).
+  void add_year_sums();
 
   const Scenario sc_;
   int replicate_;
@@ -246,6 +249,20 @@ class World {
   Tally week_tally_;                       // this week's counters
   std::vector<std::int64_t> census_;       // the end-of-week census [territory][CountSlot] (sim/accounting.cpp)
   std::vector<double> series_;             // recorded weekly values: [week][series][territory]
+  // Sums for the cohort and discounted headlines (sim/engine/accounting.cpp, "Cohorts"), by
+  // year of the run (weeks 0-51, 52-103, ...): counts of the census and, for the cohort's cost,
+  // the cost of the services its members used in the year.
+  struct YearSums {
+    std::int64_t stable_homeless = 0;   // person-weeks in stable housing, people homeless at entry
+    std::int64_t employed_12m = 0;      // people looking for work at entry, in work 52 weeks after it
+    std::int64_t cohort_stable = 0;     // person-weeks in stable housing of the homeless cohort
+    std::int64_t cohort_held_12m = 0;   // programme jobs of the cohort reaching 52 weeks
+    std::int64_t cohort_worked = 0, cohort_worked_n = 0;  // weeks worked in the 52 weeks after a first job, people
+    std::array<std::int64_t, 4> cohort_services{};        // person-weeks of orientation, training, internship, follow-up
+    double cohort_cost = 0;  // the cost of the services used by the homeless cohort (snapshots of Persons::cost)
+  };
+  std::vector<YearSums> years_;
+  double cohort_cost_before_ = 0;  // the homeless cohort's cost at the last year end
   // Requests made in per-person phases: per block of persons (fast) or one list (reference).
   std::vector<std::vector<TaggedRequest>> block_requests_;
   struct StateChange {

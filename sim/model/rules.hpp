@@ -911,6 +911,7 @@ struct CostRules {
   std::array<float, kCaseStates> per_case_state{};        // case management, by case state
   std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
   std::array<float, kWorkStates> per_work_state{};        // internship indemnity and tutoring
+  double discount_rate;  // per year (economics.discount_rate): see discount()
   explicit CostRules(const Scenario& sc) {
     const float day = 7.f;
     housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
@@ -940,7 +941,12 @@ struct CostRules {
     per_pathway_step[EpOrientation] = orientation;
     per_pathway_step[EpTraining] = training;
     per_work_state[Internship] = internship;
+    discount_rate = sc[G::economics_discount_rate];
   }
+  // The weight of a cost or an outcome of week `week` of the run in the discounted indicators
+  // (docs/economics.md, "Discounting"): 1 in the first year (weeks 0-51), 1/(1 + r) in the
+  // second, 1/(1 + r)^2 in the third: yearly steps from the start of the run.
+  double discount(int week) const { return std::pow(1.0 + discount_rate, -static_cast<double>(week / 52)); }
   // A programme job in its follow-up period (work state w, pathway step ph, weeks since hiring).
   bool in_follow_up(std::uint8_t w, std::uint8_t ph, int tenure) const {
     return (w == Employed) & (ph == EpEmployed) & (tenure < fu_len);

@@ -48,7 +48,7 @@ const std::vector<std::string> kKeys = {"name",   "description", "scenarios",  "
 std::vector<const out::OutputSpec*> indicators() {
   std::vector<const out::OutputSpec*> v;
   for (const auto* o : out::outputs_of(out::OutputKind::Headline))
-    if (!o->is_denominator()) v.push_back(o);
+    if (!o->is_companion()) v.push_back(o);
   return v;
 }
 

@@ -62,10 +62,10 @@ std::string read_headline_indicator(const YAML::Node& n, const std::string& file
                                     const std::string& horizon_hint) {
   const std::string name = n.IsScalar() ? n.Scalar() : "";
   const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, name);
-  if (!o || o->is_denominator()) {
+  if (!o || o->is_companion()) {
     std::vector<std::string> names;
     for (const auto* x : out::outputs_of(out::OutputKind::Headline))
-      if (!x->is_denominator()) names.push_back(x->name);
+      if (!x->is_companion()) names.push_back(x->name);
     errs.add(origin_of(n, file), "unknown headline indicator '" + name + "'" + hint(name, names));
   } else if (std::find(taken.begin(), taken.end(), name) != taken.end()) {
     errs.add(origin_of(n, file), "'" + name + "' is listed twice");

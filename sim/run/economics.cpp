@@ -22,13 +22,12 @@ using S = out::Series;
 
 const std::vector<IcerOutcome>& icer_outcomes() {
   static const std::vector<IcerOutcome> t = {
-      // share of person-weeks stably housed x person-years present (of people homeless at entry)
-      // x 52 weeks x 7 days: days of stable housing
-      {H::time_stably_housed, 52 * 7, "day", "days", "Cost per additional day of stable housing"},
-      // share in work x people looking for work at entry observed 52 weeks after entry: people
-      {H::employed_12m, 1, "person", "people", "Cost per additional person in work 12 months after entry"},
-      // share of programme hires still held 52 weeks later x hires observed that long: jobs
-      {H::job_retained_12m, 1, "job", "jobs", "Cost per additional programme job held 12 months"},
+      // days of stable housing of the people homeless at entry, discounted
+      {H::time_stably_housed, H::time_stably_housed_discounted, "day", "days", "Cost per additional day of stable housing"},
+      // people looking for work at entry in work 52 weeks after it, discounted
+      {H::employed_12m, H::employed_12m_discounted, "person", "people", "Cost per additional person in work 12 months after entry"},
+      // programme jobs still held 52 weeks after hiring, discounted
+      {H::job_retained_12m, H::job_retained_12m_discounted, "job", "jobs", "Cost per additional programme job held 12 months"},
   };
   return t;
 }
@@ -132,12 +131,11 @@ std::vector<double> paired(const ScenarioSummary& a, const ScenarioSummary& b,
   return d;
 }
 
-// The amount of an outcome per person ever present in a replicate.
+// The amount of an outcome per person ever present in a replicate (discounted).
 double outcome_per_person(const ScenarioSummary& s, std::size_t i, const IcerOutcome& o) {
-  const std::string& id = out::name(o.indicator);
-  const double v = at(s, id, i), n = at(s, id + "_n", i), persons = at(s, "persons_total", i);
-  if (std::isnan(n) || !(persons > 0)) return kNaN;
-  return (n > 0 ? v * n * o.units_per_count : 0.0) / persons;
+  const double amount = at(s, out::name(o.amount), i), persons = at(s, "persons_total", i);
+  if (std::isnan(amount) || !(persons > 0)) return kNaN;
+  return amount / persons;
 }
 
 // Decimals for numbers of this size: 0 from 100, 1 from 10, 2 from 1, two significant digits below.
@@ -155,7 +153,8 @@ std::string signed_number(double x) {
 std::string outcome_problem(const ScenarioSummary& a, const ScenarioSummary& b, const IcerOutcome& o) {
   const out::OutputSpec& spec = out::spec(o.indicator);
   for (const ScenarioSummary* s : {&a, &b}) {
-    if (!s->headline.count(spec.name) || !s->headline.count(spec.name + "_n")) return "not in the results";
+    if (!s->headline.count(spec.name) || !s->headline.count(spec.name + "_n") || !s->headline.count(out::name(o.amount)))
+      return "not in the results";
     if (spec.window > 0 && s->weeks > 0 && s->weeks < spec.window) return undefined_reason(*s, spec.name);
   }
   for (const ScenarioSummary* s : {&a, &b})
@@ -287,7 +286,8 @@ std::string value_for_money_section(const std::vector<ScenarioSummary>& s, const
   const std::string intro =
       "Each scenario against " + s[0].name +
       ": the extra cost per additional unit of an outcome (ICER), cost and outcome both per person in the run and "
-      "paired by replicate; the public payers' costs in 2019 euro, not discounted; 95% intervals by Fieller's "
+      "paired by replicate; the public payers' costs in 2019 euro; costs and outcomes beyond the first year "
+      "discounted (economics.discount_rate, 3% a year by default); 95% intervals by Fieller's "
       "theorem. dominant: costs less and achieves more, dominated: costs more and achieves less (both intervals "
       "exclude zero); n/a (no outcome difference): the outcome's interval includes zero. The offset is the other "
       "payers' saving over the increase in the programme's cost. Method: docs/economics.md.";

@@ -3,7 +3,7 @@
 // additional day of stable housing, per additional person in work 12 months after entry, per
 // additional programme job held 12 months), and the share of the programme's extra cost offset
 // by savings of the other public payers. Costs and outcomes are both per person ever present in
-// the run, paired by replicate (common random numbers); intervals by Fieller's theorem
+// the run, both discounted (economics.discount_rate), paired by replicate (common random numbers); intervals by Fieller's theorem
 // (sim/stats fieller(), icer()).
 #pragma once
 
@@ -16,12 +16,13 @@
 
 namespace percorsi {
 
-// An outcome with an incremental cost-effectiveness ratio: a headline indicator whose value
-// times its denominator (`<indicator>_n`) times `units_per_count` is the amount of the outcome
-// in a replicate (0 when its denominator is empty), counted per person ever present.
+// An outcome with an incremental cost-effectiveness ratio: a headline indicator, and the
+// companion headline `amount` (`<indicator>_discounted`) that is the amount of the outcome in a
+// replicate, discounted as the costs are, counted per person ever present. The indicator's
+// window and its denominator (`<indicator>_n`: the "too few" rule) say whether a ratio is defined.
 struct IcerOutcome {
   out::Headline indicator;
-  double units_per_count;  // e.g. 364 days per person-year (52 weeks of 7 days) of stable housing
+  out::Headline amount;    // e.g. days of stable housing, discounted
   const char* unit;        // the outcome's unit: "day", "person", "job"
   const char* units;       // its plural: "days", "people", "jobs"
   const char* label;       // "Cost per additional day of stable housing"

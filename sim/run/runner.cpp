@@ -1,5 +1,6 @@
 #include "sim/run/runner.hpp"
 
+#include "sim/model/rules.hpp"
 #include "sim/run/robustness.hpp"
 #include "sim/run/csv.hpp"
 #include "sim/run/economics.hpp"
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
@@ -162,10 +164,13 @@ bool is_cost_series(const std::string& name) {
   return o && o->unit == "euro/week";
 }
 
-// The sum of a weekly series over weeks and territories.
-double run_total(const std::vector<double>& values) {
+// The sum of a weekly cost series [week][territory] over weeks and territories, each week
+// discounted as the cost headlines are (rules::CostRules::discount, docs/economics.md), so that
+// the programme's cost and cost_per_person of the offset are alike; undiscounted without rules.
+double run_total(const std::vector<double>& values, std::size_t territories, const rules::CostRules* rule) {
   double x = 0;
-  for (double v : values) x += v;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    x += values[i] * (rule ? rule->discount(static_cast<int>(i / std::max<std::size_t>(1, territories))) : 1.0);
   return x;
 }
 
@@ -185,8 +190,9 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
     out::ReplicateResult r =
         run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine);
     headlines[i] = std::move(r.headline);
+    const rules::CostRules rule(scenarios[task.scenario]);
     for (const auto& w : r.weekly)
-      if (is_cost_series(w.name)) costs[i][w.name] = run_total(w.values);
+      if (is_cost_series(w.name)) costs[i][w.name] = run_total(w.values, r.territories.size(), &rule);
     balance[i] = balance_of(r.weekly, scenarios[task.scenario].weeks());
   });
   progress.finish();
@@ -427,9 +433,15 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     }
     for (const auto& ind : rd.headline_names(name)) s.headline[ind] = rd.headline(name, ind);
     const std::vector<std::string> weekly_names = rd.weekly_names(name);
+    std::optional<rules::CostRules> rule;  // the discounting of the scenario the file keeps
+    try {
+      rule.emplace(parse_scenario(info.resolved_yaml, h5_path));
+    } catch (const std::exception&) {
+    }
     for (const auto& series : weekly_names)
       if (is_cost_series(series))
-        for (int r : s.replicates) s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series)));
+        for (int r : s.replicates)
+          s.cost_totals[series].push_back(run_total(rd.weekly(name, r, series), s.territories.size(), rule ? &*rule : nullptr));
     if (s.weeks >= 104)
       for (int r : s.replicates) {
         std::vector<out::WeeklySeries> weekly;
@@ -780,7 +792,7 @@ std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   std::vector<std::string> inds;
   for (const auto* o : out::outputs_of(out::OutputKind::Headline)) {
     const bool had = all.erase(o->name) > 0;
-    if (had && !o->is_denominator()) inds.push_back(o->name);  // denominators go beside their indicator
+    if (had && !o->is_companion()) inds.push_back(o->name);  // denominators go beside their indicator
   }
   for (const auto& k : all) inds.push_back(k);  // not in the table (older files): by name
   return inds;
