@@ -97,6 +97,22 @@ TEST(Runner, BalanceWarningNamesTheStocksThatDrift) {
   EXPECT_NE(w[0].find("Sleeping rough 40 -> 60 (+50%)"), std::string::npos) << w[0];
   EXPECT_EQ(w[0].find("contact with services"), std::string::npos) << w[0];
   EXPECT_EQ(w[0].find("case worker"), std::string::npos) << w[0];
+
+  // A declared trend of people present is a note, not a warning; the other stocks still warn.
+  ScenarioSummary growing = steady;
+  growing.name = "growing";
+  growing.balance["persons"] = {{100, 130}, {100, 130}};
+  growing.balance_trend = "the programme keeps those it takes in charge (source)";
+  auto g = balance_warnings({growing});
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].rfind("note: growing: ", 0), 0u) << g[0];
+  EXPECT_NE(g[0].find("+30%"), std::string::npos) << g[0];
+  EXPECT_NE(g[0].find("a trend the scenario declares: the programme keeps"), std::string::npos) << g[0];
+  growing.balance["housing_street"] = {{40, 60}, {40, 60}};
+  g = balance_warnings({growing});
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_NE(g[1].find("growing is not in balance"), std::string::npos) << g[1];
+  EXPECT_EQ(g[1].find("contact with services"), std::string::npos) << g[1];
 }
 
 TEST(Runner, ComparisonTableFormats) {

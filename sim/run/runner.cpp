@@ -427,6 +427,7 @@ std::vector<ScenarioSummary> read_summaries(const std::string& h5_path) {
     try {  // the start date and the sweep point, from the YAML the file keeps
       const YAML::Node y = YAML::Load(info.resolved_yaml);
       if (y["start_date"]) s.start_date = y["start_date"].as<std::string>();
+      if (y["balance"] && y["balance"]["trend"]) s.balance_trend = y["balance"]["trend"].as<std::string>();
       if (!info.sweep.empty())
         for (const auto& kv : YAML::Load(info.sweep)) s.levers.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
     } catch (const YAML::Exception&) {
