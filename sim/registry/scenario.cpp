@@ -812,7 +812,7 @@ Scenario build(const Layer& layer, const std::string& file, const LoadOptions& o
 Scenario load_base(const std::string* text, const std::string& file, const LoadOptions& opt, YAML::Node& sweep) {
   Errors errs;
   std::error_code ec;
-  Ctx cx{errs, {fs::weakly_canonical(file, ec).string()}, {}};
+  Ctx cx{errs, {fs::weakly_canonical(file, ec).string()}, {}, {}};
   std::string owned;
   if (!text) {
     std::string why;
@@ -844,7 +844,7 @@ Scenario load_overlaid(const std::string* text, const std::string& file, const L
                        const std::vector<YamlBlock>& overlays, std::vector<YamlBlock>* trials) {
   Errors errs;
   std::error_code ec;
-  Ctx cx{errs, {fs::weakly_canonical(file, ec).string()}, {}};
+  Ctx cx{errs, {fs::weakly_canonical(file, ec).string()}, {}, {}};
   std::string owned;
   if (!text) {
     std::string why;
