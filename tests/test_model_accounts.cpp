@@ -902,7 +902,7 @@ TEST(Economics, TheCohortIsFollowedOverWeeks0To103Only) {
   const auto two = run_all(economics_scenario(104, 0.03)), longer = run_all(economics_scenario(110, 0.03));
   EXPECT_NE(two.headline.at("cost_total"), longer.headline.at("cost_total"));
   for (const char* id : {"cost_per_stable_year", "cost_per_retained_job", "months_worked_12m_after_first_job"})
-    for (const std::string name : {std::string(id), std::string(id) + "_n"}) {
+    for (const std::string& name : {std::string(id), std::string(id) + "_n"}) {
       EXPECT_FALSE(std::isnan(two.headline.at(name))) << name;
       EXPECT_GT(two.headline.at(name), 0) << name;
       EXPECT_EQ(two.headline.at(name), longer.headline.at(name)) << name;
