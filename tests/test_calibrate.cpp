@@ -13,6 +13,7 @@
 #include "output/calibration_file.hpp"
 #include "sim/calibrate/abc.hpp"
 #include "sim/calibrate/calibration.hpp"
+#include "sim/calibrate/leave_out.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -303,6 +304,49 @@ TEST(CalibrateCommand, TheFitDoesNotDependOnTheThreadCount) {
                            "italy_unemployed_to_employed_year", "epsilon schedule: inf, "}) {
     EXPECT_NE(one.out.find(part), std::string::npos) << part << "\n" << one.out;
   }
+}
+
+// Leave one trial out: one calibration per trial, without its targets; the file records the
+// medians and a fingerprint of the inputs that a changed trial file no longer matches. A single
+// trial left out leaves no target: its medians are the priors' (no fit).
+TEST(CalibrateCommand, LeaveOneOutFitsWithoutEachTrialAndRecordsItsInputs) {
+  TempDir d;
+  const std::string trial = d.write("unemployed.yaml", "extends: " + kSrc + "/scenarios/trials/italy_unemployed.yaml\n");
+  const std::string f = d.write("two.yaml",
+                                "seed: 4\nparticles: 12\ngenerations: 1\nreplicates: 2\nparameters:\n"
+                                "  labour.job_finding_rate: {range: [0.2, 1.5]}\n"
+                                "  housing_first.tenancy_loss_rate: {range: [0.02, 0.5], log: true}\ntargets:\n"
+                                "  - {trial: unemployed.yaml}\n  - {trial: " +
+                                    kSrc + "/scenarios/trials/italy_hf.yaml}\n");
+  const Calibration c = load_calibration(f);
+  ASSERT_EQ(c.trials.size(), 2u);
+  const Calibration rest = without_trial(c, 0);
+  ASSERT_EQ(rest.trials.size(), 1u);
+  EXPECT_EQ(rest.trials[0].file, c.trials[1].file);
+  const std::string lo = (d.path / "two.leave_out.yaml").string();
+  auto r = sh("calibrate " + f + " --threads 2 --quiet --leave-one-out " + lo, false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const LeaveOutFile file = load_leave_out(lo);
+  EXPECT_EQ(file.inputs, inputs_fingerprint(c));
+  ASSERT_EQ(file.runs.size(), 2u);
+  EXPECT_EQ(file.runs[0].left_out, "unemployed.yaml");
+  EXPECT_EQ(file.runs[0].targets_fitted, 2);  // italy_hf's two published values
+  EXPECT_EQ(file.runs[1].targets_fitted, 1);
+  ASSERT_EQ(file.runs[0].medians.size(), 2u);
+  EXPECT_EQ(file.runs[0].medians[0].first, "labour.job_finding_rate");
+  EXPECT_EQ(file.runs[0].medians[1].first, "housing_first.tenancy_loss_rate");
+  // A second writer without --force is refused; a changed trial file makes the file stale.
+  EXPECT_EQ(sh("calibrate " + f + " --quiet --leave-one-out " + lo, false).code, 2);
+  d.write("unemployed.yaml", "extends: " + kSrc + "/scenarios/trials/italy_unemployed.yaml\nseed: 5\n");
+  EXPECT_NE(load_leave_out(lo).inputs, inputs_fingerprint(load_calibration(f)));
+  // A single trial: the priors' medians, with nothing fitted.
+  const std::string one = small_calibration(d), lo1 = (d.path / "small.leave_out.yaml").string();
+  ASSERT_EQ(sh("calibrate " + one + " --quiet --leave-one-out " + lo1, false).code, 0);
+  const LeaveOutFile single = load_leave_out(lo1);
+  ASSERT_EQ(single.runs.size(), 1u);
+  EXPECT_EQ(single.runs[0].targets_fitted, 0);
+  EXPECT_NEAR(single.runs[0].medians[0].second, 0.85, 1e-3);               // (0.2 + 1.5) / 2
+  EXPECT_NEAR(single.runs[0].medians[1].second, std::sqrt(0.3), 1e-3);    // log-uniform [0.1, 3]
 }
 
 TEST(CalibrateCommand, OutFileHoldsThePosteriorAndTheSchedule) {

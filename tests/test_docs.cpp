@@ -16,6 +16,7 @@
 
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
+#include "sim/calibrate/leave_out.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/lessons.hpp"
 #include "tests/cli_test_helpers.hpp"
@@ -84,6 +85,29 @@ TEST(Docs, ValidationPageIsCurrent) {
       << first_difference(committed, generated);
 }
 
+// Every calibration file has its leave-one-trial-out file (docs/validation.md, "Leave one trial
+// out"), written from the calibration file and the trial files as they are now.
+TEST(Docs, LeaveOneOutFilesAreCurrent) {
+  using namespace percorsi;
+  const std::string dir = std::string(PERCORSI_SOURCE_DIR) + "/scenarios/calibration";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml" || !is_calibration_file(e.path().string())) continue;
+    ++n;
+    const Calibration cal = load_calibration(e.path().string());
+    const auto lo = e.path().parent_path() / (e.path().stem().string() + ".leave_out.yaml");
+    ASSERT_TRUE(std::filesystem::exists(lo)) << lo << " is missing: run `build/sim/percorsi calibrate " << e.path().filename()
+                                             << " --leave-one-out " << lo.filename() << "` (from scenarios/calibration)";
+    const LeaveOutFile f = load_leave_out(lo.string());
+    EXPECT_EQ(f.inputs, inputs_fingerprint(cal))
+        << lo << " is stale (the calibration file or one of its trials changed): run `build/sim/percorsi calibrate "
+        << e.path().string() << " --leave-one-out " << lo.string() << " --force`, then `build/sim/percorsi validation`";
+    EXPECT_EQ(f.runs.size(), cal.trials.size()) << lo;
+    for (const auto& r : f.runs) EXPECT_EQ(r.medians.size(), cal.parameters.size()) << lo << ": " << r.left_out;
+  }
+  EXPECT_GE(n, 2) << "the shipped calibration files (defaults.yaml, trials.yaml)";
+}
+
 // README.md says how many published targets the defaults meet, as docs/validation.md counts them.
 TEST(Docs, ReadmeGivesTheValidationCount) {
   const std::string src = PERCORSI_SOURCE_DIR;
@@ -103,7 +127,12 @@ TEST(Docs, ValidationCommandTextAndTemplateErrors) {
   auto r = percorsi::cli_test::sh("validation --format text --replicates 2 --quiet --trials " + trials);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("trial italy_unemployed: cohort of 1000"), std::string::npos) << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("The default parameters meet [0-9]+ of 8 published targets"))) << r.out;
+  // A calibrations folder given and absent is an error naming it.
+  auto missing = percorsi::cli_test::sh("validation --format text --replicates 2 --quiet --trials " + trials + " --calibrations " +
+                                        (d.path / "none").string());
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("cannot list the calibration files"), std::string::npos) << missing.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("The default parameters meet [0-9]+ of [0-9]+ published targets"))) << r.out;
   const std::string templ = d.write("t.md", "{{count}}\n{{summary}}\n");
   r = percorsi::cli_test::sh("validation --replicates 2 --quiet --trials " + trials + " --template " + templ + " --out " +
                          (d.path / "v.md").string());

@@ -1240,8 +1240,8 @@ double release_p(double mean_weeks) { return -std::expm1(-1.0 / mean_weeks); }
 // family reconnection (the age now, from the age at entry and the whole years since; care
 // leaver or victim of violence as one indicator; migrant; chronic homelessness; self-efficacy),
 // institution entry (one draw: a health institution below its probability, prison on the next
-// interval), and private lets (a job, self-efficacy, migrant, mental illness; none without an
-// income).
+// interval), and private lets (a job, self-efficacy, migrant, mental illness, rent assistance;
+// none without an income).
 TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAsDocumented) {
   Scenario sc = base(10);
   set_all(sc, {{"life.reconnection_rate", "2"}, {"life.reconnection_age_coef", "-0.05"}, {"life.reconnection_estranged_coef", "-1.1"},
@@ -1251,7 +1251,8 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
                {"institution.health_homeless_coef", "0.5"}, {"institution.justice_rate", "2"},
                {"institution.justice_ex_offender_coef", "1.7"}, {"institution.justice_substance_use_coef", "0.6"},
                {"rehousing.private_rate", "1.5"}, {"rehousing.private_job_coef", "0.8"}, {"rehousing.private_efficacy_coef", "2.5"},
-               {"rehousing.private_migrant_coef", "-0.9"}, {"rehousing.private_mental_health_coef", "-0.4"}});
+               {"rehousing.private_migrant_coef", "-0.9"}, {"rehousing.private_mental_health_coef", "-0.4"},
+               {"context.rent_assistance", "0.4"}, {"rehousing.private_assistance_coef", "1.2"}});
   const rules::LifeEventRules life(sc);
   const rules::HousingRules housing(sc, {1.0}, {0.0});
   constexpr std::uint32_t n = 8;
@@ -1291,9 +1292,15 @@ TEST(ModelRules, ReconnectionInstitutionEntryAndPrivateLetsReadTheirCovariatesAs
     EXPECT_TRUE(life.institution_event(P, p, week, (ph + pj) * below) == InstitutionEvent::EnterJustice) << "person " << p;
     EXPECT_TRUE(life.institution_event(P, p, week, (ph + pj) * above) == InstitutionEvent::None) << "person " << p;
     const bool has_income = (P.flags[p] & FIncome) || P.work[p] == Employed;
-    const double let = hz(1.5, (P.work[p] == Employed ? 0.8 : 0.0) + 2.5 * (eff - 0.5) + (mig ? -0.9 : 0.0) + (mi ? -0.4 : 0.0));
-    EXPECT_EQ(housing.finds_private_let(P, p, let * below), has_income) << "person " << p;
-    EXPECT_FALSE(housing.finds_private_let(P, p, let * above)) << "person " << p;
+    // Rent assistance: the person's fixed draw below context.rent_assistance (0.4).
+    for (const double u_assisted : {0.39, 0.41}) {
+      const bool assisted = u_assisted < 0.4;
+      auto fixed = [&] { return u_assisted; };
+      const double let =
+          hz(1.5, (P.work[p] == Employed ? 0.8 : 0.0) + 2.5 * (eff - 0.5) + (mig ? -0.9 : 0.0) + (mi ? -0.4 : 0.0) + (assisted ? 1.2 : 0.0));
+      EXPECT_EQ(housing.finds_private_let(P, p, let * below, fixed), has_income) << "person " << p << " assisted " << assisted;
+      EXPECT_FALSE(housing.finds_private_let(P, p, let * above, fixed)) << "person " << p << " assisted " << assisted;
+    }
   }
   // The age from which reconnection falls is life.reconnection_age_from (30 above; 40 here).
   sc.set("life.reconnection_age_from", "40");

@@ -108,11 +108,17 @@ TEST(Runner, BalanceWarningNamesTheStocksThatDrift) {
   EXPECT_EQ(g[0].rfind("note: growing: ", 0), 0u) << g[0];
   EXPECT_NE(g[0].find("+30%"), std::string::npos) << g[0];
   EXPECT_NE(g[0].find("a trend the scenario declares: the programme keeps"), std::string::npos) << g[0];
+  // The trend covers those sleeping rough among them (one note for both), never a queue.
   growing.balance["housing_street"] = {{40, 60}, {40, 60}};
+  g = balance_warnings({growing});
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_NE(g[0].find("Sleeping rough 40 -> 60 (+50%)"), std::string::npos) << g[0];
+  growing.balance["queue_case"] = {{100, 150}, {100, 150}};
   g = balance_warnings({growing});
   ASSERT_EQ(g.size(), 2u);
   EXPECT_NE(g[1].find("growing is not in balance"), std::string::npos) << g[1];
   EXPECT_EQ(g[1].find("contact with services"), std::string::npos) << g[1];
+  EXPECT_EQ(g[1].find("Sleeping rough"), std::string::npos) << g[1];
 }
 
 TEST(Runner, ComparisonTableFormats) {

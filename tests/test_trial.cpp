@@ -172,6 +172,16 @@ TEST(TrialMeasures, ReturnedToStreetOrShelterWithinTheWindowOfFirstHousing) {
   EXPECT_DOUBLE_EQ(compute_measure(measure(MeasureKind::returned_to_street_share, -1, -1, 2), cohort({"sfs..", "sfff."})).value, 0.5);
 }
 
+TEST(TrialMeasures, EnteredTransitionalWithinTheWindow) {
+  // Person 0 enters at t = 2, person 1 only after the window, person 2 never, person 3 enters
+  // and leaves the study before the window ends (not counted), person 4 at entry.
+  const auto c = cohort({"shtHH", "shhht", "sssss", "st...", "tthhh"});
+  const auto v = compute_measure(measure(MeasureKind::entered_transitional_share, -1, -1, 3), c);
+  EXPECT_DOUBLE_EQ(v.n, 4);
+  EXPECT_DOUBLE_EQ(v.value, 2.0 / 4);
+  EXPECT_DOUBLE_EQ(compute_measure(measure(MeasureKind::entered_transitional_share, -1, -1, 4), c).value, 3.0 / 4);
+}
+
 TEST(TrialMeasures, AnyJobWeeksToFirstJobAndEmployedShare) {
   const auto c = workers({"ssees", "sssse", "sssss", "se...", "sseee"});
   const auto any = compute_measure(measure(MeasureKind::any_job_share, -1, -1, 3), c);
@@ -539,6 +549,45 @@ TEST(TrialShipped, EveryTargetHasItsCTestAndAgreesWithTargetsYaml) {
     std::sort(ours.begin(), ours.end());
     EXPECT_EQ(ours, published) << id;
   }
+}
+
+// A trial describes its setting (who it enrolled, the places and workers of its services, the
+// rental market of its country as named `context.*` parameters) and its arms (the designs
+// compared); everything else is the model's behaviour, which a trial may only set inside its
+// plausible range (sim/registry/plausible.def): a fit by a rate outside it would be hidden.
+TEST(TrialShipped, SetNoBehaviouralValueOutsideItsPlausibleRange) {
+  auto setting = [](const std::string& path) {
+    for (const char* prefix : {"population.", "context.", "exits.", "territories[]."})
+      if (path.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  // The behavioural values a trial sets outside their plausible range, as messages.
+  auto outside = [&](const Trial& t) {
+    std::vector<std::string> out;
+    for (const ParamSpec& p : registry()) {
+      if (p.scope != Scope::Global || setting(p.path) || !p.plausible) continue;
+      const Value& v = t.base.global[static_cast<std::size_t>(p.index)];
+      if (v.origin.line == 0 || (v.num >= p.plausible->lo && v.num <= p.plausible->hi)) continue;
+      out.push_back(v.origin.where() + ": " + p.path + " = " + v.text + " is outside its plausible range [" +
+                    std::to_string(p.plausible->lo) + ", " + std::to_string(p.plausible->hi) +
+                    "]; describe the trial's setting with a context parameter instead");
+    }
+    return out;
+  };
+  for (const auto& f : shipped_trials())
+    for (const auto& m : outside(load_trial(f))) ADD_FAILURE() << m;
+  // The check bites: a rate set outside its range is found, one inside is not, and a context
+  // parameter or the trial's population may take the values of its setting.
+  auto trial = [](const std::string& extra) {
+    return parse_trial("name: t\nseed: 1\nhorizon: 12 months\n" + extra +
+                           "territories: [{name: cohort, initial_population: 10}]\n"
+                           "trial:\n  cohort: 10\n  arms: {a: {housing: {model: step}}}\n"
+                           "  measures: {m: {kind: stably_housed_share, at: 12 months}}\n",
+                       "t.yaml");
+  };
+  EXPECT_EQ(outside(trial("rehousing: {private_rate: 2.0}\n")).size(), 1u);
+  EXPECT_TRUE(outside(trial("rehousing: {private_rate: 0.9}\n")).empty());
+  EXPECT_TRUE(outside(trial("context: {rent_assistance: 0.5}\npopulation: {income_support: 0.9}\n")).empty());
 }
 
 // fio.PSD monitoring 2017-2019, euro per person per day (targets.yaml: italy_cost_per_day,

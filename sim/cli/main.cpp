@@ -37,11 +37,13 @@
 #include "sim/run/trial.hpp"
 #include "sim/run/validation.hpp"
 #include "sim/calibrate/calibration.hpp"
+#include "sim/calibrate/leave_out.hpp"
 #include "sim/engine/world.hpp"
 
 namespace {
 
 using namespace percorsi;
+namespace fs = std::filesystem;
 
 enum Exit { kOk = 0, kBadInput = 2, kFailure = 3, kInterrupted = 130 };
 
@@ -285,15 +287,29 @@ int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) 
   return kOk;
 }
 
+void write_page(const std::string& path, const std::string& text);
+
 // percorsi calibrate FILE: ABC-SMC of the file's parameters on its trial targets; the fit table on
 // stdout, the posterior with --out (docs/calibration.md). Under MPI every rank evaluates a share
 // of each batch and rank 0 prints and writes.
-int cmd_calibrate(const std::string& file, const Common& c, const std::string& cmdline) {
-  const Calibration cal = load_calibration(file);
+int cmd_calibrate(const std::string& file, const Common& c, const std::string& cmdline, const std::string& leave_out,
+                  int particles) {
+  Calibration cal = load_calibration(file);
+  if (particles > 0) cal.abc.particles = particles;
+  if (c.replicates > 0) cal.replicates = c.replicates;
   refuse_existing_out(c);
   CalibrationOptions opt;
   opt.threads = c.threads;
   opt.progress = !c.quiet;
+  if (!leave_out.empty()) {  // one calibration per trial left out: the medians, for `percorsi validation`
+    if (fs::exists(leave_out) && !c.force) throw ScenarioError(leave_out + ": exists (use --force to replace it)");
+    const LeaveOutFile f = run_leave_one_out(cal, opt);
+    if (mpi::rank() != 0) return kOk;
+    write_page(leave_out, leave_out_yaml(f, leave_out, cmdline));
+    std::fprintf(stderr, "leave-one-trial-out medians written to %s (docs/validation.md: rerun percorsi validation)\n",
+                 leave_out.c_str());
+    return kOk;
+  }
   const CalibrationResult r = run_calibration(cal, opt);
   if (mpi::rank() != 0) return kOk;
   std::cout << fit_table(cal, r);
@@ -324,15 +340,66 @@ void write_page(const std::string& path, const std::string& text) {
 // percorsi validation: every shipped trial with the default parameters; the page
 // docs/validation.md from its template (or a text report).
 struct ValidationArgs {
-  std::string trials = "scenarios/trials", templ = "docs/validation.in.md", out = "docs/validation.md";
+  std::string trials = "scenarios/trials", templ = "docs/validation.in.md", out = "docs/validation.md",
+              calibrations = "scenarios/calibration";
+  bool calibrations_given = false;  // --calibrations on the command line
 };
+// What the calibration files of `dir` fit (target -> files), and each trial's prediction by a
+// calibration that left it out (`<calibration>.leave_out.yaml` beside the calibration file,
+// written by percorsi calibrate --leave-one-out).
+void add_calibrations(ValidationRun& v, const std::string& dir, const TrialOptions& opt) {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".yaml" && is_calibration_file(e.path().string())) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  auto same_file = [](const std::string& a, const std::string& b) { return fs::weakly_canonical(a) == fs::weakly_canonical(b); };
+  for (const auto& file : files) {
+    const std::string shown = (fs::path(dir) / file.filename()).generic_string();
+    const Calibration cal = load_calibration(file.string());
+    for (const auto& t : cal.trials)
+      for (const auto& id : t.targets) v.fitted_by[id].push_back(shown);
+    const fs::path lo = file.parent_path() / (file.stem().string() + ".leave_out.yaml");
+    if (!fs::exists(lo)) continue;
+    const LeaveOutFile f = load_leave_out(lo.string());
+    const bool current = f.inputs == inputs_fingerprint(cal);
+    for (const auto& run : f.runs) {
+      const fs::path trial_file = file.parent_path() / run.left_out;
+      for (std::size_t i = 0; i < v.files.size(); ++i) {
+        if (!same_file(v.files[i], trial_file.string())) continue;
+        Trial t = v.trials[i];
+        for (const auto& [path, value] : run.medians)
+          for (const auto& p : cal.parameters)
+            if (p.path == path)
+              for (auto& arm : t.arms) set_on_arm(arm, t.base, p, value);
+        std::string medians;
+        for (const auto& [path, value] : run.medians) {
+          char b[32];
+          std::snprintf(b, sizeof b, "%.3g", value);
+          medians += (medians.empty() ? "" : ", ") + path + " " + b;
+        }
+        add_held_out(v, i, t, opt,
+                     "`" + shown + "` without this trial (" + std::to_string(run.targets_fitted) + " published values of the other trials " +
+                         "fitted; medians " + medians + "; `" + lo.generic_string() + "`" +
+                         (current ? ")" : "). **Stale**: the calibration or a trial file changed since; rerun `percorsi calibrate " +
+                                              shown + " --leave-one-out " + lo.generic_string() + " --force`"));
+      }
+    }
+  }
+  if (ec) throw ScenarioError(dir + ": cannot list the calibration files: " + ec.message());
+}
 int cmd_validation(const ValidationArgs& va, const Common& c) {
   const std::string templ = c.format == "markdown" ? read_page_input(va.templ, "validation template", "--template") : "";
   TrialOptions opt;
   opt.threads = c.threads;
   opt.replicates = c.replicates > 0 ? c.replicates : kValidationReplicates;
   opt.progress = !c.quiet;
-  const ValidationRun v = run_validation(trial_files_in(va.trials), opt);
+  ValidationRun v = run_validation(trial_files_in(va.trials), opt);
+  // The default folder may be absent (run elsewhere than the repository root): then no target is
+  // marked as fitted and no trial is left out; a folder given with --calibrations must exist.
+  if (va.calibrations_given || fs::exists(va.calibrations)) add_calibrations(v, va.calibrations, opt);
+  else if (!c.quiet)
+    std::fprintf(stderr, "note: %s not found: no calibration files, no leave-one-trial-out column\n", va.calibrations.c_str());
   if (c.format != "markdown") {
     std::cout << validation_text(v);
     return kOk;
@@ -692,8 +759,17 @@ int main(int argc, char** argv) {
   calibrate->add_option("--threads", c.threads, "Worker threads (default: all cores; the result does not depend on it)")
       ->check(CLI::NonNegativeNumber);
   calibrate->add_flag("--quiet,-q", c.quiet, "No progress lines");
+  int particles = 0;
+  calibrate->add_option("--particles", particles, "Particles per generation (overrides the file's; a smaller run for a quick look)")
+      ->check(CLI::Range(10, 100000));
+  calibrate->add_option("--replicates", c.replicates, "Replicates per evaluation of every arm (overrides the file's)")
+      ->check(CLI::Range(1, 100000));
   calibrate->add_option("--out,-o", c.out, "Write the posterior sample, epsilon schedule and fitted values to this HDF5 file");
-  calibrate->add_flag("--force", c.force, "Replace the --out file if it exists");
+  calibrate->add_flag("--force", c.force, "Replace the --out (or --leave-one-out) file if it exists");
+  std::string leave_out;
+  calibrate->add_option("--leave-one-out", leave_out,
+                        "Instead of one fit: one per trial left out, their posterior medians written to this YAML file "
+                        "(<calibration>.leave_out.yaml beside the calibration file; docs/validation.md)");
 
   ValidationArgs validation_args;
   auto* validation = app.add_subcommand(
@@ -707,6 +783,8 @@ int main(int argc, char** argv) {
   validation->add_option("--out,-o", validation_args.out, "Where to write the page (default docs/validation.md; - for stdout)");
   validation->add_option("--trials", validation_args.trials, "Folder of the trials (default scenarios/trials)");
   validation->add_option("--template", validation_args.templ, "The page's template (default docs/validation.in.md)");
+  validation->add_option("--calibrations", validation_args.calibrations,
+                         "Folder of the calibration files and their leave-one-out files (default scenarios/calibration)");
   validation->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   validation->add_flag("--quiet,-q", c.quiet, "No progress bar");
 
@@ -825,6 +903,7 @@ int main(int argc, char** argv) {
     if (*trial) return cmd_trial(trial_args, c, cmdline);
     if (*validation) {
       if (!validation->count("--format")) c.format = "markdown";
+      validation_args.calibrations_given = validation->count("--calibrations") > 0;
       return cmd_validation(validation_args, c);
     }
     if (*lessons) {
@@ -841,7 +920,7 @@ int main(int argc, char** argv) {
                             "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
                             "or run one process per job-array task with --shard K/N");
     }
-    if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline);
+    if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline, leave_out, particles);
     if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
     if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, cmdline);
     return run_or_compare(static_cast<bool>(*run), files, c, cmdline);

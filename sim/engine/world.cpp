@@ -560,7 +560,8 @@ void World::housing_pathway(M& m) {
               }
               // Rehousing routes of usual care: a private let found with an income, or a
               // social-housing allocation from the list.
-              if (rule.finds_private_let(P_, p, u_let)) {
+              auto u_assisted = [&] { return Stream(key_, p, 0, Purpose::RentAssistance).uniform(); };
+              if (rule.finds_private_let(P_, p, u_let, u_assisted)) {
                 set_housing(p, Housed, t);
                 P_.efficacy[p] = efficacy.after(Rehoused, P_.efficacy[p]);
                 return;

@@ -40,6 +40,7 @@ enum class Purpose : std::uint32_t {
   TrainingSeat,
   SocialHousingList,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
   ProgrammeStart,     // a person of the warm-up when the programme starts (week 0)
+  RentAssistance,     // whether a person's search for a private let has rent assistance (week 0: fixed)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)

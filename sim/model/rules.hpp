@@ -475,11 +475,12 @@ struct AssessmentRules {
 };
 
 struct HousingRules {
-  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible, income_uptake, work_uptake;
+  double p_seek, shelter_acceptance, shelter_acceptance_mh, hf_acceptance, social_migrant_eligible, rent_assistance, income_uptake,
+      work_uptake;
   int shelter_min, transitional_min, priority_disability, priority_female;
   bool hf_model;
   LogLinearHazard<2> shelter_dropout, transitional_dropout;
-  LogLinearHazard<4> private_let;
+  LogLinearHazard<5> private_let;
   std::vector<LogLinearHazard<3>> readiness;      // per territory (base scaled by activity)
   std::vector<LogLinearHazard<3>> move_on;        // per territory (base scaled by activity)
   std::vector<double> p_move_in, case_time;       // per territory
@@ -495,6 +496,7 @@ struct HousingRules {
         shelter_acceptance_mh(sc[G::step_shelter_acceptance_mental_health_factor]),
         hf_acceptance(sc[G::housing_first_acceptance]),
         social_migrant_eligible(sc[G::rehousing_social_migrant_eligible]),
+        rent_assistance(sc[G::context_rent_assistance]),
         income_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_income_uptake] : 0.0),
         work_uptake(sc[G::housing_first_job_support] != 0 ? sc[G::housing_first_work_uptake] : 0.0),
         shelter_min(weeks_of(sc[G::step_shelter_min_stay])),
@@ -508,7 +510,8 @@ struct HousingRules {
                     {{{"has a job", sc[G::rehousing_private_job_coef], 0, 1},
                       {"self_efficacy - 0.5", sc[G::rehousing_private_efficacy_coef], -0.5, 0.5},
                       {"migrant", sc[G::rehousing_private_migrant_coef], 0, 1},
-                      {"mental illness", sc[G::rehousing_private_mental_health_coef], 0, 1}}}),
+                      {"mental illness", sc[G::rehousing_private_mental_health_coef], 0, 1},
+                      {"rent assistance", sc[G::rehousing_private_assistance_coef], 0, 1}}}),
         case_time(case_time_) {
     const double ready_w = sc[G::step_readiness_rate] / 52.0, move_w = sc[G::step_move_on_rate] / 52.0;
     const double move_in_w = sc[G::housing_first_move_in_rate] / 52.0;
@@ -559,12 +562,20 @@ struct HousingRules {
     const int t = P.territory[p];
     return move_on[t].hit(u, [&] { return std::array{indicator(!has_income(P, p)), P.efficacy[p] - 0.5, case_time[t]}; });
   }
+  // Whether the person's search is helped by rent assistance (the rental market's context,
+  // context.rent_assistance): u_assisted() is a fixed draw of the person, taken only when needed.
+  template <class U>
+  bool rent_assisted(U&& u_assisted) const {
+    return rent_assistance > 0 && u_assisted() < rent_assistance;
+  }
   // A homeless person with an income finds a private let on their own (draw u): more likely
-  // with a wage and higher self-efficacy, less for migrants and people with a mental illness.
-  bool finds_private_let(const Persons& P, std::uint32_t p, double u) const {
+  // with a wage, higher self-efficacy and rent assistance, less for migrants and people with a
+  // mental illness.
+  template <class U>
+  bool finds_private_let(const Persons& P, std::uint32_t p, double u, U&& u_assisted) const {
     return has_income(P, p) && private_let.hit(u, [&] {
              return std::array{indicator(P.work[p] == Employed), P.efficacy[p] - 0.5, indicator(in_group(P, p, GMigrant)),
-                               indicator(mental_illness(P, p))};
+                               indicator(mental_illness(P, p)), indicator(rent_assisted(u_assisted))};
            });
   }
   // On the social-housing (ERP) list: homeless, in charge, not on the Housing First track, and

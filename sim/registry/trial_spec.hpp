@@ -43,6 +43,7 @@ namespace percorsi {
   X(housed_none_last, "weeks,at")                                                                  \
   X(retention_share, "at")                                                                         \
   X(returned_to_street_share, "within")                                                            \
+  X(entered_transitional_share, "within")                                                          \
   X(any_job_share, "within")                                                                       \
   X(weeks_to_first_job, "within")                                                                  \
   X(months_worked_after_first_job, "over")                                                         \

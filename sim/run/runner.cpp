@@ -251,13 +251,13 @@ std::vector<std::string> balance_warnings(const std::vector<ScenarioSummary>& ta
       double first = 0, last = 0;
       for (const auto& [f, l] : it->second) first += f, last += l;
       first /= static_cast<double>(it->second.size()), last /= static_cast<double>(it->second.size());
-      if (std::max(first, last) < kBalanceMinStock || std::fabs(last - first) <= kBalanceTolerance * first) continue;
+      if (balance_small_stock(first, last) || std::fabs(last - first) <= kBalanceTolerance * first) continue;
       const auto* spec = out::find_output(out::OutputKind::Series, name);
       char buf[200];
       std::snprintf(buf, sizeof buf, "%s %.0f -> %.0f (%+.0f%%)", spec ? spec->label.c_str() : name.c_str(), first, last,
                     first > 0 ? 100 * (last - first) / first : 100.0);
-      if (name == "persons" && !s.balance_trend.empty()) {
-        declared = std::string(buf);
+      if (balance_trend_covers(name) && !s.balance_trend.empty()) {
+        declared += (declared.empty() ? "" : "; ") + std::string(buf);
         continue;
       }
       drift += (drift.empty() ? "" : "; ") + std::string(buf);

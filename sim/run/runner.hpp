@@ -62,6 +62,12 @@ struct ScenarioSummary {
 // kBalanceTolerance (relative), unless both are under kBalanceMinStock people.
 inline const std::vector<std::string> kBalanceStocks = {"persons", "housing_street", "queue_social", "queue_cpi", "queue_case"};
 inline constexpr double kBalanceTolerance = 0.10, kBalanceMinStock = 20;
+// One rule for `compare`'s warning and the balance test (tests/test_balance.cpp): a stock whose
+// first- and last-year means are both under kBalanceMinStock people is left aside; a declared
+// trend (balance.trend) covers people present and those sleeping rough among them (a programme
+// that keeps people in charge keeps its homeless people too), never the queues or days to a plan.
+inline bool balance_small_stock(double first, double last) { return first < kBalanceMinStock && last < kBalanceMinStock; }
+inline bool balance_trend_covers(const std::string& stock) { return stock == "persons" || stock == "housing_street"; }
 // First- and last-year means of the balance stocks in one replicate's weekly series.
 std::map<std::string, std::pair<double, double>> balance_of(const std::vector<out::WeeklySeries>& weekly, int weeks);
 // One line per scenario whose stocks drift beyond balance ("" when none does), naming each stock

@@ -105,6 +105,12 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
         else if (c.in(p, tf + m.within)) ++den;
       }
       return ratio(num, den);
+    case MeasureKind::entered_transitional_share:
+      // The first step of the ladder: seen in transitional housing at some t <= within.
+      for (int p = 0; p < N; ++p)
+        if (c.in(p, m.within))
+          ++den, num += first_time(c, p, 0, m.within, c.housing, [](std::uint8_t h) { return h == Transitional; }) >= 0;
+      return ratio(num, den);
     case MeasureKind::any_job_share:
       for (int p = 0; p < N; ++p)
         if (c.in(p, m.within)) ++den, num += first_time(c, p, 0, m.within, c.work, employed) >= 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <string>
 
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
@@ -25,6 +26,8 @@ std::vector<std::string> trial_files_in(const std::string& dir) {
 ValidationRun run_validation(const std::vector<std::string>& files, const TrialOptions& opt) {
   ValidationRun v;
   v.files = files;
+  v.held_out.resize(files.size());
+  v.held_out_note.resize(files.size());
   for (const auto& f : files) {
     v.trials.push_back(load_trial(f));
     v.results.push_back(run_trial(v.trials.back(), opt));
@@ -32,6 +35,13 @@ ValidationRun run_validation(const std::vector<std::string>& files, const TrialO
     for (const auto& id : v.results.back().target_ids()) ++v.targets, v.met += v.results.back().target_met(id);
   }
   return v;
+}
+
+void add_held_out(ValidationRun& v, std::size_t i, const Trial& adjusted, const TrialOptions& opt, const std::string& note) {
+  TrialOptions o = opt;
+  o.replicates = v.replicates;
+  v.held_out.at(i) = run_trial(adjusted, o);
+  v.held_out_note.at(i) = note;
 }
 
 std::string met_sentence(const ValidationRun& v) {
@@ -52,7 +62,7 @@ std::string reproduce(const std::string& file, const std::string& target, int re
 }
 
 std::string summary(const ValidationRun& v) {
-  std::vector<std::vector<std::string>> rows = {{"target", "trial", "measure", "met"}};
+  std::vector<std::vector<std::string>> rows = {{"target", "trial", "measure", "met", "fitted by", "met when its trial is left out"}};
   for (std::size_t i = 0; i < v.results.size(); ++i)
     for (const auto& id : v.results[i].target_ids()) {
       std::vector<std::string> measures;  // of its published values, each once
@@ -61,8 +71,14 @@ std::string summary(const ValidationRun& v) {
           measures.push_back(row.measure);
       std::string text;
       for (const auto& m : measures) text += (text.empty() ? "" : "; ") + measure_text(v.trials[i], m);
-      rows.push_back(
-          {"[" + id + "](#" + id + ")", "`" + v.files[i] + "`", text, v.results[i].target_met(id) ? "yes" : "**no**"});
+      std::string fitted = "no (held out of every calibration)";
+      if (const auto f = v.fitted_by.find(id); f != v.fitted_by.end()) {
+        fitted.clear();
+        for (const auto& file : f->second) fitted += (fitted.empty() ? "`" : ", `") + file + "`";
+      }
+      const auto& h = v.held_out[i];
+      rows.push_back({"[" + id + "](#" + id + ")", "`" + v.files[i] + "`", text, v.results[i].target_met(id) ? "yes" : "**no**",
+                      fitted, !h ? "(not run)" : h->target_met(id) ? "yes" : "**no**"});
     }
   return cell_table(rows, TableFormat::Markdown);
 }
@@ -79,13 +95,23 @@ std::string targets(const ValidationRun& v) {
     for (const auto& id : r.target_ids()) {
       out += "#### " + id + "\n\n" + (r.target_met(id) ? "Met" : "**Not met**") + ". Reproduce: `" +
              reproduce(v.files[i], id, r.replicates) + "`\n\n";
-      std::vector<std::vector<std::string>> rows = {
-          {"arm", "measure", "published", "simulated mean [95% interval]", "tolerance", "within"}};
-      for (const auto& row : r.rows)
-        if (row.target == id)
-          rows.push_back({row.arm, measure_text(v.trials[i], row.measure), format_measure(*row.published),
-                          std::isnan(row.summary.mean) ? "n/a (no one counted)" : format_estimate(row.summary),
-                          format_measure(*row.tolerance), *row.within ? "yes" : "**no**"});
+      const auto& h = v.held_out[i];
+      std::vector<std::vector<std::string>> rows = {{"arm", "measure", "published", "simulated mean [95% interval]", "tolerance",
+                                                     "within", "trial left out: simulated mean", "within"}};
+      auto estimate = [](const TrialRow& row) {
+        return std::isnan(row.summary.mean) ? std::string("n/a (no one counted)") : format_estimate(row.summary);
+      };
+      for (const auto& row : r.rows) {
+        if (row.target != id) continue;
+        std::vector<std::string> cells = {row.arm,    measure_text(v.trials[i], row.measure), format_measure(*row.published),
+                                          estimate(row), format_measure(*row.tolerance), *row.within ? "yes" : "**no**",
+                                          "(not run)",   ""};
+        if (h)
+          for (const auto& hr : h->rows)
+            if (hr.target == id && hr.arm == row.arm && hr.measure == row.measure)
+              cells[6] = estimate(hr), cells[7] = *hr.within ? "yes" : "**no**";
+        rows.push_back(cells);
+      }
       out += cell_table(rows, TableFormat::Markdown) + "\n";
     }
   }
@@ -102,6 +128,20 @@ std::string parameters(Evidence e) {
 }
 
 
+// The calibrations that left each trial out.
+std::string held_out(const ValidationRun& v) {
+  std::vector<std::vector<std::string>> rows = {{"trial left out", "its targets met", "how its parameters were fitted"}};
+  for (std::size_t i = 0; i < v.results.size(); ++i) {
+    const auto& h = v.held_out[i];
+    int met = 0, n = 0;
+    if (h)
+      for (const auto& id : h->target_ids()) ++n, met += h->target_met(id);
+    rows.push_back({"`" + v.files[i] + "`", h ? std::to_string(met) + " of " + std::to_string(n) : "(not run)",
+                    h ? markdown_cell(v.held_out_note[i]) : "no calibration fits this trial's targets: its in-sample values above are predictions already"});
+  }
+  return cell_table(rows, TableFormat::Markdown);
+}
+
 }  // namespace
 
 std::string validation_page(const ValidationRun& v, const std::string& template_text, const std::string& command) {
@@ -111,6 +151,7 @@ std::string validation_page(const ValidationRun& v, const std::string& template_
   fill_marker(page, "{{replicates}}", std::to_string(v.replicates), "validation");
   fill_marker(page, "{{summary}}", summary(v), "validation");
   fill_marker(page, "{{targets}}", targets(v), "validation");
+  fill_marker(page, "{{held_out}}", held_out(v), "validation");
   fill_marker(page, "{{calibrated}}", parameters(Evidence::calibrated), "validation");
   fill_marker(page, "{{assumptions}}", parameters(Evidence::assumption), "validation");
   return page;

@@ -4,6 +4,8 @@
 // output (from docs/validation.in.md); a test fails when the committed page is stale.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,14 @@ struct ValidationRun {
   std::vector<TrialResult> results;
   int replicates = 0;
   int met = 0, targets = 0;
+  // Which calibration files fit each target (target id -> files): filled by the caller, which
+  // reads scenarios/calibration/ (the run layer does not know calibration files).
+  std::map<std::string, std::vector<std::string>> fitted_by;
+  // Leave one trial out: per trial, its result at the posterior medians of a calibration that
+  // left it out (none: no such calibration), and how those medians were obtained (the file, the
+  // values fitted, whether the file is stale). Filled by add_held_out().
+  std::vector<std::optional<TrialResult>> held_out;
+  std::vector<std::string> held_out_note;
 };
 
 // The trial files of a folder (*.yaml with a trial block), sorted by name.
@@ -27,12 +37,18 @@ std::vector<std::string> trial_files_in(const std::string& dir);
 // Runs every trial with opt.replicates (every arm with the trial's seed).
 ValidationRun run_validation(const std::vector<std::string>& files, const TrialOptions& opt);
 
+// Runs trial `i` as `adjusted` (the trial with a left-out calibration's medians applied to its
+// arms) and keeps the result as its held-out prediction, with `note`.
+void add_held_out(ValidationRun& v, std::size_t i, const Trial& adjusted, const TrialOptions& opt, const std::string& note);
+
 // "The default parameters meet N of M published targets": the sentence README.md repeats.
 std::string met_sentence(const ValidationRun& v);
 
 // The page: `template_text` with its markers replaced:
 //   {{count}}        met_sentence(), with the trials and replicates it comes from
-//   {{summary}}      one row per target: trial, measure, met
+//   {{summary}}      one row per target: trial, measure, met, the calibration files that fit it,
+//                    met when its trial is left out of the calibration
+//   {{held_out}}     per trial left out: the calibration, the values fitted, whether current
 //   {{targets}}      per target: the command that reproduces it, and per published value the
 //                    arm, published value, simulated mean and 95% interval, tolerance, within
 //   {{calibrated}}   the registry parameters of evidence class calibrated (sim/registry/evidence.def)
