@@ -6,6 +6,8 @@
 // malformed scenario per mistake), none committed.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -320,6 +322,99 @@ TEST_F(Files, AKilledWritersTemporariesAreRemovedByTheNextOne) {
   std::ifstream f(csv + "/weekly.csv");
   const std::string text((std::istreambuf_iterator<char>(f)), {});
   EXPECT_EQ(text.back(), '\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits checked before work
+
+TEST_F(Files, AHugeSweepIsRefusedBeforeItIsExpanded) {
+  std::string a, b;
+  for (int i = 0; i < 1000; ++i) {
+    a += (i ? ", " : "") + std::to_string(i);
+    b += (i ? ", " : "") + std::to_string(i + 1000);
+  }
+  const std::string f = tmp.write("huge_sweep.yaml", tiny_yaml("huge") + "sweep:\n  territories[].hf_flats: [" + a +
+                                                         "]\n  territories[].case_workers: [" + b + "]\n");
+  const Result r = sh("validate " + f);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "the sweep has 1000 x 1000 (more than 100000) grid points")) << r.out;
+  EXPECT_TRUE(contains(r.out, "GiB of memory before the first task runs")) << r.out;
+}
+
+TEST_F(Files, AFileOfManyValuesIsNotCalledAnAliasBomb) {
+  std::string text = tiny_yaml("many") + "territories:\n";
+  for (int i = 0; i < 30000; ++i) text += "  - {name: T" + std::to_string(i) + ", new: true}\n";
+  const std::string f = tmp.write("many.yaml", text);
+  const Result r = sh("validate " + f);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "more than 100000 values")) << r.out;
+  EXPECT_FALSE(contains(r.out, "alias bomb")) << r.out;
+}
+
+// `percorsi ARGS...` in a child process: its exit code and peak resident memory (KiB).
+std::pair<int, long> exit_and_peak_kib(const std::vector<std::string>& args) {
+  const pid_t p = ::fork();
+  if (p == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1), ::dup2(null, 2);
+    std::vector<char*> argv{const_cast<char*>(PERCORSI_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(PERCORSI_BIN, argv.data());
+    ::_exit(127);
+  }
+  int st = 0;
+  rusage ru{};
+  ::wait4(p, &st, 0, &ru);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, ru.ru_maxrss};
+}
+
+TEST_F(Files, AFileTooLargeIsRefusedBeforeItIsRead) {
+  // 20 MiB of YAML: read whole (as `validate` did, to tell a calibration file), it took seconds
+  // and over 300 MiB of memory before being refused by its size.
+  const std::string f = (tmp.path / "large.yaml").string();
+  {
+    std::ofstream o(f);
+    o << "name: large\nseed: 1\nnotes:\n";
+    for (int i = 0; i < 700000; ++i) o << "  - item number " << i << " with some text\n";
+  }
+  ASSERT_GT(fs::file_size(f), std::uintmax_t(20) << 20);
+  for (const std::string& cmd : {"validate " + f, "run " + f + " --quiet --out " + (tmp.path / "x.h5").string()}) {
+    const Result r = sh(cmd);
+    EXPECT_EQ(r.code, 2) << cmd << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, f + ": is larger than 4 MiB: not a scenario file")) << r.out;
+  }
+  const auto [code, kib] = exit_and_peak_kib({"validate", f});
+  EXPECT_EQ(code, 2);
+  EXPECT_LT(kib, 64 << 10) << "validate read the whole file";
+}
+
+// A trial's published values within their measure's range, and tolerances that can be missed.
+TEST_F(Files, TrialTargetsOutsideTheirMeasuresRangeAreRefused) {
+  std::ifstream in(kSrc + "/scenarios/trials/athome.yaml");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string shares = "published: {housing_first: 0.73, usual_care: 0.31}", tol = "tolerance: 0.06";
+  const std::string days = "published: {housing_first: 73, usual_care: 220}";
+  ASSERT_TRUE(contains(text, shares) && contains(text, tol) && contains(text, days));
+  struct Case {
+    std::string from, to, expect;
+  };
+  const std::vector<Case> cases = {
+      {shares, "published: {housing_first: 7, usual_care: 0.31}", "published value 7 of 'housing_first' is outside"},
+      {shares, "published: {housing_first: -5, usual_care: 0.31}", "published value -5 of 'housing_first' is outside"},
+      {tol, "tolerance: 1e308", "tolerance 1e+308 is wider than the range of a share"},
+      {days, "published: {housing_first: -73, usual_care: 220}", "days, weeks, months or costs: at least 0"},
+      {"tolerance_relative: 0.25", "tolerance_relative: 1e308", "more than 100% of the published value"},
+  };
+  for (const auto& c : cases) {
+    std::string bad = text;
+    bad.replace(bad.find(c.from), c.from.size(), c.to);
+    const std::string f = tmp.write("bad_trial.yaml", bad);
+    const Result r = sh("validate " + f);
+    EXPECT_EQ(r.code, 2) << c.to << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, c.expect)) << c.to << "\n" << r.out;
+  }
+  EXPECT_EQ(sh("validate " + tmp.write("good_trial.yaml", text)).code, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -508,6 +508,9 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      // A file too large (or no file) is refused before any reader reads it.
+      if (const std::string why = input_file_problem(f, "scenario file"); !why.empty())
+        throw ScenarioError(f + ": " + why);
       if (is_calibration_file(f)) {
         const Calibration cal = load_calibration(f);
         std::size_t targets = 0;
