@@ -1,6 +1,7 @@
 #include "output/h5_detail.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace percorsi::out::detail {
@@ -63,7 +64,14 @@ Handle open_typed(hid_t file, const std::string& path, H5T_class_t cls, const ch
 
 }  // namespace
 
+// HDF5 closes whatever is still open at exit (H5_term_library, from atexit). After a failed write
+// (a full disk) a file that could not be closed is left half-closed, and that clean-up crashes
+// inside HDF5 (a segfault after the right error message). Every file is closed, or abandoned and
+// removed, by the code that opened it: the exit clean-up is turned off, before HDF5 starts.
+const bool kNoExitCleanup = H5dont_atexit() >= 0;
+
 Session::Session() : lock_(h5_mutex()) {
+  (void)kNoExitCleanup;
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   // HDF5 keeps freed internal blocks on free lists for reuse, up to about 37 MiB by default;
   // runs and merges of thousands of tasks cycle through millions of them. Smaller limits keep
@@ -80,6 +88,13 @@ std::string h5_reason() {
              if (!e->desc || !*e->desc) return 0;
              std::string d = e->desc;  // some descriptions span lines: keep messages on one
              std::replace(d.begin(), d.end(), '\n', ' ');
+             // "file write failed: time = ..., error message = 'No space left on device', buf = ...":
+             // the system's reason is what a user needs.
+             const auto m = d.find("error message = '");
+             if (m != std::string::npos) {
+               const auto from = m + 17, to = d.find('\'', from);
+               d = d.substr(0, d.find(':')) + ": " + d.substr(from, to == std::string::npos ? to : to - from);
+             }
              static_cast<std::vector<std::string>*>(data)->push_back(d);
              return 0;
            },
@@ -104,6 +119,18 @@ std::string join(const std::string& parent, const std::string& name) {
 
 std::string attr_desc(const std::string& obj_path, const std::string& name) {
   return "attribute " + obj_path + "@" + name;
+}
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string shape(const std::vector<hsize_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
 }
 
 std::string type_name(hid_t type) {
@@ -160,8 +187,8 @@ void write_attr_float64(hid_t obj, const std::string& obj_path, const std::strin
   write_attr(obj, obj_path, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
-Handle write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
-                     const std::vector<hsize_t>& dims, const void* data) {
+void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
+                   const std::vector<hsize_t>& dims, const void* data) {
   const std::string what = dataset_desc(path);
   Handle space(check(dims.empty() ? H5Screate(H5S_SCALAR)
                                   : H5Screate_simple(int(dims.size()), dims.data(), nullptr),
@@ -182,7 +209,9 @@ Handle write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t
   }
   Handle d(check(H5Dcreate2(file, path.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), what));
   if (n > 0) check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
-  return d;
+  // Closed here, and checked: a chunked dataset's data leave the chunk cache when it closes, so a
+  // full disk may show only now.
+  check_status(H5Dclose(d.release()), what);
 }
 
 void write_strings(hid_t file, const std::string& path, const std::vector<std::string>& v) {

@@ -63,6 +63,10 @@ std::string join(const std::string& parent, const std::string& name);
 // "dataset /x", "group /x", "attribute /x@name": how errors name an object.
 std::string attr_desc(const std::string& obj_path, const std::string& name);
 
+// How messages write a number ("%.6g") and a dataset's shape ("[3, 5]").
+std::string num(double v);
+std::string shape(const std::vector<hsize_t>& dims);
+
 // Type names used by the dictionary: int32, uint64, float64, string, ... (see type_name()).
 std::string type_name(hid_t type);
 
@@ -78,8 +82,9 @@ void write_attr_int32(hid_t obj, const std::string& obj_path, const std::string&
 void write_attr_uint64(hid_t obj, const std::string& obj_path, const std::string& name, std::uint64_t v);
 void write_attr_float64(hid_t obj, const std::string& obj_path, const std::string& name, double v);
 // Dataset of `dims` (empty dims = scalar) from `data`; chunked + shuffle + gzip(1) when large.
-Handle write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
-                     const std::vector<hsize_t>& dims, const void* data);
+// Written and closed, every step checked (H5Failure).
+void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
+                   const std::vector<hsize_t>& dims, const void* data);
 void write_strings(hid_t file, const std::string& path, const std::vector<std::string>& v);
 
 // ---- reading (all take absolute paths inside `file`) ----

@@ -33,18 +33,6 @@ std::string rep_name(int replicate) {
   return buf;
 }
 
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-std::string shape(const std::vector<hsize_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
-
 // " - <meaning>" from the dictionary, or "" when the path is not in it.
 std::string meaning(const std::string& concrete) {
   const DictEntry* e = find_entry(dictionary(), generic_path(concrete));

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +13,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "output/files.hpp"
 #include "output/h5_detail.hpp"
 #include "output/reader.hpp"
+#include "output/validate.hpp"
 
 namespace percorsi::out {
 
@@ -76,7 +79,7 @@ struct Recorder::Impl {
 Recorder::Recorder(std::string final_path) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.final_path = std::move(final_path);
-  m.temp_path = m.final_path + ".tmp-" + std::to_string(::getpid());
+  m.temp_path = temporary_of(m.final_path);
   // The temporary file lives beside the final one (so rename() stays within one file system).
   const fs::path parent = fs::path(m.final_path).parent_path();
   std::error_code ec;
@@ -160,6 +163,7 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
     write_attr_int32(g, path, "replicate", r.replicate);
     write_attr_uint64(g, path, "seed", r.seed);
     write_attr_float64(g, path, "wall_seconds", r.wall_seconds);
+    write_attr_uint64(g, path, "checksum", checksum(r));  // the validator recomputes it from the file
     create_group(m.file, path + "/weekly");
     for (const auto& s : r.weekly)
       write_dataset(m.file, path + "/weekly/" + s.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -193,24 +197,22 @@ void Recorder::copy_replicate(const std::string& scenario, const std::string& sr
     if (replicate < 0) throw std::invalid_argument("negative replicate index " + std::to_string(replicate));
     if (d.written.count(replicate))
       throw std::invalid_argument("scenario '" + scenario + "': replicate " + rname + " written twice");
-    Handle src = open_readonly(src_path);
-    const std::string sp = "/scenarios/" + src_scenario;
-    try {
-      Handle g = open_group(src, sp);
-      const std::int64_t weeks = read_attr_int(g, sp, "weeks");
-      const std::vector<std::string> terr = read_strings(src, sp + "/territories");
-      if (weeks != d.weeks || terr != d.territories)
+    // Read from the source and written as write_replicate() does (same data, chunking and
+    // attributes), rather than copied by H5Ocopy: HDF5 1.10 crashes inside H5Ocopy when a write
+    // fails (a full disk), where a failed H5Dwrite is reported as an error.
+    ReplicateResult r;
+    {
+      const Reader src(src_path);
+      const ScenarioInfo info = src.scenario(src_scenario);
+      if (info.weeks != d.weeks || info.territories != d.territories)
         throw std::invalid_argument(src_path + ": scenario '" + src_scenario +
                                     "': weeks or territories differ from the declared scenario '" + scenario + "'");
-      const std::string from = sp + "/replicates/" + rname;
-      if (!exists(src, from)) throw H5Failure("group " + from + ": no such replicate");
-      const std::string to = "/scenarios/" + scenario + "/replicates/" + rname;
-      check_status(H5Ocopy(src, from.c_str(), m.file, to.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-                   "copy of " + src_path + ":" + from);
-    } catch (const H5Failure& e) {
-      throw ReadError(src_path + ": " + e.what());
+      const std::vector<int> reps = src.replicates(src_scenario);
+      if (std::find(reps.begin(), reps.end(), replicate) == reps.end())
+        throw ReadError(src_path + ": group /scenarios/" + src_scenario + "/replicates/" + rname + ": no such replicate");
+      r = src.replicate(src_scenario, replicate);
     }
-    d.written.insert(replicate);
+    write_replicate(scenario, r);
   });
 }
 
@@ -241,8 +243,8 @@ void Recorder::finish_scenario(const std::string& scenario) {
       // Mean and 95% interval on the indicator's range (sim/stats): NaN with n = 0 when no
       // replicate has it defined.
       const Summary s = percorsi::summarize(values[n], n);
-      Handle ds = write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(index.size())},
-                                values[n].data());
+      write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(index.size())}, values[n].data());
+      Handle ds = open_dataset(m.file, p);
       write_attr_float64(ds, p, "mean", s.mean);
       write_attr_float64(ds, p, "sd", s.sd);
       write_attr_float64(ds, p, "ci_low", s.ci_low);

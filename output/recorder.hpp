@@ -26,8 +26,8 @@ class Recorder {
   void write_replicate(const std::string& scenario, const ReplicateResult& r);
   // Copies replicate `replicate` of scenario `src_scenario` from another results file (a
   // task or shard file of the same scenario) into declared scenario `scenario`, as it is
-  // (HDF5 object copy: data, chunking and attributes unchanged). Checks weeks and territories
-  // agree; throws ReadError when the source cannot be read.
+  // (read and written again: data, chunking and attributes unchanged). Checks weeks and
+  // territories agree; throws ReadError when the source cannot be read.
   void copy_replicate(const std::string& scenario, const std::string& src_path, const std::string& src_scenario,
                       int replicate);
   // Writes /scenarios/<name>/summary from the headline values of all its replicates

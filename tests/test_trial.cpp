@@ -466,8 +466,9 @@ TEST(TrialRun, CsvHasExactlyTheColumnsAndCheckExitCodes) {
   }
   EXPECT_EQ(rows, 5);  // 2 arms x 2 measures + 1 difference
   EXPECT_EQ(sh("trial " + f + " --check --quiet").code, 0);
-  // A missed target: exit 1; only the named target counts with --target.
-  const std::string g = d.write("g.yaml", replaced(kTrial, "{hf: 0.5, step: 0.1}, tolerance: 1", "{hf: 5, step: 0.1}, tolerance: 1"));
+  // A missed target: exit 1; only the named target counts with --target. (A published share of 5
+  // would be refused as outside the measure's range: exit 2.)
+  const std::string g = d.write("g.yaml", replaced(kTrial, "{hf: 0.5, step: 0.1}, tolerance: 1", "{hf: 1, step: 0.1}, tolerance: 0"));
   r = sh("trial " + g + " --check --quiet");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("MISSED housed_10w"), std::string::npos) << r.out;

@@ -414,6 +414,34 @@ TEST(VizCore, BadFilesAreReportedNotThrown) {
   EXPECT_EQ(cat.size(), 2);
 }
 
+// A damaged results file (minus 340 million people sleeping rough in one territory and week) is
+// refused by the results validator: nothing of it is loaded, so nothing is drawn, and the error
+// names the file and the dataset.
+TEST(VizCore, CatalogRefusesDamagedResults) {
+  const auto dir = temp_dir();
+  const std::string damaged = (dir / "damaged.h5").string();
+  std::filesystem::copy_file(results_file(), damaged, std::filesystem::copy_options::overwrite_existing);
+  const std::string series = "/scenarios/housing_first/replicates/r0001/weekly/housing_street";
+  {
+    const hid_t f = H5Fopen(damaged.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t d = H5Dopen2(f, series.c_str(), H5P_DEFAULT);
+    const hid_t sp = H5Dget_space(d);
+    std::vector<double> v(static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp)));
+    H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    v[10] = -3.4e8;
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  Catalog cat;
+  EXPECT_FALSE(cat.open(damaged));
+  EXPECT_EQ(cat.size(), 0);
+  ASSERT_EQ(cat.errors().size(), 1u);
+  EXPECT_NE(cat.errors()[0].find(damaged + ": damaged: dataset " + series), std::string::npos) << cat.errors()[0];
+}
+
 // ---- Levers and live runs ------------------------------------------------------------------
 
 TEST(VizLevers, OnlyRegistryParameters) {

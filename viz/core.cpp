@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "output/outputs.hpp"
+#include "output/validate.hpp"
 #include "sim/run/runner.hpp"
 #include <yaml-cpp/yaml.h>
 
@@ -257,6 +258,7 @@ bool Catalog::open(const std::string& path) {
   const auto canon = std::filesystem::weakly_canonical(path, ec).string();
   if (std::find(files_.begin(), files_.end(), canon) != files_.end()) return true;
   try {
+    out::validate_results(path);  // nothing is drawn from damaged data
     auto rd = std::make_shared<const out::Reader>(path);
     const auto names = rd->scenarios();
     if (names.empty()) throw out::ReadError("'" + path + "' holds no scenarios");

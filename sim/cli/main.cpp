@@ -26,6 +26,7 @@
 #include "output/dictionary.hpp"
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
+#include "output/validate.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/lessons.hpp"
 #include "sim/run/export.hpp"
@@ -69,7 +70,7 @@ struct Common {
   std::string shard;
   bool resume = false;
   bool list_tasks = false;
-  bool force = false;             // run: replace an existing results file
+  bool force = false;             // replace an existing output (run, compare, trial, ..., merge, export)
   std::vector<std::string> pick;  // compare --scenarios
   std::string baseline;           // compare --baseline
   bool align = false;             // compare --align: restrict runs to their common horizon
@@ -87,6 +88,7 @@ RunOptions run_options(const Common& c, const std::string& cmdline) {
   o.command_line = cmdline;
   if (!c.shard.empty()) o.shard = parse_shard(c.shard);
   o.resume = c.resume;
+  o.force = c.force;
   o.engine = c.engine == "reference" ? Engine::Reference : Engine::Fast;
   return o;
 }
@@ -147,6 +149,7 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   for (const auto& f : files) {
     if (ends_with(f, ".h5")) {
       if (is_run) throw ScenarioError(f + ": 'run' takes scenario files (.yaml); use 'compare' or 'info' for results");
+      out::validate_results(f);  // nothing is compared from damaged data
       const std::string shard = out::Reader(f).provenance().shard;
       if (shard != "all") parts.push_back(f + " (" + (shard == "task" ? "one task" : "shard " + shard) + ")");
       for (auto& s : read_summaries(f)) summaries.push_back(std::move(s));
@@ -189,11 +192,8 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   std::optional<Robustness> robust;
   if (!scenarios.empty()) {
     if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
-    // A finished results file is never replaced silently (--resume checks it is this run's).
-    std::error_code ec;
-    if (is_run && !c.list_tasks && !c.force && !c.resume && std::filesystem::exists(c.out, ec))
-      throw ScenarioError(c.out + ": a results file already exists there, and percorsi run does not overwrite "
-                                  "results: give another --out, remove the file, or add --force to replace it");
+    // A finished results file is never replaced silently (run_scenarios claims it: one writer at a
+    // time, an existing file only with --force; --resume checks it is this run's).
     if (c.list_tasks) {
       apply_overrides(scenarios, opt);
       if (root)
@@ -245,12 +245,11 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   return kOk;
 }
 
-// An existing --out file is replaced only with --force (trial, calibrate).
-void refuse_existing_out(const Common& c) {
-  std::error_code ec;
-  if (!c.out.empty() && !c.force && std::filesystem::exists(c.out, ec))
-    throw ScenarioError(c.out + ": a results file already exists there: give another --out, remove the file, or add "
-                                "--force to replace it");
+// The --out file of trial, calibrate and sensitivity, claimed until the command ends: one writer
+// at a time, an existing file replaced only with --force.
+std::optional<out::OutputLock> claim_out(const Common& c, const std::string& cmdline) {
+  if (c.out.empty()) return std::nullopt;
+  return claim_output(c.out, c.force, "a results file", cmdline);
 }
 
 // percorsi trial FILE: every arm, one row per arm and measure; --check: exit 1 when a target
@@ -269,7 +268,7 @@ int cmd_trial(const TrialArgs& ta, const Common& c, const std::string& cmdline) 
       throw ScenarioError(ta.file + ": --target '" + id + "': the trial has no such target (it has: " +
                           (list.empty() ? "none" : list) + ")");
     }
-  refuse_existing_out(c);
+  const auto lock = claim_out(c, cmdline);
   TrialOptions opt;
   opt.threads = c.threads;
   if (c.replicates > 0) opt.replicates = c.replicates;
@@ -297,12 +296,12 @@ int cmd_calibrate(const std::string& file, const Common& c, const std::string& c
   Calibration cal = load_calibration(file);
   if (particles > 0) cal.abc.particles = particles;
   if (c.replicates > 0) cal.replicates = c.replicates;
-  refuse_existing_out(c);
+  const auto lock = claim_out(c, cmdline);
   CalibrationOptions opt;
   opt.threads = c.threads;
   opt.progress = !c.quiet;
   if (!leave_out.empty()) {  // one calibration per trial left out: the medians, for `percorsi validation`
-    if (fs::exists(leave_out) && !c.force) throw ScenarioError(leave_out + ": exists (use --force to replace it)");
+    const auto lo_lock = claim_output(leave_out, c.force, "a leave-one-out file", cmdline);
     const LeaveOutFile f = run_leave_one_out(cal, opt);
     if (mpi::rank() != 0) return kOk;
     write_page(leave_out, leave_out_yaml(f, leave_out, cmdline));
@@ -333,7 +332,8 @@ void write_page(const std::string& path, const std::string& text) {
   write_staged(path, "page", [&](const std::string& staged) {
     std::ofstream o(staged);
     o << text;
-    if (!o.flush()) throw std::runtime_error(path + ": cannot write the page");
+    o.close();  // flushes: a write that fails shows here
+    if (o.fail()) throw std::runtime_error(path + ": cannot write the page");
   });
 }
 
@@ -459,7 +459,7 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
 // parameters (docs/sensitivity.md); rank 0 prints and writes --out.
 int cmd_sensitivity(const std::string& file, const Common& c, const std::string& cmdline) {
   const SensitivitySpec spec = load_sensitivity(file);
-  refuse_existing_out(c);
+  const auto lock = claim_out(c, cmdline);
   if (!c.quiet && mpi::rank() == 0)
     for (const auto& n : spec.notes) std::fprintf(stderr, "percorsi: note: %s\n", n.c_str());
   SensitivityOptions opt;
@@ -575,6 +575,9 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
   int bad = 0;
   for (const auto& f : files) {
     try {
+      // A file too large (or no file) is refused before any reader reads it.
+      if (const std::string why = input_file_problem(f, "scenario file"); !why.empty())
+        throw ScenarioError(f + ": " + why);
       if (is_calibration_file(f)) {
         const Calibration cal = load_calibration(f);
         std::size_t targets = 0;
@@ -627,8 +630,9 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
 }
 
 // percorsi merge PART.h5... --out FILE.h5: joins the shards' files (rank 0 only under MPI).
-int cmd_merge(const std::vector<std::string>& merge_files, const std::string& merge_out, bool merge_quiet,
+int cmd_merge(const std::vector<std::string>& merge_files, const std::string& merge_out, bool merge_quiet, bool force,
               const std::string& cmdline) {
+  const auto lock = claim_output(merge_out, force, "a results file", cmdline);  // every rank: a collective
   if (mpi::rank() != 0) return kOk;  // joining is serial: rank 0 does it
   out::Provenance p;
   p.program_version = PERCORSI_VERSION;
@@ -644,15 +648,28 @@ int cmd_merge(const std::vector<std::string>& merge_files, const std::string& me
   return kOk;
 }
 
-// percorsi info FILE.h5...: what results files hold (--all: every dataset).
+// percorsi info FILE.h5...: what results files hold (--all: every dataset); a damaged file is
+// said to be damaged, with the reason, and nothing of it is shown (exit code 2).
 int cmd_info(const std::vector<std::string>& info_files, bool info_all) {
-  for (std::size_t i = 0; i < info_files.size(); ++i) std::cout << (i ? "\n" : "") << describe_results(info_files[i], info_all);
-  return kOk;
+  int rc = kOk;
+  for (std::size_t i = 0; i < info_files.size(); ++i) {
+    const std::string& f = info_files[i];
+    std::cout << (i ? "\n" : "");
+    const std::string why = out::results_damage(f);
+    if (!why.empty()) {
+      std::cout << f << ": damaged: " << why << "\n";
+      rc = kBadInput;
+      continue;
+    }
+    std::cout << describe_results(f, info_all);
+  }
+  return rc;
 }
 
-// percorsi export FILE.h5 --out DIR: tidy CSV tables.
-int cmd_export(const std::string& export_file, const std::string& export_dir) {
-  for (const auto& f : export_csv(export_file, export_dir)) std::printf("%s\n", f.c_str());
+// percorsi export FILE.h5 --out DIR: tidy CSV tables (the folder claimed while they are written).
+int cmd_export(const std::string& export_file, const std::string& export_dir, bool force, const std::string& cmdline) {
+  const out::OutputLock lock(export_dir, cmdline);
+  for (const auto& f : export_csv(export_file, export_dir, force)) std::printf("%s\n", f.c_str());
   return kOk;
 }
 
@@ -666,6 +683,9 @@ int main(int argc, char** argv) {
   mpi::Session mpi_session(&argc, &argv);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Past a file-size limit (ulimit -f), a write fails (EFBIG) and is reported, as on a full disk,
+  // instead of the process being killed with a half-written file.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::string cmdline;
   for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
 
@@ -718,6 +738,7 @@ int main(int argc, char** argv) {
                     "Rerun scenario files of different horizons, start dates or territories over their common "
                     "window (latest start, earliest end, shared territories) instead of refusing them");
   compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
+  compare->add_flag("--force", c.force, "Replace the --out file if it exists (without it, an existing file is an error)");
   auto* robustness_flag = compare->add_flag("--robustness", c.robustness,
                     "Also give, for each difference, the share of the plausible space of the assumptions where its "
                     "verdict holds and the assumptions that move it most (docs/robustness.md; CSV: the last columns "
@@ -844,6 +865,7 @@ int main(int argc, char** argv) {
                                            "complete)")
       ->required();
   merge->add_flag("--quiet,-q", merge_quiet, "No report");
+  merge->add_flag("--force", c.force, "Replace the --out file if it exists");
 
   auto* validate = app.add_subcommand(
       "validate",
@@ -864,6 +886,7 @@ int main(int argc, char** argv) {
                 "summaries) for pandas, R or a spreadsheet");
   exporter->add_option("file", export_file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
   exporter->add_option("--out", export_dir, "Directory to write the CSV files into")->required();
+  exporter->add_flag("--force", c.force, "Replace the tables if the directory holds them already");
 
   std::string bench_file = "scenarios/piemonte/baseline.yaml";
   long bench_persons = 1000000;
@@ -898,7 +921,7 @@ int main(int argc, char** argv) {
   try {
     if (*validate) return cmd_validate(files, c);
     if (*info) return cmd_info(info_files, info_all);
-    if (*exporter) return cmd_export(export_file, export_dir);
+    if (*exporter) return cmd_export(export_file, export_dir, c.force, cmdline);
     if (*params) return cmd_params(outs, dict);
     if (*trial) return cmd_trial(trial_args, c, cmdline);
     if (*validation) {
@@ -922,7 +945,7 @@ int main(int argc, char** argv) {
     }
     if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline, leave_out, particles);
     if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
-    if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, cmdline);
+    if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, c.force, cmdline);
     return run_or_compare(static_cast<bool>(*run), files, c, cmdline);
   } catch (const Interrupted&) {
     if (mpi::rank() == 0) {
@@ -940,7 +963,10 @@ int main(int argc, char** argv) {
   } catch (const ScenarioError& e) {
     if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
     return kBadInput;
-  } catch (const out::ReadError& e) {
+  } catch (const out::ReadError& e) {  // also out::DamagedResults
+    if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
+    return kBadInput;
+  } catch (const out::OutputRefused& e) {
     if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
     return kBadInput;
   } catch (const std::exception& e) {

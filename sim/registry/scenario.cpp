@@ -45,6 +45,8 @@ namespace {
 
 // Limits that keep loading bounded whatever the input: scenario files are a few kilobytes.
 constexpr std::uintmax_t kMaxFileBytes = 4u << 20;  // 4 MiB
+constexpr std::size_t kMaxSweepPoints = 100000;        // grid points of a sweep
+constexpr std::uint64_t kMaxSweepBytes = std::uint64_t(1) << 30;  // and the memory they take (1 GiB)
 constexpr std::uint64_t kMaxNodes = 100000;         // YAML nodes, aliases counted at every use
 constexpr std::size_t kMaxDepth = 32;               // nesting of maps and lists
 constexpr std::size_t kMaxNameLength = 1000;        // scenario names (sweep points add to them)
@@ -225,22 +227,25 @@ bool loading_directive(const ParamSpec& p) {
 // Reading a file safely: bounded size, text only, no tabs in indentation, one YAML document of
 // bounded size once aliases are expanded, no duplicate keys.
 
-// Reads at most kMaxFileBytes of a regular file; false with the reason in `why` otherwise.
-bool read_text(const fs::path& path, std::string& text, std::string& why, const std::string& noun = "scenario file") {
+}  // namespace
+
+std::string input_file_problem(const std::string& path, const std::string& noun) {
   std::error_code ec;
   const auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) {
-    why = "cannot open " + noun + ": no such file";
-    return false;
-  }
-  if (fs::is_directory(st)) {
-    why = "is a directory, not a " + noun;
-    return false;
-  }
-  if (!fs::is_regular_file(st)) {
-    why = "is not a regular file (a device or a pipe?), not a " + noun;
-    return false;
-  }
+  if (ec || !fs::exists(st)) return "cannot open " + noun + ": no such file";
+  if (fs::is_directory(st)) return "is a directory, not a " + noun;
+  if (!fs::is_regular_file(st)) return "is not a regular file (a device or a pipe?), not a " + noun;
+  if (fs::file_size(path, ec) > kMaxFileBytes)  // before reading any of it
+    return "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a " + noun;
+  return "";
+}
+
+namespace {
+
+// Reads at most kMaxFileBytes of a regular file; false with the reason in `why` otherwise.
+bool read_text(const fs::path& path, std::string& text, std::string& why, const std::string& noun = "scenario file") {
+  why = input_file_problem(path.string(), noun);
+  if (!why.empty()) return false;
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
     why = "cannot open " + noun + ": " + std::strerror(errno);
@@ -331,6 +336,7 @@ class Scan final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { done(m, a, 1, 1, nullptr); }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    aliased_ = true;
     const std::uint64_t n = a < sizes_.size() ? sizes_[a] : 1;
     done(m, 0, n, n, nullptr);
   }
@@ -373,10 +379,14 @@ class Scan final : public YAML::EventHandler {
       sizes_[a] = size;
     }
     total_ += added;
-    if (total_ > kMaxNodes || size > kMaxNodes)
+    if ((total_ > kMaxNodes || size > kMaxNodes) && aliased_)
       throw ScanStop{m, "the document expands to more than " + std::to_string(kMaxNodes) +
                             " nodes once its aliases are expanded (an alias bomb?); scenario files need no "
                             "deep aliasing"};
+    if (total_ > kMaxNodes || size > kMaxNodes)  // many nodes written out: a generated file?
+      throw ScanStop{m, "the document has more than " + std::to_string(kMaxNodes) +
+                            " values (keys, scalars, maps and lists); a scenario file needs a few hundred: is this "
+                            "file generated, or not a scenario?"};
     if (stack_.empty()) return;
     Frame& p = stack_.back();
     if (p.map && p.at_key && scalar) {
@@ -395,6 +405,7 @@ class Scan final : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::vector<std::uint64_t> sizes_;  // expanded size of each anchored node
   std::uint64_t total_ = 0;
+  bool aliased_ = false;  // an alias was used (the size may come from expanding them)
 };
 
 // Parses the one document of a scenario file. Problems that make the text no scenario at all
@@ -1143,6 +1154,21 @@ void apply(Scenario& s, const Axis& a, const Value& v) {
   }
 }
 
+// About the bytes a copy of `s` holds (its values with their texts and origins): the memory of
+// one point of a sweep.
+std::size_t approx_bytes(const Scenario& s) {
+  auto str = [](const std::string& x) { return x.capacity() > 15 ? x.capacity() + 1 : std::size_t{0}; };
+  auto values = [&](const std::vector<Value>& v) {
+    std::size_t n = v.capacity() * sizeof(Value);
+    for (const auto& x : v) n += str(x.text) + str(x.origin.file);
+    return n;
+  };
+  std::size_t n = sizeof(Scenario) + values(s.global) + str(s.file);
+  for (const auto& t : s.territories) n += sizeof(ScopedValues) + values(t.v);
+  for (const auto& e : s.events) n += sizeof(ScopedValues) + values(e.v);
+  return n;
+}
+
 std::vector<Scenario> expand(const Scenario& base, const YAML::Node& sweep, const std::string& file) {
   if (!sweep || sweep.IsNull()) return {base};
   if (!sweep.IsMap())
@@ -1155,10 +1181,23 @@ std::vector<Scenario> expand(const Scenario& base, const YAML::Node& sweep, cons
   for (auto& a : axes)
     for (auto& b : axes)
       if (&a != &b && a.label == b.label) a.label = name_part(a.path), b.label = name_part(b.path);
+  // Limits checked before expanding: every point is a scenario held in memory until the run ends.
   std::size_t points = 1;
+  std::string grid;
   for (const auto& a : axes) {
-    points *= a.values.size();
-    if (points > 1000000) fail(axes.front().origin, "the sweep has more than 1,000,000 grid points");
+    points = std::min(points * a.values.size(), kMaxSweepPoints + 1);  // no overflow: both are bounded
+    grid += (grid.empty() ? "" : " x ") + std::to_string(a.values.size());
+  }
+  const double need = static_cast<double>(points) * static_cast<double>(approx_bytes(base));
+  if (points > kMaxSweepPoints || need > kMaxSweepBytes) {
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.1f GiB", need / double(1u << 30));
+    fail(axes.front().origin,
+         "the sweep has " + grid + (points > kMaxSweepPoints ? " (more than " + std::to_string(kMaxSweepPoints) + ")"
+                                                              : " = " + std::to_string(points)) +
+             " grid points, which would need about " + gib + " of memory before the first task runs; at most " +
+             std::to_string(kMaxSweepPoints) + " points and " + std::to_string(kMaxSweepBytes >> 30) +
+             " GiB: sweep fewer values, or split the sweep into several files run with their own --out");
   }
   std::vector<Scenario> out;
   out.reserve(points);

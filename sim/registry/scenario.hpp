@@ -136,6 +136,11 @@ class Scenario {
                                              const std::vector<std::string>& territories);
 };
 
+// Why `path` is not read as an input file of `noun` ("scenario file"), checked before reading any
+// of it: no such file, a directory or a device, larger than the limit of input files (4 MiB);
+// "" when it may be read.
+std::string input_file_problem(const std::string& path, const std::string& noun);
+
 // Loads, resolves `extends`, validates. Throws ScenarioError. A file with a `sweep:` block
 // gives its base scenario (the sweep is ignored here; load_scenarios expands it).
 Scenario load_scenario(const std::string& path, const LoadOptions& options = {});

@@ -428,6 +428,27 @@ Trial load(const std::string* text, const std::string& path, const LoadOptions& 
         }
       }
       if (!ok) continue;
+      // The published value within its measure's range (a difference: within the range of the
+      // differences), and a tolerance that can be missed.
+      const auto ms = std::find_if(m.measures.begin(), m.measures.end(),
+                                   [&](const MeasureSpec& x) { return x.id == pv.a.measure; });
+      const bool share = ms != m.measures.end() && measure_is_share(ms->kind);
+      const double lo = share ? (pv.minus ? -1.0 : 0.0) : (pv.minus ? -INFINITY : 0.0), hi = share ? 1.0 : INFINITY;
+      if (pv.value < lo || pv.value > hi)
+        errs.add(pv.origin, "target '" + t.id + "': published value " + out::shortest_number(pv.value) + " of '" + pv.key +
+                                "' is outside the range of measure '" + pv.a.measure + "' (" +
+                                (share ? pv.minus ? "a difference of shares: -1 to 1" : "a share: 0 to 1, e.g. 0.73 for 73%"
+                                       : "days, weeks, months or costs: at least 0") + ")");
+      if (!t.relative && share && t.tolerance > 1)
+        errs.add(t.origin, "target '" + t.id + "': tolerance " + out::shortest_number(t.tolerance) + " is wider than the "
+                           "range of a share (0 to 1): the target could never be missed (give e.g. 0.05)");
+      if (t.relative && t.tolerance > 1)
+        errs.add(t.origin, "target '" + t.id + "': tolerance_relative " + out::shortest_number(t.tolerance) + " is more than "
+                           "100% of the published value: the target could never be missed (give e.g. 0.1)");
+      if (!t.relative && !share && !pv.minus && pv.value > 0 && t.tolerance > pv.value)
+        errs.add(t.origin, "target '" + t.id + "': tolerance " + out::shortest_number(t.tolerance) + " is wider than the "
+                           "published value " + out::shortest_number(pv.value) + " of '" + pv.key + "': any value from 0 "
+                           "would meet it (give a tolerance smaller than the value)");
       if (pv.minus && pv.minus->arm == pv.a.arm && pv.minus->measure == pv.a.measure)
         errs.add(pv.origin, "published key '" + pv.key + "' is a difference of a value with itself");
       if (!pv.minus && !seen.insert({pv.a.arm, pv.a.measure}).second)
@@ -473,6 +494,17 @@ std::vector<std::string> measure_kind_args(MeasureKind k) {
 
 std::vector<std::string> measure_kind_names() { return {std::begin(kKindNames), std::end(kKindNames)}; }
 
+bool measure_is_share(MeasureKind k) {
+  switch (k) {
+    case MeasureKind::days_to_stable_housing:
+    case MeasureKind::weeks_to_first_job:
+    case MeasureKind::months_worked_after_first_job:
+    case MeasureKind::cost_per_person_year:
+    case MeasureKind::institution_days_per_person_year: return false;
+    default: return true;
+  }
+}
+
 double TargetSpec::tolerance_of(double published) const { return relative ? tolerance * std::fabs(published) : tolerance; }
 
 const MeasureSpec* TrialSpec::measure(const std::string& id) const {
@@ -502,6 +534,7 @@ bool is_trial_file(const std::string& path) {
   } catch (const ScenarioError&) {
     // A broken file: look for the key itself, so that `validate` reports the trial's errors.
     try {
+      if (!input_file_problem(path, "trial file").empty()) return false;  // never read a huge file whole
       return static_cast<bool>(YAML::LoadFile(path)["trial"]);
     } catch (...) {
       return false;

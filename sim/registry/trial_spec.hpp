@@ -61,6 +61,9 @@ const char* measure_kind_name(MeasureKind k);
 // The time arguments of a kind ("at", "over", "within", "weeks"), in the order they are written.
 std::vector<std::string> measure_kind_args(MeasureKind k);
 std::vector<std::string> measure_kind_names();
+// Whether a kind's values are shares in [0, 1] (people housed, employed, retained...); the other
+// kinds are days, weeks, months, costs and days per person-year: at least 0.
+bool measure_is_share(MeasureKind k);
 
 struct MeasureSpec {
   std::string id;

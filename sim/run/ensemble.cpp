@@ -1,9 +1,6 @@
 #include "sim/run/ensemble.hpp"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -12,9 +9,12 @@
 #include <set>
 #include <sstream>
 
+#include "output/files.hpp"
 #include "output/reader.hpp"
 #include "output/recorder.hpp"
+#include "output/validate.hpp"
 #include "sim/run/interrupt.hpp"
+#include "sim/run/mpi.hpp"
 
 namespace fs = std::filesystem;
 
@@ -79,6 +79,30 @@ std::string task_listing(const std::vector<Scenario>& scenarios, const std::vect
   return os.str();
 }
 
+std::optional<out::OutputLock> claim_output(const std::string& path, bool force, const std::string& what,
+                                            const std::string& command_line) {
+  std::optional<out::OutputLock> lock;
+  std::vector<char> code(1, 0);  // 0 claimed, 2 refused, 3 failed
+  std::string msg;
+  if (mpi::rank() == 0) {
+    try {
+      lock.emplace(path, command_line);
+      out::refuse_existing(path, force, what);
+    } catch (const out::OutputRefused& e) {
+      lock.reset();
+      code[0] = 2, msg = e.what();
+    } catch (const std::exception& e) {
+      lock.reset();
+      code[0] = 3, msg = e.what();
+    }
+  }
+  mpi::broadcast(code);
+  mpi::broadcast(msg);
+  if (code[0] == 2) throw out::OutputRefused(msg);
+  if (code[0] == 3) throw std::runtime_error(msg);
+  return lock;
+}
+
 out::ScenarioInfo scenario_info(const Scenario& sc) {
   out::ScenarioInfo info;
   info.name = sc.name();
@@ -139,30 +163,32 @@ std::string mismatch(const out::Reader& rd, const Scenario& sc, const out::Scena
   return "";
 }
 
+// Whether a task file of the work directory is task (sc, replicate) of this run, checked before
+// it is reused or assembled: `foreign` when it is another run's (one scenario of the same name,
+// resolved YAML and seed, that replicate alone, a task file), `damaged` when its data fail the
+// results validator or their checksum (cut or changed after it was written). Throws
+// out::ReadError when the file cannot be read.
+struct PartCheck {
+  std::string foreign, damaged;
+  std::string why() const { return foreign.empty() ? damaged : foreign; }
+};
+PartCheck check_part(const std::string& path, const Scenario& sc, const out::ScenarioInfo& want, int replicate) {
+  PartCheck c;
+  out::Reader rd(path);
+  c.foreign = mismatch(rd, sc, want, {replicate});
+  if (c.foreign.empty() && rd.scenarios().size() != 1) c.foreign = "it holds more than one scenario";
+  if (c.foreign.empty() && rd.provenance().shard != "task")
+    c.foreign = "it is no task file (shard " + rd.provenance().shard + ")";
+  if (c.foreign.empty()) c.damaged = out::results_damage(path, true);
+  return c;
+}
+
 void write_readme(const std::string& dir, const std::string& out) {
   std::ofstream f(fs::path(dir) / "README.txt");
   f << "Work directory of a percorsi run writing " << out << ".\n"
     << "Each s<scenario>-r<replicate>.h5 is one finished task (a complete results file of one replicate).\n"
     << "The run assembles " << out << " from them and removes this directory when every task is done.\n"
     << "If the run was interrupted, run the same command again with --resume to run only the missing tasks.\n";
-}
-
-// Removes "<out>.tmp-<pid>" files left by runs that were killed while writing `out` (their
-// process no longer exists on this machine).
-void remove_stale_temporaries(const std::string& out) {
-  const fs::path p(out);
-  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  const std::string prefix = p.filename().string() + ".tmp-";
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    int pid = 0;
-    const std::string rest = name.substr(prefix.size());
-    const auto r = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
-    if (r.ec != std::errc() || r.ptr != rest.data() + rest.size() || pid <= 0) continue;
-    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
-  }
 }
 
 }  // namespace
@@ -173,7 +199,7 @@ WorkState prepare_work_dir(const std::string& out, const std::vector<Scenario>& 
   ws.done.assign(tasks.size(), 0);
   const std::string dir = work_dir_of(out);
   std::error_code ec;
-  remove_stale_temporaries(out);
+  out::remove_stale_temporaries(out);
   if (!fs::exists(dir, ec)) {
     if (resume && fs::exists(out, ec)) {
       // The run finished already: nothing to do if the file is this run's.
@@ -232,9 +258,9 @@ WorkState prepare_work_dir(const std::string& out, const std::vector<Scenario>& 
                           dir + " to start over");
     std::string why;
     try {
-      out::Reader rd(p.string());
-      why = mismatch(rd, scenarios[s], infos[s], {r});
-      if (why.empty() && rd.scenarios().size() != 1) why = "it holds more than one scenario";
+      const PartCheck c = check_part(p.string(), scenarios[s], infos[s], r);
+      if (!c.damaged.empty()) throw out::ReadError("damaged: " + c.damaged);  // run it again
+      why = c.foreign;
     } catch (const out::ReadError& e) {
       ws.notes.push_back(p.string() + " is unreadable (" + e.what() + "): running that task again");
       fs::remove(p, ec);
@@ -268,9 +294,20 @@ void assemble(const std::string& out, const std::vector<Scenario>& scenarios, co
   const std::string dir = work_dir_of(out);
   out::Recorder rec(out);
   for (const auto& sc : scenarios) rec.begin_scenario(scenario_info(sc));  // one at a time: YAML is large
+  out::ScenarioInfo want;  // of the scenario of the last task (tasks come scenario by scenario)
+  int want_of = -1;
   for (const auto& t : tasks) {
     if (g_interrupt) throw Interrupted();
-    rec.copy_replicate(scenarios[t.scenario].name(), task_file(dir, t), scenarios[t.scenario].name(), t.replicate);
+    // Each part re-checked before it is used: written by this run, for this task, unchanged.
+    const Scenario& sc = scenarios[t.scenario];
+    const std::string part = task_file(dir, t);
+    if (want_of != t.scenario) want = scenario_info(sc), want_of = t.scenario;
+    const std::string why = check_part(part, sc, want, t.replicate).why();
+    if (!why.empty())
+      throw ScenarioError(part + " is not task (" + sc.name() + ", replicate " + std::to_string(t.replicate) +
+                          ") of this run: " + why + ". No results file was written: remove that file and run the "
+                          "same command with --resume (the tasks missing are run again)");
+    rec.copy_replicate(sc.name(), part, sc.name(), t.replicate);
   }
   if (shard.all())
     for (const auto& sc : scenarios) {
@@ -310,6 +347,7 @@ std::string merge_results(const std::vector<std::string>& inputs, const std::str
     std::error_code ec;
     const std::string canon = fs::weakly_canonical(path, ec).string();
     if (!paths.insert(ec ? path : canon).second) throw MergeError(path + " is given twice");
+    out::validate_results(path);  // nothing is joined from damaged data
     const out::Reader rd(path);
     const std::string shard = rd.provenance().shard;
     const std::vector<std::string> names = rd.scenarios();
@@ -394,7 +432,8 @@ std::string merge_results(const std::vector<std::string>& inputs, const std::str
     throw MergeError(msg);
   }
 
-  // Write, one replicate at a time.
+  // Write, one replicate at a time (the temporaries of merges killed earlier removed first).
+  out::remove_stale_temporaries(out);
   out::Recorder rec(out);
   int tasks = 0;
   for (const auto& name : order) rec.begin_scenario(scs[name].info);

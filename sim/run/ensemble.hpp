@@ -12,9 +12,11 @@
 // so their data are identical.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "output/files.hpp"
 #include "output/results.hpp"
 #include "sim/registry/scenario.hpp"
 
@@ -47,6 +49,14 @@ std::vector<Task> plan_tasks(const std::vector<Scenario>& scenarios, const Shard
 // column (done/todo) when `work_dir` holds task files.
 std::string task_listing(const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks, const Shard& shard,
                          const std::string& work_dir);
+
+// Claims an output for this command (docs/files.md): rank 0 takes its lock (out::OutputLock on
+// "<path>.lock", held until the returned lock is destroyed), then refuses it when it exists and
+// `force` is false (`what` names it: "a results file"); every MPI rank learns the outcome and
+// throws the same out::OutputRefused (exit code 2), or runtime_error when the lock cannot be made.
+// Other ranks get an empty optional.
+std::optional<out::OutputLock> claim_output(const std::string& path, bool force, const std::string& what,
+                                            const std::string& command_line);
 
 // How the results file names a scenario and where it came from.
 out::ScenarioInfo scenario_info(const Scenario& sc);

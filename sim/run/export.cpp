@@ -5,12 +5,17 @@
 #include <cmath>
 #include <map>
 #include <sstream>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
+#include "output/files.hpp"
 #include "output/reader.hpp"
+#include "output/validate.hpp"
 #include "sim/model/state.hpp"
 #include "sim/run/runner.hpp"
 
@@ -20,15 +25,26 @@ namespace {
 
 std::string cell(const std::string& x) { return csv_cell(x); }
 
+// The tables of an export, in the order they are written.
+constexpr const char* kExportTables[] = {"scenarios.csv", "weekly.csv", "persons.csv", "headline.csv", "summary.csv"};
+
 template <std::size_t N>
 std::string name_of(const char* const (&names)[N], long long v) {
   return v >= 0 && static_cast<std::size_t>(v) < N ? names[v] : std::to_string(v);
 }
 
-std::ofstream open_out(const std::filesystem::path& p) {
+std::string errno_reason() { return errno ? std::strerror(errno) : "write failed"; }
+
+// Writes one table under the staging folder: every write and the close checked.
+void write_table(const std::filesystem::path& p, const std::function<void(std::ostream&)>& fill) {
+  errno = 0;
   std::ofstream f(p);
-  if (!f) throw std::runtime_error(p.string() + ": cannot write");
-  return f;
+  if (!f) throw std::runtime_error(p.string() + ": cannot create: " + errno_reason());
+  fill(f);
+  f.flush();
+  if (!f) throw std::runtime_error(p.string() + ": cannot write: " + errno_reason());
+  f.close();
+  if (f.fail()) throw std::runtime_error(p.string() + ": cannot close: " + errno_reason());
 }
 
 }  // namespace
@@ -53,108 +69,141 @@ std::string person_value_label(const std::string& column, long long v, const std
   return std::to_string(v);
 }
 
-std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir_path) {
-  namespace fs = std::filesystem;
-  const fs::path dir(dir_path);
-  fs::create_directories(dir);
-  out::Reader rd(h5_path);
-  std::vector<std::string> written;
-  const auto scenarios = rd.scenarios();
+namespace {
 
+void write_tables(const out::Reader& rd, const std::string& h5_path, const std::vector<std::string>& scenarios,
+                  const std::filesystem::path& dir) {
   {  // scenarios.csv
     std::vector<std::string> levers;
     for (const auto& s : read_summaries(h5_path))
       for (const auto& [k, v] : s.levers)
         if (std::find(levers.begin(), levers.end(), k) == levers.end()) levers.push_back(k);
-    auto f = open_out(dir / "scenarios.csv");
-    f << "scenario,seed,replicates,weeks,start_date,territories";
-    for (const auto& l : levers) f << "," << cell(l);
-    f << "\n";
-    for (const auto& s : read_summaries(h5_path)) {
-      std::string terr;
-      for (const auto& t : s.territories) terr += (terr.empty() ? "" : ";") + t;
-      f << cell(s.name) << "," << s.seed << "," << s.replicates.size() << "," << s.weeks << "," << s.start_date << ","
-        << cell(terr);
-      for (const auto& l : levers) {
-        f << ",";
-        for (const auto& [k, v] : s.levers)
-          if (k == l) f << cell(v);
-      }
+    write_table(dir / "scenarios.csv", [&](std::ostream& f) {
+      f << "scenario,seed,replicates,weeks,start_date,territories";
+      for (const auto& l : levers) f << "," << cell(l);
       f << "\n";
-    }
-    written.push_back((dir / "scenarios.csv").string());
+      for (const auto& s : read_summaries(h5_path)) {
+        std::string terr;
+        for (const auto& t : s.territories) terr += (terr.empty() ? "" : ";") + t;
+        f << cell(s.name) << "," << s.seed << "," << s.replicates.size() << "," << s.weeks << "," << s.start_date << ","
+          << cell(terr);
+        for (const auto& l : levers) {
+          f << ",";
+          for (const auto& [k, v] : s.levers)
+            if (k == l) f << cell(v);
+        }
+        f << "\n";
+      }
+    });
   }
   {  // weekly.csv (long)
-    auto f = open_out(dir / "weekly.csv");
-    f << "scenario,replicate,week,territory,series,value\n";
-    for (const auto& sc : scenarios) {
-      const out::ScenarioInfo info = rd.scenario(sc);
-      const std::size_t T = info.territories.size();
-      for (int r : rd.replicates(sc))
-        for (const auto& series : rd.weekly_names(sc)) {
-          const std::vector<double> v = rd.weekly(sc, r, series);
-          for (std::size_t i = 0; i < v.size(); ++i)
-            f << cell(sc) << "," << r << "," << i / T << "," << cell(info.territories[i % T]) << "," << series << ","
-              << csv_number(v[i]) << "\n";
-        }
-    }
-    written.push_back((dir / "weekly.csv").string());
+    write_table(dir / "weekly.csv", [&](std::ostream& f) {
+      f << "scenario,replicate,week,territory,series,value\n";
+      for (const auto& sc : scenarios) {
+        const out::ScenarioInfo info = rd.scenario(sc);
+        const std::size_t T = info.territories.size();
+        for (int r : rd.replicates(sc))
+          for (const auto& series : rd.weekly_names(sc)) {
+            const std::vector<double> v = rd.weekly(sc, r, series);
+            for (std::size_t i = 0; i < v.size(); ++i)
+              f << cell(sc) << "," << r << "," << i / T << "," << cell(info.territories[i % T]) << "," << series << ","
+                << csv_number(v[i]) << "\n";
+          }
+      }
+    });
   }
   {  // persons.csv (one row per person and replicate, labelled categories)
-    auto f = open_out(dir / "persons.csv");
-    std::vector<std::string> cols;
-    for (const auto& sc : scenarios)
-      for (const auto& c : rd.person_columns(sc))
-        if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
-    f << "scenario,replicate";
-    for (const auto& c : cols) f << "," << c;
-    f << "\n";
-    for (const auto& sc : scenarios) {
-      const out::ScenarioInfo info = rd.scenario(sc);
-      const auto have = rd.person_columns(sc);
-      for (int r : rd.replicates(sc)) {
-        std::vector<out::PersonColumn> data;
-        std::size_t rows = 0;
-        for (const auto& c : cols) {
-          data.push_back(std::find(have.begin(), have.end(), c) != have.end() ? rd.person_column(sc, r, c)
-                                                                               : out::PersonColumn{c, true, {}, {}});
-          rows = std::max(rows, data.back().size());
-        }
-        for (std::size_t p = 0; p < rows; ++p) {
-          f << cell(sc) << "," << r;
-          for (const auto& d : data) {
-            f << ",";
-            if (p >= d.size()) continue;
-            if (d.is_int) f << cell(person_value_label(d.name, d.ints[p], info.territories));
-            else f << csv_number(d.reals[p]);
+    write_table(dir / "persons.csv", [&](std::ostream& f) {
+      std::vector<std::string> cols;
+      for (const auto& sc : scenarios)
+        for (const auto& c : rd.person_columns(sc))
+          if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+      f << "scenario,replicate";
+      for (const auto& c : cols) f << "," << c;
+      f << "\n";
+      for (const auto& sc : scenarios) {
+        const out::ScenarioInfo info = rd.scenario(sc);
+        const auto have = rd.person_columns(sc);
+        for (int r : rd.replicates(sc)) {
+          std::vector<out::PersonColumn> data;
+          std::size_t rows = 0;
+          for (const auto& c : cols) {
+            data.push_back(std::find(have.begin(), have.end(), c) != have.end() ? rd.person_column(sc, r, c)
+                                                                                 : out::PersonColumn{c, true, {}, {}});
+            rows = std::max(rows, data.back().size());
           }
-          f << "\n";
+          for (std::size_t p = 0; p < rows; ++p) {
+            f << cell(sc) << "," << r;
+            for (const auto& d : data) {
+              f << ",";
+              if (p >= d.size()) continue;
+              if (d.is_int) f << cell(person_value_label(d.name, d.ints[p], info.territories));
+              else f << csv_number(d.reals[p]);
+            }
+            f << "\n";
+          }
         }
       }
-    }
-    written.push_back((dir / "persons.csv").string());
+    });
   }
   {  // headline.csv (one value per replicate)
-    auto f = open_out(dir / "headline.csv");
-    f << "scenario,replicate,indicator,value\n";
-    for (const auto& sc : scenarios) {
-      const auto reps = rd.replicates(sc);
-      for (const auto& ind : rd.headline_names(sc)) {
-        const auto v = rd.headline(sc, ind);
-        for (std::size_t i = 0; i < v.size() && i < reps.size(); ++i)
-          f << cell(sc) << "," << reps[i] << "," << ind << "," << csv_number(v[i]) << "\n";
+    write_table(dir / "headline.csv", [&](std::ostream& f) {
+      f << "scenario,replicate,indicator,value\n";
+      for (const auto& sc : scenarios) {
+        const auto reps = rd.replicates(sc);
+        for (const auto& ind : rd.headline_names(sc)) {
+          const auto v = rd.headline(sc, ind);
+          for (std::size_t i = 0; i < v.size() && i < reps.size(); ++i)
+            f << cell(sc) << "," << reps[i] << "," << ind << "," << csv_number(v[i]) << "\n";
+        }
       }
-    }
-    written.push_back((dir / "headline.csv").string());
+    });
   }
   {  // summary.csv: the tidy comparison (differences only between comparable scenarios)
     const auto sums = combine_summaries(read_summaries(h5_path));
     TableOptions o;
     o.differences = comparability_problem(sums).empty();
-    auto f = open_out(dir / "summary.csv");
-    f << comparison_table(sums, TableFormat::Csv, o);
-    written.push_back((dir / "summary.csv").string());
+    write_table(dir / "summary.csv", [&](std::ostream& f) {
+      f << comparison_table(sums, TableFormat::Csv, o);
+    });
   }
+}
+
+}  // namespace
+
+
+std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir_path, bool force) {
+  namespace fs = std::filesystem;
+  const fs::path dir(dir_path);
+  std::error_code ec;
+  if (!force)
+    for (const char* t : kExportTables)
+      out::refuse_existing((dir / t).string(), false, "a table of an earlier export");
+  out::validate_results(h5_path);  // nothing is written from damaged data
+  out::Reader rd(h5_path);
+  const auto scenarios = rd.scenarios();
+  // The tables are written in "<dir>.tmp-<pid>" beside the folder, and moved into it when all
+  // are complete (a killed export's staging folder is removed by the next export).
+  out::remove_stale_temporaries(dir_path);
+  const fs::path stage = out::temporary_of(dir_path);
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+  fs::remove_all(stage, ec);
+  if (!fs::create_directory(stage, ec) || ec)
+    throw std::runtime_error(stage.string() + ": cannot create the staging folder: " + ec.message());
+  try {
+    write_tables(rd, h5_path, scenarios, stage);
+    if (!fs::exists(dir, ec)) {
+      out::rename_into_place(stage.string(), dir_path);  // one step: the folder appears complete
+    } else {
+      for (const char* t : kExportTables) out::rename_into_place((stage / t).string(), (dir / t).string());
+      fs::remove_all(stage, ec);
+    }
+  } catch (...) {
+    fs::remove_all(stage, ec);
+    throw;
+  }
+  std::vector<std::string> written;
+  for (const char* t : kExportTables) written.push_back((dir / t).string());
   return written;
 }
 

@@ -15,8 +15,12 @@ namespace percorsi {
 //   headline.csv   scenario,replicate,indicator,value                      (one value per replicate)
 //   summary.csv    the tidy comparison table (as `percorsi compare FILE --format csv`)
 //   scenarios.csv  scenario,seed,replicates,weeks,start_date,territories, then the swept levers
-// Returns the paths written. Throws out::ReadError for an unreadable file.
-std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir);
+// Returns the paths written. The tables are written in a staging folder "<dir>.tmp-<pid>" beside
+// `dir`, every write and close checked, and moved into `dir` when all are complete (on failure
+// the staging folder is removed and the error rethrown: nothing is left half-written). Throws
+// out::ReadError for an unreadable file, out::DamagedResults for a damaged one (nothing written),
+// out::OutputRefused when `dir` holds the tables of an earlier export and `force` is false.
+std::vector<std::string> export_csv(const std::string& h5_path, const std::string& dir, bool force = false);
 
 // The label of a person-table code (e.g. housing_final 3 -> "hf_flat"; groups 3 ->
 // "homeless;disability"); "" for -1 (not reached, never); the number itself for columns that are

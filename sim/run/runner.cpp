@@ -27,6 +27,7 @@
 
 #include "output/outputs.hpp"
 #include "output/reader.hpp"
+#include "output/files.hpp"
 #include "output/recorder.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/run/progress.hpp"
@@ -95,6 +96,7 @@ void write_results(const std::string& path, const std::vector<Scenario>& scenari
 }
 
 void write_staged(const std::string& path, const std::string& tag, const std::function<void(const std::string&)>& write) {
+  out::remove_stale_temporaries(path, tag);  // of writers killed earlier
   const std::string staged = path + "." + tag + "-" + std::to_string(::getpid());
   try {
     write(staged);
@@ -310,6 +312,8 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
     if (ranks > 1) throw ScenarioError("under MPI, give --out FILE.h5: the ranks' results are joined in that file");
     return run_in_memory(scenarios, plan, opt);
   }
+  // One writer at a time for the results file and its work directory, until the end of the run.
+  const auto lock = claim_output(out_path, opt.force || opt.resume, "a results file", opt.command_line);
   const std::string dir = work_dir_of(out_path);
   const std::string who = ranks > 1 ? "percorsi (rank " + std::to_string(rank) + "): " : "percorsi: ";
 
@@ -398,6 +402,8 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
       assemble(out_path, scenarios, plan, opt.shard, provenance(opt, threads, started, start));
     } catch (const Interrupted&) {
       code = kStop;
+    } catch (const ScenarioError& e) {  // a part that is not this run's, or damaged
+      code = kBadInput, msg = e.what();
     } catch (const std::exception& e) {
       code = kFailure;
       msg = std::string(e.what()) + "; the finished tasks are kept in " + dir +

@@ -30,6 +30,7 @@ struct RunOptions {
   std::string command_line;
   Shard shard;          // the share of the tasks to run (job arrays); default: all of them
   bool resume = false;  // reuse the finished tasks of an interrupted run writing the same file
+  bool force = false;   // replace an existing results file (else: out::OutputRefused, exit code 2)
   Engine engine = Engine::Fast;  // the reference engine gives the same results, slowly (a check)
 };
 
@@ -104,7 +105,8 @@ out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std:
 // the work directory are reused. Returns the summaries read back from the results file (rank
 // 0; other ranks get an empty list), or kept in memory when `out_path` is empty (single
 // process only). Throws Interrupted after SIGINT/SIGTERM (finished tasks stay in the work
-// directory for --resume).
+// directory for --resume). The output is claimed first (claim_output: one writer at a time; an
+// existing file is refused unless opt.force or opt.resume).
 std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, const RunOptions& opt,
                                            const std::string& out_path);
 // The overrides of `opt` (replicates, seed) applied to the scenarios, and their names checked

@@ -1,0 +1,428 @@
+// The results validator and the replicate checksum (output/validate.hpp).
+#include "output/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "output/h5_detail.hpp"
+#include "output/outputs.hpp"
+
+namespace percorsi::out {
+
+using namespace detail;
+
+// ---------------------------------------------------------------------------------------------
+// Checksum
+
+void Checksum::add(const void* data, std::size_t bytes) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < bytes; ++i) {
+    h_ ^= p[i];
+    h_ *= 1099511628211ull;
+  }
+}
+
+void Checksum::add_name(const std::string& s) {
+  const std::uint64_t n = s.size();
+  add(&n, sizeof n);
+  add(s.data(), s.size());
+}
+
+namespace {
+
+template <class T>
+std::vector<const T*> by_name(const std::vector<T>& v) {
+  std::vector<const T*> out;
+  for (const auto& x : v) out.push_back(&x);
+  std::sort(out.begin(), out.end(), [](const T* a, const T* b) { return a->name < b->name; });
+  return out;
+}
+
+void add_columns(Checksum& c, const char* section, const std::vector<PersonColumn>& cols) {
+  c.add_name(section);
+  for (const PersonColumn* col : by_name(cols)) {
+    c.add_name(col->name);
+    const unsigned char is_int = col->is_int ? 1 : 0;
+    c.add(&is_int, 1);
+    if (col->is_int) c.add(col->ints.data(), col->ints.size() * sizeof(std::int32_t));
+    else c.add(col->reals.data(), col->reals.size() * sizeof(double));
+  }
+}
+
+}  // namespace
+
+std::uint64_t checksum(const ReplicateResult& r) {
+  Checksum c;
+  const std::int32_t rep = r.replicate;
+  c.add(&rep, sizeof rep);
+  c.add(&r.seed, sizeof r.seed);
+  c.add_name("weekly");
+  for (const WeeklySeries* s : by_name(r.weekly)) {
+    c.add_name(s->name);
+    c.add(s->values.data(), s->values.size() * sizeof(double));
+  }
+  add_columns(c, "persons", r.persons);
+  add_columns(c, "timeline", r.timeline);
+  c.add_name("headline");
+  for (const auto& [name, value] : r.headline) {  // a std::map: name order
+    c.add_name(name);
+    c.add(&value, sizeof value);
+  }
+  return c.value();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validator
+
+namespace {
+
+// Fails validation: caught by validate_results and reported with the file name.
+struct Damage {
+  std::string what;
+};
+[[noreturn]] void damaged(const std::string& object, const std::string& why) { throw Damage{object + ": " + why}; }
+
+// The values one output may take: NaN or not, its range, and an upper limit of codes.
+struct Allowed {
+  bool nan = false;
+  Range range = Range::Signed;
+  double upper = 1;
+};
+constexpr double kSlack = 1e-9;  // rounding of sums and ratios
+
+// Why `x` is outside `a` ("" when it is not).
+std::string outside(double x, const Allowed& a) {
+  if (std::isnan(x)) return a.nan ? "" : "NaN where no value may be undefined";
+  if (std::isinf(x)) return "an infinite value";
+  switch (a.range) {
+    case Range::Share:
+      if (x < -kSlack || x > 1 + kSlack) return "a share outside [0, 1]";
+      break;
+    case Range::Positive:
+      if (x < -kSlack * std::max(1.0, std::fabs(x))) return "a count, cost or duration below zero";
+      break;
+    case Range::Bounded:
+      if (x < -kSlack || x > a.upper * (1 + kSlack)) return "outside its range [0, " + num(a.upper) + "]";
+      break;
+    case Range::Code:
+      if (a.upper > 1 && (x < 0 || x >= a.upper)) return "a territory code outside 0.." + num(a.upper - 1);
+      break;
+    case Range::Signed:
+      break;
+  }
+  return "";
+}
+
+Allowed allowed_of(OutputKind kind, const std::string& name, bool nan) {
+  Allowed a;
+  a.nan = nan;
+  if (const OutputSpec* o = find_output(kind, name)) {
+    a.range = o->range;
+    a.upper = o->range == Range::Bounded ? o->upper : 1;
+  }
+  return a;
+}
+
+hsize_t product(const std::vector<hsize_t>& dims) {
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  return n;
+}
+
+class Validator {
+ public:
+  Validator(hid_t file, bool require_checksums) : file_(file), require_checksums_(require_checksums) {}
+
+  void scenario(const std::string& name) {
+    const std::string sp = "/scenarios/" + name;
+    Handle g = open_group(file_, sp);
+    weeks_ = read_attr_int(g, sp, "weeks");
+    const std::int64_t replicates = read_attr_int(g, sp, "replicates");
+    if (weeks_ < 1 || weeks_ > kMaxResultWeeks)
+      damaged(attr_desc(sp, "weeks"), num(double(weeks_)) + " weeks, outside 1.." + std::to_string(kMaxResultWeeks));
+    if (replicates < 1 || replicates > kMaxResultReplicates)
+      damaged(attr_desc(sp, "replicates"),
+              num(double(replicates)) + " replicates, outside 1.." + std::to_string(kMaxResultReplicates));
+    {
+      Handle d = open_dataset(file_, sp + "/territories");
+      const auto dims = dataset_dims(d, sp + "/territories");
+      if (dims.size() != 1 || dims[0] < 1 || dims[0] > hsize_t(kMaxResultTerritories))
+        damaged("dataset " + sp + "/territories",
+                "shape " + shape(dims) + ": expected 1 to " + std::to_string(kMaxResultTerritories) + " names");
+    }
+    territories_ = read_strings(file_, sp + "/territories");
+    if (hsize_t(weeks_) * territories_.size() > hsize_t(kMaxResultCells))
+      damaged(sp, "weeks x territories beyond " + std::to_string(kMaxResultCells) + " cells");
+    std::set<std::string> distinct(territories_.begin(), territories_.end());
+    if (distinct.size() != territories_.size()) damaged("dataset " + sp + "/territories", "a territory named twice");
+
+    const std::string rg = sp + "/replicates";
+    std::vector<int> reps;
+    for (const auto& n : children(file_, rg)) {
+      int r = -1;
+      if (n.size() >= 5 && n[0] == 'r' && n.find_first_not_of("0123456789", 1) == std::string::npos && n.size() < 10)
+        r = std::stoi(n.substr(1));
+      if (r < 0) damaged("group " + rg, "unexpected member '" + n + "'");
+      if (r >= replicates)
+        damaged("group " + rg + "/" + n, "replicate " + std::to_string(r) + " beyond the scenario's " +
+                                             std::to_string(replicates) + " replicates");
+      reps.push_back(r);
+    }
+    std::sort(reps.begin(), reps.end());
+    members_.clear();
+    for (int r : reps) replicate(rg, r);
+    summary(sp, reps);
+  }
+
+ private:
+  // Reads a dataset block by block (at most about a million values at a time) as doubles, and
+  // calls check(value, index) for each; returns the number of values.
+  template <class F>
+  void each_value(hid_t d, const std::string& path, const std::vector<hsize_t>& dims, bool is_int, F&& check,
+                  Checksum* sum = nullptr) {
+    const hsize_t total = product(dims);
+    if (total == 0) return;
+    const hsize_t row = dims.size() == 2 ? dims[1] : 1;
+    const hsize_t rows = dims.empty() ? 1 : dims[0];
+    const hsize_t per = std::max<hsize_t>(1, (hsize_t(1) << 20) / std::max<hsize_t>(row, 1));
+    Handle fspace(check_h5(H5Dget_space(d), path));
+    std::vector<double> reals;
+    std::vector<std::int32_t> ints;
+    for (hsize_t r0 = 0; r0 < rows; r0 += per) {
+      const hsize_t n = std::min(per, rows - r0);
+      const hsize_t len = n * row;
+      Handle mspace(check_h5(H5Screate_simple(1, &len, nullptr), path));
+      if (!dims.empty()) {
+        std::vector<hsize_t> start(dims.size(), 0), count = dims;
+        start[0] = r0;
+        count[0] = n;
+        check_status(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+                     "dataset " + path);
+      }
+      if (is_int) {
+        ints.resize(len);
+        check_status(H5Dread(d, H5T_NATIVE_INT32, mspace, fspace, H5P_DEFAULT, ints.data()), "dataset " + path);
+        if (sum) sum->add(ints.data(), len * sizeof(std::int32_t));
+        for (hsize_t i = 0; i < len; ++i) check(double(ints[i]), r0 * row + i);
+      } else {
+        reals.resize(len);
+        check_status(H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, reals.data()), "dataset " + path);
+        if (sum) sum->add(reals.data(), len * sizeof(double));
+        for (hsize_t i = 0; i < len; ++i) check(reals[i], r0 * row + i);
+      }
+    }
+  }
+  static hid_t check_h5(hid_t id, const std::string& path) { return check(id, "dataset " + path); }
+
+  // Opens a dataset, checks its type class and returns its dims.
+  Handle typed(const std::string& p, bool want_int, std::vector<hsize_t>& dims, bool either = false,
+               bool* is_int = nullptr) {
+    Handle d = open_dataset(file_, p);
+    Handle t(check(H5Dget_type(d), "dataset " + p));
+    const H5T_class_t c = H5Tget_class(t);
+    const bool int_here = c == H5T_INTEGER;
+    if (c != H5T_INTEGER && c != H5T_FLOAT) damaged("dataset " + p, "expected numbers, found " + type_name(t));
+    if (!either && int_here != want_int)
+      damaged("dataset " + p, std::string("expected ") + (want_int ? "int32" : "float64") + " values, found " +
+                                  type_name(t));
+    if (is_int) *is_int = int_here;
+    dims = dataset_dims(d, p);
+    return d;
+  }
+
+  // The member names of one sub-group must be those of the first replicate.
+  std::vector<std::string> members(const std::string& rp, const std::string& sub, bool optional = false) {
+    std::vector<std::string> names;
+    if (!optional || exists(file_, rp + "/" + sub)) names = children(file_, rp + "/" + sub);
+    std::sort(names.begin(), names.end());
+    auto [it, fresh] = members_.emplace(sub, names);
+    if (!fresh && it->second != names)
+      damaged("group " + rp + "/" + sub, "other datasets than the scenario's first replicate");
+    return names;
+  }
+
+  void replicate(const std::string& rg, int r) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "r%04d", r);
+    const std::string rp = rg + "/" + buf;
+    Handle g = open_group(file_, rp);
+    const std::int64_t index = read_attr_int(g, rp, "replicate");
+    if (index != r) damaged(attr_desc(rp, "replicate"), std::to_string(index) + " in the group of replicate " + buf);
+    const std::uint64_t seed = read_attr_uint64(g, rp, "seed");
+    const bool has_sum = has_attr(g, "checksum");
+    if (!has_sum && require_checksums_) damaged("group " + rp, "no checksum of its data");
+    Checksum sum;
+    const std::int32_t rep32 = r;
+    sum.add(&rep32, sizeof rep32);
+    sum.add(&seed, sizeof seed);
+    Checksum* cs = has_sum ? &sum : nullptr;
+    const hsize_t T = territories_.size();
+
+    if (cs) cs->add_name("weekly");
+    for (const auto& n : members(rp, "weekly")) {
+      const std::string p = rp + "/weekly/" + n;
+      std::vector<hsize_t> dims;
+      Handle d = typed(p, false, dims);
+      if (dims != std::vector<hsize_t>{hsize_t(weeks_), T})
+        damaged("dataset " + p, "shape " + shape(dims) + ", expected [weeks, territories] = [" +
+                                    std::to_string(weeks_) + ", " + std::to_string(T) + "]");
+      const Allowed a = allowed_of(OutputKind::Series, n, false);
+      if (cs) cs->add_name(n);
+      each_value(d, p, dims, false, [&](double x, hsize_t i) {
+        const std::string why = outside(x, a);
+        if (!why.empty())
+          damaged("dataset " + p, "value " + num(x) + " at week " + std::to_string(i / T) + ", territory " +
+                                      territories_[i % T] + ": " + why);
+      }, cs);
+    }
+    columns(rp, "persons", cs, false);
+    columns(rp, "timeline", cs, true);
+    if (cs) cs->add_name("headline");
+    for (const auto& n : members(rp, "headline")) {
+      const std::string p = rp + "/headline/" + n;
+      std::vector<hsize_t> dims;
+      Handle d = typed(p, false, dims);
+      if (product(dims) != 1) damaged("dataset " + p, "shape " + shape(dims) + ", expected a single value");
+      const Allowed a = allowed_of(OutputKind::Headline, n, true);
+      if (cs) cs->add_name(n);
+      each_value(d, p, dims, false, [&](double x, hsize_t) {
+        const std::string why = outside(x, a);
+        if (!why.empty()) damaged("dataset " + p, "value " + num(x) + ": " + why);
+      }, cs);
+    }
+    if (has_sum) {
+      const std::uint64_t want = read_attr_uint64(g, rp, "checksum");
+      if (want != sum.value())
+        damaged("group " + rp, "its data do not match its checksum (changed or cut after it was written)");
+    }
+  }
+
+  void columns(const std::string& rp, const char* sub, Checksum* cs, bool optional) {
+    if (cs) cs->add_name(sub);
+    hsize_t length = 0;
+    bool first = true;
+    const bool persons = std::string(sub) == "persons";
+    for (const auto& n : members(rp, sub, optional)) {
+      const std::string p = rp + "/" + sub + "/" + n;
+      const OutputSpec* o = persons ? find_output(OutputKind::Person, n) : nullptr;
+      std::vector<hsize_t> dims;
+      bool is_int = false;
+      Handle d = typed(p, o && o->type == OutputType::Int32, dims, o == nullptr, &is_int);
+      if (dims.size() != 1) damaged("dataset " + p, "shape " + shape(dims) + ", expected a 1-D column");
+      if (dims[0] > hsize_t(kMaxResultPersonRows))
+        damaged("dataset " + p, std::to_string(dims[0]) + " rows, beyond " + std::to_string(kMaxResultPersonRows));
+      if (!first && dims[0] != length)
+        damaged("dataset " + p, std::to_string(dims[0]) + " rows where the other columns have " + std::to_string(length));
+      length = dims[0];
+      first = false;
+      Allowed a = persons ? allowed_of(OutputKind::Person, n, false) : Allowed{};
+      if (persons && n == "territory") a.upper = double(territories_.size());  // a code into the territories
+      if (cs) {
+        cs->add_name(n);
+        const unsigned char flag = is_int ? 1 : 0;
+        cs->add(&flag, 1);
+      }
+      each_value(d, p, dims, is_int, [&](double x, hsize_t i) {
+        const std::string why = outside(x, a);
+        if (!why.empty()) damaged("dataset " + p, "value " + num(x) + " in row " + std::to_string(i) + ": " + why);
+      }, cs);
+    }
+  }
+
+  void summary(const std::string& sp, const std::vector<int>& reps) {
+    const std::string g = sp + "/summary";
+    if (!exists(file_, g)) return;
+    const std::string ip = g + "/replicate_index";
+    std::vector<hsize_t> dims;
+    {
+      Handle d = typed(ip, true, dims);
+      if (dims != std::vector<hsize_t>{hsize_t(reps.size())})
+        damaged("dataset " + ip, "shape " + shape(dims) + " for " + std::to_string(reps.size()) + " replicates");
+    }
+    const std::vector<std::int32_t> index = read_int32(file_, ip);
+    if (std::vector<int>(index.begin(), index.end()) != reps)
+      damaged("dataset " + ip, "other replicates than the file holds");
+    for (const auto& n : children(file_, g)) {
+      if (n == "replicate_index" || n == "weekly") continue;
+      const std::string p = g + "/" + n;
+      Handle d = typed(p, false, dims);
+      if (dims != std::vector<hsize_t>{hsize_t(reps.size())})
+        damaged("dataset " + p, "shape " + shape(dims) + " for " + std::to_string(reps.size()) + " replicates");
+      const Allowed a = allowed_of(OutputKind::Headline, n, true);
+      each_value(d, p, dims, false, [&](double x, hsize_t i) {
+        const std::string why = outside(x, a);
+        if (!why.empty()) damaged("dataset " + p, "value " + num(x) + " of replicate " + std::to_string(reps[i]) + ": " + why);
+      });
+      const std::int64_t count = read_attr_int(d, p, "n");
+      if (count < 0 || count > std::int64_t(reps.size()))
+        damaged(attr_desc(p, "n"), std::to_string(count) + " for " + std::to_string(reps.size()) + " replicates");
+      double v[3];
+      const char* names[3] = {"ci_low", "mean", "ci_high"};
+      for (int k = 0; k < 3; ++k) {
+        v[k] = read_attr_float64(d, p, names[k]);
+        const std::string why = outside(v[k], a);
+        if (!why.empty()) damaged(attr_desc(p, names[k]), num(v[k]) + ": " + why);
+      }
+      const bool defined = !std::isnan(v[0]) && !std::isnan(v[1]) && !std::isnan(v[2]);  // n < 2: no interval
+      if (defined && !(v[0] <= v[1] + kSlack * (1 + std::fabs(v[1])) && v[1] <= v[2] + kSlack * (1 + std::fabs(v[2]))))
+        damaged(p, "the mean " + num(v[1]) + " is outside its interval [" + num(v[0]) + ", " + num(v[2]) + "]");
+    }
+    const std::string wg = g + "/weekly";
+    if (!exists(file_, wg)) return;
+    const hsize_t T = territories_.size();
+    for (const auto& n : children(file_, wg)) {
+      const Allowed a = allowed_of(OutputKind::Series, n, true);
+      for (const char* part : {"mean", "sd", "ci_low", "ci_high", "n"}) {
+        const std::string p = wg + "/" + n + "/" + part;
+        const bool is_n = std::string(part) == "n";
+        Handle d = typed(p, is_n, dims);
+        if (dims != std::vector<hsize_t>{hsize_t(weeks_), T})
+          damaged("dataset " + p, "shape " + shape(dims) + ", expected [weeks, territories] = [" +
+                                      std::to_string(weeks_) + ", " + std::to_string(T) + "]");
+        Allowed here = a;
+        if (std::string(part) == "sd") here.range = Range::Positive;
+        if (is_n) here = Allowed{false, Range::Bounded, double(reps.size())};
+        each_value(d, p, dims, is_n, [&](double x, hsize_t i) {
+          const std::string why = outside(x, here);
+          if (!why.empty())
+            damaged("dataset " + p, "value " + num(x) + " at week " + std::to_string(i / T) + ", territory " +
+                                        territories_[i % T] + ": " + why);
+        });
+      }
+    }
+  }
+
+  hid_t file_;
+  bool require_checksums_;
+  std::int64_t weeks_ = 0;
+  std::vector<std::string> territories_;
+  std::map<std::string, std::vector<std::string>> members_;  // sub-group -> names of the first replicate
+};
+
+}  // namespace
+
+std::string results_damage(const std::string& path, bool require_checksums) {
+  Reader rd(path);  // a readable Percorsi results file (ReadError otherwise)
+  Session session;
+  Handle file = open_readonly(path);
+  try {
+    Validator v(file, require_checksums);
+    if (exists(file, "/scenarios"))
+      for (const auto& name : children(file, "/scenarios")) v.scenario(name);
+  } catch (const Damage& d) {
+    return d.what;
+  } catch (const H5Failure& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void validate_results(const std::string& path, bool require_checksums) {
+  const std::string why = results_damage(path, require_checksums);
+  if (!why.empty()) throw DamagedResults(path + ": damaged: " + why);
+}
+
+}  // namespace percorsi::out
