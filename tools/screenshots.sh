@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 build/sim/percorsi compare scenarios/piemonte/step_model.yaml scenarios/piemonte/housing_first.yaml \
-  --quiet --out results/step_vs_housing_first.h5 > /dev/null
+  --quiet --force --out results/step_vs_housing_first.h5 > /dev/null
 mkdir -p docs/img
 for view in charts stacked compare people; do
   xvfb-run -a -s "-screen 0 1280x800x24" build/viz/percorsi-viz --screenshot "docs/img/viewer-$view.png" \
