@@ -9,6 +9,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "output/validate.hpp"
+
 namespace percorsi {
 
 namespace fs = std::filesystem;
@@ -38,15 +40,11 @@ std::string number(double x) {
 }  // namespace
 
 std::string inputs_fingerprint(const Calibration& c) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto add = [&](const std::string& s) {
-    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
-    h = (h ^ 0xffu) * 1099511628211ull;  // a separator between files
-  };
-  add(text_of(c.file));
-  for (const auto& t : c.trials) add(text_of(t.file));
+  out::Checksum h;  // FNV-1a over each file's length and text
+  h.add_name(text_of(c.file));
+  for (const auto& t : c.trials) h.add_name(text_of(t.file));
   char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h.value()));
   return b;
 }
 

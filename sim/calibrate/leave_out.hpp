@@ -26,7 +26,7 @@ namespace percorsi {
 Calibration without_trial(const Calibration& c, std::size_t i);
 
 // A fingerprint of what a calibration rests on: the text of the calibration file and of each of its
-// trial files (FNV-1a, 16 hex digits). A leave-one-out file whose fingerprint differs is stale.
+// trial files (out::Checksum, FNV-1a, over each file's length and text; 16 hex digits). A leave-one-out file whose fingerprint differs is stale.
 std::string inputs_fingerprint(const Calibration& c);
 
 struct LeaveOutRun {
