@@ -141,6 +141,27 @@ TEST(Docs, ValidationCommandTextAndTemplateErrors) {
   EXPECT_FALSE(std::filesystem::exists(d.path / "v.md"));
 }
 
+// The page says, per target, which calibration files fit it, and per trial whether a calibration
+// left it out: a calibration file without its leave-one-out file leaves "(not run)" and says why.
+TEST(Docs, ValidationPageNamesWhatFitsEachTarget) {
+  percorsi::cli_test::TempDir d;
+  const std::string src = PERCORSI_SOURCE_DIR, trials = src + "/scenarios/trials";
+  std::filesystem::create_directory(d.path / "cal");
+  d.write("cal/jobs.yaml", "seed: 4\nparticles: 12\ngenerations: 1\nparameters:\n  labour.job_finding_rate: {range: [0.2, 1.5]}\n"
+                           "targets:\n  - {trial: " + trials + "/italy_unemployed.yaml}\n");
+  const std::string templ = d.write("t.md", "{{count}} {{replicates}}\n{{summary}}\n{{held_out}}\n{{targets}}\n{{calibrated}}\n{{assumptions}}\n");
+  const std::string page = (d.path / "v.md").string();
+  auto r = percorsi::cli_test::sh("validation --replicates 2 --quiet --trials " + trials + " --template " + templ +
+                                  " --calibrations " + (d.path / "cal").string() + " --out " + page);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string v = slurp(page);
+  const std::string cal = "`" + (d.path / "cal" / "jobs.yaml").generic_string() + "`";
+  EXPECT_NE(v.find("| employed_share, at: 12 months | yes | " + cal + " | (not run) |"), std::string::npos) << v;
+  EXPECT_NE(v.find("its calibration file has no leave-one-out file"), std::string::npos) << v;
+  EXPECT_NE(v.find("no (held out of every calibration)"), std::string::npos) << v;  // the other trials' targets
+  EXPECT_NE(v.find("no calibration fits this trial's targets"), std::string::npos) << v;
+}
+
 // docs/lessons.md and the README's marked example are `percorsi lessons`'s output: every lesson of
 // scenarios/lessons.yaml run at the file's replicates (50: 35 s of CPU, 20-70 s on 2 cores),
 // written into a temporary page and a copy of the README, compared with the committed ones.

@@ -136,8 +136,12 @@ std::string held_out(const ValidationRun& v) {
     int met = 0, n = 0;
     if (h)
       for (const auto& id : h->target_ids()) ++n, met += h->target_met(id);
+    bool fitted = false;
+    for (const auto& id : v.results[i].target_ids()) fitted = fitted || v.fitted_by.count(id);
     rows.push_back({"`" + v.files[i] + "`", h ? std::to_string(met) + " of " + std::to_string(n) : "(not run)",
-                    h ? markdown_cell(v.held_out_note[i]) : "no calibration fits this trial's targets: its in-sample values above are predictions already"});
+                    h        ? markdown_cell(v.held_out_note[i])
+                    : fitted ? "its calibration file has no leave-one-out file (`percorsi calibrate FILE --leave-one-out ...`)"
+                             : "no calibration fits this trial's targets: its values above are predictions already"});
   }
   return cell_table(rows, TableFormat::Markdown);
 }
