@@ -558,3 +558,28 @@ TEST(ScenarioSafety, FilesThatAreNoScenario) {
   EXPECT_TRUE(has(error_of("[1, 2]\n"), "t.yaml:1:1: a scenario file must be a map of keys at the top level, got a list"));
   EXPECT_TRUE(has(error_of(kMinimal + "---\nseed: 2\n"), "t.yaml:4:1: a second YAML document"));
 }
+
+// Warnings before a run: a behavioural value outside its plausible range (at the file's line and
+// column), a lever the housing model ignores; the scenario's setting (who it follows, its places,
+// its context) takes the values of its source and is not warned about.
+TEST(ScenarioWarnings, ImplausibleBehaviourAndIgnoredLevers) {
+  auto warnings = [](const std::string& extra) { return parse_scenario(kMinimal + extra, "w.yaml").warnings(); };
+  EXPECT_TRUE(warnings("").empty());
+  auto w = warnings("rehousing: {private_rate: 5}\n");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("w.yaml:", 0), 0u) << w[0];
+  EXPECT_NE(w[0].find("warning: rehousing.private_rate = 5 is outside its plausible range"), std::string::npos) << w[0];
+  EXPECT_TRUE(warnings("rehousing: {private_rate: 0.5}\n").empty());
+  EXPECT_TRUE(warnings("population: {groups: {disability: 0.9}}\ncontext: {rent_assistance: 0.5}\n").empty());
+  // Housing First flats with the step model, and the mixed model's share without it.
+  w = warnings("housing: {model: step, hf_share: 0.3}\n");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("housing.hf_share = 0.3 is ignored"), std::string::npos) << w[0];
+  EXPECT_TRUE(warnings("housing: {model: mixed, hf_share: 0.3}\n").empty());
+  const std::string flats = "territories: [{name: a, initial_population: 10, hf_flats: 12}]\n";
+  const Scenario step = parse_scenario("name: t\nseed: 1\n" + flats, "f.yaml");
+  ASSERT_EQ(step.warnings().size(), 1u);
+  EXPECT_NE(step.warnings()[0].find("territories[a].hf_flats = 12 is ignored: housing.model is step"), std::string::npos)
+      << step.warnings()[0];
+  EXPECT_TRUE(parse_scenario("name: t\nseed: 1\nhousing: {model: housing_first}\n" + flats, "f.yaml").warnings().empty());
+}

@@ -557,16 +557,11 @@ TEST(TrialShipped, EveryTargetHasItsCTestAndAgreesWithTargetsYaml) {
 // compared); everything else is the model's behaviour, which a trial may only set inside its
 // plausible range (sim/registry/plausible.def): a fit by a rate outside it would be hidden.
 TEST(TrialShipped, SetNoBehaviouralValueOutsideItsPlausibleRange) {
-  auto setting = [](const std::string& path) {
-    for (const char* prefix : {"population.", "context.", "exits.", "territories[]."})
-      if (path.rfind(prefix, 0) == 0) return true;
-    return false;
-  };
   // The behavioural values a trial sets outside their plausible range, as messages.
   auto outside = [&](const Trial& t) {
     std::vector<std::string> out;
     for (const ParamSpec& p : registry()) {
-      if (p.scope != Scope::Global || setting(p.path) || !p.plausible) continue;
+      if (p.scope != Scope::Global || describes_setting(p.path) || !p.plausible) continue;
       const Value& v = t.base.global[static_cast<std::size_t>(p.index)];
       if (v.origin.line == 0 || (v.num >= p.plausible->lo && v.num <= p.plausible->hi)) continue;
       out.push_back(v.origin.where() + ": " + p.path + " = " + v.text + " is outside its plausible range [" +

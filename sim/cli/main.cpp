@@ -140,6 +140,14 @@ std::optional<Robustness> compare_robustness(const std::vector<Scenario>& scenar
   return r;
 }
 
+// Scenario::warnings() of the scenarios, each line once (a sweep repeats its base's), on stderr.
+void print_warnings(const std::vector<Scenario>& scenarios) {
+  std::set<std::string> seen;
+  for (const auto& sc : scenarios)
+    for (const auto& w : sc.warnings())
+      if (seen.insert(w).second) std::fprintf(stderr, "%s\n", w.c_str());
+}
+
 int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c, const std::string& cmdline) {
   const RunOptions opt = run_options(c, cmdline);
   const bool root = mpi::rank() == 0;
@@ -154,7 +162,9 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
       if (shard != "all") parts.push_back(f + " (" + (shard == "task" ? "one task" : "shard " + shard) + ")");
       for (auto& s : read_summaries(f)) summaries.push_back(std::move(s));
     } else {
-      for (auto& s : load_scenarios(f, load_options(c))) scenarios.push_back(std::move(s));
+      std::vector<Scenario> loaded = load_scenarios(f, load_options(c));
+      if (root) print_warnings(loaded);  // before the run (also with --quiet); it goes on
+      for (auto& s : loaded) scenarios.push_back(std::move(s));
     }
   }
   // compare: like with like. Runs of other horizons, start dates or territories are refused
@@ -610,6 +620,7 @@ int cmd_validate(const std::vector<std::string>& files, const Common& c) {
       }
       const std::vector<Scenario> all = load_scenarios(f, load_options(c));
       const Scenario& s = all.front();
+      print_warnings(all);
       if (all.size() == 1 && s.sweep.empty()) {
         std::printf("%s: ok (%s, %zu territories, %d weeks, %d replicates)\n", f.c_str(), s.name().c_str(),
                     s.territories.size(), s.weeks(), s.replicates());

@@ -1389,6 +1389,43 @@ void check(const Scenario& s, Errors& errs, bool resolved) {
 
 }  // namespace
 
+bool describes_setting(const std::string& path) {
+  for (const char* prefix : {"population.", "context.", "exits.", "territories[].", "events[]."})
+    if (path.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+std::vector<std::string> Scenario::warnings() const {
+  std::vector<std::string> out;
+  auto number = [](double x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", x);
+    return std::string(b);
+  };
+  auto check = [&](const ParamSpec& p, const Value& v, const std::string& where_path) {
+    if (!p.plausible || v.origin.line == 0 || (v.num >= p.plausible->lo && v.num <= p.plausible->hi)) return;
+    out.push_back(v.origin.where() + ": warning: " + where_path + " = " + v.text + " is outside its plausible range " +
+                  number(p.plausible->lo) + " to " + number(p.plausible->hi) + (p.unit.empty() ? "" : " " + p.unit) + " (" +
+                  p.plausible->reason + "): the results rest on a value the model's evidence does not cover");
+  };
+  // The model's behaviour only: who the scenario describes (population.*), its services' places
+  // (territories), its context (context.*) and who the run follows (exits.*) are its setting.
+  for (const ParamSpec& p : registry())
+    if (p.scope == Scope::Global && !describes_setting(p.path)) check(p, global[static_cast<std::size_t>(p.index)], p.path);
+  const auto model = choice<G::housing_model>();
+  if (model == choice::housing_model::step)
+    for (const auto& t : territories)
+      if (const Value& v = t.at(T::hf_flats); v.origin.line > 0 && v.num > 0)
+        out.push_back(v.origin.where() + ": warning: territories[" + t.at(T::name).text + "].hf_flats = " + v.text +
+                      " is ignored: housing.model is step, which offers no Housing First (set housing.model: housing_first "
+                      "or mixed)");
+  if (model != choice::housing_model::mixed)
+    if (const Value& v = at(G::housing_hf_share); v.origin.line > 0)
+      out.push_back(v.origin.where() + ": warning: housing.hf_share = " + v.text +
+                    " is ignored: only housing.model: mixed splits people between Housing First and the step model");
+  return out;
+}
+
 std::vector<std::string> Scenario::problems() const {
   Errors errs;
   check(*this, errs);

@@ -69,6 +69,13 @@ struct LoadOptions {
   std::optional<std::uint64_t> seed;
 };
 
+// Whether a parameter path describes a scenario's or a trial's setting rather than the model's
+// behaviour: who it follows (population.*, exits.*), its services' places (territories[].*), the
+// context of its country (context.*) and its events. A setting takes the values of its source;
+// a behavioural value outside its plausible range is warned about (Scenario::warnings) and never
+// set by a trial (TrialShipped.SetNoBehaviouralValueOutsideItsPlausibleRange).
+bool describes_setting(const std::string& path);
+
 class Scenario {
  public:
   std::vector<Value> global;
@@ -120,6 +127,14 @@ class Scenario {
   void validate() const;
   // The same checks, as "file:line:column: message" lines (empty when valid).
   std::vector<std::string> problems() const;
+  // What a planner should know before running it, as "file:line:column: warning: ..." lines
+  // (empty when nothing): a behavioural value set in a file outside its parameter's plausible
+  // range (sim/registry/plausible.def: the results then rest on a value the model's evidence does
+  // not cover; the scenario's setting, describes_setting(), is its own), and a lever the scenario
+  // ignores (Housing First flats or the Housing First share
+  // where the housing model does not use them). `percorsi validate`, `run` and `compare` print them
+  // and go on (exit 0).
+  std::vector<std::string> warnings() const;
   // Restricts the scenario to a calendar window (compare --align): it starts on `start_date`
   // (its own or a later one), runs `weeks` weeks and keeps only the named territories, in that
   // order. Events keep their calendar dates: one that ends before the window, starts after it or
