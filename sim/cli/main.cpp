@@ -982,6 +982,14 @@ int main(int argc, char** argv) {
     return kBadInput;
   } catch (const std::exception& e) {
     if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: error: %s\n", e.what());
+    // After a failed write (a full disk), HDF5's own termination can crash on the handles the
+    // failure left (H5F__close_cb); what was written is removed already and the lock goes with
+    // the process, so a single process ends here, without the library's exit handlers.
+    if (mpi::size() == 1) {
+      std::cout.flush();
+      std::fflush(nullptr);
+      std::_Exit(kFailure);
+    }
     return kFailure;
   }
 }
