@@ -91,7 +91,7 @@ const std::vector<std::string>& allowed_units() {
       // counts of people, places and firms at the end of a week
       "persons", "beds", "places", "flats", "plans", "firms", "positions", "vacancies",
       // flows during a week
-      "persons/week", "assessments/week", "internships/week", "hires/week", "jobs/week", "firms/week",
+      "persons/week", "assessments/week", "internships/week", "hires/week", "jobs/week", "firms/week", "visits/week",
       // money
       "euro", "euro/week", "euro/year",
       // denominators of headline indicators
@@ -181,7 +181,7 @@ const std::vector<Series>& cost_series_of(Payer p) {
   static const auto table = [] {
     using S = Series;
     std::vector<std::vector<Series>> t(6);
-    const std::vector<Series> housing = {S::cost_housing_first}, health = {S::cost_institution_health},
+    const std::vector<Series> housing = {S::cost_housing_first}, health = {S::cost_institution_health, S::cost_psychiatric_ward, S::cost_emergency},
                               justice = {S::cost_institution_justice};
     for (std::size_t i = 0; i < std::size(kSeriesIds); ++i) {
       const auto s = static_cast<Series>(i);

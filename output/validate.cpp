@@ -25,6 +25,12 @@ void Checksum::add(const void* data, std::size_t bytes) {
   }
 }
 
+std::string Checksum::hex() const {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h_));
+  return b;
+}
+
 void Checksum::add_name(const std::string& s) {
   const std::uint64_t n = s.size();
   add(&n, sizeof n);

@@ -52,6 +52,7 @@ class Checksum {
   void add(const void* data, std::size_t bytes);
   void add_name(const std::string& s);
   std::uint64_t value() const { return h_; }
+  std::string hex() const;  // the value as 16 hex digits, as fingerprints are written
 
  private:
   std::uint64_t h_ = 14695981039346656037ull;

@@ -1,7 +1,8 @@
 // The shipped scenario and trial files (test_scenario.cpp, test_reference.cpp and its pinned
 // hashes): every .yaml below scenarios/ but the sensitivity files (scenarios/sensitivity/,
 // docs/sensitivity.md), the calibration files (scenarios/calibration/, docs/calibration.md) and
-// the lessons file (scenarios/lessons.yaml, docs/lessons.md), which are no scenarios.
+// the lessons file and the robustness kept beside it (scenarios/lessons.yaml,
+// scenarios/lessons.robustness.yaml, docs/lessons.md), which are no scenarios.
 #pragma once
 
 #include <algorithm>
@@ -22,7 +23,8 @@ inline std::vector<std::string> scenario_files(const std::string& root) {
   std::vector<std::string> v;
   for (const auto& e : std::filesystem::recursive_directory_iterator(root))
     if (e.path().extension() == ".yaml" && !not_a_scenario_folder(e.path().parent_path()) &&
-        std::filesystem::relative(e.path(), root) != "lessons.yaml")
+        std::filesystem::relative(e.path(), root) != "lessons.yaml" &&
+        std::filesystem::relative(e.path(), root) != "lessons.robustness.yaml")
       v.push_back(std::filesystem::relative(e.path(), root).string());
   std::sort(v.begin(), v.end());
   return v;

@@ -108,6 +108,22 @@ TEST(Docs, LeaveOneOutFilesAreCurrent) {
   EXPECT_GE(n, 2) << "the shipped calibration files (defaults.yaml, trials.yaml)";
 }
 
+// The robustness of the shipped lessons (scenarios/lessons.robustness.yaml, shown on
+// docs/lessons.md) was computed for the current inputs: the lessons, their scenarios, the
+// plausible ranges and the model's pinned results.
+TEST(Docs, LessonsRobustnessIsCurrent) {
+  using namespace percorsi;
+  const std::string src = PERCORSI_SOURCE_DIR, lessons = src + "/scenarios/lessons.yaml";
+  const std::string kept = lessons_robustness_path(lessons);
+  ASSERT_TRUE(std::filesystem::exists(kept)) << kept << " is missing: run `build/sim/percorsi lessons --robustness` from the repository root";
+  const LessonsSpec spec = load_lessons(lessons);
+  const LessonsRobustness r = load_lessons_robustness(kept);
+  EXPECT_EQ(r.inputs, lessons_inputs_fingerprint(spec))
+      << kept << " is stale (a lesson, one of its scenarios, a plausible range or the model's results changed): run "
+      << "`build/sim/percorsi lessons --robustness` from the repository root (about half an hour on 2 cores)";
+  for (const Lesson& l : spec.lessons) EXPECT_NE(r.of(l.id), nullptr) << kept << " has no robustness for lesson " << l.id;
+}
+
 // README.md says how many published targets the defaults meet, as docs/validation.md counts them.
 TEST(Docs, ReadmeGivesTheValidationCount) {
   const std::string src = PERCORSI_SOURCE_DIR;
@@ -281,6 +297,47 @@ TEST(Docs, LessonsCommandReportsAndPage) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("no lesson 'nope'"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(d.path / "p.md"));
+}
+
+// The robustness of the lessons is kept beside the lessons file by `lessons --robustness`, and a
+// plain `lessons` shows it from there while the file's fingerprint is current: the same page as
+// the run that computed it. When an input changes (here a scenario's horizon) the column goes and
+// the page says why; a damaged file is refused with its line. The page's command is the plain
+// one either way (it is what regenerates the page); the file records the robustness run's.
+TEST(Docs, LessonsRobustnessIsKeptBesideTheLessonsAndUsedWhileCurrent) {
+  using percorsi::cli_test::sh;
+  percorsi::cli_test::TempDir d;
+  const std::string f = small_lessons(d, kLesson);
+  const std::string kept = (d.path / "lessons.robustness.yaml").string();
+  const std::string templ = d.write("t.md", "{{count}} ({{replicates}})\n{{robustness}}\n{{summary}}\n{{not_holding}}\n{{lessons}}\n");
+  auto page = [&](const std::string& extra) {
+    const std::string out = (d.path / "p.md").string();
+    std::filesystem::remove(out);
+    const auto r = sh("lessons " + f + " --quiet --replicates 2 --template " + templ + " --out " + out + " " + extra);
+    EXPECT_EQ(r.code, 0) << r.out;
+    return slurp(out);
+  };
+  const std::string computed = page("--robustness --robustness-points 10 --robustness-replicates 1");
+  ASSERT_TRUE(std::filesystem::exists(kept));
+  EXPECT_NE(computed.find("| robustness |"), std::string::npos) << computed;
+  EXPECT_NE(computed.find("share of 10 points of a Latin hypercube"), std::string::npos) << computed;
+  const std::string file = slurp(kept);
+  EXPECT_NE(file.find("  hf:\n    - {scenario: housing_first, indicator: stably_housed_12m, side: ["), std::string::npos) << file;
+  EXPECT_NE(file.find("Written by: build/sim/percorsi lessons " + f + " --replicates 2 --robustness"), std::string::npos) << file;
+  EXPECT_EQ(page(""), computed) << "the kept robustness should give the page the run that computed it gave";
+  // A changed input: the Housing First scenario's support intensity. The column goes, and the page says why.
+  d.write("housing_first.yaml", "extends: " + std::string(PERCORSI_SOURCE_DIR) +
+                                    "/scenarios/piemonte/housing_first.yaml\nscale: 0.2\nhorizon: 1 year\nhousing_first: {acceptance: 0.5}\n");
+  const std::string stale = page("");
+  EXPECT_EQ(stale.find("| robustness |"), std::string::npos) << stale;
+  EXPECT_NE(stale.find("was computed for other inputs"), std::string::npos) << stale;
+  // A damaged file: refused with its place, nothing written.
+  d.write("lessons.robustness.yaml", file.substr(0, file.find("side: [")) + "side: [1, 2]}\n");
+  const auto r = sh("lessons " + f + " --quiet --replicates 2 --template " + templ + " --out " + (d.path / "q.md").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("lessons.robustness.yaml:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("three counts of points"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(d.path / "q.md"));
 }
 
 // The evidence line of a lesson, from the evidence classes of the parameters it rests on: a lesson

@@ -136,7 +136,16 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   // Unit costs, from the parameters.
   const double c_housing[kHousingStates] = {sc[G::costs_street_outreach_per_week], sc[G::costs_dormitory_per_day] * 7,
                                             sc[G::costs_transitional_per_day] * 7, sc[G::costs_housing_first_per_day] * 7, 0, 0};
-  const double c_institution[kInstitutionKinds] = {sc[G::costs_health_institution_per_day] * 7, sc[G::costs_prison_per_day] * 7};
+  const double c_institution[kInstitutionKinds] = {sc[G::costs_health_institution_per_day] * 7, sc[G::costs_prison_per_day] * 7,
+                                                   sc[G::costs_psychiatric_ward_per_day] * 7};
+  const char* const institution_cost[kInstitutionKinds] = {"cost_institution_health", "cost_institution_justice", "cost_psychiatric_ward"};
+  // Expected emergency visits a week outside institutions: emergency.rate x exp(homeless,
+  // serious mental illness, substance use), a year.
+  auto visits_week = [&](bool homeless_now, bool mi, bool su) {
+    return sc[G::emergency_rate] / 52 *
+           std::exp((homeless_now ? sc[G::emergency_homeless_coef] : 0) + (mi ? sc[G::emergency_mental_health_coef] : 0) +
+                    (su ? sc[G::emergency_substance_use_coef] : 0));
+  };
   const double c_case = sc[G::costs_case_management_per_week], c_orient = sc[G::costs_orientation_per_week],
                c_train = sc[G::costs_training_per_week],
                c_intern = sc[G::costs_internship_indemnity_per_month] * 12 / 52 + sc[G::costs_tutoring_per_week],
@@ -276,14 +285,19 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("cost_transitional", t) += h == Transitional ? c_housing[Transitional] : 0;
           x("cost_housing_first", t) += h == HfFlat ? c_housing[HfFlat] : 0;
           const double c_inst = h == Institution ? c_institution[P.inst_kind[p]] : 0;
-          x(P.inst_kind[p] == InstJustice ? "cost_institution_justice" : "cost_institution_health", t) += c_inst;
+          if (h == Institution) x(institution_cost[P.inst_kind[p]], t) += c_inst;
           x("people_in_prison", t) += h == Institution && P.inst_kind[p] == InstJustice;
+          x("people_in_psychiatric_ward", t) += h == Institution && P.inst_kind[p] == InstPsychiatric;
+          const double visits = h == Institution ? 0.0
+                                                 : visits_week(homeless(h), (P.groups[p] & GMentalHealth) != 0, (P.groups[p] & GSubstanceUse) != 0);
+          x("emergency_visits", t) += visits;
+          x("cost_emergency", t) += visits * sc[G::costs_emergency_visit];
           x("cost_case_management", t) += in_case ? c_case : 0;
           x("cost_orientation", t) += ph == EpOrientation && !waiting ? c_orient : 0;
           x("cost_training", t) += ph == EpTraining ? c_train : 0;
           x("cost_internship", t) += wo == Internship ? c_intern : 0;
           x("cost_follow_up", t) += follow ? c_follow : 0;
-          H.cost[p] += c_housing[h] + c_inst + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
+          H.cost[p] += c_housing[h] + c_inst + visits * sc[G::costs_emergency_visit] + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
                        (ph == EpTraining ? c_train : 0) + (wo == Internship ? c_intern : 0) + (follow ? c_follow : 0);
           // The person's history.
           H.weeks_h[p][h]++, H.weeks_c[p][c]++;
@@ -482,7 +496,8 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   };
   const double cost = sum_series_d("cost_total"), held12 = sum_series("jobs_held_12m", 0, W);
   // Each payer's costs, discounted.
-  const double housing = sum_series_d("cost_housing_first"), health = sum_series_d("cost_institution_health"),
+  const double housing = sum_series_d("cost_housing_first"),
+               health = sum_series_d("cost_institution_health") + sum_series_d("cost_psychiatric_ward") + sum_series_d("cost_emergency"),
                justice = sum_series_d("cost_institution_justice");
   // The employment programme's cost attributable to the cohort: each year's programme cost
   // shared by the cohort's part of the weekly services' cost, discounted.
@@ -884,8 +899,11 @@ TEST(Economics, CostHeadlinesAreUndiscountedAtRateZeroAndDiscountedByYearAtRateR
   const double n = flat.headline.at("persons_total");
   EXPECT_NEAR(disc.headline.at("cost_per_person"), (y1 + y2 / 1.2 + y3 / 1.44) / n, 1e-9 * y1);
   // The health service's costs alone, and the person-years of cost_per_person_year, alike.
-  const double h1 = weeks_total(flat, "cost_institution_health", 0, 52), h2 = weeks_total(flat, "cost_institution_health", 52, 104),
-               h3 = weeks_total(flat, "cost_institution_health", 104, 110);
+  auto health = [&](int w0, int w1) {
+    return weeks_total(flat, "cost_institution_health", w0, w1) + weeks_total(flat, "cost_psychiatric_ward", w0, w1) +
+           weeks_total(flat, "cost_emergency", w0, w1);
+  };
+  const double h1 = health(0, 52), h2 = health(52, 104), h3 = health(104, 110);
   EXPECT_NEAR(disc.headline.at("cost_per_person_health") * n, h1 + h2 / 1.2 + h3 / 1.44, 1e-9 * (h1 + h2 + h3));
   const double p1 = weeks_total(flat, "persons", 0, 52), p2 = weeks_total(flat, "persons", 52, 104), p3 = weeks_total(flat, "persons", 104, 110);
   EXPECT_NEAR(disc.headline.at("cost_per_person_year_n"), (p1 + p2 / 1.2 + p3 / 1.44) / 52, 1e-9 * p1);

@@ -1363,20 +1363,23 @@ TEST(ModelRules, FamilyReconnectionFollowsAgeEstrangementMigrationChronicityAndS
 
 // Entry into a health institution (mental illness, substance use, health) and into prison (a
 // prior offence, substance use; not mental illness or health), each covariate in its own bins;
+// a health admission is to a psychiatric ward with the share of the person's mental illness;
 // the place held is the tenancy of a person who was housed, none (the street) otherwise. A
 // person who enters is not also evicted that week (one housing change a week).
 TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
   struct I {
-    double h_rate, h_mi, h_su, h_health, h_home, j_rate, j_off, j_su;
+    double h_rate, h_mi, h_su, h_health, h_home, j_rate, j_off, j_su, psy_mi, psy_other;
   };
-  for (const I& v : {I{3, 1.0, 0.8, -2.0, 0.9, 2, 1.5, 0.7}, I{2, -0.8, -0.6, 2.5, -0.7, 3, -1.0, 1.2}, I{4, 1.5, -1.0, -1.0, 1.2, 1, 2.5, -0.8}}) {
+  for (const I& v : {I{3, 1.0, 0.8, -2.0, 0.9, 2, 1.5, 0.7, 0.7, 0.15}, I{2, -0.8, -0.6, 2.5, -0.7, 3, -1.0, 1.2, 0.3, 0.6},
+                     I{4, 1.5, -1.0, -1.0, 1.2, 1, 2.5, -0.8, 0.9, 0.05}}) {
     Scenario sc = base();
     set_all(sc, {{"population.initial.street", "0.5"}, {"population.groups.substance_use", "0.35"}, {"population.groups.ex_offender", "0.3"},
                  {"institution.health_rate", str(v.h_rate)}, {"institution.health_mental_health_coef", str(v.h_mi)},
                  {"institution.health_substance_use_coef", str(v.h_su)}, {"institution.health_health_coef", str(v.h_health)},
                  {"institution.health_homeless_coef", str(v.h_home)}, {"institution.justice_rate", str(v.j_rate)}, {"institution.justice_ex_offender_coef", str(v.j_off)},
                  {"institution.justice_substance_use_coef", str(v.j_su)}, {"institution.health_stay", "520 weeks"},
-                 {"institution.justice_stay", "1040 weeks"}, {"life.eviction_rate", "5"}});
+                 {"institution.psychiatric_share_mental_health", str(v.psy_mi)}, {"institution.psychiatric_share_other", str(v.psy_other)},
+                 {"institution.psychiatric_stay", "520 weeks"}, {"institution.justice_stay", "1040 weeks"}, {"life.eviction_rate", "5"}});
     World w(sc, 51);
     const Persons& P = w.persons();
     const double p_evict[2] = {hz(5), hz(5, sc[G::life_eviction_income_coef])};
@@ -1395,7 +1398,10 @@ TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
                                                                 (homeless_before ? v.h_home : 0.0));
                              const double pj = hz(v.j_rate, (off ? v.j_off : 0.0) + (su ? v.j_su : 0.0));
                              const bool inside = P.housing[p] == Institution;
-                             const bool health = inside && P.inst_kind[p] == InstHealth, prison = inside && P.inst_kind[p] == InstJustice;
+                             const bool psychiatric = inside && P.inst_kind[p] == InstPsychiatric;
+                             const bool health = (inside && P.inst_kind[p] == InstHealth) || psychiatric,
+                                        prison = inside && P.inst_kind[p] == InstJustice;
+                             if (health) tr.add(std::string("psychiatric_") + (mi ? "mi" : "no_mi"), mi ? v.psy_mi : v.psy_other, psychiatric);
                              tr.add(std::string("health_") + (mi ? "mi" : "no_mi"), ph, health);
                              tr.add(std::string("health_") + (su ? "su" : "no_su"), ph, health);
                              tr.add(std::string("health_health_") + tercile(x), ph, health);
@@ -1416,22 +1422,28 @@ TEST(ModelRules, HealthInstitutionAndPrisonEntryFollowTheirCovariates) {
     tr.check("health institution " + str(v.h_rate) + " prison " + str(v.j_rate),
              {"health_mi", "health_no_mi", "health_su", "health_no_su", "health_health_low", "health_health_mid", "health_health_high",
               "health_homeless", "health_housed",
-              "prison_offender", "prison_not_offender", "prison_su", "prison_no_su", "prison_mi", "prison_no_mi", "evicted"});
+              "prison_offender", "prison_not_offender", "prison_su", "prison_no_su", "prison_mi", "prison_no_mi", "evicted",
+              "psychiatric_mi", "psychiatric_no_mi"});
     EXPECT_GT(from_housed, 200);
     EXPECT_GT(from_street, 200);
   }
 }
 
-// Stays are exponential with the mean of their kind (institution.health_stay, justice_stay);
+// Stays are exponential with the mean of their kind (institution.health_stay, justice_stay,
+// psychiatric_stay);
 // the person goes back to the tenancy held (tenancy_keep longer than any stay here), and a
 // person who came from a shelter bed or a transitional place, which are not held, to the
 // street. Leaving is the week's one housing change: no eviction or reconnection on top.
 TEST(ModelRules, ReleaseFollowsTheMeanStayOfItsKindBackToTheHousingHeld) {
-  for (auto [stay_h, stay_j] : {std::pair{2, 8}, {6, 3}, {12, 26}}) {
+  struct Stays {
+    int health, justice, psychiatric;
+  };
+  for (auto [stay_h, stay_j, stay_p] : {Stays{2, 8, 5}, {6, 3, 1}, {12, 26, 4}}) {
     Scenario sc = base();
     set_all(sc, {{"population.initial.street", "0.3"}, {"population.initial.shelter", "0.2"}, {"population.initial.transitional", "0.1"},
-                 {"institution.health_rate", "8"}, {"institution.justice_rate", "6"},
+                 {"institution.health_rate", "8"}, {"institution.justice_rate", "6"}, {"institution.psychiatric_share_other", "0.4"},
                  {"institution.health_stay", std::to_string(stay_h) + " weeks"}, {"institution.justice_stay", std::to_string(stay_j) + " weeks"},
+                 {"institution.psychiatric_stay", std::to_string(stay_p) + " weeks"},
                  {"institution.tenancy_keep", "1040 weeks"}, {"life.eviction_rate", "10"}, {"life.reconnection_rate", "10"}});
     World w(sc, 52);
     const Persons& P = w.persons();
@@ -1446,11 +1458,13 @@ TEST(ModelRules, ReleaseFollowsTheMeanStayOfItsKindBackToTheHousingHeld) {
                                if (P.housing[p] == Institution) entered_from[p] = h[p];
                                continue;
                              }
-                             const bool health = P.inst_kind[p] == InstHealth, out = P.housing[p] != Institution;
-                             tr.add(std::string(health ? "health" : "prison") + "_from_" + kHousingNames[entered_from[p]],
-                                    release_p(health ? stay_h : stay_j), out);
+                             const std::uint8_t kind = P.inst_kind[p];
+                             const bool out = P.housing[p] != Institution;
+                             const char* what = kind == InstHealth ? "health" : kind == InstJustice ? "prison" : "psychiatric";
+                             tr.add(std::string(what) + "_from_" + kHousingNames[entered_from[p]],
+                                    release_p(kind == InstHealth ? stay_h : kind == InstJustice ? stay_j : stay_p), out);
                              if (!out) continue;
-                             ASSERT_EQ(P.housing[p], from[p]) << "released from " << (health ? "health" : "prison");
+                             ASSERT_EQ(P.housing[p], from[p]) << "released from " << what;
                              ASSERT_EQ(P.housing[p], entered_from[p] == Housed ? Housed : Street)
                                  << "entered from " << kHousingNames[entered_from[p]];
                              ASSERT_EQ(P.housing_since[p], w.week());
@@ -1458,9 +1472,9 @@ TEST(ModelRules, ReleaseFollowsTheMeanStayOfItsKindBackToTheHousingHeld) {
                            }
                          }),
                {"life_events"});
-    tr.check("stays " + std::to_string(stay_h) + " and " + std::to_string(stay_j) + " weeks",
+    tr.check("stays " + std::to_string(stay_h) + ", " + std::to_string(stay_j) + " and " + std::to_string(stay_p) + " weeks",
              {"health_from_street", "health_from_shelter", "health_from_transitional", "health_from_housed", "prison_from_street",
-              "prison_from_shelter", "prison_from_transitional", "prison_from_housed"});
+              "prison_from_shelter", "prison_from_transitional", "prison_from_housed", "psychiatric_from_street", "psychiatric_from_housed"});
     EXPECT_GT(step_to_street, 200);
   }
 }
@@ -1479,7 +1493,8 @@ TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToN
                  {"housing_first.eligibility", "homeless"}, {"housing_first.acceptance", "1"}, {"housing_first.move_in_rate", "520"},
                  {"territories[].hf_flats", std::to_string(flats)}, {"territories[].hf_support_workers", "1000"},
                  {"housing_first.support_duration", "520 weeks"}, {"case.follow_up_after", "520 weeks"}, {"institution.health_rate", "5"},
-                 {"institution.justice_rate", "3"}, {"institution.health_stay", "3 weeks"}, {"institution.justice_stay", "6 weeks"},
+                 {"institution.justice_rate", "3"}, {"institution.health_stay", "3 weeks"}, {"institution.psychiatric_stay", "3 weeks"},
+                 {"institution.justice_stay", "6 weeks"},
                  {"housing_first.institution_keep", std::to_string(keep_hf) + " weeks"},
                  {"institution.tenancy_keep", std::to_string(keep_own) + " weeks"}});
     World w(sc, 53);
@@ -1501,7 +1516,7 @@ TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToN
               for (std::size_t p = 0; p < P.size(); ++p) {
                 if (h[p] != Institution) continue;
                 const int stay = w.week() - since[p];
-                const bool out = P.housing[p] != Institution, health = P.inst_kind[p] == InstHealth;
+                const bool out = P.housing[p] != Institution, health = P.inst_kind[p] != InstJustice;  // both health kinds: 3 weeks
                 if (from[p] == HfFlat || from[p] == Housed) {
                   const int keep = from[p] == HfFlat ? keep_hf : keep_own;
                   const std::string what = from[p] == HfFlat ? "flat" : "tenancy";
@@ -1888,29 +1903,75 @@ TEST(ModelRules, PeopleInAnInstitutionAreNotProposedToFirmsAndFindNoOpenMarketJo
 }
 
 // A week in an institution costs seven days at the daily cost of its kind (the health service's
-// costs.health_institution_per_day, the justice system's costs.prison_per_day).
+// costs.health_institution_per_day and psychiatric_ward_per_day, the justice system's
+// costs.prison_per_day), and no emergency visits.
 TEST(ModelRules, AWeekInAnInstitutionCostsSevenDaysAtTheDailyCostOfItsKind) {
-  for (auto [health, prison] : {std::pair{250.0, 137.0}, {90.0, 300.0}, {400.0, 60.0}}) {
+  struct Costs {
+    double health, prison, psychiatric;
+  };
+  for (auto [health, prison, psychiatric] : {Costs{250.0, 137.0, 350.0}, {90.0, 300.0, 120.0}, {400.0, 60.0, 700.0}}) {
     Scenario sc = base(6000);
     set_all(sc, {{"population.initial.street", "0.5"}, {"institution.health_rate", "10"}, {"institution.justice_rate", "10"},
-                 {"institution.health_stay", "520 weeks"}, {"institution.justice_stay", "520 weeks"},
-                 {"costs.health_institution_per_day", str(health)}, {"costs.prison_per_day", str(prison)}});
+                 {"institution.psychiatric_share_other", "0.5"}, {"institution.psychiatric_share_mental_health", "0.5"},
+                 {"institution.health_stay", "520 weeks"}, {"institution.justice_stay", "520 weeks"}, {"institution.psychiatric_stay", "520 weeks"},
+                 {"costs.health_institution_per_day", str(health)}, {"costs.prison_per_day", str(prison)},
+                 {"costs.psychiatric_ward_per_day", str(psychiatric)}, {"emergency.rate", "20"}});
     World w(sc, 61);
     const Persons& P = w.persons();
     std::vector<float> cost;
-    int n[kInstitutionKinds] = {0, 0};
+    int n[kInstitutionKinds] = {0, 0, 0};
     for (int k = 0; k < 4; ++k)
       run_week(w, around("end_of_week", [&] { cost = P.cost; },
                          [&] {
                            for (std::size_t p = 0; p < P.size(); ++p) {
                              if (P.housing[p] != Institution) continue;
                              const int kind = P.inst_kind[p];
-                             ASSERT_NEAR(P.cost[p] - cost[p], 7 * (kind == InstHealth ? health : prison), 0.02) << "kind " << kind;
+                             const double day = kind == InstHealth ? health : kind == InstJustice ? prison : psychiatric;
+                             ASSERT_NEAR(P.cost[p] - cost[p], 7 * day, 0.02) << "kind " << kind;
                              n[kind]++;
                            }
                          }),
                {"life_events", "end_of_week"});
     EXPECT_GT(n[InstHealth], 500);
     EXPECT_GT(n[InstJustice], 500);
+    EXPECT_GT(n[InstPsychiatric], 500);
+  }
+}
+
+// Emergency visits are not drawn: each week outside an institution adds the expected visits of
+// the person's cell (homeless, serious mental illness, substance use) at costs.emergency_visit
+// to the person's cost, the rate emergency.rate x exp(the coefficients present) a year. The
+// other costs of the week are set to zero so that the week's cost is the visits' alone.
+TEST(ModelRules, EmergencyVisitsFollowHousingMentalIllnessAndSubstanceUseAndCostTheirVisits) {
+  struct E {
+    double rate, home, mi, su, visit;
+  };
+  for (const E& v : {E{0.3, 0.66, 1.6, 0.7, 250}, E{2.0, -0.5, 0.4, -1.0, 90}, E{0.8, 1.2, -0.7, 1.5, 400}}) {
+    Scenario sc = base(3000);
+    set_all(sc, {{"population.initial.street", "0.4"}, {"population.groups.substance_use", "0.4"}, {"emergency.rate", str(v.rate)},
+                 {"emergency.homeless_coef", str(v.home)}, {"emergency.mental_health_coef", str(v.mi)},
+                 {"emergency.substance_use_coef", str(v.su)}, {"costs.emergency_visit", str(v.visit)}, {"costs.street_outreach_per_week", "0"},
+                 {"costs.dormitory_per_day", "0"}, {"costs.transitional_per_day", "0"}, {"costs.case_management_per_week", "0"},
+                 {"costs.health_institution_per_day", "0"}, {"costs.prison_per_day", "0"}, {"costs.psychiatric_ward_per_day", "0"}});
+    World w(sc, 62);
+    const Persons& P = w.persons();
+    std::vector<float> cost;
+    std::map<std::string, int> n;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("end_of_week", [&] { cost = P.cost; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (!P.active(p) || P.work[p] != Inactive || P.kase[p] != Unknown) continue;  // no other service this week
+                             const std::uint8_t h = P.housing[p];
+                             const bool home = homeless(h), mi = mh(P, p), su = in(P, p, GSubstanceUse);
+                             const double rate = h == Institution ? 0.0 : v.rate / 52.0 * std::exp((home ? v.home : 0) + (mi ? v.mi : 0) + (su ? v.su : 0));
+                             ASSERT_NEAR(P.cost[p] - cost[p], rate * v.visit, 1e-3 + 1e-5 * rate * v.visit)
+                                 << kHousingNames[h] << (mi ? ", mental illness" : "") << (su ? ", substance use" : "");
+                             n[std::string(home ? "homeless" : h == Institution ? "inside" : "housed") + (mi ? "_mi" : "") + (su ? "_su" : "")]++;
+                           }
+                         }),
+               {"end_of_week"});
+    for (const char* c : {"homeless", "homeless_mi", "homeless_su", "homeless_mi_su", "housed", "housed_mi", "housed_su"})
+      EXPECT_GT(n[c], 20) << c;
   }
 }

@@ -582,4 +582,17 @@ TEST(ScenarioWarnings, ImplausibleBehaviourAndIgnoredLevers) {
   EXPECT_NE(step.warnings()[0].find("territories[a].hf_flats = 12 is ignored: housing.model is step"), std::string::npos)
       << step.warnings()[0];
   EXPECT_TRUE(parse_scenario("name: t\nseed: 1\nhousing: {model: housing_first}\n" + flats, "f.yaml").warnings().empty());
+  // A territory's setting far above what one territory holds (an inflow of 70 a week, where 0.5
+  // to 4 is plausible) is said at its place; a small service (5 shelter beds) and a value within
+  // four times the range are a setting, not a slip.
+  auto territory = [](const std::string& keys) {
+    return parse_scenario("name: t\nseed: 1\nterritories: [{name: a, initial_population: 10, " + keys + "}]\n", "g.yaml").warnings();
+  };
+  w = territory("inflow: 70");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("g.yaml:3:", 0), 0u) << w[0];
+  EXPECT_NE(w[0].find("warning: territories[a].inflow = 70 is more than four times the most plausible for one territory (0.5 to 4"),
+            std::string::npos)
+      << w[0];
+  EXPECT_TRUE(territory("inflow: 16, shelter_beds: 5").empty());
 }

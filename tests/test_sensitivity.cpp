@@ -558,7 +558,7 @@ Robustness robustness_over(const TempDir& d, const std::string& design) {
 }
 const std::string kFlip =
     "parameters:\n"
-    "  - costs.health_institution_per_day: {range: [0, 10000]}  # HF cheaper when the hospital days it saves are dear\n"
+    "  - costs.housing_first_per_day: {range: [0, 200]}  # HF cheaper when its flats cost nothing, dearer at 200 a day\n"
     "  - housing.hf_share                                # the mixed model's only: no effect\n"
     "method: lhs\nsamples: 20\nreplicates: 1\noutputs: [stably_housed_12m, cost_per_person]\n";
 }  // namespace
@@ -569,7 +569,7 @@ TEST(Robustness, ShareAndWhatItRestsOn) {
   TempDir d;
   const Robustness r = robustness_over(d, kFlip);
   EXPECT_EQ(r.points, 20);
-  EXPECT_EQ(r.parameters, (std::vector<std::string>{"costs.health_institution_per_day", "housing.hf_share"}));
+  EXPECT_EQ(r.parameters, (std::vector<std::string>{"costs.housing_first_per_day", "housing.hf_share"}));
   EXPECT_EQ(r.indicators, (std::vector<std::string>{"stably_housed_12m", "cost_per_person"}));
   const RobustnessCell* housed = r.cell("housing_first", "stably_housed_12m");
   ASSERT_TRUE(housed);
@@ -579,16 +579,16 @@ TEST(Robustness, ShareAndWhatItRestsOn) {
   EXPECT_EQ(robustness_text(*housed, +1), "1.00");
   const RobustnessCell* cost = r.cell("housing_first", "cost_per_person");
   ASSERT_TRUE(cost);
-  EXPECT_GT(cost->side[2], 0) << "Housing First costs more at one end of the price range of a hospital day";
+  EXPECT_GT(cost->side[2], 0) << "Housing First costs more at one end of the price range of its flats";
   EXPECT_GT(cost->side[0] + cost->side[1], 0) << "and less, or less than the MID more, at the other";
   EXPECT_LT(cost->share(+1), 1.0);
   EXPECT_NEAR(cost->share(-1) + cost->share(0) + cost->share(+1), 1.0, 1e-12);
   ASSERT_FALSE(cost->rests_on.empty());
-  EXPECT_EQ(cost->rests_on.front(), "costs.health_institution_per_day");
-  // The price of a hospital day moves Housing First's extra cost one way all along its range.
+  EXPECT_EQ(cost->rests_on.front(), "costs.housing_first_per_day");
+  // The price of a Housing First day moves Housing First's extra cost one way all along its range.
   EXPECT_GT(std::abs(cost->rho.front()), 0.9);
   EXPECT_EQ(cost->rests_on.size(), 1u) << "an assumption without effect is not named";
-  EXPECT_EQ(robustness_text(*cost, +1).find(" (rests on: costs.health_institution_per_day)"), 4u)
+  EXPECT_EQ(robustness_text(*cost, +1).find(" (rests on: costs.housing_first_per_day)"), 4u)
       << robustness_text(*cost, +1);
   EXPECT_EQ(r.cell("step_model", "cost_per_person"), nullptr);  // the first scenario has no difference
 }
@@ -609,7 +609,7 @@ TEST(Robustness, LhsSensitivityFileGivesRankCorrelations) {
   auto r = sh("sensitivity " + f + " --threads 2 --quiet --format csv --out " + out, false);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out.rfind("difference,output,parameter,lo,hi,rank,value_at_defaults,sign_share,rho,n\n", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find("housing_first - step_model,cost_per_person,costs.health_institution_per_day,0,10000,1,"),
+  EXPECT_NE(r.out.find("housing_first - step_model,cost_per_person,costs.housing_first_per_day,0,200,1,"),
             std::string::npos)
       << r.out;
   for (const auto& p : out::check_against_dictionary(out, dictionary_of("lhs"))) ADD_FAILURE() << p;

@@ -331,8 +331,10 @@ TEST(TrialSpec, ErrorsNameFileLineAndColumn) {
        "trial.yaml:16:5: measure 'days' (kind cost_per_person_year) needs its argument 'payer'"},
       {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: cost_per_person_year, over: 20 weeks, payer: helth}",
        "trial.yaml:16:63: measure 'days': unknown payer 'helth' (one of: all, intervention, housing, social_services, health, justice)"},
-      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: institution_days_per_person_year, over: 20 weeks, institution: psychiatric}",
-       "measure 'days': institution 'psychiatric' is not modelled apart"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: institution_days_per_person_year, over: 20 weeks, institution: ward}",
+       "trial.yaml:16:81: measure 'days': unknown institution 'ward' (one of: any, hospital, psychiatric, prison)"},
+      {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: emergency_visits_per_person_year, at: 20 weeks}",
+       "'at' is not an argument of kind emergency_visits_per_person_year"},
       {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: institution_days_per_person_year, institution: any}",
        "needs its time argument 'over'"},
       {"{kind: days_to_stable_housing, within: 20 weeks}", "{kind: days_to_stable_housing, within: 20 weeks, payer: all}",
@@ -346,8 +348,9 @@ TEST(TrialSpec, ErrorsNameFileLineAndColumn) {
   EXPECT_NE(errors_of("name: x\nseed: 1\nterritories: [{name: a}]\n").find("not a trial"), std::string::npos);
 }
 
-// Costs and institution days per person-year, from the cohort territory's weekly series: the
-// payer's cost series summed over weeks [0, over) over the person-weeks present / 52.
+// Costs, institution days, emergency visits and shelter nights per person-year, from the cohort
+// territory's weekly series: the payer's cost series (or the days, visits, nights) summed over
+// weeks [0, over) over the person-weeks present / 52.
 TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
   CohortStates c = cohort({"sss", "sss"});
   const auto& names = out::output_names(out::OutputKind::Series);
@@ -358,10 +361,15 @@ TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
   set(S::cost_housing_first, 300, 300);
   set(S::cost_shelter, 150, 0);
   set(S::cost_orientation, 30, 0);
-  set(S::cost_institution_health, 60, 90);
+  set(S::cost_institution_health, 50, 70);
+  set(S::cost_psychiatric_ward, 0, 15);
+  set(S::cost_emergency, 10, 5);
   set(S::cost_institution_justice, 0, 45);
-  set(S::housing_institution, 3, 2);
+  set(S::housing_institution, 4, 3);
   set(S::people_in_prison, 1, 0);
+  set(S::people_in_psychiatric_ward, 1, 1);
+  set(S::emergency_visits, 0.25, 0.5);
+  set(S::housing_shelter, 6, 2);
   auto cost = [&](const char* payer, int over) {
     MeasureSpec m = measure(MeasureKind::cost_per_person_year, -1, over);
     m.payer = payer;
@@ -383,12 +391,19 @@ TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
     m.institution = inst;
     return compute_measure(m, c).value;
   };
-  EXPECT_DOUBLE_EQ(days("any"), 7.0 * 5 / 1.5);
+  EXPECT_DOUBLE_EQ(days("any"), 7.0 * 7 / 1.5);
   EXPECT_DOUBLE_EQ(days("prison"), 7.0 * 1 / 1.5);
-  EXPECT_DOUBLE_EQ(days("hospital"), 7.0 * 4 / 1.5);
+  EXPECT_DOUBLE_EQ(days("psychiatric"), 7.0 * 2 / 1.5);
+  EXPECT_DOUBLE_EQ(days("hospital"), 7.0 * 4 / 1.5);  // the health institutions but psychiatric wards
+  EXPECT_DOUBLE_EQ(days("hospital") + days("psychiatric") + days("prison"), days("any"));
+  auto per_year = [&](MeasureKind k, int over) { return compute_measure(measure(k, -1, over), c); };
+  EXPECT_DOUBLE_EQ(per_year(MeasureKind::emergency_visits_per_person_year, 2).value, 0.75 / 1.5);
+  EXPECT_DOUBLE_EQ(per_year(MeasureKind::emergency_visits_per_person_year, 1).value, 0.25 / 1.0);
+  EXPECT_DOUBLE_EQ(per_year(MeasureKind::shelter_nights_per_person_year, 2).value, 7.0 * 8 / 1.5);
+  EXPECT_DOUBLE_EQ(per_year(MeasureKind::shelter_nights_per_person_year, 2).n, 1.5);
   // Without a payer or an institution (the loader requires them) the measure is undefined.
   EXPECT_TRUE(std::isnan(cost("", 2).value));
-  EXPECT_TRUE(std::isnan(days("psychiatric")));
+  EXPECT_TRUE(std::isnan(days("")));
 }
 
 // Service use by housing state, through a trial: with Housing First the tenants are housed, so

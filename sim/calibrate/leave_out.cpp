@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "output/validate.hpp"
+#include "sim/registry/yaml_input.hpp"
 
 namespace percorsi {
 
@@ -22,11 +23,6 @@ Calibration without_trial(const Calibration& c, std::size_t i) {
 }
 
 namespace {
-std::string text_of(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ScenarioError(path + ": cannot read");
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 // The trial file as the calibration file names it: relative to the calibration file's folder.
 std::string as_named(const Calibration& c, const std::string& trial_file) {
   return fs::path(trial_file).lexically_relative(fs::path(c.file).parent_path()).generic_string();
@@ -41,11 +37,9 @@ std::string number(double x) {
 
 std::string inputs_fingerprint(const Calibration& c) {
   out::Checksum h;  // FNV-1a over each file's length and text
-  h.add_name(text_of(c.file));
-  for (const auto& t : c.trials) h.add_name(text_of(t.file));
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h.value()));
-  return b;
+  h.add_name(file_text(c.file));
+  for (const auto& t : c.trials) h.add_name(file_text(t.file));
+  return h.hex();
 }
 
 LeaveOutFile run_leave_one_out(const Calibration& c, const CalibrationOptions& opt) {

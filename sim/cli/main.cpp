@@ -32,6 +32,7 @@
 #include "sim/run/export.hpp"
 #include "sim/run/mpi.hpp"
 #include "sim/registry/registry.hpp"
+#include "sim/registry/yaml_input.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/robustness.hpp"
 #include "sim/run/sensitivity.hpp"
@@ -331,10 +332,7 @@ int cmd_calibrate(const std::string& file, const Common& c, const std::string& c
 
 // The text of a page's input (template, README): ScenarioError naming the option that gives it.
 std::string read_page_input(const std::string& path, const std::string& what, const std::string& option) {
-  std::ifstream f(path);
-  if (!f)
-    throw ScenarioError(path + ": cannot read the " + what + " (run from the repository root, or give " + option + ")");
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  return file_text(path, what + " (run from the repository root, or give " + option + ")");
 }
 
 // A generated page, written under a temporary name and renamed when complete.
@@ -442,7 +440,14 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
   opt.replicates = c.replicates;
   opt.progress = !c.quiet;
   if (c.robustness) check_robustness_options(c.robust), opt.robustness = c.robust;
+  // The robustness of the lessons is kept beside the lessons file: written with --robustness (when
+  // the page is written), read otherwise.
+  opt.stored_path = lessons_robustness_path(la.file);
+  if (!c.robustness && std::filesystem::exists(opt.stored_path)) opt.stored = load_lessons_robustness(opt.stored_path);
   const LessonsRun r = run_lessons(spec, opt);
+  if (!r.computed && !r.robustness && opt.stored && !c.quiet)
+    std::fprintf(stderr, "warning: %s is stale (its inputs changed): the robustness column is left out; rerun with --robustness\n",
+                 opt.stored_path.c_str());
   if (c.format != "markdown") {
     std::cout << lessons_table(r, table_format(c.format));
     return kOk;
@@ -450,7 +455,8 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
   std::string command = "build/sim/percorsi lessons";
   if (la.file != LessonsArgs{}.file) command += " " + la.file;
   if (r.replicates != spec.replicates) command += " --replicates " + std::to_string(r.replicates);
-  if (c.robustness) command += " --robustness";
+  // The page's command regenerates it as it is (a plain run reads the robustness kept with
+  // --robustness); the kept file records the run that computed it.
   const std::string text = lessons_page(r, templ, command);
   if (!page) {
     std::cout << text;
@@ -459,6 +465,7 @@ int cmd_lessons(const LessonsArgs& la, const Common& c) {
   const std::string filled = readme.empty() ? "" : fill_lesson_blocks(r, readme, command);
   write_page(la.out, text);
   if (!filled.empty() && filled != readme) write_page(la.readme, filled);
+  if (r.computed) write_page(opt.stored_path, lessons_robustness_yaml(*r.computed, command + " --robustness"));
   if (!c.quiet)
     std::fprintf(stderr, "%s (%d replicates); written to %s%s\n", held_sentence(r).c_str(), r.replicates,
                  la.out.c_str(), readme.empty() ? "" : (" and " + la.readme).c_str());
@@ -843,7 +850,8 @@ int main(int argc, char** argv) {
   auto* lessons_robustness = lessons->add_flag(
       "--robustness", c.robustness,
       "Also give each difference its robustness over the plausible space of the assumptions, as compare "
-      "--robustness (docs/robustness.md; about a minute per lesson); the committed page is made without it");
+      "--robustness (docs/robustness.md; about a minute per lesson), and keep it beside the lessons file "
+      "(scenarios/lessons.robustness.yaml), from which a plain `lessons` shows it while its inputs are unchanged");
   lessons->add_option("--robustness-points", c.robust.points, "With --robustness: points of the Latin hypercube")
       ->needs(lessons_robustness);
   lessons->add_option("--robustness-replicates", c.robust.replicates,

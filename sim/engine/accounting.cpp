@@ -38,8 +38,10 @@ enum CountSlot : int {
   KQueueSocial,  // waiting for the social assessment
   KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
   KQueueCase,    // assessed, waiting for a case worker
-  KPrison,       // in an institution of kind InstJustice (the rest of Institution: health)
-  KHfTeamCases,  // in charge or in follow-up, supported by the Housing First team
+  KPrison,       // in an institution of kind InstJustice
+  KPsychiatric,  // in an institution of kind InstPsychiatric (the rest of Institution: InstHealth)
+  KEmergency0,   // people in each rules::emergency_cell (kEmergencyCells + 1 counts: the last, in an institution)
+  KHfTeamCases = KEmergency0 + rules::kEmergencyCells + 1,  // in charge or in follow-up, supported by the Housing First team
   KEfficacy0,    // self-efficacy in [0, 0.25), then [0.25, 0.5), [0.5, 0.75), [0.75, 1]
   // For the cohort and discounted headlines (World::YearSums):
   KStableHomeless = KEfficacy0 + 4,  // people homeless at entry in stable housing
@@ -118,6 +120,9 @@ void World::end_of_week(M& m) {
     ct[KQueueCase] += k == Assessed;
     const std::uint8_t kind = P_.inst_kind[p];
     ct[KPrison] += (h == Institution) & (kind == InstJustice);
+    ct[KPsychiatric] += (h == Institution) & (kind == InstPsychiatric);
+    const int cell = rules::emergency_cell(h, P_, p);
+    ct[KEmergency0 + cell]++;
     ct[KEfficacy0 + std::min(3, static_cast<int>(P_.efficacy[p] * 4.0f))]++;
     ct[KOrientation] += ph == EpOrientation;
     const bool waiting = cost.waiting_for_seat(ph, week_ - P_.emp_since[p]);
@@ -148,7 +153,7 @@ void World::end_of_week(M& m) {
     }
     const bool team = rules::hf_team_supports(P_, p);
     ct[KHfTeamCases] += team & ((k == InCharge) | (k == FollowUp));
-    P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting, team);
+    P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting, team, cell);
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;
@@ -193,6 +198,7 @@ void World::add_year_sums() {
 void World::record() {
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
+  const rules::EmergencyRules emergency(sc_);
   const std::vector<std::int64_t>& total = census_;
 
   // Record the week: series x territories, each series by its id in output/outputs.def. The
@@ -232,6 +238,11 @@ void World::record() {
     put(S::case_hf_team, static_cast<double>(ct[KHfTeamCases]));
     put(S::hf_handed_back, static_cast<double>(w.at(t, CHfHandback)));
     put(S::people_in_prison, static_cast<double>(ct[KPrison]));
+    put(S::people_in_psychiatric_ward, static_cast<double>(ct[KPsychiatric]));
+    double emergency_visits = 0;  // expected visits of the people in each cell
+    for (int c = 0; c <= rules::kEmergencyCells; ++c)
+      emergency_visits += static_cast<double>(ct[KEmergency0 + c]) * emergency.visits_week[static_cast<std::size_t>(c)];
+    put(S::emergency_visits, emergency_visits);
     put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
     put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));
     put(S::hires, static_cast<double>(w.at(t, CHires)));
@@ -257,7 +268,9 @@ void World::record() {
         {S::cost_shelter, ct[Shelter] * static_cast<double>(cost.housing[Shelter])},
         {S::cost_transitional, ct[Transitional] * static_cast<double>(cost.housing[Transitional])},
         {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
-        {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]},
+        {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison] - ct[KPsychiatric]) * cost.institution[InstHealth]},
+        {S::cost_psychiatric_ward, static_cast<double>(ct[KPsychiatric]) * cost.institution[InstPsychiatric]},
+        {S::cost_emergency, emergency_visits * cost.emergency_visit},
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},
         {S::cost_assessment, cost.assessments_week(w.at(t, CAssessSocial), w.at(t, CAssessCpi))},
         {S::cost_icf, cost.icf_week(w.at(t, CIcfAssessed), week_)},

@@ -440,9 +440,10 @@ void World::institution_event(std::uint32_t p, rules::InstitutionEvent e, Tally&
   switch (e) {
     case None: return;
     case EnterHealth:
+    case EnterPsychiatric:
     case EnterJustice:
       P_.inst_from[p] = rules::LifeEventRules::held_during_stay(P_.housing[p]);
-      P_.inst_kind[p] = e == EnterHealth ? InstHealth : InstJustice;
+      P_.inst_kind[p] = e == EnterHealth ? InstHealth : e == EnterPsychiatric ? InstPsychiatric : InstJustice;
       if (P_.housing[p] == HfFlat) t.at(k, CHfHeldDelta)++;
       set_housing(p, Institution, t);
       return;

@@ -128,9 +128,10 @@ struct ExitRules {
 // 2. Life events: health, housing events (eviction, Housing First tenancy loss and graduation,
 // family reconnection), case progression, and the self-efficacy lost while waiting.
 enum class HousingEvent { None, Eviction, Graduation, TenancyLoss, Reconnection };
-// Institutions: entering one (health: hospital, psychiatric ward, residential treatment;
-// justice: prison), leaving it, or losing the flat or tenancy held during a long stay.
-enum class InstitutionEvent { None, EnterHealth, EnterJustice, Leave, HoldLost };
+// Institutions: entering one (health: a general hospital or residential treatment; an acute
+// psychiatric ward; justice: prison), leaving it, or losing the flat or tenancy held during a
+// long stay.
+enum class InstitutionEvent { None, EnterHealth, EnterPsychiatric, EnterJustice, Leave, HoldLost };
 enum class CaseEvent { None, FollowUp, Dropout, Closure, Recontact };
 
 struct LifeEventRules {
@@ -147,6 +148,7 @@ struct LifeEventRules {
   LogLinearHazard<4> health_institution;
   LogLinearHazard<2> prison;
   std::array<double, kInstitutionKinds> p_release;  // weekly probability of leaving, by kind
+  std::array<double, 2> psychiatric_share;          // of health admissions, [mental illness]
 
   explicit LifeEventRules(const Scenario& sc)
       : case_dropout("case dropout", sc[G::case_dropout_rate] / 52.0,
@@ -167,7 +169,9 @@ struct LifeEventRules {
         prison("prison entry", sc[G::institution_justice_rate] / 52.0,
                {{{"ex-offender", sc[G::institution_justice_ex_offender_coef], 0, 1},
                  {"substance use", sc[G::institution_justice_substance_use_coef], 0, 1}}}),
-        p_release{hazard_p(1.0 / sc[G::institution_health_stay]), hazard_p(1.0 / sc[G::institution_justice_stay])} {
+        p_release{hazard_p(1.0 / sc[G::institution_health_stay]), hazard_p(1.0 / sc[G::institution_justice_stay]),
+                  hazard_p(1.0 / sc[G::institution_psychiatric_stay])},
+        psychiatric_share{sc[G::institution_psychiatric_share_other], sc[G::institution_psychiatric_share_mental_health]} {
     const double evict_w = sc[G::life_eviction_rate] / 52.0, income_f = std::exp(sc[G::life_eviction_income_coef]);
     p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};
     const double crisis_w = sc[G::life_health_crisis_rate] / 52.0;
@@ -227,7 +231,10 @@ struct LifeEventRules {
     });
   }
   // Institutions (draw u): a person outside enters a health institution (more likely with a
-  // mental illness, substance use and poor health) or prison (a prior offence, substance use);
+  // mental illness, substance use and poor health, and while homeless) or prison (a prior
+  // offence, substance use). A health admission is to an acute psychiatric ward for a share of
+  // them (institution.psychiatric_share_*: most of those of a person with a serious mental
+  // illness), otherwise to a general hospital or residential treatment;
   // a person inside leaves at the end of a stay (exponential, mean institution.*_stay) back to
   // the flat or tenancy held, and loses that hold when the stay outlasts
   // housing_first.institution_keep (a Housing First flat) or institution.tenancy_keep (an own
@@ -242,7 +249,8 @@ struct LifeEventRules {
     if (u >= health_institution.p_max() + prison.p_max()) return InstitutionEvent::None;  // most weeks
     const double p_health = health_institution.p(
         {indicator(mental_illness(P, p)), indicator(in_group(P, p, GSubstanceUse)), P.health[p] - 0.5, indicator(homeless(P.housing[p]))});
-    if (u < p_health) return InstitutionEvent::EnterHealth;
+    if (u < p_health)  // u / p_health is uniform on [0, 1): it says which kind of health institution
+      return u < p_health * psychiatric_share[mental_illness(P, p)] ? InstitutionEvent::EnterPsychiatric : InstitutionEvent::EnterHealth;
     const double p_prison = prison.p({indicator(in_group(P, p, GExOffender)), indicator(in_group(P, p, GSubstanceUse))});
     return u - p_health < p_prison ? InstitutionEvent::EnterJustice : InstitutionEvent::None;
   }
@@ -910,9 +918,34 @@ struct FirmRules {
 
 // ---------------------------------------------------------------------------------------------
 // 8. Costs: every service unit used, per person and week (euro).
+
+// Emergency care: visits to an emergency department not followed by an admission. They change
+// no one's path, so they are not drawn: each person-week outside an institution counts its
+// expected visits (the weekly rate), and the health service pays for them. More while homeless
+// (street, shelter or transitional place: an offset of Housing First, emergency.homeless_coef),
+// with a serious mental illness or substance use. The rate depends on these three traits only:
+// a person is in one of kEmergencyCells cells (emergency_cell), or in none during a stay.
+inline constexpr int kEmergencyCells = 8;  // homeless x serious mental illness x substance use
+inline int emergency_cell(std::uint8_t housing, const Persons& P, std::uint32_t p) {
+  if (housing == Institution) return kEmergencyCells;  // the institution's own care
+  return 4 * int{homeless(housing)} + 2 * int{mental_illness(P, p)} + int{in_group(P, p, GSubstanceUse)};
+}
+struct EmergencyRules {
+  std::array<double, kEmergencyCells + 1> visits_week{};  // expected visits a week, by cell (the last: in an institution)
+  explicit EmergencyRules(const Scenario& sc) {
+    for (int c = 0; c < kEmergencyCells; ++c)
+      visits_week[static_cast<std::size_t>(c)] =
+          sc[G::emergency_rate] / 52.0 *
+          std::exp(sc[G::emergency_homeless_coef] * (c >> 2 & 1) + sc[G::emergency_mental_health_coef] * (c >> 1 & 1) +
+                   sc[G::emergency_substance_use_coef] * (c & 1));
+  }
+};
+
 struct CostRules {
   std::array<float, kHousingStates> housing;  // per week in each housing state (an institution: by kind, below)
-  std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison
+  std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison, in a psychiatric ward
+  std::array<float, kEmergencyCells + 1> emergency;  // expected emergency visits a week, by cell, at their cost
+  double emergency_visit;                            // an emergency visit
   float case_week, orientation, training, internship, follow_up, assessment, joint_assessment;
   int fu_len, orientation_len;
   bool joint;                                  // assessments are joint (the CPI integrated)
@@ -928,7 +961,11 @@ struct CostRules {
     housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
                static_cast<float>(sc[G::costs_transitional_per_day]) * day, static_cast<float>(sc[G::costs_housing_first_per_day]) * day,
                0.f, 0.f};
-    institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day};
+    institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day,
+                   static_cast<float>(sc[G::costs_psychiatric_ward_per_day]) * day};
+    emergency_visit = sc[G::costs_emergency_visit];
+    const EmergencyRules visits(sc);
+    for (std::size_t c = 0; c < emergency.size(); ++c) emergency[c] = static_cast<float>(visits.visits_week[c] * emergency_visit);
     case_week = static_cast<float>(sc[G::costs_case_management_per_week]);
     orientation = static_cast<float>(sc[G::costs_orientation_per_week]);
     training = static_cast<float>(sc[G::costs_training_per_week]);
@@ -980,12 +1017,13 @@ struct CostRules {
   double scouting_week(std::int64_t scouted) const { return static_cast<double>(scouted) * scouting_hours_per_firm * provider_hour; }
   double network_week(double network_slots) const { return network_fees + network_slots * network_case_week + network_diverted; }
   // The cost of the services used this week by a person in these states (kind: the kind of
-  // institution, read when h is Institution).
+  // institution, read when h is Institution; cell: the person's emergency_cell).
   // hf_team: supported by the Housing First team (rules::hf_team_supports), whose support is
   // in the Housing First cost per day: no case-management cost besides.
   float person_week(std::uint8_t h, std::uint8_t kind, std::uint8_t c, std::uint8_t w, std::uint8_t ph, bool follow, bool waiting,
-                    bool hf_team) const {
+                    bool hf_team, int cell) const {
     float cost = (h == Institution ? institution[kind] : housing[h]) + (hf_team ? 0.f : per_case_state[c]);
+    cost += emergency[static_cast<std::size_t>(cell)];
     cost += waiting ? 0.f : per_pathway_step[ph];
     cost += per_work_state[w];
     return follow ? cost + follow_up : cost;

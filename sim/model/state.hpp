@@ -27,9 +27,11 @@ inline constexpr const char* kHousingNames[] = {"street", "shelter", "transition
 inline constexpr const char* kWorkNames[] = {"inactive", "searching", "training", "internship", "employed"};
 inline constexpr const char* kCaseNames[] = {"unknown", "waiting", "assessed", "in_charge", "follow_up", "closed"};
 
-// Kinds of institution (Persons::inst_kind): who pays for the days (docs/model.md, "Costs by payer").
-enum InstitutionKind : std::uint8_t { InstHealth, InstJustice };
-inline constexpr int kInstitutionKinds = 2;
+// Kinds of institution (Persons::inst_kind): how long a stay lasts, what a day costs and who pays
+// for it (docs/model.md, "Institutions"): a general hospital or residential treatment, prison, an
+// acute psychiatric ward.
+enum InstitutionKind : std::uint8_t { InstHealth, InstJustice, InstPsychiatric };
+inline constexpr int kInstitutionKinds = 3;
 
 // Target groups (bits of Persons::groups).
 enum Group : std::uint16_t {

@@ -1412,6 +1412,22 @@ std::vector<std::string> Scenario::warnings() const {
   // (territories), its context (context.*) and who the run follows (exits.*) are its setting.
   for (const ParamSpec& p : registry())
     if (p.scope == Scope::Global && !describes_setting(p.path)) check(p, global[static_cast<std::size_t>(p.index)], p.path);
+  // A territory's places and flows are its setting, and their plausible ranges are those of a
+  // Piedmont-sized territory: a small service (a Tuscany disability zone with five shelter beds)
+  // is a setting, but a value more than kFarOutside times above the range is more likely a slip
+  // (a year's arrivals written as a week's, a region as a territory) than a place, and is said.
+  constexpr double kFarOutside = 4;
+  for (const ParamSpec& p : registry()) {
+    if (p.scope != Scope::Territory || !p.plausible) continue;
+    for (const auto& t : territories) {
+      const Value& v = t.at(static_cast<T>(p.index));
+      if (v.origin.line == 0 || v.num <= kFarOutside * p.plausible->hi) continue;
+      out.push_back(v.origin.where() + ": warning: territories[" + t.at(T::name).text + "]." + p.key() + " = " + v.text +
+                    " is more than four times the most plausible for one territory (" + number(p.plausible->lo) + " to " +
+                    number(p.plausible->hi) + (p.unit.empty() ? "" : " " + p.unit) + ": " + p.plausible->reason +
+                    "): check the unit and the territory's size");
+    }
+  }
   const auto model = choice<G::housing_model>();
   if (model == choice::housing_model::step)
     for (const auto& t : territories)

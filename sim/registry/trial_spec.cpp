@@ -166,16 +166,12 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
     }
     if (k == "payer" || k == "institution") {  // a choice, not a time
       const std::vector<std::string> choices =
-          k == "payer" ? out::payer_names() : std::vector<std::string>{"any", "hospital", "prison"};
+          k == "payer" ? out::payer_names() : institution_names();
       const std::string v = kv.second.IsScalar() ? kv.second.Scalar() : "";
-      if (k == "institution" && v == "psychiatric") {
-        errs.add(origin_of(kv.second, file), "measure '" + id + "': institution 'psychiatric' is not modelled apart: hospital, psychiatric "
-                                                 "ward and residential treatment are one kind of institution ('hospital'); use hospital or any");
-        ok = false;
-      } else if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+      if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
         std::string list;
         for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-        errs.add(origin_of(kv.second, file), "measure '" + id + "': unknown " + k + " '" + v + "' (one of: " + list + ")" + hint(v, choices));
+        errs.add(origin_of(kv.second, file), "measure '" + id + "': unknown " + k + " '" + v + "' (one of: " + list + ")" + closest(v, choices));
         ok = false;
       } else {
         (k == "payer" ? ms.payer : ms.institution) = v;
@@ -219,7 +215,7 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
           ok = false;
   }
   if ((ms.kind == MeasureKind::time_stably_housed_share || ms.kind == MeasureKind::months_worked_after_first_job ||
-       ms.kind == MeasureKind::cost_per_person_year || ms.kind == MeasureKind::institution_days_per_person_year) &&
+       measure_per_person_year(ms.kind)) &&
       ms.over < 1)
     errs.add(ms.origin, "measure '" + id + "': 'over' must be at least 1 week"), ok = false;
   if (!ok) return;
@@ -500,9 +496,21 @@ bool measure_is_share(MeasureKind k) {
     case MeasureKind::weeks_to_first_job:
     case MeasureKind::months_worked_after_first_job:
     case MeasureKind::cost_per_person_year:
-    case MeasureKind::institution_days_per_person_year: return false;
+    case MeasureKind::institution_days_per_person_year:
+    case MeasureKind::emergency_visits_per_person_year:
+    case MeasureKind::shelter_nights_per_person_year: return false;
     default: return true;
   }
+}
+
+bool measure_per_person_year(MeasureKind k) {
+  return k == MeasureKind::cost_per_person_year || k == MeasureKind::institution_days_per_person_year ||
+         k == MeasureKind::emergency_visits_per_person_year || k == MeasureKind::shelter_nights_per_person_year;
+}
+
+const std::vector<std::string>& institution_names() {
+  static const std::vector<std::string> v = {"any", "hospital", "psychiatric", "prison"};
+  return v;
 }
 
 double TargetSpec::tolerance_of(double published) const { return relative ? tolerance * std::fabs(published) : tolerance; }

@@ -50,7 +50,9 @@ namespace percorsi {
   X(cumulative_employed_km, "at")                                                                  \
   X(employed_share, "at")                                                                          \
   X(cost_per_person_year, "over,payer")                                                            \
-  X(institution_days_per_person_year, "over,institution")
+  X(institution_days_per_person_year, "over,institution")                                         \
+  X(emergency_visits_per_person_year, "over")                                                      \
+  X(shelter_nights_per_person_year, "over")
 
 enum class MeasureKind {
 #define PERCORSI_X(k, args) k,
@@ -64,6 +66,12 @@ std::vector<std::string> measure_kind_names();
 // Whether a kind's values are shares in [0, 1] (people housed, employed, retained...); the other
 // kinds are days, weeks, months, costs and days per person-year: at least 0.
 bool measure_is_share(MeasureKind k);
+// Whether a kind is a rate per person-year present (cost, institution days, emergency visits,
+// shelter nights): its `n` is the person-years present.
+bool measure_per_person_year(MeasureKind k);
+// The institutions of institution_days_per_person_year: "any", "hospital" (a general hospital or
+// residential treatment), "psychiatric" (an acute psychiatric ward), "prison".
+const std::vector<std::string>& institution_names();
 
 struct MeasureSpec {
   std::string id;
@@ -72,7 +80,7 @@ struct MeasureSpec {
   int at = -1, over = -1, within = -1, weeks = -1;
   Origin origin;  // of the measure's id
   // The arguments that are not times: who pays (cost_per_person_year: out::payer_names()) and
-  // which institution (institution_days_per_person_year: any, hospital, prison).
+  // which institution (institution_days_per_person_year: institution_names()).
   std::string payer, institution;
   // The arguments as written ("at: 12 months"), for tables.
   std::string args_text;

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +72,13 @@ inline Origin origin_of(const YAML::Mark& m, const std::string& file) {
 // "a map", "a list", "a single value", "nothing": what a node is, for messages.
 inline const char* node_kind(const YAML::Node& n) {
   return n.IsMap() ? "a map" : n.IsSequence() ? "a list" : n.IsScalar() ? "a single value" : "nothing";
+}
+
+// The whole text of a file; ScenarioError "<path>: cannot read[ the <what>]" when it cannot be.
+inline std::string file_text(const std::string& path, const std::string& what = "") {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ScenarioError(path + ": cannot read" + (what.empty() ? "" : " the " + what));
+  return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 // " (did you mean 'x'?)" for the closest of `names`, else " (one of: a, b, c)".

@@ -80,6 +80,21 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
   run.file = spec.file;
   run.replicates = opt.replicates > 0 ? opt.replicates : spec.replicates;
   run.robustness = opt.robustness.has_value();
+  if (opt.robustness) {
+    run.computed = LessonsRobustness{lessons_inputs_fingerprint(spec), opt.robustness->points, opt.robustness->replicates,
+                                     opt.robustness->seed, {}};
+  } else if (opt.stored) {
+    if (opt.stored->inputs == lessons_inputs_fingerprint(spec)) run.robustness = true;
+    else
+      run.robustness_note = "The robustness of the lessons is not shown: " + opt.stored_path +
+                            " was computed for other inputs (the lessons, their scenarios, the plausible ranges or the "
+                            "model's results have changed since); run `build/sim/percorsi lessons --robustness` to "
+                            "recompute it.";
+  } else {
+    run.robustness_note = "The robustness of the lessons is not shown: there is no robustness file" +
+                          (opt.stored_path.empty() ? std::string() : " (" + opt.stored_path + ")") +
+                          "; run `build/sim/percorsi lessons --robustness` to compute it.";
+  }
   RunOptions ro;
   ro.threads = opt.threads;
   ro.replicates = run.replicates;
@@ -97,6 +112,9 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
       RobustnessOptions rop = *opt.robustness;
       rop.threads = opt.threads, rop.progress = opt.progress;
       robust = run_robustness(l.scenarios, rop);
+      if (robust) run.computed->lessons.push_back({l.id, *robust});
+    } else if (run.robustness) {
+      if (const Robustness* kept = opt.stored->of(l.id)) robust = *kept;
     }
     for (const auto& ind : l.indicators) {
       const out::OutputSpec* o = out::find_output(out::OutputKind::Headline, ind.name);
@@ -122,6 +140,18 @@ LessonsRun run_lessons(const LessonsSpec& spec, const LessonsOptions& opt) {
       }
     }
     run.results.push_back(std::move(res));
+  }
+  if (run.robustness) {
+    const LessonsRobustness& r = run.computed ? *run.computed : *opt.stored;
+    run.robustness_note =
+        "The column **robustness** gives, for each difference, the share of " + std::to_string(r.points) +
+        " points of a Latin hypercube over the plausible ranges of the model's assumptions (" +
+        std::to_string(r.replicates) + " replicates a point, seed " + std::to_string(r.seed) +
+        ") at which the difference keeps its verdict, and the assumptions that move it most "
+        "([robustness.md](robustness.md)). It is computed by `build/sim/percorsi lessons --robustness` and kept in `" +
+        (opt.stored_path.empty() ? std::string("the lessons' robustness file") : opt.stored_path) +
+        "` with a fingerprint of what it rests on (the lessons, their scenarios, the plausible ranges and the model's "
+        "pinned results); a test fails when it is stale.";
   }
   for (const auto& id : spec.efficacy_lessons)
     for (const Lesson& l : spec.lessons)
@@ -359,6 +389,7 @@ std::string lessons_page(const LessonsRun& r, const std::string& template_text, 
   fill_marker(page, "{{summary}}", summary(r), "lessons");
   fill_marker(page, "{{not_holding}}", not_holding(r), "lessons");
   fill_marker(page, "{{lessons}}", lessons_detail(r), "lessons");
+  if (page.find("{{robustness}}") != std::string::npos) fill_marker(page, "{{robustness}}", r.robustness_note, "lessons");
   if (page.find("{{efficacy}}") != std::string::npos) fill_marker(page, "{{efficacy}}", efficacy_tables(r), "lessons");
   return page;
 }

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <utility>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -49,11 +51,40 @@ struct EfficacyOverTime {
   std::vector<std::array<double, 4>> shares;  // per week: [0, .25), [.25, .5), [.5, .75), [.75, 1]
 };
 
+// The robustness of every lesson, kept in a file beside the lessons file
+// (scenarios/lessons.robustness.yaml) so that the page shows it without rerunning the design (about
+// half an hour on 2 cores): `percorsi lessons --robustness` writes it, `percorsi lessons` reads it
+// when its fingerprint is that of the current inputs (lessons_inputs_fingerprint), and a test
+// fails when it is stale.
+struct LessonsRobustness {
+  std::string inputs;  // lessons_inputs_fingerprint() when it was written
+  int points = 0, replicates = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::pair<std::string, Robustness>> lessons;  // lesson id -> its comparison's robustness (cells only)
+  const Robustness* of(const std::string& lesson) const;
+};
+// What the robustness of the lessons rests on: the lessons file's text, every compared scenario as
+// resolved (Scenario::to_yaml), the registry's assumptions and their plausible ranges, and the
+// pinned result hashes of the model (tests/pinned_hashes.inc beside the lessons file's folder,
+// when present: they change whenever the model's results do). 16 hex digits (out::Checksum).
+std::string lessons_inputs_fingerprint(const LessonsSpec& spec);
+// The file's YAML (`command`: how it was made) and its loader (ScenarioError naming the file, line
+// and column of what is wrong).
+std::string lessons_robustness_yaml(const LessonsRobustness& r, const std::string& command);
+LessonsRobustness load_lessons_robustness(const std::string& path);
+// Where a lessons file keeps its robustness: "scenarios/lessons.yaml" -> "scenarios/lessons.robustness.yaml".
+std::string lessons_robustness_path(const std::string& lessons_file);
+
 struct LessonsRun {
   std::string file;
   std::vector<EfficacyOverTime> efficacy;  // of the scenarios of the file's efficacy_over_time lessons
   int replicates = 0;  // the page's (a lesson may state its own)
-  bool robustness = false;  // the rows carry their robustness (LessonsOptions::robustness)
+  bool robustness = false;  // the rows carry their robustness (computed, or read from a current file)
+  // Computed by this run (LessonsOptions::robustness), to be kept in the lessons' robustness file.
+  std::optional<LessonsRobustness> computed;
+  // How the rows got their robustness, for the page: the design and where it is kept, or why it is
+  // not shown.
+  std::string robustness_note;
   std::vector<LessonResult> results;
   int held() const;      // lessons that hold
   int directed() const;  // lessons that state a direction
@@ -67,6 +98,10 @@ struct LessonsOptions {
   // (run_robustness) and every row gets its robustness: a column of the tables and the page, the
   // last two CSV columns robust_share,rests_on (docs/robustness.md).
   std::optional<RobustnessOptions> robustness = std::nullopt;
+  // Without `robustness`: the robustness read from the lessons' robustness file, used when its
+  // fingerprint is current (else robustness_note says it is stale). `stored_path` names it.
+  std::optional<LessonsRobustness> stored = std::nullopt;
+  std::string stored_path;
 };
 
 // Runs every lesson's scenarios (run_scenarios: the same seed, so paired by replicate). Throws
@@ -96,6 +131,7 @@ std::string lessons_table(const LessonsRun& r, TableFormat fmt);
 //   {{not_holding}}  the lessons that do not hold, and why (the differences that miss)
 //   {{lessons}}      per lesson: the lesson in words, the command that reproduces it, its rows,
 //                    its note and its evidence (lesson_evidence)
+//   {{robustness}}   how the robustness column was made (LessonsRun::robustness_note)
 // Throws ScenarioError when a marker is missing. `command` is how the page was made.
 std::string lessons_page(const LessonsRun& r, const std::string& template_text, const std::string& command);
 

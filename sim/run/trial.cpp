@@ -54,7 +54,9 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
   auto stable_h = [](std::uint8_t h) { return stable(h); };
   switch (m.kind) {
     case MeasureKind::cost_per_person_year:
-    case MeasureKind::institution_days_per_person_year: return per_person_year(m, c);
+    case MeasureKind::institution_days_per_person_year:
+    case MeasureKind::emergency_visits_per_person_year:
+    case MeasureKind::shelter_nights_per_person_year: return per_person_year(m, c);
     case MeasureKind::stably_housed_share:
     case MeasureKind::employed_share:
       for (int p = 0; p < N; ++p)
@@ -159,29 +161,40 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
 
 // Per person-year present in weeks [0, over) (people present at the end of each week; a
 // virtual trial's territory holds the cohort alone): the cost a payer paid (the weekly cost
-// series of out::cost_series_of), or the days spent in an institution (7 a week at the end of
-// which the person was inside).
+// series of out::cost_series_of), the days spent in an institution or the nights in a shelter
+// (7 a week at the end of which the person was there), or the emergency visits (the weekly
+// expected visits, out::Series::emergency_visits).
 MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c) {
   using S = out::Series;
   const int O = std::min(m.over, c.weeks);
   double num = 0, person_weeks = 0;
   const auto& present = c.series(S::persons);
   for (int k = 0; k < O; ++k) person_weeks += present[static_cast<std::size_t>(k)];
-  if (m.kind == MeasureKind::cost_per_person_year) {
-    const auto& names = out::payer_names();
-    const auto it = std::find(names.begin(), names.end(), m.payer);
-    if (it == names.end()) return {kNaN, 0};  // no payer (the loader requires one)
-    for (S s : out::cost_series_of(static_cast<out::Payer>(it - names.begin())))
-      for (int k = 0; k < O; ++k) num += c.series(s)[static_cast<std::size_t>(k)];
-  } else {
-    if (m.institution != "any" && m.institution != "hospital" && m.institution != "prison") return {kNaN, 0};
-    const auto& inside = c.series(S::housing_institution);
-    const auto& prison = c.series(S::people_in_prison);
-    for (int k = 0; k < O; ++k) {
-      const auto i = static_cast<std::size_t>(k);
-      num += 7.0 * (m.institution == "prison" ? prison[i] : m.institution == "hospital" ? inside[i] - prison[i] : inside[i]);
+  // The weekly series summed, each with its factor (7 days or nights a week; 1 euro, 1 visit).
+  std::vector<std::pair<S, double>> terms;
+  switch (m.kind) {
+    case MeasureKind::cost_per_person_year: {
+      const auto& names = out::payer_names();
+      const auto it = std::find(names.begin(), names.end(), m.payer);
+      if (it == names.end()) return {kNaN, 0};  // no payer (the loader requires one)
+      for (S s : out::cost_series_of(static_cast<out::Payer>(it - names.begin()))) terms.push_back({s, 1.0});
+      break;
     }
+    case MeasureKind::institution_days_per_person_year:
+      // hospital: the health institutions other than a psychiatric ward
+      if (m.institution == "any") terms = {{S::housing_institution, 7.0}};
+      else if (m.institution == "prison") terms = {{S::people_in_prison, 7.0}};
+      else if (m.institution == "psychiatric") terms = {{S::people_in_psychiatric_ward, 7.0}};
+      else if (m.institution == "hospital")
+        terms = {{S::housing_institution, 7.0}, {S::people_in_prison, -7.0}, {S::people_in_psychiatric_ward, -7.0}};
+      else return {kNaN, 0};  // no institution (the loader requires one)
+      break;
+    case MeasureKind::emergency_visits_per_person_year: terms = {{S::emergency_visits, 1.0}}; break;
+    case MeasureKind::shelter_nights_per_person_year: terms = {{S::housing_shelter, 7.0}}; break;
+    default: return {kNaN, 0};
   }
+  for (const auto& [s, f] : terms)
+    for (int k = 0; k < O; ++k) num += f * c.series(s)[static_cast<std::size_t>(k)];
   return {person_weeks > 0 ? num / (person_weeks / 52.0) : kNaN, person_weeks / 52.0};
 }
 
