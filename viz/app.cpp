@@ -228,20 +228,22 @@ std::vector<std::string> own_warnings(App& a, int s, int b) {
 
 // The comparison of one indicator: a dot and its 95% interval per scenario, the difference from
 // the baseline in the indicator's own unit (percentage points for shares), the verdict beside it.
-void compare_dots(App& a, const std::vector<int>& order, const std::vector<CompareRow>& rows, ImVec2 size) {
+// Empty (with a message drawn) when there is nothing to compare.
+std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, const std::vector<CompareRow>& rows,
+                                       plot::Axes& ax) {
+  std::vector<plot::DotRow> dots;
   if (order.size() < 2) {
     ImGui::TextDisabled("Tick two or more scenarios in the sidebar to compare them.");
-    return;
+    return dots;
   }
   const auto names = compare_indicators(rows);
   if (names.empty()) {
     ImGui::TextDisabled("The scenarios have no headline indicators.");
-    return;
+    return dots;
   }
   if (std::find(names.begin(), names.end(), a.compare_indicator) == names.end()) a.compare_indicator = names.front();
   const CompareRow& r = rows[static_cast<std::size_t>(std::find(names.begin(), names.end(), a.compare_indicator) - names.begin())];
   const Scaled k = scaled(r.indicator);
-  std::vector<plot::DotRow> dots;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const ScenarioData& d = a.cat.scenarios()[static_cast<std::size_t>(order[i])];
     plot::DotRow row;
@@ -269,13 +271,12 @@ void compare_dots(App& a, const std::vector<int>& order, const std::vector<Compa
     }
     dots.push_back(std::move(row));
   }
-  plot::Axes ax;
   const std::string den = indicator_policy_denominator(r.indicator);
   ax.title = indicator_label(r.indicator) + (k.value_unit.empty() ? "" : " (" + k.value_unit + ")") +
              (den.empty() ? "" : " \u2020 among " + den);
   ax.x_label = "difference from " + a.cat.scenarios()[static_cast<std::size_t>(order[0])].info.name +
                (k.diff_unit.empty() ? "" : ", " + k.diff_unit) + " (dot: mean, line: 95% interval)";
-  plot::dots("compare_dots", ax, dots, size);
+  return dots;
 }
 
 // ---- Panels --------------------------------------------------------------------------------
@@ -452,10 +453,16 @@ void panel_compare(App& a) {
   }
   // The chart of one indicator above, the table of all below (it scrolls both ways with the
   // indicator column frozen).
-  const float avail = ImGui::GetContentRegionAvail().y;
-  ImGui::BeginChild("dots", ImVec2(0, avail * 0.58f), false);
-  compare_dots(a, order, rows, ImVec2(0, 0));
-  ImGui::EndChild();
+  // The chart takes the height its rows need (45-75% of the tab), the table the rest.
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  plot::Axes ax;
+  const auto dots = compare_dots(a, order, rows, ax);
+  if (!dots.empty()) {
+    const float h = std::clamp(plot::dots_height(ax, dots, avail.x) + fs, avail.y * 0.45f, avail.y * 0.75f);
+    ImGui::BeginChild("dots", ImVec2(0, h), false);
+    plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
+    ImGui::EndChild();
+  }
   const int ncol = 1 + static_cast<int>(order.size());
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
@@ -979,7 +986,9 @@ void panel_presentation(App& a) {
     if (v.kind == View::Lines) series_chart(a, v.series, size);
     if (v.kind == View::Compare) {
       const auto order = compare_order(a);
-      compare_dots(a, order, compare(a.cat, order), size);
+      plot::Axes ax;
+      const auto dots = compare_dots(a, order, compare(a.cat, order), ax);
+      if (!dots.empty()) plot::dots("compare_dots", ax, dots, size, true);
     }
     if (v.kind == View::People) panel_people(a);
     if (v.kind == View::Stacked) {

@@ -215,7 +215,17 @@ void read_calendar(ScenarioData& d) {
   d.warnings.clear();
   if (d.info.resolved_yaml.empty()) return;
   try {
-    const Scenario sc = parse_scenario(d.info.resolved_yaml, "<" + d.info.name + " as it ran>");
+    Scenario sc = parse_scenario(d.info.resolved_yaml, "<" + d.info.name + " as it ran>");
+    // The resolved text writes every value; one at its registry default was set by no file, so
+    // it is not counted as set (its warnings would be noise: hf_share under the step model).
+    for (const ParamSpec& p : registry()) {
+      auto unset_default = [&](Value& v) {
+        if (v.text == p.default_text) v.origin.line = 0;
+      };
+      if (p.scope == Scope::Global) unset_default(sc.global[static_cast<std::size_t>(p.index)]);
+      if (p.scope == Scope::Territory)
+        for (auto& t : sc.territories) unset_default(t.v[static_cast<std::size_t>(p.index)]);
+    }
     d.calendar = calendar_of(sc.at(G::start_date).text);
     std::vector<RawEvent> raw;
     const double weeks = std::max(1, d.info.weeks);

@@ -345,30 +345,65 @@ void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers,
   }
 }
 
-void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size) {
+namespace {
+// The columns and wrapped lines of a dot chart at the current font size.
+struct DotLayout {
+  float name_w = 0, note_w = 0, lines = 0, fixed_h = 0, line_h = 0, min_pad = 0;
+  std::vector<std::vector<std::string>> names, notes;
+  float min_height(std::size_t rows) const { return lines * line_h + rows * min_pad * 2 + fixed_h; }
+};
+DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float width) {
+  const float fs = ImGui::GetFontSize();
+  DotLayout l;
+  // Columns: names (at most 34% of the width), the plot, the notes (at most 40%).
+  for (const auto& r : rows) {
+    l.name_w = std::max(l.name_w, measure(r.label));
+    l.note_w = std::max(l.note_w, measure(r.note));
+  }
+  l.name_w = std::min(l.name_w, width * 0.34f);
+  l.note_w = std::min(l.note_w, width * 0.40f);
+  for (const auto& r : rows) {
+    l.names.push_back(wrap_label(r.label, l.name_w, measure));
+    l.notes.push_back(wrap_label(r.note, l.note_w, measure));
+    l.lines += static_cast<float>(std::max(l.names.back().size(), l.notes.back().size()));
+  }
+  l.line_h = fs * 1.15f;
+  l.min_pad = fs * 0.1f;
+  l.fixed_h = (axes.title.empty() ? 0 : fs * 1.5f) + fs * 2.8f + fs * 0.5f;
+  return l;
+}
+}  // namespace
+
+float dots_height(const Axes& axes, const std::vector<DotRow>& rows, float width) {
+  return dot_layout(axes, rows, width).min_height(rows.size());
+}
+
+void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size, bool fit) {
   size = resolve(size);
+  DotLayout L = dot_layout(axes, rows, size.x);
+  // Too many rows for the height: a smaller font (down to 60%) when the chart must fit (a
+  // presentation has no scroll bar); else the chart grows and its window scrolls.
+  const bool shrink = fit && L.min_height(rows.size()) > size.y;
+  if (shrink) {
+    ImGui::SetWindowFontScale(std::max(0.6f, size.y / L.min_height(rows.size())));
+    L = dot_layout(axes, rows, size.x);
+    for (int k = 0; k < 8 && L.min_height(rows.size()) > size.y; ++k) {  // wrapping changed: a little more
+      ImGui::SetWindowFontScale(std::max(0.6f, ImGui::GetFontSize() / ImGui::GetIO().FontGlobalScale /
+                                                   ImGui::GetFont()->FontSize * 0.95f));
+      L = dot_layout(axes, rows, size.x);
+    }
+  }
   const float fs = ImGui::GetFontSize(), pad = fs * 0.5f;
   const ImU32 tc = text_color(), grid = with_alpha(tc, 0.15f), axis = with_alpha(tc, 0.6f);
-  // Columns: names (at most 34% of the width), the plot, the notes (at most 40%).
-  float name_w = 0, note_w = 0;
-  for (const auto& r : rows) {
-    name_w = std::max(name_w, measure(r.label));
-    note_w = std::max(note_w, measure(r.note));
-  }
-  name_w = std::min(name_w, size.x * 0.34f);
-  note_w = std::min(note_w, size.x * 0.40f);
-  std::vector<std::vector<std::string>> names, notes;
-  float lines = 0;
-  for (const auto& r : rows) {
-    names.push_back(wrap_label(r.label, name_w, measure));
-    notes.push_back(wrap_label(r.note, note_w, measure));
-    lines += static_cast<float>(std::max(names.back().size(), notes.back().size()));
-  }
+  const float name_w = L.name_w, note_w = L.note_w, lines = L.lines, line_h = L.line_h;
+  const auto& names = L.names;
+  const auto& notes = L.notes;
   const float title_h = axes.title.empty() ? 0 : fs * 1.5f, axis_h = fs * 2.8f;
-  const float line_h = fs * 1.15f, row_pad = fs * 0.35f;
-  // Rows share the height by their lines; never less than their text.
-  const float need = lines * line_h + rows.size() * row_pad * 2 + title_h + axis_h + pad;
-  size.y = std::max(size.y, need);
+  // Rows share the height by their lines, with the padding the height allows; never less than their text.
+  const float row_pad = rows.empty() ? 0
+                                     : std::clamp((size.y - L.fixed_h - lines * line_h) / (2.f * rows.size()), L.min_pad,
+                                                  fs * 0.35f);
+  size.y = std::max(size.y, lines * line_h + rows.size() * row_pad * 2 + L.fixed_h);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, size);
   const bool hovered = ImGui::IsItemHovered();
@@ -432,6 +467,7 @@ void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImV
     y += h;
   }
   dl->AddRect(p0, p1, axis);
+  if (shrink) ImGui::SetWindowFontScale(1.0f);
 }
 
 }  // namespace percorsi::viz::plot

@@ -57,6 +57,10 @@ void lines(const char* id, const Axes& axes, const std::vector<Line>& series, Im
 void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers, ImVec2 size = ImVec2(0, 0));
 // Dot-and-interval chart: one labelled row per entry on a shared x axis with a zero line, the
 // label left (wrapped to fit), the note right. Rows keep at least a line of text each; when
-// they do not fit, the chart grows taller than `size` (the window scrolls).
-void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size = ImVec2(0, 0));
+// they do not fit, the chart grows taller than `size` (the window scrolls), or with `fit` its
+// font shrinks (down to 60%) so that every row shows (presentation mode has no scroll bar).
+void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size = ImVec2(0, 0),
+          bool fit = false);
+// The least height the rows need at the current font size and that width.
+float dots_height(const Axes& axes, const std::vector<DotRow>& rows, float width);
 }  // namespace percorsi::viz::plot
