@@ -7,6 +7,8 @@
 #include <stb_image.h>
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -941,7 +943,8 @@ std::string read_all(FILE* f) {
 // The text tesseract reads in a picture, one line per line of text (--psm 6: a block read line by
 // line, so that a row's name and its note come out on one line).
 std::string ocr(const std::string& png) {
-  FILE* p = ::popen(("tesseract '" + png + "' stdout --psm 6 2> /dev/null").c_str(), "r");
+  // One thread: tesseract's OpenMP threads only slow it down on a busy machine.
+  FILE* p = ::popen(("OMP_THREAD_LIMIT=1 tesseract '" + png + "' stdout --psm 6 2> /dev/null").c_str(), "r");
   if (!p) return {};
   std::string text = read_all(p);
   ::pclose(p);
@@ -1084,4 +1087,130 @@ TEST(VizWindow, ScreenshotOptionsRefuseUnknownNames) {
   const Png img = load_png(png);
   ASSERT_GT(img.w, 0);
   EXPECT_GT(img.px[(static_cast<std::size_t>(img.h / 2) * img.w + img.w / 2) * 3], 200) << "a light background";
+}
+
+// ---- In a real window: driven with the mouse and keys (xdotool) ------------------------------
+
+extern "C" char** environ;
+
+namespace {
+// A process the test started (Xvfb, the viewer), ended by its pid when the test ends.
+struct Child {
+  pid_t pid = -1;
+  ~Child() {
+    if (pid > 0) ::kill(pid, SIGTERM), ::waitpid(pid, nullptr, 0);
+  }
+};
+pid_t spawn(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  return ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) == 0 ? pid : -1;
+}
+
+// The viewer in a real X window on its own Xvfb, driven by xdotool through the places and state
+// it writes after each frame (PERCORSI_VIZ_TRACE).
+class Window {
+ public:
+  Window(const std::string& args) : trace_((temp_dir() / "trace.txt").string()) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    xvfb_.pid = spawn({"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"});
+    ::close(fds[1]);
+    FILE* f = ::fdopen(fds[0], "r");
+    int display = -1;
+    if (f && std::fscanf(f, "%d", &display) == 1) display_ = ":" + std::to_string(display);
+    if (f) std::fclose(f);
+    if (display_.empty()) return;
+    viz_.pid = spawn({"sh", "-c",
+                      "DISPLAY=" + display_ + " PERCORSI_VIZ_TRACE='" + trace_ + "' exec '" + PERCORSI_VIZ_BIN +
+                          "' --size 1600x1000 " + args + " 2> '" + trace_ + ".log'"});
+    wait_for("rect tab:Charts ");
+  }
+  bool ok() const { return !display_.empty() && viz_.pid > 0 && state().find("rect tab:Charts ") != std::string::npos; }
+  std::string state() const {
+    std::ifstream in(trace_);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  // Waits until the state holds `text` (false after `seconds`).
+  bool wait_for(const std::string& text, double seconds = 10) const {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (state().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  int xdotool(const std::string& args) const { return shell("DISPLAY=" + display_ + " xdotool " + args + " > /dev/null 2>&1"); }
+  // Clicks the middle of a widget the viewer marked; false when it is not on screen.
+  bool click(const std::string& mark) const {
+    const std::string s = state();
+    const auto at = s.find("rect " + mark + " ");
+    if (at == std::string::npos) return false;
+    float x0, y0, x1, y1;
+    if (std::sscanf(s.c_str() + at + 6 + mark.size(), "%f %f %f %f", &x0, &y0, &x1, &y1) != 4) return false;
+    // The backend of ImGui 1.86 polls the button: hold it over a few frames.
+    return xdotool("mousemove " + std::to_string(static_cast<int>((x0 + x1) / 2)) + " " +
+                   std::to_string(static_cast<int>((y0 + y1) / 2)) + " sleep 0.2 mousedown 1 sleep 0.15 mouseup 1 sleep 0.2") == 0;
+  }
+  // A key held over a few frames (ImGui 1.86 polls keys too).
+  bool key(const std::string& k) const { return xdotool("keydown " + k + " sleep 0.15 keyup " + k + " sleep 0.2") == 0; }
+  // A screenshot of the window as it is (F12), read back by OCR.
+  std::string screen_text() {
+    const std::string want = "shots " + std::to_string(++shots_) + "\n";
+    if (!key("F12") || !wait_for(want)) return "";
+    return ocr(trace_ + ".png");
+  }
+
+ private:
+  std::string trace_, display_;
+  Child xvfb_, viz_;
+  int shots_ = 0;
+};
+}  // namespace
+
+TEST(VizWindow, TickLeverRunAndSwitchViewWithMouseAndKeys) {
+  SKIP_WITHOUT("Xvfb");
+  SKIP_WITHOUT("xdotool");
+  SKIP_WITHOUT("tesseract");
+  const std::string hf = room_scenario("hf_small", scenario_path("housing_first.yaml"), "horizon: 1 year\n");
+  const std::string h5 =
+      run_room("live_base.h5", {room_scenario("step_small", scenario_path("step_model.yaml"), "horizon: 1 year\n"), hf});
+  Window w("--scenario '" + hf + "' '" + h5 + "'");
+  ASSERT_TRUE(w.ok()) << w.state();
+  EXPECT_TRUE(w.wait_for("shown 1 1\n"));
+  // Untick a scenario: the comparison asks for two.
+  ASSERT_TRUE(w.click("tick:1"));
+  EXPECT_TRUE(w.wait_for("shown 1 0\n")) << w.state();
+  ASSERT_TRUE(w.click("tab:Compare"));
+  EXPECT_TRUE(w.wait_for("tab Compare\n"));
+  EXPECT_NE(squeeze(w.screen_text()).find("ticktwoormorescenarios"), std::string::npos);
+  // Tick it again: the chart of one indicator, in percentage points.
+  ASSERT_TRUE(w.click("tick:1"));
+  EXPECT_TRUE(w.wait_for("shown 1 1\n"));
+  const std::string compare = squeeze(w.screen_text());
+  EXPECT_NE(compare.find("differencefromstepsmallpp"), std::string::npos) << compare;
+  EXPECT_NE(compare.find("baseline"), std::string::npos);
+  // Move a lever: Housing First flats in Novara from 12 to 40.
+  ASSERT_TRUE(w.click("tab:Levers"));
+  ASSERT_TRUE(w.wait_for("rect lever:territories[].hf_flats:0 ")) << w.state();
+  ASSERT_TRUE(w.click("lever:territories[].hf_flats:0"));
+  w.xdotool("key ctrl+a sleep 0.1 type 40");
+  w.key("Return");
+  EXPECT_TRUE(w.wait_for("lever territories[].hf_flats:0 40 changed\n")) << w.state();
+  // Rerun: the run appears ticked beside the loaded ones, and the panel says what changed.
+  ASSERT_TRUE(w.click("run"));
+  EXPECT_TRUE(w.wait_for("live_runs 1\n", 120)) << w.state();
+  EXPECT_TRUE(w.wait_for("shown 1 1 1\n"));
+  const std::string levers = squeeze(w.screen_text());
+  EXPECT_NE(levers.find("lastrunhfsmalledit"), std::string::npos) << levers;
+  EXPECT_NE(levers.find("housingfirstflatsnovara1240flats"), std::string::npos) << levers;
+  EXPECT_NE(levers.find("differencesfromhfsmall"), std::string::npos) << levers;
+  // Switch view with a key: presentation mode, then back.
+  w.key("p");
+  EXPECT_TRUE(w.wait_for("presentation 1\n")) << w.state();
+  EXPECT_NE(squeeze(w.screen_text()).find("view"), std::string::npos);
+  w.key("Escape");
+  EXPECT_TRUE(w.wait_for("presentation 0\n"));
 }

@@ -322,6 +322,7 @@ void panel_sidebar(App& a) {
     ImGui::PushStyleColor(ImGuiCol_Border, c);
     ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 2.f);
     check("##tick", a.shown[s]);
+    a.mark("tick:" + std::to_string(s));
     ImGui::PopStyleVar();
     ImGui::PopStyleColor(2);
     const bool hover_box = ImGui::IsItemHovered();
@@ -849,6 +850,7 @@ void panel_levers(App& a) {
       if (ImGui::IsItemHovered()) lever_tooltip(l);
       ImGui::TableNextColumn();
       lever_widget(l, l.spec->path.c_str());
+      a.mark("lever:" + l.spec->path);
       lever_warnings(warn[i]);
       ImGui::TableNextColumn();
       wrapped(l.spec->unit);
@@ -887,6 +889,7 @@ void panel_levers(App& a) {
           ImGui::TableNextColumn();
           if (l.changed()) ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "* was %s", l.base_text.c_str());
           lever_widget(l, (p->path + std::to_string(t)).c_str());
+          a.mark("lever:" + p->path + ":" + std::to_string(t));
           lever_warnings(warn[i]);
         }
     }
@@ -903,8 +906,9 @@ void panel_levers(App& a) {
     ImGui::ProgressBar(static_cast<float>(a.run.progress()), ImVec2(fs * 20, 0));
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) a.run.cancel();
-  } else if (ImGui::Button("Run")) {
-    a.start_run();
+  } else {
+    if (ImGui::Button("Run")) a.start_run();
+    a.mark("run");
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 24);
@@ -1281,7 +1285,30 @@ void App::draw_defaults() {
   }
 }
 
+void App::mark(const std::string& name) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  marks.push_back({name, {a.x, a.y, b.x, b.y}});
+}
+
+std::string App::trace() const {
+  std::string t = "tab " + current_tab + "\npresentation " + std::to_string(presentation ? 1 : 0) + "\nshown";
+  for (auto v : shown) t += " " + std::to_string(v);
+  t += "\nscenarios " + std::to_string(cat.size()) + "\nlive_runs " + std::to_string(live_runs) + "\nrunning " +
+       std::to_string(run.running() ? 1 : 0) + "\nindicator " + compare_indicator + "\n";
+  if (levers)
+    for (const auto& l : levers->levers)
+      t += "lever " + l.spec->path + (l.territory >= 0 ? ":" + std::to_string(l.territory) : "") + " " + l.yaml_value() +
+           " " + (l.changed() ? "changed" : "unchanged") + "\n";
+  char b[128];
+  for (const auto& [name, r] : marks) {
+    std::snprintf(b, sizeof b, " %.0f %.0f %.0f %.0f\n", r[0], r[1], r[2], r[3]);
+    t += "rect " + name + b;
+  }
+  return t;
+}
+
 void App::draw() {
+  marks.clear();
   poll_run(*this);
   draw_defaults();
   handle_keys(*this);
@@ -1328,7 +1355,10 @@ void App::draw() {
                                 {"People", panel_people}, {"Levers", panel_levers},   {"Files", panel_files}};
     for (const auto& t : kTabs) {
       const ImGuiTabItemFlags f = request_tab == t.name ? ImGuiTabItemFlags_SetSelected : 0;
-      if (ImGui::BeginTabItem(t.name, nullptr, f)) {
+      const bool open = ImGui::BeginTabItem(t.name, nullptr, f);
+      mark(std::string("tab:") + t.name);
+      if (open) {
+        current_tab = t.name;
         t.fn(*this);
         ImGui::EndTabItem();
       }

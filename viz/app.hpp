@@ -4,6 +4,7 @@
 
 #include <imgui.h>
 
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -70,6 +71,15 @@ struct App {
     int live = -1, base = -1;
     std::vector<std::string> changes;
   } last_run;
+
+  // Where the last frame drew the widgets tests click (name, x0 y0 x1 y1 in window pixels), and
+  // the open tab: for tests that drive the real window with xdotool (PERCORSI_VIZ_TRACE).
+  std::vector<std::pair<std::string, std::array<float, 4>>> marks;
+  std::string current_tab;
+  void mark(const std::string& name);  // records the last item's rectangle
+  // The state a test checks, as text: "tab Charts", "shown 1 0", "lever PATH[:t] VALUE changed",
+  // "rect NAME x0 y0 x1 y1", ...
+  std::string trace() const;
 
   // Opens the files given on the command line (errors are recorded, never thrown).
   void open(const std::vector<std::string>& files);

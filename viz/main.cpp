@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -234,6 +236,12 @@ int main(int argc, char** argv) {
     else if (!opt.view.empty())
       app.select(opt.view);
     int frames_left = opt.frames;
+    // For tests that drive the window with xdotool: the state and widget places after every
+    // frame, and F12 writes a screenshot beside it (TRACE.png; "shots N" counts them).
+    const char* trace_env = std::getenv("PERCORSI_VIZ_TRACE");
+    const std::string trace_path = trace_env ? trace_env : "";
+    std::string last_trace;
+    int shots = 0;
     while (!glfwWindowShouldClose(win)) {
       if (shot && !app.run.running())
         glfwPollEvents();
@@ -250,6 +258,15 @@ int main(int argc, char** argv) {
       glClearColor(0.1f, 0.1f, 0.1f, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      if (!trace_path.empty()) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_F12, false) && write_png(trace_path + ".png", w, h)) ++shots;
+        const std::string t = app.trace() + "shots " + std::to_string(shots) + "\n";
+        if (t != last_trace) {
+          std::ofstream(trace_path + ".tmp") << t;
+          std::rename((trace_path + ".tmp").c_str(), trace_path.c_str());
+          last_trace = t;
+        }
+      }
       if (shot && app.run.running()) frames_left = opt.frames;  // wait for the live run
       if (shot && --frames_left <= 0) {
         const bool bad = app.nothing_loaded() || (!opt.scenario.empty() && !app.levers) || bad_choice;
