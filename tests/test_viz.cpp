@@ -1077,6 +1077,19 @@ TEST(VizWindow, PeopleViewNamesEveryTargetGroup) {
   for (const auto& c : group_codes()) EXPECT_NE(text.find(squeeze("(" + c + ")")), std::string::npos) << c;
 }
 
+TEST(VizWindow, ALeverTheScenarioIgnoresIsSaidBesideItsDifference) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  // Housing First flats under the step model: the difference is nil, and the row says why.
+  const std::string base = room_scenario("plain", scenario_path("step_model.yaml"), "horizon: 1 year\n");
+  const std::string flats = room_scenario("flats", base, "territories:\n  - {name: Novara, hf_flats: 20}\n");
+  const std::string h5 = run_room("ignored.h5", {base, flats}), png = (temp_dir() / "ignored.png").string();
+  ASSERT_EQ(screenshot(png, "--view compare --presentation --size 1600x1000 '" + h5 + "'"), 0);
+  const auto lines = squeezed_lines(ocr(png));
+  EXPECT_TRUE(has_line_with(lines, "flats", "0 pp [0, 0] negligible (!)"));
+  EXPECT_TRUE(has_line_with(lines, "", "territories[Novara].hf_flats = 20 is ignored"));  // the note's next line
+}
+
 TEST(VizWindow, ScreenshotOptionsRefuseUnknownNames) {
   SKIP_WITHOUT("xvfb-run");
   const std::string h5 = lockdown_file(), png = (temp_dir() / "bad_choice.png").string();

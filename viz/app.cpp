@@ -266,8 +266,11 @@ std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, co
         if (r.meaning[i] != Verdict::Undefined) row.note += std::string(" ") + verdict_name(r.meaning[i]);
         if (r.verdict[i] != 0) row.note += r.verdict[i] > 0 ? ", better" : ", worse";
       }
-      if (const auto w = own_warnings(a, order[i], order[0]); !w.empty())
-        row.note += " (!) " + w.front() + (w.size() > 1 ? " (+" + std::to_string(w.size() - 1) + " more)" : "");
+      if (const auto w = own_warnings(a, order[i], order[0]); !w.empty()) {
+        // Its first clause ("territories[Novara].hf_flats = 20 is ignored"); the rest in the sidebar.
+        const std::string first = w.front().substr(0, std::min(w.front().find(" ("), w.front().find(": ")));
+        row.note += " (!) " + first + (w.size() > 1 ? " (+" + std::to_string(w.size() - 1) + " more)" : "");
+      }
     }
     dots.push_back(std::move(row));
   }
