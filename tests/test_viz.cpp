@@ -579,6 +579,11 @@ TEST(VizUi, EveryPanelDrawsWithAndWithoutData) {
     ui.frame(app), ui.frame(app), ui.frame(app);
     EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 1000) << v;
   }
+  // Small multiples: pinned indicators side by side.
+  app.pinned = {"stably_housed_12m", "employed_12m", "cost_total"};
+  ASSERT_TRUE(app.select("compare"));
+  ui.frame(app), ui.frame(app);
+  EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 3000);
   EXPECT_FALSE(app.select("no_such_view"));
   EXPECT_EQ(app.cat.errors().size(), 1u);
   EXPECT_GE(app.selected_person, 0);  // the people view selects the first row

@@ -230,7 +230,7 @@ std::vector<std::string> own_warnings(App& a, int s, int b) {
 // the baseline in the indicator's own unit (percentage points for shares), the verdict beside it.
 // Empty (with a message drawn) when there is nothing to compare.
 std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, const std::vector<CompareRow>& rows,
-                                       plot::Axes& ax) {
+                                       plot::Axes& ax, std::string& indicator) {
   std::vector<plot::DotRow> dots;
   if (order.size() < 2) {
     ImGui::TextDisabled("Tick two or more scenarios in the sidebar to compare them.");
@@ -241,8 +241,8 @@ std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, co
     ImGui::TextDisabled("The scenarios have no headline indicators.");
     return dots;
   }
-  if (std::find(names.begin(), names.end(), a.compare_indicator) == names.end()) a.compare_indicator = names.front();
-  const CompareRow& r = rows[static_cast<std::size_t>(std::find(names.begin(), names.end(), a.compare_indicator) - names.begin())];
+  if (std::find(names.begin(), names.end(), indicator) == names.end()) indicator = names.front();
+  const CompareRow& r = rows[static_cast<std::size_t>(std::find(names.begin(), names.end(), indicator) - names.begin())];
   const Scaled k = scaled(r.indicator);
   for (std::size_t i = 0; i < order.size(); ++i) {
     const ScenarioData& d = a.cat.scenarios()[static_cast<std::size_t>(order[i])];
@@ -334,10 +334,12 @@ void panel_sidebar(App& a) {
     if (hover_box || ImGui::IsItemHovered()) {
       std::string changes;
       for (const auto& x : ss[s].changes) changes += "\n  " + x;
+      if (!ss[s].warnings.empty()) changes += "\nwarnings:";
+      for (const auto& x : ss[s].warnings) changes += "\n  (!) " + x;
       ImGui::SetTooltip("%s\n%s\nseed %llu, %d replicates, %d weeks, %d territories%s%s", ss[s].info.name.c_str(),
                         ss[s].origin.c_str(), static_cast<unsigned long long>(ss[s].info.seed),
                         static_cast<int>(ss[s].replicates.size()), ss[s].info.weeks,
-                        static_cast<int>(ss[s].info.territories.size()), changes.empty() ? "" : "\nlevers changed:",
+                        static_cast<int>(ss[s].info.territories.size()), ss[s].changes.empty() ? "" : "\nlevers changed:",
                         changes.c_str());
     }
     ImGui::PopID();
@@ -425,7 +427,7 @@ void panel_compare(App& a) {
   }
   const float fs = ImGui::GetFontSize();
   a.compare_base = std::clamp(a.compare_base, 0, static_cast<int>(ids.size()) - 1);
-  ImGui::SetNextItemWidth(fs * 18);
+  ImGui::SetNextItemWidth(fs * 13);
   if (ImGui::BeginCombo("Baseline", a.cat.scenarios()[ids[a.compare_base]].info.name.c_str())) {
     for (int i = 0; i < static_cast<int>(ids.size()); ++i)
       if (ImGui::Selectable(a.cat.scenarios()[ids[i]].label.c_str(), i == a.compare_base)) a.compare_base = i;
@@ -434,7 +436,7 @@ void panel_compare(App& a) {
   const std::vector<int> order = compare_order(a);
   const auto rows = compare(a.cat, order);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(fs * 22);
+  ImGui::SetNextItemWidth(fs * 17);
   if (ImGui::BeginCombo("Indicator", indicator_label(a.compare_indicator).c_str())) {
     for (const auto& r : rows)
       if (ImGui::Selectable(indicator_label(r.indicator).c_str(), r.indicator == a.compare_indicator))
@@ -442,9 +444,18 @@ void panel_compare(App& a) {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
+  // Small multiples: up to four indicators pinned side by side.
+  const auto pin = std::find(a.pinned.begin(), a.pinned.end(), a.compare_indicator);
+  if (pin == a.pinned.end() && a.pinned.size() < 4 && ImGui::SmallButton("Pin beside")) a.pinned.push_back(a.compare_indicator);
+  else if (pin != a.pinned.end() && ImGui::SmallButton("Unpin")) a.pinned.erase(pin);
+  if (!a.pinned.empty()) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Unpin all")) a.pinned.clear();
+  }
+  ImGui::SameLine();
   if (ImGui::SmallButton("Add to presentation")) a.views.push_back({View::Compare, {}, 0});
   help_marker(
-      "One indicator at a time: each scenario's difference from the baseline (dot: mean, line: 95% interval) in the "
+      "One indicator at a time (pin up to four to see them side by side): each scenario's difference from the baseline (dot: mean, line: 95% interval) in the "
       "indicator's own unit (percentage points for shares). Paired by replicate when the seeds agree (common random "
       "numbers), Welch otherwise. Green: better, red: worse; bright when important (the interval excludes zero and the "
       "difference reaches the smallest one a planner would call important). (!): the scenario has a warning the "
@@ -459,13 +470,28 @@ void panel_compare(App& a) {
   // indicator column frozen).
   // The chart takes the height its rows need (45-75% of the tab), the table the rest.
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  plot::Axes ax;
-  const auto dots = compare_dots(a, order, rows, ax);
-  if (!dots.empty()) {
-    const float h = std::clamp(plot::dots_height(ax, dots, avail.x) + fs, avail.y * 0.45f, avail.y * 0.75f);
-    ImGui::BeginChild("dots", ImVec2(0, h), false);
-    plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
-    ImGui::EndChild();
+  if (a.pinned.empty()) {
+    plot::Axes ax;
+    const auto dots = compare_dots(a, order, rows, ax, a.compare_indicator);
+    if (!dots.empty()) {
+      const float h = std::clamp(plot::dots_height(ax, dots, avail.x) + fs, avail.y * 0.45f, avail.y * 0.75f);
+      ImGui::BeginChild("dots", ImVec2(0, h), false);
+      plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
+      ImGui::EndChild();
+    }
+  } else {
+    // Small multiples: the pinned indicators side by side, two to a row.
+    const int n = static_cast<int>(a.pinned.size()), cols = n > 1 ? 2 : 1, lines = (n + cols - 1) / cols;
+    const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
+    const float h = (avail.y * 0.7f - ImGui::GetStyle().ItemSpacing.y * (lines - 1)) / lines;
+    for (int i = 0; i < n; ++i) {
+      if (i % cols) ImGui::SameLine();
+      ImGui::BeginChild(("multiple" + std::to_string(i)).c_str(), ImVec2(w, h), false);
+      plot::Axes ax;
+      const auto dots = compare_dots(a, order, rows, ax, a.pinned[static_cast<std::size_t>(i)]);
+      if (!dots.empty()) plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
+      ImGui::EndChild();
+    }
   }
   const int ncol = 1 + static_cast<int>(order.size());
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
@@ -994,7 +1020,7 @@ void panel_presentation(App& a) {
     if (v.kind == View::Compare) {
       const auto order = compare_order(a);
       plot::Axes ax;
-      const auto dots = compare_dots(a, order, compare(a.cat, order), ax);
+      const auto dots = compare_dots(a, order, compare(a.cat, order), ax, a.compare_indicator);
       if (!dots.empty()) plot::dots("compare_dots", ax, dots, size, true);
     }
     if (v.kind == View::People) panel_people(a);

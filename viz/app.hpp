@@ -46,6 +46,7 @@ struct App {
   int family = 0;        // stacked view: housing / work / case
   int compare_base = 0;  // index into the shown scenarios
   std::string compare_indicator;  // the headline indicator of the comparison chart
+  std::vector<std::string> pinned;  // indicators shown side by side (small multiples), up to 4
   // People
   int people_scenario = 0, people_replicate = 0, selected_person = -1;
   PeopleFilter people_filter;

@@ -55,7 +55,8 @@ const char* kUsage =
     "  --view NAME          charts, stacked, compare, people, levers, files, presentation\n"
     "  --presentation       the view as a room sees it: full screen, no sidebar, large fonts\n"
     "  --indicator NAME     a weekly series (charts) or headline indicator (compare), e.g.\n"
-    "                       housing_street, stable_12m\n"
+    "                       housing_street, stably_housed_12m; A,B,... (up to 4 headline\n"
+    "                       indicators): side by side in compare\n"
     "  --scenarios A,B,...  tick only these scenarios (names, or 1-based positions)\n"
     "  --territory T,U,...  show the sum of these territories (default: all)\n"
     "  --theme dark|light   colours (default: dark; light in presentation mode)\n"
@@ -227,9 +228,17 @@ int main(int argc, char** argv) {
         std::cerr << "percorsi-viz: error: no territory named " << m << "\n";
         bad_choice = true;
       }
-    if (!opt.indicator.empty() && !app.set_indicator(opt.indicator)) {
-      std::cerr << "percorsi-viz: error: no indicator named " << opt.indicator << "\n";
-      bad_choice = true;
+    // One indicator, or several: headline indicators side by side in Compare (small multiples).
+    const auto indicators = split_list(opt.indicator);
+    const auto headline = app.cat.headline_names();
+    for (const auto& ind : indicators) {
+      if (!app.set_indicator(ind)) {
+        std::cerr << "percorsi-viz: error: no indicator named " << ind << "\n";
+        bad_choice = true;
+      }
+      if (indicators.size() > 1 && std::find(headline.begin(), headline.end(), ind) != headline.end() &&
+          app.pinned.size() < 4)
+        app.pinned.push_back(ind);
     }
     if (opt.presentation)
       app.present(opt.view.empty() ? "presentation" : opt.view);
