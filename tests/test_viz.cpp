@@ -823,6 +823,15 @@ TEST(VizRoom, LeversSayWhatTheyAreAndWarnBeforeTheRun) {
   EXPECT_EQ(changes[1], "New people in need a week (Novara): 2 -> 70 persons/week");
 }
 
+TEST(VizRoom, EveryStateHasItsOwnColour) {
+  const int states[3] = {kHousingStates, kWorkStates, kCaseStates};
+  for (int f = 0; f < 3; ++f) {
+    std::set<ImU32> seen;
+    for (int k = 0; k < states[f]; ++k) EXPECT_TRUE(seen.insert(state_color(f, k)).second) << f << " " << k;
+  }
+  EXPECT_NE(state_color(0, Street), state_color(0, Institution));
+}
+
 TEST(VizRoom, ScenariosIndicatorsAndTerritoriesChosenByName) {
   App app;
   app.open({results_file()});

@@ -22,29 +22,6 @@ namespace {
 const char* kFamilies[] = {"housing", "work", "case"};
 constexpr int kGroups = static_cast<int>(std::size(kGroupNames));
 
-// Every state its own colour within its family, from the colour-blind-safe Okabe-Ito set (and
-// greys): street and institution, the two states people leave housing for, differ.
-ImU32 state_color(int family, int state) {
-  static const ImU32 kHousing[kHousingStates] = {
-      IM_COL32(213, 94, 0, 255),   // street: vermillion
-      IM_COL32(230, 159, 0, 255),  // shelter: orange
-      IM_COL32(240, 228, 66, 255), // transitional: yellow
-      IM_COL32(86, 180, 233, 255), // hf_flat: sky blue
-      IM_COL32(0, 158, 115, 255),  // housed: bluish green
-      IM_COL32(204, 121, 167, 255) // institution: reddish purple
-  };
-  static const ImU32 kWork[kWorkStates] = {IM_COL32(170, 170, 170, 255), IM_COL32(230, 159, 0, 255),
-                                           IM_COL32(240, 228, 66, 255), IM_COL32(86, 180, 233, 255),
-                                           IM_COL32(0, 158, 115, 255)};
-  static const ImU32 kCase[kCaseStates] = {IM_COL32(200, 200, 200, 255), IM_COL32(213, 94, 0, 255),
-                                           IM_COL32(230, 159, 0, 255),   IM_COL32(0, 114, 178, 255),
-                                           IM_COL32(86, 180, 233, 255),  IM_COL32(110, 110, 110, 255)};
-  if (state < 0) return IM_COL32(128, 128, 128, 255);
-  if (family == 0) return kHousing[state % kHousingStates];
-  if (family == 1) return kWork[state % kWorkStates];
-  return kCase[state % kCaseStates];
-}
-
 std::vector<std::string> family_states(int family) {
   std::vector<std::string> s;
   if (family == 0) s.assign(std::begin(kHousingNames), std::end(kHousingNames));
@@ -1103,6 +1080,29 @@ void poll_run(App& a) {
 }
 
 }  // namespace
+
+// Every state its own colour within its family, from the colour-blind-safe Okabe-Ito set (and
+// greys): street and institution, the two states people leave housing for, differ.
+ImU32 state_color(int family, int state) {
+  static const ImU32 kHousing[kHousingStates] = {
+      IM_COL32(213, 94, 0, 255),   // street: vermillion
+      IM_COL32(230, 159, 0, 255),  // shelter: orange
+      IM_COL32(240, 228, 66, 255), // transitional: yellow
+      IM_COL32(86, 180, 233, 255), // hf_flat: sky blue
+      IM_COL32(0, 158, 115, 255),  // housed: bluish green
+      IM_COL32(204, 121, 167, 255) // institution: reddish purple
+  };
+  static const ImU32 kWork[kWorkStates] = {IM_COL32(170, 170, 170, 255), IM_COL32(230, 159, 0, 255),
+                                           IM_COL32(240, 228, 66, 255), IM_COL32(86, 180, 233, 255),
+                                           IM_COL32(0, 158, 115, 255)};
+  static const ImU32 kCase[kCaseStates] = {IM_COL32(200, 200, 200, 255), IM_COL32(213, 94, 0, 255),
+                                           IM_COL32(230, 159, 0, 255),   IM_COL32(0, 114, 178, 255),
+                                           IM_COL32(86, 180, 233, 255),  IM_COL32(110, 110, 110, 255)};
+  if (state < 0) return IM_COL32(128, 128, 128, 255);
+  if (family == 0) return kHousing[state % kHousingStates];
+  if (family == 1) return kWork[state % kWorkStates];
+  return kCase[state % kCaseStates];
+}
 
 // ---- FileBrowser ---------------------------------------------------------------------------
 

@@ -114,6 +114,10 @@ struct App {
 // Names accepted by App::select (and --view).
 const std::vector<std::string>& view_names();
 
+// The colour of a state (family 0 housing, 1 work, 2 case; kHousingNames... order): each state of
+// a family its own, colour-blind safe (Okabe-Ito and greys).
+ImU32 state_color(int family, int state);
+
 // Themes: dark or a high-contrast light theme; presentation doubles the font size.
 void apply_theme(bool light, bool presentation, float base_font_scale);
 // The fonts main loaded: the normal one and one twice as large, drawn at its own size in
