@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "output/outputs.hpp"
-#include "sim/model/state.hpp"
+#include "sim/engine/world.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/scenario.hpp"
 #include "viz/app.hpp"

@@ -12,7 +12,7 @@
 
 #include "output/outputs.hpp"
 #include "output/validate.hpp"
-#include "sim/model/state.hpp"
+#include "sim/engine/world.hpp"  // state names (kHousingNames, kGroupNames)
 #include "sim/registry/scenario.hpp"
 #include "sim/run/runner.hpp"
 #include <yaml-cpp/yaml.h>

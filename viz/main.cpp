@@ -240,9 +240,9 @@ int main(int argc, char** argv) {
           app.pinned.size() < 4)
         app.pinned.push_back(ind);
     }
-    if (opt.presentation)
-      app.present(opt.view.empty() ? "presentation" : opt.view);
-    else if (!opt.view.empty())
+    // --presentation shows charts, stacked, compare or people as a room sees them; the other
+    // views (levers, files) have no presentation and open as tabs.
+    if (!(opt.presentation && app.present(opt.view.empty() ? "presentation" : opt.view)) && !opt.view.empty())
       app.select(opt.view);
     int frames_left = opt.frames;
     // For tests that drive the window with xdotool: the state and widget places after every
