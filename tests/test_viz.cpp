@@ -7,6 +7,8 @@
 #include <stb_image.h>
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include <thread>
 
 #include "output/outputs.hpp"
+#include "sim/engine/world.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/scenario.hpp"
 #include "viz/app.hpp"
@@ -538,6 +541,8 @@ struct Ui {
     io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
     io.KeyMap[ImGuiKey_LeftArrow] = GLFW_KEY_LEFT;
     io.KeyMap[ImGuiKey_RightArrow] = GLFW_KEY_RIGHT;
+    io.KeyMap[ImGuiKey_UpArrow] = GLFW_KEY_UP;
+    io.KeyMap[ImGuiKey_DownArrow] = GLFW_KEY_DOWN;
   }
   ~Ui() { ImGui::DestroyContext(); }
   // One frame, with `key` held down during it (-1: none).
@@ -574,6 +579,11 @@ TEST(VizUi, EveryPanelDrawsWithAndWithoutData) {
     ui.frame(app), ui.frame(app), ui.frame(app);
     EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 1000) << v;
   }
+  // Small multiples: pinned indicators side by side.
+  app.pinned = {"stably_housed_12m", "employed_12m", "cost_total"};
+  ASSERT_TRUE(app.select("compare"));
+  ui.frame(app), ui.frame(app);
+  EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 3000);
   EXPECT_FALSE(app.select("no_such_view"));
   EXPECT_EQ(app.cat.errors().size(), 1u);
   EXPECT_GE(app.selected_person, 0);  // the people view selects the first row
@@ -606,6 +616,43 @@ TEST(VizUi, PresentationKeys) {
   EXPECT_EQ(app.view, n - 1);
 }
 
+TEST(VizUi, PresentationStepsIndicatorsAndSizesFonts) {
+  Ui ui;
+  App app;
+  app.open({results_file()});
+  ASSERT_TRUE(app.present("compare"));
+  ui.frame(app);
+  ASSERT_EQ(app.views[static_cast<std::size_t>(app.view)].kind, View::Compare);
+  const std::string first = app.compare_indicator;  // the first headline indicator
+  ASSERT_FALSE(first.empty());
+  ui.press(app, GLFW_KEY_DOWN);
+  EXPECT_NE(app.compare_indicator, first);
+  ui.press(app, GLFW_KEY_UP);
+  EXPECT_EQ(app.compare_indicator, first);
+  ASSERT_TRUE(app.present("charts"));
+  const std::string series = app.views[static_cast<std::size_t>(app.view)].series;
+  ui.press(app, GLFW_KEY_DOWN);
+  EXPECT_NE(app.views[static_cast<std::size_t>(app.view)].series, series);
+  ASSERT_TRUE(app.present("people"));
+  ui.frame(app), ui.frame(app);
+  EXPECT_GT(ImGui::GetDrawData()->TotalVtxCount, 1000);
+  // Ctrl + and Ctrl - change the font size; the light theme is the presentation's.
+  const float before = ImGui::GetIO().FontGlobalScale;
+  ImGui::GetIO().KeyCtrl = true;
+  ui.press(app, GLFW_KEY_EQUAL);
+  ImGui::GetIO().KeyCtrl = false;
+  EXPECT_GT(app.base_font_scale, 1.0f);
+  EXPECT_GT(ImGui::GetIO().FontGlobalScale, before);
+  EXPECT_GT(ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x, 0.9f);
+  ImGui::GetIO().KeyCtrl = true;
+  ui.press(app, GLFW_KEY_MINUS);
+  ImGui::GetIO().KeyCtrl = false;
+  EXPECT_FLOAT_EQ(ImGui::GetIO().FontGlobalScale, before);
+  app.theme = App::Dark;
+  app.restyle();
+  EXPECT_LT(ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x, 0.5f);
+}
+
 TEST(VizUi, LiveRunAppearsBesideLoadedScenarios) {
   Ui ui;
   App app;
@@ -633,6 +680,183 @@ TEST(VizUi, LiveRunAppearsBesideLoadedScenarios) {
   const auto rows = compare(app.cat, {0, 2});
   ASSERT_FALSE(rows.empty());
   EXPECT_TRUE(rows[0].diff[1].paired);
+}
+
+// ---- A viewer for a room (issue 26): calendar, events, units, labels, levers ----------------
+
+TEST(VizRoom, CalendarTicksAreMonthsAndYearsFromTheStartDate) {
+  const Calendar c = calendar_of("2019-01-07");
+  ASSERT_TRUE(c.known);
+  // Three years, at most 6 ticks: every six months, labelled with month and year.
+  const auto t = calendar_ticks(c, 0, 156, 6);
+  ASSERT_FALSE(t.empty());
+  EXPECT_LE(t.size(), 6u);
+  std::vector<std::string> labels;
+  for (const auto& x : t) labels.push_back(x.label);
+  EXPECT_EQ(labels.front(), "Jul 2019");
+  ASSERT_NE(std::find(labels.begin(), labels.end(), "Jan 2020"), labels.end());
+  for (const auto& x : t)
+    if (x.label == "Jan 2020") {
+      EXPECT_NEAR(x.week, 359 / 7.0, 1e-9);  // 2019-01-07 + 359 days
+    }
+  // Wide spans step in years, short ones in months.
+  const auto years = calendar_ticks(c, 0, 520, 6);
+  EXPECT_EQ(years.front().label, "2020");
+  const auto months = calendar_ticks(c, 0, 26, 8);
+  EXPECT_EQ(months.front().label, "Feb 2019");
+  EXPECT_EQ(week_text(c, 0), "week 0 (7 Jan 2019)");
+  // Without a start date: weeks.
+  const auto weeks = calendar_ticks(calendar_of("not a date"), 0, 104, 6);
+  ASSERT_FALSE(weeks.empty());
+  EXPECT_EQ(weeks[1].label, "20");
+  EXPECT_EQ(week_text(Calendar{}, 3), "week 3");
+}
+
+TEST(VizRoom, OverlappingEventsOfOneNameAreOneSpan) {
+  const auto spans = merge_events({{"lockdown_activity", "activity", 61, 77, 0.2},
+                                   {"lockdown_hiring_may", "hiring", 69, 73, 0.565},
+                                   {"new_call", "case_workers", 100, 120, 1.5},
+                                   {"lockdown_assessments", "assessment_capacity", 61, 77, 0.3}});
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].label, "lockdown");
+  EXPECT_DOUBLE_EQ(spans[0].start, 61);
+  EXPECT_DOUBLE_EQ(spans[0].end, 77);
+  EXPECT_NE(spans[0].detail.find("lockdown_hiring_may: hiring x0.565"), std::string::npos) << spans[0].detail;
+  EXPECT_EQ(spans[1].label, "new call");
+}
+
+TEST(VizRoom, ScenariosKeepTheirEventsCalendarAndWarnings) {
+  // A live run's info carries the resolved scenario, as a results file does.
+  Catalog cat;
+  const Scenario lock = load_scenario(scenario_path("lockdown_2020.yaml"));
+  out::ScenarioInfo info;
+  info.name = lock.name();
+  info.weeks = lock.weeks();
+  info.resolved_yaml = lock.to_yaml();
+  const int s = cat.add_live("lockdown", info, {});
+  const ScenarioData& d = cat.scenarios()[static_cast<std::size_t>(s)];
+  ASSERT_TRUE(d.calendar.known);
+  ASSERT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.events[0].label, "lockdown");
+  // 9 March 2020 is 427 days after 7 January 2019: week 61.
+  EXPECT_NEAR(d.events[0].start, 61, 0.5);
+  EXPECT_TRUE(d.warnings.empty()) << d.warnings[0];
+  // A lever the scenario ignores is a warning the comparison can show.
+  Scenario step = load_scenario(scenario_path("step_model.yaml"));
+  step.set("territories[].hf_flats", "20");
+  info.name = "step_with_flats";
+  info.resolved_yaml = step.to_yaml();
+  const int w = cat.add_live("step_with_flats", info, {});
+  const auto& ws = cat.scenarios()[static_cast<std::size_t>(w)].warnings;
+  ASSERT_FALSE(ws.empty());
+  EXPECT_NE(ws[0].find("is ignored"), std::string::npos) << ws[0];
+  EXPECT_EQ(ws[0].find("warning:"), std::string::npos) << "without its file:line prefix";
+}
+
+TEST(VizRoom, DifferencesInTheIndicatorsOwnUnit) {
+  out::Summary d;
+  d.n = 10, d.mean = 0.056, d.ci_low = 0.0537, d.ci_high = 0.0583;
+  EXPECT_EQ(difference_text("stably_housed_12m", d), "+5.60 pp [+5.37, +5.83]");
+  out::Summary v;
+  v.n = 10, v.mean = 0.1839, v.ci_low = 0.1766, v.ci_high = 0.1915;
+  EXPECT_EQ(value_text("stably_housed_12m", v), "18.39% [17.66%, 19.15%]");
+  d.mean = -120, d.ci_low = -300, d.ci_high = 60;
+  EXPECT_EQ(difference_text("cost_total", d), "-120 euro [-300, +60.00]");
+  EXPECT_EQ(scaled("stably_housed_12m").diff_unit, "pp");
+  EXPECT_EQ(scaled("cost_total").value_unit, "euro");
+  d.mean = std::nan("");
+  EXPECT_EQ(difference_text("stably_housed_12m", d), "n/a");
+}
+
+TEST(VizRoom, LabelsWrapAndAreNeverCut) {
+  auto chars = [](const std::string& s) { return static_cast<float>(s.size()); };
+  const std::string name = "housing_first_sweep:hf_flats=1";
+  const auto lines = wrap_label(name, 12, chars);
+  std::string joined;
+  for (const auto& l : lines) {
+    EXPECT_LE(l.size(), 12u) << l;
+    joined += l;
+  }
+  EXPECT_EQ(joined, name);
+  EXPECT_EQ(lines[0], "housing_");
+  EXPECT_EQ(wrap_label("short", 12, chars), std::vector<std::string>{"short"});
+  EXPECT_EQ(wrap_label("averyveryverylongword", 8, chars).size(), 3u);  // cut only where it must
+  // Nine target groups, each with its code.
+  EXPECT_EQ(group_codes().size(), std::size(kGroupNames));
+  EXPECT_EQ(human_name(kGroupNames[8]), "substance use");
+}
+
+TEST(VizRoom, LeversSayWhatTheyAreAndWarnBeforeTheRun) {
+  LeverSet ls = LeverSet::load(scenario_path("housing_first.yaml"));
+  Lever* inflow = nullptr;
+  Lever* model = nullptr;
+  Lever* flats = nullptr;
+  for (auto& l : ls.levers) {
+    if (l.spec->path == "territories[].inflow" && l.territory == 0) inflow = &l;
+    if (l.spec->path == "housing.model") model = &l;
+    if (l.spec->path == "territories[].hf_flats" && l.territory == 0) flats = &l;
+  }
+  ASSERT_TRUE(inflow && model && flats);
+  EXPECT_EQ(lever_label(*flats->spec), "Housing First flats");
+  EXPECT_EQ(plausible_text(*inflow->spec), "0.5 to 4 persons/week");
+  auto all = [&] {
+    std::string t;
+    for (const auto& w : ls.warnings())
+      for (const auto& x : w) t += x + "\n";
+    return t;
+  };
+  EXPECT_EQ(all(), "");  // the shipped file: nothing to say
+  inflow->num = 70;
+  EXPECT_TRUE(inflow->implausible());
+  auto w = ls.warnings();
+  ASSERT_EQ(w[static_cast<std::size_t>(inflow - ls.levers.data())].size(), 1u);
+  EXPECT_NE(w[static_cast<std::size_t>(inflow - ls.levers.data())][0].find("outside its plausible range 0.5 to 4"),
+            std::string::npos);
+  // Housing First flats under the step model are ignored: said beside the flats.
+  model->text = "step";
+  w = ls.warnings();
+  ASSERT_FALSE(w[static_cast<std::size_t>(flats - ls.levers.data())].empty()) << all();
+  EXPECT_NE(w[static_cast<std::size_t>(flats - ls.levers.data())][0].find("is ignored"), std::string::npos);
+  const auto changes = ls.changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0], "Housing model: housing_first -> step");
+  EXPECT_EQ(changes[1], "New people in need a week (Novara): 2 -> 70 persons/week");
+}
+
+TEST(VizRoom, EveryStateHasItsOwnColour) {
+  const int states[3] = {kHousingStates, kWorkStates, kCaseStates};
+  for (int f = 0; f < 3; ++f) {
+    std::set<ImU32> seen;
+    for (int k = 0; k < states[f]; ++k) EXPECT_TRUE(seen.insert(state_color(f, k)).second) << f << " " << k;
+  }
+  EXPECT_NE(state_color(0, Street), state_color(0, Institution));
+}
+
+TEST(VizRoom, ScenariosIndicatorsAndTerritoriesChosenByName) {
+  App app;
+  app.open({results_file()});
+  app.draw_defaults();
+  EXPECT_EQ(app.shown, (std::vector<std::uint8_t>{1, 1}));
+  EXPECT_EQ(app.tick({"housing_first"}), "");
+  EXPECT_EQ(app.shown, (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(app.tick({"1", "no_such"}), "no_such");
+  EXPECT_EQ(app.shown, (std::vector<std::uint8_t>{0, 1})) << "unchanged when a name is unknown";
+  EXPECT_EQ(app.select_territories({"Asti", "Biella"}), "");
+  EXPECT_EQ(app.territories, (std::set<std::string>{"Asti", "Biella"}));
+  EXPECT_EQ(app.select_territories({"Atlantis"}), "Atlantis");
+  EXPECT_TRUE(app.set_indicator("stably_housed_24m"));
+  EXPECT_EQ(app.compare_indicator, "stably_housed_24m");
+  EXPECT_TRUE(app.set_indicator("housing_shelter"));
+  EXPECT_EQ(app.series, "housing_shelter");
+  EXPECT_FALSE(app.set_indicator("no_such_indicator"));
+  // Up to kMaxShown scenarios are ticked on opening.
+  App many;
+  std::vector<out::ReplicateResult> reps = {fake_replicate(0, 5, 1, 1)};
+  out::ScenarioInfo info;
+  info.weeks = 5;
+  for (int k = 0; k < kMaxShown + 3; ++k) many.cat.add_live("s" + std::to_string(k), info, reps);
+  many.draw_defaults();
+  EXPECT_EQ(std::count(many.shown.begin(), many.shown.end(), 1), kMaxShown);
 }
 
 // ---- Headless screenshots ------------------------------------------------------------------
@@ -673,7 +897,7 @@ int screenshot(const std::string& png, const std::string& args) {
                         << ".log'\necho $? > '" << rcfile << "'\n";
   for (int attempt = 0; attempt < 3; ++attempt) {
     fs::remove(rcfile);
-    shell("xvfb-run -a -s '-screen 0 1280x800x24' sh '" + script + "' > /dev/null 2>&1");
+    shell("xvfb-run -a -s '-screen 0 1920x1200x24' sh '" + script + "' > /dev/null 2>&1");
     int rc = -1;
     if (std::ifstream(rcfile) >> rc) return rc;
   }
@@ -713,4 +937,307 @@ TEST(VizScreenshot, BadFilesShowErrorsAndExit2) {
   const std::string err((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(err.find("missing.h5"), std::string::npos) << err;
   EXPECT_NE(err.find("bad_text.h5"), std::string::npos) << err;
+}
+
+// ---- In a real window: read back by OCR (tesseract) at 1600x1000 -----------------------------
+
+namespace {
+bool have(const char* program) {
+  return shell(std::string("command -v ") + program + " > /dev/null 2>&1") == 0;
+}
+#define SKIP_WITHOUT(program) \
+  if (!have(program)) GTEST_SKIP() << program << " is not installed (Debian: see tools/install-deps.sh)"
+
+std::string read_all(FILE* f) {
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  return out;
+}
+// The text tesseract reads in a picture, one line per line of text (--psm 6: a block read line by
+// line, so that a row's name and its note come out on one line).
+std::string ocr(const std::string& png) {
+  // One thread: tesseract's OpenMP threads only slow it down on a busy machine.
+  FILE* p = ::popen(("OMP_THREAD_LIMIT=1 tesseract '" + png + "' stdout --psm 6 2> /dev/null").c_str(), "r");
+  if (!p) return {};
+  std::string text = read_all(p);
+  ::pclose(p);
+  return text;
+}
+// Letters and digits only, lower case: what OCR reliably gives back of a label.
+std::string squeeze(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s)
+    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+  return out;
+}
+std::vector<std::string> squeezed_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto nl = text.find('\n', at);
+    out.push_back(squeeze(text.substr(at, nl == std::string::npos ? std::string::npos : nl - at)));
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return out;
+}
+bool has_line_with(const std::vector<std::string>& lines, const std::string& a, const std::string& b) {
+  return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+    const auto i = l.find(squeeze(a));
+    return i != std::string::npos && l.find(squeeze(b), i + squeeze(a).size()) != std::string::npos;
+  });
+}
+
+// Small scenarios for the room's tests: no warm-up, a third of the people, 2 replicates.
+std::string room_scenario(const std::string& name, const std::string& extends, const std::string& more) {
+  const std::string path = (temp_dir() / (name + ".yaml")).string();
+  std::ofstream(path) << "extends: " << extends << "\nname: " << name
+                      << "\nwarmup: 0 weeks\nreplicates: 2\nscale: 0.3\n" << more;
+  return path;
+}
+std::string run_room(const std::string& out_name, const std::vector<std::string>& yamls) {
+  const std::string out = (temp_dir() / out_name).string();
+  std::string cmd = std::string("'") + PERCORSI_BIN + "' run";
+  for (const auto& y : yamls) cmd += " '" + y + "'";
+  cmd += " --quiet --force --out '" + out + "' > /dev/null 2>&1";
+  EXPECT_EQ(shell(cmd), 0) << cmd;
+  return out;
+}
+// A sweep of 20 Housing First scenarios over a year (names "room:hf_flats=10" to "=29").
+const std::string& sweep20_file() {
+  static const std::string path = [] {
+    std::string flats;
+    for (int k = 10; k < 30; ++k) flats += (flats.empty() ? "" : ", ") + std::to_string(k);
+    const std::string yaml = room_scenario("room", scenario_path("housing_first.yaml"),
+                                           "horizon: 1 year\nsweep:\n  territories[].hf_flats: [" + flats + "]\n");
+    return run_room("sweep20.h5", {yaml});
+  }();
+  return path;
+}
+// The 2020 lockdown and a baseline over the same three years, named with neither a year nor
+// the word "lockdown", so that what OCR reads of them comes from the axis and the event.
+const std::string& lockdown_file() {
+  static const std::string path = run_room(
+      "three_years.h5", {room_scenario("calm", scenario_path("baseline.yaml"), "horizon: 3 years\n"),
+                      room_scenario("shock", scenario_path("lockdown_2020.yaml"), "")});
+  return path;
+}
+}  // namespace
+
+TEST(VizWindow, ComparisonOfManyScenariosReadsBackEveryNameAndDifference) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = sweep20_file();
+  Catalog cat;
+  ASSERT_TRUE(cat.open(h5));
+  ASSERT_EQ(cat.size(), 20);
+  for (int n : {2, 5, 12, 20}) {
+    std::string ticked;
+    std::vector<int> order;
+    for (int k = 0; k < n; ++k) ticked += (k ? "," : "") + std::to_string(k + 1), order.push_back(k);
+    const std::string png = (temp_dir() / ("compare" + std::to_string(n) + ".png")).string();
+    ASSERT_EQ(screenshot(png, "--view compare --presentation --size 1600x1000 --scenarios " + ticked + " '" + h5 + "'"), 0);
+    const auto lines = squeezed_lines(ocr(png));
+    // What the chart shows, from viz-core: each row's name, and its difference from the first.
+    const auto rows = compare(cat, order);
+    ASSERT_FALSE(rows.empty());
+    const CompareRow& r = rows[0];
+    EXPECT_TRUE(has_line_with(lines, cat.scenarios()[0].info.name, "baseline " + value_text(r.indicator, r.value[0])))
+        << n << " scenarios: baseline row";
+    for (int k = 1; k < n; ++k) {
+      const std::string name = cat.scenarios()[static_cast<std::size_t>(k)].info.name;
+      const std::string diff = difference_text(r.indicator, r.diff[static_cast<std::size_t>(k)].summary);
+      EXPECT_NE(diff, "n/a");
+      EXPECT_TRUE(has_line_with(lines, name, diff)) << n << " scenarios: " << name << " | " << diff;
+    }
+  }
+}
+
+TEST(VizWindow, TwentyScenariosAreReadableAt1280x720) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = sweep20_file(), png = (temp_dir() / "compare20_small.png").string();
+  ASSERT_EQ(screenshot(png, "--view compare --size 1280x720 '" + h5 + "'"), 0);
+  const std::string text = squeeze(ocr(png));
+  Catalog cat;
+  ASSERT_TRUE(cat.open(h5));
+  for (const auto& d : cat.scenarios()) EXPECT_NE(text.find(squeeze(d.info.name)), std::string::npos) << d.info.name;
+}
+
+TEST(VizWindow, LockdownChartReadsBackTheYearAndTheEvent) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = lockdown_file(), png = (temp_dir() / "lockdown.png").string();
+  ASSERT_EQ(screenshot(png, "--view charts --presentation --indicator housing_street --size 1600x1000 '" + h5 + "'"), 0);
+  const std::string text = ocr(png);
+  EXPECT_NE(text.find("2020"), std::string::npos) << text;
+  EXPECT_NE(text.find("2021"), std::string::npos) << text;
+  EXPECT_NE(text.find("lockdown"), std::string::npos) << text;
+  // The same chart of the baseline alone: no event, so no label.
+  ASSERT_EQ(screenshot(png, "--view charts --presentation --scenarios calm --indicator housing_street --size 1600x1000 '" +
+                                h5 + "'"),
+            0);
+  EXPECT_EQ(ocr(png).find("lockdown"), std::string::npos);
+}
+
+TEST(VizWindow, PeopleViewNamesEveryTargetGroup) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = lockdown_file(), png = (temp_dir() / "people.png").string();
+  ASSERT_EQ(screenshot(png, "--view people --size 1600x1000 '" + h5 + "'"), 0);
+  const std::string text = squeeze(ocr(png));
+  for (const char* g : kGroupNames) EXPECT_NE(text.find(squeeze(g)), std::string::npos) << g << "\n" << text;
+  for (const auto& c : group_codes()) EXPECT_NE(text.find(squeeze("(" + c + ")")), std::string::npos) << c;
+}
+
+TEST(VizWindow, ALeverTheScenarioIgnoresIsSaidBesideItsDifference) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  // Housing First flats under the step model: the difference is nil, and the row says why.
+  const std::string base = room_scenario("plain", scenario_path("step_model.yaml"), "horizon: 1 year\n");
+  const std::string flats = room_scenario("flats", base, "territories:\n  - {name: Novara, hf_flats: 20}\n");
+  const std::string h5 = run_room("ignored.h5", {base, flats}), png = (temp_dir() / "ignored.png").string();
+  ASSERT_EQ(screenshot(png, "--view compare --presentation --size 1600x1000 '" + h5 + "'"), 0);
+  const auto lines = squeezed_lines(ocr(png));
+  EXPECT_TRUE(has_line_with(lines, "flats", "0 pp [0, 0] negligible (!)"));
+  EXPECT_TRUE(has_line_with(lines, "", "territories[Novara].hf_flats = 20 is ignored"));  // the note's next line
+}
+
+TEST(VizWindow, ScreenshotOptionsRefuseUnknownNames) {
+  SKIP_WITHOUT("xvfb-run");
+  const std::string h5 = lockdown_file(), png = (temp_dir() / "bad_choice.png").string();
+  EXPECT_EQ(screenshot(png, "--view charts --scenarios nobody '" + h5 + "'"), 2);
+  EXPECT_EQ(screenshot(png, "--view charts --territory Atlantis '" + h5 + "'"), 2);
+  EXPECT_EQ(screenshot(png, "--view charts --indicator no_such '" + h5 + "'"), 2);
+  EXPECT_EQ(screenshot(png, "--view charts --theme light --territory Asti,Biella '" + h5 + "'"), 0);
+  const Png img = load_png(png);
+  ASSERT_GT(img.w, 0);
+  EXPECT_GT(img.px[(static_cast<std::size_t>(img.h / 2) * img.w + img.w / 2) * 3], 200) << "a light background";
+}
+
+// ---- In a real window: driven with the mouse and keys (xdotool) ------------------------------
+
+extern "C" char** environ;
+
+namespace {
+// A process the test started (Xvfb, the viewer), ended by its pid when the test ends.
+struct Child {
+  pid_t pid = -1;
+  ~Child() {
+    if (pid > 0) ::kill(pid, SIGTERM), ::waitpid(pid, nullptr, 0);
+  }
+};
+pid_t spawn(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  return ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) == 0 ? pid : -1;
+}
+
+// The viewer in a real X window on its own Xvfb, driven by xdotool through the places and state
+// it writes after each frame (PERCORSI_VIZ_TRACE).
+class Window {
+ public:
+  Window(const std::string& args) : trace_((temp_dir() / "trace.txt").string()) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    xvfb_.pid = spawn({"Xvfb", "-displayfd", std::to_string(fds[1]), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"});
+    ::close(fds[1]);
+    FILE* f = ::fdopen(fds[0], "r");
+    int display = -1;
+    if (f && std::fscanf(f, "%d", &display) == 1) display_ = ":" + std::to_string(display);
+    if (f) std::fclose(f);
+    if (display_.empty()) return;
+    viz_.pid = spawn({"sh", "-c",
+                      "DISPLAY=" + display_ + " PERCORSI_VIZ_TRACE='" + trace_ + "' exec '" + PERCORSI_VIZ_BIN +
+                          "' --size 1600x1000 " + args + " 2> '" + trace_ + ".log'"});
+    wait_for("rect tab:Charts ");
+  }
+  bool ok() const { return !display_.empty() && viz_.pid > 0 && state().find("rect tab:Charts ") != std::string::npos; }
+  std::string state() const {
+    std::ifstream in(trace_);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  // Waits until the state holds `text` (false after `seconds`).
+  bool wait_for(const std::string& text, double seconds = 10) const {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (state().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  int xdotool(const std::string& args) const { return shell("DISPLAY=" + display_ + " xdotool " + args + " > /dev/null 2>&1"); }
+  // Clicks the middle of a widget the viewer marked; false when it is not on screen.
+  bool click(const std::string& mark) const {
+    const std::string s = state();
+    const auto at = s.find("rect " + mark + " ");
+    if (at == std::string::npos) return false;
+    float x0, y0, x1, y1;
+    if (std::sscanf(s.c_str() + at + 6 + mark.size(), "%f %f %f %f", &x0, &y0, &x1, &y1) != 4) return false;
+    // The backend of ImGui 1.86 polls the button: hold it over a few frames.
+    return xdotool("mousemove " + std::to_string(static_cast<int>((x0 + x1) / 2)) + " " +
+                   std::to_string(static_cast<int>((y0 + y1) / 2)) + " sleep 0.2 mousedown 1 sleep 0.15 mouseup 1 sleep 0.2") == 0;
+  }
+  // A key held over a few frames (ImGui 1.86 polls keys too).
+  bool key(const std::string& k) const { return xdotool("keydown " + k + " sleep 0.15 keyup " + k + " sleep 0.2") == 0; }
+  // A screenshot of the window as it is (F12), read back by OCR.
+  std::string screen_text() {
+    const std::string want = "shots " + std::to_string(++shots_) + "\n";
+    if (!key("F12") || !wait_for(want)) return "";
+    return ocr(trace_ + ".png");
+  }
+
+ private:
+  std::string trace_, display_;
+  Child xvfb_, viz_;
+  int shots_ = 0;
+};
+}  // namespace
+
+TEST(VizWindow, TickLeverRunAndSwitchViewWithMouseAndKeys) {
+  SKIP_WITHOUT("Xvfb");
+  SKIP_WITHOUT("xdotool");
+  SKIP_WITHOUT("tesseract");
+  const std::string hf = room_scenario("hf_small", scenario_path("housing_first.yaml"), "horizon: 1 year\n");
+  const std::string h5 =
+      run_room("live_base.h5", {room_scenario("step_small", scenario_path("step_model.yaml"), "horizon: 1 year\n"), hf});
+  Window w("--scenario '" + hf + "' '" + h5 + "'");
+  ASSERT_TRUE(w.ok()) << w.state();
+  EXPECT_TRUE(w.wait_for("shown 1 1\n"));
+  // Untick a scenario: the comparison asks for two.
+  ASSERT_TRUE(w.click("tick:1"));
+  EXPECT_TRUE(w.wait_for("shown 1 0\n")) << w.state();
+  ASSERT_TRUE(w.click("tab:Compare"));
+  EXPECT_TRUE(w.wait_for("tab Compare\n"));
+  EXPECT_NE(squeeze(w.screen_text()).find("ticktwoormorescenarios"), std::string::npos);
+  // Tick it again: the chart of one indicator, in percentage points.
+  ASSERT_TRUE(w.click("tick:1"));
+  EXPECT_TRUE(w.wait_for("shown 1 1\n"));
+  const std::string compare = squeeze(w.screen_text());
+  EXPECT_NE(compare.find("differencefromstepsmallpp"), std::string::npos) << compare;
+  EXPECT_NE(compare.find("baseline"), std::string::npos);
+  // Move a lever: Housing First flats in Novara from 12 to 40.
+  ASSERT_TRUE(w.click("tab:Levers"));
+  ASSERT_TRUE(w.wait_for("rect lever:territories[].hf_flats:0 ")) << w.state();
+  ASSERT_TRUE(w.click("lever:territories[].hf_flats:0"));
+  w.xdotool("key ctrl+a sleep 0.1 type 40");
+  w.key("Return");
+  EXPECT_TRUE(w.wait_for("lever territories[].hf_flats:0 40 changed\n")) << w.state();
+  // Rerun: the run appears ticked beside the loaded ones, and the panel says what changed.
+  ASSERT_TRUE(w.click("run"));
+  EXPECT_TRUE(w.wait_for("live_runs 1\n", 120)) << w.state();
+  EXPECT_TRUE(w.wait_for("shown 1 1 1\n"));
+  const std::string levers = squeeze(w.screen_text());
+  EXPECT_NE(levers.find("lastrunhfsmalledit"), std::string::npos) << levers;
+  EXPECT_NE(levers.find("housingfirstflatsnovara1240flats"), std::string::npos) << levers;
+  EXPECT_NE(levers.find("differencesfromhfsmall"), std::string::npos) << levers;
+  // Switch view with a key: presentation mode, then back.
+  w.key("p");
+  EXPECT_TRUE(w.wait_for("presentation 1\n")) << w.state();
+  EXPECT_NE(squeeze(w.screen_text()).find("view"), std::string::npos);
+  w.key("Escape");
+  EXPECT_TRUE(w.wait_for("presentation 0\n"));
 }

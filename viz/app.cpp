@@ -20,14 +20,7 @@ namespace {
 // ---- Helpers -------------------------------------------------------------------------------
 
 const char* kFamilies[] = {"housing", "work", "case"};
-const char* kGroupShort[] = {"H", "D", "MH", "Mi", "CL", "LTU", "VV", "EO"};
-
-ImU32 state_color(int family, int state) {
-  static const ImU32 kHousing[] = {IM_COL32(213, 62, 79, 255), IM_COL32(244, 165, 66, 255), IM_COL32(230, 215, 80, 255),
-                                   IM_COL32(80, 170, 200, 255), IM_COL32(70, 160, 90, 255)};
-  if (family == 0) return kHousing[state % 5];
-  return plot::palette(state + (family == 1 ? 0 : 3));
-}
+constexpr int kGroups = static_cast<int>(std::size(kGroupNames));
 
 std::vector<std::string> family_states(int family) {
   std::vector<std::string> s;
@@ -55,6 +48,12 @@ void help_marker(const char* text) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
 }
 
+std::string territory_text(const App& a) {
+  std::string t;
+  for (const auto& x : a.territories) t += (t.empty() ? "" : " + ") + x;
+  return t.empty() ? "all territories" : t;
+}
+
 std::vector<int> shown_scenarios(const App& a) {
   std::vector<int> out;
   for (int s = 0; s < static_cast<int>(a.shown.size()); ++s)
@@ -62,26 +61,79 @@ std::vector<int> shown_scenarios(const App& a) {
   return out;
 }
 
-std::string summary_text(const out::Summary& s, bool percent) {
-  if (s.n == 0 || std::isnan(s.mean)) return "n/a";
-  auto f = [&](double v) { return percent ? format_value(v * 100) + "%" : format_value(v); };
-  return f(s.mean) + " [" + f(s.ci_low) + ", " + f(s.ci_high) + "]";
+// A label drawn wrapped to the width left on the line (never cut).
+void wrapped(const std::string& text) {
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
 }
 
-std::string diff_text(const out::Summary& s, bool percent) {
-  if (std::isnan(s.mean)) return "n/a";
-  auto f = [&](double v) {
-    const std::string t = percent ? format_value(v * 100) + " pp" : format_value(v);
-    return (v > 0 ? "+" : "") + t;
-  };
-  return f(s.mean) + " [" + f(s.ci_low) + ", " + f(s.ci_high) + "]";
+// A selectable row whose label wraps over as many lines as it needs.
+bool wrapped_selectable(const std::string& label, const std::string& id, bool selected) {
+  const float w = ImGui::GetContentRegionAvail().x;
+  const float h = ImGui::CalcTextSize(label.c_str(), nullptr, false, w).y;
+  const ImVec2 at = ImGui::GetCursorPos();
+  const bool clicked = ImGui::Selectable(("##" + id).c_str(), selected, 0, ImVec2(0, h));
+  const ImVec2 after = ImGui::GetCursorPos();
+  ImGui::SetCursorPos(at);
+  ImGui::PushTextWrapPos(at.x + w);
+  ImGui::TextUnformatted(label.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::SetCursorPos(after);
+  return clicked;
 }
 
+// A colour swatch and a label, on one line with what follows.
+void key_item(ImU32 c, const std::string& label) {
+  const float fs = ImGui::GetFontSize();
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x, p.y + fs * 0.15f), ImVec2(p.x + fs * 0.9f, p.y + fs * 0.85f), c);
+  ImGui::Dummy(ImVec2(fs, fs));
+  ImGui::SameLine();
+  ImGui::TextUnformatted(label.c_str());
+}
+
+// Legend of one family's states, flowing over lines as the width allows.
+void state_key(int family) {
+  const auto states = family_states(family);
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  for (int k = 0; k < static_cast<int>(states.size()); ++k) {
+    const std::string label = human_name(states[static_cast<std::size_t>(k)]);
+    const float w = ImGui::GetFontSize() * 1.3f + ImGui::CalcTextSize(label.c_str()).x;
+    if (k > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x * 3 + w < right)
+      ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
+    key_item(state_color(family, k), label);
+  }
+}
+
+// Time axes of the scenarios: the first's calendar, and every event of any of them (marked with
+// the scenario's name when not all of them have it).
+void time_axes(App& a, const std::vector<int>& ids, plot::Axes& ax) {
+  if (ids.empty()) return;
+  auto& ss = a.cat.scenarios();
+  ax.calendar = ss[static_cast<std::size_t>(ids[0])].calendar;
+  ax.x_label = ax.calendar.known ? "" : "week";
+  for (int s : ids)
+    for (const auto& e : ss[static_cast<std::size_t>(s)].events) {
+      bool seen = false;
+      for (const auto& x : ax.events) seen = seen || (x.start == e.start && x.end == e.end && x.label.rfind(e.label, 0) == 0);
+      if (seen) continue;
+      int have = 0;
+      for (int t : ids)
+        for (const auto& f : ss[static_cast<std::size_t>(t)].events) have += f.start == e.start && f.end == e.end && f.label == e.label;
+      EventSpan x = e;
+      if (have < static_cast<int>(ids.size())) x.label += " (" + ss[static_cast<std::size_t>(s)].info.name + ")";
+      ax.events.push_back(x);
+    }
+}
+
+// Better: green, worse: red; bright when important. Darker shades on a light background.
 ImVec4 verdict_color(int v) {
-  if (v >= 2) return ImVec4(0.20f, 0.75f, 0.30f, 1);
-  if (v == 1) return ImVec4(0.45f, 0.70f, 0.45f, 1);
-  if (v <= -2) return ImVec4(0.90f, 0.25f, 0.25f, 1);
-  if (v == -1) return ImVec4(0.80f, 0.50f, 0.45f, 1);
+  const bool light = ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x > 0.5f;
+  if (v >= 2) return light ? ImVec4(0.0f, 0.45f, 0.15f, 1) : ImVec4(0.20f, 0.75f, 0.30f, 1);
+  if (v == 1) return light ? ImVec4(0.25f, 0.45f, 0.30f, 1) : ImVec4(0.45f, 0.70f, 0.45f, 1);
+  if (v <= -2) return light ? ImVec4(0.75f, 0.05f, 0.05f, 1) : ImVec4(0.90f, 0.25f, 0.25f, 1);
+  if (v == -1) return light ? ImVec4(0.55f, 0.25f, 0.20f, 1) : ImVec4(0.80f, 0.50f, 0.45f, 1);
   return ImGui::GetStyle().Colors[ImGuiCol_TextDisabled];
 }
 
@@ -100,8 +152,10 @@ void series_chart(App& a, const std::string& series, ImVec2 size) {
         {a.cat.scenarios()[ids[i]].label, plot::palette(ids[i]), &bands[i].mean, &bands[i].lo, &bands[i].hi});
   }
   plot::Axes ax;
-  ax.title = series_label(series) + (a.territories.empty() ? "  (all territories)" : "  (selected territories)");
-  ax.y_label = series_unit(series) + "  - mean and 95% interval over replicates";
+  ax.title = series_label(series) + (a.territories.empty() ? "  (all territories)" : "  (" + territory_text(a) + ")");
+  ax.y_label = series_unit(series) + "  - mean and 95% interval over replicates" +
+               (lines.size() > 3 ? " (intervals as thin lines)" : "");
+  time_axes(a, ids, ax);
   plot::lines(series.c_str(), ax, lines, size);
 }
 
@@ -115,8 +169,9 @@ void stacked_chart(App& a, int s, int family, ImVec2 size) {
     if (!b.mean.empty()) layers.push_back({states[k], state_color(family, static_cast<int>(k)), std::move(b.mean)});
   }
   plot::Axes ax;
-  ax.title = a.cat.scenarios()[s].label + ": " + kFamilies[family] + " states";
+  ax.title = a.cat.scenarios()[s].info.name + ": " + kFamilies[family] + " states";
   ax.y_label = "persons (mean over replicates)";
+  time_axes(a, {s}, ax);
   const std::string id = "stacked" + std::to_string(s) + "_" + std::to_string(family);
   plot::stacked(id.c_str(), ax, layers, size);
 }
@@ -130,30 +185,78 @@ std::vector<int> compare_order(App& a) {
   return order;
 }
 
-// Bars of the differences from the baseline, as % of the baseline mean, with 95% whiskers.
-void difference_bars(App& a, const std::vector<int>& order, const std::vector<CompareRow>& rows, ImVec2 size) {
+// The headline indicators the comparison can show (those of the compared scenarios).
+std::vector<std::string> compare_indicators(const std::vector<CompareRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.indicator);
+  return out;
+}
+
+// Warnings of scenario s that the baseline b does not share (an ignored lever, a value outside
+// its plausible range): the comparison says so beside the verdict.
+std::vector<std::string> own_warnings(App& a, int s, int b) {
+  const auto& ws = a.cat.scenarios()[static_cast<std::size_t>(s)].warnings;
+  const auto& wb = a.cat.scenarios()[static_cast<std::size_t>(b)].warnings;
+  std::vector<std::string> out;
+  for (const auto& w : ws)
+    if (std::find(wb.begin(), wb.end(), w) == wb.end()) out.push_back(w);
+  return out;
+}
+
+// The comparison of one indicator: a dot and its 95% interval per scenario, the difference from
+// the baseline in the indicator's own unit (percentage points for shares), the verdict beside it.
+// Empty (with a message drawn) when there is nothing to compare.
+std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, const std::vector<CompareRow>& rows,
+                                       plot::Axes& ax, std::string& indicator) {
+  std::vector<plot::DotRow> dots;
   if (order.size() < 2) {
-    ImGui::TextDisabled("Select two or more scenarios in the sidebar to compare them.");
-    return;
+    ImGui::TextDisabled("Tick two or more scenarios in the sidebar to compare them.");
+    return dots;
   }
-  std::vector<plot::Bar> bars;
-  for (const auto& r : rows)
-    for (std::size_t i = 1; i < order.size(); ++i) {
-      const double m0 = r.value[0].mean;
-      const auto& d = r.diff[i].summary;
-      if (r.value[0].n == 0 || std::isnan(d.mean) || !std::isfinite(m0) || m0 == 0) continue;
-      const double k = 100.0 / std::fabs(m0);
-      const ImU32 col = ImGui::ColorConvertFloat4ToU32(verdict_color(r.verdict[i]));
-      std::string label = indicator_label(r.indicator);
-      if (order.size() > 2) label += " (" + a.cat.scenarios()[order[i]].info.name + ")";
-      char note[64];
-      std::snprintf(note, sizeof note, "%+.1f%%", d.mean * k);
-      bars.push_back({label, d.mean * k, d.ci_low * k, d.ci_high * k, col, note});
+  const auto names = compare_indicators(rows);
+  if (names.empty()) {
+    ImGui::TextDisabled("The scenarios have no headline indicators.");
+    return dots;
+  }
+  if (std::find(names.begin(), names.end(), indicator) == names.end()) indicator = names.front();
+  const CompareRow& r = rows[static_cast<std::size_t>(std::find(names.begin(), names.end(), indicator) - names.begin())];
+  const Scaled k = scaled(r.indicator);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const ScenarioData& d = a.cat.scenarios()[static_cast<std::size_t>(order[i])];
+    plot::DotRow row;
+    row.label = d.info.name + (d.origin == "live" ? " [live]" : "");
+    if (i == 0) {
+      row.reference = true;
+      row.mean = r.value[0].n ? 0.0 : std::nan("");
+      row.lo = row.hi = std::nan("");
+      row.color = ImGui::GetColorU32(ImGuiCol_Text);
+      row.note = "baseline: " + (r.na[0].empty() ? value_text(r.indicator, r.value[0]) : "n/a (" + r.na[0] + ")");
+    } else {
+      const auto& dd = r.diff[i].summary;
+      row.mean = dd.mean * k.factor, row.lo = dd.ci_low * k.factor, row.hi = dd.ci_high * k.factor;
+      row.color = ImGui::ColorConvertFloat4ToU32(verdict_color(r.verdict[i]));
+      row.note_color = row.color;
+      if (!r.na[i].empty()) {
+        row.note = "n/a (" + r.na[i] + ")";
+      } else {
+        row.note = difference_text(r.indicator, dd);
+        if (r.meaning[i] != Verdict::Undefined) row.note += std::string(" ") + verdict_name(r.meaning[i]);
+        if (r.verdict[i] != 0) row.note += r.verdict[i] > 0 ? ", better" : ", worse";
+      }
+      if (const auto w = own_warnings(a, order[i], order[0]); !w.empty()) {
+        // Its first clause ("territories[Novara].hf_flats = 20 is ignored"); the rest in the sidebar.
+        const std::string first = w.front().substr(0, std::min(w.front().find(" ("), w.front().find(": ")));
+        row.note += " (!) " + first + (w.size() > 1 ? " (+" + std::to_string(w.size() - 1) + " more)" : "");
+      }
     }
-  plot::Axes ax;
-  ax.title = "Difference from " + a.cat.scenarios()[order[0]].label;
-  ax.x_label = "% of the baseline mean (bar: mean difference, whiskers: 95% interval)";
-  plot::bars("diffbars", ax, bars, size);
+    dots.push_back(std::move(row));
+  }
+  const std::string den = indicator_policy_denominator(r.indicator);
+  ax.title = indicator_label(r.indicator) + (k.value_unit.empty() ? "" : " (" + k.value_unit + ")") +
+             (den.empty() ? "" : " \u2020 among " + den);
+  ax.x_label = "difference from " + a.cat.scenarios()[static_cast<std::size_t>(order[0])].info.name +
+               (k.diff_unit.empty() ? "" : ", " + k.diff_unit) + " (dot: mean, line: 95% interval)";
+  return dots;
 }
 
 // ---- Panels --------------------------------------------------------------------------------
@@ -175,21 +278,50 @@ void panel_errors(App& a) {
 
 void panel_sidebar(App& a) {
   auto& ss = a.cat.scenarios();
-  ImGui::TextUnformatted("Scenarios");
+  const int ticked = static_cast<int>(shown_scenarios(a).size());
+  ImGui::Text("Scenarios (%d of %d ticked)", ticked, static_cast<int>(ss.size()));
+  if (ss.size() > 1) {
+    if (ImGui::SmallButton("All")) std::fill(a.shown.begin(), a.shown.end(), 1);
+    ImGui::SameLine();
+    if (ImGui::SmallButton("None")) std::fill(a.shown.begin(), a.shown.end(), 0);
+  }
   ImGui::Separator();
-  if (ss.empty()) ImGui::TextWrapped("No results loaded: open a file in the Files tab.");
+  if (ss.empty()) wrapped("No results loaded: open a file in the Files tab.");
+  if (ticked < static_cast<int>(ss.size()) && static_cast<int>(ss.size()) > kMaxShown)
+    ImGui::TextColored(ImVec4(0.95f, 0.6f, 0.2f, 1), "%s",
+                       ("Only the first " + std::to_string(kMaxShown) +
+                        " were ticked on opening: charts stay readable up to that many. Tick the ones to discuss.")
+                           .c_str());
+  ImGui::BeginChild("scenario_list", ImVec2(0, std::min(ImGui::GetContentRegionAvail().y * 0.45f,
+                                                        (static_cast<float>(ss.size()) * 2.2f + 0.5f) * ImGui::GetFrameHeight())),
+                    false);
   for (int s = 0; s < static_cast<int>(ss.size()); ++s) {
     ImGui::PushID(s);
     const ImVec4 c = ImGui::ColorConvertU32ToFloat4(plot::palette(s));
     ImGui::PushStyleColor(ImGuiCol_CheckMark, c);
-    check(ss[s].label.c_str(), a.shown[s]);
-    ImGui::PopStyleColor();
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("%s\nseed %llu, %d replicates, %d weeks, %d territories", ss[s].origin.c_str(),
-                        static_cast<unsigned long long>(ss[s].info.seed), static_cast<int>(ss[s].replicates.size()),
-                        ss[s].info.weeks, static_cast<int>(ss[s].info.territories.size()));
+    ImGui::PushStyleColor(ImGuiCol_Border, c);
+    ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 2.f);
+    check("##tick", a.shown[s]);
+    a.mark("tick:" + std::to_string(s));
+    ImGui::PopStyleVar();
+    ImGui::PopStyleColor(2);
+    const bool hover_box = ImGui::IsItemHovered();
+    ImGui::SameLine();
+    wrapped(ss[s].label);  // the full name, wrapped
+    if (hover_box || ImGui::IsItemHovered()) {
+      std::string changes;
+      for (const auto& x : ss[s].changes) changes += "\n  " + x;
+      if (!ss[s].warnings.empty()) changes += "\nwarnings:";
+      for (const auto& x : ss[s].warnings) changes += "\n  (!) " + x;
+      ImGui::SetTooltip("%s\n%s\nseed %llu, %d replicates, %d weeks, %d territories%s%s", ss[s].info.name.c_str(),
+                        ss[s].origin.c_str(), static_cast<unsigned long long>(ss[s].info.seed),
+                        static_cast<int>(ss[s].replicates.size()), ss[s].info.weeks,
+                        static_cast<int>(ss[s].info.territories.size()), ss[s].changes.empty() ? "" : "\nlevers changed:",
+                        changes.c_str());
+    }
     ImGui::PopID();
   }
+  ImGui::EndChild();
   ImGui::Spacing();
   ImGui::TextUnformatted("Territories");
   ImGui::Separator();
@@ -216,7 +348,7 @@ void panel_sidebar(App& a) {
     if (!a.series_filter.empty() && n.find(a.series_filter) == std::string::npos &&
         label.find(a.series_filter) == std::string::npos)
       continue;
-    if (ImGui::Selectable((label + "##" + n).c_str(), n == a.series)) {
+    if (wrapped_selectable(label, n, n == a.series)) {  // the whole label, over two lines if need be
       a.series = n;
       a.request_tab = "Charts";
     }
@@ -233,13 +365,11 @@ void panel_charts(App& a) {
     ImGui::TextDisabled("No results loaded: open a results file (.h5) in the Files tab, or run a scenario in Levers.");
     return;
   }
-  ImGui::Text("%s", series_label(a.series).c_str());
-  ImGui::SameLine();
-  ImGui::TextDisabled("%s  (%s)", series_unit(a.series).c_str(), a.series.c_str());
-  ImGui::SameLine();
   if (ImGui::SmallButton("Add to presentation")) a.views.push_back({View::Lines, a.series, 0});
+  ImGui::SameLine();
+  // The subtitle in the text colour (a grey one is lost on a projector).
   const std::string m = series_meaning(a.series);
-  if (!m.empty()) ImGui::TextDisabled("%s", m.c_str());
+  wrapped(series_unit(a.series) + " (" + a.series + ")" + (m.empty() ? "" : ": " + m));
   series_chart(a, a.series, ImVec2(0, 0));
 }
 
@@ -269,82 +399,145 @@ void panel_stacked(App& a) {
 void panel_compare(App& a) {
   const auto ids = shown_scenarios(a);
   if (ids.size() < 2) {
-    ImGui::TextDisabled("Select two or more scenarios in the sidebar to compare them.");
+    ImGui::TextDisabled("Tick two or more scenarios in the sidebar to compare them.");
     return;
   }
+  const float fs = ImGui::GetFontSize();
   a.compare_base = std::clamp(a.compare_base, 0, static_cast<int>(ids.size()) - 1);
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 20);
-  if (ImGui::BeginCombo("Baseline", a.cat.scenarios()[ids[a.compare_base]].label.c_str())) {
+  ImGui::SetNextItemWidth(fs * 13);
+  if (ImGui::BeginCombo("Baseline", a.cat.scenarios()[ids[a.compare_base]].info.name.c_str())) {
     for (int i = 0; i < static_cast<int>(ids.size()); ++i)
       if (ImGui::Selectable(a.cat.scenarios()[ids[i]].label.c_str(), i == a.compare_base)) a.compare_base = i;
     ImGui::EndCombo();
   }
+  const std::vector<int> order = compare_order(a);
+  const auto rows = compare(a.cat, order);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 17);
+  if (ImGui::BeginCombo("Indicator", indicator_label(a.compare_indicator).c_str())) {
+    for (const auto& r : rows)
+      if (ImGui::Selectable(indicator_label(r.indicator).c_str(), r.indicator == a.compare_indicator))
+        a.compare_indicator = r.indicator;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  // Small multiples: up to four indicators pinned side by side.
+  const auto pin = std::find(a.pinned.begin(), a.pinned.end(), a.compare_indicator);
+  if (pin == a.pinned.end() && a.pinned.size() < 4 && ImGui::SmallButton("Pin beside")) a.pinned.push_back(a.compare_indicator);
+  else if (pin != a.pinned.end() && ImGui::SmallButton("Unpin")) a.pinned.erase(pin);
+  if (!a.pinned.empty()) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Unpin all")) a.pinned.clear();
+  }
   ImGui::SameLine();
   if (ImGui::SmallButton("Add to presentation")) a.views.push_back({View::Compare, {}, 0});
   help_marker(
-      "Mean [95% interval] over replicates. Differences are paired by replicate when the seeds agree (common "
-      "random numbers), Welch otherwise. Green: better, red: worse (lower is better for costs, returns to the "
-      "street and waiting); bright when the interval excludes zero.");
-  const std::vector<int> order = compare_order(a);
-  const auto rows = compare(a.cat, order);
-  if (const std::string unlike = unlike_runs(a.cat, order); !unlike.empty())
-    ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.2f, 1), "Not like with like, so no differences are shown: %s. "
-                       "Rerun them over a common window with `percorsi compare --align`.", unlike.c_str());
-  const int ncol = 2 + static_cast<int>(order.size()) * 2 - 1;
-  const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
-  const float table_h = std::min(ImGui::GetContentRegionAvail().y * 0.5f, (rows.size() + 1.5f) * row_h);
+      "One indicator at a time (pin up to four to see them side by side): each scenario's difference from the baseline (dot: mean, line: 95% interval) in the "
+      "indicator's own unit (percentage points for shares). Paired by replicate when the seeds agree (common random "
+      "numbers), Welch otherwise. Green: better, red: worse; bright when important (the interval excludes zero and the "
+      "difference reaches the smallest one a planner would call important). (!): the scenario has a warning the "
+      "baseline has not (a lever it ignores, a value outside its plausible range). Click a row of the table to chart it.");
+  if (const std::string unlike = unlike_runs(a.cat, order); !unlike.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.55f, 0.2f, 1));
+    wrapped("Not like with like, so no differences are shown: " + unlike +
+            ". Rerun them over a common window with `percorsi compare --align`.");
+    ImGui::PopStyleColor();
+  }
+  // The chart of one indicator above, the table of all below (it scrolls both ways with the
+  // indicator column frozen).
+  // The chart takes the height its rows need (45-75% of the tab), the table the rest.
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (a.pinned.empty()) {
+    plot::Axes ax;
+    const auto dots = compare_dots(a, order, rows, ax, a.compare_indicator);
+    if (!dots.empty()) {
+      const float h = std::clamp(plot::dots_height(ax, dots, avail.x) + fs, avail.y * 0.45f, avail.y * 0.75f);
+      ImGui::BeginChild("dots", ImVec2(0, h), false);
+      plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
+      ImGui::EndChild();
+    }
+  } else {
+    // Small multiples: the pinned indicators side by side, two to a row.
+    const int n = static_cast<int>(a.pinned.size()), cols = n > 1 ? 2 : 1, lines = (n + cols - 1) / cols;
+    const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
+    const float h = (avail.y * 0.7f - ImGui::GetStyle().ItemSpacing.y * (lines - 1)) / lines;
+    for (int i = 0; i < n; ++i) {
+      if (i % cols) ImGui::SameLine();
+      ImGui::BeginChild(("multiple" + std::to_string(i)).c_str(), ImVec2(w, h), false);
+      plot::Axes ax;
+      const auto dots = compare_dots(a, order, rows, ax, a.pinned[static_cast<std::size_t>(i)]);
+      if (!dots.empty()) plot::dots("compare_dots", ax, dots, ImVec2(0, 0), true);
+      ImGui::EndChild();
+    }
+  }
+  const int ncol = 1 + static_cast<int>(order.size());
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_ScrollX | ImGuiTableFlags_SizingFixedFit;
-  if (ImGui::BeginTable("compare", ncol, flags, ImVec2(0, table_h))) {
+  if (ImGui::BeginTable("compare", ncol, flags, ImVec2(0, 0))) {
     ImGui::TableSetupScrollFreeze(1, 1);
-    ImGui::TableSetupColumn("indicator");
-    ImGui::TableSetupColumn("unit");
-    for (int s : order) ImGui::TableSetupColumn(a.cat.scenarios()[s].info.name.c_str());
-    for (std::size_t i = 1; i < order.size(); ++i)
-      ImGui::TableSetupColumn(
-          (a.cat.scenarios()[order[i]].info.name + " - " + a.cat.scenarios()[order[0]].info.name).c_str());
-    ImGui::TableHeadersRow();
+    ImGui::TableSetupColumn("indicator (unit)", ImGuiTableColumnFlags_WidthFixed, fs * 16);
+    for (std::size_t i = 0; i < order.size(); ++i)
+      ImGui::TableSetupColumn(a.cat.scenarios()[order[i]].info.name.c_str(), ImGuiTableColumnFlags_WidthFixed, fs * 14);
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    for (int c = 0; c < ncol; ++c) {
+      ImGui::TableSetColumnIndex(c);
+      // Full scenario names, wrapped in the header.
+      ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetColumnWidth());
+      ImGui::TextUnformatted(c == 0 ? "indicator (unit)"
+                                    : (a.cat.scenarios()[order[c - 1]].info.name + (c == 1 ? " (baseline)" : "")).c_str());
+      ImGui::PopTextWrapPos();
+    }
     for (const auto& r : rows) {
-      const bool pct = is_share(r.indicator);
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       // The table's label; an indicator whose denominator depends on the policy is marked and
       // shown with it.
       const std::string den = indicator_policy_denominator(r.indicator);
-      ImGui::TextUnformatted((indicator_label(r.indicator) + (den.empty() ? "" : " \u2020")).c_str());
-      if (!r.denominator.empty()) {
-        ImGui::SameLine();
-        ImGui::TextDisabled("(%s per replicate)", r.denominator.c_str());
-      }
+      const Scaled k = scaled(r.indicator);
+      const std::string label = indicator_label(r.indicator) + (k.value_unit.empty() ? "" : " (" + k.value_unit + ")") +
+                                (den.empty() ? "" : " \u2020") +
+                                (r.denominator.empty() ? "" : "\n" + r.denominator + " per replicate");
+      if (wrapped_selectable(label, r.indicator, r.indicator == a.compare_indicator)) a.compare_indicator = r.indicator;
       if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s%s%s", r.indicator.c_str(), den.empty() ? "" : "\n\u2020 among ",
                           den.empty() ? "" : (den + " (depends on the policy)").c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextDisabled("%s", indicator_unit(r.indicator).c_str());
       for (std::size_t i = 0; i < r.value.size(); ++i) {
         ImGui::TableNextColumn();
-        const std::string t = summary_text(r.value[i], pct);
-        ImGui::TextUnformatted((r.na[i].empty() ? t : "n/a (" + r.na[i] + ")").c_str());
-      }
-      for (std::size_t i = 1; i < order.size(); ++i) {
-        ImGui::TableNextColumn();
-        const auto& d = r.diff[i];
-        ImGui::TextColored(verdict_color(r.verdict[i]), "%s%s%s", diff_text(d.summary, pct).c_str(),
-                           d.paired || std::isnan(d.summary.mean) ? "" : " (unpaired)",
-                           r.meaning[i] == Verdict::Undefined ? "" : (std::string(" ") + verdict_name(r.meaning[i])).c_str());
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetColumnWidth());
+        ImGui::TextUnformatted((r.na[i].empty() ? value_text(r.indicator, r.value[i]) : "n/a (" + r.na[i] + ")").c_str());
+        if (i > 0) {
+          const auto& d = r.diff[i];
+          ImGui::TextColored(verdict_color(r.verdict[i]), "%s%s%s", difference_text(r.indicator, d.summary).c_str(),
+                             d.paired || std::isnan(d.summary.mean) ? "" : " (unpaired)",
+                             r.meaning[i] == Verdict::Undefined ? "" : (std::string(" ") + verdict_name(r.meaning[i])).c_str());
+        }
+        ImGui::PopTextWrapPos();
       }
     }
     ImGui::EndTable();
   }
-  difference_bars(a, order, rows, ImVec2(0, 0));
+}
+
+// Weeks the person spent in each housing state, each with its colour.
+void housing_weeks(const PeopleTable& t, int row) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  for (int k = 0; k < kHousingStates; ++k) {
+    const std::string label = human_name(kHousingNames[k]) + " " + std::to_string(t.weeks[row][k]) + " wk";
+    if (k > 0 && ImGui::GetItemRectMax().x + ImGui::GetFontSize() * 2.5f + ImGui::CalcTextSize(label.c_str()).x < right)
+      ImGui::SameLine(0, ImGui::GetFontSize());
+    key_item(state_color(0, k), label);
+  }
 }
 
 void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
   const float fs = ImGui::GetFontSize();
   const int weeks = info.weeks, tt = t.territory[row];
   const char* terr = tt >= 0 && tt < static_cast<int>(info.territories.size()) ? info.territories[tt].c_str() : "?";
-  ImGui::Text("Person %d: age %d, %s, %d return(s) to the street, cost %s euro", t.id[row], t.age[row], terr,
-              t.returns[row], format_value(t.cost[row]).c_str());
+  std::string groups;
+  for (int k = 0; k < kGroups; ++k)
+    if ((t.groups[row] >> k) & 1) groups += (groups.empty() ? "" : ", ") + human_name(kGroupNames[k]);
+  ImGui::Text("Person %d: age %d, %s, %d return(s) to the street, cost %s euro; %s", t.id[row], t.age[row], terr,
+              t.returns[row], format_value(t.cost[row]).c_str(), groups.empty() ? "no target group" : groups.c_str());
   ImGui::Text("Entry week %d, exit week %s, first stable housing week %s", t.entry[row],
               t.exit[row] >= 0 ? std::to_string(t.exit[row]).c_str() : "- (still present)",
               t.first_stable[row] >= 0 ? std::to_string(t.first_stable[row]).c_str() : "- (never)");
@@ -355,7 +548,7 @@ void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
   const ImU32 tc = ImGui::GetColorU32(ImGuiCol_Text);
   const int horizon = std::max(1, weeks);
   auto X = [&](double wk) { return p.x + static_cast<float>(std::clamp(wk / horizon, 0.0, 1.0)) * w; };
-  ImGui::TextDisabled("Timeline (weeks 0-%d)", horizon);
+  ImGui::Text("Timeline (weeks 0-%d): bar = in the population, triangle = first week in stable housing", horizon);
   p = ImGui::GetCursorScreenPos();
   dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), plot::with_alpha(tc, 0.1f));
   const double entry = std::max(0, t.entry[row]), exit = t.exit[row] >= 0 ? t.exit[row] : horizon;
@@ -392,28 +585,28 @@ void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
       }
       ImGui::Dummy(ImVec2(bw, h));
     }
-    for (int k = 0; k < 5; ++k) {
-      if (k) ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(0, k)), "%s %d", kHousingNames[k], t.weeks[row][k]);
+    // The bands' colours.
+    for (int k = 0; k < 3; ++k) {
+      ImGui::TextUnformatted((std::string(kinds[k]) + ":").c_str());
+      ImGui::SameLine(fs * 5);
+      state_key(family[k]);
     }
+    housing_weeks(t, row);
     return;
   }
   // Without timelines: weeks in each housing state, as one horizontal bar.
   ImGui::TextDisabled("Weeks in each housing state (this run did not record timelines: output.timeline)");
   p = ImGui::GetCursorScreenPos();
   int total = 0;
-  for (int k = 0; k < 5; ++k) total += t.weeks[row][k];
+  for (int k = 0; k < kHousingStates; ++k) total += t.weeks[row][k];
   float x = p.x;
-  for (int k = 0; k < 5 && total > 0; ++k) {
+  for (int k = 0; k < kHousingStates && total > 0; ++k) {
     const float seg = w * static_cast<float>(t.weeks[row][k]) / static_cast<float>(total);
     dl->AddRectFilled(ImVec2(x, p.y), ImVec2(x + seg, p.y + h * 1.4f), state_color(0, k));
     x += seg;
   }
   ImGui::Dummy(ImVec2(w, h * 1.4f));
-  for (int k = 0; k < 5; ++k) {
-    if (k) ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(0, k)), "%s %d", kHousingNames[k], t.weeks[row][k]);
-  }
+  housing_weeks(t, row);
 }
 
 void panel_people(App& a) {
@@ -445,7 +638,7 @@ void panel_people(App& a) {
   const char* outcome = f.housing < 0 ? "any" : kHousingNames[f.housing];
   if (ImGui::BeginCombo("Final housing", outcome)) {
     if (ImGui::Selectable("any", f.housing < 0)) f.housing = -1;
-    for (int h = 0; h < 5; ++h)
+    for (int h = 0; h < kHousingStates; ++h)
       if (ImGui::Selectable(kHousingNames[h], f.housing == h)) f.housing = h;
     ImGui::EndCombo();
   }
@@ -462,14 +655,16 @@ void panel_people(App& a) {
   }
   ImGui::SameLine();
   ImGui::Checkbox("Present at end", &f.active_only);
-  ImGui::TextUnformatted("Target groups (all of):");
+  // The nine target groups, with the codes the table uses (the legend of its groups column).
+  ImGui::TextUnformatted("Target groups (a person must be in every ticked one; code in the table):");
   const ImGuiStyle& st = ImGui::GetStyle();
-  for (int g = 0; g < 8; ++g) {
-    const float w = ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize(kGroupNames[g]).x;
-    if (ImGui::GetItemRectMax().x + st.ItemSpacing.x + w < ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x)
-      ImGui::SameLine();
+  for (int g = 0; g < kGroups; ++g) {
+    const std::string label = human_name(kGroupNames[g]) + " (" + group_codes()[static_cast<std::size_t>(g)] + ")";
+    const float w = ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize(label.c_str()).x;
+    if (g > 0 && ImGui::GetItemRectMax().x + st.ItemSpacing.x * 2 + w < ImGui::GetWindowPos().x + ImGui::GetContentRegionMax().x)
+      ImGui::SameLine(0, st.ItemSpacing.x * 2);
     bool on = (f.groups >> g) & 1;
-    if (ImGui::Checkbox(kGroupNames[g], &on))
+    if (ImGui::Checkbox(label.c_str(), &on))
       f.groups = static_cast<std::uint16_t>(on ? f.groups | (1 << g) : f.groups & ~(1 << g));
   }
   const PeopleTable* t = a.cat.people(a.people_scenario, d.replicates[a.people_replicate]);
@@ -483,7 +678,7 @@ void panel_people(App& a) {
       !std::binary_search(rows.begin(), rows.end(), a.selected_person))
     a.selected_person = rows.empty() ? -1 : rows.front();
 
-  const float detail_h = fs * 9.5f;
+  const float detail_h = fs * 15.5f;
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
   if (ImGui::BeginTable("people", 10, flags,
@@ -511,13 +706,12 @@ void panel_people(App& a) {
         ImGui::Text("%d", t->age[r]);
         ImGui::TableNextColumn();
         std::string g;
-        for (int k = 0; k < 8; ++k)
-          if ((t->groups[r] >> k) & 1) g += (g.empty() ? "" : " ") + std::string(kGroupShort[k]);
+        for (int k = 0; k < kGroups; ++k)
+          if ((t->groups[r] >> k) & 1) g += (g.empty() ? "" : " ") + group_codes()[static_cast<std::size_t>(k)];
         ImGui::TextUnformatted(g.c_str());
         ImGui::TableNextColumn();
         const int h = t->housing_final[r];
-        if (h >= 0 && h < 5)
-          ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(0, h)), "%s", kHousingNames[h]);
+        if (h >= 0 && h < kHousingStates) key_item(state_color(0, h), human_name(kHousingNames[h]));
         ImGui::TableNextColumn();
         ImGui::Text("%d", t->entry[r]);
         ImGui::TableNextColumn();
@@ -531,11 +725,15 @@ void panel_people(App& a) {
       }
     ImGui::EndTable();
   }
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "groups: H homeless, D disability, MH mental health, Mi migrant, CL care leaver,\n"
-        "LTU long-term unemployed, VV violence victim, EO ex-offender");
   if (a.selected_person >= 0) pathway(*t, a.selected_person, d.info);
+}
+
+void lever_tooltip(const Lever& l) {
+  const std::string range = plausible_text(*l.spec);
+  ImGui::SetTooltip("%s\n%s (%s)\n%s\nplausible: %s\nevidence: %s: %s\nvalue in the file: %s", lever_label(*l.spec).c_str(),
+                    l.spec->path.c_str(), l.spec->unit.c_str(), l.spec->description.c_str(),
+                    range.empty() ? "no range declared" : range.c_str(), evidence_name(l.spec->evidence),
+                    l.spec->evidence_detail.c_str(), l.base_text.c_str());
 }
 
 void lever_widget(Lever& l, const char* id) {
@@ -568,11 +766,46 @@ void lever_widget(Lever& l, const char* id) {
       if (ImGui::InputDouble("##v", &v, 0, 0, fmt)) l.num = std::clamp(v, l.spec->min, l.spec->max);
     }
   }
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("%s (%s)\n%s\nevidence: %s: %s\nfile value: %s", l.spec->path.c_str(), l.spec->unit.c_str(),
-                      l.spec->description.c_str(), evidence_name(l.spec->evidence), l.spec->evidence_detail.c_str(),
-                      l.base_text.c_str());
+  if (ImGui::IsItemHovered()) lever_tooltip(l);
   ImGui::PopID();
+}
+
+// A lever's warnings in orange, under its value.
+const ImVec4 kWarn(0.95f, 0.55f, 0.15f, 1);
+void lever_warnings(const std::vector<std::string>& ws) {
+  for (const auto& w : ws) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kWarn);
+    wrapped("(!) " + w);
+    ImGui::PopStyleColor();
+  }
+}
+
+// After a live run: the levers it changed and the differences they made against the scenario
+// it was edited from (when its results are loaded), important ones first.
+void last_run_report(App& a) {
+  const auto& r = a.last_run;
+  if (r.live < 0 || r.live >= a.cat.size()) return;
+  ImGui::Separator();
+  const auto& live = a.cat.scenarios()[static_cast<std::size_t>(r.live)];
+  ImGui::Text("Last run: %s", live.label.c_str());
+  if (r.changes.empty()) ImGui::TextUnformatted("No lever was changed.");
+  for (const auto& c : r.changes) ImGui::BulletText("%s", c.c_str());
+  if (r.base < 0) {
+    wrapped("Open the results of " + (a.levers ? a.levers->base.name() : std::string("the original scenario")) +
+            " (same seed) to see what the changes made.");
+    return;
+  }
+  const auto rows = compare(a.cat, {r.base, r.live});
+  ImGui::Text("Differences from %s (paired, 95%% interval):", a.cat.scenarios()[static_cast<std::size_t>(r.base)].label.c_str());
+  std::vector<const CompareRow*> order;
+  for (const auto& x : rows)
+    if (x.value.size() == 2 && !std::isnan(x.diff[1].summary.mean)) order.push_back(&x);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const CompareRow* x, const CompareRow* y) { return std::abs(x->verdict[1]) > std::abs(y->verdict[1]); });
+  for (const CompareRow* x : order)
+    ImGui::TextColored(verdict_color(x->verdict[1]), "%s %s: %s %s", x->verdict[1] >= 2 ? "**" : "  ",
+                       indicator_label(x->indicator).c_str(), difference_text(x->indicator, x->diff[1].summary).c_str(),
+                       verdict_name(x->meaning[1]));
 }
 
 void panel_levers(App& a) {
@@ -600,11 +833,16 @@ void panel_levers(App& a) {
   }
   ImGui::SetNextItemWidth(fs * 16);
   input_text("Name of the edited scenario", ls.name);
-  // Global levers.
-  if (ImGui::BeginTable("global", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("lever", 0, 2);
-    ImGui::TableSetupColumn("value", 0, 2);
+  std::vector<std::string> general;
+  const auto warn = ls.warnings(&general);
+  // Global levers: the words of the room, the unit, the plausible range and the evidence class;
+  // a changed lever is marked, a warning stands under its value.
+  if (ImGui::BeginTable("global", 5, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("lever", 0, 3);
+    ImGui::TableSetupColumn("value", 0, 2.4f);
     ImGui::TableSetupColumn("unit", 0, 1);
+    ImGui::TableSetupColumn("plausible range", 0, 1.4f);
+    ImGui::TableSetupColumn("evidence", 0, 1.1f);
     ImGui::TableHeadersRow();
     for (std::size_t i = 0; i < ls.levers.size(); ++i) {
       Lever& l = ls.levers[i];
@@ -612,13 +850,20 @@ void panel_levers(App& a) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       if (l.changed())
-        ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "%s *", l.spec->path.c_str());
+        ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "%s * (was %s)", lever_label(*l.spec).c_str(), l.base_text.c_str());
       else
-        ImGui::TextUnformatted(l.spec->path.c_str());
+        ImGui::TextUnformatted(lever_label(*l.spec).c_str());
+      if (ImGui::IsItemHovered()) lever_tooltip(l);
       ImGui::TableNextColumn();
       lever_widget(l, l.spec->path.c_str());
+      a.mark("lever:" + l.spec->path);
+      lever_warnings(warn[i]);
       ImGui::TableNextColumn();
-      ImGui::TextDisabled("%s", l.spec->unit.c_str());
+      wrapped(l.spec->unit);
+      ImGui::TableNextColumn();
+      wrapped(plausible_text(*l.spec));
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(evidence_name(l.spec->evidence));
     }
     ImGui::EndTable();
   }
@@ -629,21 +874,35 @@ void panel_levers(App& a) {
   if (!tspecs.empty() && ImGui::BeginTable("territories", 1 + static_cast<int>(tspecs.size()),
                                            ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame)) {
     ImGui::TableSetupColumn("territory");
-    for (const auto* p : tspecs) ImGui::TableSetupColumn((p->key() + " (" + p->unit + ")").c_str());
-    ImGui::TableHeadersRow();
+    for (const auto* p : tspecs) ImGui::TableSetupColumn((lever_label(*p) + " (" + p->unit + ")").c_str());
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted("territory");
+    for (const auto* p : tspecs) {
+      ImGui::TableNextColumn();
+      const std::string range = plausible_text(*p);
+      wrapped(lever_label(*p) + " (" + p->unit + ")" + (range.empty() ? "" : "\nplausible " + range) + "\n" +
+              evidence_name(p->evidence));
+    }
     for (int t = 0; t < static_cast<int>(ls.base.territories.size()); ++t) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(ls.base.territory_name(t).c_str());
       for (const auto* p : tspecs)
-        for (auto& l : ls.levers)
-          if (l.spec == p && l.territory == t) {
-            ImGui::TableNextColumn();
-            lever_widget(l, (p->path + std::to_string(t)).c_str());
-          }
+        for (std::size_t i = 0; i < ls.levers.size(); ++i) {
+          Lever& l = ls.levers[i];
+          if (l.spec != p || l.territory != t) continue;
+          ImGui::TableNextColumn();
+          if (l.changed()) ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "* was %s", l.base_text.c_str());
+          lever_widget(l, (p->path + std::to_string(t)).c_str());
+          a.mark("lever:" + p->path + ":" + std::to_string(t));
+          lever_warnings(warn[i]);
+        }
     }
     ImGui::EndTable();
   }
+  if (!general.empty() && ImGui::CollapsingHeader("Warnings of the scenario file (as `percorsi validate` prints them)"))
+    lever_warnings(general);
   if (std::none_of(ls.levers.begin(), ls.levers.end(),
                    [](const Lever& l) { return l.spec->path.rfind("employment.", 0) == 0; }))
     ImGui::TextDisabled("Employment levers appear here once the parameter registry defines them.");
@@ -653,8 +912,9 @@ void panel_levers(App& a) {
     ImGui::ProgressBar(static_cast<float>(a.run.progress()), ImVec2(fs * 20, 0));
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) a.run.cancel();
-  } else if (ImGui::Button("Run")) {
-    a.start_run();
+  } else {
+    if (ImGui::Button("Run")) a.start_run();
+    a.mark("run");
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 24);
@@ -674,6 +934,7 @@ void panel_levers(App& a) {
   if (!a.lever_message.empty())
     ImGui::TextColored(a.lever_error ? ImVec4(1, 0.4f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1), "%s",
                        a.lever_message.c_str());
+  last_run_report(a);
   if (ImGui::CollapsingHeader("YAML of the changes")) ImGui::TextUnformatted(ls.overrides_yaml(a.save_path).c_str());
 }
 
@@ -715,7 +976,8 @@ void panel_files(App& a) {
   ImGui::EndChild();
 }
 
-// Presentation: one chart filling the screen; keys move between the saved views.
+// Presentation: one view filling the screen, no sidebar; keys move between the saved views and
+// the indicators.
 void panel_presentation(App& a) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -723,17 +985,22 @@ void panel_presentation(App& a) {
   ImGui::Begin("presentation", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
   panel_errors(a);
+  const float footer = ImGui::GetTextLineHeightWithSpacing() * 1.3f;
+  ImGui::BeginChild("view", ImVec2(0, -footer), false);
   if (a.views.empty()) {
     ImGui::TextUnformatted("No views: add some with 'Add to presentation'.");
   } else {
     a.view = std::clamp(a.view, 0, static_cast<int>(a.views.size()) - 1);
     const View& v = a.views[a.view];
-    const ImVec2 size(0, ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing());
+    const ImVec2 size(0, ImGui::GetContentRegionAvail().y);
     if (v.kind == View::Lines) series_chart(a, v.series, size);
     if (v.kind == View::Compare) {
       const auto order = compare_order(a);
-      difference_bars(a, order, compare(a.cat, order), size);
+      plot::Axes ax;
+      const auto dots = compare_dots(a, order, compare(a.cat, order), ax, a.compare_indicator);
+      if (!dots.empty()) plot::dots("compare_dots", ax, dots, size, true);
     }
+    if (v.kind == View::People) panel_people(a);
     if (v.kind == View::Stacked) {
       const auto ids = shown_scenarios(a);
       const int n = std::min<int>(static_cast<int>(ids.size()), 3);
@@ -744,23 +1011,41 @@ void panel_presentation(App& a) {
       }
     }
   }
-  ImGui::TextDisabled("View %d / %d: %s    Left/Right or 1-9: views    P, F11 or Esc: leave", a.view + 1,
-                      static_cast<int>(a.views.size()), a.views.empty() ? "" : a.views[a.view].title().c_str());
+  ImGui::EndChild();
+  ImGui::Separator();
+  std::string title = a.views.empty() ? "" : a.views[a.view].title();
+  if (!a.views.empty() && a.views[a.view].kind == View::Compare) title = "comparison of " + indicator_label(a.compare_indicator);
+  const std::string where = "View " + std::to_string(a.view + 1) + "/" + std::to_string(a.views.size()) + ": " + title;
+  const std::string keys = "    Left/Right: views   Up/Down: indicators   Ctrl +/-: size   Esc: leave";
+  const bool room = ImGui::CalcTextSize((where + keys).c_str()).x < ImGui::GetContentRegionAvail().x;
+  ImGui::TextUnformatted((where + (room ? keys : "    Esc: leave")).c_str());
   ImGui::End();
 }
 
 void handle_keys(App& a) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
+  if (io.KeyCtrl) {  // font size, for the back of the room
+    const float before = a.base_font_scale;
+    if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD))
+      a.base_font_scale = std::min(3.0f, a.base_font_scale * 1.15f);
+    if (ImGui::IsKeyPressed(GLFW_KEY_MINUS) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT))
+      a.base_font_scale = std::max(0.6f, a.base_font_scale / 1.15f);
+    if (ImGui::IsKeyPressed(GLFW_KEY_0, false)) a.base_font_scale = 1.0f;
+    if (a.base_font_scale != before) a.restyle();
+    return;
+  }
   if (ImGui::IsKeyPressed(GLFW_KEY_F11, false) || ImGui::IsKeyPressed(GLFW_KEY_P, false) ||
       (a.presentation && ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false))) {
     a.presentation = !a.presentation;
-    apply_theme(a.presentation, a.base_font_scale);
+    a.restyle();
   }
   if (!a.presentation || a.views.empty()) return;
   const int n = static_cast<int>(a.views.size());
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) a.view = (a.view + 1) % n;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) a.view = (a.view + n - 1) % n;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) a.step_indicator(+1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) a.step_indicator(-1);
   for (int k = 0; k < 9; ++k)
     if (ImGui::IsKeyPressed(GLFW_KEY_1 + k, false) && k < n) a.view = k;
 }
@@ -777,13 +1062,47 @@ void poll_run(App& a) {
     a.lever_error = false;
   } else {
     const std::string label = r->info.name + " [live #" + std::to_string(++a.live_runs) + "]";
-    a.cat.add_live(label, r->info, std::move(r->replicates));
-    a.lever_message = "finished: " + label + " is now in the scenario list";
+    const int live = a.cat.add_live(label, r->info, std::move(r->replicates));
+    a.cat.scenarios()[static_cast<std::size_t>(live)].changes = a.last_run.changes;
+    a.last_run.live = live;
+    a.last_run.base = -1;
+    const std::string base = a.levers ? a.levers->base.name() : std::string();
+    for (int s = 0; s < a.cat.size() && a.last_run.base < 0; ++s)
+      if (a.cat.scenarios()[static_cast<std::size_t>(s)].origin != "live" && a.cat.scenarios()[static_cast<std::size_t>(s)].info.name == base)
+        a.last_run.base = s;
+    // The new run is ticked beside the scenario it was edited from, and compared with it.
+    a.shown.resize(static_cast<std::size_t>(a.cat.size()), 0);
+    a.shown[static_cast<std::size_t>(live)] = 1;
+    if (a.last_run.base >= 0) a.shown[static_cast<std::size_t>(a.last_run.base)] = 1;
+    a.lever_message = "finished: " + label + " is now in the scenario list and ticked";
     a.lever_error = false;
   }
 }
 
 }  // namespace
+
+// Every state its own colour within its family, from the colour-blind-safe Okabe-Ito set (and
+// greys): street and institution, the two states people leave housing for, differ.
+ImU32 state_color(int family, int state) {
+  static const ImU32 kHousing[kHousingStates] = {
+      IM_COL32(213, 94, 0, 255),   // street: vermillion
+      IM_COL32(230, 159, 0, 255),  // shelter: orange
+      IM_COL32(240, 228, 66, 255), // transitional: yellow
+      IM_COL32(86, 180, 233, 255), // hf_flat: sky blue
+      IM_COL32(0, 158, 115, 255),  // housed: bluish green
+      IM_COL32(204, 121, 167, 255) // institution: reddish purple
+  };
+  static const ImU32 kWork[kWorkStates] = {IM_COL32(170, 170, 170, 255), IM_COL32(230, 159, 0, 255),
+                                           IM_COL32(240, 228, 66, 255), IM_COL32(86, 180, 233, 255),
+                                           IM_COL32(0, 158, 115, 255)};
+  static const ImU32 kCase[kCaseStates] = {IM_COL32(200, 200, 200, 255), IM_COL32(213, 94, 0, 255),
+                                           IM_COL32(230, 159, 0, 255),   IM_COL32(0, 114, 178, 255),
+                                           IM_COL32(86, 180, 233, 255),  IM_COL32(110, 110, 110, 255)};
+  if (state < 0) return IM_COL32(128, 128, 128, 255);
+  if (family == 0) return kHousing[state % kHousingStates];
+  if (family == 1) return kWork[state % kWorkStates];
+  return kCase[state % kCaseStates];
+}
 
 // ---- FileBrowser ---------------------------------------------------------------------------
 
@@ -851,7 +1170,8 @@ bool FileBrowser::draw(const char* id, std::string& picked, float height) {
 std::string View::title() const {
   if (kind == Lines) return series_label(series) + " (" + series_unit(series) + ")";
   if (kind == Stacked) return std::string(kFamilies[family]) + " states over time";
-  return "Headline indicators: difference from the baseline";
+  if (kind == People) return "people and their pathways";
+  return "comparison of one indicator: difference from the baseline";
 }
 
 const std::vector<std::string>& view_names() {
@@ -883,6 +1203,8 @@ bool App::start_run() {
   if (!levers || run.running()) return false;
   try {
     run.start(levers->edited());
+    last_run = {};
+    last_run.changes = levers->changes();
     lever_message = "running " + levers->name + "...";
     lever_error = false;
     return true;
@@ -900,20 +1222,88 @@ bool App::select(const std::string& name) {
   for (const auto& [key, tab] : kTabs)
     if (name == key) {
       request_tab = tab;
-      if (presentation) presentation = false, apply_theme(false, base_font_scale);
+      if (presentation) presentation = false, restyle();
       return true;
     }
   if (name == "presentation") {
-    if (!presentation) presentation = true, apply_theme(true, base_font_scale);
+    if (!presentation) presentation = true, restyle();
     return true;
   }
   return false;
 }
 
-void App::draw() {
-  poll_run(*this);
-  // New scenarios are shown by default (the first eight).
-  while (shown.size() < static_cast<std::size_t>(cat.size())) shown.push_back(shown.size() < 8 ? 1 : 0);
+bool App::present(const std::string& name) {
+  View want;
+  if (name == "charts") want = {View::Lines, series, 0};
+  else if (name == "stacked") want = {View::Stacked, {}, family};
+  else if (name == "compare") want = {View::Compare, {}, 0};
+  else if (name == "people") want = {View::People, {}, 0};
+  else return name == "presentation" && select(name);
+  draw_defaults();
+  auto same = [&](const View& v) { return v.kind == want.kind && (v.kind != View::Lines || v.series == want.series); };
+  auto it = std::find_if(views.begin(), views.end(), same);
+  if (it == views.end()) it = views.insert(views.end(), want);
+  view = static_cast<int>(it - views.begin());
+  if (!presentation) presentation = true, restyle();
+  return true;
+}
+
+std::string App::tick(const std::vector<std::string>& names) {
+  std::vector<std::uint8_t> want(static_cast<std::size_t>(cat.size()), 0);
+  std::string missing;
+  for (const auto& n : names) {
+    bool found = false;
+    for (int s = 0; s < cat.size(); ++s) {
+      const auto& d = cat.scenarios()[static_cast<std::size_t>(s)];
+      if (d.info.name == n || d.label == n || std::to_string(s + 1) == n) want[static_cast<std::size_t>(s)] = 1, found = true;
+    }
+    if (!found) missing += (missing.empty() ? "" : ", ") + n;
+  }
+  if (missing.empty()) shown = want;
+  return missing;
+}
+
+std::string App::select_territories(const std::vector<std::string>& names) {
+  const auto all = cat.territories();
+  std::string missing;
+  for (const auto& n : names)
+    if (std::find(all.begin(), all.end(), n) == all.end()) missing += (missing.empty() ? "" : ", ") + n;
+  if (missing.empty()) territories = std::set<std::string>(names.begin(), names.end());
+  return missing;
+}
+
+bool App::set_indicator(const std::string& name) {
+  const auto weekly = cat.weekly_names(), headline = cat.headline_names();
+  bool found = false;
+  if (std::find(weekly.begin(), weekly.end(), name) != weekly.end()) series = name, found = true;
+  if (std::find(headline.begin(), headline.end(), name) != headline.end()) compare_indicator = name, found = true;
+  return found;
+}
+
+void App::step_indicator(int delta) {
+  auto step = [&](const std::vector<std::string>& list, std::string& cur) {
+    if (list.empty()) return;
+    auto it = std::find(list.begin(), list.end(), cur);
+    const int n = static_cast<int>(list.size()), i = it == list.end() ? 0 : static_cast<int>(it - list.begin());
+    cur = list[static_cast<std::size_t>(((i + delta) % n + n) % n)];
+  };
+  View* v = presentation && !views.empty() ? &views[static_cast<std::size_t>(std::clamp(view, 0, static_cast<int>(views.size()) - 1))] : nullptr;
+  if (v && v->kind == View::Lines) {
+    step(cat.weekly_names(), v->series);
+  } else {
+    std::vector<std::string> list;
+    for (const auto& r : compare(cat, shown_scenarios(*this))) list.push_back(r.indicator);
+    step(list, compare_indicator);
+  }
+}
+
+void App::restyle() const {
+  apply_theme(theme == Light || (theme == Auto && presentation), presentation, base_font_scale);
+}
+
+void App::draw_defaults() {
+  // New scenarios are ticked, up to kMaxShown (the sidebar says when some are not).
+  while (shown.size() < static_cast<std::size_t>(cat.size())) shown.push_back(shown.size() < kMaxShown ? 1 : 0);
   const auto names = cat.weekly_names();
   if (!names.empty() && std::find(names.begin(), names.end(), series) == names.end()) series = names.front();
   if (views.empty() && !names.empty()) {
@@ -922,9 +1312,40 @@ void App::draw() {
     views.push_back({View::Stacked, {}, 0});
     views.push_back({View::Compare, {}, 0});
   }
+}
+
+void App::mark(const std::string& name) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  marks.push_back({name, {a.x, a.y, b.x, b.y}});
+}
+
+std::string App::trace() const {
+  std::string t = "tab " + current_tab + "\npresentation " + std::to_string(presentation ? 1 : 0) + "\nshown";
+  for (auto v : shown) t += " " + std::to_string(v);
+  t += "\nscenarios " + std::to_string(cat.size()) + "\nlive_runs " + std::to_string(live_runs) + "\nrunning " +
+       std::to_string(run.running() ? 1 : 0) + "\nindicator " + compare_indicator + "\n";
+  if (levers)
+    for (const auto& l : levers->levers)
+      t += "lever " + l.spec->path + (l.territory >= 0 ? ":" + std::to_string(l.territory) : "") + " " + l.yaml_value() +
+           " " + (l.changed() ? "changed" : "unchanged") + "\n";
+  char b[128];
+  for (const auto& [name, r] : marks) {
+    std::snprintf(b, sizeof b, " %.0f %.0f %.0f %.0f\n", r[0], r[1], r[2], r[3]);
+    t += "rect " + name + b;
+  }
+  return t;
+}
+
+void App::draw() {
+  marks.clear();
+  poll_run(*this);
+  draw_defaults();
   handle_keys(*this);
   if (presentation) {
+    ImFont* big = large_font();
+    if (big) ImGui::PushFont(big);
     panel_presentation(*this);
+    if (big) ImGui::PopFont();
     return;
   }
   const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -940,7 +1361,12 @@ void App::draw() {
     ImGui::SameLine();
     ImGui::ProgressBar(static_cast<float>(run.progress()), ImVec2(ImGui::GetFontSize() * 10, 0), "live run");
   }
-  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::GetFontSize() * 9);
+  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::GetFontSize() * 16);
+  if (ImGui::SmallButton(theme == Light ? "Dark theme" : "Light theme")) {
+    theme = theme == Light ? Dark : Light;
+    restyle();
+  }
+  ImGui::SameLine();
   if (ImGui::SmallButton("Presentation (P)")) select("presentation");
   panel_errors(*this);
   const float side = std::max(ImGui::GetFontSize() * 15, ImGui::GetContentRegionAvail().x * 0.2f);
@@ -958,7 +1384,10 @@ void App::draw() {
                                 {"People", panel_people}, {"Levers", panel_levers},   {"Files", panel_files}};
     for (const auto& t : kTabs) {
       const ImGuiTabItemFlags f = request_tab == t.name ? ImGuiTabItemFlags_SetSelected : 0;
-      if (ImGui::BeginTabItem(t.name, nullptr, f)) {
+      const bool open = ImGui::BeginTabItem(t.name, nullptr, f);
+      mark(std::string("tab:") + t.name);
+      if (open) {
+        current_tab = t.name;
         t.fn(*this);
         ImGui::EndTabItem();
       }
@@ -970,26 +1399,40 @@ void App::draw() {
   ImGui::End();
 }
 
-void apply_theme(bool presentation, float base_font_scale) {
+namespace {
+ImFont *g_normal = nullptr, *g_large = nullptr;
+}
+
+void set_fonts(ImFont* normal, ImFont* large) {
+  g_normal = normal, g_large = large;
+}
+
+ImFont* large_font() {
+  return g_normal && g_large && g_large->FontSize >= 2 * g_normal->FontSize ? g_large : nullptr;
+}
+
+void apply_theme(bool light, bool presentation, float base_font_scale) {
   ImGuiStyle& st = ImGui::GetStyle();
   st = ImGuiStyle();
   ImGuiIO& io = ImGui::GetIO();
-  if (!presentation) {
-    ImGui::StyleColorsDark(&st);
-    st.FrameRounding = 3;
-    io.FontGlobalScale = base_font_scale;
-    return;
-  }
-  // High contrast for projectors: black on white, strong borders, large fonts.
-  ImGui::StyleColorsLight(&st);
   ImVec4* c = st.Colors;
-  c[ImGuiCol_WindowBg] = c[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
-  c[ImGuiCol_Text] = ImVec4(0, 0, 0, 1);
-  c[ImGuiCol_TextDisabled] = ImVec4(0.25f, 0.25f, 0.25f, 1);
-  c[ImGuiCol_FrameBg] = ImVec4(0.93f, 0.93f, 0.93f, 1);
-  c[ImGuiCol_Border] = ImVec4(0, 0, 0, 1);
-  st.ScaleAllSizes(2.0f);
-  io.FontGlobalScale = base_font_scale * 2.0f;
+  if (!light) {
+    ImGui::StyleColorsDark(&st);
+    c[ImGuiCol_TextDisabled] = ImVec4(0.72f, 0.72f, 0.72f, 1);  // readable greys, also on a projector
+  } else {
+    // High contrast for bright rooms: black on white, strong borders.
+    ImGui::StyleColorsLight(&st);
+    c[ImGuiCol_WindowBg] = c[ImGuiCol_ChildBg] = ImVec4(1, 1, 1, 1);
+    c[ImGuiCol_Text] = ImVec4(0, 0, 0, 1);
+    c[ImGuiCol_TextDisabled] = ImVec4(0.2f, 0.2f, 0.2f, 1);
+    c[ImGuiCol_FrameBg] = ImVec4(0.93f, 0.93f, 0.93f, 1);
+    c[ImGuiCol_Border] = ImVec4(0, 0, 0, 1);
+  }
+  st.FrameRounding = 3;
+  const float scale = base_font_scale * (presentation ? 2.0f : 1.0f);
+  if (presentation) st.ScaleAllSizes(2.0f);
+  // With the large font (App::draw pushes it in presentation mode), drawn at its own size.
+  io.FontGlobalScale = presentation && large_font() ? base_font_scale : scale;
 }
 
 }  // namespace percorsi::viz

@@ -4,12 +4,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <iterator>
 #include <filesystem>
 #include <iostream>
 #include <limits>
 
 #include "output/outputs.hpp"
 #include "output/validate.hpp"
+#include "sim/engine/world.hpp"  // state names (kHousingNames, kGroupNames)
+#include "sim/registry/scenario.hpp"
 #include "sim/run/runner.hpp"
 #include <yaml-cpp/yaml.h>
 
@@ -109,6 +113,139 @@ std::string format_value(double v) {
   return printf_str("%.3g", v);
 }
 
+// ---- Calendar time -----------------------------------------------------------------------
+
+Calendar calendar_of(const std::string& start_date) {
+  Calendar c;
+  c.known = days_of_date(start_date, c.start_day);
+  return c;
+}
+
+namespace {
+const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+// Year and month (1-12) of a day.
+void year_month(long day, int& y, int& m) {
+  const std::string d = date_of_days(day);
+  y = std::stoi(d.substr(0, 4));
+  m = std::stoi(d.substr(5, 2));
+}
+long first_of_month(int y, int m) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%04d-%02d-01", y, m);
+  long d = 0;
+  days_of_date(b, d);
+  return d;
+}
+}  // namespace
+
+std::vector<Tick> calendar_ticks(const Calendar& c, double w0, double w1, int max_ticks) {
+  std::vector<Tick> out;
+  if (!(w1 > w0)) return out;
+  max_ticks = std::max(2, max_ticks);
+  if (!c.known) {
+    const double step = nice_step(w1 - w0, max_ticks);
+    for (double v : nice_ticks(w0, w1, max_ticks)) out.push_back({v, tick_label(v, step)});
+    return out;
+  }
+  const double days = (w1 - w0) * 7.0;
+  int step = 1;  // months
+  for (int s : {1, 2, 3, 6, 12, 24, 60})
+    if ((step = s), days / (30.44 * s) <= max_ticks) break;
+  int y = 0, m = 0;
+  year_month(c.start_day + static_cast<long>(std::floor(w0 * 7.0)), y, m);
+  // Start at a month aligned with the step (January for years, quarters at Jan/Apr/Jul/Oct).
+  int mi = y * 12 + (m - 1);
+  const int align = std::min(step, 12);
+  mi = (mi + align - 1) / align * align;
+  if (step > 12) mi = (mi / step + (mi % step ? 1 : 0)) * step;
+  for (int k = 0; k < 1000; ++k, mi += step) {
+    const int yy = mi / 12, mm = mi % 12 + 1;
+    const double week = (first_of_month(yy, mm) - c.start_day) / 7.0;
+    if (week > w1 + 1e-9) break;
+    if (week < w0 - 1e-9) continue;
+    std::string label;
+    label = step >= 12 ? std::to_string(yy) : std::string(kMonths[mm - 1]) + " " + std::to_string(yy);
+    out.push_back({week, label});
+  }
+  return out;
+}
+
+std::string week_text(const Calendar& c, int week) {
+  std::string s = "week " + std::to_string(week);
+  if (!c.known) return s;
+  const std::string d = date_of_days(c.start_day + 7L * week);
+  return s + " (" + std::to_string(std::stoi(d.substr(8, 2))) + " " + kMonths[std::stoi(d.substr(5, 2)) - 1] + " " +
+         d.substr(0, 4) + ")";
+}
+
+std::vector<EventSpan> merge_events(const std::vector<RawEvent>& events) {
+  std::vector<RawEvent> es = events;
+  std::stable_sort(es.begin(), es.end(), [](const RawEvent& a, const RawEvent& b) { return a.start < b.start; });
+  auto first_word = [](const std::string& n) { return n.substr(0, n.find_first_of("_ -")); };
+  std::vector<EventSpan> out;
+  std::vector<int> members;  // events merged into each span
+  for (const auto& e : es) {
+    auto detail = [&] {
+      char f[32];
+      std::snprintf(f, sizeof f, "%g", e.factor);
+      return e.name + ": " + e.target + " x" + f;
+    };
+    bool merged = false;
+    for (std::size_t i = 0; i < out.size() && !merged; ++i)
+      if (first_word(out[i].label) == first_word(e.name) && e.start <= out[i].end && e.end >= out[i].start) {
+        out[i].start = std::min(out[i].start, e.start);
+        out[i].end = std::max(out[i].end, e.end);
+        out[i].label = first_word(e.name);
+        out[i].detail += "\n" + detail();
+        ++members[i];
+        merged = true;
+      }
+    if (!merged) {
+      out.push_back({e.name, e.start, e.end, detail()});
+      members.push_back(1);
+    }
+  }
+  for (auto& e : out) e.label = human_name(e.label);
+  return out;
+}
+
+void read_calendar(ScenarioData& d) {
+  d.calendar = {};
+  d.events.clear();
+  d.warnings.clear();
+  if (d.info.resolved_yaml.empty()) return;
+  try {
+    Scenario sc = parse_scenario(d.info.resolved_yaml, "<" + d.info.name + " as it ran>");
+    // The resolved text writes every value; one at its registry default was set by no file, so
+    // it is not counted as set (its warnings would be noise: hf_share under the step model).
+    for (const ParamSpec& p : registry()) {
+      auto unset_default = [&](Value& v) {
+        if (v.text == p.default_text) v.origin.line = 0;
+      };
+      if (p.scope == Scope::Global) unset_default(sc.global[static_cast<std::size_t>(p.index)]);
+      if (p.scope == Scope::Territory)
+        for (auto& t : sc.territories) unset_default(t.v[static_cast<std::size_t>(p.index)]);
+    }
+    d.calendar = calendar_of(sc.at(G::start_date).text);
+    std::vector<RawEvent> raw;
+    const double weeks = std::max(1, d.info.weeks);
+    for (const auto& e : sc.events) {
+      RawEvent r;
+      r.name = e.at(E::name).text;
+      r.target = e.at(E::target).text;
+      r.factor = e[E::factor];
+      r.start = std::clamp(e[E::start], 0.0, weeks);
+      r.end = std::clamp(e[E::end], 0.0, weeks);
+      if (r.end > r.start) raw.push_back(r);
+    }
+    d.events = merge_events(raw);
+    d.warnings.clear();
+    for (const auto& w : sc.warnings()) d.warnings.push_back(warning_text(w));
+  } catch (const std::exception&) {
+    // A file of another version: weeks only, no events.
+  }
+}
+
 // ---- Indicators ----------------------------------------------------------------------------
 
 namespace {
@@ -166,6 +303,81 @@ bool is_share(const std::string& ind) {
   return o && o->is_share();
 }
 
+Scaled scaled(const std::string& ind) {
+  Scaled s;
+  if (is_share(ind)) return {100.0, "%", "pp"};
+  const auto* o = any_spec(ind);
+  s.value_unit = s.diff_unit = o ? o->unit : std::string();
+  return s;
+}
+
+std::string value_text(const std::string& ind, const out::Summary& s) {
+  if (s.n == 0 || std::isnan(s.mean)) return "n/a";
+  const Scaled k = scaled(ind);
+  const std::string pct = k.value_unit == "%" ? "%" : "";
+  auto f = [&](double v) { return format_value(v * k.factor) + pct; };
+  return f(s.mean) + " [" + f(s.ci_low) + ", " + f(s.ci_high) + "]";
+}
+
+std::string difference_text(const std::string& ind, const out::Summary& d) {
+  if (std::isnan(d.mean)) return "n/a";
+  const Scaled k = scaled(ind);
+  auto f = [&](double v) { return (v * k.factor > 0 ? "+" : "") + format_value(v * k.factor); };
+  return f(d.mean) + (k.diff_unit.empty() ? "" : " " + k.diff_unit) + " [" + f(d.ci_low) + ", " + f(d.ci_high) + "]";
+}
+
+// ---- Labels --------------------------------------------------------------------------------
+
+std::vector<std::string> wrap_label(const std::string& text, float max_width,
+                                    const std::function<float(const std::string&)>& width) {
+  // Pieces that end at a break character.
+  std::vector<std::string> pieces;
+  std::string cur;
+  for (char ch : text) {
+    cur += ch;
+    if (std::strchr(":_= ,/", ch)) pieces.push_back(cur), cur.clear();
+  }
+  if (!cur.empty()) pieces.push_back(cur);
+  std::vector<std::string> lines;
+  std::string line;
+  for (const auto& piece : pieces) {
+    if (line.empty() || width(line + piece) <= max_width) {
+      line += piece;
+    } else {
+      lines.push_back(line);
+      line = piece;
+    }
+    // A piece wider than the whole width is cut between characters.
+    while (width(line) > max_width && line.size() > 1) {
+      std::size_t n = line.size() - 1;
+      while (n > 1 && width(line.substr(0, n)) > max_width) --n;
+      lines.push_back(line.substr(0, n));
+      line = line.substr(n);
+    }
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  for (auto& l : lines)
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+  return lines;
+}
+
+std::string warning_text(const std::string& line) {
+  const auto at = line.find("warning: ");
+  return at == std::string::npos ? line : line.substr(at + 9);
+}
+
+std::string human_name(const std::string& id) {
+  std::string s = id;
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+const std::vector<std::string>& group_codes() {
+  static const std::vector<std::string> c = {"H", "D", "MH", "Mi", "CL", "LTU", "VV", "EO", "SU"};
+  static_assert(std::size(kGroupNames) == 9, "one code per target group");
+  return c;
+}
+
 // ---- People --------------------------------------------------------------------------------
 
 PeopleTable people_table(const std::vector<out::PersonColumn>& columns) {
@@ -195,10 +407,11 @@ PeopleTable people_table(const std::vector<out::PersonColumn>& columns) {
   t.first_stable = ints("first_stable_week", -1);
   t.returns = ints("returns_to_street", 0);
   t.age = ints("age", -1);
-  static const char* kWeeks[5] = {"weeks_street", "weeks_shelter", "weeks_transitional", "weeks_hf_flat",
-                                  "weeks_housed"};
-  t.weeks.assign(n, {0, 0, 0, 0, 0});
-  for (int h = 0; h < 5; ++h) {
+  static const char* kWeeks[6] = {"weeks_street",  "weeks_shelter", "weeks_transitional",
+                                  "weeks_hf_flat", "weeks_housed",  "weeks_institution"};
+  static_assert(std::size(kWeeks) == std::size(kHousingNames), "one column per housing state");
+  t.weeks.assign(n, {0, 0, 0, 0, 0, 0});
+  for (int h = 0; h < 6; ++h) {
     const auto v = ints(kWeeks[h], 0);
     for (std::size_t i = 0; i < n; ++i) t.weeks[i][h] = v[i];
   }
@@ -274,6 +487,7 @@ bool Catalog::open(const std::string& path) {
       d.person_columns = rd->person_columns(name);
       d.headline_names = rd->headline_names(name);
       d.reader = rd;
+      read_calendar(d);
       add.push_back(std::move(d));
     }
     for (auto& d : add) scenarios_.push_back(std::move(d));
@@ -298,6 +512,7 @@ int Catalog::add_live(const std::string& label, out::ScenarioInfo info, std::vec
     if (d.info.territories.empty()) d.info.territories = reps[0].territories;
   }
   d.live = std::move(reps);
+  read_calendar(d);
   scenarios_.push_back(std::move(d));
   return size() - 1;
 }
@@ -373,7 +588,8 @@ const PeopleTable* Catalog::people(int s, int replicate) {
                                                     "weeks_shelter",
                                                     "weeks_transitional",
                                                     "weeks_hf_flat",
-                                                    "weeks_housed"};
+                                                    "weeks_housed",
+                                                    "weeks_institution"};
         std::vector<out::PersonColumn> cols;
         for (const auto& c : d.person_columns)
           if (kUsed.count(c)) cols.push_back(d.reader->person_column(d.info.name, replicate, c));

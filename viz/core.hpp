@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +43,38 @@ std::string tick_label(double v, double step);
 // A value for tables and tooltips (3 significant digits, thousands grouped as k/M above 1e4).
 std::string format_value(double v);
 
+// ---- Calendar time -----------------------------------------------------------------------
+// Week 0 of a scenario as a calendar date (the scenario's start_date), when it is known.
+struct Calendar {
+  long start_day = 0;  // days since 1970-01-01 of week 0
+  bool known = false;
+};
+// "2019-01-07" -> a known calendar; anything else -> unknown (axes then count weeks).
+Calendar calendar_of(const std::string& start_date);
+// An x-axis tick: its week (fractional: the first of a month falls inside a week) and label.
+struct Tick {
+  double week = 0;
+  std::string label;
+};
+// Ticks between weeks w0 and w1: months, quarters or years as the span needs ("Mar 2020", "Q2
+// 2020", "2020") with at most about max_ticks ticks; weeks ("week 12") when the date is unknown.
+std::vector<Tick> calendar_ticks(const Calendar& c, double w0, double w1, int max_ticks);
+// The date of a week for tooltips: "week 62 (16 Mar 2020)", or "week 62".
+std::string week_text(const Calendar& c, int week);
+
+// A timed event of a scenario (lockdown, a new call, a funding cut), in weeks of the run;
+// events that overlap and share a name's first word are merged into one ("lockdown").
+struct EventSpan {
+  std::string label;   // the shared name ("lockdown"), or the event's name
+  double start = 0, end = 0;  // weeks; end exclusive
+  std::string detail;  // each event merged: "lockdown_activity: activity x0.2, weeks 61-77"
+};
+struct RawEvent {
+  std::string name, target;
+  double start = 0, end = 0, factor = 1;
+};
+std::vector<EventSpan> merge_events(const std::vector<RawEvent>& events);
+
 // ---- Indicators ----------------------------------------------------------------------------
 // Units, labels, meanings and directions come from the output table (output/outputs.def); a
 // name the table does not know (a file of another version) gets its name as label, no unit
@@ -64,11 +97,36 @@ double min_important_difference(const std::string& indicator);
 // Share indicators (0-1) are shown as percentages.
 bool is_share(const std::string& indicator);
 
+// How a value or a difference of an indicator is written in tables and charts: in the
+// indicator's own unit, shares as percentages and their differences in percentage points.
+struct Scaled {
+  double factor = 1;        // multiply the stored value by this
+  std::string value_unit;   // "%", "persons", "euro", ...
+  std::string diff_unit;    // "pp" for shares, else as value_unit
+};
+Scaled scaled(const std::string& indicator);
+// "45.2% [40.1, 50.3]", "n/a".
+std::string value_text(const std::string& indicator, const out::Summary& s);
+// "+3.2 pp [1.0, 5.4]", "-120 euro [-300, 60]", "n/a".
+std::string difference_text(const std::string& indicator, const out::Summary& d);
+
+// ---- Labels --------------------------------------------------------------------------------
+// Splits a label into lines no wider than max_width (measured by `width`), breaking after ':',
+// '_', '=', ' ', ',' or '/' where it can and inside a word only where it must. Nothing is cut.
+std::vector<std::string> wrap_label(const std::string& text, float max_width,
+                                    const std::function<float(const std::string&)>& width);
+// A warning of Scenario::warnings() without its "file:line:column: warning: " prefix.
+std::string warning_text(const std::string& line);
+// A target group's name for people: "mental health" for mental_health.
+std::string human_name(const std::string& id);
+// Short codes of the nine target groups (kGroupNames order), as the People table shows them.
+const std::vector<std::string>& group_codes();
+
 // ---- People --------------------------------------------------------------------------------
 // The per-person columns the viewer uses (missing columns read as -1 or 0).
 struct PeopleTable {
   std::vector<std::int32_t> id, territory, groups, housing_final, entry, exit, first_stable, returns, age;
-  std::vector<std::array<std::int32_t, 5>> weeks;  // weeks in street..housed
+  std::vector<std::array<std::int32_t, 6>> weeks;  // weeks in street..housed, institution
   std::vector<double> cost;
   // Pathway timelines, when the run recorded them: the changes of row r are
   // changes[change_begin[r] .. change_begin[r + 1]), each {week, housing, case, work}.
@@ -99,6 +157,10 @@ struct ScenarioData {
   out::ScenarioInfo info;
   std::vector<int> replicates;
   std::vector<std::string> weekly_names, person_columns, headline_names;
+  Calendar calendar;                // from the resolved scenario's start_date
+  std::vector<EventSpan> events;    // its events, merged for charts
+  std::vector<std::string> changes; // live runs: the levers changed from the file
+  std::vector<std::string> warnings;  // Scenario::warnings() of the scenario as it ran, without "file:line:col: warning: "
   std::shared_ptr<const out::Reader> reader;  // null for live runs
   std::vector<out::ReplicateResult> live;     // live runs: every replicate in memory
   // Caches of what was read (an empty entry records a failed read).
@@ -141,6 +203,13 @@ class Catalog {
   std::vector<ScenarioData> scenarios_;
   std::vector<std::string> files_, errors_;
 };
+
+// The calendar, events and warnings of a scenario, from the resolved scenario a results file
+// keeps (unknown calendar, no events and no warnings when it cannot be read).
+void read_calendar(ScenarioData& d);
+// Scenarios ticked when files are opened: the first kMaxShown (the comparison chart stays
+// readable up to that many rows; the sidebar says when some are left unticked).
+inline constexpr int kMaxShown = 20;
 
 // Territory mask of a scenario for a selection by name (empty selection: all).
 std::vector<bool> territory_mask(const out::ScenarioInfo& info, const std::set<std::string>& selected);

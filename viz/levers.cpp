@@ -9,6 +9,7 @@
 
 #include "sim/run/ensemble.hpp"
 #include "sim/run/runner.hpp"
+#include "viz/core.hpp"
 
 namespace percorsi::viz {
 
@@ -48,30 +49,57 @@ std::string Lever::yaml_value() const {
   return num_text(num);
 }
 
+namespace {
+// The main policy levers of MODEL.md with the words a room understands; a path the registry
+// does not (yet) define is skipped. Units, ranges and evidence come from the registry.
+const std::pair<const char*, const char*> kLevers[] = {
+    {"housing.model", "Housing model"},
+    {"housing.hf_share", "Share of the eligible sent to Housing First"},
+    {"housing_first.eligibility", "Who is eligible for Housing First"},
+    {"cpi.involvement", "Job centre (CPI) involvement"},
+    {"employment.scouting.start", "Scouting of firms starts after"},
+    {"employment.scouting.reference", "Scouting start counted from"},
+    {"employment.scouting.intensity", "Scouting hours a week"},
+    {"employment.scouting.strategy", "Scouting strategy"},
+    {"employment.follow_up.duration", "Follow-up after hiring lasts"},
+    {"employment.follow_up.intensity", "Follow-up intensity"},
+    {"employment.reiterate", "Try again after a failed placement"},
+    {"employment.max_rounds", "Most placement rounds"},
+    {"network.partners", "Partner network"},
+    {"replicates", "Replicates (runs averaged)"},
+    {"territories[].hf_flats", "Housing First flats"},
+    {"territories[].hf_support_workers", "Housing First support workers"},
+    {"territories[].shelter_beds", "Shelter beds"},
+    {"territories[].inflow", "New people in need a week"},
+};
+std::string number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+}  // namespace
+
 std::vector<const ParamSpec*> lever_specs() {
-  // The main policy levers of MODEL.md; a path the registry does not (yet) define is skipped.
-  static const char* kWanted[] = {"housing.model",
-                                  "housing.hf_share",
-                                  "housing_first.eligibility",
-                                  "cpi.involvement",
-                                  "employment.scouting.start",
-                                  "employment.scouting.reference",
-                                  "employment.scouting.intensity",
-                                  "employment.scouting.strategy",
-                                  "employment.follow_up.duration",
-                                  "employment.follow_up.intensity",
-                                  "employment.reiterate",
-                                  "employment.max_rounds",
-                                  "network.partners",
-                                  "replicates",
-                                  "territories[].hf_flats",
-                                  "territories[].hf_support_workers",
-                                  "territories[].shelter_beds"};
   std::vector<const ParamSpec*> out;
-  for (const char* w : kWanted)
+  for (const auto& [path, label] : kLevers)
     for (const auto& p : registry())
-      if (p.path == w) out.push_back(&p);
+      if (p.path == path) out.push_back(&p);
   return out;
+}
+
+std::string lever_label(const ParamSpec& p) {
+  for (const auto& [path, label] : kLevers)
+    if (p.path == path) return label;
+  return p.path;
+}
+
+std::string plausible_text(const ParamSpec& p) {
+  if (!p.plausible) return "";
+  return number(p.plausible->lo) + " to " + number(p.plausible->hi) + (p.unit.empty() ? "" : " " + p.unit);
+}
+
+bool Lever::implausible() const {
+  return spec->plausible && !is_text(spec->kind) && (num < spec->plausible->lo || num > spec->plausible->hi);
 }
 
 LeverSet LeverSet::load(const std::string& path) {
@@ -176,6 +204,60 @@ std::string LeverSet::overrides_yaml(const std::string& save_path) const {
   if (any_territory) e << YAML::EndSeq;
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
+}
+
+std::vector<std::vector<std::string>> LeverSet::warnings(std::vector<std::string>* general) const {
+  std::vector<std::vector<std::string>> out(levers.size());
+  for (std::size_t i = 0; i < levers.size(); ++i)
+    if (levers[i].implausible())
+      out[i].push_back(levers[i].yaml_value() + " is outside its plausible range " + plausible_text(*levers[i].spec) +
+                       " (" + levers[i].spec->plausible->reason + ")");
+  // The scenario's own warnings (ignored levers...), with the values edited here counted as set.
+  Scenario sc = base;
+  try {
+    sc = edited();
+  } catch (const std::exception&) {
+    return out;  // an invalid edit: the run button reports it
+  }
+  const Origin here{"percorsi-viz", 1, 1};
+  for (const auto& l : levers)
+    if (l.changed()) {
+      auto& v = l.territory < 0 ? sc.global[static_cast<std::size_t>(l.spec->index)]
+                                : sc.territories[static_cast<std::size_t>(l.territory)].v[static_cast<std::size_t>(l.spec->index)];
+      v.origin = here;
+    }
+  for (const auto& line : sc.warnings()) {
+    const std::string w = warning_text(line);
+    bool placed = false;
+    for (std::size_t i = 0; i < levers.size() && !placed; ++i) {
+      const Lever& l = levers[i];
+      const std::string key = l.territory < 0 ? l.spec->path + " = "
+                                              : "territories[" + base.territory_name(l.territory) + "]." + l.spec->key() + " = ";
+      if (w.rfind(key, 0) != 0) continue;
+      placed = true;
+      // Plausibility is said above, by the lever itself (Scenario::warnings says it for a value
+      // outside a behavioural range, or four times above a territory's).
+      if (w.find("plausible") == std::string::npos) out[i].push_back(w.substr(key.size()));
+    }
+    if (!placed && general) general->push_back(w);
+  }
+  return out;
+}
+
+std::vector<std::string> LeverSet::changes() const {
+  std::vector<std::string> out;
+  auto shown = [](const Lever& l, bool base) {
+    Lever c = l;
+    c.num = base ? l.base_num : l.num;
+    c.text = base ? l.base_text : l.text;
+    return c.yaml_value();
+  };
+  for (const auto& l : levers)
+    if (l.changed())
+      out.push_back(lever_label(*l.spec) + (l.territory >= 0 ? " (" + base.territory_name(l.territory) + ")" : "") +
+                    ": " + shown(l, true) + " -> " + shown(l, false) +
+                    (l.spec->unit.empty() || l.spec->kind == Kind::Duration ? "" : " " + l.spec->unit));
+  return out;
 }
 
 void LeverSet::save(const std::string& save_path) const {

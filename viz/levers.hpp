@@ -25,11 +25,18 @@ struct Lever {
   std::string base_text;
   bool changed() const;
   std::string yaml_value() const;  // the value as it would be written in YAML
+  // Outside the registry's plausible range (sim/registry/plausible.def): the results would
+  // rest on a value the model's evidence does not cover.
+  bool implausible() const;
 };
 
 // The registry paths offered as levers, in display order, keeping only those the registry
 // has (employment levers appear once sim/ defines them).
 std::vector<const ParamSpec*> lever_specs();
+// The words a room understands for a lever ("Housing First flats"); its path for others.
+std::string lever_label(const ParamSpec& p);
+// "0.5 to 4 persons/week" (durations in weeks), or "" when the registry has no plausible range.
+std::string plausible_text(const ParamSpec& p);
 
 struct LeverSet {
   std::string path;  // the YAML file the scenario came from
@@ -47,6 +54,12 @@ struct LeverSet {
   std::string overrides_yaml(const std::string& save_path) const;
   // Writes overrides_yaml (throws std::runtime_error).
   void save(const std::string& save_path) const;
+  // Before a run: per lever (same order as `levers`), what a planner should know: a value
+  // outside its plausible range, a lever the scenario ignores (Scenario::warnings() on the edited
+  // scenario). `general` gets the scenario's other warnings (values set in its files).
+  std::vector<std::vector<std::string>> warnings(std::vector<std::string>* general = nullptr) const;
+  // The changed levers, as "Housing First flats (Novara): 10 -> 40 flats".
+  std::vector<std::string> changes() const;
 };
 
 // Runs every replicate of a scenario on a std::thread; the UI polls progress() and take().

@@ -9,11 +9,15 @@
 namespace percorsi::viz::plot {
 
 ImU32 palette(int i) {
-  static const ImU32 kColors[] = {IM_COL32(0, 114, 178, 255),  IM_COL32(230, 159, 0, 255),
-                                  IM_COL32(0, 158, 115, 255),  IM_COL32(204, 121, 167, 255),
-                                  IM_COL32(86, 180, 233, 255), IM_COL32(213, 94, 0, 255),
-                                  IM_COL32(240, 228, 66, 255), IM_COL32(148, 103, 189, 255),
-                                  IM_COL32(140, 86, 75, 255),  IM_COL32(127, 127, 127, 255)};
+  // Okabe-Ito (colour-blind safe), then Paul Tol's muted scheme for more lines.
+  static const ImU32 kColors[] = {IM_COL32(0, 114, 178, 255),   IM_COL32(230, 159, 0, 255),
+                                  IM_COL32(0, 158, 115, 255),   IM_COL32(204, 121, 167, 255),
+                                  IM_COL32(86, 180, 233, 255),  IM_COL32(213, 94, 0, 255),
+                                  IM_COL32(240, 228, 66, 255),  IM_COL32(136, 34, 85, 255),
+                                  IM_COL32(51, 34, 136, 255),   IM_COL32(17, 119, 51, 255),
+                                  IM_COL32(153, 153, 51, 255),  IM_COL32(170, 68, 153, 255),
+                                  IM_COL32(68, 170, 153, 255),  IM_COL32(136, 204, 238, 255),
+                                  IM_COL32(204, 102, 119, 255), IM_COL32(127, 127, 127, 255)};
   const int n = static_cast<int>(sizeof kColors / sizeof kColors[0]);
   return kColors[((i % n) + n) % n];
 }
@@ -67,7 +71,8 @@ std::string label_of(double v, double step, bool percent) {
 }
 
 // Reserves the chart's space, draws the title, grid, ticks and axis labels; returns the frame.
-Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr) {
+Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr, bool time = false,
+            float right_reserve = 0) {
   Frame f;
   size = resolve(size);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -95,7 +100,7 @@ Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr) {
   const float title_h = axes.title.empty() ? 0 : fs * 1.4f;
   const float unit_h = axes.y_label.empty() ? 0 : fs * 1.2f;
   f.p0 = ImVec2(origin.x + label_w + pad * 2, origin.y + title_h + unit_h + pad);
-  f.p1 = ImVec2(origin.x + size.x - pad * 2, origin.y + size.y - fs * 2.6f);
+  f.p1 = ImVec2(origin.x + size.x - pad * 2 - right_reserve, origin.y + size.y - fs * 2.6f);
   if (f.p1.x <= f.p0.x + 10) f.p1.x = f.p0.x + 10;
   if (f.p1.y <= f.p0.y + 10) f.p1.y = f.p0.y + 10;
 
@@ -103,7 +108,7 @@ Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr) {
     const float tw = ImGui::CalcTextSize(axes.title.c_str()).x;
     f.dl->AddText(ImVec2(origin.x + (size.x - tw) * 0.5f, origin.y), tc, axes.title.c_str());
   }
-  if (!axes.y_label.empty()) f.dl->AddText(ImVec2(origin.x + pad, origin.y + title_h), axis, axes.y_label.c_str());
+  if (!axes.y_label.empty()) f.dl->AddText(ImVec2(origin.x + pad, origin.y + title_h), tc, axes.y_label.c_str());
   f.dl->AddRectFilled(f.p0, f.p1, with_alpha(ImGui::GetColorU32(ImGuiCol_FrameBg), 0.5f));
   for (double v : yticks) {
     const float y = f.Y(v);
@@ -112,19 +117,26 @@ Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr) {
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     f.dl->AddText(ImVec2(f.p0.x - pad - ts.x, y - ts.y * 0.5f), tc, s.c_str());
   }
-  const int max_x_ticks = std::clamp(static_cast<int>((f.p1.x - f.p0.x) / (fs * 5)), 2, 14);
-  const double xs = nice_step(f.x1 - f.x0, max_x_ticks);
-  for (double v : nice_ticks(f.x0, f.x1, max_x_ticks)) {
-    const float x = f.X(v);
+  std::vector<Tick> xt;
+  if (time) {  // calendar dates (weeks when the start date is unknown)
+    const float tick_w = ImGui::CalcTextSize(axes.calendar.known ? "Mar 2020" : "000").x + fs * 1.5f;
+    xt = calendar_ticks(axes.calendar, f.x0, f.x1, std::clamp(static_cast<int>((f.p1.x - f.p0.x) / tick_w), 2, 14));
+  } else {
+    const int max_x_ticks = std::clamp(static_cast<int>((f.p1.x - f.p0.x) / (fs * 5)), 2, 14);
+    const double xs = nice_step(f.x1 - f.x0, max_x_ticks);
+    for (double v : nice_ticks(f.x0, f.x1, max_x_ticks)) xt.push_back({v, tick_label(v, xs)});
+  }
+  for (const auto& t : xt) {
+    const float x = f.X(t.week);
     f.dl->AddLine(ImVec2(x, f.p0.y), ImVec2(x, f.p1.y), grid);
     f.dl->AddLine(ImVec2(x, f.p1.y), ImVec2(x, f.p1.y + pad * 0.6f), axis);
-    const std::string s = tick_label(v, xs);
-    const float tw = ImGui::CalcTextSize(s.c_str()).x;
-    f.dl->AddText(ImVec2(x - tw * 0.5f, f.p1.y + pad * 0.7f), tc, s.c_str());
+    const float tw = ImGui::CalcTextSize(t.label.c_str()).x;
+    f.dl->AddText(ImVec2(x - tw * 0.5f, f.p1.y + pad * 0.7f), tc, t.label.c_str());
   }
-  if (!axes.x_label.empty()) {
-    const float tw = ImGui::CalcTextSize(axes.x_label.c_str()).x;
-    f.dl->AddText(ImVec2((f.p0.x + f.p1.x - tw) * 0.5f, f.p1.y + fs * 1.4f), axis, axes.x_label.c_str());
+  const std::string xl = time && axes.calendar.known ? std::string() : axes.x_label;
+  if (!xl.empty()) {
+    const float tw = ImGui::CalcTextSize(xl.c_str()).x;
+    f.dl->AddText(ImVec2((f.p0.x + f.p1.x - tw) * 0.5f, f.p1.y + fs * 1.4f), tc, xl.c_str());
   }
   f.dl->AddRect(f.p0, f.p1, axis);
   return f;
@@ -161,20 +173,59 @@ void polyline(const Frame& f, const std::vector<double>& v, ImU32 col, float thi
   flush();
 }
 
-// Legend box in the top-left corner of the plot area.
-void legend(const Frame& f, const std::vector<std::pair<std::string, ImU32>>& items) {
-  if (items.empty()) return;
-  const float fs = ImGui::GetFontSize(), pad = fs * 0.4f;
+using Items = std::vector<std::pair<std::string, ImU32>>;
+
+float measure(const std::string& s) {
+  return ImGui::CalcTextSize(s.c_str()).x;
+}
+
+// Width a legend right of the plot needs: its widest name, at most a third of the chart.
+float legend_width(const Items& items, float chart_w) {
+  if (items.empty()) return 0;
+  const float fs = ImGui::GetFontSize();
   float w = 0;
-  for (const auto& [s, c] : items) w = std::max(w, ImGui::CalcTextSize(s.c_str()).x);
-  const ImVec2 a(f.p0.x + pad, f.p0.y + pad);
-  const ImVec2 b(a.x + w + fs * 1.6f + pad * 2, a.y + items.size() * fs * 1.2f + pad * 2);
-  f.dl->AddRectFilled(a, b, with_alpha(ImGui::GetColorU32(ImGuiCol_WindowBg), 0.85f), 3.f);
-  f.dl->AddRect(a, b, with_alpha(text_color(), 0.3f), 3.f);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const float y = a.y + pad + i * fs * 1.2f;
-    f.dl->AddRectFilled(ImVec2(a.x + pad, y + fs * 0.2f), ImVec2(a.x + pad + fs, y + fs * 0.8f), items[i].second);
-    f.dl->AddText(ImVec2(a.x + pad + fs * 1.4f, y), text_color(), items[i].first.c_str());
+  for (const auto& it : items) w = std::max(w, measure(it.first));
+  return std::min(w, chart_w / 3) + fs * 2.2f;
+}
+
+// Legend right of the plot area (in the `reserved` width begin() left), names wrapped, never cut.
+void legend(const Frame& f, const Items& items, float reserved) {
+  if (items.empty()) return;
+  const float fs = ImGui::GetFontSize();
+  const float x = f.p1.x + fs * 0.8f, w = std::max(fs * 3, reserved - fs * 2.2f);
+  float y = f.p0.y;
+  for (const auto& [name, col] : items) {
+    f.dl->AddRectFilled(ImVec2(x, y + fs * 0.2f), ImVec2(x + fs, y + fs * 0.8f), col);
+    for (const auto& line : wrap_label(name, w, measure)) {
+      f.dl->AddText(ImVec2(x + fs * 1.3f, y), text_color(), line.c_str());
+      y += fs * 1.1f;
+    }
+    y += fs * 0.15f;
+  }
+}
+
+// Events: a shaded span behind the data for each, labelled at the top of the plot.
+void shade_events(const Frame& f, const Axes& axes) {
+  for (const auto& e : axes.events)
+    f.dl->AddRectFilled(ImVec2(f.X(e.start), f.p0.y), ImVec2(std::max(f.X(e.end), f.X(e.start) + 2), f.p1.y),
+                        with_alpha(text_color(), 0.13f));
+}
+void label_events(const Frame& f, const Axes& axes) {
+  const float fs = ImGui::GetFontSize(), pad = fs * 0.25f;
+  for (const auto& e : axes.events) {
+    const float x0 = f.X(e.start), x1 = f.X(e.end);
+    f.dl->AddLine(ImVec2(x0, f.p0.y), ImVec2(x0, f.p1.y), with_alpha(text_color(), 0.6f), 1.5f);
+    const ImVec2 ts = ImGui::CalcTextSize(e.label.c_str());
+    // The label stands clear of the event's line (a glyph touching it reads badly on a projector,
+    // and to OCR: tests/test_viz.cpp reads it back).
+    const float x = std::min(x0 + pad * 5, f.p1.x - ts.x - pad * 2);
+    const ImVec2 a(x - pad, f.p0.y + pad), b(x + ts.x + pad, f.p0.y + pad * 3 + ts.y);
+    // On a plain box, no border: a frame line next to a glyph reads badly (to OCR too).
+    f.dl->AddRectFilled(a, b, ImGui::GetColorU32(ImGuiCol_WindowBg), 3.f);
+    f.dl->AddText(ImVec2(x, f.p0.y + pad * 2), text_color(), e.label.c_str());
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    if (f.hovered && m.x >= x0 && m.x < std::max(x1, x0 + 2) && m.y >= f.p0.y && m.y < f.p1.y && m.y < b.y)
+      ImGui::SetTooltip("%s\n%s", e.label.c_str(), e.detail.c_str());
   }
 }
 
@@ -216,20 +267,34 @@ void lines(const char* id, const Axes& axes, const std::vector<Line>& series, Im
     yr.add(s.mean), yr.add(s.lo), yr.add(s.hi);
   }
   xr.add(0.0), xr.add(std::max(1, weeks - 1));
-  Frame f = begin(id, axes, size, xr, yr);
+  Items items;
+  for (const auto& s : series) items.emplace_back(s.label, s.color);
+  if (series.size() == 1 && series[0].label.empty()) items.clear();
+  const float lw = legend_width(items, resolve(size).x);
+  Frame f = begin(id, axes, size, xr, yr, true, lw);
   f.dl->PushClipRect(f.p0, f.p1, true);
+  shade_events(f, axes);
+  // Up to three scenarios: filled 95% bands; more would merge into one block, so their bands
+  // are drawn as thin lines of the scenario's colour.
+  const bool fill = series.size() <= 3;
   for (const auto& s : series)
-    if (s.mean && s.lo && s.hi) fill_between(f, *s.lo, *s.hi, with_alpha(s.color, 0.22f));
+    if (s.mean && s.lo && s.hi) {
+      if (fill) {
+        fill_between(f, *s.lo, *s.hi, with_alpha(s.color, 0.22f));
+      } else {
+        polyline(f, *s.lo, with_alpha(s.color, 0.55f), 1.f);
+        polyline(f, *s.hi, with_alpha(s.color, 0.55f), 1.f);
+      }
+    }
   for (const auto& s : series)
     if (s.mean) polyline(f, *s.mean, s.color, line_width());
   const int w = hovered_week(f, weeks);
   f.dl->PopClipRect();
-  std::vector<std::pair<std::string, ImU32>> items;
-  for (const auto& s : series) items.emplace_back(s.label, s.color);
-  if (series.size() > 1 || (!series.empty() && !series[0].label.empty())) legend(f, items);
+  label_events(f, axes);
+  legend(f, items, lw);
   if (w >= 0) {
     ImGui::BeginTooltip();
-    ImGui::Text("week %d", w);
+    ImGui::TextUnformatted(week_text(axes.calendar, w).c_str());
     for (const auto& s : series) {
       if (!s.mean || w >= static_cast<int>(s.mean->size())) continue;
       swatch(s.color);
@@ -256,19 +321,22 @@ void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers,
       yr.add(cum[i + 1][w]);
     }
   xr.add(0.0), xr.add(std::max<double>(1, static_cast<double>(weeks) - 1));
-  Frame f = begin(id, axes, size, xr, yr);
+  Items items;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) items.emplace_back(it->label, it->color);
+  const float lw = legend_width(items, resolve(size).x);
+  Frame f = begin(id, axes, size, xr, yr, true, lw);
   f.dl->PushClipRect(f.p0, f.p1, true);
   for (std::size_t i = 0; i < layers.size(); ++i)
-    fill_between(f, cum[i], cum[i + 1], with_alpha(layers[i].color, 0.85f));
+    fill_between(f, cum[i], cum[i + 1], with_alpha(layers[i].color, 0.9f));
   for (std::size_t i = 0; i < layers.size(); ++i) polyline(f, cum[i + 1], with_alpha(text_color(), 0.35f), 1.f);
+  shade_events(f, axes);
   const int w = hovered_week(f, static_cast<int>(weeks));
   f.dl->PopClipRect();
-  std::vector<std::pair<std::string, ImU32>> items;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) items.emplace_back(it->label, it->color);
-  legend(f, items);
+  label_events(f, axes);
+  legend(f, items, lw);
   if (w >= 0) {
     ImGui::BeginTooltip();
-    ImGui::Text("week %d", w);
+    ImGui::TextUnformatted(week_text(axes.calendar, w).c_str());
     for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
       swatch(it->color);
       ImGui::Text("%s: %s", it->label.c_str(),
@@ -279,78 +347,129 @@ void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers,
   }
 }
 
-void bars(const char* id, const Axes& axes, const std::vector<Bar>& bars, ImVec2 size) {
+namespace {
+// The columns and wrapped lines of a dot chart at the current font size.
+struct DotLayout {
+  float name_w = 0, note_w = 0, lines = 0, fixed_h = 0, line_h = 0, min_pad = 0;
+  std::vector<std::vector<std::string>> names, notes;
+  float min_height(std::size_t rows) const { return lines * line_h + rows * min_pad * 2 + fixed_h; }
+};
+DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float width) {
+  const float fs = ImGui::GetFontSize();
+  DotLayout l;
+  // Columns: names (at most 34% of the width), the plot, the notes (at most 40%).
+  for (const auto& r : rows) {
+    l.name_w = std::max(l.name_w, measure(r.label));
+    l.note_w = std::max(l.note_w, measure(r.note));
+  }
+  l.name_w = std::min(l.name_w, width * 0.34f);
+  l.note_w = std::min(l.note_w, width * 0.40f);
+  for (const auto& r : rows) {
+    l.names.push_back(wrap_label(r.label, l.name_w, measure));
+    l.notes.push_back(wrap_label(r.note, l.note_w, measure));
+    l.lines += static_cast<float>(std::max(l.names.back().size(), l.notes.back().size()));
+  }
+  l.line_h = fs * 1.15f;
+  l.min_pad = fs * 0.1f;
+  l.fixed_h = (axes.title.empty() ? 0 : fs * 1.5f) + fs * 2.8f + fs * 0.5f;
+  return l;
+}
+}  // namespace
+
+float dots_height(const Axes& axes, const std::vector<DotRow>& rows, float width) {
+  return dot_layout(axes, rows, width).min_height(rows.size());
+}
+
+void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size, bool fit) {
   size = resolve(size);
+  DotLayout L = dot_layout(axes, rows, size.x);
+  // Too many rows for the height: a smaller font (down to 60%) when the chart must fit (a
+  // presentation has no scroll bar); else the chart grows and its window scrolls.
+  const bool shrink = fit && L.min_height(rows.size()) > size.y;
+  if (shrink) {
+    ImGui::SetWindowFontScale(std::max(0.6f, size.y / L.min_height(rows.size())));
+    L = dot_layout(axes, rows, size.x);
+    for (int k = 0; k < 8 && L.min_height(rows.size()) > size.y; ++k) {  // wrapping changed: a little more
+      ImGui::SetWindowFontScale(std::max(0.6f, ImGui::GetFontSize() / ImGui::GetIO().FontGlobalScale /
+                                                   ImGui::GetFont()->FontSize * 0.95f));
+      L = dot_layout(axes, rows, size.x);
+    }
+  }
   const float fs = ImGui::GetFontSize(), pad = fs * 0.5f;
+  const ImU32 tc = text_color(), grid = with_alpha(tc, 0.15f), axis = with_alpha(tc, 0.6f);
+  const float name_w = L.name_w, note_w = L.note_w, lines = L.lines, line_h = L.line_h;
+  const auto& names = L.names;
+  const auto& notes = L.notes;
+  const float title_h = axes.title.empty() ? 0 : fs * 1.5f, axis_h = fs * 2.8f;
+  // Rows share the height by their lines, with the padding the height allows; never less than their text.
+  const float row_pad = rows.empty() ? 0
+                                     : std::clamp((size.y - L.fixed_h - lines * line_h) / (2.f * rows.size()), L.min_pad,
+                                                  fs * 0.35f);
+  size.y = std::max(size.y, lines * line_h + rows.size() * row_pad * 2 + L.fixed_h);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton(id, size);
   const bool hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImU32 tc = text_color(), grid = with_alpha(tc, 0.12f), axis = with_alpha(tc, 0.55f);
-
+  const ImVec2 p0(origin.x + name_w + pad * 2, origin.y + title_h + pad);
+  const ImVec2 p1(std::max(p0.x + fs * 4, origin.x + size.x - note_w - pad * 3), origin.y + size.y - axis_h);
   Range xr;
   xr.add(0.0);
-  for (const auto& b : bars) xr.add(b.lo), xr.add(b.hi), xr.add(b.mean);
+  for (const auto& r : rows)
+    if (std::isfinite(r.mean)) xr.add(r.lo), xr.add(r.hi), xr.add(r.mean);
   if (xr.hi <= xr.lo) xr.hi = xr.lo + 1;
-  const double step = nice_step(xr.hi - xr.lo, 8);
+  const int max_ticks = std::clamp(static_cast<int>((p1.x - p0.x) / (fs * 4)), 2, 8);
+  const double step = nice_step(xr.hi - xr.lo, max_ticks);
   const double x0 = std::floor(xr.lo / step - 1e-9) * step, x1 = std::ceil(xr.hi / step + 1e-9) * step;
-
-  float label_w = 0, note_w = 0;
-  for (const auto& b : bars) {
-    label_w = std::max(label_w, ImGui::CalcTextSize(b.label.c_str()).x);
-    note_w = std::max(note_w, ImGui::CalcTextSize(b.note.c_str()).x);
-  }
-  label_w = std::min(label_w, size.x * 0.4f);
-  const float title_h = axes.title.empty() ? 0 : fs * 1.4f;
-  const ImVec2 p0(origin.x + label_w + pad * 2, origin.y + title_h + pad);
-  const ImVec2 p1(std::max(p0.x + 20, origin.x + size.x - note_w - pad * 3), origin.y + size.y - fs * 2.6f);
   auto X = [&](double v) { return p0.x + static_cast<float>((v - x0) / (x1 - x0)) * (p1.x - p0.x); };
-
-  if (!axes.title.empty()) {
-    const float tw = ImGui::CalcTextSize(axes.title.c_str()).x;
-    dl->AddText(ImVec2(origin.x + (size.x - tw) * 0.5f, origin.y), tc, axes.title.c_str());
-  }
-  dl->AddRectFilled(p0, p1, with_alpha(ImGui::GetColorU32(ImGuiCol_FrameBg), 0.5f));
-  for (double v : nice_ticks(x0, x1, 8)) {
+  if (!axes.title.empty()) dl->AddText(ImVec2(origin.x, origin.y), tc, axes.title.c_str());
+  for (double v : nice_ticks(x0, x1, max_ticks)) {
     const float x = X(v);
     dl->AddLine(ImVec2(x, p0.y), ImVec2(x, p1.y), v == 0 ? axis : grid, v == 0 ? 2.f : 1.f);
-    const std::string s = tick_label(v, step);
-    dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, p1.y + pad * 0.7f), tc, s.c_str());
+    const std::string t = (v > 0 ? "+" : "") + tick_label(v, step);
+    dl->AddText(ImVec2(x - measure(t) * 0.5f, p1.y + pad * 0.5f), tc, t.c_str());
   }
-  if (!axes.x_label.empty()) {
-    const float tw = ImGui::CalcTextSize(axes.x_label.c_str()).x;
-    dl->AddText(ImVec2((p0.x + p1.x - tw) * 0.5f, p1.y + fs * 1.4f), axis, axes.x_label.c_str());
+  if (!axes.x_label.empty())
+    dl->AddText(ImVec2(std::max(origin.x, (p0.x + p1.x - measure(axes.x_label)) * 0.5f), p1.y + fs * 1.5f), tc,
+                axes.x_label.c_str());
+  const float per_line = rows.empty() ? 0 : (p1.y - p0.y - rows.size() * row_pad * 2) / std::max(1.f, lines);
+  float y = p0.y;
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const DotRow& r = rows[i];
+    const float n = static_cast<float>(std::max(names[i].size(), notes[i].size()));
+    const float h = n * per_line + row_pad * 2, yc = y + h * 0.5f;
+    if (i % 2 == 1) dl->AddRectFilled(ImVec2(origin.x, y), ImVec2(origin.x + size.x, y + h), with_alpha(tc, 0.05f));
+    auto column = [&](const std::vector<std::string>& ls, float x_right, float x_left, ImU32 col) {
+      float ty = yc - ls.size() * line_h * 0.5f;
+      for (const auto& l : ls) {
+        const float lx = x_right > 0 ? x_right - measure(l) : x_left;
+        dl->AddText(ImVec2(lx, ty), col, l.c_str());
+        ty += line_h;
+      }
+    };
+    column(names[i], p0.x - pad, 0, tc);
+    column(notes[i], 0, p1.x + pad * 1.5f, r.note_color ? r.note_color : tc);
+    if (std::isfinite(r.mean)) {
+      const float rad = std::max(4.f, fs * 0.32f);
+      if (std::isfinite(r.lo) && std::isfinite(r.hi)) {
+        const float la = X(r.lo), lb = X(r.hi), cap = rad * 0.9f;
+        dl->AddLine(ImVec2(la, yc), ImVec2(lb, yc), r.color, std::max(2.f, fs * 0.14f));
+        dl->AddLine(ImVec2(la, yc - cap), ImVec2(la, yc + cap), r.color, 2.f);
+        dl->AddLine(ImVec2(lb, yc - cap), ImVec2(lb, yc + cap), r.color, 2.f);
+      }
+      if (r.reference)
+        dl->AddCircle(ImVec2(X(r.mean), yc), rad, r.color, 0, 2.5f);
+      else
+        dl->AddCircleFilled(ImVec2(X(r.mean), yc), rad, r.color);
+    }
+    if (hovered && m.y >= y && m.y < y + h) {
+      dl->AddRect(ImVec2(origin.x, y), ImVec2(origin.x + size.x, y + h), with_alpha(tc, 0.3f));
+      ImGui::SetTooltip("%s\n%s", r.label.c_str(), r.note.c_str());
+    }
+    y += h;
   }
   dl->AddRect(p0, p1, axis);
-  if (bars.empty()) return;
-  const float row = (p1.y - p0.y) / static_cast<float>(bars.size());
-  const ImVec2 m = ImGui::GetIO().MousePos;
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    const Bar& b = bars[i];
-    const float yc = p0.y + row * (static_cast<float>(i) + 0.5f), h = std::min(row * 0.32f, fs * 0.8f);
-    const ImVec2 ls = ImGui::CalcTextSize(b.label.c_str());
-    dl->PushClipRect(origin, ImVec2(p0.x - pad * 0.5f, origin.y + size.y), true);
-    dl->AddText(ImVec2(p0.x - pad - std::min(ls.x, label_w), yc - ls.y * 0.5f), tc, b.label.c_str());
-    dl->PopClipRect();
-    if (std::isfinite(b.mean)) {
-      const float xa = X(0), xb = X(b.mean);
-      dl->AddRectFilled(ImVec2(std::min(xa, xb), yc - h), ImVec2(std::max(xa, xb), yc + h), with_alpha(b.color, 0.75f));
-    }
-    if (std::isfinite(b.lo) && std::isfinite(b.hi)) {
-      const float la = X(b.lo), lb = X(b.hi), cap = h * 0.8f;
-      dl->AddLine(ImVec2(la, yc), ImVec2(lb, yc), tc, 2.f);
-      dl->AddLine(ImVec2(la, yc - cap), ImVec2(la, yc + cap), tc, 2.f);
-      dl->AddLine(ImVec2(lb, yc - cap), ImVec2(lb, yc + cap), tc, 2.f);
-    }
-    const ImVec2 ns = ImGui::CalcTextSize(b.note.c_str());
-    dl->AddText(ImVec2(p1.x + pad, yc - ns.y * 0.5f), tc, b.note.c_str());
-    if (hovered && m.y >= yc - row * 0.5f && m.y < yc + row * 0.5f) {
-      dl->AddRectFilled(ImVec2(origin.x, yc - row * 0.5f), ImVec2(origin.x + size.x, yc + row * 0.5f),
-                        with_alpha(tc, 0.06f));
-      ImGui::SetTooltip("%s\n%s  [%s, %s]", b.label.c_str(), format_value(b.mean).c_str(), format_value(b.lo).c_str(),
-                        format_value(b.hi).c_str());
-    }
-  }
+  if (shrink) ImGui::SetWindowFontScale(1.0f);
 }
 
 }  // namespace percorsi::viz::plot

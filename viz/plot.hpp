@@ -1,11 +1,13 @@
 // A small plotting module drawn with ImDrawList (Debian has no ImPlot): line charts with 95%
-// bands, stacked areas, and horizontal bars with interval whiskers. Axes use "nice" 1-2-5 ticks.
+// bands, stacked areas, and dot-and-interval rows. Axes use "nice" 1-2-5 ticks.
 #pragma once
 
 #include <imgui.h>
 
 #include <string>
 #include <vector>
+
+#include "viz/core.hpp"
 
 namespace percorsi::viz::plot {
 
@@ -15,6 +17,9 @@ struct Axes {
   std::string y_label;  // unit, shown beside the y axis
   bool y_from_zero = true;
   bool y_percent = false;  // values are shares: ticks as percentages
+  // Time charts: calendar dates on the x axis (weeks when unknown) and events shaded and labelled.
+  Calendar calendar;
+  std::vector<EventSpan> events;
 };
 
 struct Line {
@@ -31,11 +36,14 @@ struct Layer {
   std::vector<double> values;
 };
 
-struct Bar {
-  std::string label;
-  double mean = 0, lo = 0, hi = 0;
+// One row of a dot-and-interval chart (compare: one scenario).
+struct DotRow {
+  std::string label;  // the scenario's full name (wrapped, never cut)
+  double mean = 0, lo = 0, hi = 0;  // NaN mean: no dot (the note says why)
   ImU32 color = 0;
-  std::string note;  // shown right of the bar (e.g. the value)
+  std::string note;  // right of the chart: the difference and its verdict
+  ImU32 note_color = 0;  // 0: the text colour
+  bool reference = false;  // the baseline row (drawn as the zero line's label)
 };
 
 // Distinct, colour-blind friendly colours (Okabe-Ito, then Tableau).
@@ -47,7 +55,12 @@ ImU32 with_alpha(ImU32 c, float alpha);
 void lines(const char* id, const Axes& axes, const std::vector<Line>& series, ImVec2 size = ImVec2(0, 0));
 // Stacked areas over weeks (layers from the bottom up), with a legend and hover values.
 void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers, ImVec2 size = ImVec2(0, 0));
-// Horizontal bars from zero with interval whiskers, one row per bar, on a shared x axis.
-void bars(const char* id, const Axes& axes, const std::vector<Bar>& bars, ImVec2 size = ImVec2(0, 0));
-
+// Dot-and-interval chart: one labelled row per entry on a shared x axis with a zero line, the
+// label left (wrapped to fit), the note right. Rows keep at least a line of text each; when
+// they do not fit, the chart grows taller than `size` (the window scrolls), or with `fit` its
+// font shrinks (down to 60%) so that every row shows (presentation mode has no scroll bar).
+void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size = ImVec2(0, 0),
+          bool fit = false);
+// The least height the rows need at the current font size and that width.
+float dots_height(const Axes& axes, const std::vector<DotRow>& rows, float width);
 }  // namespace percorsi::viz::plot
