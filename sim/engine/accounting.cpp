@@ -198,7 +198,6 @@ void World::add_year_sums() {
 void World::record() {
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
-  const rules::EmergencyRules emergency(sc_);
   const std::vector<std::int64_t>& total = census_;
 
   // Record the week: series x territories, each series by its id in output/outputs.def. The
@@ -241,7 +240,7 @@ void World::record() {
     put(S::people_in_psychiatric_ward, static_cast<double>(ct[KPsychiatric]));
     double emergency_visits = 0;  // expected visits of the people in each cell
     for (int c = 0; c <= rules::kEmergencyCells; ++c)
-      emergency_visits += static_cast<double>(ct[KEmergency0 + c]) * emergency.visits_week[static_cast<std::size_t>(c)];
+      emergency_visits += static_cast<double>(ct[KEmergency0 + c]) * cost.visits.visits_week[static_cast<std::size_t>(c)];
     put(S::emergency_visits, emergency_visits);
     put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
     put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));

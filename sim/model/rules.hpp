@@ -944,7 +944,8 @@ struct EmergencyRules {
 struct CostRules {
   std::array<float, kHousingStates> housing;  // per week in each housing state (an institution: by kind, below)
   std::array<float, kInstitutionKinds> institution;  // per week in a health institution, in prison, in a psychiatric ward
-  std::array<float, kEmergencyCells + 1> emergency;  // expected emergency visits a week, by cell, at their cost
+  EmergencyRules visits;                             // expected emergency visits a week, by cell
+  std::array<float, kEmergencyCells + 1> emergency;  // the same visits at their cost
   double emergency_visit;                            // an emergency visit
   float case_week, orientation, training, internship, follow_up, assessment, joint_assessment;
   int fu_len, orientation_len;
@@ -956,7 +957,7 @@ struct CostRules {
   std::array<float, kEmpPhases> per_pathway_step{};       // orientation or training, by pathway step
   std::array<float, kWorkStates> per_work_state{};        // internship indemnity and tutoring
   double discount_rate;  // per year (economics.discount_rate): see discount()
-  explicit CostRules(const Scenario& sc) {
+  explicit CostRules(const Scenario& sc) : visits(sc) {
     const float day = 7.f;
     housing = {static_cast<float>(sc[G::costs_street_outreach_per_week]), static_cast<float>(sc[G::costs_dormitory_per_day]) * day,
                static_cast<float>(sc[G::costs_transitional_per_day]) * day, static_cast<float>(sc[G::costs_housing_first_per_day]) * day,
@@ -964,7 +965,6 @@ struct CostRules {
     institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day,
                    static_cast<float>(sc[G::costs_psychiatric_ward_per_day]) * day};
     emergency_visit = sc[G::costs_emergency_visit];
-    const EmergencyRules visits(sc);
     for (std::size_t c = 0; c < emergency.size(); ++c) emergency[c] = static_cast<float>(visits.visits_week[c] * emergency_visit);
     case_week = static_cast<float>(sc[G::costs_case_management_per_week]);
     orientation = static_cast<float>(sc[G::costs_orientation_per_week]);

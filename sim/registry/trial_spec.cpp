@@ -494,12 +494,8 @@ bool measure_is_share(MeasureKind k) {
   switch (k) {
     case MeasureKind::days_to_stable_housing:
     case MeasureKind::weeks_to_first_job:
-    case MeasureKind::months_worked_after_first_job:
-    case MeasureKind::cost_per_person_year:
-    case MeasureKind::institution_days_per_person_year:
-    case MeasureKind::emergency_visits_per_person_year:
-    case MeasureKind::shelter_nights_per_person_year: return false;
-    default: return true;
+    case MeasureKind::months_worked_after_first_job: return false;
+    default: return !measure_per_person_year(k);
   }
 }
 
