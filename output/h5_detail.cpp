@@ -188,14 +188,14 @@ void write_attr_float64(hid_t obj, const std::string& obj_path, const std::strin
 }
 
 void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
-                   const std::vector<hsize_t>& dims, const void* data) {
+                   const std::vector<hsize_t>& dims, const void* data, bool compress) {
   const std::string what = dataset_desc(path);
   Handle space(check(dims.empty() ? H5Screate(H5S_SCALAR)
                                   : H5Screate_simple(int(dims.size()), dims.data(), nullptr),
                      what));
   Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), what));
   const hsize_t n = product(dims);
-  if (!dims.empty() && n > 0 && n * H5Tget_size(file_type) > 4096) {
+  if (compress && !dims.empty() && n > 0 && n * H5Tget_size(file_type) > 4096) {
     // Chunks of at most 64 Ki elements, filled from the fastest-varying dimension.
     std::vector<hsize_t> chunk(dims.size());
     hsize_t budget = 65536;

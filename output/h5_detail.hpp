@@ -81,10 +81,11 @@ void write_attr_string(hid_t obj, const std::string& obj_path, const std::string
 void write_attr_int32(hid_t obj, const std::string& obj_path, const std::string& name, std::int32_t v);
 void write_attr_uint64(hid_t obj, const std::string& obj_path, const std::string& name, std::uint64_t v);
 void write_attr_float64(hid_t obj, const std::string& obj_path, const std::string& name, double v);
-// Dataset of `dims` (empty dims = scalar) from `data`; chunked + shuffle + gzip(1) when large.
+// Dataset of `dims` (empty dims = scalar) from `data`; chunked + shuffle + gzip(1) when large
+// and `compress` (files read once and removed, like a run's task files, are written plain).
 // Written and closed, every step checked (H5Failure).
 void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t mem_type,
-                   const std::vector<hsize_t>& dims, const void* data);
+                   const std::vector<hsize_t>& dims, const void* data, bool compress = true);
 void write_strings(hid_t file, const std::string& path, const std::vector<std::string>& v);
 
 // ---- reading (all take absolute paths inside `file`) ----

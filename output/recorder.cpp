@@ -40,10 +40,35 @@ std::string replicate_group(int replicate) {
   return buf;
 }
 
+// Welford's running mean and sum of squared deviations of one weekly series, per cell
+// [week, territory]; NaN values are left out (n counts the defined ones).
+struct WeeklyAcc {
+  std::vector<std::int32_t> n;
+  std::vector<double> mean, m2;
+  explicit WeeklyAcc(std::size_t cells) : n(cells, 0), mean(cells, 0.0), m2(cells, 0.0) {}
+  void add(const double* v) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const double x = v[i];
+      if (std::isnan(x)) continue;
+      const double delta = x - mean[i];
+      mean[i] += delta / ++n[i];
+      m2[i] += delta * (x - mean[i]);
+    }
+  }
+  std::size_t bytes() const { return n.size() * (sizeof(std::int32_t) + 2 * sizeof(double)); }
+};
+
+// The weekly summary's accumulators kept while replicates are written, so that the summary need
+// not read them back (write_weekly_summary). Kept only while replicates come in index order (the
+// order of the read-back, so the sums are the same to the bit) and within a byte budget shared by
+// all scenarios of the file; otherwise the summary reads the replicates back.
+constexpr std::size_t kWeeklyAccBudget = std::size_t{256} << 20;
+
 }  // namespace
 
 struct Recorder::Impl {
   std::string final_path, temp_path;
+  bool compress = true;
   Handle file;
   bool committed = false, closed = false;
   struct Declared {
@@ -51,8 +76,39 @@ struct Recorder::Impl {
     std::vector<std::string> territories;
     std::set<int> written;
     bool finished = false;
+    // Running weekly sums over the replicates written (see WeeklyAcc); `summing` turns false for
+    // good when a replicate comes out of index order or the budget is spent.
+    bool summing = true;
+    std::vector<std::string> acc_names;
+    std::vector<WeeklyAcc> acc;
   };
   std::map<std::string, Declared> scenarios;
+  std::size_t acc_bytes = 0;  // held by the accumulators of every scenario
+
+  // Adds replicate r's weekly series to the scenario's running sums, or stops summing.
+  void accumulate(Declared& d, const ReplicateResult& r) {
+    if (!d.summing) return;
+    const std::size_t cells = std::size_t(d.weeks) * d.territories.size();
+    auto stop = [&] {
+      for (const auto& a : d.acc) acc_bytes -= a.bytes();
+      d.summing = false;
+      d.acc.clear();
+      d.acc_names.clear();
+    };
+    if (!d.written.empty() && r.replicate < *d.written.rbegin()) return stop();
+    if (d.written.empty()) {
+      const std::size_t need = r.weekly.size() * cells * (sizeof(std::int32_t) + 2 * sizeof(double));
+      if (acc_bytes + need > kWeeklyAccBudget) return stop();
+      for (const auto& s : r.weekly) d.acc_names.push_back(s.name), d.acc.emplace_back(cells);
+      for (const auto& a : d.acc) acc_bytes += a.bytes();
+    } else if (r.weekly.size() != d.acc_names.size()) {
+      return stop();
+    }
+    for (std::size_t k = 0; k < r.weekly.size(); ++k) {
+      if (r.weekly[k].name != d.acc_names[k] || r.weekly[k].values.size() != cells) return stop();
+    }
+    for (std::size_t k = 0; k < r.weekly.size(); ++k) d.acc[k].add(r.weekly[k].values.data());
+  }
 
   // Runs one public operation: serialized HDF5 use; HDF5 failures become runtime_error
   // naming the file being written.
@@ -76,9 +132,10 @@ struct Recorder::Impl {
   }
 };
 
-Recorder::Recorder(std::string final_path) : impl_(std::make_unique<Impl>()) {
+Recorder::Recorder(std::string final_path, bool compress) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.final_path = std::move(final_path);
+  m.compress = compress;
   m.temp_path = temporary_of(m.final_path);
   // The temporary file lives beside the final one (so rename() stays within one file system).
   const fs::path parent = fs::path(m.final_path).parent_path();
@@ -120,7 +177,9 @@ void Recorder::begin_scenario(const ScenarioInfo& info) {
     write_attr_string(g, path, "sweep", info.sweep);
     write_strings(m.file, path + "/territories", info.territories);
     create_group(m.file, path + "/replicates");
-    m.scenarios[info.name] = Impl::Declared{info.weeks, info.territories, {}, false};
+    Impl::Declared& d = m.scenarios[info.name];
+    d.weeks = info.weeks;
+    d.territories = info.territories;
   });
 }
 
@@ -167,15 +226,15 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
     create_group(m.file, path + "/weekly");
     for (const auto& s : r.weekly)
       write_dataset(m.file, path + "/weekly/" + s.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                    {hsize_t(r.weeks), hsize_t(r.territories.size())}, s.values.data());
+                    {hsize_t(r.weeks), hsize_t(r.territories.size())}, s.values.data(), m.compress);
     auto write_columns = [&](const std::string& group, const std::vector<PersonColumn>& cols) {
       create_group(m.file, group);
       for (const auto& c : cols) {
         const std::string p = group + "/" + c.name;
         if (c.is_int)
-          write_dataset(m.file, p, H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(c.ints.size())}, c.ints.data());
+          write_dataset(m.file, p, H5T_STD_I32LE, H5T_NATIVE_INT32, {hsize_t(c.ints.size())}, c.ints.data(), m.compress);
         else
-          write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(c.reals.size())}, c.reals.data());
+          write_dataset(m.file, p, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {hsize_t(c.reals.size())}, c.reals.data(), m.compress);
       }
     };
     write_columns(path + "/persons", r.persons);
@@ -183,6 +242,7 @@ void Recorder::write_replicate(const std::string& scenario, const ReplicateResul
     create_group(m.file, path + "/headline");
     for (const auto& [name, value] : r.headline)
       write_dataset(m.file, path + "/headline/" + name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {}, &value);
+    m.accumulate(d, r);
     d.written.insert(r.replicate);
   });
 }
@@ -265,50 +325,44 @@ void Recorder::write_weekly_summary(const std::string& scenario) {
     if (exists(m.file, wpath)) throw std::invalid_argument("scenario '" + scenario + "': weekly summary written twice");
     const hsize_t weeks = hsize_t(d.weeks), terr = hsize_t(d.territories.size());
     const size_t cells = size_t(weeks * terr);
-    // Welford's running mean and sum of squared deviations, per series and cell.
-    struct Acc {
-      std::vector<std::int32_t> n;
-      std::vector<double> mean, m2;
-    };
     std::vector<std::string> names;
-    std::vector<Acc> acc;
-    bool first = true;
-    for (int rep : d.written) {
-      const std::string wp = base + "/replicates/" + replicate_group(rep) + "/weekly";
-      const std::vector<std::string> here = children(m.file, wp);
-      if (first) {
-        names = here;
-        acc.assign(names.size(), Acc{std::vector<std::int32_t>(cells, 0), std::vector<double>(cells, 0.0),
-                                     std::vector<double>(cells, 0.0)});
-        first = false;
-      } else if (std::set<std::string>(here.begin(), here.end()) != std::set<std::string>(names.begin(), names.end())) {
-        throw H5Failure("group " + wp + ": weekly series differ from those of the first replicate");
-      }
-      Handle wg = open_group(m.file, wp);  // datasets opened relative to it: one lookup each
-      for (size_t k = 0; k < names.size(); ++k) {
-        std::vector<hsize_t> dims;
-        std::vector<double> v;
-        try {
-          v = read_float64(wg, names[k], &dims);
-        } catch (const H5Failure& e) {
-          throw H5Failure(std::string(e.what()) + " (in group " + wp + ")");
+    std::vector<WeeklyAcc> acc;
+    if (d.summing && !d.written.empty()) {  // summed as the replicates were written
+      names = std::move(d.acc_names);
+      acc = std::move(d.acc);
+      for (const auto& a : acc) m.acc_bytes -= a.bytes();
+      d.summing = false;
+    } else {  // read back, one replicate at a time, in index order
+      bool first = true;
+      for (int rep : d.written) {
+        const std::string wp = base + "/replicates/" + replicate_group(rep) + "/weekly";
+        const std::vector<std::string> here = children(m.file, wp);
+        if (first) {
+          names = here;
+          acc.assign(names.size(), WeeklyAcc(cells));
+          first = false;
+        } else if (std::set<std::string>(here.begin(), here.end()) != std::set<std::string>(names.begin(), names.end())) {
+          throw H5Failure("group " + wp + ": weekly series differ from those of the first replicate");
         }
-        if (dims != std::vector<hsize_t>{weeks, terr})
-          throw H5Failure("dataset " + wp + "/" + names[k] + ": expected shape [weeks, territories]");
-        Acc& a = acc[k];
-        for (size_t i = 0; i < cells; ++i) {
-          const double x = v[i];
-          if (std::isnan(x)) continue;
-          const double delta = x - a.mean[i];
-          a.mean[i] += delta / ++a.n[i];
-          a.m2[i] += delta * (x - a.mean[i]);
+        Handle wg = open_group(m.file, wp);  // datasets opened relative to it: one lookup each
+        for (size_t k = 0; k < names.size(); ++k) {
+          std::vector<hsize_t> dims;
+          std::vector<double> v;
+          try {
+            v = read_float64(wg, names[k], &dims);
+          } catch (const H5Failure& e) {
+            throw H5Failure(std::string(e.what()) + " (in group " + wp + ")");
+          }
+          if (dims != std::vector<hsize_t>{weeks, terr})
+            throw H5Failure("dataset " + wp + "/" + names[k] + ": expected shape [weeks, territories]");
+          acc[k].add(v.data());
         }
       }
     }
     create_group(m.file, wpath);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (size_t k = 0; k < names.size(); ++k) {
-      Acc& a = acc[k];
+      WeeklyAcc& a = acc[k];
       const OutputSpec* spec = find_output(OutputKind::Series, names[k]);
       const Scale range = spec ? spec->scale() : Scale{};
       std::vector<double> sd(cells), lo(cells), hi(cells);

@@ -14,7 +14,9 @@ namespace percorsi::out {
 
 class Recorder {
  public:
-  explicit Recorder(std::string final_path);
+  // compress = false writes every dataset plain (for files read once and removed, like a run's
+  // task files: compressing them costs more than their size saves).
+  explicit Recorder(std::string final_path, bool compress = true);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;

@@ -145,4 +145,24 @@ TEST(Warmup, SettingsOfTheRunAreNotLevers) {
   EXPECT_EQ(warm.choice<G::housing_model>(), choice::housing_model::step);
 }
 
+// Shared warm-ups (World::share_warmups) are the warm-ups the world would have run: a world built
+// after others whose warm-ups differ in one assumption, in the replicate, or only in the levers
+// of their files is, column for column, the world built with sharing off.
+TEST(Warmup, SharedWarmupsAreTheOnesTheWorldWouldRun) {
+  const Scenario step = load_scenario(kSrc + "/scenarios/piemonte/step_model.yaml");
+  const Scenario hf = load_scenario(kSrc + "/scenarios/piemonte/housing_first.yaml");
+  Scenario other = step;
+  other.set("exits.rate", "0.2");
+  const std::size_t budget = World::share_warmups(0);  // off: each world runs its own warm-up
+  const std::uint64_t alone_step = World(step, 2).state_hash(), alone_hf = World(hf, 2).state_hash(),
+                      alone_other = World(other, 2).state_hash(), alone_step1 = World(step, 1).state_hash();
+  World::share_warmups(std::size_t{64} << 20);
+  EXPECT_EQ(World(other, 2).state_hash(), alone_other);
+  EXPECT_EQ(World(step, 2).state_hash(), alone_step) << "not the warm-up of another assumption";
+  EXPECT_EQ(World(step, 1).state_hash(), alone_step1) << "not the warm-up of another replicate";
+  EXPECT_EQ(World(hf, 2).state_hash(), alone_hf) << "the step model's warm-up, then Housing First's start";
+  EXPECT_EQ(World(step, 2).state_hash(), alone_step) << "taken from the store";
+  World::share_warmups(budget);
+}
+
 }  // namespace

@@ -120,7 +120,7 @@ TEST(Outputs, EngineRecordsExactlyTheTable) {
 }
 
 // Loops over states write runs of ids (their names are checked by static_assert in
-// sim/accounting.cpp); this recounts the states from the persons after a week and compares
+// sim/engine/accounting.cpp); this recounts the states from the persons after a week and compares
 // with the series named for each state, so that swapping two series' ids fails here.
 TEST(Outputs, StateSeriesEqualARecountOfThePersons) {
   Scenario sc = load_scenario(kSrc + "/scenarios/piemonte/step_model.yaml");

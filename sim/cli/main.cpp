@@ -4,7 +4,7 @@
 // 130 interrupted.
 //
 // Under an MPI launcher (`mpirun -np N percorsi run ...`) every rank runs a share of the tasks
-// and rank 0 writes the results file and prints; see sim/mpi.hpp and sim/ensemble.hpp.
+// and rank 0 writes the results file and prints; see sim/run/mpi.hpp and sim/run/ensemble.hpp.
 #include <CLI/CLI.hpp>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>

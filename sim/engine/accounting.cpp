@@ -263,11 +263,11 @@ void World::record() {
     put(S::quota_filled, static_cast<double>(ts.quota_filled));
     put(S::vacancies_open, static_cast<double>(ts.vacancies_open));
     const std::pair<S, double> costs[] = {
-        {S::cost_street_outreach, ct[Street] * static_cast<double>(cost.housing[Street])},
-        {S::cost_shelter, ct[Shelter] * static_cast<double>(cost.housing[Shelter])},
-        {S::cost_transitional, ct[Transitional] * static_cast<double>(cost.housing[Transitional])},
-        {S::cost_housing_first, ct[HfFlat] * static_cast<double>(cost.housing[HfFlat])},
-        {S::cost_institution_health, static_cast<double>(ct[Institution] - ct[KPrison] - ct[KPsychiatric]) * cost.institution[InstHealth]},
+        {S::cost_street_outreach, static_cast<double>(ct[KHousing0 + int{Street}]) * cost.housing[Street]},
+        {S::cost_shelter, static_cast<double>(ct[KHousing0 + int{Shelter}]) * cost.housing[Shelter]},
+        {S::cost_transitional, static_cast<double>(ct[KHousing0 + int{Transitional}]) * cost.housing[Transitional]},
+        {S::cost_housing_first, static_cast<double>(ct[KHousing0 + int{HfFlat}]) * cost.housing[HfFlat]},
+        {S::cost_institution_health, static_cast<double>(ct[KHousing0 + int{Institution}] - ct[KPrison] - ct[KPsychiatric]) * cost.institution[InstHealth]},
         {S::cost_psychiatric_ward, static_cast<double>(ct[KPsychiatric]) * cost.institution[InstPsychiatric]},
         {S::cost_emergency, emergency_visits * cost.emergency_visit},
         {S::cost_institution_justice, static_cast<double>(ct[KPrison]) * cost.institution[InstJustice]},

@@ -443,7 +443,7 @@ void World::employment_pathway(M& m) {
 void World::scouting_and_firms() { with_machinery([&](auto& m) { scouting_and_firms(m); }); }
 void World::employment_pathway() { with_machinery([&](auto& m) { employment_pathway(m); }); }
 
-// The constructor (sim/world.cpp) sets the firms up with either machinery.
+// The constructor (sim/engine/world.cpp) sets the firms up with either machinery.
 template void World::create_firms<World::Fast>(World::Fast&);
 template void World::create_firms<World::Reference>(World::Reference&);
 }  // namespace percorsi

@@ -1,4 +1,4 @@
-// Philox4x32-10 for many counters at once (see FirstBlocks in sim/rng.hpp). The rounds are
+// Philox4x32-10 for many counters at once (see FirstBlocks in sim/model/random.hpp). The rounds are
 // written lane by lane over fixed-size arrays so that the compiler turns them into SIMD code;
 // on x86-64, versions written with AVX2 and AVX-512 intrinsics run where the processor has
 // them (chosen at run time). The words are the same on every processor (integer arithmetic

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
+#include <list>
+#include <memory>
+#include <mutex>
 
 #include "sim/engine/script.hpp"
 #include "sim/model/rules.hpp"
@@ -16,7 +19,65 @@ namespace percorsi {
 namespace {
 // Request kinds of the housing pathway, resolved in this order.
 enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, RSocial, kReqKinds };
+
+// The state a warm-up ends in, people renumbered and weeks shifted (World::adopt_warmup), and the
+// store of those shared between worlds (World::share_warmups).
+struct WarmState {
+  Persons P;
+  Firms F;
+  std::vector<TerritoryState> terr;
+  std::size_t bytes = 0;
+};
+class WarmStore {
+ public:
+  std::shared_ptr<const WarmState> find(const std::string& key) {
+    std::lock_guard lock(mu_);
+    for (auto it = kept_.begin(); it != kept_.end(); ++it)
+      if (it->first == key) {
+        kept_.splice(kept_.begin(), kept_, it);  // most recently used first
+        return it->second;
+      }
+    return nullptr;
+  }
+  void offer(const std::string& key, std::shared_ptr<const WarmState> w) {
+    std::lock_guard lock(mu_);
+    if (w->bytes > budget_) return;
+    for (const auto& [k, v] : kept_)
+      if (k == key) return;  // another thread ran the same warm-up meanwhile
+    while (used_ + w->bytes > budget_) {
+      used_ -= kept_.back().second->bytes;
+      kept_.pop_back();
+    }
+    used_ += w->bytes;
+    kept_.emplace_front(key, std::move(w));
+  }
+  std::size_t set_budget(std::size_t b) {
+    std::lock_guard lock(mu_);
+    const std::size_t before = budget_;
+    budget_ = b;
+    while (used_ > budget_) {
+      used_ -= kept_.back().second->bytes;
+      kept_.pop_back();
+    }
+    return before;
+  }
+  bool on() {
+    std::lock_guard lock(mu_);
+    return budget_ > 0;
+  }
+
+ private:
+  std::mutex mu_;
+  std::size_t budget_ = std::size_t{256} << 20, used_ = 0;
+  std::list<std::pair<std::string, std::shared_ptr<const WarmState>>> kept_;
+};
+WarmStore& warm_store() {
+  static WarmStore s;
+  return s;
+}
 }  // namespace
+
+std::size_t World::share_warmups(std::size_t budget_bytes) { return warm_store().set_budget(budget_bytes); }
 
 // ---------------------------------------------------------------------------------------------
 // Columns
@@ -69,6 +130,37 @@ World::World(Scenario scenario, int replicate, Engine engine, int warmup)
 void World::adopt_warmup(int weeks) {
   Scenario base = sc_.warmup_scenario();
   base.set("output.timeline", "false");
+  // What does not act on the warm-up is set alike, so that the scenarios of a comparison share it.
+  base.set("name", "warmup");
+  base.set("description", "warm-up");
+  base.set("replicates", "1");
+  base.set("horizon", std::to_string(weeks) + " weeks");
+  const bool sharing = warm_store().on();
+  const std::string key = sharing ? base.to_yaml() + "\n# replicate " + std::to_string(replicate_) + ", " +
+                                        std::to_string(weeks) + " weeks, engine " +
+                                        std::to_string(static_cast<int>(engine_))
+                                  : std::string();
+  if (const auto warm = sharing ? warm_store().find(key) : nullptr) {
+    P_ = warm->P;
+    F_ = warm->F;
+    terr_ = warm->terr;
+  } else {
+    run_warmup(base, weeks);
+    if (sharing) {
+      auto w = std::make_shared<WarmState>(WarmState{P_, F_, terr_, 0});
+      w->bytes = P_.bytes() + sizeof(TerritoryState) * terr_.size();
+      F_.for_each_named_column([&](const char*, const auto& v) { w->bytes += v.size() * sizeof(v[0]); });
+      for (const auto& ts : terr_)
+        w->bytes += (ts.scout_order.size() + ts.size_guide.size() + ts.known_firms.size() + ts.social_queue.size() +
+                     ts.cpi_queue.size() + ts.case_queue.size()) * sizeof(std::uint32_t) +
+                    ts.size_cum.size() * sizeof(double) + ts.open_vacancies.size() * 8;
+      warm_store().offer(key, std::move(w));
+    }
+  }
+  start_programme(base);
+}
+
+void World::run_warmup(const Scenario& base, int weeks) {
   World pre(base, replicate_, engine_, weeks);
   // Every phase of every week but `record`: the warm-up's weekly series are never read, and
   // recording writes nothing else (its contract, phases()).
@@ -125,6 +217,10 @@ void World::adopt_warmup(int weeks) {
     }
     for (auto& [f, opened] : ts.open_vacancies) opened -= W;
   }
+}
+
+void World::start_programme(const Scenario& base) {
+  const std::size_t n = P_.size();
   set_capacities(0);
   // The programme starts.
   for (std::size_t p = 0; p < n; ++p) {

@@ -191,11 +191,21 @@ class World {
   };
   static const std::vector<Phase>& phases();
 
+  // Warm-ups are shared (docs/performance.md, "Shared warm-ups"): the state a warm-up ends in is
+  // kept, least recently used first out, within this many bytes, and a world whose warm-up is the
+  // same (the same resolved warm-up scenario, replicate, length and engine: what it is a pure
+  // function of) starts from a copy of it instead of running it again. The scenarios of a
+  // comparison that extend one baseline share their warm-ups. 0 turns sharing off and empties the
+  // store. Returns the budget before the call. Thread-safe.
+  static std::size_t share_warmups(std::size_t budget_bytes);
+
  private:
   // warmup > 0: this world is the warm-up of that many weeks run before another's week 0 (its own
   // streams; the programme begins at its end).
   World(Scenario scenario, int replicate, Engine engine, int warmup);
   void adopt_warmup(int weeks);
+  void run_warmup(const Scenario& base, int weeks);  // runs it; its state becomes this world's
+  void start_programme(const Scenario& base);       // after the warm-up, at week 0
   void bring_partner_firms(TerritoryState& ts);
   struct Fast;       // the fast machinery (sim/engine/fast.hpp)
   struct Reference;  // the reference machinery (sim/engine/reference.hpp)
@@ -247,7 +257,7 @@ class World {
   Firms F_;
   std::vector<TerritoryState> terr_;
   Tally week_tally_;                       // this week's counters
-  std::vector<std::int64_t> census_;       // the end-of-week census [territory][CountSlot] (sim/accounting.cpp)
+  std::vector<std::int64_t> census_;       // the end-of-week census [territory][CountSlot] (sim/engine/accounting.cpp)
   std::vector<double> series_;             // recorded weekly values: [week][series][territory]
   // Sums for the cohort and discounted headlines (sim/engine/accounting.cpp, "Cohorts"), by
   // year of the run (weeks 0-51, 52-103, ...): counts of the census and, for the cohort's cost,

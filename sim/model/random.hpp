@@ -15,32 +15,29 @@
 namespace percorsi {
 
 // What a draw is for. Two scenarios with the same seed give an entity the same draws for
-// the same purpose and week, whatever else differs between them. Never renumber.
+// the same purpose and week, whatever else differs between them. Every value is written out and
+// never renumbered: a purpose no longer drawn is deleted, and its number (6, 7, 11, 101, 108 so
+// far) is not given to another.
 enum class Purpose : std::uint32_t {
-  Attributes = 1,  // person attributes at creation (week = entry week)
-  Inflow,          // territory arrivals
-  Exit,
-  LifeEvents,
-  Contact,
-  CaseDropout,
-  ShelterSeek,
-  ShelterOffer,
-  StepProgress,  // drop-out, readiness, move-on
-  HousingFirst,
-  HfTenancy,
-  Initial,  // initial states at week 0
-  Employment = 100,  // per-person employment pathway draws
-  MarketSearch,
-  FirmCreate,        // firm attributes (entity = firm id)
-  ScoutOrder,        // scouting order of a territory's firms (entity = territory)
-  Vacancies,         // vacancy arrivals of a territory (entity = territory)
-  Matching,          // proposal and acceptance of a candidate (entity = person)
-  Hiring,            // the firm's decision at the end of an internship (entity = person)
-  MarketHire,        // which vacancy an open-market hire fills (entity = person)
-  TrainingSeat,
-  SocialHousingList,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
-  ProgrammeStart,     // a person of the warm-up when the programme starts (week 0)
-  RentAssistance,     // whether a person's search for a private let has rent assistance (week 0: fixed)
+  Attributes = 1,      // person attributes at creation (week = entry week)
+  Inflow = 2,          // territory arrivals
+  Exit = 3,
+  LifeEvents = 4,
+  Contact = 5,
+  ShelterOffer = 8,
+  StepProgress = 9,    // drop-out, readiness, move-on
+  HousingFirst = 10,
+  Initial = 12,        // initial states at week 0
+  Employment = 100,    // per-person employment pathway draws
+  FirmCreate = 102,    // firm attributes (entity = firm id)
+  ScoutOrder = 103,    // scouting order of a territory's firms (entity = territory)
+  Vacancies = 104,     // vacancy arrivals of a territory (entity = territory)
+  Matching = 105,      // proposal and acceptance of a candidate (entity = person)
+  Hiring = 106,        // the firm's decision at the end of an internship (entity = person)
+  MarketHire = 107,    // which vacancy an open-market hire fills (entity = person)
+  SocialHousingList = 109,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
+  ProgrammeStart = 110,     // a person of the warm-up when the programme starts (week 0)
+  RentAssistance = 111,     // whether a person's search for a private let has rent assistance (week 0: fixed)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)

@@ -1,6 +1,6 @@
 // The state of the simulated world as columns over dense ids: persons and firms, their states
 // and flags (docs/model.md, "Time, people, territories"). Model rules (sim/model/rules.hpp) read these;
-// the engines (sim/world.hpp) own and change them.
+// the engines (sim/engine/world.hpp) own and change them.
 #pragma once
 
 #include <algorithm>

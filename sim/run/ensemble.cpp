@@ -280,7 +280,7 @@ WorkState prepare_work_dir(const std::string& out, const std::vector<Scenario>& 
 
 void write_task_file(const std::string& work_dir, const out::ScenarioInfo& sc, const Task& t,
                      const out::ReplicateResult& r, const out::Provenance& p) {
-  out::Recorder rec(task_file(work_dir, t));
+  out::Recorder rec(task_file(work_dir, t), /*compress=*/false);
   rec.begin_scenario(sc);
   rec.write_replicate(sc.name, r);
   out::Provenance q = p;
@@ -289,8 +289,33 @@ void write_task_file(const std::string& work_dir, const out::ScenarioInfo& sc, c
   rec.commit(q);
 }
 
+namespace {
+std::size_t bytes_of(const out::ReplicateResult& r) {
+  std::size_t b = sizeof r;
+  for (const auto& s : r.weekly) b += s.values.size() * sizeof(double) + s.name.size();
+  for (const auto* cols : {&r.persons, &r.timeline})
+    for (const auto& c : *cols) b += c.ints.size() * sizeof(std::int32_t) + c.reals.size() * sizeof(double) + c.name.size();
+  for (const auto& [name, v] : r.headline) b += name.size() + sizeof v + 64;
+  return b;
+}
+}  // namespace
+
+void KeptResults::offer(int task_id, out::ReplicateResult&& r) {
+  const std::size_t b = bytes_of(r);
+  std::lock_guard lock(mu_);
+  if (used_ + b > budget_) return;
+  used_ += b;
+  kept_.insert_or_assign(task_id, std::move(r));
+}
+
+const out::ReplicateResult* KeptResults::find(int task_id) const {
+  std::lock_guard lock(mu_);
+  const auto it = kept_.find(task_id);
+  return it == kept_.end() ? nullptr : &it->second;
+}
+
 void assemble(const std::string& out, const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks,
-              const Shard& shard, const out::Provenance& p) {
+              const Shard& shard, const out::Provenance& p, const KeptResults* kept) {
   const std::string dir = work_dir_of(out);
   out::Recorder rec(out);
   for (const auto& sc : scenarios) rec.begin_scenario(scenario_info(sc));  // one at a time: YAML is large
@@ -298,8 +323,12 @@ void assemble(const std::string& out, const std::vector<Scenario>& scenarios, co
   int want_of = -1;
   for (const auto& t : tasks) {
     if (g_interrupt) throw Interrupted();
-    // Each part re-checked before it is used: written by this run, for this task, unchanged.
     const Scenario& sc = scenarios[t.scenario];
+    if (const out::ReplicateResult* r = kept ? kept->find(t.id) : nullptr) {
+      rec.write_replicate(sc.name(), *r);
+      continue;
+    }
+    // Each part re-checked before it is used: written by this run, for this task, unchanged.
     const std::string part = task_file(dir, t);
     if (want_of != t.scenario) want = scenario_info(sc), want_of = t.scenario;
     const std::string why = check_part(part, sc, want, t.replicate).why();

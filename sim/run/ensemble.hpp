@@ -4,14 +4,17 @@
 //
 // A run writing OUT.h5 writes every finished task atomically (temporary name, then rename) as
 // its own small results file in the work directory OUT.h5.parts/; when every task is there,
-// the final file is assembled from them one task at a time (HDF5 object copies, so memory does
-// not grow with the number of tasks), and the work directory is removed. A run that is killed
+// the final file is assembled from them one task at a time (each read back and written again,
+// or written from memory when this process ran it and kept its result: KeptResults, bounded in
+// bytes), and the work directory is removed. A run that is killed
 // leaves the work directory and no final file; `--resume` checks the task files there belong
 // to the same scenarios and seed and runs only the missing tasks. Single-process runs, MPI
 // runs, shards joined by `percorsi merge` and resumed runs all assemble through the same code,
 // so their data are identical.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,11 +87,29 @@ WorkState prepare_work_dir(const std::string& out, const std::vector<Scenario>& 
 void write_task_file(const std::string& work_dir, const out::ScenarioInfo& sc, const Task& t,
                      const out::ReplicateResult& r, const out::Provenance& p);
 
+// Results of finished tasks kept in memory, within a byte budget, for the assembly: a task this
+// process ran is written to the final file from memory rather than read back from its task file
+// (the same data: the task file is a copy of it, kept for --resume). Thread-safe.
+class KeptResults {
+ public:
+  explicit KeptResults(std::size_t budget_bytes) : budget_(budget_bytes) {}
+  // Keeps `r` as task `task_id`'s result if it fits in what is left of the budget.
+  void offer(int task_id, out::ReplicateResult&& r);
+  // The kept result of task `task_id`, or null.
+  const out::ReplicateResult* find(int task_id) const;
+
+ private:
+  std::size_t budget_, used_ = 0;
+  mutable std::mutex mu_;
+  std::map<int, out::ReplicateResult> kept_;
+};
+
 // Assembles `out` from the task files of `tasks` in the work directory (every scenario
 // declared; summaries when the shard is the whole run), commits it, then removes the work
-// directory. Checks g_interrupt between tasks.
+// directory. A task whose result `kept` holds is written from memory; every other task file is
+// re-checked before it is used. Checks g_interrupt between tasks.
 void assemble(const std::string& out, const std::vector<Scenario>& scenarios, const std::vector<Task>& tasks,
-              const Shard& shard, const out::Provenance& p);
+              const Shard& shard, const out::Provenance& p, const KeptResults* kept = nullptr);
 
 // Joins results files into one: shard files of one run (`percorsi run --shard K/N`), task
 // files of a work directory, or complete runs of different scenarios. Refuses (MergeError) a

@@ -110,6 +110,10 @@ void write_staged(const std::string& path, const std::string& tag, const std::fu
 
 namespace {
 
+// Memory for the results the assembly writes from memory rather than reading back (KeptResults):
+// about 1 MB a replicate of a regional scenario, 350 MB one of a million people (not kept).
+constexpr std::size_t kKeptResultsBudget = std::size_t{256} << 20;
+
 std::string duration_text(double secs) {
   char buf[32];
   if (secs < 120) std::snprintf(buf, sizeof buf, "%.0fs", secs);
@@ -346,7 +350,9 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
   if (state[1]) return rank == 0 ? read_summaries(out_path) : std::vector<ScenarioSummary>{};
   const std::vector<char> done(state.begin() + 2, state.end());
 
-  // 2. Each rank runs its share of the tasks left, writing each to the work directory.
+  // 2. Each rank runs its share of the tasks left, writing each to the work directory; rank 0
+  // also keeps its results in memory for the assembly, within a budget.
+  KeptResults kept(kKeptResultsBudget);
   std::vector<Task> mine;
   std::size_t left = 0;
   for (std::size_t i = 0; i < plan.size(); ++i)
@@ -367,8 +373,9 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
     try {
       tbb::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t i) {
         const Task& t = mine[i];
-        const out::ReplicateResult r = run_replicate(scenarios[t.scenario], t.replicate, [&] { progress.add(); }, opt.engine);
+        out::ReplicateResult r = run_replicate(scenarios[t.scenario], t.replicate, [&] { progress.add(); }, opt.engine);
         write_task_file(dir, infos.at(t.scenario), t, r, task_prov);
+        if (rank == 0) kept.offer(t.id, std::move(r));
         log.task_done();
       });
     } catch (const Interrupted&) {
@@ -399,7 +406,7 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
   code = kOk;
   if (rank == 0) {
     try {
-      assemble(out_path, scenarios, plan, opt.shard, provenance(opt, threads, started, start));
+      assemble(out_path, scenarios, plan, opt.shard, provenance(opt, threads, started, start), &kept);
     } catch (const Interrupted&) {
       code = kStop;
     } catch (const ScenarioError& e) {  // a part that is not this run's, or damaged

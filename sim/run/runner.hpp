@@ -101,7 +101,7 @@ out::ReplicateResult run_replicate(const Scenario& sc, int replicate, const std:
 // Runs every scenario x replicate task (of opt.shard) in parallel with oneTBB, and across MPI
 // ranks when started by an MPI launcher; writes `out_path` (if not empty) through output/:
 // each finished task goes to the work directory <out_path>.parts/, and the results file is
-// assembled from it at the end (see sim/ensemble.hpp). With opt.resume, the tasks already in
+// assembled from it at the end (see sim/run/ensemble.hpp). With opt.resume, the tasks already in
 // the work directory are reused. Returns the summaries read back from the results file (rank
 // 0; other ranks get an empty list), or kept in memory when `out_path` is empty (single
 // process only). Throws Interrupted after SIGINT/SIGTERM (finished tasks stay in the work
