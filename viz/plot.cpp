@@ -365,6 +365,7 @@ struct DotLayout {
   std::vector<std::vector<std::string>> names, notes;
   std::vector<std::string> legend;  // the axes' note, wrapped to the notes' width
   float legend_extra = 0;           // the height it needs beyond the axis's
+  bool legend_below = false;        // under the x label (too wide to leave it room beside)
   float min_height(std::size_t rows) const { return lines * line_h + rows * min_pad * 2 + fixed_h; }
 };
 DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float width) {
@@ -390,7 +391,11 @@ DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float wi
   l.min_pad = fs * 0.1f;
   // (Indented by a font size: clear of the last tick's label.)
   if (!axes.note.empty()) l.legend = wrap_label(axes.note, l.note_w - fs, measure);
-  l.legend_extra = std::max(0.f, static_cast<float>(l.legend.size()) * l.line_h + fs * 0.3f - fs * 2.8f);
+  // The x label is kept left of the notes where it fits (drawn right-aligned to the plot when
+  // wider than it); one wider than that reaches under the notes, and the note goes below it.
+  l.legend_below = !l.legend.empty() && measure(axes.x_label) > width - l.note_w - fs * 1.5f;
+  l.legend_extra = l.legend_below ? static_cast<float>(l.legend.size()) * l.line_h + fs * 0.2f
+                                  : std::max(0.f, static_cast<float>(l.legend.size()) * l.line_h + fs * 0.3f - fs * 2.8f);
   l.fixed_h = (axes.title.empty() ? 0 : fs * 1.5f) + fs * 2.8f + fs * 0.5f + l.legend_extra;
   return l;
 }
@@ -449,11 +454,14 @@ void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImV
     const std::string t = (v > 0 ? "+" : "") + tick_label(v, step);
     dl->AddText(ImVec2(x - measure(t) * 0.5f, p1.y + pad * 0.5f), tc, t.c_str());
   }
-  if (!axes.x_label.empty())
-    dl->AddText(ImVec2(std::max(origin.x, (p0.x + p1.x - measure(axes.x_label)) * 0.5f), p1.y + fs * 1.5f), tc,
+  if (!axes.x_label.empty()) {  // centred under the plot, within it where it can
+    const float w = measure(axes.x_label);
+    dl->AddText(ImVec2(std::max(origin.x, std::min((p0.x + p1.x - w) * 0.5f, p1.x - w)), p1.y + fs * 1.5f), tc,
                 axes.x_label.c_str());
+  }
   for (std::size_t i = 0; i < L.legend.size(); ++i)  // the legend under the notes, beside the x axis
-    dl->AddText(ImVec2(p1.x + pad * 1.5f + fs, p1.y + fs * 0.3f + line_h * static_cast<float>(i)), tc, L.legend[i].c_str());
+    dl->AddText(ImVec2(p1.x + pad * 1.5f + fs, p1.y + (L.legend_below ? fs * 2.8f : fs * 0.3f) + line_h * static_cast<float>(i)),
+                tc, L.legend[i].c_str());
   const float per_line = rows.empty() ? 0 : (p1.y - p0.y - rows.size() * row_pad * 2) / std::max(1.f, lines);
   float y = p0.y;
   const ImVec2 m = ImGui::GetIO().MousePos;
