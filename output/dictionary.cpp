@@ -268,8 +268,11 @@ std::vector<std::string> check_against_dictionary(const std::string& h5_path, co
 std::vector<DictEntry> dictionary_for(const std::string& command) {
   std::vector<DictEntry> d;
   for (const auto& e : dictionary()) {
-    const bool trial = e.path.rfind("/trial", 0) == 0, sensitivity = e.path.rfind("/sensitivity", 0) == 0;
-    if ((!trial || command == "trial") && (!sensitivity || command == "sensitivity")) d.push_back(e);
+    const bool trial = e.path.rfind("/trial", 0) == 0, sensitivity = e.path.rfind("/sensitivity", 0) == 0,
+               robustness = e.path.rfind("/robustness", 0) == 0;
+    if ((!trial || command == "trial") && (!sensitivity || command == "sensitivity") &&
+        (!robustness || command == "robustness"))
+      d.push_back(e);
   }
   return d;
 }

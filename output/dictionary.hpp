@@ -30,7 +30,8 @@ struct DictEntry {
 // persons and headline group rows (built once; throws std::runtime_error if the CSV is malformed).
 const std::vector<DictEntry>& dictionary();
 // The rows of the files one command writes: "run" (also compare and merge: no /trial, no
-// /sensitivity), "trial" (with /trial) or "sensitivity" (with /sensitivity).
+// /sensitivity, no /robustness), "trial" (with /trial), "sensitivity" (with /sensitivity) or
+// "robustness" (compare --robustness --out: with /robustness).
 std::vector<DictEntry> dictionary_for(const std::string& command);
 // The CSV rows with the output table's rows inserted (what dictionary() returns).
 std::vector<DictEntry> with_output_rows(const std::vector<DictEntry>& file_rows);

@@ -317,6 +317,8 @@ ReplicateResult Reader::replicate(const std::string& scenario, int replicate) co
   });
 }
 
+std::optional<RobustnessTable> Reader::robustness() const { return read_robustness_table(path()); }
+
 std::string Reader::describe() const {
   return impl_->run([&] {
     const Impl& m = *impl_;
@@ -395,6 +397,10 @@ std::string Reader::describe() const {
         o << "  weekly summaries (" << children(m.file, wg).size()
           << " series): mean, sd, ci_low, ci_high, n [weeks, territories] under " << wg << "\n";
     }
+    if (const auto rb = robustness())
+      o << "\nRobustness (/robustness): " << rb->rows.size() << " differences from '" << rb->baseline << "', "
+        << rb->points << " points of a Latin hypercube over " << rb->assumptions.size() << " assumptions, "
+        << rb->replicates << " replicates per point (robust_share, rests_on; docs/robustness.md)\n";
     return o.str();
   });
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "results.hpp"
+#include "robustness_table.hpp"
 
 namespace percorsi::out {
 
@@ -52,6 +53,9 @@ class Reader {
   std::vector<std::string> weekly_summary_names(const std::string& scenario) const;
   // The per-week summary of one series; nullopt when the scenario has no weekly summary.
   std::optional<WeeklySummary> weekly_summary(const std::string& scenario, const std::string& series) const;
+  // The robustness of the comparison's differences (/robustness, written by `percorsi compare
+  // --robustness --out`); nullopt when it was not computed (the group is absent: older files too).
+  std::optional<RobustnessTable> robustness() const;
   // A whole replicate (all weekly series, person columns and headline values).
   ReplicateResult replicate(const std::string& scenario, int replicate) const;
 

@@ -183,6 +183,47 @@ class Validator {
     summary(sp, reps);
   }
 
+  // /robustness (compare --robustness --out): rows of one length, each share in [0, 1] (never NaN:
+  // a difference without robustness has no row), its verdict's side, its points within the
+  // design's, its scenarios among the file's.
+  void robustness(const std::vector<std::string>& scenarios) {
+    const std::string g = "/robustness";
+    Handle group = open_group(file_, g);
+    const std::string baseline = read_attr_string(group, g, "baseline");
+    const std::int64_t points = read_attr_int(group, g, "points");
+    auto known = [&](const std::string& s) { return std::find(scenarios.begin(), scenarios.end(), s) != scenarios.end(); };
+    if (!known(baseline)) damaged(attr_desc(g, "baseline"), "'" + baseline + "' is no scenario of the file");
+    if (points < 1 || points > 100000) damaged(attr_desc(g, "points"), num(double(points)) + " points, outside 1..100000");
+    hsize_t n = 0;
+    bool first = true;
+    for (const char* name : {"scenario", "indicator", "rests_on", "robust_share", "verdict_side", "defined_points"}) {
+      const std::string p = g + "/" + name;
+      Handle d = open_dataset(file_, p);
+      const auto dims = dataset_dims(d, p);
+      if (dims.size() != 1 || dims[0] > hsize_t(kMaxResultCells))
+        damaged("dataset " + p, "shape " + shape(dims) + ": expected one value per difference");
+      if (!first && dims[0] != n)
+        damaged("dataset " + p, "shape " + shape(dims) + ": expected [" + std::to_string(n) + "], as /robustness/scenario");
+      n = dims[0], first = false;
+    }
+    const auto scenario = read_strings(file_, g + "/scenario"), indicator = read_strings(file_, g + "/indicator");
+    const auto share = read_float64(file_, g + "/robust_share");
+    const auto side = read_int32(file_, g + "/verdict_side"), defined = read_int32(file_, g + "/defined_points");
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string row = "row " + std::to_string(i) + " (" + scenario[i] + " - " + baseline + ", " + indicator[i] + ")";
+      if (!known(scenario[i])) damaged("dataset " + g + "/scenario", row + ": no scenario of the file");
+      if (!(share[i] >= 0 && share[i] <= 1))
+        damaged("dataset " + g + "/robust_share", "value " + num(share[i]) + " at " + row +
+                                                      ": a share of the plausible space must lie in [0, 1] (a "
+                                                      "difference without robustness has no row)");
+      if (side[i] < -1 || side[i] > 1)
+        damaged("dataset " + g + "/verdict_side", "value " + std::to_string(side[i]) + " at " + row + ": expected -1, 0 or 1");
+      if (defined[i] < 1 || defined[i] > points)
+        damaged("dataset " + g + "/defined_points", "value " + std::to_string(defined[i]) + " at " + row +
+                                                        ": outside 1.." + std::to_string(points) + " (the design's points)");
+    }
+  }
+
  private:
   // Reads a dataset block by block (at most about a million values at a time) as doubles, and
   // calls check(value, index) for each; returns the number of values.
@@ -416,8 +457,10 @@ std::string results_damage(const std::string& path, bool require_checksums) {
   Handle file = open_readonly(path);
   try {
     Validator v(file, require_checksums);
-    if (exists(file, "/scenarios"))
-      for (const auto& name : children(file, "/scenarios")) v.scenario(name);
+    std::vector<std::string> scenarios;
+    if (exists(file, "/scenarios")) scenarios = children(file, "/scenarios");
+    for (const auto& name : scenarios) v.scenario(name);
+    if (exists(file, "/robustness")) v.robustness(scenarios);
   } catch (const Damage& d) {
     return d.what;
   } catch (const H5Failure& e) {

@@ -22,6 +22,7 @@
 #include "cli_test_helpers.hpp"
 #include "output/files.hpp"
 #include "output/reader.hpp"
+#include "output/robustness_table.hpp"
 #include "output/validate.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/runner.hpp"
@@ -200,6 +201,62 @@ TEST_F(Files, DamagedResultsAreRefusedByEveryReader) {
     EXPECT_FALSE(fs::exists(merged));
     EXPECT_TRUE(starting_with(tmp.path, "merged-" + d.name).empty());
   }
+}
+
+// The robustness of a comparison (/robustness, compare --robustness --out): read back as written;
+// absent from older files (not computed, and the file still valid); a share outside [0, 1] or NaN
+// refused by every reader, naming the dataset.
+TEST_F(Files, RobustnessIsReadBackAndADamagedShareIsRefused) {
+  EXPECT_FALSE(out::Reader(good_).robustness()) << "a file without /robustness: not computed";
+  out::RobustnessTable t;
+  t.baseline = "tiny", t.points = 10, t.replicates = 1, t.seed = 1, t.threshold = 0.5;
+  t.assumptions = {"exits.rate", "life.eviction_rate"};
+  t.rows = {{"tiny", "stably_housed_12m", 0.87, 1, 10, {"exits.rate", "life.eviction_rate"}},
+            {"tiny", "cost_per_person", 0.3, 0, 9, {}}};
+  auto with = [&](const std::string& name, const std::function<void(out::RobustnessTable&)>& edit) {
+    const std::string f = (tmp.path / name).string();
+    fs::copy_file(good_, f, fs::copy_options::overwrite_existing);
+    out::RobustnessTable x = t;
+    edit(x);
+    out::write_robustness_table(f, x);
+    return f;
+  };
+  const std::string ok = with("robust.h5", [](out::RobustnessTable&) {});
+  EXPECT_EQ(out::results_damage(ok, true), "");
+  const auto back = out::Reader(ok).robustness();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->baseline, "tiny");
+  EXPECT_EQ(back->points, 10);
+  EXPECT_EQ(back->assumptions, t.assumptions);
+  ASSERT_EQ(back->rows.size(), 2u);
+  const out::RobustnessRow* r = back->find("tiny", "stably_housed_12m");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->robust_share, 0.87);
+  EXPECT_EQ(r->verdict_side, 1);
+  EXPECT_EQ(r->defined_points, 10);
+  EXPECT_EQ(r->rests_on, (std::vector<std::string>{"exits.rate", "life.eviction_rate"}));
+  EXPECT_TRUE(back->find("tiny", "cost_per_person")->rests_on.empty());
+  EXPECT_EQ(back->find("tiny", "employed_24m"), nullptr);
+  Result info = sh("info " + ok);
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_TRUE(contains(info.out, "Robustness (/robustness): 2 differences from 'tiny'")) << info.out;
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const double bad : {nan, 1.5, -0.1}) {
+    SCOPED_TRACE(bad);
+    const std::string f = with("bad_share.h5", [&](out::RobustnessTable& x) { x.rows[1].robust_share = bad; });
+    const std::string why = out::results_damage(f);
+    EXPECT_TRUE(contains(why, "dataset /robustness/robust_share") && contains(why, "row 1 (tiny - tiny, cost_per_person)") &&
+                contains(why, "must lie in [0, 1]"))
+        << why;
+    const Result r2 = sh("info " + f);
+    EXPECT_EQ(r2.code, 2) << r2.out;
+    EXPECT_TRUE(contains(r2.out, f + ": damaged: dataset /robustness/robust_share")) << r2.out;
+  }
+  const std::string side = with("bad_side.h5", [](out::RobustnessTable& x) { x.rows[0].verdict_side = 2; });
+  EXPECT_TRUE(contains(out::results_damage(side), "dataset /robustness/verdict_side")) << out::results_damage(side);
+  const std::string who = with("bad_scenario.h5", [](out::RobustnessTable& x) { x.rows[0].scenario = "nobody"; });
+  EXPECT_TRUE(contains(out::results_damage(who), "no scenario of the file")) << out::results_damage(who);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@
 #include <string>
 
 #include "output/dictionary.hpp"
+#include "output/reader.hpp"
+#include "output/validate.hpp"
 #include "output/sensitivity_table.hpp"
 #include "sim/registry/scenario.hpp"
 #include "sim/run/robustness.hpp"
@@ -653,6 +655,57 @@ TEST(Robustness, CompareCsvEndsWithTheTwoColumns) {
   EXPECT_GT(rows, 10);
   EXPECT_GT(shares, 5);
   EXPECT_NE(r.out.find("housing_first,stably_housed_12m,"), std::string::npos);
+}
+
+// `compare --robustness --out F.h5`: F.h5 keeps each difference's robust_share and rests_on as the
+// table gives them (/robustness, in the data dictionary); without --robustness it has none.
+TEST(Robustness, CompareOutKeepsItInTheResultsFile) {
+  TempDir d;
+  small_comparison(d, "");
+  const std::string files = (d.path / "step_model.yaml").string() + " " + (d.path / "housing_first.yaml").string();
+  const std::string h5 = (d.path / "robust.h5").string(), plain = (d.path / "plain.h5").string();
+  const auto r = sh("compare " + files +
+                        " --replicates 2 --threads 2 --format csv --robustness --robustness-points 10 "
+                        "--robustness-replicates 1 --out " + h5,
+                    false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const auto& p : out::check_against_dictionary(h5, out::dictionary_for("robustness"))) ADD_FAILURE() << p;
+  EXPECT_EQ(out::results_damage(h5, true), "");
+  const auto t = out::Reader(h5).robustness();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->baseline, "step_model");
+  EXPECT_EQ(t->points, 10);
+  EXPECT_EQ(t->replicates, 1);
+  EXPECT_GT(t->assumptions.size(), 10u);
+  // Every CSV row with a robust_share has its row in the file, with the same share and rests_on;
+  // the file has no other.
+  std::istringstream csv(r.out);
+  std::string line;
+  std::getline(csv, line);
+  std::size_t with_share = 0;
+  while (std::getline(csv, line)) {
+    if (line.rfind("housing_first,", 0) != 0) continue;
+    const std::string indicator = line.substr(14, line.find(',', 14) - 14);
+    const auto last = line.rfind(','), before = line.rfind(',', last - 1);
+    const std::string share = line.substr(before + 1, last - before - 1), rests = line.substr(last + 1);
+    if (share.empty()) {
+      EXPECT_EQ(t->find("housing_first", indicator), nullptr) << line;
+      continue;
+    }
+    ++with_share;
+    const out::RobustnessRow* row = t->find("housing_first", indicator);
+    ASSERT_TRUE(row) << line;
+    EXPECT_NEAR(row->robust_share, std::stod(share), 1e-6) << line;
+    EXPECT_EQ(out::join_rests_on(row->rests_on), rests) << line;
+    EXPECT_TRUE(row->verdict_side >= -1 && row->verdict_side <= 1);
+    EXPECT_TRUE(row->defined_points >= 1 && row->defined_points <= 10);
+  }
+  EXPECT_GT(with_share, 5u);
+  EXPECT_EQ(t->rows.size(), with_share);
+  // Without --robustness: no /robustness (not computed), and the file is as a run's.
+  ASSERT_EQ(sh("compare " + files + " --replicates 2 --threads 2 --quiet --out " + plain, false).code, 0);
+  EXPECT_FALSE(out::Reader(plain).robustness());
+  for (const auto& p : out::check_against_dictionary(plain, out::dictionary_for("run"))) ADD_FAILURE() << p;
 }
 
 TEST(Robustness, BadOptionsAreRefusedClearly) {

@@ -18,13 +18,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <set>
 #include <thread>
 
 #include "output/outputs.hpp"
+#include "output/robustness_table.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/scenario.hpp"
+#include "sim/run/robustness.hpp"
 #include "viz/app.hpp"
 #include "viz/core.hpp"
 #include "viz/levers.hpp"
@@ -346,6 +350,82 @@ TEST(VizCore, CompareGivesNoDifferencesBetweenUnlikeRuns) {
     EXPECT_EQ(rows[0].verdict[1], 0);
   }
   EXPECT_NE(unlike_runs(cat, {a, d}).find("2020-01-06"), std::string::npos);
+}
+
+// Robustness beside each difference (compare --robustness --out): the row text where the file's
+// robustness applies (its baseline, the same verdict), and what is said where it does not.
+TEST(VizCore, RobustnessBesideEachDifference) {
+  Catalog plain;
+  ASSERT_TRUE(plain.open(results_file()));
+  const auto before = compare(plain, {0, 1});
+  ASSERT_FALSE(before.empty());
+  // Not computed: said once under the chart, the rows say so in the table.
+  EXPECT_EQ(robustness_legend(plain, {0, 1}), "robustness not computed: run percorsi compare --robustness --out FILE.h5");
+  EXPECT_EQ(before[0].robustness[0].kind, RobustnessNote::None);
+  EXPECT_EQ(before[0].robustness[1].kind, RobustnessNote::NotComputed);
+  EXPECT_EQ(before[0].robustness[1].text(), "robustness not computed: run compare --robustness");
+  // A copy of the file with the robustness of two differences: one on the side of the verdict the
+  // viewer gives, one on another side.
+  const CompareRow* housed = nullptr;
+  for (const auto& r : before)
+    if (r.indicator == "stably_housed_12m") housed = &r;
+  ASSERT_TRUE(housed);
+  ASSERT_NE(housed->meaning[1], Verdict::Undefined);
+  const auto* spec = out::find_output(out::OutputKind::Headline, "stably_housed_12m");
+  const int side = verdict_side(housed->diff[1].summary.mean, spec->mid_against(housed->value[0].mean));
+  const std::string f = (temp_dir() / "robust_copy.h5").string();
+  fs::copy_file(results_file(), f, fs::copy_options::overwrite_existing);
+  out::RobustnessTable t;
+  t.baseline = "step_model", t.points = 200, t.replicates = 3, t.seed = 1, t.threshold = 0.26;
+  t.assumptions = {"exits.rate", "rehousing.private_rate", "life.eviction_rate"};
+  t.rows = {{"housing_first", "stably_housed_12m", 0.875, side, 200, {"exits.rate", "rehousing.private_rate"}},
+            {"housing_first", "time_stably_housed", 1.0, side == 1 ? 0 : 1, 200, {}}};
+  out::write_robustness_table(f, t);
+  Catalog cat;
+  ASSERT_TRUE(cat.open(f)) << (cat.errors().empty() ? "" : cat.errors()[0]);
+  auto note = [](const std::vector<CompareRow>& rows, const std::string& ind, std::size_t i) {
+    for (const auto& r : rows)
+      if (r.indicator == ind) return r.robustness[i];
+    ADD_FAILURE() << ind;
+    return RobustnessNote{};
+  };
+  const auto rows = compare(cat, {0, 1});
+  const RobustnessNote n = note(rows, "stably_housed_12m", 1);
+  EXPECT_EQ(n.kind, RobustnessNote::Shown);
+  EXPECT_EQ(n.text(), "robust in 87% of plausible assumptions; rests on exits.rate, rehousing.private_rate");
+  EXPECT_EQ(n.text(true), "robust in 87%; rests on exits.rate, rehousing.private_rate");
+  EXPECT_EQ(note(rows, "stably_housed_12m", 0).kind, RobustnessNote::None) << "the baseline has no difference";
+  // Another side than the viewer's verdict, or no row: no share shown.
+  EXPECT_EQ(note(rows, "time_stably_housed", 1).text(), "robustness n/a (no verdict)");
+  for (const auto& r : rows)
+    if (r.indicator == "cost_per_person") {
+      ASSERT_NE(r.meaning[1], Verdict::Undefined);
+      EXPECT_EQ(r.robustness[1].kind, RobustnessNote::NoVerdict) << "no row in the file";
+    } else if (r.meaning[1] == Verdict::Undefined) {
+      EXPECT_EQ(r.robustness[1].kind, RobustnessNote::None) << r.indicator << ": n/a, nothing to say";
+    }
+  const std::string legend = robustness_legend(cat, {0, 1});
+  EXPECT_NE(legend.find("robust in N%: the verdict holds at N% of 200 points"), std::string::npos) << legend;
+  EXPECT_NE(legend.find("of 3 assumptions"), std::string::npos) << legend;
+  // Against another baseline the file's shares do not apply.
+  EXPECT_EQ(note(compare(cat, {1, 0}), "stably_housed_12m", 1).text(), "robustness computed against step_model only");
+  // A share of every point is 100%, rounded down otherwise; none named.
+  RobustnessNote all;
+  all.kind = RobustnessNote::Shown, all.share = 1.0;
+  EXPECT_EQ(all.text(), "robust in 100% of plausible assumptions; no single assumption moves it");
+  all.share = 0.999;
+  EXPECT_EQ(all.text(true), "robust in 99%");
+  // A live rerun: the file's robustness is not its own (stale), whatever its name.
+  std::vector<out::ReplicateResult> reps;
+  for (int r : cat.scenarios()[1].replicates) reps.push_back(cat.scenarios()[1].reader->replicate("housing_first", r));
+  const int live = cat.add_live("housing_first [live #1]", cat.scenarios()[1].info, std::move(reps));
+  const auto with_live = compare(cat, {0, 1, live});
+  EXPECT_EQ(note(with_live, "stably_housed_12m", 1).kind, RobustnessNote::Shown);
+  const RobustnessNote stale = note(with_live, "stably_housed_12m", 2);
+  EXPECT_EQ(stale.kind, RobustnessNote::Stale);
+  EXPECT_TRUE(std::isnan(stale.share));
+  EXPECT_EQ(stale.text(true), "robustness stale (live run)");
+  EXPECT_NE(robustness_legend(cat, {0, 1, live}).find("live runs: stale"), std::string::npos);
 }
 
 // ---- Sources and bad files -----------------------------------------------------------------
@@ -710,6 +790,42 @@ TEST(VizRoom, CalendarTicksAreMonthsAndYearsFromTheStartDate) {
   ASSERT_FALSE(weeks.empty());
   EXPECT_EQ(weeks[1].label, "20");
   EXPECT_EQ(week_text(Calendar{}, 3), "week 3");
+}
+
+// The person timeline takes its axis from the helper of every time chart: calendar dates from the
+// scenario's start date (never "week N" when the date is known), and spans of weeks as dates.
+TEST(VizRoom, PersonTimelineAxisIsTheCalendar) {
+  const Calendar c = calendar_of("2019-01-07");
+  // Three years over 1200 pixels, a label about 90 pixels wide: at most 13 ticks, every quarter.
+  const auto t = time_ticks(c, 0, 156, 1200, 90);
+  ASSERT_GE(t.size(), 6u);
+  EXPECT_LE(t.size(), 13u);
+  std::vector<std::string> labels;
+  for (const auto& x : t) labels.push_back(x.label);
+  EXPECT_EQ(labels.front(), "Apr 2019");
+  EXPECT_NE(std::find(labels.begin(), labels.end(), "Jan 2020"), labels.end());
+  EXPECT_NE(std::find(labels.begin(), labels.end(), "Jul 2021"), labels.end());
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(t[i].label.find("week"), std::string::npos) << t[i].label;
+    EXPECT_GE(t[i].week, 0);
+    EXPECT_LE(t[i].week, 156);
+    if (i) {
+      EXPECT_GT(t[i].week, t[i - 1].week);
+    }
+  }
+  // Narrow: fewer ticks, still dates (years).
+  const auto narrow = time_ticks(c, 0, 156, 500, 90);
+  ASSERT_FALSE(narrow.empty());
+  EXPECT_LE(narrow.size(), 5u);
+  EXPECT_EQ(narrow.front().label, "2020");
+  EXPECT_GE(time_ticks(c, 0, 156, 10, 90).size(), 1u);
+  // Without a start date: weeks, as on the other charts.
+  const auto weeks = time_ticks(calendar_of(""), 0, 104, 360, 60);
+  ASSERT_GE(weeks.size(), 2u);
+  EXPECT_EQ(weeks[1].label, "20");
+  // A state's span in the tooltips: dates and weeks.
+  EXPECT_EQ(span_text(c, 62, 78), "16 Mar 2020 to 6 Jul 2020 (weeks 62-78)");
+  EXPECT_EQ(span_text(Calendar{}, 62, 78), "weeks 62-78");
 }
 
 TEST(VizRoom, OverlappingEventsOfOneNameAreOneSpan) {
@@ -1089,6 +1205,74 @@ TEST(VizWindow, PeopleViewNamesEveryTargetGroup) {
   const std::string text = squeeze(ocr(png));
   for (const char* g : kGroupNames) EXPECT_NE(text.find(squeeze(g)), std::string::npos) << g << "\n" << text;
   for (const auto& c : group_codes()) EXPECT_NE(text.find(squeeze("(" + c + ")")), std::string::npos) << c;
+}
+
+// The person timeline in calendar time: month-year labels on its axis (not "week N") and the
+// lockdown shaded and labelled over it, read back by OCR from the People view of the lockdown.
+TEST(VizWindow, PersonTimelineReadsBackCalendarDatesAndTheLockdown) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = lockdown_file(), png = (temp_dir() / "people_timeline.png").string();
+  ASSERT_EQ(screenshot(png, "--view people --presentation --scenarios shock --size 1600x1000 '" + h5 + "'"), 0);
+  const std::string text = ocr(png);
+  EXPECT_NE(text.find("lockdown"), std::string::npos) << "the event over the timeline\n" << text;
+  // The axis's dates: month and year labels on lines other than those giving the person's dates.
+  const std::regex date("(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ?(2019|2020|2021|2022)");
+  std::set<std::string> found;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("Entry") != std::string::npos || line.find("Timeline") != std::string::npos ||
+        line.find("week") != std::string::npos)
+      continue;
+    for (std::sregex_iterator m(line.begin(), line.end(), date), end; m != end; ++m) found.insert((*m)[1].str() + (*m)[2].str());
+  }
+  EXPECT_GE(found.size(), 3u) << "calendar labels on the timeline's axis\n" << text;
+}
+
+// A comparison written by `percorsi compare --robustness --out`: beside the row's verdict its
+// robustness as viz-core gives it, and the legend line under the chart, read back by OCR; after a
+// live rerun of the scenario its row says the robustness is stale.
+TEST(VizWindow, ComparisonReadsBackTheRobustnessOfEachDifference) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string a = room_scenario("ladder", scenario_path("step_model.yaml"), "horizon: 1 year\n");
+  const std::string b = room_scenario("homes", scenario_path("housing_first.yaml"), "horizon: 1 year\n");
+  const std::string h5 = (temp_dir() / "robust.h5").string();
+  const std::string cmd = std::string("'") + PERCORSI_BIN + "' compare '" + a + "' '" + b +
+                          "' --robustness --robustness-points 10 --robustness-replicates 1 --quiet --force --out '" +
+                          h5 + "' > /dev/null 2>&1";
+  ASSERT_EQ(shell(cmd), 0) << cmd;
+  Catalog cat;
+  ASSERT_TRUE(cat.open(h5));
+  const auto rows = compare(cat, {0, 1});
+  const CompareRow* shown = nullptr;
+  for (const auto& r : rows)
+    if (!shown && r.robustness[1].kind == RobustnessNote::Shown) shown = &r;
+  ASSERT_TRUE(shown) << "a difference with its robustness";
+  const RobustnessNote& n = shown->robustness[1];
+  const std::string png = (temp_dir() / "robust.png").string();
+  ASSERT_EQ(screenshot(png, "--view compare --presentation --indicator " + shown->indicator + " --size 1600x1000 '" + h5 +
+                                "'"),
+            0);
+  const std::string text = ocr(png), flat = squeeze(text);
+  EXPECT_TRUE(has_line_with(squeezed_lines(text), "homes", difference_text(shown->indicator, shown->diff[1].summary)))
+      << text;
+  // The note may wrap over lines: read it with the lines joined.
+  EXPECT_NE(flat.find(squeeze("robust in " + share_percent(n.share))), std::string::npos) << n.text(true) << "\n" << text;
+  if (!n.rests_on.empty()) {
+    EXPECT_NE(flat.find(squeeze(n.rests_on[0])), std::string::npos) << n.rests_on[0] << "\n" << text;
+  }
+  // The legend line (wrapped beside the x axis's label): what the share is, of how many points.
+  EXPECT_NE(flat.find(squeeze("the verdict holds at N% of")), std::string::npos) << text;
+  EXPECT_NE(flat.find(squeeze("10 points over the plausible ranges")), std::string::npos) << text;
+  // The scenario rerun live: its row is stale, the file's row keeps its robustness.
+  const std::string live = (temp_dir() / "robust_live.png").string();
+  ASSERT_EQ(screenshot(live, "--view compare --presentation --indicator " + shown->indicator + " --scenario '" + b +
+                                 "' --run --size 1600x1000 '" + h5 + "'"),
+            0);
+  const std::string after = squeeze(ocr(live));
+  EXPECT_NE(after.find(squeeze("robustness stale (live run)")), std::string::npos) << after;
+  EXPECT_NE(after.find(squeeze("robust in " + share_percent(n.share))), std::string::npos) << after;
 }
 
 TEST(VizWindow, ALeverTheScenarioIgnoresIsSaidBesideItsDifference) {

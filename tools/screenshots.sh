@@ -1,12 +1,13 @@
 #!/bin/sh
 # Remakes the screenshots of the viewer in the README and docs/viewer.md (docs/img/*.png) from
-# the shipped scenarios, headless under Xvfb. Run after tools/build.sh (about a minute).
+# the shipped scenarios, headless under Xvfb. Run after tools/build.sh (about two minutes: the
+# comparison is made with --robustness, so that its picture shows each difference's robustness).
 set -eu
 cd "$(dirname "$0")/.."
 P=build/sim/percorsi
 mkdir -p results docs/img
 $P compare scenarios/piemonte/step_model.yaml scenarios/piemonte/housing_first.yaml \
-  --quiet --force --out results/step_vs_housing_first.h5 > /dev/null
+  --robustness --quiet --force --out results/step_vs_housing_first.h5 > /dev/null
 $P run scenarios/piemonte/baseline_3y.yaml scenarios/piemonte/lockdown_2020.yaml \
   --quiet --force --out results/lockdown.h5 > /dev/null
 $P run scenarios/toscana/sweep_follow_up_scouting.yaml --quiet --force --out results/sweep.h5 > /dev/null

@@ -203,6 +203,15 @@ std::vector<std::string> own_warnings(App& a, int s, int b) {
   return out;
 }
 
+// Whether any compared file has a robustness (compare --robustness): else the rows say nothing of
+// it and one line under the chart says it was not computed.
+bool robustness_computed(const std::vector<CompareRow>& rows) {
+  for (const auto& r : rows)
+    for (const auto& n : r.robustness)
+      if (n.kind != RobustnessNote::None && n.kind != RobustnessNote::NotComputed) return true;
+  return false;
+}
+
 // The comparison of one indicator: a dot and its 95% interval per scenario, the difference from
 // the baseline in the indicator's own unit (percentage points for shares), the verdict beside it.
 // Empty (with a message drawn) when there is nothing to compare.
@@ -221,6 +230,7 @@ std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, co
   if (std::find(names.begin(), names.end(), indicator) == names.end()) indicator = names.front();
   const CompareRow& r = rows[static_cast<std::size_t>(std::find(names.begin(), names.end(), indicator) - names.begin())];
   const Scaled k = scaled(r.indicator);
+  const bool computed = robustness_computed({r});
   for (std::size_t i = 0; i < order.size(); ++i) {
     const ScenarioData& d = a.cat.scenarios()[static_cast<std::size_t>(order[i])];
     plot::DotRow row;
@@ -243,6 +253,8 @@ std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, co
         if (r.meaning[i] != Verdict::Undefined) row.note += std::string(" ") + verdict_name(r.meaning[i]);
         if (r.verdict[i] != 0) row.note += r.verdict[i] > 0 ? ", better" : ", worse";
       }
+      // Its robustness, where some compared file has one (else the legend line says it was not computed).
+      if (computed && r.robustness[i].kind != RobustnessNote::None) row.note += "; " + r.robustness[i].text(true);
       if (const auto w = own_warnings(a, order[i], order[0]); !w.empty()) {
         // Its first clause ("territories[Novara].hf_flats = 20 is ignored"); the rest in the sidebar.
         const std::string first = w.front().substr(0, std::min(w.front().find(" ("), w.front().find(": ")));
@@ -256,6 +268,7 @@ std::vector<plot::DotRow> compare_dots(App& a, const std::vector<int>& order, co
              (den.empty() ? "" : " \u2020 among " + den);
   ax.x_label = "difference from " + a.cat.scenarios()[static_cast<std::size_t>(order[0])].info.name +
                (k.diff_unit.empty() ? "" : ", " + k.diff_unit) + " (dot: mean, line: 95% interval)";
+  ax.note = robustness_legend(a.cat, order);
   return dots;
 }
 
@@ -510,6 +523,10 @@ void panel_compare(App& a) {
           ImGui::TextColored(verdict_color(r.verdict[i]), "%s%s%s", difference_text(r.indicator, d.summary).c_str(),
                              d.paired || std::isnan(d.summary.mean) ? "" : " (unpaired)",
                              r.meaning[i] == Verdict::Undefined ? "" : (std::string(" ") + verdict_name(r.meaning[i])).c_str());
+          if (const std::string rb = r.robustness[i].text(); !rb.empty() && robustness_computed(rows)) {
+            ImGui::TextUnformatted(rb.c_str());
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", robustness_legend(a.cat, order).c_str());
+          }
         }
         ImGui::PopTextWrapPos();
       }
@@ -529,7 +546,8 @@ void housing_weeks(const PeopleTable& t, int row) {
   }
 }
 
-void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
+void pathway(App& a, int s, const PeopleTable& t, int row) {
+  const out::ScenarioInfo& info = a.cat.scenarios()[static_cast<std::size_t>(s)].info;
   const float fs = ImGui::GetFontSize();
   const int weeks = info.weeks, tt = t.territory[row];
   const char* terr = tt >= 0 && tt < static_cast<int>(info.territories.size()) ? info.territories[tt].c_str() : "?";
@@ -538,53 +556,46 @@ void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
     if ((t.groups[row] >> k) & 1) groups += (groups.empty() ? "" : ", ") + human_name(kGroupNames[k]);
   ImGui::Text("Person %d: age %d, %s, %d return(s) to the street, cost %s euro; %s", t.id[row], t.age[row], terr,
               t.returns[row], format_value(t.cost[row]).c_str(), groups.empty() ? "no target group" : groups.c_str());
-  ImGui::Text("Entry week %d, exit week %s, first stable housing week %s", t.entry[row],
-              t.exit[row] >= 0 ? std::to_string(t.exit[row]).c_str() : "- (still present)",
-              t.first_stable[row] >= 0 ? std::to_string(t.first_stable[row]).c_str() : "- (never)");
-  // Timeline of the run: presence from entry to exit, with first stable housing marked.
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const float w = ImGui::GetContentRegionAvail().x - fs, h = fs * 1.2f;
-  ImVec2 p = ImGui::GetCursorScreenPos();
-  const ImU32 tc = ImGui::GetColorU32(ImGuiCol_Text);
+  // Dates as on the other time charts: the calendar from the scenario's start date.
+  plot::Axes ax;
+  time_axes(a, {s}, ax);
+  ImGui::Text("Entry %s, exit %s, first stable housing %s", week_text(ax.calendar, t.entry[row]).c_str(),
+              t.exit[row] >= 0 ? week_text(ax.calendar, t.exit[row]).c_str() : "- (still present)",
+              t.first_stable[row] >= 0 ? week_text(ax.calendar, t.first_stable[row]).c_str() : "- (never)");
   const int horizon = std::max(1, weeks);
-  auto X = [&](double wk) { return p.x + static_cast<float>(std::clamp(wk / horizon, 0.0, 1.0)) * w; };
-  ImGui::Text("Timeline (weeks 0-%d): bar = in the population, triangle = first week in stable housing", horizon);
-  p = ImGui::GetCursorScreenPos();
-  dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), plot::with_alpha(tc, 0.1f));
   const double entry = std::max(0, t.entry[row]), exit = t.exit[row] >= 0 ? t.exit[row] : horizon;
-  dl->AddRectFilled(ImVec2(X(entry), p.y + h * 0.3f), ImVec2(X(exit), p.y + h * 0.7f), plot::with_alpha(tc, 0.5f));
-  if (t.first_stable[row] >= 0) {
-    const float x = X(t.first_stable[row]);
-    dl->AddTriangleFilled(ImVec2(x, p.y + h), ImVec2(x - fs * 0.4f, p.y), ImVec2(x + fs * 0.4f, p.y),
-                          state_color(0, 4));
-  }
-  ImGui::Dummy(ImVec2(w, h));
+  const ImU32 tc = ImGui::GetColorU32(ImGuiCol_Text);
+  // The timeline of the run: presence from entry to exit (first stable housing marked), then the
+  // pathway, one strip per kind of state coloured by the state in force each week.
+  std::vector<plot::Strip> strips(1);
+  strips[0].label = "present";
+  strips[0].spans.push_back({entry, exit, plot::with_alpha(tc, 0.5f), true,
+                             "in the population: " + span_text(ax.calendar, static_cast<int>(entry), static_cast<int>(exit))});
+  if (t.first_stable[row] >= 0) strips[0].marks.push_back(t.first_stable[row]), strips[0].mark_color = state_color(0, 4);
+  const char* kinds[3] = {"housing", "case", "work"};
+  const int family[3] = {0, 2, 1};
   if (t.has_timeline()) {
-    // The pathway: one band per kind of state, coloured by the state in force each week.
     const auto b = t.change_begin[static_cast<std::size_t>(row)], e = t.change_begin[static_cast<std::size_t>(row) + 1];
-    const char* kinds[3] = {"housing", "case", "work"};
-    const int family[3] = {0, 2, 1};
     for (int k = 0; k < 3; ++k) {
-      ImGui::TextDisabled("%s", kinds[k]);
-      ImGui::SameLine(fs * 5);
-      p = ImGui::GetCursorScreenPos();
-      const float bw = w - fs * 5;
-      auto XB = [&](double wk) { return p.x + static_cast<float>(std::clamp(wk / horizon, 0.0, 1.0)) * bw; };
+      plot::Strip st;
+      st.label = kinds[k];
+      const auto names = family_states(family[k]);
       for (auto i = b; i < e; ++i) {
         const auto& c = t.changes[i];
         const double end = i + 1 < e ? t.changes[i + 1][0] : exit;
-        const float x0 = XB(c[0]), x1 = std::max(XB(end), x0 + 1.0f);
-        dl->AddRectFilled(ImVec2(x0, p.y), ImVec2(x1, p.y + h), state_color(family[k], c[1 + k]));
-        if (ImGui::IsMouseHoveringRect(ImVec2(x0, p.y), ImVec2(x1, p.y + h))) {
-          const auto names = family_states(family[k]);
-          const int st = c[1 + k];
-          ImGui::SetTooltip("%s: %s from week %d to %d", kinds[k],
-                            st >= 0 && st < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(st)].c_str() : "?",
-                            c[0], static_cast<int>(end));
-        }
+        const int state = c[1 + k];
+        const std::string name =
+            state >= 0 && state < static_cast<int>(names.size()) ? human_name(names[static_cast<std::size_t>(state)]) : "?";
+        st.spans.push_back({static_cast<double>(c[0]), end, state_color(family[k], state), false,
+                            std::string(kinds[k]) + ": " + name + ", " + span_text(ax.calendar, c[0], static_cast<int>(end))});
       }
-      ImGui::Dummy(ImVec2(bw, h));
+      strips.push_back(std::move(st));
     }
+  }
+  ImGui::Text("Timeline, %s: bar = in the population, triangle = first week in stable housing",
+              span_text(ax.calendar, 0, horizon).c_str());
+  plot::strips("timeline", ax, horizon, strips);
+  if (t.has_timeline()) {
     // The bands' colours.
     for (int k = 0; k < 3; ++k) {
       ImGui::TextUnformatted((std::string(kinds[k]) + ":").c_str());
@@ -594,6 +605,9 @@ void pathway(const PeopleTable& t, int row, const out::ScenarioInfo& info) {
     housing_weeks(t, row);
     return;
   }
+  const float w = ImGui::GetContentRegionAvail().x - fs, h = fs * 1.2f;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 p;
   // Without timelines: weeks in each housing state, as one horizontal bar.
   ImGui::TextDisabled("Weeks in each housing state (this run did not record timelines: output.timeline)");
   p = ImGui::GetCursorScreenPos();
@@ -678,7 +692,7 @@ void panel_people(App& a) {
       !std::binary_search(rows.begin(), rows.end(), a.selected_person))
     a.selected_person = rows.empty() ? -1 : rows.front();
 
-  const float detail_h = fs * 15.5f;
+  const float detail_h = fs * 19.5f;  // the person, the timeline on its calendar axis, the keys
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
   if (ImGui::BeginTable("people", 10, flags,
@@ -725,7 +739,7 @@ void panel_people(App& a) {
       }
     ImGui::EndTable();
   }
-  if (a.selected_person >= 0) pathway(*t, a.selected_person, d.info);
+  if (a.selected_person >= 0) pathway(a, a.people_scenario, *t, a.selected_person);
 }
 
 void lever_tooltip(const Lever& l) {
@@ -796,6 +810,10 @@ void last_run_report(App& a) {
     return;
   }
   const auto rows = compare(a.cat, {r.base, r.live});
+  // The file's robustness was computed for its own scenarios, not for these levers.
+  if (a.cat.scenarios()[static_cast<std::size_t>(r.base)].robustness)
+    wrapped("Robustness: the file's no longer applies to this run (stale: its levers changed); rerun percorsi "
+            "compare --robustness on the saved YAML to compute it.");
   ImGui::Text("Differences from %s (paired, 95%% interval):", a.cat.scenarios()[static_cast<std::size_t>(r.base)].label.c_str());
   std::vector<const CompareRow*> order;
   for (const auto& x : rows)
@@ -1259,7 +1277,12 @@ std::string App::tick(const std::vector<std::string>& names) {
     }
     if (!found) missing += (missing.empty() ? "" : ", ") + n;
   }
-  if (missing.empty()) shown = want;
+  if (missing.empty()) {
+    shown = want;
+    // The People view shows the first ticked scenario's people.
+    const auto first = std::find(want.begin(), want.end(), 1);
+    if (first != want.end()) people_scenario = static_cast<int>(first - want.begin()), selected_person = -1;
+  }
   return missing;
 }
 

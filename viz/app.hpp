@@ -94,6 +94,7 @@ struct App {
   bool present(const std::string& name);
   // Ticks exactly the scenarios named (by name, label or 1-based index); "" when all were
   // found, else the names not found (nothing is changed then).
+  // The People view then shows the first of them.
   std::string tick(const std::vector<std::string>& names);
   // Selects territories by name (summed); "" or the names not found.
   std::string select_territories(const std::vector<std::string>& names);

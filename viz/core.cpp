@@ -14,6 +14,7 @@
 #include "output/validate.hpp"
 #include "sim/engine/world.hpp"  // state names (kHousingNames, kGroupNames)
 #include "sim/registry/scenario.hpp"
+#include "sim/run/robustness.hpp"  // share_percent
 #include "sim/run/runner.hpp"
 #include <yaml-cpp/yaml.h>
 
@@ -170,12 +171,26 @@ std::vector<Tick> calendar_ticks(const Calendar& c, double w0, double w1, int ma
   return out;
 }
 
+namespace {
+// "16 Mar 2020": the first day of a week of a known calendar.
+std::string date_of_week(const Calendar& c, int week) {
+  const std::string d = date_of_days(c.start_day + 7L * week);
+  return std::to_string(std::stoi(d.substr(8, 2))) + " " + kMonths[std::stoi(d.substr(5, 2)) - 1] + " " + d.substr(0, 4);
+}
+}  // namespace
+
 std::string week_text(const Calendar& c, int week) {
   std::string s = "week " + std::to_string(week);
-  if (!c.known) return s;
-  const std::string d = date_of_days(c.start_day + 7L * week);
-  return s + " (" + std::to_string(std::stoi(d.substr(8, 2))) + " " + kMonths[std::stoi(d.substr(5, 2)) - 1] + " " +
-         d.substr(0, 4) + ")";
+  return c.known ? s + " (" + date_of_week(c, week) + ")" : s;
+}
+
+std::vector<Tick> time_ticks(const Calendar& c, double w0, double w1, float width, float label_width) {
+  return calendar_ticks(c, w0, w1, std::clamp(static_cast<int>(width / std::max(1.f, label_width)), 2, 14));
+}
+
+std::string span_text(const Calendar& c, int from, int to) {
+  const std::string weeks = "weeks " + std::to_string(from) + "-" + std::to_string(to);
+  return c.known ? date_of_week(c, from) + " to " + date_of_week(c, to) + " (" + weeks + ")" : weeks;
 }
 
 std::vector<EventSpan> merge_events(const std::vector<RawEvent>& events) {
@@ -477,6 +492,8 @@ bool Catalog::open(const std::string& path) {
     if (names.empty()) throw out::ReadError("'" + path + "' holds no scenarios");
     std::vector<ScenarioData> add;
     const std::string file = std::filesystem::path(path).filename().string();
+    std::shared_ptr<const out::RobustnessTable> robustness;
+    if (auto rb = rd->robustness()) robustness = std::make_shared<const out::RobustnessTable>(std::move(*rb));
     for (const auto& name : names) {
       ScenarioData d;
       d.info = rd->scenario(name);
@@ -487,6 +504,7 @@ bool Catalog::open(const std::string& path) {
       d.person_columns = rd->person_columns(name);
       d.headline_names = rd->headline_names(name);
       d.reader = rd;
+      d.robustness = robustness;
       read_calendar(d);
       add.push_back(std::move(d));
     }
@@ -673,6 +691,75 @@ std::string unlike_runs(Catalog& cat, const std::vector<int>& ss) {
   return comparability_problem(shapes);
 }
 
+std::string RobustnessNote::text(bool compact) const {
+  std::string rests;
+  for (const auto& p : rests_on) rests += (rests.empty() ? "" : ", ") + p;
+  switch (kind) {
+    case None:
+      return "";
+    case Shown:
+      return "robust in " + share_percent(share) + (compact ? "" : " of plausible assumptions") +
+             (!rests.empty() ? "; rests on " + rests : compact ? "" : "; no single assumption moves it");
+    case NotComputed:
+      return compact ? "robustness not computed" : "robustness not computed: run compare --robustness";
+    case Stale:
+      return compact ? "robustness stale (live run)"
+                     : "robustness stale: levers changed in a live run (rerun compare --robustness)";
+    case OtherBaseline:
+      return compact ? "robustness vs " + baseline + " only" : "robustness computed against " + baseline + " only";
+    case NoVerdict:
+      return "robustness n/a (no verdict)";
+  }
+  return "";
+}
+
+RobustnessNote robustness_note(const Catalog& cat, int base, int s, const std::string& indicator, Verdict meaning,
+                               int side) {
+  RobustnessNote n;
+  const auto& ss = cat.scenarios();
+  if (s == base || s < 0 || base < 0 || s >= cat.size() || base >= cat.size()) return n;
+  const ScenarioData &b = ss[static_cast<std::size_t>(base)], &d = ss[static_cast<std::size_t>(s)];
+  if (d.origin == "live") {
+    // Its levers changed: the file's robustness is not its own. Said only where there was one.
+    n.kind = b.robustness ? RobustnessNote::Stale : RobustnessNote::NotComputed;
+    return n;
+  }
+  if (!d.robustness) {
+    n.kind = RobustnessNote::NotComputed;
+    return n;
+  }
+  if (b.robustness != d.robustness || d.robustness->baseline != b.info.name) {
+    n.kind = RobustnessNote::OtherBaseline;
+    n.baseline = d.robustness->baseline;
+    return n;
+  }
+  const out::RobustnessRow* r = d.robustness->find(d.info.name, indicator);
+  if (meaning == Verdict::Undefined || !r || r->verdict_side != side) {
+    n.kind = RobustnessNote::NoVerdict;
+    return n;
+  }
+  n.kind = RobustnessNote::Shown;
+  n.share = r->robust_share;
+  n.rests_on = r->rests_on;
+  return n;
+}
+
+std::string robustness_legend(const Catalog& cat, const std::vector<int>& ss) {
+  const out::RobustnessTable* t = nullptr;
+  bool live = false;
+  for (int s : ss)
+    if (s >= 0 && s < cat.size()) {
+      const ScenarioData& d = cat.scenarios()[static_cast<std::size_t>(s)];
+      live = live || d.origin == "live";
+      if (!t && d.robustness) t = d.robustness.get();
+    }
+  if (!t) return "robustness not computed: run percorsi compare --robustness --out FILE.h5";
+  return "robust in N%: the verdict holds at N% of " + std::to_string(t->points) +
+         " points over the plausible ranges of " + std::to_string(t->assumptions.size()) +
+         " assumptions; rests on: those that move it most" +
+         (live ? "; live runs: stale (levers changed)" : "");
+}
+
 std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
   const bool like = unlike_runs(cat, ss).empty();  // else no differences: they would mislead
   // The output table's order; names it does not know follow by name.
@@ -721,12 +808,14 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
           row.denominator += std::string(row.denominator.empty() ? "n = " : " | ") +
                              format_value(summarize(clean(dn)).mean);
       Difference d;
-      int verdict = 0;
+      int verdict = 0, side = 0;
       Verdict meaning = Verdict::Undefined;
       if (like && i > 0 && base && v && !clean(base).empty() && !clean(v).empty()) {
         const auto &a = cat.scenarios()[ss[0]], &b = cat.scenarios()[ss[i]];
         d = difference(*base, a.replicates, *v, b.replicates, a.info.seed == b.info.seed, range);
-        meaning = percorsi::verdict(d.summary, spec ? spec->mid_against(row.value[0].mean) : kNaN);
+        const double mid = spec ? spec->mid_against(row.value[0].mean) : kNaN;
+        meaning = percorsi::verdict(d.summary, mid);
+        side = verdict_side(d.summary.mean, mid);
         const int dir = better_direction(ind);
         const double m = d.summary.mean;
         if (dir != 0 && m != 0 && !std::isnan(m) && meaning != Verdict::Undefined)
@@ -737,6 +826,9 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
       row.diff.push_back(d);
       row.verdict.push_back(verdict);
       row.meaning.push_back(meaning);
+      // A difference without a verdict (n/a) has no robustness to speak of.
+      row.robustness.push_back(i == 0 || meaning == Verdict::Undefined ? RobustnessNote{}
+                                                                       : robustness_note(cat, ss[0], ss[i], ind, meaning, side));
     }
     rows.push_back(std::move(row));
   }

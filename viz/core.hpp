@@ -5,6 +5,7 @@
 
 #include <array>
 #include <functional>
+#include <limits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,6 +62,12 @@ struct Tick {
 std::vector<Tick> calendar_ticks(const Calendar& c, double w0, double w1, int max_ticks);
 // The date of a week for tooltips: "week 62 (16 Mar 2020)", or "week 62".
 std::string week_text(const Calendar& c, int week);
+// The x axis of every time chart over weeks w0..w1 drawn `width` pixels wide, a label taking
+// about `label_width` pixels: calendar_ticks with as many ticks as fit (2 to 14). The line charts,
+// the stacked areas and the People view's person timeline all take their axis from here.
+std::vector<Tick> time_ticks(const Calendar& c, double w0, double w1, float width, float label_width);
+// A span of weeks for tooltips: "16 Mar 2020 to 6 Jul 2020 (weeks 62-78)", or "weeks 62-78".
+std::string span_text(const Calendar& c, int from, int to);
 
 // A timed event of a scenario (lockdown, a new call, a funding cut), in weeks of the run;
 // events that overlap and share a name's first word are merged into one ("lockdown").
@@ -162,6 +169,9 @@ struct ScenarioData {
   std::vector<std::string> changes; // live runs: the levers changed from the file
   std::vector<std::string> warnings;  // Scenario::warnings() of the scenario as it ran, without "file:line:col: warning: "
   std::shared_ptr<const out::Reader> reader;  // null for live runs
+  // The robustness its file keeps (compare --robustness --out), shared by the file's scenarios;
+  // null when not computed (and for live runs: their levers changed since).
+  std::shared_ptr<const out::RobustnessTable> robustness;
   std::vector<out::ReplicateResult> live;     // live runs: every replicate in memory
   // Caches of what was read (an empty entry records a failed read).
   std::map<std::string, std::vector<std::vector<double>>> weekly_cache;
@@ -181,6 +191,7 @@ class Catalog {
   void clear_errors() { errors_.clear(); }
 
   std::vector<ScenarioData>& scenarios() { return scenarios_; }
+  const std::vector<ScenarioData>& scenarios() const { return scenarios_; }
   const std::vector<std::string>& files() const { return files_; }
   int size() const { return static_cast<int>(scenarios_.size()); }
 
@@ -215,6 +226,26 @@ inline constexpr int kMaxShown = 20;
 std::vector<bool> territory_mask(const out::ScenarioInfo& info, const std::set<std::string>& selected);
 
 // ---- Comparison ----------------------------------------------------------------------------
+// The robustness beside a difference (compare --robustness, docs/robustness.md): the share of the
+// plausible space of the assumptions in which its verdict holds, from the results file, only where
+// it applies to what the row shows: the same file, its baseline, the verdict on the same side.
+struct RobustnessNote {
+  enum Kind {
+    None,           // the baseline's row, or no difference to speak of
+    Shown,          // share and rests_on below
+    NotComputed,    // the file has no /robustness (run compare --robustness)
+    Stale,          // a live run: its levers changed since the file's robustness was computed
+    OtherBaseline,  // computed against another baseline (or in another file) than the row's
+    NoVerdict,      // no row for this difference (n/a, too few) or a verdict on another side
+  } kind = None;
+  double share = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::string> rests_on;  // assumption paths, most influential first
+  std::string baseline;               // OtherBaseline: the one it was computed against
+  // Beside the verdict. Full: "robust in 87% of plausible assumptions; rests on a, b". Compact
+  // (the chart, readable on a projector; the legend line explains it): "robust in 87%; rests on
+  // a, b". "" for None.
+  std::string text(bool compact = false) const;
+};
 struct CompareRow {
   std::string indicator;
   std::vector<out::Summary> value;  // per compared scenario
@@ -226,7 +257,17 @@ struct CompareRow {
   std::vector<Verdict> meaning;   // sim/stats verdict() per scenario (Undefined for the first)
   std::vector<std::string> na;    // per scenario: why the value is n/a ("" when defined)
   std::string denominator;        // policy-dependent denominator: "n = 383 | 379" (mean per replicate)
+  std::vector<RobustnessNote> robustness;  // per scenario (robustness_note); None: the first, no verdict
 };
+// The note of scenario s's difference from `base` on `indicator`, whose verdict (sim/stats) is
+// `meaning` on `side` (verdict_side: -1, 0, +1).
+RobustnessNote robustness_note(const Catalog& cat, int base, int s, const std::string& indicator, Verdict meaning,
+                               int side);
+// One line under the comparison chart saying what the notes mean: the design they come from, or
+// "robustness not computed: run `percorsi compare --robustness --out FILE.h5`" when no compared
+// file has it; live runs are said to be stale.
+std::string robustness_legend(const Catalog& cat, const std::vector<int>& scenarios);
+
 // Headline indicators of the scenarios, with paired (common random numbers: same seed and
 // replicate) or Welch differences from the first, and whether each is better or worse.
 // Differences are left undefined (n/a) when the runs are not like with like (unlike_runs).

@@ -70,6 +70,37 @@ std::string label_of(double v, double step, bool percent) {
   return percent ? tick_label(v * 100, step * 100) + "%" : tick_label(v, step);
 }
 
+// The x axis under a frame: grid lines, ticks and their labels, and the axis label. Time charts
+// (the line charts, the stacked areas, the person timeline) take calendar dates from time_ticks
+// (weeks when the start date is unknown, and then the label "week").
+void x_axis(const Frame& f, const Axes& axes, bool time) {
+  const float fs = ImGui::GetFontSize(), pad = fs * 0.5f;
+  const ImU32 tc = text_color(), grid = with_alpha(tc, 0.12f), axis = with_alpha(tc, 0.55f);
+  std::vector<Tick> xt;
+  if (time) {  // calendar dates (weeks when the start date is unknown)
+    const float tick_w = ImGui::CalcTextSize(axes.calendar.known ? "Mar 2020" : "000").x + fs * 1.5f;
+    xt = time_ticks(axes.calendar, f.x0, f.x1, f.p1.x - f.p0.x, tick_w);
+  } else {
+    const int max_x_ticks = std::clamp(static_cast<int>((f.p1.x - f.p0.x) / (fs * 5)), 2, 14);
+    const double xs = nice_step(f.x1 - f.x0, max_x_ticks);
+    for (double v : nice_ticks(f.x0, f.x1, max_x_ticks)) xt.push_back({v, tick_label(v, xs)});
+  }
+  // A label at the right end is moved left rather than cut by the window's edge.
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  for (const auto& t : xt) {
+    const float x = f.X(t.week);
+    f.dl->AddLine(ImVec2(x, f.p0.y), ImVec2(x, f.p1.y), grid);
+    f.dl->AddLine(ImVec2(x, f.p1.y), ImVec2(x, f.p1.y + pad * 0.6f), axis);
+    const float tw = ImGui::CalcTextSize(t.label.c_str()).x;
+    f.dl->AddText(ImVec2(std::min(x - tw * 0.5f, right - tw), f.p1.y + pad * 0.7f), tc, t.label.c_str());
+  }
+  const std::string xl = time && axes.calendar.known ? std::string() : axes.x_label;
+  if (!xl.empty()) {
+    const float tw = ImGui::CalcTextSize(xl.c_str()).x;
+    f.dl->AddText(ImVec2((f.p0.x + f.p1.x - tw) * 0.5f, f.p1.y + fs * 1.4f), tc, xl.c_str());
+  }
+}
+
 // Reserves the chart's space, draws the title, grid, ticks and axis labels; returns the frame.
 Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr, bool time = false,
             float right_reserve = 0) {
@@ -117,27 +148,7 @@ Frame begin(const char* id, const Axes& axes, ImVec2 size, Range xr, Range yr, b
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     f.dl->AddText(ImVec2(f.p0.x - pad - ts.x, y - ts.y * 0.5f), tc, s.c_str());
   }
-  std::vector<Tick> xt;
-  if (time) {  // calendar dates (weeks when the start date is unknown)
-    const float tick_w = ImGui::CalcTextSize(axes.calendar.known ? "Mar 2020" : "000").x + fs * 1.5f;
-    xt = calendar_ticks(axes.calendar, f.x0, f.x1, std::clamp(static_cast<int>((f.p1.x - f.p0.x) / tick_w), 2, 14));
-  } else {
-    const int max_x_ticks = std::clamp(static_cast<int>((f.p1.x - f.p0.x) / (fs * 5)), 2, 14);
-    const double xs = nice_step(f.x1 - f.x0, max_x_ticks);
-    for (double v : nice_ticks(f.x0, f.x1, max_x_ticks)) xt.push_back({v, tick_label(v, xs)});
-  }
-  for (const auto& t : xt) {
-    const float x = f.X(t.week);
-    f.dl->AddLine(ImVec2(x, f.p0.y), ImVec2(x, f.p1.y), grid);
-    f.dl->AddLine(ImVec2(x, f.p1.y), ImVec2(x, f.p1.y + pad * 0.6f), axis);
-    const float tw = ImGui::CalcTextSize(t.label.c_str()).x;
-    f.dl->AddText(ImVec2(x - tw * 0.5f, f.p1.y + pad * 0.7f), tc, t.label.c_str());
-  }
-  const std::string xl = time && axes.calendar.known ? std::string() : axes.x_label;
-  if (!xl.empty()) {
-    const float tw = ImGui::CalcTextSize(xl.c_str()).x;
-    f.dl->AddText(ImVec2((f.p0.x + f.p1.x - tw) * 0.5f, f.p1.y + fs * 1.4f), tc, xl.c_str());
-  }
+  x_axis(f, axes, time);
   f.dl->AddRect(f.p0, f.p1, axis);
   return f;
 }
@@ -352,6 +363,9 @@ namespace {
 struct DotLayout {
   float name_w = 0, note_w = 0, lines = 0, fixed_h = 0, line_h = 0, min_pad = 0;
   std::vector<std::vector<std::string>> names, notes;
+  std::vector<std::string> legend;  // the axes' note, wrapped to the notes' width
+  float legend_extra = 0;           // the height it needs beyond the axis's
+  bool legend_below = false;        // under the x label (too wide to leave it room beside)
   float min_height(std::size_t rows) const { return lines * line_h + rows * min_pad * 2 + fixed_h; }
 };
 DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float width) {
@@ -364,6 +378,10 @@ DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float wi
   }
   l.name_w = std::min(l.name_w, width * 0.34f);
   l.note_w = std::min(l.note_w, width * 0.40f);
+  // The axes' note goes under the notes' column, beside the x axis's ticks and label: the column
+  // is wide enough for it to take a few lines; only the lines beyond the axis's height add to the
+  // chart's.
+  if (!axes.note.empty()) l.note_w = std::max(l.note_w, std::min(width * 0.40f, fs * 14));
   for (const auto& r : rows) {
     l.names.push_back(wrap_label(r.label, l.name_w, measure));
     l.notes.push_back(wrap_label(r.note, l.note_w, measure));
@@ -371,7 +389,14 @@ DotLayout dot_layout(const Axes& axes, const std::vector<DotRow>& rows, float wi
   }
   l.line_h = fs * 1.15f;
   l.min_pad = fs * 0.1f;
-  l.fixed_h = (axes.title.empty() ? 0 : fs * 1.5f) + fs * 2.8f + fs * 0.5f;
+  // (Indented by a font size: clear of the last tick's label.)
+  if (!axes.note.empty()) l.legend = wrap_label(axes.note, l.note_w - fs, measure);
+  // The x label is kept left of the notes where it fits (drawn right-aligned to the plot when
+  // wider than it); one wider than that reaches under the notes, and the note goes below it.
+  l.legend_below = !l.legend.empty() && measure(axes.x_label) > width - l.note_w - fs * 1.5f;
+  l.legend_extra = l.legend_below ? static_cast<float>(l.legend.size()) * l.line_h + fs * 0.2f
+                                  : std::max(0.f, static_cast<float>(l.legend.size()) * l.line_h + fs * 0.3f - fs * 2.8f);
+  l.fixed_h = (axes.title.empty() ? 0 : fs * 1.5f) + fs * 2.8f + fs * 0.5f + l.legend_extra;
   return l;
 }
 }  // namespace
@@ -400,7 +425,8 @@ void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImV
   const float name_w = L.name_w, note_w = L.note_w, lines = L.lines, line_h = L.line_h;
   const auto& names = L.names;
   const auto& notes = L.notes;
-  const float title_h = axes.title.empty() ? 0 : fs * 1.5f, axis_h = fs * 2.8f;
+  const float title_h = axes.title.empty() ? 0 : fs * 1.5f,
+              axis_h = fs * 2.8f + L.legend_extra;
   // Rows share the height by their lines, with the padding the height allows; never less than their text.
   const float row_pad = rows.empty() ? 0
                                      : std::clamp((size.y - L.fixed_h - lines * line_h) / (2.f * rows.size()), L.min_pad,
@@ -428,9 +454,14 @@ void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImV
     const std::string t = (v > 0 ? "+" : "") + tick_label(v, step);
     dl->AddText(ImVec2(x - measure(t) * 0.5f, p1.y + pad * 0.5f), tc, t.c_str());
   }
-  if (!axes.x_label.empty())
-    dl->AddText(ImVec2(std::max(origin.x, (p0.x + p1.x - measure(axes.x_label)) * 0.5f), p1.y + fs * 1.5f), tc,
+  if (!axes.x_label.empty()) {  // centred under the plot, within it where it can
+    const float w = measure(axes.x_label);
+    dl->AddText(ImVec2(std::max(origin.x, std::min((p0.x + p1.x - w) * 0.5f, p1.x - w)), p1.y + fs * 1.5f), tc,
                 axes.x_label.c_str());
+  }
+  for (std::size_t i = 0; i < L.legend.size(); ++i)  // the legend under the notes, beside the x axis
+    dl->AddText(ImVec2(p1.x + pad * 1.5f + fs, p1.y + (L.legend_below ? fs * 2.8f : fs * 0.3f) + line_h * static_cast<float>(i)),
+                tc, L.legend[i].c_str());
   const float per_line = rows.empty() ? 0 : (p1.y - p0.y - rows.size() * row_pad * 2) / std::max(1.f, lines);
   float y = p0.y;
   const ImVec2 m = ImGui::GetIO().MousePos;
@@ -470,6 +501,47 @@ void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImV
   }
   dl->AddRect(p0, p1, axis);
   if (shrink) ImGui::SetWindowFontScale(1.0f);
+}
+
+void strips(const char* id, const Axes& axes, int weeks, const std::vector<Strip>& rows) {
+  const float fs = ImGui::GetFontSize(), pad = fs * 0.5f, row_h = fs * 1.2f, gap = fs * 0.35f;
+  float label_w = 0;
+  for (const auto& r : rows) label_w = std::max(label_w, measure(r.label));
+  // Above the strips, room for the events' labels; below, the calendar axis.
+  const float events_h = axes.events.empty() ? 0 : fs * 1.9f;
+  const ImVec2 size(std::max(fs * 10, ImGui::GetContentRegionAvail().x),
+                    events_h + static_cast<float>(rows.size()) * (row_h + gap) + fs * 2.2f);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton(id, size);
+  Frame f;
+  f.hovered = ImGui::IsItemHovered();
+  f.dl = ImGui::GetWindowDrawList();
+  f.p0 = ImVec2(origin.x + label_w + pad * 2, origin.y);
+  f.p1 = ImVec2(origin.x + size.x - pad * 2, origin.y + events_h + static_cast<float>(rows.size()) * (row_h + gap));
+  f.x0 = 0, f.x1 = std::max(1, weeks);
+  const ImU32 tc = text_color();
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  std::string tip;
+  float y = origin.y + events_h;
+  for (const auto& r : rows) {
+    f.dl->AddText(ImVec2(origin.x + label_w - measure(r.label), y + (row_h - fs) * 0.5f), tc, r.label.c_str());
+    f.dl->AddRectFilled(ImVec2(f.p0.x, y), ImVec2(f.p1.x, y + row_h), with_alpha(tc, 0.08f));
+    for (const auto& sp : r.spans) {
+      const float x0 = f.X(std::clamp(sp.start, f.x0, f.x1)), x1 = std::max(f.X(std::clamp(sp.end, f.x0, f.x1)), x0 + 1.f);
+      const float inset = sp.thin ? row_h * 0.3f : 0;
+      f.dl->AddRectFilled(ImVec2(x0, y + inset), ImVec2(x1, y + row_h - inset), sp.color);
+      if (f.hovered && m.x >= x0 && m.x < x1 && m.y >= y && m.y < y + row_h) tip = sp.tip;
+    }
+    for (double w : r.marks) {
+      const float x = f.X(w);
+      f.dl->AddTriangleFilled(ImVec2(x, y + row_h), ImVec2(x - fs * 0.4f, y), ImVec2(x + fs * 0.4f, y), r.mark_color);
+    }
+    y += row_h + gap;
+  }
+  shade_events(f, axes);  // over the strips, across all of them, as on the other time charts
+  label_events(f, axes);
+  x_axis(f, axes, true);
+  if (!tip.empty()) ImGui::SetTooltip("%s", tip.c_str());
 }
 
 }  // namespace percorsi::viz::plot

@@ -15,6 +15,7 @@ struct Axes {
   std::string title;
   std::string x_label = "week";
   std::string y_label;  // unit, shown beside the y axis
+  std::string note;     // dot charts: a legend line under the x axis (what the notes beside the rows mean)
   bool y_from_zero = true;
   bool y_percent = false;  // values are shares: ticks as percentages
   // Time charts: calendar dates on the x axis (weeks when unknown) and events shaded and labelled.
@@ -61,6 +62,23 @@ void stacked(const char* id, const Axes& axes, const std::vector<Layer>& layers,
 // font shrinks (down to 60%) so that every row shows (presentation mode has no scroll bar).
 void dots(const char* id, const Axes& axes, const std::vector<DotRow>& rows, ImVec2 size = ImVec2(0, 0),
           bool fit = false);
+// A person's pathway over the weeks of a run: one strip per kind of state (presence, housing,
+// case, work), each a row of spans in the state's colour, on the calendar axis of the other time
+// charts (months and years from the start date: time_ticks), the events shaded across every strip
+// and labelled above them. Hovering a span shows its tooltip.
+struct Span {
+  double start = 0, end = 0;  // weeks, end exclusive
+  ImU32 color = 0;
+  bool thin = false;  // drawn as a thinner bar (presence in the population)
+  std::string tip;
+};
+struct Strip {
+  std::string label;  // left of the strip
+  std::vector<Span> spans;
+  std::vector<double> marks;  // weeks marked with a triangle (first week in stable housing)
+  ImU32 mark_color = 0;
+};
+void strips(const char* id, const Axes& axes, int weeks, const std::vector<Strip>& rows);
 // The least height the rows need at the current font size and that width.
 float dots_height(const Axes& axes, const std::vector<DotRow>& rows, float width);
 }  // namespace percorsi::viz::plot

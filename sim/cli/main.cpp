@@ -141,6 +141,20 @@ std::optional<Robustness> compare_robustness(const std::vector<Scenario>& scenar
   return r;
 }
 
+// compare --robustness --out F.h5: the robustness of the table's differences added to F.h5 as
+// /robustness (docs/files.md: the file is copied, the group added to the copy, the copy renamed
+// over F.h5, under F.h5's lock; F.h5 keeps its comparison if this fails).
+void write_robustness(const std::string& path, const out::RobustnessTable& t, const std::string& cmdline, bool quiet) {
+  const out::OutputLock lock(path, cmdline);  // rank 0 alone: the other ranks returned
+  write_staged(path, "robustness", [&](const std::string& staged) {
+    std::filesystem::copy_file(path, staged, std::filesystem::copy_options::overwrite_existing);
+    out::write_robustness_table(staged, t);
+  });
+  if (!quiet)
+    std::fprintf(stderr, "percorsi: robustness of %zu differences written to %s (/robustness)\n", t.rows.size(),
+                 path.c_str());
+}
+
 // Scenario::warnings() of the scenarios, each line once (a sweep repeats its base's), on stderr.
 void print_warnings(const std::vector<Scenario>& scenarios) {
   std::set<std::string> seen;
@@ -249,7 +263,10 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     topt.differences = false;
     if (!c.quiet) std::fprintf(stderr, "percorsi: no differences shown: %s\n", problem.c_str());
   }
-  if (robust && problem.empty()) topt.robustness = &*robust;
+  if (robust && problem.empty()) {
+    topt.robustness = &*robust;
+    if (!c.out.empty()) write_robustness(c.out, robustness_table(table, *robust), cmdline, c.quiet);
+  }
   std::cout << comparison_table(table, table_format(c.format), topt) << std::flush;
   if (!c.quiet)  // after the table, on stderr (a CSV on stdout stays a CSV)
     for (const auto& w : balance_warnings(table)) std::fprintf(stderr, "%s\n", w.c_str());

@@ -268,6 +268,10 @@ std::string describe_results(const std::string& h5_path, bool all) {
          << (su.n == 0 ? "n/a (" + undefined_reason(s, ind) + ")" : format_summary(ind, su)) << "\n";
     }
   }
+  if (const auto rb = rd.robustness())
+    os << "\nRobustness (/robustness): " << rb->rows.size() << " differences from '" << rb->baseline
+       << "', each with the share of " << rb->points << " points over the plausible ranges of "
+       << rb->assumptions.size() << " assumptions where its verdict holds (compare --robustness)\n";
   os << "\n(percorsi info --all lists every dataset; percorsi compare " << h5_path
      << " gives every indicator; percorsi export " << h5_path << " --out DIR writes CSV tables)\n";
   return os.str();

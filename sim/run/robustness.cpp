@@ -120,6 +120,13 @@ std::string robustness_text(const RobustnessCell& c, int side) {
   return c.rests_on.empty() ? t : t + ")";
 }
 
+std::string share_percent(double share) {
+  if (std::isnan(share)) return "n/a";
+  char b[16];  // rounded down, so that 100% means every point
+  std::snprintf(b, sizeof b, "%.0f%%", share == 1 ? 100.0 : std::floor(share * 100));
+  return b;
+}
+
 std::string robustness_legend(const Robustness& r) {
   char thr[16];
   std::snprintf(thr, sizeof thr, "%.2f", r.threshold);

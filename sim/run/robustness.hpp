@@ -70,6 +70,9 @@ std::optional<Robustness> robustness_of(SensitivitySpec spec, const RobustnessOp
 // "0.85 (rests on: a; b)", "1.00", "n/a" (no point defined): the cell's share on `side`.
 std::string robustness_text(const RobustnessCell& c, int side);
 
+// A share as a whole percentage, rounded down so that 100% means every point ("87%"; "n/a": NaN).
+std::string share_percent(double share);
+
 // One paragraph: the design the shares come from (points, replicates, assumptions, seed).
 std::string robustness_legend(const Robustness& r);
 

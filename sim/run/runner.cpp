@@ -812,10 +812,12 @@ std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s) {
   return inds;
 }
 
-std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt) {
-  const std::vector<std::string> inds = headline_order(s);
-  const bool diffs = opt.differences && s.size() > 1;
-  // Every cell, computed once.
+namespace {
+
+// Every cell of a comparison table [indicators][scenarios], computed once: values, differences
+// from the first, verdicts and, with a robustness, each difference's cell and verdict side.
+std::vector<std::vector<Cell>> table_cells(const std::vector<ScenarioSummary>& s, const std::vector<std::string>& inds,
+                                           bool diffs, const Robustness* robustness) {
   std::vector<std::vector<Cell>> cells(inds.size(), std::vector<Cell>(s.size()));
   for (std::size_t k = 0; k < inds.size(); ++k) {
     const std::string& ind = inds[k];
@@ -840,12 +842,38 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
       c.has_diff = true;
       const double mid = o ? o->mid_against(cells[k][0].value.mean) : std::nan("");
       c.verdict = !c.few.empty() ? Verdict::Undefined : verdict(c.diff.summary, mid);
-      if (opt.robustness && c.verdict != Verdict::Undefined) {
-        c.robust = opt.robustness->cell(s[i].name, ind);
+      if (robustness && c.verdict != Verdict::Undefined) {
+        c.robust = robustness->cell(s[i].name, ind);
         c.side = verdict_side(c.diff.summary.mean, mid);
       }
     }
   }
+  return cells;
+}
+
+}  // namespace
+
+out::RobustnessTable robustness_table(const std::vector<ScenarioSummary>& s, const Robustness& r) {
+  out::RobustnessTable t;
+  t.baseline = s.empty() ? "" : s[0].name;
+  t.points = r.points, t.replicates = r.replicates, t.seed = r.seed, t.threshold = r.threshold;
+  t.assumptions = r.parameters;
+  const std::vector<std::string> inds = headline_order(s);
+  const auto cells = table_cells(s, inds, s.size() > 1, &r);
+  for (std::size_t k = 0; k < inds.size(); ++k)
+    for (std::size_t i = 1; i < s.size(); ++i) {
+      const Cell& c = cells[k][i];
+      const double share = c.robust ? c.robust->share(c.side) : std::nan("");
+      if (std::isnan(share)) continue;  // no verdict, or no point with one: no row
+      t.rows.push_back({s[i].name, inds[k], share, c.side, c.robust->defined(), c.robust->rests_on});
+    }
+  return t;
+}
+
+std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt) {
+  const std::vector<std::string> inds = headline_order(s);
+  const bool diffs = opt.differences && s.size() > 1;
+  const auto cells = table_cells(s, inds, diffs, opt.robustness);
   std::ostringstream os;
   const std::string base = s.empty() ? "" : s[0].name;
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "output/results.hpp"
+#include "output/robustness_table.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
 #include "sim/engine/world.hpp"
@@ -192,6 +193,12 @@ struct TableOptions {
 // space where the verdict holds, empty without a difference or a verdict; the assumptions that
 // move it most, separated by ';').
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt = {});
+
+// The robustness of the table's differences as a results file keeps it (/robustness, written by
+// `compare --robustness --out`): per scenario after the first and headline indicator with a
+// verdict, the share of the design points on the side of the verdict comparison_table gives it
+// and the assumptions it rests on, exactly as the table's robust_share and rests_on columns.
+out::RobustnessTable robustness_table(const std::vector<ScenarioSummary>& s, const Robustness& r);
 
 // Rows of cells, the first the header, as a Markdown table, or (text, CSV) as columns aligned two
 // spaces apart, each line starting with `indent` and without trailing spaces.

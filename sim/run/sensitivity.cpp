@@ -1,5 +1,7 @@
 #include "sim/run/sensitivity.hpp"
 
+#include "sim/run/robustness.hpp"
+
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -224,13 +226,6 @@ std::string in_sentence(std::string label) {
   return label;
 }
 
-std::string percent(double share) {
-  if (std::isnan(share)) return "n/a";
-  char b[16];  // rounded down, so that 100% means every point
-  std::snprintf(b, sizeof b, "%.0f%%", share == 1 ? 100.0 : std::floor(share * 100));
-  return b;
-}
-
 // "a", "a and b": the two parameters that move a difference most.
 std::string drivers(const SensitivityResult& r, std::size_t d, std::size_t o) {
   double least = 0;  // lhs: only correlations beyond the noise of the design
@@ -276,7 +271,7 @@ std::vector<std::string> sensitivity_conclusions(const SensitivityResult& r) {
                                    : better == 0    ? (side > 0 ? "above" : "below")
                                    : side == better ? "ahead of"
                                                     : "behind";
-      lines.push_back(b + " " + relation + " " + a + " on " + label + " in " + percent(r.sign_share[d * r.O() + o]) +
+      lines.push_back(b + " " + relation + " " + a + " on " + label + " in " + share_percent(r.sign_share[d * r.O() + o]) +
                       " of " + space(r.spec) + " (" + format_difference(ind, v) + " at the scenarios' values); " +
                       drivers(r, d, o));
     }
@@ -373,7 +368,7 @@ std::string format_sensitivity(const SensitivityResult& r, TableFormat fmt, std:
          << (md ? "### " : "") << s.scenarios[d + 1].name() << " - " << s.scenarios[0].name() << ": "
          << (spec ? spec->label : ind) << "\n"
          << (md ? "\n" : "  ") << "at the scenarios' values " << format_difference(ind, r.diff(0, d, o))
-         << "; the same sign at " << percent(r.sign_share[d * r.O() + o]) << " of " << P << " points"
+         << "; the same sign at " << share_percent(r.sign_share[d * r.O() + o]) << " of " << P << " points"
          << (n < order.size()
                  ? "; the first " + std::to_string(n) + " of " + std::to_string(order.size()) + " parameters"
                  : "")
