@@ -41,6 +41,11 @@ enum class Purpose : std::uint32_t {
   SocialHousingList,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
   ProgrammeStart,     // a person of the warm-up when the programme starts (week 0)
   RentAssistance,     // whether a person's search for a private let has rent assistance (week 0: fixed)
+  // The family-care model (entity = care worker or family id, apart from the persons' ids).
+  FcWorkerAttributes,  // a care worker's attributes at creation (week 0)
+  FcFamilyAttributes,  // a family's attributes at creation (week 0)
+  FcWorker,            // a care worker's weekly draws (job change, contact, the pathway's steps)
+  FcFamily,            // a family's weekly draws (search, contact, advice, contract)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)
