@@ -376,6 +376,8 @@ TEST(FamilyCareOff, ParametersOfTheModelChangeNothingWhileItIsOffAndTheServiceCh
       EXPECT_EQ(a.column_hash(n), c.column_hash(n)) << n;
     }
   EXPECT_NE(a.state_hash(), c.state_hash());
+  EXPECT_NE(a.column_hash("family_care"), 0u) << "a known part of the state, empty without the model";
+  EXPECT_NE(a.column_hash("family_care"), c.column_hash("family_care"));
 }
 
 // ---- The trial measure of the funnel: its errors at file:line:column ----------------------------

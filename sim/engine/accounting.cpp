@@ -645,6 +645,7 @@ std::uint64_t World::column_hash(const std::string& name, std::size_t rows) cons
         if ((i / static_cast<std::size_t>(T_)) % S < first_fc) h.value(series_[i]);
   } else if (name == "family_care") {
     found = true;
+    h.value(fc_.on);  // (an empty state's hash is the basis itself: without a first byte the two would cancel)
     h.value(family_care_hash());
   } else if (name == "timeline") {
     found = true;
