@@ -59,7 +59,7 @@ std::vector<DictEntry> parse_dictionary_csv(std::string_view csv) {
     const std::string where = "dictionary CSV line " + std::to_string(ln);
     if (f.size() != 5)
       throw std::runtime_error(where + ": expected 5 fields, found " + std::to_string(f.size()));
-    DictEntry e{f[0], f[1], f[2], f[3], f[4]};
+    DictEntry e{f[0], f[1], f[2], f[3], f[4], false};
     if (e.path.empty() || e.path[0] != '/') throw std::runtime_error(where + ": path must start with '/'");
     const bool is_attr = e.path.find('@') != std::string::npos;
     if (e.kind != "group" && e.kind != "dataset" && e.kind != "attribute")
@@ -80,15 +80,19 @@ std::vector<DictEntry> output_rows(OutputKind k) {
     const std::string meaning = dictionary_meaning(*o), type = output_type_name(o->type);
     switch (k) {
       case OutputKind::Series:
-        rows.push_back({rep + "/weekly/" + o->name, "dataset", type, o->unit, meaning + " [weeks, territories]"});
+        rows.push_back({rep + "/weekly/" + o->name, "dataset", type, o->unit, meaning + " [weeks, territories]", false});
         break;
       case OutputKind::Person:
-        rows.push_back({rep + "/persons/" + o->name, "dataset", type, o->unit, meaning + " [persons]"});
+        rows.push_back({rep + "/persons/" + o->name, "dataset", type, o->unit, meaning + " [persons]", false});
         break;
       case OutputKind::Headline: {
-        rows.push_back({rep + "/headline/" + o->name, "dataset", type, o->unit, meaning + " (NaN when undefined)"});
+        // The family-care model's indicators are written only by scenarios with the model.
+        const bool only_family_care = o->name.rfind("fc_", 0) == 0;
+        const std::string only = only_family_care ? " (only in the files of scenarios with the family-care model, family_care.enabled)" : "";
+        const std::size_t first = rows.size();
+        rows.push_back({rep + "/headline/" + o->name, "dataset", type, o->unit, meaning + " (NaN when undefined)" + only, false});
         const std::string s = "/scenarios/{scenario}/summary/" + o->name;
-        rows.push_back({s, "dataset", type, o->unit, meaning + "; value per replicate, in replicate_index order"});
+        rows.push_back({s, "dataset", type, o->unit, meaning + "; value per replicate, in replicate_index order", false});
         const std::string ci = std::string("95% interval of the mean on the ") +
                                (o->range == Range::Share      ? std::string("logit scale, within [0, 1]")
                                 : o->range == Range::Bounded  ? "logit scale of the value / " + shortest_number(o->upper) +
@@ -96,11 +100,12 @@ std::vector<DictEntry> output_rows(OutputKind k) {
                                 : o->range == Range::Positive ? std::string("log scale, >= 0")
                                                               : std::string("t scale")) +
                                " (docs/statistics.md); NaN when n < 2";
-        rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates (NaN when n = 0)"});
-        rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates (NaN when n < 2)"});
-        rows.push_back({s + "@ci_low", "attribute", "float64", o->unit, "Lower end of the " + ci});
-        rows.push_back({s + "@ci_high", "attribute", "float64", o->unit, "Upper end of the " + ci});
-        rows.push_back({s + "@n", "attribute", "int32", "runs", "Replicates with a defined value"});
+        rows.push_back({s + "@mean", "attribute", "float64", o->unit, "Mean across replicates (NaN when n = 0)", false});
+        rows.push_back({s + "@sd", "attribute", "float64", o->unit, "Sample standard deviation across replicates (NaN when n < 2)", false});
+        rows.push_back({s + "@ci_low", "attribute", "float64", o->unit, "Lower end of the " + ci, false});
+        rows.push_back({s + "@ci_high", "attribute", "float64", o->unit, "Upper end of the " + ci, false});
+        rows.push_back({s + "@n", "attribute", "int32", "runs", "Replicates with a defined value", false});
+        for (std::size_t i = first; i < rows.size(); ++i) rows[i].optional = only_family_care;
         break;
       }
     }
@@ -246,7 +251,7 @@ std::vector<std::string> check_against_dictionary(const std::string& h5_path, co
     if (!seen.insert(e.path).second) problems.push_back("duplicate dictionary row: " + e.path);
     auto it = walk.found.find(e.path);
     if (it == walk.found.end()) {
-      problems.push_back("missing from file: " + e.kind + " " + e.path + " (" + e.type + ")");
+      if (!e.optional) problems.push_back("missing from file: " + e.kind + " " + e.path + " (" + e.type + ")");
     } else if (it->second.kind != e.kind) {
       problems.push_back("kind mismatch: " + e.path + ": file has a " + it->second.kind + ", dictionary says " + e.kind);
     } else {

@@ -24,6 +24,9 @@ struct DictEntry {
   std::string type;     // group | int32 | uint64 | float64 | string
   std::string unit;     // may be empty
   std::string meaning;
+  // Written only in some files: the family-care model's headline indicators (fc_*), only by
+  // scenarios with family_care.enabled (so that the tables of the others stay as they were).
+  bool optional = false;
 };
 
 // The whole dictionary: the embedded CSV rows with the output table's rows after the weekly,

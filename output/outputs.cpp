@@ -92,6 +92,8 @@ const std::vector<std::string>& allowed_units() {
       "persons", "beds", "places", "flats", "plans", "firms", "positions", "vacancies",
       // flows during a week
       "persons/week", "assessments/week", "internships/week", "hires/week", "jobs/week", "firms/week", "visits/week",
+      // the family-care service
+      "families", "families/week", "contracts", "contracts/week",
       // money
       "euro", "euro/week", "euro/year",
       // denominators of headline indicators

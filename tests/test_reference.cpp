@@ -81,7 +81,7 @@ std::string draw_value(const ParamSpec& p, double def, std::mt19937_64& g) {
       if (p.kind == Kind::Duration) return num(x, true) + " weeks";
       return num(x, p.kind == Kind::Int);
     }
-    case Kind::Time:
+    case Kind::Time: return num(unit(g) * 60, true) + " weeks";  // (events are not drawn: family_care.start, .end)
     case Kind::Text: return "";
   }
   return "";

@@ -45,11 +45,12 @@ TEST(World, PhasesAreTheModelsWeeklyProcessesInOrder) {
   std::vector<std::string> names;
   for (const auto& p : World::phases()) names.emplace_back(p.name);
   // MODEL.md's weekly processes; the firms' week (scouting, vacancies) before the pathway's
-  // decisions (they commute: the pathway's proposals read no firm state); accounting as the
+  // decisions (they commute: the pathway's proposals read no firm state); the family-care
+  // service's week (its own care workers and families: it touches no person); accounting as the
   // end-of-week update and the recording of the week.
   EXPECT_EQ(names, (std::vector<std::string>{"inflow_and_exits", "life_events", "contact_and_assessment",
                                              "housing_pathway", "scouting_and_firms", "employment_pathway",
-                                             "end_of_week", "record", "events"}));
+                                             "family_care", "end_of_week", "record", "events"}));
 }
 
 TEST(World, ConservationEveryWeekPerTerritory) {

@@ -409,6 +409,68 @@ void panel_stacked(App& a) {
   }
 }
 
+// The family-care service's funnel (docs/model.md, "Family care work"; its tab shows only when a
+// scenario loaded has the model): for every shown scenario with the family-care model, the count since week 0 of each step (its weekly series
+// fc_<step>_week summed over the weeks, mean over replicates), in a table, and over time for the
+// first of them.
+const char* const kFunnelSteps[] = {"oriented", "skills_identified", "skills_validated",  "trained",
+                                    "matched",  "families_advised",  "family_incentives", "regular_contracts"};
+
+void panel_funnel(App& a) {
+  std::vector<int> ids;
+  std::vector<std::vector<double>> weekly;  // [shown scenario with the model][step]: the weekly means
+  for (int s : shown_scenarios(a)) {
+    std::vector<std::vector<double>> w;
+    double any = 0;
+    for (const char* step : kFunnelSteps) {
+      w.push_back(a.cat.band(s, std::string("fc_") + step + "_week", a.territories).mean);
+      for (double x : w.back()) any += x;
+    }
+    if (any <= 0) continue;
+    ids.push_back(s);
+    for (auto& v : w) weekly.push_back(std::move(v));
+  }
+  if (ids.empty()) {
+    ImGui::TextDisabled("No scenario shown has the family-care model (family_care.enabled): open or run "
+                        "scenarios/piemonte/family_care.yaml or one of its lever files.");
+    return;
+  }
+  constexpr int kSteps = static_cast<int>(std::size(kFunnelSteps));
+  wrapped("Family-care service: counts since week 0 of each step of its funnel, mean over replicates" +
+          std::string(a.territories.empty() ? " (all territories)" : " (" + territory_text(a) + ")") +
+          "; the weekly series fc_<step>_week summed (Charts shows each with its interval).");
+  if (ImGui::BeginTable("funnel", 1 + static_cast<int>(ids.size()), ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
+    ImGui::TableSetupColumn("step");
+    for (int s : ids) ImGui::TableSetupColumn(a.cat.scenarios()[static_cast<std::size_t>(s)].label.c_str());
+    ImGui::TableHeadersRow();
+    for (int k = 0; k < kSteps; ++k) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(series_label(std::string("fc_") + kFunnelSteps[k] + "_week").c_str());
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        ImGui::TableNextColumn();
+        double total = 0;
+        for (double x : weekly[i * kSteps + static_cast<std::size_t>(k)]) total += x;
+        ImGui::Text("%.1f", total);
+      }
+    }
+    ImGui::EndTable();
+  }
+  // Over time, for the first: each step's count since week 0.
+  std::vector<std::vector<double>> cumulative(kSteps);
+  std::vector<plot::Line> lines;
+  for (int k = 0; k < kSteps; ++k) {
+    double run = 0;
+    for (double x : weekly[static_cast<std::size_t>(k)]) cumulative[static_cast<std::size_t>(k)].push_back(run += x);
+    lines.push_back({series_label(std::string("fc_") + kFunnelSteps[k] + "_week"), plot::palette(k), &cumulative[static_cast<std::size_t>(k)]});
+  }
+  plot::Axes ax;
+  ax.title = a.cat.scenarios()[static_cast<std::size_t>(ids[0])].label + ": the funnel over time";
+  ax.y_label = "count since week 0 (mean over replicates)";
+  time_axes(a, {ids[0]}, ax);
+  plot::lines("funnel_chart", ax, lines, ImVec2(0, 0));
+}
+
 void panel_compare(App& a) {
   const auto ids = shown_scenarios(a);
   if (ids.size() < 2) {
@@ -1193,8 +1255,8 @@ std::string View::title() const {
 }
 
 const std::vector<std::string>& view_names() {
-  static const std::vector<std::string> n = {"charts", "stacked", "compare",     "people",
-                                             "levers", "files",   "presentation"};
+  static const std::vector<std::string> n = {"charts", "stacked", "compare", "people",
+                                             "levers", "files",   "funnel",  "presentation"};
   return n;
 }
 
@@ -1236,7 +1298,8 @@ bool App::start_run() {
 bool App::select(const std::string& name) {
   static const std::pair<const char*, const char*> kTabs[] = {{"charts", "Charts"},   {"stacked", "Stacked"},
                                                               {"compare", "Compare"}, {"people", "People"},
-                                                              {"levers", "Levers"},   {"files", "Files"}};
+                                                              {"levers", "Levers"},   {"files", "Files"},
+                                                              {"funnel", "Funnel"}};
   for (const auto& [key, tab] : kTabs)
     if (name == key) {
       request_tab = tab;
@@ -1404,8 +1467,14 @@ void App::draw() {
       void (*fn)(App&);
     };
     static const Tab kTabs[] = {{"Charts", panel_charts}, {"Stacked", panel_stacked}, {"Compare", panel_compare},
-                                {"People", panel_people}, {"Levers", panel_levers},   {"Files", panel_files}};
+                                {"People", panel_people}, {"Levers", panel_levers},   {"Files", panel_files},
+                                {"Funnel", panel_funnel}};
+    // The Funnel tab only when a scenario loaded has the family-care model (its indicators).
+    bool family_care = false;
+    for (const auto& sd : cat.scenarios())
+      family_care = family_care || std::find(sd.headline_names.begin(), sd.headline_names.end(), "fc_oriented") != sd.headline_names.end();
     for (const auto& t : kTabs) {
+      if (t.fn == panel_funnel && !family_care) continue;
       const ImGuiTabItemFlags f = request_tab == t.name ? ImGuiTabItemFlags_SetSelected : 0;
       const bool open = ImGui::BeginTabItem(t.name, nullptr, f);
       mark(std::string("tab:") + t.name);

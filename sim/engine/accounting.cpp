@@ -288,6 +288,19 @@ void World::record() {
     put(S::capacity_transitional, std::floor(ts.transitional));
     put(S::capacity_hf_flats, std::floor(ts.hf_flats));
     put(S::capacity_case_slots, std::floor(ts.case_slots));
+    // The family-care service (0 without the model).
+    const FamilyCareTerritory none{};
+    const FamilyCareTerritory& ft = fc_.on ? fc_.territories[static_cast<std::size_t>(t)] : none;
+    const std::pair<S, FcCounter> steps[] = {
+        {S::fc_oriented_week, FcOrientedN},   {S::fc_skills_identified_week, FcIdentifiedN}, {S::fc_skills_validated_week, FcValidatedN},
+        {S::fc_trained_week, FcTrainedN},     {S::fc_matched_week, FcMatchedN},              {S::fc_families_advised_week, FcAdvisedN},
+        {S::fc_family_incentives_week, FcIncentivesN}, {S::fc_regular_contracts_week, FcRegularContractsN}};
+    for (const auto& [id, k] : steps) put(id, static_cast<double>(ft.week[static_cast<std::size_t>(k)]));
+    put(S::fc_in_course, static_cast<double>(ft.in_course));
+    put(S::fc_waiting, static_cast<double>(ft.waiting));
+    put(S::fc_matching_list, static_cast<double>(ft.matching));
+    put(S::fc_regular_share, ft.workers > 0 ? static_cast<double>(ft.regular) / static_cast<double>(ft.workers) : 0.0);
+    put(S::fc_service_cost, ft.cost_week);
   }
 }
 
@@ -453,6 +466,27 @@ out::ReplicateResult World::results() const {
                justice = cost_of_payer(out::Payer::justice);
   // The cohort's indicators (kCohortWeeks of the run needed), each year of the window discounted.
   const bool followed = week_ >= kCohortWeeks;
+  // The family-care service (only with the model: the tables of earlier scenarios stay as they were).
+  if (fc_.on) {
+    const std::pair<H, Sr> counts[] = {{H::fc_oriented, Sr::fc_oriented_week},
+                                       {H::fc_skills_identified, Sr::fc_skills_identified_week},
+                                       {H::fc_skills_validated, Sr::fc_skills_validated_week},
+                                       {H::fc_trained, Sr::fc_trained_week},
+                                       {H::fc_matched, Sr::fc_matched_week},
+                                       {H::fc_families_advised, Sr::fc_families_advised_week},
+                                       {H::fc_family_incentives, Sr::fc_family_incentives_week},
+                                       {H::fc_regular_contracts, Sr::fc_regular_contracts_week}};
+    for (const auto& [h, sr] : counts) headline(h) = total(sr, 0, week_);
+    double workers = 0, regular = 0;
+    for (const auto& ft : fc_.territories) workers += static_cast<double>(ft.workers), regular += static_cast<double>(ft.regular);
+    headline(H::fc_regular_share) = nan_if(regular, workers);
+    headline(H::fc_regular_share_n) = workers;
+    // The cohort of the families and workers in contact with the service in weeks 0-103: its cost
+    // and the regular contracts signed with its help in those weeks, both discounted.
+    const double contracts = followed ? total(Sr::fc_regular_contracts_week, 0, kCohortWeeks, true) : 0.0;
+    headline(H::fc_cost_per_regular_contract) = followed ? nan_if(total(Sr::fc_service_cost, 0, kCohortWeeks, true), contracts) : std::nan("");
+    headline(H::fc_cost_per_regular_contract_n) = contracts;
+  }
   double cohort_cost = 0, cohort_stable = 0, cohort_programme = 0, cohort_held = 0, worked = 0, worked_n = 0;
   for (std::size_t y = 0; followed && y * kYearWeeks < kCohortWeeks; ++y) {
     const YearSums& sum = years_[y];
@@ -602,7 +636,17 @@ std::uint64_t World::column_hash(const std::string& name, std::size_t rows) cons
     h.each(years_), h.value(cohort_cost_before_);  // the census's sums by year (add_year_sums)
   } else if (name == "series") {
     found = true;
-    h.column(series_);
+    // Without the family-care model its series (the last of the table, 0 in every week) are left
+    // out, so that the hash is the one of the table without them (earlier results unchanged).
+    const std::size_t S = series_names().size(), first_fc = static_cast<std::size_t>(out::Series::fc_oriented_week);
+    if (fc_.on) h.column(series_);
+    else
+      for (std::size_t i = 0; i < series_.size(); ++i)
+        if ((i / static_cast<std::size_t>(T_)) % S < first_fc) h.value(series_[i]);
+  } else if (name == "family_care") {
+    found = true;
+    h.value(fc_.on);  // (an empty state's hash is the basis itself: without a first byte the two would cancel)
+    h.value(family_care_hash());
   } else if (name == "timeline") {
     found = true;
     for (const auto& c : timeline_) h.value(c.person), h.value(c.week), h.value(c.states);
@@ -616,13 +660,14 @@ std::vector<std::string> World::state_names() {
   P.for_each_named_column([&](const char* name, const auto&) { n.emplace_back(name); });
   Firms F;
   F.for_each_named_column([&](const char* name, const auto&) { n.emplace_back(name); });
-  for (const char* x : {"territories", "tally", "census", "series", "timeline"}) n.emplace_back(x);
+  for (const char* x : {"territories", "tally", "census", "series", "timeline", "family_care"}) n.emplace_back(x);
   return n;
 }
 
 std::uint64_t World::state_hash() const {
   Fnv h;
-  for (const auto& n : state_names()) h.value(column_hash(n));
+  for (const auto& n : state_names())
+    if (fc_.on || n != "family_care") h.value(column_hash(n));  // without the model: the hash of earlier results
   return h.h;
 }
 

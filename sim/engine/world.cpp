@@ -112,6 +112,7 @@ World::World(Scenario scenario, int replicate, Engine engine, int warmup)
       week_tally_(T_) {
   if (const int weeks = rules::warmup_weeks(sc_); weeks > 0 && warmup == 0) {
     adopt_warmup(weeks);
+    setup_family_care();
     return;
   }
   set_capacities(0);
@@ -119,6 +120,7 @@ World::World(Scenario scenario, int replicate, Engine engine, int warmup)
     initial_population(m);
     create_firms(m);
   });
+  if (warmup == 0) setup_family_care();  // a warm-up has none: the programme begins at its end
 }
 
 // The warm-up (docs/model.md, "Warm-up"): the scenario's baseline runs `weeks` weeks from its own
@@ -276,12 +278,13 @@ const std::vector<World::Phase>& World::phases() {
         "territories"},
        {"work", "emp_phase", "emp_since", "employability", "efficacy", "firm", "rounds", "hire_week", "first_job", "spells", "quota_job", "cost",
         "firm.workers", "firm.interns", "firm.filled", "firm.openness", "firm.vacancies", "firm.flags", "territories", "tally"}},
+      {"family_care", &World::family_care, {"family_care"}, {"family_care"}},
       {"end_of_week", &World::end_of_week,
        {"exit", "entry", "housing", "kase", "work", "emp_phase", "flags", "hire_week", "first_job", "logged", "territory", "tally",
         "inst_from"},
        {"cost", "weeks_employed", "weeks_employed_after_first", "logged", "housing_12m", "housing_24m", "work_12m", "work_24m",
         "weeks_housing", "weeks_case", "territories", "tally", "census", "timeline"}},
-      {"record", &World::record, {"census", "tally", "territories"}, {"series"}},
+      {"record", &World::record, {"census", "tally", "territories", "family_care"}, {"series"}},
       // Last: the events set the capacities and activity of the next week (the week recorded
       // above is reported with the capacities that were in force during it).
       {"events", &World::events, {"territories"}, {"territories"}},

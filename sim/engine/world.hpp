@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "output/results.hpp"
+#include "sim/model/family_care_state.hpp"
 #include "sim/model/state.hpp"
 #include "sim/model/random.hpp"
 #include "sim/registry/scenario.hpp"
@@ -144,6 +145,8 @@ class World {
   const Persons& persons() const { return P_; }
   const Firms& firms() const { return F_; }
   const std::vector<TerritoryState>& territories() const { return terr_; }
+  // The family-care model's care workers, families and projects (empty without family_care.enabled).
+  const FamilyCare& family_care_state() const { return fc_; }
 
   // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
   // at a time bracket them with these two.
@@ -158,6 +161,7 @@ class World {
   void housing_pathway();
   void scouting_and_firms();
   void employment_pathway();
+  void family_care();  // the family-care service's week (sim/engine/family_care.cpp)
   void events();
   void end_of_week();  // adds the week to each person's totals (costs, spells, weeks employed)
   void record();       // the week's series: reads the state, changes nothing in it
@@ -245,6 +249,10 @@ class World {
   // Adds the week's census to the sums of its year of the run (years_), and the homeless
   // cohort's cost at each year end (sim/engine/accounting.cpp).
   void add_year_sums();
+  // The family-care model (sim/engine/family_care.cpp): its care workers and families at week 0.
+  void setup_family_care();
+  // The hash of the family-care state (column_hash("family_care")).
+  std::uint64_t family_care_hash() const;
 
   const Scenario sc_;
   int replicate_;
@@ -257,6 +265,7 @@ class World {
   Firms F_;
   std::vector<TerritoryState> terr_;
   Tally week_tally_;                       // this week's counters
+  FamilyCare fc_;                          // the family-care model (sim/engine/family_care.cpp)
   std::vector<std::int64_t> census_;       // the end-of-week census [territory][CountSlot] (sim/engine/accounting.cpp)
   std::vector<double> series_;             // recorded weekly values: [week][series][territory]
   // Sums for the cohort and discounted headlines (sim/engine/accounting.cpp, "Cohorts"), by

@@ -38,6 +38,11 @@ enum class Purpose : std::uint32_t {
   SocialHousingList = 109,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
   ProgrammeStart = 110,     // a person of the warm-up when the programme starts (week 0)
   RentAssistance = 111,     // whether a person's search for a private let has rent assistance (week 0: fixed)
+  // The family-care model (entity = care worker or family id, apart from the persons' ids).
+  FcWorkerAttributes = 112,  // a care worker's attributes at creation (week 0)
+  FcFamilyAttributes = 113,  // a family's attributes at creation (week 0)
+  FcWorker = 114,            // a care worker's weekly draws (job change, contact, the pathway's steps)
+  FcFamily = 115,            // a family's weekly draws (search, contact, advice, contract)
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)

@@ -763,17 +763,18 @@ void resolve_times(Scenario& s, Errors& errs) {
              "'start_date' must be a date YYYY-MM-DD, got '" + shown(s.at(G::start_date).text) + "'");
     return;
   }
+  // A time written as a date: weeks from start_date.
+  auto resolve = [&](const ParamSpec* p, Value& v) {
+    long d;
+    if (p->kind != Kind::Time || !date_days(v.text, d)) return;
+    v.num = (d - start) / 7.0;
+    if (v.num < p->min || v.num > p->max)
+      errs.add(v.origin, "'" + p->path + "' = " + v.text + " is outside the run (before start_date " + s.at(G::start_date).text +
+                             " or too late)");
+  };
+  for (const ParamSpec* p : params_of(Scope::Global)) resolve(p, s.global[p->index]);  // family_care.start, .end
   for (auto& ev : s.events)
-    for (const ParamSpec* p : params_of(Scope::Event)) {
-      Value& v = ev.v[p->index];
-      long d;
-      if (p->kind == Kind::Time && date_days(v.text, d)) {
-        v.num = (d - start) / 7.0;
-        if (v.num < p->min || v.num > p->max)
-          errs.add(v.origin, "'" + p->path + "' = " + v.text + " is outside the run (before start_date " +
-                                 s.at(G::start_date).text + " or too late)");
-      }
-    }
+    for (const ParamSpec* p : params_of(Scope::Event)) resolve(p, ev.v[p->index]);
 }
 
 void resolve_times(Scenario& s) {

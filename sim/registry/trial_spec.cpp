@@ -156,7 +156,7 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
     if (std::find(args.begin(), args.end(), k) == args.end()) {
       std::string list;
       for (const auto& a : args) list += (list.empty() ? "" : ", ") + a;
-      const bool is_arg = k == "at" || k == "over" || k == "within" || k == "weeks" || k == "payer" || k == "institution";
+      const bool is_arg = k == "at" || k == "over" || k == "within" || k == "weeks" || k == "payer" || k == "institution" || k == "step";
       errs.add(origin_of(kv.first, file),
                (is_arg ? "'" + k + "' is not an argument of kind " + std::string(measure_kind_name(ms.kind))
                        : "unknown key '" + k + "' in measure '" + id + "'") +
@@ -164,9 +164,9 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
       ok = false;
       continue;
     }
-    if (k == "payer" || k == "institution") {  // a choice, not a time
+    if (k == "payer" || k == "institution" || k == "step") {  // a choice, not a time
       const std::vector<std::string> choices =
-          k == "payer" ? out::payer_names() : institution_names();
+          k == "payer" ? out::payer_names() : k == "institution" ? institution_names() : family_care_steps();
       const std::string v = kv.second.IsScalar() ? kv.second.Scalar() : "";
       if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
         std::string list;
@@ -174,7 +174,7 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
         errs.add(origin_of(kv.second, file), "measure '" + id + "': unknown " + k + " '" + v + "' (one of: " + list + ")" + closest(v, choices));
         ok = false;
       } else {
-        (k == "payer" ? ms.payer : ms.institution) = v;
+        (k == "payer" ? ms.payer : k == "institution" ? ms.institution : ms.step) = v;
         ms.args_text += (ms.args_text.empty() ? "" : ", ") + k + ": " + v;
       }
       continue;
@@ -190,10 +190,10 @@ void read_measure(const std::string& id, const YAML::Node& key, const YAML::Node
     ms.args_text += (ms.args_text.empty() ? "" : ", ") + k + ": " + kv.second.Scalar();
   }
   for (const auto& a : args) {
-    if (a == "payer" || a == "institution") {
-      if ((a == "payer" ? ms.payer : ms.institution).empty() && ok) {
+    if (a == "payer" || a == "institution" || a == "step") {
+      if ((a == "payer" ? ms.payer : a == "institution" ? ms.institution : ms.step).empty() && ok) {
         errs.add(ms.origin, "measure '" + id + "' (kind " + measure_kind_name(ms.kind) + ") needs its argument '" + a + "' (e.g. " + a +
-                                ": " + (a == "payer" ? "all" : "any") + ")");
+                                ": " + (a == "payer" ? "all" : a == "institution" ? "any" : "oriented") + ")");
         ok = false;
       }
       continue;
@@ -494,7 +494,8 @@ bool measure_is_share(MeasureKind k) {
   switch (k) {
     case MeasureKind::days_to_stable_housing:
     case MeasureKind::weeks_to_first_job:
-    case MeasureKind::months_worked_after_first_job: return false;
+    case MeasureKind::months_worked_after_first_job:
+    case MeasureKind::family_care_count: return false;
     default: return !measure_per_person_year(k);
   }
 }
@@ -502,6 +503,12 @@ bool measure_is_share(MeasureKind k) {
 bool measure_per_person_year(MeasureKind k) {
   return k == MeasureKind::cost_per_person_year || k == MeasureKind::institution_days_per_person_year ||
          k == MeasureKind::emergency_visits_per_person_year || k == MeasureKind::shelter_nights_per_person_year;
+}
+
+const std::vector<std::string>& family_care_steps() {
+  static const std::vector<std::string> v = {"oriented",         "skills_identified", "skills_validated", "trained",
+                                             "matched",          "families_advised",  "family_incentives", "regular_contracts"};
+  return v;
 }
 
 const std::vector<std::string>& institution_names() {

@@ -52,7 +52,8 @@ namespace percorsi {
   X(cost_per_person_year, "over,payer")                                                            \
   X(institution_days_per_person_year, "over,institution")                                         \
   X(emergency_visits_per_person_year, "over")                                                      \
-  X(shelter_nights_per_person_year, "over")
+  X(shelter_nights_per_person_year, "over")                                                        \
+  X(family_care_count, "at,step")
 
 enum class MeasureKind {
 #define PERCORSI_X(k, args) k,
@@ -72,6 +73,9 @@ bool measure_per_person_year(MeasureKind k);
 // The institutions of institution_days_per_person_year: "any", "hospital" (a general hospital or
 // residential treatment), "psychiatric" (an acute psychiatric ward), "prison".
 const std::vector<std::string>& institution_names();
+// The steps of family_care_count: the family-care service's counts since week 0 (the weekly
+// series fc_<step>_week summed over the territories and the weeks before `at`).
+const std::vector<std::string>& family_care_steps();
 
 struct MeasureSpec {
   std::string id;
@@ -82,6 +86,8 @@ struct MeasureSpec {
   // The arguments that are not times: who pays (cost_per_person_year: out::payer_names()) and
   // which institution (institution_days_per_person_year: institution_names()).
   std::string payer, institution;
+  // The step of family_care_count (family_care_steps()).
+  std::string step;
   // The arguments as written ("at: 12 months"), for tables.
   std::string args_text;
 };

@@ -57,6 +57,18 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
     case MeasureKind::institution_days_per_person_year:
     case MeasureKind::emergency_visits_per_person_year:
     case MeasureKind::shelter_nights_per_person_year: return per_person_year(m, c);
+    case MeasureKind::family_care_count: {
+      // The family-care service's count since week 0: its weekly series summed over the territories
+      // (c.series sums them) and the weeks before `at`; n: the number counted.
+      const auto& steps = family_care_steps();
+      if (std::find(steps.begin(), steps.end(), m.step) == steps.end()) return {kNaN, 0};  // the loader requires one
+      const std::string name = "fc_" + m.step + "_week";
+      const auto it = std::find(std::begin(out::kSeriesIds), std::end(out::kSeriesIds), name);
+      if (it == std::end(out::kSeriesIds)) return {kNaN, 0};
+      const auto& v = c.series(static_cast<out::Series>(it - std::begin(out::kSeriesIds)));
+      for (int k = 0; k < std::min(m.at, c.weeks); ++k) num += v[static_cast<std::size_t>(k)];
+      return {num, num};
+    }
     case MeasureKind::stably_housed_share:
     case MeasureKind::employed_share:
       for (int p = 0; p < N; ++p)
