@@ -138,9 +138,11 @@ void World::adopt_warmup(int weeks) {
   base.set("replicates", "1");
   base.set("horizon", std::to_string(weeks) + " weeks");
   const bool sharing = warm_store().on();
-  const std::string key = sharing ? base.to_yaml() + "\n# replicate " + std::to_string(replicate_) + ", " +
-                                        std::to_string(weeks) + " weeks, engine " +
-                                        std::to_string(static_cast<int>(engine_))
+  // What varies most between the warm-ups of one run comes first, so that keys that differ
+  // differ early.
+  const std::string key = sharing ? "# replicate " + std::to_string(replicate_) + ", " + std::to_string(weeks) +
+                                        " weeks, engine " + std::to_string(static_cast<int>(engine_)) + "\n" +
+                                        base.to_yaml()
                                   : std::string();
   if (const auto warm = sharing ? warm_store().find(key) : nullptr) {
     P_ = warm->P;
@@ -150,7 +152,7 @@ void World::adopt_warmup(int weeks) {
     run_warmup(base, weeks);
     if (sharing) {
       auto w = std::make_shared<WarmState>(WarmState{P_, F_, terr_, 0});
-      w->bytes = P_.bytes() + sizeof(TerritoryState) * terr_.size();
+      w->bytes = key.size() + P_.bytes() + sizeof(TerritoryState) * terr_.size();
       F_.for_each_named_column([&](const char*, const auto& v) { w->bytes += v.size() * sizeof(v[0]); });
       for (const auto& ts : terr_)
         w->bytes += (ts.scout_order.size() + ts.size_guide.size() + ts.known_firms.size() + ts.social_queue.size() +
