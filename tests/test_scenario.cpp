@@ -1,6 +1,8 @@
 // Scenario files: registry validation, extends, units, errors with file:line:column.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -241,6 +243,24 @@ TEST(Registry, CppNamesAreTheYamlPaths) {
 
 // Choice parameters are enums generated from the same table: their values follow the
 // registry's choices in order, and a loaded file gives the enum of the written choice.
+// The policy levers (levers.def) are parameters of the registry, each with its own words for a
+// room, in the order of the file: the viewer's lever panel is this list.
+TEST(Registry, LeversAreLabelledParametersInOrder) {
+  const auto l = levers();
+  ASSERT_GE(l.size(), 10u);
+  EXPECT_EQ(l.front()->path, "housing.model");
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < l.size(); ++i) {
+    EXPECT_EQ(l[i]->lever, static_cast<int>(i));
+    EXPECT_FALSE(l[i]->label.empty()) << l[i]->path;
+    EXPECT_NE(l[i]->label, l[i]->path) << "a lever's label is words, not its path";
+    EXPECT_TRUE(labels.insert(l[i]->label).second) << "two levers labelled " << l[i]->label;
+  }
+  std::size_t labelled = 0;
+  for (const auto& p : registry()) labelled += !p.label.empty();
+  EXPECT_EQ(labelled, l.size()) << "only levers carry a label";
+}
+
 TEST(Registry, ChoiceEnumsFollowTheRegistry) {
   const Scenario s = parse_scenario(kMinimal + "housing: {model: mixed}\ncpi: {involvement: integrated}\n"
                                                 "employment: {scouting: {strategy: non_profit}}\n"

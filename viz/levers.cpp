@@ -50,28 +50,6 @@ std::string Lever::yaml_value() const {
 }
 
 namespace {
-// The main policy levers of MODEL.md with the words a room understands; a path the registry
-// does not (yet) define is skipped. Units, ranges and evidence come from the registry.
-const std::pair<const char*, const char*> kLevers[] = {
-    {"housing.model", "Housing model"},
-    {"housing.hf_share", "Share of the eligible sent to Housing First"},
-    {"housing_first.eligibility", "Who is eligible for Housing First"},
-    {"cpi.involvement", "Job centre (CPI) involvement"},
-    {"employment.scouting.start", "Scouting of firms starts after"},
-    {"employment.scouting.reference", "Scouting start counted from"},
-    {"employment.scouting.intensity", "Scouting hours a week"},
-    {"employment.scouting.strategy", "Scouting strategy"},
-    {"employment.follow_up.duration", "Follow-up after hiring lasts"},
-    {"employment.follow_up.intensity", "Follow-up intensity"},
-    {"employment.reiterate", "Try again after a failed placement"},
-    {"employment.max_rounds", "Most placement rounds"},
-    {"network.partners", "Partner network"},
-    {"replicates", "Replicates (runs averaged)"},
-    {"territories[].hf_flats", "Housing First flats"},
-    {"territories[].hf_support_workers", "Housing First support workers"},
-    {"territories[].shelter_beds", "Shelter beds"},
-    {"territories[].inflow", "New people in need a week"},
-};
 std::string number(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%g", v);
@@ -79,19 +57,11 @@ std::string number(double v) {
 }
 }  // namespace
 
-std::vector<const ParamSpec*> lever_specs() {
-  std::vector<const ParamSpec*> out;
-  for (const auto& [path, label] : kLevers)
-    for (const auto& p : registry())
-      if (p.path == path) out.push_back(&p);
-  return out;
-}
+// The main policy levers of MODEL.md, with the words a room understands: the registry's
+// (sim/registry/levers.def), as are their units, ranges and evidence.
+std::vector<const ParamSpec*> lever_specs() { return levers(); }
 
-std::string lever_label(const ParamSpec& p) {
-  for (const auto& [path, label] : kLevers)
-    if (p.path == path) return label;
-  return p.path;
-}
+std::string lever_label(const ParamSpec& p) { return p.label.empty() ? p.path : p.label; }
 
 std::string plausible_text(const ParamSpec& p) {
   if (!p.plausible) return "";

@@ -31,7 +31,7 @@ std::vector<ParamSpec> build() {
 #define PARAM(scope, id, path, kind, def, unit, lo, hi, choices, desc, source)                 \
   v.push_back(ParamSpec{Scope::scope, #id, path, Kind::kind, def, unit, double(lo), double(hi), \
                         split_choices(#choices), desc, source,                                   \
-                        counts[static_cast<int>(Scope::scope)]++, {}, Evidence::missing, {}});
+                        counts[static_cast<int>(Scope::scope)]++, {}, Evidence::missing, {}, {}, -1});
 #include "sim/registry/params.def"
 #undef PARAM
   // Plausible ranges (plausible.def) and evidence classes (evidence.def): an id params.def lacks
@@ -55,6 +55,13 @@ std::vector<ParamSpec> build() {
 #undef EVIDENCE
 #undef EVIDENCE_T
 #undef EVIDENCE_E
+  int levers = 0;
+  auto lever = [&](ParamSpec& p, const char* label) { p.label = label, p.lever = levers++; };
+#define LEVER(id, label) lever(at(Scope::Global, static_cast<int>(G::id)), label);
+#define LEVER_T(id, label) lever(at(Scope::Territory, static_cast<int>(T::id)), label);
+#include "sim/registry/levers.def"
+#undef LEVER
+#undef LEVER_T
   return v;
 }
 
@@ -89,6 +96,14 @@ std::string ParamSpec::key() const {
 const std::vector<ParamSpec>& registry() {
   static const std::vector<ParamSpec> r = build();
   return r;
+}
+
+std::vector<const ParamSpec*> levers() {
+  std::vector<const ParamSpec*> out;
+  for (const auto& p : registry())
+    if (p.lever >= 0) out.push_back(&p);
+  std::sort(out.begin(), out.end(), [](const ParamSpec* a, const ParamSpec* b) { return a->lever < b->lever; });
+  return out;
 }
 
 const std::vector<const ParamSpec*>& params_of(Scope s) {

@@ -43,6 +43,8 @@ struct ParamSpec {
   std::optional<Plausible> plausible;  // from plausible.def (none: not uncertain, or not yet judged)
   Evidence evidence;                   // from evidence.def
   std::string evidence_detail;         // what it rests on (the source, the calibration, the reason)
+  std::string label;                   // a policy lever's words for a room (levers.def); "" otherwise
+  int lever = -1;                      // its place among the levers (levers.def), -1: not a lever
   std::string key() const;   // path without the "territories[]." / "events[]." prefix
   // Whether its value is a planning assumption (evidence class `assumption`).
   bool assumption() const { return evidence == Evidence::assumption; }
@@ -131,6 +133,8 @@ struct ChoiceOf;
 #undef PERCORSI_CHOICE_Text
 
 const std::vector<ParamSpec>& registry();
+// The policy levers (sim/registry/levers.def), in their order.
+std::vector<const ParamSpec*> levers();
 const std::vector<const ParamSpec*>& params_of(Scope s);
 // The parameters of an evidence class, in table order.
 std::vector<const ParamSpec*> params_of(Evidence e);
