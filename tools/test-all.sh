@@ -1,8 +1,11 @@
 #!/bin/sh
 # The whole test suite: installs what is missing, builds, runs every CTest test.
 # Under CI (CI=true) it also builds the engine and its tests with AddressSanitizer and
-# UndefinedBehaviorSanitizer (build-asan/) and runs them there (all but the label "calibration":
-# the shipped calibrations are minutes of model runs, checked in the Release build).
+# UndefinedBehaviorSanitizer (build-asan/) and runs them there: every test but the model studies
+# that rerun whole regions many times (labels calibration, lessons and docs: the shipped
+# calibrations, the lessons and the pages regenerated from them, tens of minutes under the
+# sanitizers), which the Release build above checks. The code they run is the code the unit,
+# trial, sensitivity and ensemble tests run under the sanitizers.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -13,5 +16,5 @@ if [ "${CI:-}" = "true" ]; then
     -DPERCORSI_MPI=OFF -DCMAKE_CXX_FLAGS=-O1
   cmake --build build-asan
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j2 -LE calibration
+    ctest --test-dir build-asan --output-on-failure -j2 -LE "calibration|lessons|docs"
 fi
