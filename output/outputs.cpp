@@ -241,7 +241,15 @@ std::string outputs_markdown() {
         "no one is counted, and the indicator is then NaN); tables give its mean per replicate "
         "beside the indicators whose denominator depends on the policy. Below 30 per replicate "
         "(`kMinDenominator`, [statistics.md](statistics.md)) tables give the indicator no value "
-        "and no verdict: \"n/a (n = 6: too few)\".\n";
+        "and no verdict: \"n/a (n = 6: too few)\".\n"
+        "- **Dates and windows** (one convention for the headline indicators and the trial "
+        "measures of `percorsi trial`, `sim/model/dating.hpp`): a person enters at the start of the "
+        "week of entry; a change of state (housed, hired, a plan signed) happens during a week and "
+        "is dated at its middle. Durations from entry to a change in week w are w - entry + 0.5 "
+        "weeks (half a week for a change in the week of entry; 0 for a state held at entry); "
+        "durations between two changes are the difference of their weeks. A state \"12 months "
+        "after entry\" is the state at the end of the 52nd week from entry (the window of the "
+        "indicator); the engine reads each window from this table.\n";
   const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
                            "Headline indicators (`headline/<name>`, `summary/<name>`)",
                            "Person table (`persons/<name>`, one row per person)"};

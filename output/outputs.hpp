@@ -132,6 +132,22 @@ inline constexpr std::string_view kColumnIds[] = {
 constexpr std::string_view id_name(Series s) { return kSeriesIds[static_cast<std::size_t>(s)]; }
 constexpr std::string_view id_name(Column c) { return kColumnIds[static_cast<std::size_t>(c)]; }
 
+// The window of each headline indicator (weeks after entry, or after a hire, at which it is
+// observed), at compile time: the engine's census reads its windows here, from the table, and
+// writes no window of its own (docs/outputs.md, "Dates and windows").
+#define OUTPUT(kind, id, type, unit, range, window, ...) PERCORSI_OUT_WINDOW_##kind(window)
+#define PERCORSI_OUT_WINDOW_Series(w)
+#define PERCORSI_OUT_WINDOW_Headline(w) w,
+#define PERCORSI_OUT_WINDOW_Person(w)
+inline constexpr int kHeadlineWindows[] = {
+#include "output/outputs.def"
+};
+#undef PERCORSI_OUT_WINDOW_Series
+#undef PERCORSI_OUT_WINDOW_Headline
+#undef PERCORSI_OUT_WINDOW_Person
+#undef OUTPUT
+constexpr int window_of(Headline h) { return kHeadlineWindows[static_cast<std::size_t>(h)]; }
+
 // Every output, in table order (series, then headlines, then person columns as declared).
 const std::vector<OutputSpec>& outputs();
 const std::vector<const OutputSpec*>& outputs_of(OutputKind k);

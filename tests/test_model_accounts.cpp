@@ -139,12 +139,12 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
   const double c_institution[kInstitutionKinds] = {sc[G::costs_health_institution_per_day] * 7, sc[G::costs_prison_per_day] * 7,
                                                    sc[G::costs_psychiatric_ward_per_day] * 7};
   const char* const institution_cost[kInstitutionKinds] = {"cost_institution_health", "cost_institution_justice", "cost_psychiatric_ward"};
-  // Expected emergency visits a week outside institutions: emergency.rate x exp(homeless,
-  // serious mental illness, substance use), a year.
-  auto visits_week = [&](bool homeless_now, bool mi, bool su) {
+  // Expected emergency visits a week outside institutions: emergency.rate x exp(homeless, a
+  // Housing First tenant in the flat, serious mental illness, substance use), a year.
+  auto visits_week = [&](std::uint8_t h, bool mi, bool su) {
     return sc[G::emergency_rate] / 52 *
-           std::exp((homeless_now ? sc[G::emergency_homeless_coef] : 0) + (mi ? sc[G::emergency_mental_health_coef] : 0) +
-                    (su ? sc[G::emergency_substance_use_coef] : 0));
+           std::exp((homeless(h) ? sc[G::emergency_homeless_coef] : 0) + (h == HfFlat ? sc[G::emergency_hf_team_coef] : 0) +
+                    (mi ? sc[G::emergency_mental_health_coef] : 0) + (su ? sc[G::emergency_substance_use_coef] : 0));
   };
   const double c_case = sc[G::costs_case_management_per_week], c_orient = sc[G::costs_orientation_per_week],
                c_train = sc[G::costs_training_per_week],
@@ -289,7 +289,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("people_in_prison", t) += h == Institution && P.inst_kind[p] == InstJustice;
           x("people_in_psychiatric_ward", t) += h == Institution && P.inst_kind[p] == InstPsychiatric;
           const double visits = h == Institution ? 0.0
-                                                 : visits_week(homeless(h), (P.groups[p] & GMentalHealth) != 0, (P.groups[p] & GSubstanceUse) != 0);
+                                                 : visits_week(h, (P.groups[p] & GMentalHealth) != 0, (P.groups[p] & GSubstanceUse) != 0);
           x("emergency_visits", t) += visits;
           x("cost_emergency", t) += visits * sc[G::costs_emergency_visit];
           x("cost_case_management", t) += in_case ? c_case : 0;
@@ -476,7 +476,9 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
       if (H.work_12m[p] >= 0) m12++, e12 += H.work_12m[p] == Employed;
       if (H.work_24m[p] >= 0) m24++, e24 += H.work_24m[p] == Employed;
       if (entry + 78 <= W && (H.exit[p] < 0 || H.exit[p] >= entry + 78)) n18++, any18 += H.first_job[p] >= 0 && H.first_job[p] < entry + 78;
-      if (H.first_job[p] >= 0) n_job++, to_job += H.first_job[p] - entry;
+      // A change is dated at the middle of its week; entry at the start of the week of entry
+      // (docs/outputs.md, "Dates and windows"); between two changes, the difference of weeks.
+      if (H.first_job[p] >= 0) n_job++, to_job += H.first_job[p] - entry + 0.5;
     }
     if (H.first_contact[p] >= 0 && H.first_plan[p] >= H.first_contact[p]) n_plan++, to_plan += H.first_plan[p] - H.first_contact[p];
     if (H.weeks_h[p][HfFlat] > 0 && entry + 78 <= W && (H.exit[p] < 0 || H.exit[p] >= entry + 78))
@@ -487,7 +489,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     for (int h = 0; h < kHousingStates; ++h) all += H.weeks_h[p][h];
     stab += H.weeks_h[p][HfFlat] + H.weeks_h[p][Housed];
     if (H.first_stable[p] >= 0) {
-      nh++, days += 7.0 * (H.first_stable[p] - entry);
+      nh++, days += 7.0 * (H.first_stable[p] - entry + 0.5);
       if (H.first_stable[p] + 52 <= W) nf++, ret += H.returned12[p];
     }
   }

@@ -1485,8 +1485,15 @@ TEST(ModelRules, ReleaseFollowsTheMeanStayOfItsKindBackToTheHousingHeld) {
 // the Housing First track) and release is to the street. The flats held (hf_held) are those of
 // the tenants inside; with the flats lived in and those being found, they stay within the
 // flats and support slots, which bind while people wait: a held flat is offered to no one else.
+//
+// A tenant's health stay (the flat held) lasts institution.hf_team_stay_factor times the mean:
+// the team's in-reach and discharge support; other stays are not changed.
 TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToNoOneElse) {
-  for (auto [keep_hf, keep_own] : {std::pair{3, 5}, {6, 2}, {2, 4}}) {
+  struct Keep {
+    int hf, own;
+    double team_stay;
+  };
+  for (auto [keep_hf, keep_own, team_stay] : {Keep{3, 5, 0.5}, {6, 2, 1.0}, {2, 4, 2.0}}) {
     const std::int64_t flats = 1500;
     Scenario sc = base(10000);
     set_all(sc, {{"population.initial.street", "0.6"}, {"population.initial.known", "1"}, {"housing.model", "housing_first"},
@@ -1496,7 +1503,8 @@ TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToN
                  {"institution.justice_rate", "3"}, {"institution.health_stay", "3 weeks"}, {"institution.psychiatric_stay", "3 weeks"},
                  {"institution.justice_stay", "6 weeks"},
                  {"housing_first.institution_keep", std::to_string(keep_hf) + " weeks"},
-                 {"institution.tenancy_keep", std::to_string(keep_own) + " weeks"}});
+                 {"institution.tenancy_keep", std::to_string(keep_own) + " weeks"},
+                 {"institution.hf_team_stay_factor", str(team_stay)}});
     World w(sc, 53);
     take_in_charge(w);
     const Persons& P = w.persons();
@@ -1538,7 +1546,8 @@ TEST(ModelRules, AFlatOrTenancyIsHeldForItsKeepPeriodThenLostAndAHeldFlatGoesToN
                   ASSERT_EQ(P.housing[p], Street);
                   n["to_street"]++;
                 }
-                tr.add(std::string(kHousingNames[from[p]]) + (health ? "_health" : "_prison"), release_p(health ? 3 : 6), out);
+                tr.add(std::string(kHousingNames[from[p]]) + (health ? "_health" : "_prison"),
+                       release_p(health ? (from[p] == HfFlat ? 3 * team_stay : 3) : 6), out);
               }
             }
             std::int64_t held = 0, lived = 0, searching = 0, waiting = 0;

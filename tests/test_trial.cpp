@@ -254,6 +254,25 @@ TEST(TrialMeasures, ObserverAgreesWithThePersonColumns) {
   }
 }
 
+// One dating convention (sim/model/dating.hpp; docs/outputs.md, "Dates and windows"): the
+// trial measure of days to stable housing, over the whole horizon of a cohort all homeless at
+// entry, is the run's own headline indicator, to rounding, with the same people counted.
+TEST(TrialMeasures, HeadlinesAndTrialMeasuresDateAChangeAlike) {
+  TempDir d;
+  const Trial t = load_trial(d.write("t.yaml", kTrial));
+  for (const auto& arm : t.arms) {
+    out::ReplicateResult r;
+    const CohortStates c = observe_cohort(arm, 1, &r);
+    MeasureSpec m;
+    m.kind = MeasureKind::days_to_stable_housing;
+    m.within = arm.weeks();
+    const MeasureValue v = compute_measure(m, c);
+    ASSERT_GT(v.n, 0) << arm.name();
+    EXPECT_DOUBLE_EQ(v.n, r.headline.at("days_to_stable_housing_n")) << arm.name();
+    EXPECT_NEAR(v.value, r.headline.at("days_to_stable_housing"), 1e-9 * v.value) << arm.name();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loading
 
@@ -406,12 +425,17 @@ TEST(TrialMeasures, CostAndInstitutionDaysPerPersonYearFromTheWeeklySeries) {
   EXPECT_TRUE(std::isnan(days("")));
 }
 
-// Service use by housing state, through a trial: with Housing First the tenants are housed, so
-// they enter health institutions less (institution.health_homeless_coef), and the offset shows in
-// the health payer; with the coefficient at 0 the arms' hospital days per person-year agree
+// Service use by housing state and support, through a trial: with Housing First the tenants are
+// housed, so they enter health institutions less (institution.health_homeless_coef), and their
+// stays are shorter with the team's support (institution.hf_team_stay_factor); each path alone
+// lowers the Housing First arm's hospital days per person-year; with both off the arms agree
 // within their sampling error.
-TEST(TrialMeasures, HousingLowersHospitalDaysThroughTheHomelessCovariate) {
-  for (const double coef : {0.84, 0.0}) {
+TEST(TrialMeasures, HousingAndTheTeamsSupportLowerHospitalDays) {
+  struct Path {
+    const char *coef, *stay;
+    bool lower;
+  };
+  for (const Path& path : {Path{"0.84", "0.5", true}, {"0", "0.5", true}, {"0.84", "1", true}, {"0", "1", false}}) {
     Trial t = load_trial(kSrc + "/scenarios/trials/athome.yaml");
     std::vector<double> hf, uc;
     MeasureSpec m = measure(MeasureKind::institution_days_per_person_year, -1, 104);
@@ -419,15 +443,17 @@ TEST(TrialMeasures, HousingLowersHospitalDaysThroughTheHomelessCovariate) {
     for (int r = 0; r < 6; ++r)
       for (std::size_t a = 0; a < t.arms.size(); ++a) {
         Scenario arm = t.arms[a];
-        arm.set("institution.health_homeless_coef", coef > 0 ? "0.84" : "0");
+        arm.set("institution.health_homeless_coef", path.coef);
+        arm.set("institution.hf_team_stay_factor", path.stay);
         const double v = compute_measure(m, observe_cohort(arm, r)).value;
         (t.spec.arms[a] == "housing_first" ? hf : uc).push_back(v);
       }
     double d = 0, d2 = 0;
     for (std::size_t i = 0; i < hf.size(); ++i) d += hf[i] - uc[i], d2 += (hf[i] - uc[i]) * (hf[i] - uc[i]);
     const double n = static_cast<double>(hf.size()), mean = d / n, se = std::sqrt((d2 / n - mean * mean) / (n - 1));
-    if (coef > 0) EXPECT_LT(mean + 4 * se, 0) << "Housing First should lower hospital days: " << mean << " +- " << se;
-    else EXPECT_LT(std::fabs(mean), 4 * se + 1.0) << "without the housing effect the arms should agree: " << mean << " +- " << se;
+    const std::string what = std::string("homeless coefficient ") + path.coef + ", team stay factor " + path.stay + ": ";
+    if (path.lower) EXPECT_LT(mean + 4 * se, 0) << what << "Housing First should lower hospital days: " << mean << " +- " << se;
+    else EXPECT_LT(std::fabs(mean), 4 * se + 1.0) << what << "without either path the arms should agree: " << mean << " +- " << se;
   }
 }
 

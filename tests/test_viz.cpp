@@ -1087,6 +1087,22 @@ std::string squeeze(const std::string& s) {
     if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
   return out;
 }
+// Whether `needle` (squeezed) occurs in `text` (squeezed), or with one letter more that OCR read
+// into it: a colon beside other text is read as "i" now and then ("roomihfflats24"). Only a
+// letter may be extra, so that a name that is not drawn is still missed when a name differing
+// from it in a digit is ("roomhfflats24" is not found in "roomhfflats254").
+bool contains_with_one_extra_letter(const std::string& text, const std::string& needle) {
+  if (text.find(needle) != std::string::npos) return true;
+  const std::size_t n = needle.size();
+  for (std::size_t at = 0; at + n + 1 <= text.size(); ++at)
+    for (std::size_t skip = 0; skip <= n; ++skip) {
+      const char extra = text[at + skip];
+      if (!std::isalpha(static_cast<unsigned char>(extra))) continue;
+      if (text.compare(at, skip, needle, 0, skip) == 0 && text.compare(at + skip + 1, n - skip, needle, skip, n - skip) == 0)
+        return true;
+    }
+  return false;
+}
 std::vector<std::string> squeezed_lines(const std::string& text) {
   std::vector<std::string> out;
   std::size_t at = 0;
@@ -1141,6 +1157,15 @@ const std::string& lockdown_file() {
 }
 }  // namespace
 
+// The OCR matcher forgives a letter read into a name, never a digit read wrong or added.
+TEST(OcrMatch, OneExtraLetterButNeverADigit) {
+  EXPECT_TRUE(contains_with_one_extra_letter("vallsumroomihfflats24x", "roomhfflats24"));
+  EXPECT_TRUE(contains_with_one_extra_letter("roomhfflats24", "roomhfflats24"));
+  EXPECT_FALSE(contains_with_one_extra_letter("roomhfflats25roomhfflats23", "roomhfflats24"));
+  EXPECT_FALSE(contains_with_one_extra_letter("roomhfflats254", "roomhfflats24"));
+  EXPECT_FALSE(contains_with_one_extra_letter("roomiihfflats24", "roomhfflats24"));
+}
+
 TEST(VizWindow, ComparisonOfManyScenariosReadsBackEveryNameAndDifference) {
   SKIP_WITHOUT("xvfb-run");
   SKIP_WITHOUT("tesseract");
@@ -1178,7 +1203,7 @@ TEST(VizWindow, TwentyScenariosAreReadableAt1280x720) {
   const std::string text = squeeze(ocr(png));
   Catalog cat;
   ASSERT_TRUE(cat.open(h5));
-  for (const auto& d : cat.scenarios()) EXPECT_NE(text.find(squeeze(d.info.name)), std::string::npos) << d.info.name;
+  for (const auto& d : cat.scenarios()) EXPECT_TRUE(contains_with_one_extra_letter(text, squeeze(d.info.name))) << d.info.name << "\n" << text;
 }
 
 TEST(VizWindow, LockdownChartReadsBackTheYearAndTheEvent) {

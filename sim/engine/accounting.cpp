@@ -16,6 +16,7 @@
 
 #include "output/outputs.hpp"
 #include "sim/engine/script.hpp"
+#include "sim/model/dating.hpp"
 #include "sim/model/rules.hpp"
 #include "sim/engine/world.hpp"
 
@@ -61,6 +62,16 @@ constexpr int kYearWeeks = 52;
 constexpr int kCohortEntryWeek = 0;
 constexpr int kCohortWeeks = 2 * kYearWeeks;
 bool in_cohort(const Persons& P, std::size_t p, int week) { return P.entry[p] == kCohortEntryWeek && week < kCohortWeeks; }
+
+// The windows of the headline indicators, read from the output table (output/outputs.def): the
+// weeks after entry at which a state is observed, after a hire at which a programme job counts
+// as still held, after the first stable housing within which a return to the street counts.
+using HW = out::Headline;
+constexpr int k12mWeeks = out::window_of(HW::stably_housed_12m), k24mWeeks = out::window_of(HW::stably_housed_24m);
+constexpr int k18mWeeks = out::window_of(HW::any_job_18m), kReturnWeeks = out::window_of(HW::returns_to_street_12m);
+constexpr int kHeld6Weeks = out::window_of(HW::job_retained_6m), kHeld12Weeks = out::window_of(HW::job_retained_12m);
+static_assert(out::window_of(HW::employed_12m) == k12mWeeks && out::window_of(HW::employed_24m) == k24mWeeks,
+              "the states at 12 and 24 months are observed once, for housing and work alike");
 
 // Series ids are generated from output/outputs.def; loops over states write runs of ids, whose
 // names are checked here to follow the states.
@@ -133,8 +144,8 @@ void World::end_of_week(M& m) {
       const int tenure = week_ - P_.hire_week[p];
       follow = cost.in_follow_up(w, ph, tenure);
       ct[KFollowUp] += follow;
-      ct[KHeld6] += (ph == EpEmployed) & (tenure == 26);  // programme jobs still held
-      ct[KHeld12] += (ph == EpEmployed) & (tenure == 52);
+      ct[KHeld6] += (ph == EpEmployed) & (tenure == kHeld6Weeks);  // programme jobs still held
+      ct[KHeld12] += (ph == EpEmployed) & (tenure == kHeld12Weeks);
       P_.weeks_employed[p]++;
       if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
     }
@@ -142,7 +153,7 @@ void World::end_of_week(M& m) {
     ct[KStableHomeless] += homeless & stable(h);
     if (cohort) {
       ct[KCohortStable] += homeless & stable(h);
-      ct[KCohortHeld12] += (w == Employed) & (ph == EpEmployed) & (week_ - P_.hire_week[p] == 52);
+      ct[KCohortHeld12] += (w == Employed) & (ph == EpEmployed) & (week_ - P_.hire_week[p] == kHeld12Weeks);
       const int first = P_.first_job[p];
       if (P_.seeking[p] && first >= 0 && first < kYearWeeks && week_ - first == kYearWeeks - 1)
         ct[KCohortWorked] += P_.weeks_employed_after_first[p], ct[KCohortWorkedN]++;
@@ -161,8 +172,8 @@ void World::end_of_week(M& m) {
     }
     // State at the end of the 52nd / 104th week since entry.
     const int since = week_ + 1 - P_.entry[p];
-    if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w, ct[KEmployed12] += P_.seeking[p] && w == Employed;
-    if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;
+    if (since == k12mWeeks) P_.housing_12m[p] = h, P_.work_12m[p] = w, ct[KEmployed12] += P_.seeking[p] && w == Employed;
+    if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = w;
   });
   // People in training at the end of the week hold their seats next week.
   for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kCounts + KTraining];
@@ -391,19 +402,19 @@ out::ReplicateResult World::results() const {
   double to_plan = 0, n_plan = 0;  // weeks from first contact to the first plan
   double any18_hf = 0, n18_hf = 0;  // any job within 18 months, over Housing First tenants
   for (std::size_t p = 0; p < n; ++p) {
-    const bool observed18 = P_.entry[p] + 78 <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + 78);
-    const bool job18 = P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + 78;
+    const bool observed18 = P_.entry[p] + k18mWeeks <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + k18mWeeks);
+    const bool job18 = P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + k18mWeeks;
     if (observed18 && P_.weeks_in_housing(p, HfFlat, week_) > 0) n18_hf++, any18_hf += job18;
     if (P_.seeking[p]) {
       if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
       if (P_.work_24m[p] != 255) m24++, e24 += P_.work_24m[p] == Employed;
       if (observed18) n18++, any18 += job18;
-      if (P_.first_job[p] >= 0) n_job++, to_job += P_.first_job[p] - P_.entry[p];
+      if (P_.first_job[p] >= 0) n_job++, to_job += dating::weeks_from_entry(P_.entry[p], P_.first_job[p]);
     }
     // Plans first signed in the run, from the first contact (before week 0 for people who waited
     // through the end of a warm-up; -1: none).
     if (P_.first_plan[p] >= 0 && P_.first_contact[p] != -1 && P_.first_plan[p] >= P_.first_contact[p])
-      n_plan++, to_plan += P_.first_plan[p] - P_.first_contact[p];
+      n_plan++, to_plan += dating::weeks_between(P_.first_contact[p], P_.first_plan[p]);
     if (!(P_.groups[p] & GHomeless)) continue;
     if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
     if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
@@ -411,8 +422,8 @@ out::ReplicateResult World::results() const {
     weeks_stable += P_.weeks_in_housing(p, HfFlat, week_) + P_.weeks_in_housing(p, Housed, week_);
     if (P_.first_stable[p] >= 0) {
       n_housed++;
-      days += 7.0 * (P_.first_stable[p] - P_.entry[p]);
-      if (P_.first_stable[p] + 52 <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
+      days += dating::kDaysPerWeek * dating::weeks_from_entry(P_.entry[p], P_.first_stable[p]);
+      if (P_.first_stable[p] + kReturnWeeks <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
     }
   }
   // Sums of weekly series over territories and a range of weeks; discounted: each week weighted
@@ -444,10 +455,10 @@ out::ReplicateResult World::results() const {
   headline(H::any_job_18m) = nan_if(any18, n18);
   headline(H::any_job_18m_hf_tenants) = nan_if(any18_hf, n18_hf);
   headline(H::weeks_to_first_job) = nan_if(to_job, n_job);
-  headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - 26));
-  headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - 52));
+  headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - kHeld6Weeks));
+  headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - kHeld12Weeks));
   headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
-  headline(H::days_to_plan) = nan_if(7.0 * to_plan, n_plan);
+  headline(H::days_to_plan) = nan_if(dating::kDaysPerWeek * to_plan, n_plan);
   headline(H::days_to_plan_n) = n_plan;
   // Costs by payer (docs/model.md, "Costs by payer"), discounted.
   using Sr = out::Series;
@@ -540,8 +551,8 @@ out::ReplicateResult World::results() const {
   headline(H::any_job_18m_hf_tenants_n) = n18_hf;
   headline(H::weeks_to_first_job_n) = n_job;
   headline(H::months_worked_12m_after_first_job_n) = worked_n;
-  headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - 26);
-  headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - 52);
+  headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - kHeld6Weeks);
+  headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - kHeld12Weeks);
   headline(H::cost_per_person_n) = static_cast<double>(n);
   headline(H::cost_per_person_social_services_n) = headline(H::cost_per_person_housing_n) = headline(H::cost_per_person_health_n) =
       headline(H::cost_per_person_justice_n) = static_cast<double>(n);

@@ -148,6 +148,7 @@ struct LifeEventRules {
   LogLinearHazard<4> health_institution;
   LogLinearHazard<2> prison;
   std::array<double, kInstitutionKinds> p_release;  // weekly probability of leaving, by kind
+  std::array<double, kInstitutionKinds> p_release_team;  // the same for a tenant whose flat the team holds
   std::array<double, 2> psychiatric_share;          // of health admissions, [mental illness]
 
   explicit LifeEventRules(const Scenario& sc)
@@ -171,6 +172,8 @@ struct LifeEventRules {
                  {"substance use", sc[G::institution_justice_substance_use_coef], 0, 1}}}),
         p_release{hazard_p(1.0 / sc[G::institution_health_stay]), hazard_p(1.0 / sc[G::institution_justice_stay]),
                   hazard_p(1.0 / sc[G::institution_psychiatric_stay])},
+        p_release_team{hazard_p(1.0 / (sc[G::institution_health_stay] * sc[G::institution_hf_team_stay_factor])), p_release[InstJustice],
+                       hazard_p(1.0 / (sc[G::institution_psychiatric_stay] * sc[G::institution_hf_team_stay_factor]))},
         psychiatric_share{sc[G::institution_psychiatric_share_other], sc[G::institution_psychiatric_share_mental_health]} {
     const double evict_w = sc[G::life_eviction_rate] / 52.0, income_f = std::exp(sc[G::life_eviction_income_coef]);
     p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};
@@ -235,7 +238,9 @@ struct LifeEventRules {
   // offence, substance use). A health admission is to an acute psychiatric ward for a share of
   // them (institution.psychiatric_share_*: most of those of a person with a serious mental
   // illness), otherwise to a general hospital or residential treatment;
-  // a person inside leaves at the end of a stay (exponential, mean institution.*_stay) back to
+  // a person inside leaves at the end of a stay (exponential, mean institution.*_stay; a health
+  // or psychiatric stay of a Housing First tenant whose flat is held is shorter, by
+  // institution.hf_team_stay_factor: the team's in-reach and discharge support) back to
   // the flat or tenancy held, and loses that hold when the stay outlasts
   // housing_first.institution_keep (a Housing First flat) or institution.tenancy_keep (an own
   // tenancy). A shelter bed or a transitional place is not held.
@@ -244,7 +249,7 @@ struct LifeEventRules {
       const int stay = week - P.housing_since[p];
       const std::uint8_t held = P.inst_from[p];
       if ((held == HfFlat && stay >= hf_keep) || (held == Housed && stay >= tenancy_keep)) return InstitutionEvent::HoldLost;
-      return u < p_release[P.inst_kind[p]] ? InstitutionEvent::Leave : InstitutionEvent::None;
+      return u < (held == HfFlat ? p_release_team : p_release)[P.inst_kind[p]] ? InstitutionEvent::Leave : InstitutionEvent::None;
     }
     if (u >= health_institution.p_max() + prison.p_max()) return InstitutionEvent::None;  // most weeks
     const double p_health = health_institution.p(
@@ -923,21 +928,28 @@ struct FirmRules {
 // no one's path, so they are not drawn: each person-week outside an institution counts its
 // expected visits (the weekly rate), and the health service pays for them. More while homeless
 // (street, shelter or transitional place: an offset of Housing First, emergency.homeless_coef),
-// with a serious mental illness or substance use. The rate depends on these three traits only:
-// a person is in one of kEmergencyCells cells (emergency_cell), or in none during a stay.
-inline constexpr int kEmergencyCells = 8;  // homeless x serious mental illness x substance use
+// with a serious mental illness or substance use; fewer for a Housing First tenant in the flat,
+// whom the team supports (emergency.hf_team_coef, beyond being housed). The rate depends on
+// these traits only: a person is in one of kEmergencyCells cells (emergency_cell), or in none
+// during a stay.
+// Cells: 4 x where (0 housed otherwise, 1 homeless, 2 a Housing First tenant) + 2 x serious
+// mental illness + substance use.
+inline constexpr int kEmergencyCells = 12;
 inline int emergency_cell(std::uint8_t housing, const Persons& P, std::uint32_t p) {
   if (housing == Institution) return kEmergencyCells;  // the institution's own care
-  return 4 * int{homeless(housing)} + 2 * int{mental_illness(P, p)} + int{in_group(P, p, GSubstanceUse)};
+  const int where = homeless(housing) ? 1 : housing == HfFlat ? 2 : 0;
+  return 4 * where + 2 * int{mental_illness(P, p)} + int{in_group(P, p, GSubstanceUse)};
 }
 struct EmergencyRules {
   std::array<double, kEmergencyCells + 1> visits_week{};  // expected visits a week, by cell (the last: in an institution)
   explicit EmergencyRules(const Scenario& sc) {
-    for (int c = 0; c < kEmergencyCells; ++c)
+    for (int c = 0; c < kEmergencyCells; ++c) {
+      const int where = c >> 2;
       visits_week[static_cast<std::size_t>(c)] =
           sc[G::emergency_rate] / 52.0 *
-          std::exp(sc[G::emergency_homeless_coef] * (c >> 2 & 1) + sc[G::emergency_mental_health_coef] * (c >> 1 & 1) +
-                   sc[G::emergency_substance_use_coef] * (c & 1));
+          std::exp(sc[G::emergency_homeless_coef] * int{where == 1} + sc[G::emergency_hf_team_coef] * int{where == 2} +
+                   sc[G::emergency_mental_health_coef] * (c >> 1 & 1) + sc[G::emergency_substance_use_coef] * (c & 1));
+    }
   }
 };
 

@@ -18,6 +18,7 @@
 
 #include "output/trial_table.hpp"
 #include "sim/engine/world.hpp"
+#include "sim/model/dating.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
 #include "sim/run/progress.hpp"
@@ -42,8 +43,9 @@ int first_time(const CohortStates& c, int p, int from, int to, const std::vector
   return -1;
 }
 // Days (or weeks) from entry to a change first seen at t: a change seen at the end of week
-// t - 1 happened during that week, dated at its middle; a state held at entry counts 0.
-double weeks_to(int t) { return t == 0 ? 0.0 : t - 0.5; }
+// t - 1 happened during that week, dated at its middle; a state held at entry counts 0 (the
+// convention of the headline indicators too: sim/model/dating.hpp).
+double weeks_to(int t) { return dating::weeks_to_observed(t); }
 }  // namespace
 
 MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c);
@@ -88,7 +90,7 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
     }
     case MeasureKind::days_to_stable_housing:
       for (int p = 0; p < N; ++p)
-        if (const int t = first_time(c, p, 0, m.within, c.housing, stable_h); t >= 0) ++den, num += 7.0 * weeks_to(t);
+        if (const int t = first_time(c, p, 0, m.within, c.housing, stable_h); t >= 0) ++den, num += dating::kDaysPerWeek * weeks_to(t);
       return ratio(num, den);
     case MeasureKind::housed_all_last:
     case MeasureKind::housed_some_last:
