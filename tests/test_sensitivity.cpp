@@ -706,6 +706,23 @@ TEST(Robustness, CompareOutKeepsItInTheResultsFile) {
   ASSERT_EQ(sh("compare " + files + " --replicates 2 --threads 2 --quiet --out " + plain, false).code, 0);
   EXPECT_FALSE(out::Reader(plain).robustness());
   for (const auto& p : out::check_against_dictionary(plain, out::dictionary_for("run"))) ADD_FAILURE() << p;
+  // `compare F.h5` shows what the file keeps, row for row as the computing run printed it; a file
+  // without it has no robustness columns.
+  const auto again = sh("compare " + h5 + " --format csv", false);
+  ASSERT_EQ(again.code, 0) << again.out;
+  auto robust_columns = [](const std::string& text) {
+    std::vector<std::string> v;
+    std::istringstream in(text);
+    std::string row;
+    while (std::getline(in, row))
+      if (row.rfind("housing_first,", 0) == 0) v.push_back(row.substr(row.rfind(',', row.rfind(',') - 1)));
+    return v;
+  };
+  EXPECT_EQ(robust_columns(again.out), robust_columns(r.out));
+  EXPECT_NE(again.out.find("robust_share,rests_on"), std::string::npos) << again.out;
+  const auto none = sh("compare " + plain + " --format csv", false);
+  ASSERT_EQ(none.code, 0) << none.out;
+  EXPECT_EQ(none.out.find("robust_share"), std::string::npos) << none.out;
 }
 
 TEST(Robustness, BadOptionsAreRefusedClearly) {

@@ -215,6 +215,10 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
     if (!opt.shard.all()) throw ScenarioError("--robustness runs the whole comparison: it takes no --shard");
   }
   std::optional<Robustness> robust;
+  std::vector<std::string> result_files;  // compare F.h5: the robustness a file keeps is shown
+  for (const auto& f : files)
+    if (ends_with(f, ".h5")) result_files.push_back(f);
+  const bool files_only = scenarios.empty();
   if (!scenarios.empty()) {
     if (c.out.empty() && is_run) c.out = default_out(scenarios, opt);
     // A finished results file is never replaced silently (run_scenarios claims it: one writer at a
@@ -266,6 +270,16 @@ int run_or_compare(bool is_run, const std::vector<std::string>& files, Common& c
   if (robust && problem.empty()) {
     topt.robustness = &*robust;
     if (!c.out.empty()) write_robustness(c.out, robustness_table(table, *robust), cmdline, c.quiet);
+  } else if (files_only && problem.empty() && !c.robustness) {
+    // compare F.h5: the robustness `compare --robustness --out F.h5` kept in the file, beside the
+    // differences it was computed for (the same first scenario and verdicts).
+    for (const auto& f : result_files)
+      if (const auto kept = out::read_robustness_table(f))
+        if ((robust = stored_robustness(table, *kept))) {
+          topt.robustness = &*robust;
+          if (!c.quiet) std::fprintf(stderr, "percorsi: robustness read from %s (/robustness)\n", f.c_str());
+          break;
+        }
   }
   std::cout << comparison_table(table, table_format(c.format), topt) << std::flush;
   if (!c.quiet)  // after the table, on stderr (a CSV on stdout stays a CSV)

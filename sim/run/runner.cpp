@@ -842,10 +842,8 @@ std::vector<std::vector<Cell>> table_cells(const std::vector<ScenarioSummary>& s
       c.has_diff = true;
       const double mid = o ? o->mid_against(cells[k][0].value.mean) : std::nan("");
       c.verdict = !c.few.empty() ? Verdict::Undefined : verdict(c.diff.summary, mid);
-      if (robustness && c.verdict != Verdict::Undefined) {
-        c.robust = robustness->cell(s[i].name, ind);
-        c.side = verdict_side(c.diff.summary.mean, mid);
-      }
+      if (c.verdict != Verdict::Undefined) c.side = verdict_side(c.diff.summary.mean, mid);
+      if (robustness && c.verdict != Verdict::Undefined) c.robust = robustness->cell(s[i].name, ind);
     }
   }
   return cells;
@@ -868,6 +866,29 @@ out::RobustnessTable robustness_table(const std::vector<ScenarioSummary>& s, con
       t.rows.push_back({s[i].name, inds[k], share, c.side, c.robust->defined(), c.robust->rests_on});
     }
   return t;
+}
+
+std::optional<Robustness> stored_robustness(const std::vector<ScenarioSummary>& s, const out::RobustnessTable& t) {
+  if (s.size() < 2 || t.baseline != s[0].name) return std::nullopt;
+  Robustness r;
+  for (const auto& x : s) r.scenarios.push_back(x.name);
+  r.indicators = headline_order(s);
+  r.parameters = t.assumptions;
+  r.points = t.points, r.replicates = t.replicates, r.seed = t.seed, r.threshold = t.threshold;
+  r.cells.assign((s.size() - 1) * r.indicators.size(), RobustnessCell{});
+  const auto cells = table_cells(s, r.indicators, true, nullptr);  // the verdicts of this table
+  for (const auto& row : t.rows)
+    for (std::size_t i = 1; i < s.size(); ++i)
+      for (std::size_t k = 0; k < r.indicators.size(); ++k) {
+        if (s[i].name != row.scenario || r.indicators[k] != row.indicator) continue;
+        if (cells[k][i].verdict == Verdict::Undefined || cells[k][i].side != row.verdict_side) continue;
+        RobustnessCell& c = r.cells[(i - 1) * r.indicators.size() + k];
+        const int n = row.defined_points, on = static_cast<int>(std::lround(row.robust_share * n));
+        c.side[static_cast<std::size_t>(row.verdict_side + 1)] = on;
+        c.side[static_cast<std::size_t>((row.verdict_side + 2) % 3)] = n - on;  // the others, on another side
+        c.rests_on = row.rests_on;
+      }
+  return r;
 }
 
 std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat fmt, const TableOptions& opt) {

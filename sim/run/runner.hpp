@@ -199,6 +199,12 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
 // verdict, the share of the design points on the side of the verdict comparison_table gives it
 // and the assumptions it rests on, exactly as the table's robust_share and rests_on columns.
 out::RobustnessTable robustness_table(const std::vector<ScenarioSummary>& s, const Robustness& r);
+// The other way: the robustness a results file keeps (read_robustness_table), for a table of
+// its scenarios (`percorsi compare F.h5` shows it beside each difference, as `compare
+// --robustness` did). Only the differences whose verdict is the stored one get a cell (a
+// different first scenario, or other replicates, give other verdicts: those read "n/a");
+// nullopt when the file's baseline is not the table's first scenario.
+std::optional<Robustness> stored_robustness(const std::vector<ScenarioSummary>& s, const out::RobustnessTable& t);
 
 // Rows of cells, the first the header, as a Markdown table, or (text, CSV) as columns aligned two
 // spaces apart, each line starting with `indent` and without trailing spaces.
