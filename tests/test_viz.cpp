@@ -1206,6 +1206,58 @@ TEST(VizWindow, TwentyScenariosAreReadableAt1280x720) {
   for (const auto& d : cat.scenarios()) EXPECT_TRUE(contains_with_one_extra_letter(text, squeeze(d.info.name))) << d.info.name << "\n" << text;
 }
 
+namespace {
+// The family-care service over a year (a small run of scenarios/piemonte/family_care.yaml).
+const std::string& family_care_file() {
+  static const std::string path = run_room("family_care.h5", {room_scenario("fc", scenario_path("family_care.yaml"), "horizon: 1 year\n")});
+  return path;
+}
+const char* const kFunnel[] = {"oriented", "skills_identified", "skills_validated", "trained", "matched", "families_advised",
+                               "family_incentives", "regular_contracts"};
+}  // namespace
+
+// The Funnel tab's count of each step is the headline fc_<step> with its interval, and that count
+// is the step's weekly series summed over the weeks and territories, replicate by replicate.
+TEST(VizCore, FunnelCountsAreTheWeeklyStepsSummedWithTheirInterval) {
+  Catalog cat;
+  ASSERT_TRUE(cat.open(family_care_file()));
+  int counted = 0;
+  for (const char* step : kFunnel) {
+    const auto* h = cat.headline(0, std::string("fc_") + step);
+    const auto* w = cat.weekly(0, std::string("fc_") + step + "_week");
+    ASSERT_TRUE(h && w) << step;
+    ASSERT_EQ(h->size(), w->size()) << step;
+    for (std::size_t r = 0; r < h->size(); ++r) {
+      double sum = 0;
+      for (double x : (*w)[r]) sum += x;
+      EXPECT_NEAR((*h)[r], sum, 1e-6 * (1 + sum)) << step << ", replicate " << r;
+    }
+    const std::string text = funnel_text(cat, 0, step);
+    const double mean = ((*h)[0] + (*h)[1]) / 2;
+    if (mean > 0) ++counted;
+    EXPECT_EQ(text.rfind(format_value(mean) + " [", 0), 0u) << step << ": " << text;
+    EXPECT_NE(text.find(']'), std::string::npos) << step << ": " << text;
+  }
+  EXPECT_GE(counted, 4) << "the service reached no one in a year";
+  EXPECT_EQ(funnel_text(cat, 0, "no_such_step"), "n/a");
+}
+
+// On the projector: the Funnel tab shows every step with its count and interval.
+TEST(VizWindow, FunnelReadsBackEveryStepWithItsInterval) {
+  SKIP_WITHOUT("xvfb-run");
+  SKIP_WITHOUT("tesseract");
+  const std::string h5 = family_care_file(), png = (temp_dir() / "funnel.png").string();
+  ASSERT_EQ(screenshot(png, "--view funnel --presentation --size 1600x1000 '" + h5 + "'"), 0);
+  const std::string text = squeeze(ocr(png));
+  Catalog cat;
+  ASSERT_TRUE(cat.open(h5));
+  for (const char* step : kFunnel) {
+    const std::string label = series_label(std::string("fc_") + step + "_week");
+    EXPECT_TRUE(contains_with_one_extra_letter(text, squeeze(label))) << label << "\n" << text;
+    EXPECT_TRUE(contains_with_one_extra_letter(text, squeeze(funnel_text(cat, 0, step)))) << step << ": " << funnel_text(cat, 0, step) << "\n" << text;
+  }
+}
+
 TEST(VizWindow, LockdownChartReadsBackTheYearAndTheEvent) {
   SKIP_WITHOUT("xvfb-run");
   SKIP_WITHOUT("tesseract");

@@ -436,9 +436,13 @@ void panel_funnel(App& a) {
     return;
   }
   constexpr int kSteps = static_cast<int>(std::size(kFunnelSteps));
-  wrapped("Family-care service: counts since week 0 of each step of its funnel, mean over replicates" +
-          std::string(a.territories.empty() ? " (all territories)" : " (" + territory_text(a) + ")") +
-          "; the weekly series fc_<step>_week summed (Charts shows each with its interval).");
+  // All territories: each count with its 95% interval over replicates (the headline fc_<step>);
+  // some territories: the mean of their weekly series summed (the headlines are regional).
+  const bool all = a.territories.empty();
+  wrapped(all ? std::string("Family-care service: counts since week 0 of each step of its funnel, mean and 95% interval "
+                            "over replicates (all territories).")
+              : "Family-care service: counts since week 0 of each step of its funnel, mean over replicates (" +
+                    territory_text(a) + "; intervals with all territories); the weekly series fc_<step>_week summed.");
   if (ImGui::BeginTable("funnel", 1 + static_cast<int>(ids.size()), ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("step");
     for (int s : ids) ImGui::TableSetupColumn(a.cat.scenarios()[static_cast<std::size_t>(s)].label.c_str());
@@ -449,6 +453,10 @@ void panel_funnel(App& a) {
       ImGui::TextUnformatted(series_label(std::string("fc_") + kFunnelSteps[k] + "_week").c_str());
       for (std::size_t i = 0; i < ids.size(); ++i) {
         ImGui::TableNextColumn();
+        if (all) {
+          ImGui::TextUnformatted(funnel_text(a.cat, ids[i], kFunnelSteps[k]).c_str());
+          continue;
+        }
         double total = 0;
         for (double x : weekly[i * kSteps + static_cast<std::size_t>(k)]) total += x;
         ImGui::Text("%.1f", total);

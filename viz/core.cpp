@@ -341,6 +341,16 @@ std::string difference_text(const std::string& ind, const out::Summary& d) {
   return f(d.mean) + (k.diff_unit.empty() ? "" : " " + k.diff_unit) + " [" + f(d.ci_low) + ", " + f(d.ci_high) + "]";
 }
 
+std::string funnel_text(Catalog& cat, int s, const std::string& step) {
+  const std::string ind = "fc_" + step;
+  std::vector<double> xs;
+  if (const auto* v = cat.headline(s, ind))
+    for (double x : *v)
+      if (!std::isnan(x)) xs.push_back(x);
+  const out::OutputSpec* spec = out::find_output(out::OutputKind::Headline, ind);
+  return value_text(ind, summarize(xs, spec ? spec->scale() : out::Scale{}));
+}
+
 // ---- Labels --------------------------------------------------------------------------------
 
 std::vector<std::string> wrap_label(const std::string& text, float max_width,

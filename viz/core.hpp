@@ -215,6 +215,12 @@ class Catalog {
   std::vector<std::string> files_, errors_;
 };
 
+// The family-care funnel's count of `step` (oriented, skills_identified, ..., regular_contracts)
+// in scenario s: its headline fc_<step> (counted since the service started, in every territory),
+// as value_text gives it: "242 [129, 454]", the mean and 95% interval over replicates; "n/a"
+// when the file does not have it.
+std::string funnel_text(Catalog& cat, int s, const std::string& step);
+
 // The calendar, events and warnings of a scenario, from the resolved scenario a results file
 // keeps (unknown calendar, no events and no warnings when it cannot be read).
 void read_calendar(ScenarioData& d);
