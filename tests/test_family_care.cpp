@@ -235,6 +235,29 @@ TEST(FamilyCareRules, WhenTheServiceStopsEveryoneWaitingLeavesButCoursesGoOn) {
   EXPECT_EQ(ordinary.seats_of(0), static_cast<std::int64_t>(std::floor(0.5 * 2 * sc[G::family_care_course_seats_per_project])));
 }
 
+// The service's period and the incentive at their edges (tools/mutants.py, "[meaning] family
+// care"): the service runs in weeks [family_care.start, family_care.end), and a family is paid
+// the incentive for its first regular contract only.
+TEST(FamilyCareRules, TheServiceRunsUpToItsEndWeekAndPaysTheIncentiveOnce) {
+  Scenario sc = yaml(fc_yaml());
+  sc.set("family_care.start", "4 weeks");
+  sc.set("family_care.end", "20 weeks");
+  sc.set("family_care.incentive.amount", "1500");
+  EXPECT_FALSE(rules::FamilyCareRules(sc, 3).running);
+  EXPECT_TRUE(rules::FamilyCareRules(sc, 4).running);
+  EXPECT_TRUE(rules::FamilyCareRules(sc, 19).running);
+  EXPECT_FALSE(rules::FamilyCareRules(sc, 20).running) << "family_care.end is the first week without the service";
+  const rules::FamilyCareRules rule(sc, 10);
+  const auto eligible = static_cast<std::uint8_t>(FaAdvised | FaEligible);
+  EXPECT_TRUE(rule.pays_incentive(eligible, true));
+  EXPECT_FALSE(rule.pays_incentive(eligible, false)) << "an irregular contract";
+  EXPECT_FALSE(rule.pays_incentive(static_cast<std::uint8_t>(eligible | FaIncentive), true)) << "already paid once";
+  EXPECT_FALSE(rule.pays_incentive(FaAdvised, true)) << "not eligible";
+  // The incentive raises the chance of a regular contract only while it can still be paid.
+  EXPECT_GT(rule.regular_contract_p(eligible), rule.regular_contract_p(FaAdvised));
+  EXPECT_DOUBLE_EQ(rule.regular_contract_p(static_cast<std::uint8_t>(eligible | FaIncentive)), rule.regular_contract_p(FaAdvised));
+}
+
 // ---- Capacities: never exceeded, filled under demand ------------------------------------------
 
 TEST(FamilyCareCapacity, StaffHoursSeatsAndMatchingHoursBindUnderDemand) {

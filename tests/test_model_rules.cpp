@@ -1984,3 +1984,95 @@ TEST(ModelRules, EmergencyVisitsFollowHousingMentalIllnessAndSubstanceUseAndCost
       EXPECT_GT(n[c], 20) << c;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The conditions of the rules, person by person (tools/mutants.py, "[meaning]"): who each rule
+// applies to, read from docs/model.md, on hand-made people at the edges of each condition.
+
+// Settled: an own tenancy (not a Housing First flat) for exits.settled_after with no plan open.
+// Reconnection: not while a Housing First flat is being found. Support: a week with a plan and a
+// case worker, in charge or in follow-up. Psychiatric admissions: the share of the person's group.
+TEST(ModelRules, LifeEventConditionsApplyToThePeopleTheyName) {
+  Scenario sc = base(10);
+  set_all(sc, {{"exits.settled_after", "10 weeks"}, {"life.reconnection_rate", "2"}, {"life.efficacy_support_rate", "0.1"},
+               {"institution.health_rate", "3"}, {"institution.health_mental_health_coef", "0"},
+               {"institution.health_substance_use_coef", "0"}, {"institution.health_health_coef", "0"},
+               {"institution.health_homeless_coef", "0"}, {"institution.psychiatric_share_other", "0.1"},
+               {"institution.psychiatric_share_mental_health", "0.6"}});
+  const rules::ExitRules exits(sc);
+  const rules::LifeEventRules life(sc);
+  const rules::EfficacyRules efficacy(sc);
+  Persons P;
+  P.resize(4);
+  for (std::uint32_t p = 0; p < 4; ++p) {
+    P.territory[p] = 0, P.age[p] = 30, P.entry[p] = 0, P.housing_since[p] = 0, P.kase[p] = Closed;
+    P.efficacy[p] = 0.5f, P.health[p] = 0.5f, P.groups[p] = 0, P.flags[p] = 0, P.emp_phase[p] = EpNone;
+  }
+  P.housing[0] = Housed, P.housing[1] = HfFlat;
+  EXPECT_TRUE(exits.settled(P, 0, 20)) << "an own tenancy for 20 weeks, no plan: settled";
+  EXPECT_FALSE(exits.settled(P, 1, 20)) << "a Housing First flat is not an own tenancy";
+  // The exit hazard's homeless term is for homeless people with no plan open (in charge or in
+  // follow-up is a plan): u between the base probability and the raised one tells.
+  {
+    Scenario sx = base(10);
+    set_all(sx, {{"exits.rate", "2"}, {"exits.health_coef", "0"}, {"exits.homeless_coef", "1.5"}, {"exits.age_out", "120"}});
+    const rules::ExitRules hazard(sx);
+    const double u = (hz(2) + hz(2, 1.5)) / 2;
+    P.housing[2] = Street;
+    for (const auto& [c, raised] : {std::pair{Unknown, true}, {Waiting, true}, {Closed, true}, {InCharge, false}, {FollowUp, false}}) {
+      P.kase[2] = static_cast<std::uint8_t>(c);
+      EXPECT_EQ(hazard.leaves(P, 2, 20, u), raised) << "homeless, " << kCaseNames[c];
+    }
+    P.kase[2] = Closed;
+  }
+  // Reconnection (u = 0 is below any positive probability): homeless, unless a flat is being found.
+  P.housing[2] = Street, P.housing[3] = Street, P.flags[3] = FHfAssigned;
+  EXPECT_EQ(life.housing_event(P, 2, 20, 0.0), rules::HousingEvent::Reconnection);
+  EXPECT_EQ(life.housing_event(P, 3, 20, 0.0), rules::HousingEvent::None) << "a Housing First flat is being found";
+  // Support closes life.efficacy_support_rate of the gap to 1 in charge and in follow-up only.
+  for (const auto& [c, supported] : {std::pair{InCharge, true}, {FollowUp, true}, {Closed, false}, {Waiting, false}}) {
+    P.kase[0] = static_cast<std::uint8_t>(c);
+    EXPECT_FLOAT_EQ(efficacy.supported(P, 0, 0.5f), supported ? 0.55f : 0.5f) << kCaseNames[c];
+  }
+  // A health admission is psychiatric with the share of the person's group (0.6 with a serious
+  // mental illness, 0.1 without): u / p_health says which.
+  P.housing[0] = Street, P.housing[1] = Street, P.groups[1] = GMentalHealth;
+  const double ph = hz(3);
+  using rules::InstitutionEvent;
+  EXPECT_EQ(life.institution_event(P, 0, 20, ph * 0.1 * 0.999), InstitutionEvent::EnterPsychiatric);
+  EXPECT_EQ(life.institution_event(P, 0, 20, ph * 0.1 * 1.001), InstitutionEvent::EnterHealth);
+  EXPECT_EQ(life.institution_event(P, 1, 20, ph * 0.6 * 0.999), InstitutionEvent::EnterPsychiatric);
+  EXPECT_EQ(life.institution_event(P, 1, 20, ph * 0.6 * 1.001), InstitutionEvent::EnterHealth);
+}
+
+// A territory with no case workers gives the least case time (persons per worker at its upper
+// clamp), never the most; the step ladder's move-on is for people not on the Housing First
+// track; the job centre's incentive information reaches obliged firms with an open quota only.
+TEST(ModelRules, CaseTimeLadderAndCpiLinkApplyToWhatTheyName) {
+  const double ref = 40;
+  EXPECT_DOUBLE_EQ(rules::case_time(ref, 100, 0), std::log(ref / rules::kMaxPersonsPerWorker));
+  EXPECT_DOUBLE_EQ(rules::case_time(ref, 100, 1), std::log(ref / 100));
+  EXPECT_DOUBLE_EQ(rules::case_time(ref, 1, 10), std::log(ref / rules::kMinPersonsPerWorker));
+  Scenario sc = base(10);
+  set_all(sc, {{"housing.model", "mixed"}, {"step.move_on_rate", "4"}, {"step.transitional_min_stay", "4 weeks"},
+               {"cpi.involvement", "integrated"}});
+  const rules::HousingRules housing(sc, {1.0}, {0.0});
+  Persons P;
+  P.resize(2);
+  for (std::uint32_t p = 0; p < 2; ++p) {
+    P.territory[p] = 0, P.housing[p] = Transitional, P.housing_since[p] = 0, P.kase[p] = InCharge, P.efficacy[p] = 0.5f;
+    P.flags[p] = FIncome, P.work[p] = Searching;
+  }
+  P.flags[1] |= FHfTrack;
+  EXPECT_EQ(housing.step_request(P, 0, 10, 1.0, 0.0, 1.0), rules::StepRequest::MoveOn);
+  EXPECT_EQ(housing.step_request(P, 1, 10, 1.0, 0.0, 1.0), rules::StepRequest::None) << "on the Housing First track";
+  const rules::FirmRules firms(sc);
+  Firms F;
+  F.flags = {FfObliged, FfObliged, 0};
+  F.quota = {2, 2, 2};
+  F.filled = {1, 2, 0};
+  EXPECT_TRUE(firms.cpi_link(true, F, 0)) << "an obliged firm with a position open";
+  EXPECT_FALSE(firms.cpi_link(true, F, 1)) << "its quota is filled";
+  EXPECT_FALSE(firms.cpi_link(true, F, 2)) << "not obliged";
+  EXPECT_FALSE(firms.cpi_link(false, F, 0)) << "not disabled";
+}

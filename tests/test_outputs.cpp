@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -223,4 +225,54 @@ TEST(Outputs, EveryCostHasTheSameRelativeMid) {
   EXPECT_EQ(verdict(diff(54, 47, 61), per_year.mid_against(7887)), Verdict::Negligible);
   // Other indicators keep their MID in their unit.
   EXPECT_EQ(out::spec(out::Headline::stably_housed_12m).mid_against(0.14), 0.02);
+}
+
+// A headline's window is the weeks of run it needs before anyone can be counted (the n/a reason
+// "horizon too short" rests on it): a run one week shorter counts no one. For the indicators of
+// the people "at entry observed N weeks after entry", the window is N, and a run of N weeks
+// counts some.
+TEST(Outputs, HeadlineWindowsAreTheWeeksTheirDefinitionsNeed) {
+  Scenario sc = load_scenario(kSrc + "/scenarios/piemonte/baseline.yaml");
+  sc.set("warmup", "0 weeks");
+  sc.set("scale", "0.3");
+  const std::regex observed_after("at entry observed ([0-9]+) weeks after entry");
+  std::map<std::string, int> stated;  // N of "observed N weeks after entry"
+  std::set<int> looks;
+  for (const auto* o : out::outputs_of(OutputKind::Headline)) {
+    std::smatch m;
+    if (!o->is_companion() && std::regex_search(o->counted, m, observed_after)) {
+      stated[o->name] = std::stoi(m[1]);
+      looks.insert(stated[o->name] - 1), looks.insert(stated[o->name]);
+    }
+    if (o->window > 0) looks.insert(o->window - 1), looks.insert(o->window);
+  }
+  ASSERT_GE(stated.size(), 5u) << "stably housed 12 and 24 months, employed 12 and 24 months, any job in 18 months";
+  ASSERT_LE(*looks.rbegin(), sc.weeks()) << "the scenario's horizon covers every window";
+  std::map<int, out::ReplicateResult> at;
+  World w(sc, 0);
+  for (int k = 1; k <= *looks.rbegin(); ++k) {
+    w.step();
+    if (looks.count(k)) at[k] = w.results();
+  }
+  // The size of a denominator after `weeks` weeks (an indicator of a model the scenario leaves
+  // off, family care, is not recorded: no one counted).
+  auto counted = [&](const out::OutputSpec* n, int weeks) {
+    const auto& h = at.at(weeks).headline;
+    const auto it = h.find(n->name);
+    return it == h.end() || std::isnan(it->second) ? 0.0 : it->second;
+  };
+  for (const auto* o : out::outputs_of(OutputKind::Headline)) {
+    const auto* n = o->denominator_output();
+    if (o->window > 0 && n != nullptr) {
+      EXPECT_EQ(counted(n, o->window - 1), 0) << o->name << " counts people after " << o->window - 1
+                                              << " weeks, but its window is " << o->window;
+    }
+    if (!stated.count(o->name)) continue;
+    const int weeks = stated.at(o->name);
+    EXPECT_EQ(o->window, weeks) << o->name << " counts people observed " << weeks << " weeks after entry";
+    ASSERT_NE(n, nullptr) << o->name;
+    ASSERT_TRUE(at.at(weeks).headline.count(n->name)) << n->name;
+    EXPECT_EQ(counted(n, weeks - 1), 0) << o->name;
+    EXPECT_GT(counted(n, weeks), 0) << o->name << " counts no one after " << weeks << " weeks";
+  }
 }

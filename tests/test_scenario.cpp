@@ -122,6 +122,23 @@ TEST(Scenario, EventDatesResolveAgainstStartDate) {
             std::string::npos);
 }
 
+// A date is the days from start_date over 7: a date in the middle of a week is a part week (an
+// event from Wednesday 2020-03-11 is in force from the first whole week after it), never the
+// week's start or end.
+TEST(Scenario, DatesWithinAWeekKeepTheirDays) {
+  const Scenario s = parse_scenario(kMinimal + "start_date: 2019-01-07\nevents:\n"
+                                                "  - {name: x, start: 2020-03-11, end: 2020-07-09, factor: 0.5}\n",
+                                    "t.yaml");
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.events[0][E::start], 429 / 7.0);  // 61 weeks and 2 days
+  EXPECT_DOUBLE_EQ(s.events[0][E::end], 549 / 7.0);    // 78 weeks and 3 days
+  long d0 = 0, d1 = 0;
+  ASSERT_TRUE(days_of_date("2019-01-07", d0));
+  ASSERT_TRUE(days_of_date("2020-03-11", d1));
+  EXPECT_EQ(d1 - d0, 429);
+  EXPECT_EQ(date_of_days(d1), "2020-03-11");
+}
+
 // compare --align: a run restricted to a calendar window keeps its events on their dates,
 // clips the one that straddles the window's start, drops those outside it or on a dropped
 // territory, and keeps the named territories in the order given.

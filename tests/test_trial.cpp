@@ -642,3 +642,64 @@ TEST(Trial, italy_cost_per_day) {
       EXPECT_EQ(a[G::costs_transitional_per_day], 32) << f;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tests of meaning (tools/mutants.py, "[meaning] trial"): what a row of the table says, by its
+// definition in docs/trials.md
+
+// time_stably_housed_share: n counts the people who contributed at least one week in the study;
+// someone who left before the end of week 0 contributes none.
+TEST(TrialMeasures, TimeStablyHousedShareCountsOnlyPeopleWhoContributedAWeek) {
+  const auto c = cohort({"sffff", "s....", "sssss"});
+  const auto v = compute_measure(measure(MeasureKind::time_stably_housed_share, -1, 4), c);
+  EXPECT_DOUBLE_EQ(v.n, 2);
+  EXPECT_DOUBLE_EQ(v.value, 4.0 / 8);
+}
+
+// A difference row: its n is the smaller arm's denominator (the published difference rests on
+// both arms), and a value exactly at the published tolerance is within it.
+TEST(TrialRun, DifferenceRowsTakeTheSmallerDenominatorAndTheToleranceIsInclusive) {
+  TempDir d;
+  const Trial t = load_trial(d.write("t.yaml", kTrial));
+  ASSERT_EQ(t.spec.arms, (std::vector<std::string>{"hf", "step"}));
+  // values[arm][measure][replicate]: measures housed_10w, days.
+  std::vector<std::vector<std::vector<MeasureValue>>> v(2, std::vector<std::vector<MeasureValue>>(2));
+  v[0][0] = {{1.5, 40}, {1.5, 44}};   // hf: 1.5, exactly the tolerance (1) from the published 0.5
+  v[1][0] = {{0.1, 50}, {0.1, 50}};   // step
+  v[0][1] = {{20, 30}, {30, 10}};     // hf days, n 30 and 10
+  v[1][1] = {{60, 20}, {50, 40}};     // step days, n 20 and 40
+  const TrialResult r = trial_table_of(t, v);
+  const TrialRow* hf = nullptr;
+  const TrialRow* diff = nullptr;
+  for (const auto& row : r.rows) {
+    if (row.arm == "hf" && row.measure == "housed_10w") hf = &row;
+    if (row.arm == "step-hf") diff = &row;
+  }
+  ASSERT_NE(hf, nullptr);
+  ASSERT_NE(diff, nullptr);
+  EXPECT_DOUBLE_EQ(hf->n, 42);
+  ASSERT_TRUE(hf->within.has_value());
+  EXPECT_TRUE(*hf->within) << "|1.5 - 0.5| = 1 is within a tolerance of 1";
+  EXPECT_TRUE(r.target_met("housed_10w"));
+  EXPECT_EQ(diff->values, (std::vector<double>{40, 20}));
+  EXPECT_DOUBLE_EQ(diff->n, (20 + 10) / 2.0);  // min(30, 20), min(10, 40)
+}
+
+// Times in a trial file are rounded to the nearest week (180 days are 25.7 weeks: 26), and a
+// relative tolerance is a share of the published value.
+TEST(TrialSpec, TimesRoundToTheNearestWeekAndRelativeTolerancesScale) {
+  TempDir d;
+  const Trial t = load_trial(d.write("t.yaml", replaced(replaced(replaced(kTrial, "horizon: 20 weeks", "horizon: 30 weeks"),
+                                                                  "at: 10 weeks", "at: 180 days"),
+                                                         "within: 20 weeks", "within: 2 months")));
+  EXPECT_EQ(t.spec.measures[0].at, 26);
+  EXPECT_EQ(t.spec.measures[1].within, 9);  // 8.67 weeks
+  TargetSpec rel;
+  rel.relative = true;
+  rel.tolerance = 0.1;
+  EXPECT_DOUBLE_EQ(rel.tolerance_of(250), 25);
+  EXPECT_DOUBLE_EQ(rel.tolerance_of(-40), 4);
+  TargetSpec abs;
+  abs.tolerance = 0.1;
+  EXPECT_DOUBLE_EQ(abs.tolerance_of(250), 0.1);
+}

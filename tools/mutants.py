@@ -14,10 +14,22 @@ the text to mutate was not found exactly once: the list needs updating after a c
 Every mutated file is restored with `git checkout` after each mutant, and on exit or interruption.
 
 The default test set is every test binary that links the model (TEST_TARGETS), in two tiers:
-the model-meaning tests (test_model_rules, test_rules_employment, test_model_accounts: seconds)
-first, and only for a mutant they do not kill, the others (test_world, test_employment, test_reference,
-test_contracts, test_levers, test_outputs, test_scenario). Only the targets of a tier are
-rebuilt, with ninja, and ctest runs their tests (-j, --stop-on-failure).
+the model-meaning tests (test_model_rules, test_rules_employment, test_model_accounts,
+test_family_care: seconds) first, and only for a mutant they do not kill, the others (test_world,
+test_employment, test_reference, test_contracts, test_levers, test_outputs, test_scenario). The
+statistics of replicates (sim/stats/) are judged by test_stats then test_trial, the virtual
+trials (sim/run/trial.cpp, sim/registry/trial_spec.cpp) by test_trial then test_stats (tiers_of).
+Only the targets of a tier are rebuilt, with ninja, and ctest runs their tests (-j,
+--stop-on-failure).
+
+Tests of meaning, not only change detectors (--no-change-detectors): the pinned result hashes
+(Reference.PinnedResultHashesOfTheShippedScenarios) fail at any change of results, and the docs
+compared with the committed ones (Docs.*IsCurrent, Docs.*AreCurrent, Docs.ReadmeGivesTheValidationCount)
+at any change of what they show: they tell that something changed, not that it is wrong. This
+mode leaves them out (ctest -E CHANGE_DETECTORS), so that a mutant counts as KILLED only when a
+test of what the model means fails; a mutant that only they would kill counts as SURVIVED, and is
+reported as "only change detectors fail: ..." (they are run for each survivor), so that one run
+gives both figures: the kill rate without the change detectors and with them.
 
 Usage (from the repository root, after a first configure and build of `build/`):
     tools/mutants.py                       # every test binary that links the model (two tiers)
@@ -26,15 +38,20 @@ Usage (from the repository root, after a first configure and build of `build/`):
     tools/mutants.py --grep '^\[housing\]'  # the mutants whose file or description matches a regex
     tools/mutants.py --list                # the mutants and whether their text is found
     tools/mutants.py --min-kill 0.9        # exit status 1 unless >= 90% of the valid ones are killed
+    tools/mutants.py --grep '^\[meaning\]' --no-change-detectors --jobs 1   # the tests of meaning alone
 Options: --build-dir DIR (default build), --jobs N (default 2), --timeout S (per test, 300),
---report FILE (a tab-separated line per mutant).
+--report FILE (a tab-separated line per mutant), --no-change-detectors (above).
 Exit status: 0 when at least --min-kill (a fraction, default 0.9) of the valid mutants run are
 killed; 1 when fewer are (or none is valid); 2 when the unmutated tree does not build or pass,
 sim/ or output/ have uncommitted changes, or an argument is wrong.
 Run time: the default run of all the mutants took about 77 minutes on 2 cores (2026-12-02) (most of it
 rebuilding the model library; the model-meaning tests run in a few seconds, the second tier in
 about a minute and only for a mutant the first does not kill); the 59 mutants of the housing
-mechanisms (--grep '^\[housing\]') took about an hour, all killed by the first tier.
+mechanisms (--grep '^\[housing\]') took about an hour, all killed by the first tier. The 41 defects of
+meaning (--grep '^\[meaning\]' --no-change-detectors --jobs 1, 2026-12-07) took about 50 minutes
+on 2 cores shared with another build (a statistics or trial defect 10-30 s, a rule's 1.5-2 min, a
+headline window's 5 min: outputs.def rebuilds everything): killed 41 of 41 without the change
+detectors, 41 of 41 with them. The whole list in --no-change-detectors mode has not been run yet.
 
 Each mutant is (file, old text, new text, occurrence, what): the occurrence-th (1-based) exact
 occurrence of `old` in the file is replaced by `new`; `old` must occur exactly once unless an
@@ -57,6 +74,11 @@ A = "sim/engine/accounting.cpp"
 F = "sim/engine/fast.hpp"
 REF = "sim/engine/reference.hpp"
 OD = "output/outputs.def"
+ST = "sim/stats/stats.cpp"
+TR = "sim/run/trial.cpp"
+TS = "sim/registry/trial_spec.cpp"
+SC = "sim/registry/scenario.cpp"
+FC = "sim/model/family_care.hpp"
 
 MUTANTS = [
     # --- hazards: signs, covariates, declared ranges (sim/model/rules.hpp) ---
@@ -105,7 +127,7 @@ MUTANTS = [
      '"self_efficacy - 0.5", -sc[G::employment_discouragement_efficacy_coef]', 1, "discouragement: self-efficacy sign flipped"),
     (R, "return std::array{P.efficacy[p] - 0.5, flexible_hours ? 0.0",
      "return std::array{0.0, flexible_hours ? 0.0", 1, "internship drop-out: self-efficacy dropped"),
-    (RC, "open += sc[G::cpi_incentive_openness];", "open += 0;", 1, "CPI incentive information no longer raises openness"),
+    (RC, "openness += sc[G::cpi_incentive_openness];", "openness += 0;", 1, "CPI incentive information no longer raises openness"),
     # --- accounts ---
     (R, "const float day = 7.f;", "const float day = 6.f;", 1, "housing costs counted on 6 days a week"),
     (A, "put(S::people_orientation, static_cast<double>(ct[KOrientation]));\n"
@@ -124,7 +146,7 @@ MUTANTS = [
     (R, "network_fees = sc[G::network_partners] * sc[G::costs_partner_management_per_week];",
      "network_fees = sc[G::costs_partner_management_per_week];", 1,
      "network cost: the management fee of one partner instead of every partner's"),
-    (A, "if (since == 52) P_.housing_12m[p] = h, P_.work_12m[p] = w;", "if (since == 53) P_.housing_12m[p] = h, P_.work_12m[p] = w;", 1,
+    (A, "if (since == k12mWeeks) P_.housing_12m[p] = h, P_.work_12m[p] = w,", "if (since == k12mWeeks + 1) P_.housing_12m[p] = h, P_.work_12m[p] = w,", 1,
      "housing and work at 12 months taken a week late"),
     # --- declared ranges (bounds), activity and hiring factors, efficacy, attributes ---
     (R, "sc[G::step_readiness_health_coef], -0.5, 0.5}", "sc[G::step_readiness_health_coef], -0.5, 0.25}", 1,
@@ -199,7 +221,7 @@ MUTANTS = [
     (R, "return employability < threshold; }", "return employability > threshold; }", 1, "training for people above the threshold"),
     (A, "if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;",
      "if (week_ - P_.first_job[p] <= 104) P_.weeks_employed_after_first[p]++;", 1, "weeks employed after the first job: window a week too long"),
-    (A, "(ph == EpEmployed) & (tenure == 26)", "(ph == EpEmployed) & (tenure == 25)", 1, "jobs held 6 months counted a week early"),
+    (A, "(ph == EpEmployed) & (tenure == kHeld6Weeks)", "(ph == EpEmployed) & (tenure == kHeld6Weeks - 1)", 1, "jobs held 6 months counted a week early"),
     (A, "headline(H::stably_housed_12m) = nan_if(s12, n12);", "headline(H::stably_housed_12m) = nan_if(s24, n24);", 1,
      "headline stably_housed_12m from the 24-month counts"),
     (R, "P.age[p] + (week - P.entry[p]) / 52 >= age_out", "P.age[p] + (week - P.entry[p]) / 52 > age_out", 1, "ageing out a year late"),
@@ -247,7 +269,7 @@ MUTANTS = [
     # --- accounting ---
     (A, "static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation", "static_cast<double>(ct[KOrientation]) * cost.orientation", 1,
      "orientation billed while waiting for a training seat (series)"),
-    (A, "if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = w;", "if (since == 104) P_.housing_24m[p] = h, P_.work_24m[p] = h;", 1,
+    (A, "if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = w;", "if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = h;", 1,
      "work at 24 months written from the housing state"),
     # --- fast machinery against the reference (sim/engine/fast.hpp, sim/engine/reference.hpp) ---
     (F, "Stream s = batched_stream(w.key_, ids[j], week, purpose, blocks, j);",
@@ -299,8 +321,8 @@ MUTANTS = [
      "[housing] prison entry drawn on the health institution's interval (probability p_prison - p_health)"),
     (R, "hazard_p(1.0 / sc[G::institution_justice_stay])", "hazard_p(1.0 / sc[G::institution_health_stay])", 1,
      "[housing] release from prison at the mean stay of a health institution"),
-    (R, "u < p_release[P.inst_kind[p]]", "u < p_release[InstHealth]", 1, "[housing] release: the kind of institution ignored"),
-    (W, "P_.inst_kind[p] = e == EnterHealth ? InstHealth : InstJustice;", "P_.inst_kind[p] = InstHealth;", 1,
+    (R, "p_release_team : p_release)[P.inst_kind[p]]", "p_release_team : p_release)[InstHealth]", 1, "[housing] release: the kind of institution ignored"),
+    (W, "P_.inst_kind[p] = e == EnterHealth ? InstHealth : e == EnterPsychiatric ? InstPsychiatric : InstJustice;", "P_.inst_kind[p] = InstHealth;", 1,
      "[housing] every stay recorded as a health institution's"),
     (W, "const bool moved = inst != rules::InstitutionEvent::None && inst != rules::InstitutionEvent::HoldLost;", "const bool moved = false;", 1,
      "[housing] a housing event in the week of a release (two housing changes a week)"),
@@ -332,7 +354,7 @@ MUTANTS = [
      "[housing] private lets: self-efficacy dropped"),
     (R, '{"migrant", sc[G::rehousing_private_migrant_coef],', '{"migrant", -sc[G::rehousing_private_migrant_coef],', 1,
      "[housing] private lets: migrant's sign flipped"),
-    (R, "                               indicator(mental_illness(P, p))};", "                               0.0};", 1,
+    (R, "                               indicator(mental_illness(P, p)), indicator(rent_assisted(u_assisted))};", "                               0.0, indicator(rent_assisted(u_assisted))};", 1,
      "[housing] private lets: mental illness dropped"),
     (R, "return has_income(P, p) && private_let.hit(", "return private_let.hit(", 1, "[housing] private lets found with no income"),
     # --- the social-housing list ---
@@ -380,13 +402,13 @@ MUTANTS = [
     (RC, "if (s.chance(sc[G::population_groups_substance_use])) P.groups[id] |= GSubstanceUse;",
      "if (s.chance(sc[G::population_groups_ex_offender])) P.groups[id] |= GSubstanceUse;", 1,
      "[housing] substance use drawn with the ex-offenders' probability"),
-    (R, "institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day};",
-     "institution = {static_cast<float>(sc[G::costs_prison_per_day]) * day, static_cast<float>(sc[G::costs_health_institution_per_day]) * day};", 1,
+    (R, "institution = {static_cast<float>(sc[G::costs_health_institution_per_day]) * day, static_cast<float>(sc[G::costs_prison_per_day]) * day,",
+     "institution = {static_cast<float>(sc[G::costs_prison_per_day]) * day, static_cast<float>(sc[G::costs_health_institution_per_day]) * day,", 1,
      "[housing] cost table: health institution and prison daily costs swapped"),
     (R, "(h == Institution ? institution[kind] : housing[h])", "(h == Institution ? institution[kind * 0 + InstHealth] : housing[h])", 1,
      "[housing] a week in prison billed at the health institution's cost (per person)"),
-    (A, "static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstHealth]",
-     "static_cast<double>(ct[Institution] - ct[KPrison]) * cost.institution[InstJustice]", 1,
+    (A, "ct[KPrison] - ct[KPsychiatric]) * cost.institution[InstHealth]",
+     "ct[KPrison] - ct[KPsychiatric]) * cost.institution[InstJustice]", 1,
      "[housing] series cost_institution_health at the prison's daily cost"),
     (A, "ct[KPrison] += (h == Institution) & (kind == InstJustice);", "ct[KPrison] += (h == Institution) & (kind == InstHealth);", 1,
      "[housing] series: health institution stays counted as prison"),
@@ -404,14 +426,138 @@ MUTANTS = [
      "series people_in_prison from the Housing First team's count"),
     # --- the output table (output/outputs.def) ---
     (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
+    # === tests of meaning, not only change detectors (issue 22, point 7): statistics of replicates,
+    # trial measures and files, calendar dates, headline windows, conditions of rules and of the
+    # family-care service (run them alone with --grep '^\[meaning\]' --no-change-detectors) ===
+    # --- statistics of replicates (sim/stats/stats.cpp) ---
+    (ST, "quantile(boost::math::students_t(df), 0.975)", "quantile(boost::math::students_t(df), 0.95)", 1,
+     "[meaning] stats: the t quantile of a two-sided 90% interval (0.95) taken for the 95% one"),
+    (ST, "bounds(s, t975(n - 1), sd / std::sqrt(double(n)), range, false);", "bounds(s, t975(n), sd / std::sqrt(double(n)), range, false);", 1,
+     "[meaning] stats: the interval of a mean with n degrees of freedom instead of n - 1"),
+    (ST, "sd = xs.size() > 1 ? std::sqrt(ss / (n - 1)) : kNaN;", "sd = xs.size() > 1 ? std::sqrt(ss / n) : kNaN;", 1,
+     "[meaning] stats: the standard deviation with divisor n instead of n - 1"),
+    (ST, "if (ra[i] == rb[j] && !std::isnan(a[i])", "if (i == j && !std::isnan(a[i])", 1,
+     "[meaning] stats: paired differences paired by position instead of by replicate index"),
+    (ST, "  if (paired) {", "  if (false) {", 1,
+     "[meaning] stats: a paired difference computed unpaired (Welch) under common random numbers"),
+    (ST, "(va * va / double(a.size() - 1) + vb * vb / double(b.size() - 1))", "(va * va / double(a.size()) + vb * vb / double(b.size()))", 1,
+     "[meaning] stats: Welch-Satterthwaite degrees of freedom with n instead of n - 1"),
+    (ST, "vb = sb * sb / double(b.size());", "vb = sb * sb / double(a.size());", 1,
+     "[meaning] stats: Welch: the second sample's variance of the mean over the first sample's size"),
+    (ST, "d.mean = mb - ma;", "d.mean = ma - mb;", 1, "[meaning] stats: an unpaired difference b - a computed as a - b"),
+    (ST, "return std::fabs(d.mean) >= mid ? Verdict::Important", "return std::fabs(d.mean) > mid ? Verdict::Important", 1,
+     "[meaning] stats: a difference of exactly the MID (interval excluding zero) called negligible"),
+    (ST, "(d.ci_low > -mid && d.ci_high < mid) ? Verdict::Negligible", "(d.ci_low > -mid || d.ci_high < mid) ? Verdict::Negligible", 1,
+     "[meaning] stats: negligible when either bound, not both, is within the MID"),
+    (ST, "bounds(d.summary, t975(int(diffs.size()) - 1),", "bounds(d.summary, t975(int(diffs.size())),", 1,
+     "[meaning] stats: the paired difference's interval with n degrees of freedom instead of n - 1"),
+    (ST, "vxy = sxy / (n - 1) / n;", "vxy = sxy / n / n;", 1, "[meaning] stats: Fieller: the covariance with divisor n instead of n - 1"),
+    # --- trial measures and files (sim/run/trial.cpp, sim/registry/trial_spec.cpp) ---
+    (TR, "nmin.push_back(std::min(na[r], nb[r]));", "nmin.push_back(std::max(na[r], nb[r]));", 1,
+     "[meaning] trial: a difference row's n is the larger arm's denominator, not the smaller's"),
+    (TR, "std::fabs(row.summary.mean - pv.value) <= *row.tolerance + 1e-12;", "std::fabs(row.summary.mean - pv.value) < *row.tolerance;", 1,
+     "[meaning] trial: a value exactly at the published tolerance counted as missed"),
+    (TR, "        people += any;", "        people += 1;", 1,
+     "[meaning] trial: time_stably_housed_share's n counts people who contributed no week"),
+    (TS, "weeks = static_cast<int>(std::lround(w));", "weeks = static_cast<int>(w);", 1,
+     "[meaning] trial files: a measure's time truncated to whole weeks instead of rounded"),
+    (TS, "return relative ? tolerance * std::fabs(published) : tolerance;", "return relative ? tolerance : tolerance;", 1,
+     "[meaning] trial files: a relative tolerance taken as absolute"),
+    # --- calendar dates and durations (sim/registry/scenario.cpp) ---
+    (SC, "v.num = (d - start) / 7.0;", "v.num = static_cast<double>((d - start) / 7);", 1,
+     "[meaning] calendar: a date resolved to the whole weeks from start_date (the days of a part week dropped)"),
+    (SC, 'else if (unit == "year" || unit == "y") f = 52.0;', 'else if (unit == "year" || unit == "y") f = 365.0 / 7.0;', 1,
+     "[meaning] calendar: a year of 365 days (52.14 weeks) where the model's year is 52 weeks"),
+    (SC, "const double b2 = b.num - shift, e2 = open ? e.num : e.num - shift;", "const double b2 = b.num, e2 = open ? e.num : e.num - shift;", 1,
+     "[meaning] calendar: an aligned window shifts an event's end but not its start"),
+    (SC, "const double shift = (from - own) / 7.0;", "const double shift = (from - own) / 7.0 + 1;", 1,
+     "[meaning] calendar: an aligned window cuts a week too many from the start"),
+    # --- headline windows (output/outputs.def) ---
+    (OD, 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 52,', 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 26,', 1,
+     "[meaning] outputs: stably_housed_12m's window 26 weeks (its definition needs 52)"),
+    (OD, 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 78,', 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 52,', 1,
+     "[meaning] outputs: any_job_18m's window 52 weeks (its definition needs 78)"),
+    # --- conditions of rules (sim/model/rules.hpp) ---
+    (R, "return P.housing[p] == Housed && week - P.housing_since[p] >= settled_after", "return stable(P.housing[p]) && week - P.housing_since[p] >= settled_after", 1,
+     "[meaning] exits: Housing First tenants counted as settled (own tenancy or flat)"),
+    (R, "(P.kase[p] == Unknown || P.kase[p] == Closed) &&", "(P.kase[p] == Closed) &&", 1,
+     "[meaning] exits: people never known to services never settle"),
+    (R, "(!followed && homeless(P.housing[p]) && !planned) ? 1.0 : 0.0", "(!followed && homeless(P.housing[p])) ? 1.0 : 0.0", 1,
+     "[meaning] exits: the homeless-with-no-plan term applied to people with a plan"),
+    (R, "homeless(h) & ((P.flags[p] & FHfAssigned) == 0) & (u < reconnection.p_max())", "homeless(h) & (u < reconnection.p_max())", 1,
+     "[meaning] reconnection while a Housing First flat is being found"),
+    (R, "u < p_health * psychiatric_share[mental_illness(P, p)]", "u < p_health * psychiatric_share[0]", 1,
+     "[meaning] psychiatric admissions: everyone at the share of people without a mental illness"),
+    (R, "const int housed_since = std::max<int>(P.housing_since[p], P.intake[p]);", "const int housed_since = std::min<int>(P.housing_since[p], P.intake[p]);", 1,
+     "[meaning] follow-up: time housed counted from before the plan began"),
+    (R, "case Closed: return in_need(P, p) && in_case >= recontact", "case Closed: return in_case >= recontact", 1,
+     "[meaning] recontact of closed cases not in need"),
+    (R, "return (c == InCharge) | (c == FollowUp) ? efficacy + support_rate", "return (c == InCharge) ? efficacy + support_rate", 1,
+     "[meaning] self-efficacy: no support during follow-up"),
+    (R, "std::clamp(persons / workers, kMinPersonsPerWorker, kMaxPersonsPerWorker) : kMaxPersonsPerWorker;",
+     "std::clamp(persons / workers, kMinPersonsPerWorker, kMaxPersonsPerWorker) : kMinPersonsPerWorker;", 1,
+     "[meaning] case time: a territory with no case workers given the most case time"),
+    (R, "      return (f & FChronic) && high_need;", "      return high_need;", 1,
+     "[meaning] Housing First eligibility chronic_high_need: chronic homelessness not required"),
+    (R, "return !hf && in_charge && stay >= transitional_min", "return in_charge && stay >= transitional_min", 1,
+     "[meaning] step ladder: people on the Housing First track move on from transitional housing"),
+    (R, "            homeless(P.housing[p]) ? 1.0 : 0.0,", "            P.housing[p] == Street ? 1.0 : 0.0,", 1,
+     "[meaning] open-market job finding: only the street counted as homeless (shelter, transitional left out)"),
+    (R, "return integrated && is_disabled && quota_open(F, f); }", "return integrated && is_disabled; }", 1,
+     "[meaning] CPI link: firms whose quota is filled also get the incentive information"),
+    (R, "sc[G::emergency_homeless_coef] * int{where == 1}", "sc[G::emergency_homeless_coef] * int{(c >> 1 & 1) == 1}", 1,
+     "[meaning] emergency visits: the homeless coefficient applied by mental illness"),
+    # --- the family-care service (sim/model/family_care.hpp) ---
+    (FC, "running = enabled && week >= start && (week < end || ordinary);", "running = enabled && week >= start && (week <= end || ordinary);", 1,
+     "[meaning] family care: the service runs a week past family_care.end"),
+    (FC, "(family_flags & FaEligible) && !(family_flags & FaIncentive) && offers_incentive();", "(family_flags & FaEligible) && offers_incentive();", 2,
+     "[meaning] family care: the incentive paid again to a family already paid"),
+    (FC, "r.counted = (flags & FaAdvised) != 0;", "r.counted = true;", 1,
+     "[meaning] family care: a contract found alone counted as signed with the service's help"),
+    (FC, "          r.flags &= static_cast<std::uint8_t>(~FaAdvised);\n", "", 1,
+     "[meaning] family care: the advice of an earlier search kept for a new one"),
+    # --- the Housing First team in service use, one dating convention (2026-12-07) ---
+    (R, "return u < (held == HfFlat ? p_release_team : p_release)", "return u < (held == HfFlat ? p_release : p_release)", 1,
+     "[meaning] a tenant's stay not shortened by the team (institution.hf_team_stay_factor ignored)"),
+    (R, "hazard_p(1.0 / (sc[G::institution_health_stay] * sc[G::institution_hf_team_stay_factor]))",
+     "hazard_p(sc[G::institution_hf_team_stay_factor] / sc[G::institution_health_stay])", 1,
+     "[meaning] a tenant's stay: the factor divides the stay instead of multiplying it"),
+    (R, "sc[G::emergency_hf_team_coef] * int{where == 2}", "sc[G::emergency_hf_team_coef] * int{where == 0}", 1,
+     "[meaning] emergency visits: the team's term applied to housed people instead of tenants"),
+    (R, "const int where = homeless(housing) ? 1 : housing == HfFlat ? 2 : 0;", "const int where = homeless(housing) ? 1 : 0;", 1,
+     "[meaning] emergency visits: tenants counted as housed people (no cell of their own)"),
+    ("sim/model/dating.hpp", "return change_week - entry_week + 0.5;", "return change_week - entry_week;", 1,
+     "[meaning] dating: a change dated at the start of its week, not its middle"),
+    (A, "if (P_.first_stable[p] + kReturnWeeks <= week_)", "if (P_.first_stable[p] + kReturnWeeks < week_)", 1,
+     "[meaning] returns to the street: people housed exactly 12 months before the end left out"),
 ]
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.
 TIERS = [
-    ["test_model_rules", "test_rules_employment", "test_model_accounts"],
+    ["test_model_rules", "test_rules_employment", "test_model_accounts", "test_family_care"],
     ["test_world", "test_employment", "test_reference", "test_contracts", "test_levers", "test_outputs", "test_scenario"],
 ]
-TEST_TARGETS = [t for tier in TIERS for t in tier]
+# The statistics of replicates (sim/stats) and the virtual trials (their measures, sim/run/trial.cpp,
+# and their files, sim/registry/trial_spec.cpp) are tested by their own binaries.
+STATS_TIERS = [["test_stats"], ["test_trial"]]
+TRIAL_TIERS = [["test_trial"], ["test_stats"]]
+TEST_TARGETS = list(dict.fromkeys(t for tiers in (TIERS, STATS_TIERS, TRIAL_TIERS) for tier in tiers for t in tier))
+
+
+def tiers_of(path):
+    """The tiers of test binaries that judge a mutant of this file."""
+    if path.startswith("sim/stats/"):
+        return STATS_TIERS
+    if path in (TR, TS):
+        return TRIAL_TIERS
+    return TIERS
+
+
+# The tests that only detect change (--no-change-detectors leaves them out): the pinned result
+# hashes of the shipped scenarios, and the tests that compare a generated file (docs/*.md, the
+# leave-one-out files, the lessons' robustness, the README's count) with the committed one. A
+# CMake regular expression (ctest -E), also read by Python's re.
+CHANGE_DETECTORS = r"Pinned|^Docs\.[A-Za-z]*(Is|Are)Current$|^Docs\.ReadmeGivesTheValidationCount$"
 
 
 def run(cmd, **kw):
@@ -468,6 +614,9 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the mutants (and whether their text is found)")
     ap.add_argument("--min-kill", type=float, default=0.9, help="fraction of valid mutants that must be killed (0..1)")
     ap.add_argument("--report", default="", help="write a tab-separated line per mutant to this file")
+    ap.add_argument("--no-change-detectors", action="store_true",
+                    help="leave out the tests that only detect change (pinned hashes, docs compared with the committed "
+                         "ones: CHANGE_DETECTORS); a mutant only they would kill counts as SURVIVED")
     a = ap.parse_args()
     if not 0.0 <= a.min_kill <= 1.0:
         ap.error("--min-kill is a fraction in [0, 1]")
@@ -504,26 +653,56 @@ def main():
         return run(["cmake", "--build", a.build_dir, "-j", str(a.jobs)] + (["--target"] + targets if targets else []))
 
     ctest = ["ctest", "--test-dir", a.build_dir, "-j", str(a.jobs), "--timeout", str(a.timeout), "--stop-on-failure"]
+    if a.no_change_detectors:
+        ctest += ["-E", CHANGE_DETECTORS]
+    detectors = re.compile(CHANGE_DETECTORS)
+
+    # The tiers of each file: (targets to build, ctest selection). --all: one tier, everything.
+    tier_cache = {}
+
+    def tiers_for(path):
+        key = "all" if a.all else id(tiers_of(path))
+        if key not in tier_cache:
+            if a.all:
+                tier_cache[key] = [(None, [])]
+            else:
+                tier_cache[key] = [(t, ["-R", "^(" + "|".join(re.escape(x) for x in suites_of(a.build_dir, t)) + ")\\."])
+                                   for t in tiers_of(path)]
+        return tier_cache[key]
+
+    def detector_kill(path):
+        """With --no-change-detectors, for a survivor: the change detectors of its tiers that fail."""
+        names = []
+        for targets, select in tiers_for(path):
+            listing = run(["ctest", "--test-dir", a.build_dir, "-N"] + select).stdout
+            names += [n for n in re.findall(r"Test +#\d+: (\S+)", listing) if detectors.search(n)]
+        if not names:
+            return []
+        r = run(["ctest", "--test-dir", a.build_dir, "-j", str(a.jobs), "--timeout", str(a.timeout),
+                 "-R", "^(" + "|".join(re.escape(n) for n in names) + ")$"])
+        return re.findall(r"Test +#\d+: (\S+) \.*\**(?:Failed|Timeout|Exception|Subprocess aborted)", r.stdout)
+
     t_start = time.time()
+    files = list(dict.fromkeys(MUTANTS[i - 1][0] for i in chosen))
     print("baseline: building and running the tests on the unmutated tree ...", flush=True)
-    if a.all:
-        tiers = [(None, [])]
-    else:
-        if build(TEST_TARGETS).returncode != 0:
-            print("the test targets do not build on the unmutated tree")
-            return 2
-        tiers = [(t, ["-R", "^(" + "|".join(re.escape(s) for s in suites_of(a.build_dir, t)) + ")\\."]) for t in TIERS]
-    for targets, select in tiers:
-        b = build(targets)
-        r = run(ctest + select) if b.returncode == 0 else b
-        if b.returncode != 0 or r.returncode != 0:
-            print("the tests do not pass on the unmutated tree:\n" + r.stdout[-3000:])
-            return 2
+    if not a.all and build(list(dict.fromkeys(t for f in files for tier in tiers_of(f) for t in tier))).returncode != 0:
+        print("the test targets do not build on the unmutated tree")
+        return 2
+    done = set()
+    for f in files:
+        for targets, select in tiers_for(f):
+            if str((targets, select)) in done:
+                continue
+            done.add(str((targets, select)))
+            b = build(targets)
+            r = run(ctest + select) if b.returncode == 0 else b
+            if b.returncode != 0 or r.returncode != 0:
+                print("the tests do not pass on the unmutated tree:\n" + r.stdout[-3000:])
+                return 2
     print(f"baseline passed in {time.time() - t_start:.0f}s", flush=True)
 
     # Mutants of the same file run one after another: a file restored after its mutant then needs
     # no rebuild of its own before the next mutant (each file's includers are compiled once per mutant).
-    files = list(dict.fromkeys(MUTANTS[i - 1][0] for i in chosen))
     order = sorted(chosen, key=lambda i: (files.index(MUTANTS[i - 1][0]), i))
     results = []
     try:
@@ -532,15 +711,15 @@ def main():
             text = open(path).read() if os.path.exists(path) else ""
             at = locate(text, old, nth)
             if at is None:
-                results.append((i, "INVALID", what, "text not found", 0.0))
+                results.append((i, "INVALID", what, "text not found", 0.0, False))
                 print(f"[{i:3d}] INVALID  (text not found)  {what}", flush=True)
                 continue
             touched.add(path)
             with open(path, "w") as f:
                 f.write(text[:at] + new + text[at + len(old):])
             t0 = time.time()
-            status, detail = "SURVIVED", ""
-            for targets, select in tiers:
+            status, detail, by_detector = "SURVIVED", "", False
+            for targets, select in tiers_for(path):
                 b = build(targets)
                 if b.returncode != 0:
                     status, detail = "INVALID", "did not compile"
@@ -550,10 +729,14 @@ def main():
                     failed = re.findall(r"Test +#\d+: (\S+) \.*\**(?:Failed|Timeout|Exception|Subprocess aborted|Not Run)", r.stdout)
                     status, detail = "KILLED", ", ".join(failed[:3]) or "ctest failed"
                     break
+            if status == "SURVIVED" and a.no_change_detectors:
+                caught = detector_kill(path)
+                if caught:
+                    by_detector, detail = True, "only change detectors fail: " + ", ".join(caught[:3])
             restore({path})
             touched.discard(path)
             dt = time.time() - t0
-            results.append((i, status, what, detail, dt))
+            results.append((i, status, what, detail, dt, by_detector))
             print(f"[{i:3d}] {status:8s} {dt:5.0f}s  {what}" + (f"  ({detail})" if detail else ""), flush=True)
     finally:
         restore(touched)
@@ -563,7 +746,10 @@ def main():
     ratio = killed / len(valid) if valid else 0.0
     print(f"\n{len(results)} mutants: killed {killed}, survived {len(valid) - killed}, invalid {len(results) - len(valid)}"
           f"; killed {killed} / {len(valid)} valid = {100 * ratio:.1f}% (required {100 * a.min_kill:.0f}%)"
-          f"; {time.time() - t_start:.0f}s")
+          + ("; change detectors left out" if a.no_change_detectors else "") + f"; {time.time() - t_start:.0f}s")
+    if a.no_change_detectors and valid:
+        with_cd = killed + sum(r[5] for r in valid)
+        print(f"with the change detectors: killed {with_cd} / {len(valid)} valid = {100 * with_cd / len(valid):.1f}%")
     results.sort()
     for r in results:
         if r[1] != "KILLED":
