@@ -36,6 +36,14 @@ double coverage(int sets, int n, double mu, out::Scale range, Draw draw) {
 // A binomial tolerance around 95%: 3.5 standard errors of a proportion of `sets` trials.
 double tolerance(int sets) { return 3.5 * std::sqrt(0.95 * 0.05 / sets); }
 
+// A difference of 10 replicates with this mean and interval (for the verdicts).
+out::Summary d(double m, double lo, double hi) {
+  out::Summary s;
+  s.n = 10;
+  s.mean = m, s.ci_low = lo, s.ci_high = hi;
+  return s;
+}
+
 }  // namespace
 
 // The ranges in the output table: shares are shares, costs and durations positive.
@@ -182,12 +190,6 @@ TEST(Stats, UndefinedIsNaN) {
 }
 
 TEST(Stats, Verdicts) {
-  auto d = [](double m, double lo, double hi) {
-    out::Summary s;
-    s.n = 10;
-    s.mean = m, s.ci_low = lo, s.ci_high = hi;
-    return s;
-  };
   EXPECT_EQ(verdict(d(0.07, 0.06, 0.08), 0.02), Verdict::Important);
   EXPECT_EQ(verdict(d(-0.07, -0.08, -0.06), 0.02), Verdict::Important);
   EXPECT_EQ(verdict(d(0.003, 0.001, 0.005), 0.02), Verdict::Negligible);  // significant, trivial
@@ -445,12 +447,6 @@ TEST(Stats, CoverageOfWelchIntervalsIsNominal) {
 // The verdict at its edges: a difference of exactly the MID is important ("at least the MID");
 // an interval reaching beyond the MID on one side only is unclear, not negligible.
 TEST(Stats, VerdictsAtTheMinimumImportantDifference) {
-  auto d = [](double m, double lo, double hi) {
-    out::Summary s;
-    s.n = 10;
-    s.mean = m, s.ci_low = lo, s.ci_high = hi;
-    return s;
-  };
   EXPECT_EQ(verdict(d(0.5, 0.25, 0.75), 0.5), Verdict::Important);
   EXPECT_EQ(verdict(d(-0.5, -0.75, -0.25), 0.5), Verdict::Important);
   EXPECT_EQ(verdict(d(-0.05, -0.12, 0.01), 0.02), Verdict::Unclear);  // reaches -0.12, beyond -MID

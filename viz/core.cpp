@@ -28,6 +28,14 @@ std::string printf_str(const char* fmt, double v) {
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
 }
+// A headline's values per replicate without the undefined ones (none when it cannot be read).
+std::vector<double> defined_values(const std::vector<double>* v) {
+  std::vector<double> o;
+  if (v)
+    for (double x : *v)
+      if (!std::isnan(x)) o.push_back(x);
+  return o;
+}
 }  // namespace
 
 // ---- Series statistics -------------------------------------------------------------------
@@ -343,12 +351,8 @@ std::string difference_text(const std::string& ind, const out::Summary& d) {
 
 std::string funnel_text(Catalog& cat, int s, const std::string& step) {
   const std::string ind = "fc_" + step;
-  std::vector<double> xs;
-  if (const auto* v = cat.headline(s, ind))
-    for (double x : *v)
-      if (!std::isnan(x)) xs.push_back(x);
   const out::OutputSpec* spec = out::find_output(out::OutputKind::Headline, ind);
-  return value_text(ind, summarize(xs, spec ? spec->scale() : out::Scale{}));
+  return value_text(ind, summarize(defined_values(cat.headline(s, ind)), spec ? spec->scale() : out::Scale{}));
 }
 
 // ---- Labels --------------------------------------------------------------------------------
@@ -785,13 +789,7 @@ std::vector<CompareRow> compare(Catalog& cat, const std::vector<int>& ss) {
   }
   names.insert(names.end(), all.begin(), all.end());
 
-  auto clean = [](const std::vector<double>* v) {
-    std::vector<double> o;
-    if (v)
-      for (double x : *v)
-        if (!std::isnan(x)) o.push_back(x);
-    return o;
-  };
+  const auto clean = defined_values;
   std::vector<CompareRow> rows;
   for (const auto& ind : names) {
     CompareRow row;
