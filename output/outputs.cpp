@@ -179,12 +179,39 @@ const std::vector<std::string>& payer_names() {
   return v;
 }
 
+const std::vector<CountedSeries>& counted_series() {
+  static const std::vector<CountedSeries> v = {
+#define OUTPUT(...)
+#define COUNTED(id, Rule) {Series::id, #Rule, false, Payer::all, false},
+#define COUNTED_COST(id, Rule, payer, intervention) {Series::id, #Rule, true, Payer::payer, intervention},
+#include "output/outputs.def"
+#undef COUNTED
+#undef COUNTED_COST
+#undef OUTPUT
+  };
+  return v;
+}
+
+const CountedSeries* counted_by_rule(Series s) {
+  for (const CountedSeries& c : counted_series())
+    if (c.id == s) return &c;
+  return nullptr;
+}
+
 const std::vector<Series>& cost_series_of(Payer p) {
   static const auto table = [] {
     using S = Series;
     std::vector<std::vector<Series>> t(6);
-    const std::vector<Series> housing = {S::cost_housing_first}, health = {S::cost_institution_health, S::cost_psychiatric_ward, S::cost_emergency},
-                              justice = {S::cost_institution_justice};
+    std::vector<Series> housing = {S::cost_housing_first}, health = {S::cost_institution_health, S::cost_psychiatric_ward, S::cost_emergency},
+                        justice = {S::cost_institution_justice}, intervention;
+    // Costs counted per person by a rule name their payer in the table.
+    for (const CountedSeries& c : counted_series()) {
+      if (!c.cost) continue;
+      if (c.payer == Payer::housing) housing.push_back(c.id);
+      if (c.payer == Payer::health) health.push_back(c.id);
+      if (c.payer == Payer::justice) justice.push_back(c.id);
+      if (c.intervention) intervention.push_back(c.id);
+    }
     for (std::size_t i = 0; i < std::size(kSeriesIds); ++i) {
       const auto s = static_cast<Series>(i);
       const std::string_view id = kSeriesIds[i];
@@ -200,10 +227,20 @@ const std::vector<Series>& cost_series_of(Payer p) {
     t[static_cast<int>(Payer::justice)] = justice;
     t[static_cast<int>(Payer::intervention)] = {S::cost_housing_first, S::cost_icf,       S::cost_orientation, S::cost_training,
                                                 S::cost_internship,    S::cost_follow_up, S::cost_scouting,    S::cost_network};
+    t[static_cast<int>(Payer::intervention)].insert(t[static_cast<int>(Payer::intervention)].end(), intervention.begin(), intervention.end());
     return t;
   }();
   return table[static_cast<std::size_t>(p)];
 }
+
+namespace {
+// ", per person by rules::RentSubsidyRules" for a series counted by a rule (outputs.def, COUNTED).
+std::string counted_rule_text(const OutputSpec& o) {
+  if (o.kind != OutputKind::Series) return "";
+  const CountedSeries* c = counted_by_rule(static_cast<Series>(o.index));
+  return c ? std::string("; counted per person by `rules::") + c->rule + "`" : "";
+}
+}  // namespace
 
 std::string outputs_markdown() {
   std::ostringstream os;
@@ -215,7 +252,8 @@ std::string outputs_markdown() {
         "- **better**: the direction a planner would call an improvement (`neither`: a volume or a "
         "state, good or bad depending on the question).\n"
         "- **counted**: who is counted: the denominator of a share or a mean, or what a count or "
-        "total adds up. **denominator** `policy` marks an indicator whose denominator the policy "
+        "total adds up; a series counted per person by a rule of `sim/model/rules.hpp` names it (the "
+        "census, recording, persons' costs and payers of such a series are generated from the table). **denominator** `policy` marks an indicator whose denominator the policy "
         "itself changes (e.g. days to housing among those housed: a policy that houses more people "
         "with longer histories can look slower); read it with its denominator. `fixed`: set by who "
         "enters and when, not by the levers; `none`: a count or a total.\n"
@@ -263,7 +301,7 @@ std::string outputs_markdown() {
                                                                 : "none";
       os << "| `" << o->name << "` | " << md_cell(o->label) << " | " << md_cell(o->unit) << " | "
          << range_name(o->range) << (o->range == Range::Bounded ? " [0, " + shortest_number(o->upper) + "]" : "") << " | " << (o->window ? std::to_string(o->window) : "") << " | "
-         << output_type_name(o->type) << " | " << better_name(o->better) << " | " << md_cell(o->counted) << " | "
+         << output_type_name(o->type) << " | " << better_name(o->better) << " | " << md_cell(o->counted) << counted_rule_text(*o) << " | "
          << den << " | " << mid_text(*o) << " | " << md_cell(o->definition) << " |\n";
     }
   }

@@ -189,4 +189,17 @@ enum class Payer { all, intervention, housing, social_services, health, justice 
 const std::vector<std::string>& payer_names();  // in enum order: "all", "intervention", ...
 const std::vector<Series>& cost_series_of(Payer p);
 
+// The series counted per person by a rule (COUNTED and COUNTED_COST rows of outputs.def), in
+// table order: the rule's name (rules::<rule>), whether it is a cost, its payer and whether it is
+// a cost of the intervention (payer and intervention: costs only).
+struct CountedSeries {
+  Series id;
+  const char* rule;
+  bool cost;
+  Payer payer;
+  bool intervention;
+};
+const std::vector<CountedSeries>& counted_series();
+const CountedSeries* counted_by_rule(Series s);  // nullptr: recorded by hand
+
 }  // namespace percorsi::out

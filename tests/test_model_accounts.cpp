@@ -152,6 +152,7 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
                c_follow = sc[G::employment_follow_up_intensity] * sc[G::costs_provider_hour], c_assess = sc[G::costs_assessment];
   const double c_icf = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_assessment] : 0.0;
   const double c_icf_training = sc[G::employment_icf_assessment] != 0 ? sc[G::costs_icf_training_per_territory] * scale : 0.0;
+  const double rent = sc[G::housing_rent_subsidy_amount];
   double wait_sum[8] = {}, wait_n[8] = {};
   // Discounting (economics.discount_rate): yearly steps from the start of the run.
   const double rate = sc[G::economics_discount_rate];
@@ -297,6 +298,11 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
           x("cost_training", t) += ph == EpTraining ? c_train : 0;
           x("cost_internship", t) += wo == Internship ? c_intern : 0;
           x("cost_follow_up", t) += follow ? c_follow : 0;
+          // A rent subsidy to the tenants with no income (neither income support nor a job).
+          const bool rent_subsidy = rent > 0 && h == Housed && !(P.flags[p] & FIncome) && wo != Employed;
+          x("people_rent_subsidy", t) += rent_subsidy;
+          x("cost_rent_subsidy", t) += rent_subsidy ? rent : 0;
+          H.cost[p] += rent_subsidy ? rent : 0;
           H.cost[p] += c_housing[h] + c_inst + visits * sc[G::costs_emergency_visit] + (in_case ? c_case : 0) + (ph == EpOrientation && !waiting ? c_orient : 0) +
                        (ph == EpTraining ? c_train : 0) + (wo == Internship ? c_intern : 0) + (follow ? c_follow : 0);
           // The person's history.
@@ -590,7 +596,8 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountStepModelCpiMa
   Scenario sc = yaml(audit_yaml());
   sc.set("housing.model", "step");
   sc.set("cpi.involvement", "marginal");
-  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf", "case_hf_team", "hf_handed_back"});
+  audit(sc, {"jobs_held_12m", "hf_assigned", "hf_searching", "housing_hf_flat", "cost_housing_first", "cost_icf", "case_hf_team", "hf_handed_back",
+             "people_rent_subsidy", "cost_rent_subsidy"});
 }
 
 TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCpiIntegrated) {
@@ -601,6 +608,7 @@ TEST(ModelAccounts, EverySeriesCostAndPersonColumnEqualsItsRecountMixedHousingCp
   sc.set("employment.scouting.reference", "intake");
   sc.set("employment.scouting.strategy", "profit");
   sc.set("employment.icf_assessment", "true");
+  sc.set("housing.rent_subsidy.amount", "35");
   audit(sc, {"jobs_held_12m", "queue_cpi", "assessments_cpi"});
 }
 

@@ -211,6 +211,33 @@ TEST(ModelRules, EvictionFollowsIncomeAndReconnectionItsRate) {
   }
 }
 
+// A rent subsidy (housing.rent_subsidy.amount > 0) lowers the eviction hazard of the tenants with
+// no income it is paid to by housing.rent_subsidy.eviction_factor; people with an income are not
+// paid it and keep their hazard; without a subsidy the factor does nothing.
+TEST(ModelRules, ARentSubsidyLowersTheEvictionOfTheTenantsItIsPaidTo) {
+  for (auto [amount, factor] : {std::pair{0.0, 0.2}, {40.0, 0.2}, {40.0, 0.7}}) {
+    Scenario sc = base();
+    set_all(sc, {{"population.initial.street", "0.2"}, {"life.eviction_rate", "6"}, {"life.eviction_income_coef", "-0.5"},
+                 {"housing.rent_subsidy.amount", str(amount)}, {"housing.rent_subsidy.eviction_factor", str(factor)}});
+    World w(sc, 1);
+    const Persons& P = w.persons();
+    Trials tr;
+    std::vector<std::uint8_t> h;
+    for (int k = 0; k < 3; ++k)
+      run_week(w, around("life_events", [&] { h = P.housing; },
+                         [&] {
+                           for (std::size_t p = 0; p < P.size(); ++p) {
+                             if (h[p] != Housed) continue;
+                             const bool ev = P.housing[p] == Street;
+                             if (income(P, p)) tr.add("evict_income", hz(6, -0.5), ev);
+                             else tr.add("evict_no_income", hz(6 * (amount > 0 ? factor : 1.0)), ev);
+                           }
+                         }),
+               {"life_events"});
+    tr.check("rent subsidy " + str(amount) + " factor " + str(factor), {"evict_income", "evict_no_income"});
+  }
+}
+
 // Self-efficacy rises with support: each week with a plan and a case worker closes
 // life.efficacy_support_rate of the gap to 1; people assessed and waiting for a case worker
 // keep theirs (the access queue wears it down: CaseDropOut and contact tests).

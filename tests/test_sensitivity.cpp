@@ -84,11 +84,15 @@ TEST(Plausible, RangesLieWithinTheBoundsAndHoldTheDefault) {
     }
     EXPECT_FALSE(why.empty()) << at << "no reason";
   }
-  // Every line of plausible.def reached a parameter (a repeated id would overwrite another line).
+  // Every line of plausible.def (and every PLAUSIBLE line beside a parameter in params.def)
+  // reached a parameter (a repeated id would overwrite another line).
   int lines = 0;
 #define PLAUSIBLE(...) ++lines;
 #define PLAUSIBLE_T(...) ++lines;
+#define PARAM(...)
 #include "sim/registry/plausible.def"
+#include "sim/registry/params.def"
+#undef PARAM
 #undef PLAUSIBLE
 #undef PLAUSIBLE_T
   EXPECT_EQ(lines, ranges) << "sim/registry/plausible.def names a parameter twice";
@@ -122,7 +126,10 @@ TEST(Evidence, EveryParameterHasOneLineOfAKnownClass) {
 #define EVIDENCE(id, cls, detail) line(Scope::Global, #id, #cls, detail);
 #define EVIDENCE_T(id, cls, detail) line(Scope::Territory, #id, #cls, detail);
 #define EVIDENCE_E(id, cls, detail) line(Scope::Event, #id, #cls, detail);
+#define PARAM(...)
 #include "sim/registry/evidence.def"
+#include "sim/registry/params.def"
+#undef PARAM
 #undef EVIDENCE
 #undef EVIDENCE_T
 #undef EVIDENCE_E

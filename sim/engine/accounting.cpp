@@ -55,6 +55,45 @@ enum CountSlot : int {
   kCounts = KCohortService0 + 4
 };
 
+// The series of output/outputs.def counted per person by a rule (COUNTED, COUNTED_COST): one
+// census slot each, after the slots above, in table order; their rules, built once a week.
+#define OUTPUT(...)
+#define COUNTED(id, Rule) KCounted_##id,
+#define COUNTED_COST(id, Rule, payer, intervention) KCounted_##id,
+enum CountedSlot : int {
+#include "output/outputs.def"
+  kCounted
+};
+#undef COUNTED
+#undef COUNTED_COST
+constexpr int kCountedBase = kCounts;  // the first slot of the counted series
+constexpr int kSlots = kCountedBase + kCounted;
+struct CountedRules {
+  const Scenario& sc;
+#define COUNTED(id, Rule) const rules::Rule id{sc};
+#define COUNTED_COST(id, Rule, payer, intervention) const rules::Rule id{sc};
+#include "output/outputs.def"
+#undef COUNTED
+#undef COUNTED_COST
+};
+// Their census slots (within a territory's counts) and what their rules cost a person this week.
+__attribute__((always_inline)) inline double count_by_rules([[maybe_unused]] const CountedRules& r, [[maybe_unused]] const Persons& P, [[maybe_unused]] std::uint32_t p,
+                                                            [[maybe_unused]] int week, [[maybe_unused]] std::int64_t* ct) {
+  [[maybe_unused]] double cost = 0;
+#define COUNTED(id, Rule) ct[kCountedBase + KCounted_##id] += r.id.counts(P, p, week);
+#define COUNTED_COST(id, Rule, payer, intervention)     \
+  if (r.id.counts(P, p, week)) {                      \
+    static_assert(out::id_name(out::Series::id).starts_with("cost_"), #id ": a cost series is named cost_..."); \
+    ct[kCountedBase + KCounted_##id]++;                     \
+    cost += r.id.unit_cost();                          \
+  }
+#include "output/outputs.def"
+#undef COUNTED
+#undef COUNTED_COST
+  return cost;
+}
+#undef OUTPUT
+
 // Cohorts (docs/economics.md, "Cost per outcome: cohorts"): the people with entry week 0 (present
 // at the start of the run), followed over weeks 0-103 of the run; jobs of the cohort count when
 // started in weeks 0-51 (so that 12 months of holding them fit in the window).
@@ -117,7 +156,8 @@ void World::end_of_week(M& m) {
   const rules::CostRules cost(sc_);
   const bool log = rules::timeline_recorded(sc_);
   const bool separate_cpi = !rules::AssessmentRules(sc_).integrated;  // a job-centre queue of its own
-  m.census(kCounts, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) __attribute__((always_inline)) {
+  const CountedRules counted{sc_};
+  m.census(kSlots, [&](std::uint32_t p, std::int64_t* ct, std::vector<StateChange>& changes) __attribute__((always_inline)) {
     const std::uint8_t h = P_.housing[p], k = P_.kase[p], w = P_.work[p], ph = P_.emp_phase[p];
     ct[KHousing0 + h]++;
     ct[KCase0 + k]++;
@@ -165,6 +205,10 @@ void World::end_of_week(M& m) {
     const bool team = rules::hf_team_supports(P_, p);
     ct[KHfTeamCases] += team & ((k == InCharge) | (k == FollowUp));
     P_.cost[p] += cost.person_week(h, kind, k, w, ph, follow, waiting, team, cell);
+    if constexpr (kCounted > 0) {
+      const double counted_cost = count_by_rules(counted, P_, p, week_, ct);
+      if (counted_cost != 0) P_.cost[p] += counted_cost;
+    }
     const auto states = static_cast<std::uint16_t>(h | (k << 3) | (w << 6));
     if (log && states != P_.logged[p]) {
       P_.logged[p] = states;
@@ -176,7 +220,7 @@ void World::end_of_week(M& m) {
     if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = w;
   });
   // People in training at the end of the week hold their seats next week.
-  for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kCounts + KTraining];
+  for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kSlots + KTraining];
   m.close_spells();  // the week's ended spells into the persons' totals
   add_year_sums();
 }
@@ -186,7 +230,7 @@ void World::add_year_sums() {
   if (years_.size() <= y) years_.resize(y + 1);
   YearSums& sum = years_[y];
   for (int t = 0; t < T_; ++t) {
-    const std::int64_t* ct = &census_[static_cast<std::size_t>(t) * kCounts];
+    const std::int64_t* ct = &census_[static_cast<std::size_t>(t) * kSlots];
     sum.stable_homeless += ct[KStableHomeless];
     sum.employed_12m += ct[KEmployed12];
     sum.cohort_stable += ct[KCohortStable];
@@ -209,6 +253,7 @@ void World::add_year_sums() {
 void World::record() {
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
+  [[maybe_unused]] const CountedRules counted{sc_};
   const std::vector<std::int64_t>& total = census_;
 
   // Record the week: series x territories, each series by its id in output/outputs.def. The
@@ -219,7 +264,7 @@ void World::record() {
   const std::size_t base = series_.size();
   series_.resize(base + N * T_, std::numeric_limits<double>::quiet_NaN());
   for (int t = 0; t < T_; ++t) {
-    const std::int64_t* ct = &total[t * kCounts];
+    const std::int64_t* ct = &total[t * kSlots];
     const auto& ts = terr_[t];
     const Tally& w = week_tally_;
     auto put = [&](S id, double v) { series_[base + static_cast<std::size_t>(id) * T_ + t] = v; };
@@ -294,6 +339,18 @@ void World::record() {
     };
     double sum = 0;
     for (const auto& [id, c] : costs) put(id, c), sum += c;
+    // The series counted per person by a rule: people, or people times the rule's unit cost.
+#define OUTPUT(...)
+#define COUNTED(id, Rule) put(S::id, static_cast<double>(ct[kCountedBase + KCounted_##id]));
+#define COUNTED_COST(id, Rule, payer, intervention)                                      \
+  {                                                                                      \
+    const double c = static_cast<double>(ct[kCountedBase + KCounted_##id]) * counted.id.unit_cost(); \
+    put(S::id, c), sum += c;                                                             \
+  }
+#include "output/outputs.def"
+#undef COUNTED
+#undef COUNTED_COST
+#undef OUTPUT
     put(S::cost_total, sum);
     put(S::capacity_shelter_beds, std::floor(ts.shelter_beds));
     put(S::capacity_transitional, std::floor(ts.transitional));

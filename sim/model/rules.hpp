@@ -134,6 +134,23 @@ enum class HousingEvent { None, Eviction, Graduation, TenancyLoss, Reconnection 
 enum class InstitutionEvent { None, EnterHealth, EnterPsychiatric, EnterJustice, Leave, HoldLost };
 enum class CaseEvent { None, FollowUp, Dropout, Closure, Recontact };
 
+// A rent subsidy (housing.rent_subsidy.*): a weekly contribution to the rent of the people who
+// live in an own tenancy with no income (neither income support nor a job), paid by the
+// municipality's social services while they do; it lowers their eviction hazard by
+// housing.rent_subsidy.eviction_factor (an assumption: docs/model.md, "Rent subsidy"). The people
+// it is paid to and its cost are counted per person by the output table (output/outputs.def,
+// COUNTED rows naming this rule).
+struct RentSubsidyRules {
+  double amount;           // euro a week to each person it is paid to (0: no subsidy)
+  double eviction_factor;  // on their eviction hazard (1 without a subsidy)
+  explicit RentSubsidyRules(const Scenario& sc)
+      : amount(sc[G::housing_rent_subsidy_amount]), eviction_factor(amount > 0 ? sc[G::housing_rent_subsidy_eviction_factor] : 1.0) {}
+  bool counts(const Persons& P, std::uint32_t p, int /*week*/) const {
+    return (amount > 0) & (P.housing[p] == Housed) & !has_income(P, p);
+  }
+  double unit_cost() const { return amount; }
+};
+
 struct LifeEventRules {
   std::array<double, 2> p_evict;                 // [has income]
   std::array<double, 2> p_crisis;                // [mental illness]
@@ -176,7 +193,8 @@ struct LifeEventRules {
                        hazard_p(1.0 / (sc[G::institution_psychiatric_stay] * sc[G::institution_hf_team_stay_factor]))},
         psychiatric_share{sc[G::institution_psychiatric_share_other], sc[G::institution_psychiatric_share_mental_health]} {
     const double evict_w = sc[G::life_eviction_rate] / 52.0, income_f = std::exp(sc[G::life_eviction_income_coef]);
-    p_evict = {hazard_p(evict_w), hazard_p(evict_w * income_f)};
+    // Without an income, a rent subsidy (when paid) lowers the hazard.
+    p_evict = {hazard_p(evict_w * RentSubsidyRules(sc).eviction_factor), hazard_p(evict_w * income_f)};
     const double crisis_w = sc[G::life_health_crisis_rate] / 52.0;
     p_crisis = {hazard_p(crisis_w), hazard_p(crisis_w * sc[G::life_health_crisis_mental_health_factor])};
     // Housing First tenancy loss falls with support hours and income, rises with mental illness.

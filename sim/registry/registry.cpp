@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <sstream>
+#include <stdexcept>
 
 namespace percorsi {
 
@@ -39,27 +40,45 @@ std::vector<ParamSpec> build() {
   auto at = [&](Scope s, int index) -> ParamSpec& {
     return *std::find_if(v.begin(), v.end(), [&](const ParamSpec& p) { return p.scope == s && p.index == index; });
   };
-#define PLAUSIBLE(id, lo, hi, why) at(Scope::Global, static_cast<int>(G::id)).plausible = Plausible{lo, hi, why};
-#define PLAUSIBLE_T(id, lo, hi, why) at(Scope::Territory, static_cast<int>(T::id)).plausible = Plausible{lo, hi, why};
+  // A parameter judged twice (in plausible.def and beside its PARAM line, say) is a programming
+  // error: the registry refuses to start rather than keep one of the two silently.
+  auto once = [](ParamSpec& p, bool already, const char* what) -> ParamSpec& {
+    if (already) throw std::logic_error("sim/registry: parameter '" + p.path + "' is given " + what + " twice");
+    return p;
+  };
+  auto plausible = [&](ParamSpec& p, double lo, double hi, const char* why) {
+    once(p, p.plausible.has_value(), "a plausible range").plausible = Plausible{lo, hi, why};
+  };
+#define PLAUSIBLE(id, lo, hi, why) plausible(at(Scope::Global, static_cast<int>(G::id)), lo, hi, why);
+#define PLAUSIBLE_T(id, lo, hi, why) plausible(at(Scope::Territory, static_cast<int>(T::id)), lo, hi, why);
+#define PARAM(...)
 #include "sim/registry/plausible.def"
+#include "sim/registry/params.def"
+#undef PARAM
 #undef PLAUSIBLE
 #undef PLAUSIBLE_T
-  auto evidence = [](ParamSpec& p, const char* cls, const char* detail) {
-    p.evidence = evidence_of(cls);
+  auto evidence = [&](ParamSpec& p, const char* cls, const char* detail) {
+    once(p, !p.evidence_detail.empty(), "an evidence class").evidence = evidence_of(cls);
     p.evidence_detail = detail;
   };
 #define EVIDENCE(id, cls, detail) evidence(at(Scope::Global, static_cast<int>(G::id)), #cls, detail);
 #define EVIDENCE_T(id, cls, detail) evidence(at(Scope::Territory, static_cast<int>(T::id)), #cls, detail);
 #define EVIDENCE_E(id, cls, detail) evidence(at(Scope::Event, static_cast<int>(E::id)), #cls, detail);
+#define PARAM(...)
 #include "sim/registry/evidence.def"
+#include "sim/registry/params.def"
+#undef PARAM
 #undef EVIDENCE
 #undef EVIDENCE_T
 #undef EVIDENCE_E
   int levers = 0;
-  auto lever = [&](ParamSpec& p, const char* label) { p.label = label, p.lever = levers++; };
+  auto lever = [&](ParamSpec& p, const char* label) { once(p, p.lever >= 0, "a lever line").label = label, p.lever = levers++; };
 #define LEVER(id, label) lever(at(Scope::Global, static_cast<int>(G::id)), label);
 #define LEVER_T(id, label) lever(at(Scope::Territory, static_cast<int>(T::id)), label);
+#define PARAM(...)
 #include "sim/registry/levers.def"
+#include "sim/registry/params.def"
+#undef PARAM
 #undef LEVER
 #undef LEVER_T
   return v;
