@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "output/h5_detail.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/reader.hpp"
 
 namespace percorsi::out {

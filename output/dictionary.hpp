@@ -1,7 +1,7 @@
 // The data dictionary: one row per group, dataset and attribute of the results layout, and a
 // check that a results file agrees with it. The rows of the weekly series, headline indicators
 // (with their summaries) and person columns are generated from the output table
-// (output/outputs.def); the other rows (groups, attributes, territories, timeline, weekly
+// (sim/registry/outputs.def); the other rows (groups, attributes, territories, timeline, weekly
 // summaries) are in output/dictionary.csv, embedded in the library at build time.
 //
 // Paths use placeholders for the variable parts: `{scenario}` for the name of a scenario

@@ -8,7 +8,7 @@
 
 #include "output/dictionary.hpp"
 #include "output/h5_detail.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 
 namespace percorsi::out {
 

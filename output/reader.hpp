@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "results.hpp"
+#include "sim/registry/results.hpp"
 #include "robustness_table.hpp"
 
 namespace percorsi::out {

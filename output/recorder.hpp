@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "results.hpp"
+#include "sim/registry/results.hpp"
 
 namespace percorsi::out {
 

@@ -4,7 +4,7 @@
 //
 // It checks, before reading any values, the dimensions against limits (weeks, territories,
 // replicates, person rows) and the shape and type of every dataset against the layout and the
-// declared outputs (output/outputs.def): weekly series [weeks, territories], person and timeline
+// declared outputs (sim/registry/outputs.def): weekly series [weeks, territories], person and timeline
 // columns 1-D of one length, headline indicators scalar, summaries of the replicates' length;
 // then, reading block by block (bounded memory), the values against each output's range: no NaN
 // in weekly series and person columns (a headline indicator is NaN when undefined), nothing
@@ -18,7 +18,7 @@
 #include <string>
 
 #include "output/reader.hpp"
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 
 namespace percorsi::out {
 

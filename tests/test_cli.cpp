@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "output/dictionary.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/calibrate/leave_out.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/run/lessons.hpp"

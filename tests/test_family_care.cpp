@@ -8,7 +8,7 @@
 #include <cmath>
 #include <map>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/model/family_care.hpp"
 #include "sim/registry/trial_spec.hpp"
 #include "tests/model_test_helpers.hpp"

@@ -1,4 +1,4 @@
-// The output table (output/outputs.def): complete entries, allowed units, and agreement with
+// The output table (sim/registry/outputs.def): complete entries, allowed units, and agreement with
 // what the engine records, both ways: every series, headline and person column of a run is in
 // the table, and every entry of the table is in the run (with the table's order and type).
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "output/dictionary.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/stats/stats.hpp"
 
@@ -109,7 +109,7 @@ TEST(Outputs, EngineRecordsExactlyTheTable) {
     for (const auto& c : r.persons) {
       cols.push_back(c.name);
       const auto* o = out::find_output(OutputKind::Person, c.name);
-      ASSERT_NE(o, nullptr) << "person column " << c.name << " is not in output/outputs.def";
+      ASSERT_NE(o, nullptr) << "person column " << c.name << " is not in sim/registry/outputs.def";
       EXPECT_EQ(c.is_int, o->type == out::OutputType::Int32) << c.name;
     }
     EXPECT_EQ(cols, table_names(OutputKind::Person));
@@ -192,7 +192,7 @@ TEST(Outputs, DictionaryRowsComeFromTheTable) {
 }
 
 // One verdict per cost: the minimum important difference of every cost (a unit in euro) is the
-// same share of the first scenario's mean (output/outputs.def, docs/outputs.md), so that a change
+// same share of the first scenario's mean (sim/registry/outputs.def, docs/outputs.md), so that a change
 // in spending gets the same verdict per person, per person-year, per territory-week and in total.
 TEST(Outputs, EveryCostHasTheSameRelativeMid) {
   constexpr double kCostMid = 0.02;  // 2% of the first scenario's mean

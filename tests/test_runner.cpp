@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "output/dictionary.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/reader.hpp"
 #include "sim/run/economics.hpp"
 #include "sim/run/runner.hpp"

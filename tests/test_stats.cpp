@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/stats/stats.hpp"
 
 using namespace percorsi;

@@ -23,7 +23,7 @@
 #include <set>
 #include <thread>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/robustness_table.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/registry/registry.hpp"

@@ -8,7 +8,7 @@ wrong, a cost counted on 6 days a week, a cost-table entry wrong, two output ser
 capacity scaled by another event target's factor, a person column written from the wrong field,
 a training gain not applied, timings off by a week, a headline from the wrong counts, a phase
 contract wrong, the fast machinery made to differ from the reference, ...) to sim/ and
-output/outputs.def, rebuilds the test binaries, runs the tests with ctest and reports each
+sim/registry/outputs.def, rebuilds the test binaries, runs the tests with ctest and reports each
 mutant as KILLED (a test failed), SURVIVED (all tests passed) or INVALID (did not compile, or
 the text to mutate was not found exactly once: the list needs updating after a change of sim/).
 Every mutated file is restored with `git checkout` after each mutant, and on exit or interruption.
@@ -75,7 +75,7 @@ E = "sim/engine/employment.cpp"
 A = "sim/engine/accounting.cpp"
 F = "sim/engine/fast.hpp"
 REF = "sim/engine/reference.hpp"
-OD = "output/outputs.def"
+OD = "sim/registry/outputs.def"
 ST = "sim/stats/stats.cpp"
 TR = "sim/run/trial.cpp"
 TS = "sim/registry/trial_spec.cpp"
@@ -433,7 +433,7 @@ MUTANTS = [
      "[housing] health institution entry: homelessness's declared range [0, 0] (bound too low)"),
     (A, "put(S::people_in_prison, static_cast<double>(ct[KPrison]));", "put(S::people_in_prison, static_cast<double>(ct[KHfTeamCases]));", 1,
      "series people_in_prison from the Housing First team's count"),
-    # --- the output table (output/outputs.def) ---
+    # --- the output table (sim/registry/outputs.def) ---
     (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
     # === tests of meaning, not only change detectors (issue 22, point 7): statistics of replicates,
     # trial measures and files, calendar dates, headline windows, conditions of rules and of the
@@ -481,7 +481,7 @@ MUTANTS = [
      "[meaning] calendar: an aligned window shifts an event's end but not its start"),
     (SC, "const double shift = (from - own) / 7.0;", "const double shift = (from - own) / 7.0 + 1;", 1,
      "[meaning] calendar: an aligned window cuts a week too many from the start"),
-    # --- headline windows (output/outputs.def) ---
+    # --- headline windows (sim/registry/outputs.def) ---
     (OD, 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 52,', 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 26,', 1,
      "[meaning] outputs: stably_housed_12m's window 26 weeks (its definition needs 52)"),
     (OD, 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 78,', 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 52,', 1,

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <limits>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/validate.hpp"
 #include "sim/engine/world.hpp"  // state names (kHousingNames, kGroupNames)
 #include "sim/registry/scenario.hpp"

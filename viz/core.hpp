@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "output/reader.hpp"
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "sim/run/runner.hpp"
 
 namespace percorsi::viz {
@@ -83,7 +83,7 @@ struct RawEvent {
 std::vector<EventSpan> merge_events(const std::vector<RawEvent>& events);
 
 // ---- Indicators ----------------------------------------------------------------------------
-// Units, labels, meanings and directions come from the output table (output/outputs.def); a
+// Units, labels, meanings and directions come from the output table (sim/registry/outputs.def); a
 // name the table does not know (a file of another version) gets its name as label, no unit
 // and no direction.
 std::string series_unit(const std::string& series);

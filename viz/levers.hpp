@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "sim/registry/scenario.hpp"
 
 namespace percorsi::viz {

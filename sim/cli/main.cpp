@@ -24,7 +24,7 @@
 #include <iterator>
 
 #include "output/dictionary.hpp"
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/reader.hpp"
 #include "output/validate.hpp"
 #include "sim/run/ensemble.hpp"

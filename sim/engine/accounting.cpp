@@ -14,7 +14,7 @@
 #include <tuple>
 #include <utility>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/engine/script.hpp"
 #include "sim/model/dating.hpp"
 #include "sim/model/rules.hpp"
@@ -55,13 +55,13 @@ enum CountSlot : int {
   kCounts = KCohortService0 + 4
 };
 
-// The series of output/outputs.def counted per person by a rule (COUNTED, COUNTED_COST): one
+// The series of sim/registry/outputs.def counted per person by a rule (COUNTED, COUNTED_COST): one
 // census slot each, after the slots above, in table order; their rules, built once a week.
 #define OUTPUT(...)
 #define COUNTED(id, Rule) KCounted_##id,
 #define COUNTED_COST(id, Rule, payer, intervention) KCounted_##id,
 enum CountedSlot : int {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
   kCounted
 };
 #undef COUNTED
@@ -72,7 +72,7 @@ struct CountedRules {
   const Scenario& sc;
 #define COUNTED(id, Rule) const rules::Rule id{sc};
 #define COUNTED_COST(id, Rule, payer, intervention) const rules::Rule id{sc};
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 #undef COUNTED
 #undef COUNTED_COST
 };
@@ -87,7 +87,7 @@ __attribute__((always_inline)) inline double count_by_rules([[maybe_unused]] con
     ct[kCountedBase + KCounted_##id]++;                     \
     cost += r.id.unit_cost();                          \
   }
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 #undef COUNTED
 #undef COUNTED_COST
   return cost;
@@ -102,7 +102,7 @@ constexpr int kCohortEntryWeek = 0;
 constexpr int kCohortWeeks = 2 * kYearWeeks;
 bool in_cohort(const Persons& P, std::size_t p, int week) { return P.entry[p] == kCohortEntryWeek && week < kCohortWeeks; }
 
-// The windows of the headline indicators, read from the output table (output/outputs.def): the
+// The windows of the headline indicators, read from the output table (sim/registry/outputs.def): the
 // weeks after entry at which a state is observed, after a hire at which a programme job counts
 // as still held, after the first stable housing within which a return to the street counts.
 using HW = out::Headline;
@@ -112,7 +112,7 @@ constexpr int kHeld6Weeks = out::window_of(HW::job_retained_6m), kHeld12Weeks = 
 static_assert(out::window_of(HW::employed_12m) == k12mWeeks && out::window_of(HW::employed_24m) == k24mWeeks,
               "the states at 12 and 24 months are observed once, for housing and work alike");
 
-// Series ids are generated from output/outputs.def; loops over states write runs of ids, whose
+// Series ids are generated from sim/registry/outputs.def; loops over states write runs of ids, whose
 // names are checked here to follow the states.
 consteval bool eat(std::string_view& s, std::string_view piece) {
   if (s.substr(0, piece.size()) != piece) return false;
@@ -256,7 +256,7 @@ void World::record() {
   [[maybe_unused]] const CountedRules counted{sc_};
   const std::vector<std::int64_t>& total = census_;
 
-  // Record the week: series x territories, each series by its id in output/outputs.def. The
+  // Record the week: series x territories, each series by its id in sim/registry/outputs.def. The
   // week's slots start as NaN, so that a series left unrecorded shows (a test checks none is).
   using S = out::Series;
   const auto& names = series_names();
@@ -347,7 +347,7 @@ void World::record() {
     const double c = static_cast<double>(ct[kCountedBase + KCounted_##id]) * counted.id.unit_cost(); \
     put(S::id, c), sum += c;                                                             \
   }
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 #undef COUNTED
 #undef COUNTED_COST
 #undef OUTPUT
@@ -399,7 +399,7 @@ out::ReplicateResult World::results() const {
 
   // Per-person table.
   const std::size_t n = P_.size();
-  // Columns in the order and with the names and types of output/outputs.def.
+  // Columns in the order and with the names and types of sim/registry/outputs.def.
   using C = out::Column;
   auto icol = [&](C id, auto get) {
     assert(out::spec(id).type == out::OutputType::Int32 && r.persons.size() == static_cast<std::size_t>(id));

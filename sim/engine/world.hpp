@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "sim/model/family_care_state.hpp"
 #include "sim/model/state.hpp"
 #include "sim/model/random.hpp"

@@ -138,7 +138,7 @@ enum class CaseEvent { None, FollowUp, Dropout, Closure, Recontact };
 // live in an own tenancy with no income (neither income support nor a job), paid by the
 // municipality's social services while they do; it lowers their eviction hazard by
 // housing.rent_subsidy.eviction_factor (an assumption: docs/model.md, "Rent subsidy"). The people
-// it is paid to and its cost are counted per person by the output table (output/outputs.def,
+// it is paid to and its cost are counted per person by the output table (sim/registry/outputs.def,
 // COUNTED rows naming this rule).
 struct RentSubsidyRules {
   double amount;           // euro a week to each person it is paid to (0: no subsidy)

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/registry/yaml_input.hpp"
 
 namespace percorsi {

@@ -10,7 +10,7 @@
 #include <map>
 #include <set>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/registry/overlay.hpp"
 #include "sim/registry/yaml_input.hpp"
 

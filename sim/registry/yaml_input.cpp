@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 
 namespace percorsi {
 

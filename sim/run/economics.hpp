@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/stats/stats.hpp"
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "output/files.hpp"
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "sim/registry/scenario.hpp"
 
 namespace percorsi {

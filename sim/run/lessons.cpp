@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/run/csv.hpp"
 
 namespace percorsi {

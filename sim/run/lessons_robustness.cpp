@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/validate.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/yaml_input.hpp"

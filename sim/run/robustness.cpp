@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "sim/registry/sensitivity_spec.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/sensitivity.hpp"

@@ -25,7 +25,7 @@
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/reader.hpp"
 #include "output/files.hpp"
 #include "output/recorder.hpp"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "output/robustness_table.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
@@ -133,7 +133,7 @@ std::vector<ScenarioSummary> select_scenarios(const std::vector<ScenarioSummary>
                                               const std::vector<std::string>& names, const std::string& baseline);
 
 // The headline indicators of the summaries, in the order of the output table
-// (output/outputs.def); names the table does not know (older files) follow by name.
+// (sim/registry/outputs.def); names the table does not know (older files) follow by name.
 std::vector<std::string> headline_order(const std::vector<ScenarioSummary>& s);
 
 // Whether the scenarios can be compared like with like: "" when they share their horizon, start

@@ -13,7 +13,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 #include "output/sensitivity_table.hpp"
 #include "sim/run/csv.hpp"
 #include "sim/run/mpi.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "output/results.hpp"
+#include "sim/registry/results.hpp"
 #include "sim/registry/trial_spec.hpp"
 #include "sim/run/runner.hpp"
 

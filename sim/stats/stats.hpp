@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "output/outputs.hpp"
-#include "output/results.hpp"
+#include "sim/registry/outputs.hpp"
+#include "sim/registry/results.hpp"
 
 namespace percorsi {
 

@@ -1,4 +1,4 @@
-#include "output/outputs.hpp"
+#include "sim/registry/outputs.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -40,7 +40,7 @@ std::vector<OutputSpec> build() {
                          MidValue(mid).value, MidValue(mid).relative,                                           \
                          Denominator::denominator, label, counted, definition,                                 \
                          counts[static_cast<int>(OutputKind::kind)]++});
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 #undef OUTPUT
   return v;
 }
@@ -184,7 +184,7 @@ const std::vector<CountedSeries>& counted_series() {
 #define OUTPUT(...)
 #define COUNTED(id, Rule) {Series::id, #Rule, false, Payer::all, false},
 #define COUNTED_COST(id, Rule, payer, intervention) {Series::id, #Rule, true, Payer::payer, intervention},
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 #undef COUNTED
 #undef COUNTED_COST
 #undef OUTPUT
@@ -245,7 +245,7 @@ std::string counted_rule_text(const OutputSpec& o) {
 std::string outputs_markdown() {
   std::ostringstream os;
   os << "# Output reference\n\n"
-        "Generated from `output/outputs.def` by `percorsi params --outputs`; do not edit by hand "
+        "Generated from `sim/registry/outputs.def` by `percorsi params --outputs`; do not edit by hand "
         "(a test fails when this file is stale). The same table gives the engine its series order, "
         "the data dictionary its rows for these datasets ([data-dictionary.md](data-dictionary.md)), "
         "and the command-line tables and the viewer their labels, units and colours.\n\n"

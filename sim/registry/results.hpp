@@ -1,6 +1,7 @@
 // Plain in-memory results of one replicate run: what the engine hands to the Recorder
 // and what the Reader gives back. No HDF5 here, no engine types: output/ stays the one
-// place that knows the file layout, and sim/ depends on these structs only.
+// place that knows the file layout, and sim/ depends on these structs only. They sit beside
+// the output table (outputs.def) that names their series, headlines and columns.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The output table (output/outputs.def): every weekly series, headline indicator and person
+// The output table (sim/registry/outputs.def): every weekly series, headline indicator and person
 // column, declared once with its type, unit, label, better direction, who is counted and the
 // minimum important difference. Ids are generated from the same table, so that the engine
 // records series by enum (out::Series::housing_street) rather than by position.
@@ -77,7 +77,7 @@ struct OutputSpec {
 #define PERCORSI_OUT_ID_Headline(id)
 #define PERCORSI_OUT_ID_Person(id)
 enum class Series : int {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
   count_
 };
 #undef PERCORSI_OUT_ID_Series
@@ -85,7 +85,7 @@ enum class Series : int {
 #define PERCORSI_OUT_ID_Series(id)
 #define PERCORSI_OUT_ID_Headline(id) id,
 enum class Headline : int {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
   count_
 };
 #undef PERCORSI_OUT_ID_Headline
@@ -93,7 +93,7 @@ enum class Headline : int {
 #define PERCORSI_OUT_ID_Headline(id)
 #define PERCORSI_OUT_ID_Person(id) id,
 enum class Column : int {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
   count_
 };
 #undef PERCORSI_OUT_ID_Series
@@ -116,14 +116,14 @@ constexpr Column operator+(Column first, int k) { return static_cast<Column>(sta
 #define PERCORSI_OUT_NAME_Headline(id)
 #define PERCORSI_OUT_NAME_Person(id)
 inline constexpr std::string_view kSeriesIds[] = {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 };
 #undef PERCORSI_OUT_NAME_Series
 #undef PERCORSI_OUT_NAME_Person
 #define PERCORSI_OUT_NAME_Series(id)
 #define PERCORSI_OUT_NAME_Person(id) #id,
 inline constexpr std::string_view kColumnIds[] = {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 };
 #undef PERCORSI_OUT_NAME_Series
 #undef PERCORSI_OUT_NAME_Headline
@@ -140,7 +140,7 @@ constexpr std::string_view id_name(Column c) { return kColumnIds[static_cast<std
 #define PERCORSI_OUT_WINDOW_Headline(w) w,
 #define PERCORSI_OUT_WINDOW_Person(w)
 inline constexpr int kHeadlineWindows[] = {
-#include "output/outputs.def"
+#include "sim/registry/outputs.def"
 };
 #undef PERCORSI_OUT_WINDOW_Series
 #undef PERCORSI_OUT_WINDOW_Headline
