@@ -249,6 +249,8 @@ class World {
   // Adds the week's census to the sums of its year of the run (years_), and the homeless
   // cohort's cost at each year end (sim/engine/accounting.cpp).
   void add_year_sums();
+  // end_of_week in a warm-up's world: only what the warm-up hands on (sim/engine/accounting.cpp).
+  void warmup_end_of_week();
   // The family-care model (sim/engine/family_care.cpp): its care workers and families at week 0.
   void setup_family_care();
   // The hash of the family-care state (column_hash("family_care")).
