@@ -114,7 +114,7 @@ void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
 
 template <class M>
 void World::end_of_week(M& m) {
-  if (programme_start_ > 0) return warmup_end_of_week();
+  if (programme_start_ > 0) return warmup_end_of_week(m);
   const rules::CostRules cost(sc_);
   const bool log = rules::timeline_recorded(sc_);
   const bool separate_cpi = !rules::AssessmentRules(sc_).integrated;  // a job-centre queue of its own
@@ -187,10 +187,10 @@ void World::end_of_week(M& m) {
 // costs and timeline at the warm-up's end, and a warm-up's census, series and year sums are never
 // read; what the next week reads is the training seats held (people in training at the end of the
 // week), counted here as the census counts them. The week's ended spells are dropped unadded.
-void World::warmup_end_of_week() {
+template <class M>
+void World::warmup_end_of_week(M& m) {
   for (auto& ts : terr_) ts.in_training = 0;
-  const std::size_t n = P_.size();
-  for (std::size_t p = 0; p < n; ++p) terr_[P_.territory[p]].in_training += P_.active(p) & (P_.emp_phase[p] == EpTraining);
+  m.each_present([&](std::uint32_t p) { terr_[P_.territory[p]].in_training += P_.emp_phase[p] == EpTraining; });
   week_tally_.spells.clear();
 }
 
