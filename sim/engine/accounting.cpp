@@ -153,6 +153,7 @@ void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
 
 template <class M>
 void World::end_of_week(M& m) {
+  if (programme_start_ > 0) return warmup_end_of_week(m);
   const rules::CostRules cost(sc_);
   const bool log = rules::timeline_recorded(sc_);
   const bool separate_cpi = !rules::AssessmentRules(sc_).integrated;  // a job-centre queue of its own
@@ -223,6 +224,18 @@ void World::end_of_week(M& m) {
   for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kSlots + KTraining];
   m.close_spells();  // the week's ended spells into the persons' totals
   add_year_sums();
+}
+
+// The end of a warm-up's week (this world is the warm-up run before another's week 0): only what
+// carries over into the programme. World::run_warmup resets every person's totals, snapshots,
+// costs and timeline at the warm-up's end, and a warm-up's census, series and year sums are never
+// read; what the next week reads is the training seats held (people in training at the end of the
+// week), counted here as the census counts them. The week's ended spells are dropped unadded.
+template <class M>
+void World::warmup_end_of_week(M& m) {
+  for (auto& ts : terr_) ts.in_training = 0;
+  m.each_present([&](std::uint32_t p) { terr_[P_.territory[p]].in_training += P_.emp_phase[p] == EpTraining; });
+  week_tally_.spells.clear();
 }
 
 void World::add_year_sums() {

@@ -58,22 +58,65 @@ struct World::Fast {
     parallel_for(0, w.T_, [&](int k) { fn(k); });
   }
 
+  // The people present, in id order: rows [0, present_rows_) are listed, the list compacted once
+  // a week, so it may also hold people who left earlier this week (every phase's want(p) asks
+  // P_.active(p), and the census does). Exited rows are kept (ids are never reused), and after
+  // a warm-up of a few years they outnumber the people present: the per-person passes go
+  // through this list instead of every row.
+  const std::vector<std::uint32_t>& present() {
+    auto& v = w.present_;
+    const std::size_t n = w.P_.size();
+    if (w.present_rows_ > n) v.clear(), w.present_rows_ = 0;  // (rows are never removed from a world: defensive)
+    if (w.present_week_ != w.week_) {
+      std::erase_if(v, [this](std::uint32_t p) { return !w.P_.active(p); });
+      w.present_week_ = w.week_;
+    }
+    for (std::size_t i = w.present_rows_; i < n; ++i)
+      if (w.P_.active(i)) v.push_back(static_cast<std::uint32_t>(i));
+    w.present_rows_ = n;
+    return v;
+  }
+  // The draws fixed for a person's whole stay, for one purpose: u(p) is
+  // Stream(key, p, 0, purpose).uniform(), the first word of each person's stream computed once
+  // per person, kBatch at a time (FirstBlocks), when first asked for. Call it before a pass (it
+  // extends the cache to every row); u(p) may then be called from the pass's blocks in parallel.
+  auto fixed_draws(Purpose purpose) {
+    auto it = std::find_if(w.fixed_words_.begin(), w.fixed_words_.end(), [&](const auto& f) { return f.first == purpose; });
+    if (it == w.fixed_words_.end()) it = w.fixed_words_.insert(w.fixed_words_.end(), {purpose, {}});
+    const auto k = static_cast<std::size_t>(it - w.fixed_words_.begin());  // (an index: the list may grow)
+    auto& words = it->second;
+    const std::size_t n = w.P_.size();
+    if (words.size() > n) words.clear();  // (defensive, as above)
+    std::uint32_t ids[kBatch];
+    FirstBlocks blocks;
+    for (std::size_t i = words.size(); i < n; i += kBatch) {
+      const std::size_t m = std::min<std::size_t>(kBatch, n - i);
+      for (std::size_t j = 0; j < kBatch; ++j) ids[j] = static_cast<std::uint32_t>(i + std::min(j, m - 1));
+      blocks.compute(w.key_, ids, 0, purpose);
+      words.insert(words.end(), blocks.w[0], blocks.w[0] + m);
+    }
+    return [this, k](std::uint32_t p) { return static_cast<double>(w.fixed_words_[k].second[p]) * 0x1p-32; };  // as Stream::uniform
+  }
+
   // A per-person phase: fn(p, stream, tally, requests) for every person p for which want(p)
-  // holds, in id order within blocks of persons run in parallel, with p's stream for (this
-  // week, purpose). want(p) is evaluated ahead of fn for up to kBatch persons, so it may only
-  // read what fn of another person does not change (per-person phases change only their own
-  // person's state). The tallies are summed into the territories after the pass.
+  // holds (want(p) must ask P_.active(p)), in id order within blocks of the people present run
+  // in parallel, with p's stream for (this week, purpose). want(p) is evaluated ahead of fn for
+  // up to kBatch persons, so it may only read what fn of another person does not change
+  // (per-person phases change only their own person's state). The tallies are summed into the
+  // territories after the pass.
   template <class Want, class Fn>
   void persons(Purpose purpose, Want&& want, Fn&& fn) {
-    const std::size_t n = w.P_.size(), nb = n_blocks(n);
+    const auto& ids = present();
+    const std::size_t n = ids.size(), nb = n_blocks(n);
     if (w.block_requests_.size() < nb) w.block_requests_.resize(nb);
+    for (std::size_t b = nb; b < w.block_requests_.size(); ++b) w.block_requests_[b].clear();  // left from a longer list
     tbb::combinable<Tally> tallies([this] { return Tally(w.T_); });
     parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
       Tally& t = tallies.local();
       for (std::size_t b = r.begin(); b != r.end(); ++b) {
         auto& req = w.block_requests_[b];
         req.clear();
-        with_streams(b * kBlock, std::min(n, (b + 1) * kBlock), purpose, want,
+        with_streams(ids.data() + b * kBlock, ids.data() + std::min(n, (b + 1) * kBlock), purpose, want,
                      [&](std::uint32_t p, Stream& s) { fn(p, s, t, req); });
       }
     });
@@ -82,15 +125,15 @@ struct World::Fast {
   // The first blocks of the streams are computed kBatch at a time (FirstBlocks); the people a
   // batch draws for are gathered without branches (want(i) is often unpredictable).
   template <class Want, class Fn>
-  void with_streams(std::size_t b, std::size_t e, Purpose purpose, Want& want, Fn&& fn) const {
+  void with_streams(const std::uint32_t* b, const std::uint32_t* e, Purpose purpose, Want& want, Fn&& fn) const {
     const auto week = static_cast<std::uint32_t>(w.week_);
     std::uint32_t ids[kBatch] = {};
     FirstBlocks blocks;
-    for (std::size_t i = b; i < e;) {
+    for (const std::uint32_t* i = b; i < e;) {
       std::size_t n = 0;
       for (; i < e && n < kBatch; ++i) {
-        ids[n] = static_cast<std::uint32_t>(i);
-        n += want(static_cast<std::uint32_t>(i)) ? 1 : 0;
+        ids[n] = *i;
+        n += want(*i) ? 1 : 0;
       }
       if (n == 0) break;
       blocks.compute(w.key_, ids, week, purpose);
@@ -103,9 +146,8 @@ struct World::Fast {
   // The requests of the last per-person phase, per territory and kind, in id order.
   std::vector<std::vector<std::vector<Request>>> requests(int kinds) {
     std::vector<std::vector<std::vector<Request>>> out(w.T_, std::vector<std::vector<Request>>(kinds));
-    const std::size_t nb = n_blocks(w.P_.size());
-    for (std::size_t b = 0; b < nb && b < w.block_requests_.size(); ++b)
-      for (const auto& r : w.block_requests_[b]) out[w.P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
+    for (const auto& block : w.block_requests_)
+      for (const auto& r : block) out[w.P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
     return out;
   }
   // A phase with shared state: fn(k, tally) for every territory in parallel (each touches only
@@ -173,7 +215,8 @@ struct World::Fast {
   // the timeline in id order.
   template <class Fn>
   void census(int slots, Fn&& fn) {
-    const std::size_t n = w.P_.size(), nb = n_blocks(n, kCensusBlock);
+    const auto& ids = present();
+    const std::size_t n = ids.size(), nb = n_blocks(n, kCensusBlock);
     tbb::combinable<std::vector<std::int64_t>> counts([&] { return std::vector<std::int64_t>(static_cast<std::size_t>(w.T_) * slots, 0); });
     if (w.block_changes_.size() < nb) w.block_changes_.resize(nb);
     parallel_for(tbb::blocked_range<std::size_t>(0, nb, 1), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -182,8 +225,10 @@ struct World::Fast {
         auto& changes = w.block_changes_[blk];
         changes.clear();
         const std::size_t end = std::min(n, (blk + 1) * kCensusBlock);
-        for (std::size_t p = blk * kCensusBlock; p < end; ++p)
-          if (w.P_.active(p)) fn(static_cast<std::uint32_t>(p), &c[static_cast<std::size_t>(w.P_.territory[p]) * slots], changes);
+        for (std::size_t i = blk * kCensusBlock; i < end; ++i) {
+          const std::uint32_t p = ids[i];
+          if (w.P_.active(p)) fn(p, &c[static_cast<std::size_t>(w.P_.territory[p]) * slots], changes);
+        }
       }
     });
     for (std::size_t b = 0; b < nb; ++b) w.timeline_.insert(w.timeline_.end(), w.block_changes_[b].begin(), w.block_changes_[b].end());
@@ -191,6 +236,12 @@ struct World::Fast {
     counts.combine_each([&](const std::vector<std::int64_t>& c) {
       for (std::size_t i = 0; i < c.size(); ++i) w.census_[i] += c[i];
     });
+  }
+  // fn(p) for every person present (a warm-up's end of week), in id order.
+  template <class Fn>
+  void each_present(Fn&& fn) {
+    for (const std::uint32_t p : present())
+      if (w.P_.active(p)) fn(p);
   }
 };
 

@@ -43,6 +43,10 @@ struct World::Reference {
     }
     w.apply_tally(t);
   }
+  // A draw fixed for a person's whole stay: the first of the person's stream of week 0.
+  auto fixed_draws(Purpose purpose) {
+    return [this, purpose](std::uint32_t p) { return Stream(w.key_, p, 0, purpose).uniform(); };
+  }
   std::vector<std::vector<std::vector<Request>>> requests(int kinds) {
     std::vector<std::vector<std::vector<Request>>> out(w.T_, std::vector<std::vector<Request>>(kinds));
     for (const auto& r : w.block_requests_.at(0)) out[w.P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
@@ -77,6 +81,11 @@ struct World::Reference {
       row = static_cast<std::uint16_t>(row + s.weeks);
     }
     w.week_tally_.spells.clear();
+  }
+  template <class Fn>
+  void each_present(Fn&& fn) {
+    for (std::size_t i = 0; i < w.P_.size(); ++i)
+      if (w.P_.active(i)) fn(static_cast<std::uint32_t>(i));
   }
   template <class Fn>
   void census(int slots, Fn&& fn) {

@@ -513,7 +513,7 @@ void World::life_events(M& m) {
               P_.health[p] = rule.health_next(P_, p, u_crisis);
               // One housing change a week: entering or leaving an institution, or a housing event.
               const auto inst = rule.institution_event(P_, p, week_, u_inst);
-              institution_event(p, inst, t);
+              if (inst != rules::InstitutionEvent::None) institution_event(p, inst, t);
               const bool moved = inst != rules::InstitutionEvent::None && inst != rules::InstitutionEvent::HoldLost;
               const HousingEvent event = moved ? HousingEvent::None : rule.housing_event(P_, p, week_, u_housing);
               switch (event) {
@@ -652,6 +652,10 @@ void World::housing_pathway(M& m) {
   const rules::HousingRules rule(sc_, activity(), case_time());
   const rules::EfficacyRules efficacy(sc_);
   using enum rules::EfficacyEvent;
+  // Draws fixed for a person's whole stay (streams of week 0): rent assistance in the search for
+  // a private let, the residence requirement of the social-housing list.
+  const auto assisted = m.fixed_draws(Purpose::RentAssistance);
+  const auto resident = m.fixed_draws(Purpose::SocialHousingList);
   m.persons(Purpose::StepProgress, [&](std::uint32_t p) { return P_.active(p) & homeless(P_.housing[p]); },
             [&](std::uint32_t p, Stream& s, Tally& t, std::vector<TaggedRequest>& req) {
               const double u_drop = s.uniform(), u_prog = s.uniform(), u_move = s.uniform(), u_let = s.uniform();
@@ -669,7 +673,7 @@ void World::housing_pathway(M& m) {
               }
               // Rehousing routes of usual care: a private let found with an income, or a
               // social-housing allocation from the list.
-              auto u_assisted = [&] { return Stream(key_, p, 0, Purpose::RentAssistance).uniform(); };
+              auto u_assisted = [&] { return assisted(p); };
               if (rule.finds_private_let(P_, p, u_let, u_assisted)) {
                 set_housing(p, Housed, t);
                 P_.efficacy[p] = efficacy.after(Rehoused, P_.efficacy[p]);
@@ -688,7 +692,7 @@ void World::housing_pathway(M& m) {
                 case StepRequest::MoveOn: req.push_back({p, since, RMoveOn}); break;
                 case StepRequest::Demote: req.push_back({p, since, RDemote}); break;
               }
-              auto u_resident = [&] { return Stream(key_, p, 0, Purpose::SocialHousingList).uniform(); };
+              auto u_resident = [&] { return resident(p); };
               if (rule.on_social_list(P_, p, u_resident)) req.push_back({p, rule.social_list_rank(P_, p), RSocial});
             });
   auto requests = m.requests(kReqKinds);

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/registry/results.hpp"
@@ -249,6 +250,8 @@ class World {
   // Adds the week's census to the sums of its year of the run (years_), and the homeless
   // cohort's cost at each year end (sim/engine/accounting.cpp).
   void add_year_sums();
+  // end_of_week in a warm-up's world: only what the warm-up hands on (sim/engine/accounting.cpp).
+  template <class M> void warmup_end_of_week(M& m);
   // The family-care model (sim/engine/family_care.cpp): its care workers and families at week 0.
   void setup_family_care();
   // The hash of the family-care state (column_hash("family_care")).
@@ -291,6 +294,16 @@ class World {
   };
   std::vector<StateChange> timeline_;                    // in week order, then person order
   std::vector<std::vector<StateChange>> block_changes_;  // per block scratch
+  // The fast machinery's own bookkeeping (sim/engine/fast.hpp), derived from the columns and from
+  // key_ alone, never part of the state or the results:
+  // - the ids of the people present, in id order (Fast::present): rows [0, present_rows_) are
+  //   listed, compacted once a week (present_week_), so it may still hold people who left this week;
+  // - the draws fixed for a person's whole stay (streams of week 0, Fast::fixed_draws): the first
+  //   word of each person's stream for a purpose, computed once per person.
+  std::vector<std::uint32_t> present_;
+  std::size_t present_rows_ = 0;
+  int present_week_ = INT_MIN;
+  std::vector<std::pair<Purpose, std::vector<std::uint32_t>>> fixed_words_;
 
  public:
   static const std::vector<std::string>& series_names();
