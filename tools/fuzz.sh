@@ -40,7 +40,7 @@ run() {  # target max_len fork corpus directories...
   "$B/tests/fuzz/$t" $mode \
     -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len="$len" \
     -artifact_prefix="$B/$t-" "$B/corpus/$t" "$@" >"$B/$t.log" 2>&1 || true
-  grep -E "^#[0-9]+:? +(cov|DONE)" "$B/$t.log" | tail -n 1 || true
+  grep -E "^#[0-9]+:?[[:space:]]+(cov|DONE)" "$B/$t.log" | tail -n 1 || true
   found=0
   for f in "$B/$t"-crash-* "$B/$t"-leak-* "$B/$t"-timeout-* "$B/$t"-oom-*; do
     [ -e "$f" ] || continue
