@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -449,9 +451,69 @@ class Validator {
   std::map<std::string, std::vector<std::string>> members_;  // sub-group -> names of the first replicate
 };
 
+// libhdf5 1.10.8 walks a global heap collection (where variable-length strings live) object by
+// object, stepping by each object's declared size; a free-space object (index 0) of size 0 makes
+// that walk loop forever, inside the library, on the first string read from the collection (found
+// by fuzzing: `percorsi info` hung). The collections are walked here first, as the library walks
+// them, before the library reads any: the reason a collection would not be walked to its end,
+// or "" when every one would. A collection is "GCOL", version 1, 3 reserved bytes and its size
+// (8 bytes, as this program writes them), then objects of a 16-byte header (index 2 bytes,
+// references 2, reserved 4, size 8) and their data padded to 8 bytes.
+std::string global_heap_problem(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  const std::uint64_t file_size = static_cast<std::uint64_t>(in.tellg());
+  auto u64 = [](const unsigned char* p) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+  };
+  constexpr std::uint64_t kMinCollection = 4096, kMaxCollection = std::uint64_t(1) << 32;
+  std::vector<unsigned char> block(std::size_t(1) << 20), heap;
+  for (std::uint64_t at = 0; at < file_size;) {
+    const std::uint64_t n = std::min<std::uint64_t>(block.size(), file_size - at);
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(reinterpret_cast<char*>(block.data()), static_cast<std::streamsize>(n));
+    if (in.gcount() != static_cast<std::streamsize>(n)) return "";
+    for (std::uint64_t i = 0; i + 4 <= n; ++i) {
+      if (std::memcmp(&block[i], "GCOL", 4) != 0) continue;
+      const std::uint64_t begin = at + i;
+      if (begin + 16 > file_size) continue;
+      unsigned char head[16];
+      in.clear();
+      in.seekg(static_cast<std::streamoff>(begin));
+      in.read(reinterpret_cast<char*>(head), 16);
+      const std::uint64_t size = u64(head + 8);
+      if (head[4] != 1 || size < kMinCollection || size > kMaxCollection || size > file_size - begin) continue;
+      heap.resize(size);
+      in.seekg(static_cast<std::streamoff>(begin));
+      in.read(reinterpret_cast<char*>(heap.data()), static_cast<std::streamsize>(size));
+      for (std::uint64_t p = 16; p < size && p + 16 <= size;) {
+        const unsigned index = heap[p] | (unsigned(heap[p + 1]) << 8);
+        const std::uint64_t object = u64(&heap[p + 8]);
+        const std::uint64_t need = index == 0 ? object : 16 + ((object + 7) / 8) * 8;
+        if (need == 0 || object > size)
+          return "global heap collection at byte " + std::to_string(begin) + ": object " + std::to_string(index) +
+                 " of size " + std::to_string(object) + " at byte " + std::to_string(begin + p) +
+                 (need == 0 ? " (a walk of the collection would never end)" : " (beyond its collection)");
+        p += need;
+      }
+    }
+    if (n < 4) break;
+    at += n - 3;  // a signature across two blocks is found in the next
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string results_damage(const std::string& path, bool require_checksums) {
+  {
+    const std::string heap = global_heap_problem(path);  // before libhdf5 reads any string
+    if (!heap.empty()) return heap;
+  }
   Reader rd(path);  // a readable Percorsi results file (ReadError otherwise)
   Session session;
   Handle file = open_readonly(path);

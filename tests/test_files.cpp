@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -536,3 +537,34 @@ TEST_F(Assembly, GoodPartsAreAssembled) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The inputs the fuzzer of the results reader found (tools/fuzz.sh, docs/fuzzing.md), kept in
+// tests/data/bad-results-fuzz/: each is refused by the validator with its reason (or as no
+// readable Percorsi file), and `percorsi info` says so and exits with code 2, within a minute
+// (a hang ends as code 124), with no signal and no sanitizer report.
+TEST_F(Files, FuzzRegressions) {
+  const fs::path dir = fs::path(kSrc) / "tests/data/bad-results-fuzz";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".h5") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 2u) << dir;
+  for (const fs::path& f : files) {
+    SCOPED_TRACE(f.filename().string());
+    std::string why;
+    try {
+      why = out::results_damage(f.string());
+    } catch (const out::ReadError& e) {
+      why = e.what();
+    }
+    EXPECT_FALSE(why.empty()) << "a damaged file passed the validator";
+    const Result r = shell("timeout 60 " + std::string(PERCORSI_BIN) + " info " + f.string());
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_TRUE(contains(r.out, f.string() + ": damaged: ") || contains(r.out, "is not a readable HDF5 file") ||
+                contains(r.out, "is not a Percorsi results file"))
+        << r.out;
+    for (const char* s : {"Sanitizer", "runtime error:", "terminate called", "Segmentation", "HDF5-DIAG"})
+      EXPECT_FALSE(contains(r.out, s)) << r.out;
+  }
+}

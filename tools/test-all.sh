@@ -6,6 +6,9 @@
 # calibrations, the lessons and the pages regenerated from them, tens of minutes under the
 # sanitizers), which the Release build above checks. The code they run is the code the unit,
 # trial, sensitivity and ensemble tests run under the sanitizers.
+# Under CI it also runs the ThreadSanitizer job (tools/tsan.sh: the tests labelled `threads` in
+# build-tsan/) and the fuzzers of the loaders for 60 s each (tools/fuzz.sh: build-fuzz/, clang);
+# docs/fuzzing.md gives what each covers and its measured time.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -17,4 +20,6 @@ if [ "${CI:-}" = "true" ]; then
   cmake --build build-asan
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j2 -LE "calibration|lessons|docs"
+  tools/tsan.sh
+  tools/fuzz.sh 60
 fi

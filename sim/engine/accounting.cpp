@@ -23,7 +23,6 @@
 namespace percorsi {
 
 namespace {
-constexpr std::size_t kAccBlock = 16384;
 // Per-territory counts taken in the accounting pass.
 enum CountSlot : int {
   KHousing0 = 0,

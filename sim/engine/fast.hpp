@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "sim/engine/first_blocks.hpp"
+#include "sim/engine/parallel.hpp"
 #include "sim/model/rules.hpp"
 #include "sim/engine/world.hpp"
 
@@ -31,7 +32,7 @@ struct World::Fast {
   template <class... A>
   static void parallel_for(A&&... a) {
     tbb::task_group_context own(tbb::task_group_context::isolated);
-    tbb::parallel_for(std::forward<A>(a)..., own);
+    parallel::parallel_for(std::forward<A>(a)..., own);
   }
 
   // Creates the people of ids [first[t], first[t + 1]) in territory t, for every t, in parallel

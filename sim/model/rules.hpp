@@ -384,7 +384,7 @@ struct EfficacyRules {
   }
   float supported(const Persons& P, std::uint32_t p, float efficacy) const {
     const std::uint8_t c = P.kase[p];
-    return (c == InCharge) | (c == FollowUp) ? efficacy + support_rate * (1.0f - efficacy) : efficacy;
+    return ((c == InCharge) | (c == FollowUp)) ? efficacy + support_rate * (1.0f - efficacy) : efficacy;
   }
 };
 

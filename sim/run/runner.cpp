@@ -9,6 +9,8 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
+
+#include "sim/engine/parallel.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,7 +193,7 @@ std::vector<ScenarioSummary> run_in_memory(const std::vector<Scenario>& scenario
   Progress progress(weeks_of(scenarios, tasks), "running " + std::to_string(tasks.size()) + " runs", opt.progress);
   std::vector<std::map<std::string, double>> headlines(tasks.size()), costs(tasks.size());
   std::vector<std::map<std::string, std::pair<double, double>>> balance(tasks.size());
-  tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+  parallel::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
     const Task& task = tasks[i];
     out::ReplicateResult r =
         run_replicate(scenarios[task.scenario], task.replicate, [&] { progress.add(); }, opt.engine);
@@ -371,7 +373,7 @@ std::vector<ScenarioSummary> run_scenarios(std::vector<Scenario> scenarios, cons
       if (!infos.count(t.scenario)) infos.emplace(t.scenario, scenario_info(scenarios[t.scenario]));
     code = kOk;
     try {
-      tbb::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t i) {
+      parallel::parallel_for(std::size_t{0}, mine.size(), [&](std::size_t i) {
         const Task& t = mine[i];
         out::ReplicateResult r = run_replicate(scenarios[t.scenario], t.replicate, [&] { progress.add(); }, opt.engine);
         write_task_file(dir, infos.at(t.scenario), t, r, task_prov);

@@ -6,6 +6,8 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include "sim/engine/parallel.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -148,7 +150,7 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
   //    point), and keeps its own: points q with q % ranks == rank.
   std::vector<std::vector<Scenario>> mine(rank < Q ? (Q - rank + ranks - 1) / ranks : 0);
   std::vector<std::string> bad(Q);
-  tbb::parallel_for(std::size_t{0}, Q, [&](std::size_t q) {
+  parallel::parallel_for(std::size_t{0}, Q, [&](std::size_t q) {
     try {
       std::vector<Scenario> v = scenarios_at(spec, res.design, q);
       if (q % ranks == rank) mine[q / ranks] = std::move(v);
@@ -176,7 +178,7 @@ std::optional<SensitivityResult> run_sensitivity(const SensitivitySpec& spec, co
     if (ranks > 1) label += " on " + std::to_string(ranks) + " ranks";
     Progress progress(weeks, label, opt.progress && rank == 0);
     try {
-      tbb::parallel_for(std::size_t{0}, tasks, [&](std::size_t t) {
+      parallel::parallel_for(std::size_t{0}, tasks, [&](std::size_t t) {
         const std::size_t m = t / (S * R), s = t / R % S, rep = t % R;
         const std::size_t at = ((m * ranks + rank) * S * R + t % (S * R)) * O;  // point q = m * ranks + rank
         out::ReplicateResult rr = run_replicate(mine[m][s], static_cast<int>(rep), [&] { progress.add(); });

@@ -4,6 +4,8 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
+
+#include "sim/engine/parallel.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -379,7 +381,7 @@ TrialResult run_trial(const Trial& trial, const TrialOptions& opt, const std::st
   {
     Progress progress(total_weeks, "trial " + trial.name() + ": " + std::to_string(A) + " arms x " + std::to_string(R) + " replicates",
                       opt.progress);
-    tbb::parallel_for(std::size_t{0}, A * static_cast<std::size_t>(R), [&](std::size_t i) {
+    parallel::parallel_for(std::size_t{0}, A * static_cast<std::size_t>(R), [&](std::size_t i) {
       const std::size_t a = i / static_cast<std::size_t>(R);
       const int r = static_cast<int>(i % static_cast<std::size_t>(R));
       const auto v = measure_arm(trial, trial.arms[a], r, keep ? &results[i] : nullptr);
