@@ -17,7 +17,7 @@ mkdir -p "$B"
 CC=clang CXX=clang++ cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DPERCORSI_FUZZ=ON \
   -DPERCORSI_BUILD_TESTS=OFF -DPERCORSI_BUILD_VIZ=OFF -DPERCORSI_MPI=OFF -DPERCORSI_WERROR=ON >"$B/configure.log" 2>&1 ||
   { cat "$B/configure.log"; exit 1; }
-cmake --build "$B" -j1 --target fuzz_scenario fuzz_results make_results_seed
+cmake --build "$B" --target fuzz_scenario fuzz_results make_results_seed
 rm -rf "$B/tmp" "$B"/crash-* "$B"/leak-* "$B"/timeout-* "$B"/oom-*
 mkdir -p "$B/corpus/fuzz_scenario" "$B/corpus/fuzz_results" "$B/seeds/results" "$B/tmp"
 "$B/tests/fuzz/make_results_seed" "$B/seeds/results"

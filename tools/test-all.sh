@@ -7,7 +7,7 @@
 # sanitizers), which the Release build above checks. The code they run is the code the unit,
 # trial, sensitivity and ensemble tests run under the sanitizers.
 # Under CI it also runs the ThreadSanitizer job (tools/tsan.sh: the tests labelled `threads` in
-# build-tsan/) and the fuzzers of the loaders for 60 s each (tools/fuzz.sh: build-fuzz/, clang);
+# build-tsan/) and the fuzzers of the loaders for 30 s each (tools/fuzz.sh: build-fuzz/, clang);
 # docs/fuzzing.md gives what each covers and its measured time.
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [ "${CI:-}" = "true" ]; then
     -DPERCORSI_MPI=OFF -DCMAKE_CXX_FLAGS=-O1
   cmake --build build-asan
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j2 -LE "calibration|lessons|docs"
+    ctest --test-dir build-asan --output-on-failure -j2 -LE "calibration|lessons|docs|threads"
   tools/tsan.sh
-  tools/fuzz.sh 60
+  tools/fuzz.sh 30
 fi

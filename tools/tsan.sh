@@ -10,6 +10,6 @@ WERROR=OFF; [ "${CI:-}" = "true" ] && WERROR=ON
 mkdir -p "$B"
 cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERCORSI_TSAN=ON -DPERCORSI_BUILD_VIZ=OFF \
   -DPERCORSI_MPI=OFF -DPERCORSI_WERROR=$WERROR >"$B/configure.log" 2>&1 || { cat "$B/configure.log"; exit 1; }
-cmake --build "$B" -j1 --target test_threads
+cmake --build "$B" --target test_threads
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
-  ctest --test-dir "$B" --output-on-failure -j1 -L threads
+  ctest --test-dir "$B" --output-on-failure -j2 -L threads
