@@ -4,10 +4,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "output/h5_detail.hpp"
 #include "sim/registry/outputs.hpp"
@@ -509,7 +516,9 @@ std::string global_heap_problem(const std::string& path) {
 
 }  // namespace
 
-std::string results_damage(const std::string& path, bool require_checksums) {
+namespace {
+
+std::string results_damage_here(const std::string& path, bool require_checksums) {
   {
     const std::string heap = global_heap_problem(path);  // before libhdf5 reads any string
     if (!heap.empty()) return heap;
@@ -531,8 +540,87 @@ std::string results_damage(const std::string& path, bool require_checksums) {
   return "";
 }
 
-void validate_results(const std::string& path, bool require_checksums) {
-  const std::string why = results_damage(path, require_checksums);
+// The child's exit codes.
+constexpr int kChildSound = 0, kChildDamaged = 3, kChildUnreadable = 4;
+// A check that has not ended in an hour is taken to hang (a deadlock or a loop of the library).
+constexpr unsigned kChildSeconds = 3600;
+
+bool may_fork() {
+  for (const char* v : {"PERCORSI_VALIDATE_IN_PROCESS", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK"})
+    if (std::getenv(v)) return false;
+  return true;
+}
+
+// Runs the check in a child process: its reason (or the ReadError's message) comes back through a
+// pipe; a child that dies or ends otherwise leaves the file damaged, with what happened.
+std::string results_damage_in_child(const std::string& path, bool require_checksums) {
+  int fds[2];
+  if (::pipe(fds) != 0) return results_damage_here(path, require_checksums);
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]), ::close(fds[1]);
+    return results_damage_here(path, require_checksums);
+  }
+  if (pid == 0) {  // the child: the check, its answer on the pipe, nothing on the terminal
+    ::close(fds[0]);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, 1), ::dup2(null, 2);
+    ::alarm(kChildSeconds);
+    std::string msg;
+    int code = kChildSound;
+    try {
+      msg = results_damage_here(path, require_checksums);
+      code = msg.empty() ? kChildSound : kChildDamaged;
+    } catch (const ReadError& e) {
+      msg = e.what(), code = kChildUnreadable;
+    } catch (const std::exception& e) {
+      msg = e.what(), code = kChildDamaged;
+    }
+    for (std::size_t done = 0; done < msg.size();) {
+      const ssize_t n = ::write(fds[1], msg.data() + done, msg.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  std::string msg;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n > 0) msg.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    switch (WEXITSTATUS(status)) {
+      case kChildSound: return "";
+      case kChildDamaged: return msg;
+      case kChildUnreadable: throw ReadError(msg);
+      default: return "the HDF5 library failed reading it (the check ended with code " + std::to_string(WEXITSTATUS(status)) + ")";
+    }
+  }
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return sig == SIGALRM ? "the HDF5 library did not finish reading it in " + std::to_string(kChildSeconds / 60) + " minutes"
+                          : "the HDF5 library crashed reading it (" + std::string(::strsignal(sig)) + ")";
+  }
+  return "the HDF5 library failed reading it";
+}
+
+}  // namespace
+
+std::string results_damage(const std::string& path, bool require_checksums, Isolation where) {
+  if (where == Isolation::child && may_fork()) return results_damage_in_child(path, require_checksums);
+  return results_damage_here(path, require_checksums);
+}
+
+void validate_results(const std::string& path, bool require_checksums, Isolation where) {
+  const std::string why = results_damage(path, require_checksums, where);
   if (!why.empty()) throw DamagedResults(path + ": damaged: " + why);
 }
 

@@ -37,12 +37,20 @@ inline constexpr std::int64_t kMaxResultReplicates = 100000;
 inline constexpr std::int64_t kMaxResultPersonRows = 100000000;
 inline constexpr std::int64_t kMaxResultCells = 1000000000;  // weeks x territories of one series
 
+// Where the check runs. libhdf5 itself can crash on some crafted files before any check can
+// refuse them (docs/fuzzing.md; tests/data/bad-results-fuzz/). `child`: in a child process
+// (fork), so that such a file is said to be damaged ("the HDF5 library crashed reading it") and
+// the program goes on; used where the calling process has no other thread using HDF5 and is no
+// MPI rank (under MPI, or with PERCORSI_VALIDATE_IN_PROCESS set, it runs here). `here`: in this
+// process (the fuzzers, the viewer, a run's own checksummed task files).
+enum class Isolation { child, here };
+
 // Checks the whole file; throws DamagedResults ("<path>: damaged: <object>: <reason>") at the
 // first problem, ReadError when the file is no readable Percorsi results file. With
 // `require_checksums`, a replicate without a checksum is damaged too (the task files of a run).
-void validate_results(const std::string& path, bool require_checksums = false);
+void validate_results(const std::string& path, bool require_checksums = false, Isolation where = Isolation::child);
 // The reason the file is damaged ("" when it is not); ReadError when it is unreadable.
-std::string results_damage(const std::string& path, bool require_checksums = false);
+std::string results_damage(const std::string& path, bool require_checksums = false, Isolation where = Isolation::child);
 
 // A 64-bit FNV-1a checksum of one replicate's data (replicate index, seed, weekly series, person
 // and timeline columns, headline values; names in name order), as the Recorder writes it in the

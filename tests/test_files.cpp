@@ -564,7 +564,13 @@ TEST_F(Files, FuzzRegressions) {
     EXPECT_TRUE(contains(r.out, f.string() + ": damaged: ") || contains(r.out, "is not a readable HDF5 file") ||
                 contains(r.out, "is not a Percorsi results file"))
         << r.out;
-    for (const char* s : {"Sanitizer", "runtime error:", "terminate called", "Segmentation", "HDF5-DIAG"})
+    for (const char* s : {"Sanitizer", "runtime error:", "terminate called", "core dumped", "HDF5-DIAG"})
       EXPECT_FALSE(contains(r.out, s)) << r.out;
+    // The files on which libhdf5 itself crashes are refused by the check's child process; checked
+    // in this process, the same file would end the test (a segmentation fault inside the library).
+    const std::string name = f.filename().string();
+    if (name == "dense_group_bad_btree_address.h5" || name == "vlen_string_heap_index_out_of_table.h5") {
+      EXPECT_TRUE(contains(r.out, "the HDF5 library crashed reading it")) << r.out;
+    }
   }
 }

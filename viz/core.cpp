@@ -500,7 +500,7 @@ bool Catalog::open(const std::string& path) {
   const auto canon = std::filesystem::weakly_canonical(path, ec).string();
   if (std::find(files_.begin(), files_.end(), canon) != files_.end()) return true;
   try {
-    out::validate_results(path);  // nothing is drawn from damaged data
+    out::validate_results(path, false, out::Isolation::here);  // nothing is drawn from damaged data (the viewer has threads: checked here)
     auto rd = std::make_shared<const out::Reader>(path);
     const auto names = rd->scenarios();
     if (names.empty()) throw out::ReadError("'" + path + "' holds no scenarios");

@@ -179,7 +179,7 @@ PartCheck check_part(const std::string& path, const Scenario& sc, const out::Sce
   if (c.foreign.empty() && rd.scenarios().size() != 1) c.foreign = "it holds more than one scenario";
   if (c.foreign.empty() && rd.provenance().shard != "task")
     c.foreign = "it is no task file (shard " + rd.provenance().shard + ")";
-  if (c.foreign.empty()) c.damaged = out::results_damage(path, true);
+  if (c.foreign.empty()) c.damaged = out::results_damage(path, true, out::Isolation::here);
   return c;
 }
 

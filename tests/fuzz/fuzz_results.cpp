@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string path = (dir / "input.h5").string();
   fuzz::write_file(path, reinterpret_cast<const char*>(data), size);
   try {
-    if (!out::results_damage(path).empty()) return 0;  // refused with its reason, as `info` does
+    if (!out::results_damage(path, false, out::Isolation::here).empty()) return 0;  // refused with its reason, as `info` does
     const out::Reader rd(path);
     (void)rd.describe();
     (void)rd.provenance();
