@@ -6,13 +6,17 @@
 #include <cstdio>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <new>
 #include <set>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -544,6 +548,51 @@ std::string results_damage_here(const std::string& path, bool require_checksums)
 constexpr int kChildSound = 0, kChildDamaged = 3, kChildUnreadable = 4;
 // A check that has not ended in an hour is taken to hang (a deadlock or a loop of the library).
 constexpr unsigned kChildSeconds = 3600;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PERCORSI_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PERCORSI_SANITIZED 1
+#endif
+#endif
+
+#ifndef PERCORSI_SANITIZED
+// The memory the check may take beyond what the process already holds: a fixed allowance plus a
+// multiple of the file's size (compressed chunks expand). A damaged size (of a chunk, a string) can
+// declare gigabytes, which libhdf5 1.10.8 allocates before it finds the data missing (a 35 KB
+// file made the check take 16 GiB); beyond the limit the allocation fails and the file is refused.
+// The allowance is PERCORSI_VALIDATE_MEMORY_MB (default 4096) megabytes.
+constexpr std::uintmax_t kChildMemoryBaseMB = 4096, kChildMemoryPerFileByte = 64;
+
+std::uintmax_t child_memory_base() {
+  std::uintmax_t mb = kChildMemoryBaseMB;
+  if (const char* v = std::getenv("PERCORSI_VALIDATE_MEMORY_MB")) {
+    char* end = nullptr;
+    const unsigned long long x = std::strtoull(v, &end, 10);
+    if (end != v && *end == '\0' && x > 0) mb = x;
+  }
+  return mb << 20;
+}
+
+#endif
+
+// Caps the child's address space (not under the address and thread sanitizers, which reserve
+// terabytes of it for their shadow memory).
+void limit_child_memory([[maybe_unused]] const std::string& path) {
+#ifndef PERCORSI_SANITIZED
+  std::uintmax_t held = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    unsigned long pages = 0;
+    if (std::fscanf(f, "%lu", &pages) == 1) held = std::uintmax_t{pages} * static_cast<std::uintmax_t>(::sysconf(_SC_PAGESIZE));
+    std::fclose(f);
+  }
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  const std::uintmax_t budget = held + child_memory_base() + (ec ? 0 : size) * kChildMemoryPerFileByte;
+  const rlimit lim{static_cast<rlim_t>(budget), static_cast<rlim_t>(budget)};
+  ::setrlimit(RLIMIT_AS, &lim);
+#endif
+}
 
 bool may_fork() {
   for (const char* v : {"PERCORSI_VALIDATE_IN_PROCESS", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMIX_RANK"})
@@ -567,6 +616,7 @@ std::string results_damage_in_child(const std::string& path, bool require_checks
     const int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, 1), ::dup2(null, 2);
     ::alarm(kChildSeconds);
+    limit_child_memory(path);
     std::string msg;
     int code = kChildSound;
     try {
@@ -574,6 +624,8 @@ std::string results_damage_in_child(const std::string& path, bool require_checks
       code = msg.empty() ? kChildSound : kChildDamaged;
     } catch (const ReadError& e) {
       msg = e.what(), code = kChildUnreadable;
+    } catch (const std::bad_alloc&) {
+      msg = "reading it needs more memory than the check allows (a damaged size?)", code = kChildDamaged;
     } catch (const std::exception& e) {
       msg = e.what(), code = kChildDamaged;
     }

@@ -5,8 +5,14 @@
 // listing of `percorsi info --all`, every scenario, replicate, summary, weekly summary and the
 // robustness table). Every problem must be a ReadError with a message; anything else (another
 // exception, a crash, a sanitizer report, a hang, a leak, an allocation beyond -rss_limit_mb) is
-// a finding.
+// a finding. So is an HDF5 object (file, group, dataset, attribute, type) left open once the input
+// is done: a handle leaked on an error path grows the process input after input (libFuzzer's fork
+// mode runs many inputs in one process), and this check makes it a finding of the input that
+// leaks, reproducible alone.
+#include <hdf5.h>
+
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <string>
 
@@ -17,6 +23,7 @@
 using namespace percorsi;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const ssize_t types_before = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_DATATYPE);
   const auto& dir = fuzz::work_dir("results");
   const std::string path = (dir / "input.h5").string();
   fuzz::write_file(path, reinterpret_cast<const char*>(data), size);
@@ -40,6 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } catch (const out::ReadError& e) {
     if (std::string(e.what()).empty()) __builtin_trap();  // an error must say what is wrong
+  }
+  // Files, groups, datasets and attributes: none may stay open. Datatypes: the HDF5 C++ library
+  // holds its predefined ones for the whole process, so no more than before the input.
+  const ssize_t types = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_DATATYPE);
+  const ssize_t open = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE | H5F_OBJ_GROUP | H5F_OBJ_DATASET | H5F_OBJ_ATTR);
+  if (open != 0 || types > types_before) {
+    std::fprintf(stderr, "fuzz_results: HDF5 objects left open after the input: %zd, and %zd datatypes (%zd before)\n",
+                 open, types, types_before);
+    __builtin_trap();
   }
   return 0;
 }
