@@ -97,27 +97,12 @@ inline bool homeless(std::uint8_t h) { return h <= Transitional; }   // Street, 
 
 // Person columns. Every column has one entry per person ever created (ids are dense and
 // never reused, so draws keyed by id are common to scenarios with the same inflow).
+using HousingWeeks = std::array<std::uint16_t, kHousingStates>;
+using CaseWeeks = std::array<std::uint16_t, kCaseStates>;
 struct Persons {
-  std::vector<std::uint8_t> territory, age, functioning, flags, housing, work, kase, returns;
-  std::vector<std::uint8_t> housing_12m, housing_24m;  // housing state 52/104 weeks after entry (255: not reached)
-  // During an institution stay: the housing the person holds on to (HfFlat or Housed while the
-  // flat or tenancy is kept, else Street) and the kind of institution (InstitutionKind).
-  std::vector<std::uint8_t> inst_from, inst_kind;
-  std::vector<std::uint16_t> groups;
-  std::vector<float> employability, efficacy, health, health0, cost;
-  std::vector<std::int16_t> entry, exit, housing_since, case_since, first_stable;
-  // Employment pathway.
-  std::vector<std::uint8_t> emp_phase, rounds, spells, seeking, work_12m, work_24m, quota_job;
-  std::vector<std::int16_t> emp_since, intake, first_job, hire_week;
-  std::vector<std::int16_t> first_contact, first_plan;  // week of the first contact and of the first signed plan (-1: none)
-  std::vector<std::int32_t> firm;  // firm of the internship or job, -1 if none
-  std::vector<std::uint16_t> weeks_employed, weeks_employed_after_first;
-  std::vector<std::uint16_t> logged;  // states last written to the timeline (housing | case << 3 | work << 6)
-  // Weeks spent in each housing and case state, counted at the end of every week present.
-  // Stored when a state ends (at the end of the week of a change, see SpellEnd, or at exit);
-  // weeks_in_housing/weeks_in_case add the weeks of the state still under way.
-  std::vector<std::array<std::uint16_t, kHousingStates>> weeks_housing;
-  std::vector<std::array<std::uint16_t, kCaseStates>> weeks_case;
+#define PERSON_COLUMN(type, name) std::vector<type> name;
+#include "sim/model/person_columns.def"
+#undef PERSON_COLUMN
   // Weeks of a spell that began at `since` counted by week `now`: from week 0 only (a spell under
   // way at the end of a warm-up began before it).
   static int spell_weeks(int since, int now) { return now - std::max(since, 0); }
@@ -133,19 +118,9 @@ struct Persons {
   // contracts all go through here; the names are those of the phases' reads and writes).
   template <class F>
   void for_each_named_column(F&& f) {
-#define PERCORSI_COL(c) f(#c, c)
-    PERCORSI_COL(territory), PERCORSI_COL(age), PERCORSI_COL(functioning), PERCORSI_COL(flags), PERCORSI_COL(housing);
-    PERCORSI_COL(work), PERCORSI_COL(kase), PERCORSI_COL(returns), PERCORSI_COL(housing_12m), PERCORSI_COL(housing_24m);
-    PERCORSI_COL(inst_from), PERCORSI_COL(inst_kind);
-    PERCORSI_COL(groups), PERCORSI_COL(employability), PERCORSI_COL(efficacy), PERCORSI_COL(health);
-    PERCORSI_COL(health0), PERCORSI_COL(cost), PERCORSI_COL(entry), PERCORSI_COL(exit), PERCORSI_COL(housing_since);
-    PERCORSI_COL(case_since), PERCORSI_COL(first_stable), PERCORSI_COL(emp_phase), PERCORSI_COL(rounds);
-    PERCORSI_COL(spells), PERCORSI_COL(seeking), PERCORSI_COL(work_12m), PERCORSI_COL(work_24m), PERCORSI_COL(quota_job);
-    PERCORSI_COL(emp_since), PERCORSI_COL(intake), PERCORSI_COL(first_job), PERCORSI_COL(hire_week), PERCORSI_COL(firm);
-    PERCORSI_COL(first_contact), PERCORSI_COL(first_plan);
-    PERCORSI_COL(weeks_employed), PERCORSI_COL(weeks_employed_after_first), PERCORSI_COL(logged);
-    PERCORSI_COL(weeks_housing), PERCORSI_COL(weeks_case);
-#undef PERCORSI_COL
+#define PERSON_COLUMN(type, name) f(#name, name);
+#include "sim/model/person_columns.def"
+#undef PERSON_COLUMN
   }
   template <class F>
   void for_each_named_column(F&& f) const {
