@@ -20,6 +20,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 
@@ -728,6 +729,304 @@ int cmd_params(bool outs, bool dict) {
   return kOk;
 }
 
+// ---- The subcommands' options: one struct each, filled by CLI11 from its add_* function below
+// (the options they share, Common, are a member of each: no option is shared between two
+// subcommands' structs).
+
+struct RunArgs {  // run and compare (one instance each)
+  std::vector<std::string> files;
+  Common c;
+};
+struct TrialCmd {
+  TrialArgs a;
+  Common c;
+};
+struct CalibrateArgs {
+  std::string file, leave_out;
+  int particles = 0;
+  Common c;
+};
+struct ValidationCmd {
+  ValidationArgs a;
+  Common c;
+};
+struct LessonsCmd {
+  LessonsArgs a;
+  Common c;
+};
+struct SensitivityArgs {
+  std::string file;
+  Common c;
+};
+struct MergeArgs {
+  std::vector<std::string> files;
+  std::string out;
+  bool quiet = false, force = false;
+};
+struct ValidateArgs {
+  std::vector<std::string> files;
+  Common c;
+};
+struct InfoArgs {
+  std::vector<std::string> files;
+  bool all = false;
+};
+struct ExportArgs {
+  std::string file, dir;
+  bool force = false;
+};
+struct BenchArgs {
+  std::string file = "scenarios/piemonte/baseline.yaml";
+  long persons = 1000000;
+  int weeks = 520, repeat = 1, threads = 0;
+  bool phases = false, quiet = false;
+};
+struct ParamsArgs {
+  bool markdown = false, dictionary = false, outputs = false;
+};
+
+void add_threads_quiet(CLI::App* sub, int& threads, bool& quiet, const std::string& threads_doc = "Worker threads (default: all cores)",
+                       const std::string& quiet_doc = "No progress bar") {
+  sub->add_option("--threads", threads, threads_doc)->check(CLI::NonNegativeNumber);
+  sub->add_flag("--quiet,-q", quiet, quiet_doc);
+}
+void add_format(CLI::App* sub, std::string& format, const std::string& doc, const std::vector<std::string>& allowed) {
+  sub->add_option("--format", format, doc)->check(CLI::IsMember(allowed));
+}
+void add_running(CLI::App* sub, Common& c) {
+  add_threads_quiet(sub, c.threads, c.quiet);
+  sub->add_option("--replicates", c.replicates, "Replicates per scenario (overrides the files)")->check(CLI::Range(1, 100000));
+  sub->add_option("--seed", c.seed, "Seed (overrides the files, and stands in for a file that gives none)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--out,-o", c.out, "Results file (HDF5), written under a temporary name and renamed on success");
+  add_format(sub, c.format, "Table format: text, csv or markdown", {"text", "csv", "markdown"});
+  sub->add_option("--engine", c.engine,
+                  "fast (default) or reference: the plain serial reference engine, which gives the same results "
+                  "bit for bit, slowly (docs/architecture.md)")
+      ->check(CLI::IsMember({"fast", "reference"}));
+}
+void add_robustness(CLI::App* sub, Common& c, const std::string& flag_doc, const std::string& points_doc,
+                    const std::string& replicates_doc) {
+  auto* flag = sub->add_flag("--robustness", c.robustness, flag_doc);
+  sub->add_option("--robustness-points", c.robust.points, points_doc)->needs(flag);
+  sub->add_option("--robustness-replicates", c.robust.replicates, replicates_doc)->needs(flag);
+}
+
+CLI::App* add_run(CLI::App& app, RunArgs& r) {
+  auto* sub = app.add_subcommand(
+      "run", "Run scenarios (all replicates; sweeps expanded) and write one HDF5 results file. Under mpirun the "
+             "ranks share the tasks.");
+  sub->add_option("scenarios", r.files, "Scenario files (YAML)")->required()->check(CLI::ExistingFile);
+  add_running(sub, r.c);
+  sub->add_option("--shard", r.c.shard,
+                  "Run only shard K of N of the tasks (K/N, 1 <= K <= N; for job arrays), then join the shards' "
+                  "files with `percorsi merge`");
+  sub->add_flag("--resume", r.c.resume,
+                "Reuse the finished tasks of an interrupted run writing the same --out (its work directory "
+                "<out>.parts/) and run only the others");
+  sub->add_flag("--list-tasks", r.c.list_tasks, "List the scenario x replicate tasks (of --shard) and exit");
+  sub->add_flag("--force", r.c.force, "Replace the results file if it exists (without it, an existing file is an error)");
+  return sub;
+}
+
+CLI::App* add_compare(CLI::App& app, RunArgs& r) {
+  auto* sub = app.add_subcommand(
+      "compare", "Compare scenarios: run YAML files (or read .h5 results) and print headline indicators with 95% "
+                 "intervals and paired differences from the first scenario");
+  sub->add_option("inputs", r.files, "Scenario files (.yaml) or results files (.h5)")->required()->check(CLI::ExistingFile);
+  add_running(sub, r.c);
+  sub->add_option("--scenarios", r.c.pick, "Scenarios to compare, in this order (comma-separated names)")->delimiter(',');
+  sub->add_option("--baseline", r.c.baseline, "Scenario the differences are taken from (default: the first)");
+  sub->add_flag("--align", r.c.align,
+                "Rerun scenario files of different horizons, start dates or territories over their common "
+                "window (latest start, earliest end, shared territories) instead of refusing them");
+  sub->add_flag("--resume", r.c.resume, "With --out: reuse the finished tasks of an interrupted run");
+  sub->add_flag("--force", r.c.force, "Replace the --out file if it exists (without it, an existing file is an error)");
+  add_robustness(sub, r.c,
+                 "Also give, for each difference, the share of the plausible space of the assumptions where its "
+                 "verdict holds and the assumptions that move it most (docs/robustness.md; CSV: the last columns "
+                 "robust_share,rests_on)",
+                 "With --robustness: points of the Latin hypercube (default " + std::to_string(kRobustnessPoints) + ", from 10)",
+                 "With --robustness: replicates per point and scenario (default " + std::to_string(kRobustnessReplicates) + ")");
+  return sub;
+}
+
+CLI::App* add_trial(CLI::App& app, TrialCmd& t) {
+  auto* sub = app.add_subcommand(
+      "trial", "Run a virtual trial (a scenario file with a trial: block; docs/trials.md): every arm with the same "
+               "people and life events, one row per arm and measure; --check exits 1 when a published target is missed");
+  sub->add_option("file", t.a.file, "Trial file (YAML)")->required()->check(CLI::ExistingFile);
+  add_threads_quiet(sub, t.c.threads, t.c.quiet);
+  sub->add_option("--replicates", t.c.replicates, "Replicates of every arm (overrides the file)")->check(CLI::Range(2, 100000));
+  add_format(sub, t.c.format, "Table format: text, csv or markdown", {"text", "csv", "markdown"});
+  sub->add_flag("--check", t.a.check, "Exit 1 when a target is missed (0 when all are met)");
+  sub->add_option("--target", t.a.targets, "With --check: only these targets (comma-separated ids)")->delimiter(',');
+  sub->add_option("--out,-o", t.c.out, "Also write the arms' results and the trial table to this HDF5 file");
+  sub->add_flag("--force", t.c.force, "Replace the --out file if it exists");
+  return sub;
+}
+
+CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& k) {
+  auto* sub = app.add_subcommand(
+      "calibrate", "Fit model parameters to published trial targets by ABC-SMC (a calibration file; "
+                   "docs/calibration.md): the fit table on stdout, the posterior sample with --out");
+  sub->add_option("file", k.file, "Calibration file (YAML)")->required()->check(CLI::ExistingFile);
+  add_threads_quiet(sub, k.c.threads, k.c.quiet, "Worker threads (default: all cores; the result does not depend on it)",
+                    "No progress lines");
+  sub->add_option("--particles", k.particles, "Particles per generation (overrides the file's; a smaller run for a quick look)")
+      ->check(CLI::Range(10, 100000));
+  sub->add_option("--replicates", k.c.replicates, "Replicates per evaluation of every arm (overrides the file's)")
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--out,-o", k.c.out, "Write the posterior sample, epsilon schedule and fitted values to this HDF5 file");
+  sub->add_flag("--force", k.c.force, "Replace the --out (or --leave-one-out) file if it exists");
+  sub->add_option("--leave-one-out", k.leave_out,
+                  "Instead of one fit: one per trial left out, their posterior medians written to this YAML file "
+                  "(<calibration>.leave_out.yaml beside the calibration file; docs/validation.md)");
+  return sub;
+}
+
+CLI::App* add_validation(CLI::App& app, ValidationCmd& v) {
+  auto* sub = app.add_subcommand(
+      "validation", "Run every shipped trial with the default parameters and write docs/validation.md (from its "
+                    "template docs/validation.in.md; run from the repository root)");
+  v.c.format = "markdown";
+  sub->add_option("--replicates", v.c.replicates, "Replicates of every arm (default " + std::to_string(kValidationReplicates) + ")")
+      ->check(CLI::Range(2, 100000));
+  add_format(sub, v.c.format, "markdown (the page, default) or text (tables on stdout, no page)", {"markdown", "text"});
+  sub->add_option("--out,-o", v.a.out, "Where to write the page (default docs/validation.md; - for stdout)");
+  sub->add_option("--trials", v.a.trials, "Folder of the trials (default scenarios/trials)");
+  sub->add_option("--template", v.a.templ, "The page's template (default docs/validation.in.md)");
+  sub->add_option("--calibrations", v.a.calibrations,
+                  "Folder of the calibration files and their leave-one-out files (default scenarios/calibration)");
+  add_threads_quiet(sub, v.c.threads, v.c.quiet);
+  return sub;
+}
+
+CLI::App* add_lessons(CLI::App& app, LessonsCmd& l) {
+  auto* sub = app.add_subcommand(
+      "lessons", "Measure the lessons of the evaluations (scenarios/lessons.yaml): each lesson's comparison run "
+                 "with common random numbers, the paired differences of its indicators with 95% intervals, and "
+                 "whether it holds; writes docs/lessons.md (from docs/lessons.in.md) and the README's marked blocks "
+                 "(run from the repository root)");
+  l.c.format = "markdown";
+  sub->add_option("file", l.a.file, "Lessons file (default scenarios/lessons.yaml)")->check(CLI::ExistingFile);
+  sub->add_option("--replicates", l.c.replicates, "Replicates of every scenario (default: the file's)")->check(CLI::Range(2, 100000));
+  add_format(sub, l.c.format, "markdown (the page, default), text or csv (a table on stdout, no page)", {"markdown", "text", "csv"});
+  sub->add_option("--out,-o", l.a.out, "Where to write the page (default docs/lessons.md; - for stdout)");
+  sub->add_option("--template", l.a.templ, "The page's template (default docs/lessons.in.md)");
+  sub->add_option("--readme", l.a.readme,
+                  "File whose '<!-- lessons: ID -->' blocks are filled with the lessons' tables (default "
+                  "README.md when --out is not given; '' for none)");
+  add_threads_quiet(sub, l.c.threads, l.c.quiet, "Worker threads (default: all cores)", "No progress");
+  add_robustness(sub, l.c,
+                 "Also give each difference its robustness over the plausible space of the assumptions, as compare "
+                 "--robustness (docs/robustness.md; about a minute per lesson), and keep it beside the lessons file "
+                 "(scenarios/lessons.robustness.yaml), from which a plain `lessons` shows it while its inputs are unchanged",
+                 "With --robustness: points of the Latin hypercube", "With --robustness: replicates per point and scenario");
+  return sub;
+}
+
+CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& s) {
+  auto* sub = app.add_subcommand(
+      "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
+                     "(Morris, or Sobol) of the paired differences over the plausible ranges of the parameters named "
+                     "in a sensitivity file (docs/sensitivity.md). Under mpirun the ranks share the design points.");
+  sub->add_option("file", s.file, "Sensitivity file (YAML)")->required()->check(CLI::ExistingFile);
+  add_threads_quiet(sub, s.c.threads, s.c.quiet, "Worker threads (default: all cores)", "No progress bar and no notes");
+  add_format(sub, s.c.format, "Table format: text, csv (every parameter) or markdown", {"text", "csv", "markdown"});
+  sub->add_option("--out,-o", s.c.out, "Also write the design, the differences and the indices (/sensitivity) "
+                                       "and the comparison at the scenarios' values to this HDF5 file");
+  sub->add_flag("--force", s.c.force, "Replace the --out file if it exists");
+  return sub;
+}
+
+CLI::App* add_merge(CLI::App& app, MergeArgs& m) {
+  auto* sub = app.add_subcommand(
+      "merge", "Join results files into one: the shards of a run (run --shard K/N), the task files of a work "
+               "directory, or runs of different scenarios. Refuses parts of different runs, duplicated or missing "
+               "tasks (exit code 2).");
+  sub->add_option("parts", m.files, "Results files (.h5)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--out,-o", m.out, "Joined results file (written under a temporary name, renamed when complete)")->required();
+  sub->add_flag("--quiet,-q", m.quiet, "No report");
+  sub->add_flag("--force", m.force, "Replace the --out file if it exists");
+  return sub;
+}
+
+CLI::App* add_validate(CLI::App& app, ValidateArgs& v) {
+  auto* sub = app.add_subcommand(
+      "validate", "Check scenario, trial, calibration, sensitivity and lessons files (and their sweeps) without running them");
+  sub->add_option("scenarios", v.files, "Scenario files (YAML)")->required();
+  sub->add_option("--seed", v.c.seed, "Seed for files that give none (as run and compare --seed)")->check(CLI::NonNegativeNumber);
+  return sub;
+}
+
+CLI::App* add_info(CLI::App& app, InfoArgs& i) {
+  auto* sub = app.add_subcommand("info", "What results files hold: scenarios, replicates, horizon, territories, "
+                                         "groups, a few headline values (--all: every dataset)");
+  sub->add_option("files", i.files, "Results files (.h5)")->required();
+  sub->add_flag("--all", i.all, "List every group, dataset and attribute");
+  return sub;
+}
+
+CLI::App* add_export(CLI::App& app, ExportArgs& e) {
+  auto* sub = app.add_subcommand(
+      "export", "Write tidy CSV tables of a results file (weekly series long, persons with labels, headline values, "
+                "summaries) for pandas, R or a spreadsheet");
+  sub->add_option("file", e.file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--out", e.dir, "Directory to write the CSV files into")->required();
+  sub->add_flag("--force", e.force, "Replace the tables if the directory holds them already");
+  return sub;
+}
+
+CLI::App* add_bench(CLI::App& app, BenchArgs& b) {
+  auto* sub = app.add_subcommand("bench", "Measure speed (person-weeks per second) and memory (bytes per person)");
+  sub->add_option("scenario", b.file, "Scenario to scale (default: scenarios/piemonte/baseline.yaml, from the repository root)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--persons", b.persons, "People at week 0")->check(CLI::Range(1L, 100000000L));
+  sub->add_option("--weeks", b.weeks, "Weeks to simulate")->check(CLI::Range(1, 2600));
+  sub->add_flag("--phases", b.phases, "Also print the time spent in each weekly phase");
+  sub->add_option("--repeat", b.repeat, "Runs per thread count; with more than one, also print the medians")->check(CLI::Range(1, 100));
+  add_threads_quiet(sub, b.threads, b.quiet);
+  return sub;
+}
+
+CLI::App* add_params(CLI::App& app, ParamsArgs& p) {
+  auto* sub = app.add_subcommand(
+      "params", "Print the parameter reference (docs/parameters.md), the data dictionary or the output reference");
+  sub->add_flag("--markdown", p.markdown, "Markdown parameter reference (default)");
+  sub->add_flag("--dictionary", p.dictionary, "Markdown data dictionary of the results files instead (docs/data-dictionary.md)");
+  sub->add_flag("--outputs", p.outputs,
+                "Markdown reference of every output (series, headline indicators, person columns) with unit, label, "
+                "better direction, who is counted and minimum important difference (docs/outputs.md)");
+  return sub;
+}
+
+// Refuses to run a job under an MPI launcher with a build without MPI (every process would run
+// every task).
+void refuse_mpi_launch_without_mpi() {
+  if (!mpi::launched() || mpi::built_with_mpi()) return;
+  const char* n = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");
+  if (!n || std::string(n) != "1")
+    throw ScenarioError("started by an MPI launcher, but this percorsi was built without MPI: every process "
+                        "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
+                        "or run one process per job-array task with --shard K/N");
+}
+
+// The message of an interrupted command (rank 0): the finished tasks kept for --resume, if any.
+int interrupted(const std::string& out) {
+  if (mpi::rank() == 0) {
+    std::error_code ec;
+    const std::string dir = out.empty() ? "" : work_dir_of(out);
+    if (!dir.empty() && std::filesystem::is_directory(dir, ec))
+      std::fprintf(stderr,
+                   "percorsi: interrupted; no results file written. The finished tasks are kept in %s: run the same "
+                   "command with --resume to run only the others\n",
+                   dir.c_str());
+    else
+      std::fprintf(stderr, "percorsi: interrupted; no results file written\n");
+  }
+  return kInterrupted;
+}
+
 int main(int argc, char** argv) {
   mpi::Session mpi_session(&argc, &argv);
   std::signal(SIGINT, on_signal);
@@ -744,222 +1043,64 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 success, 2 bad input, 3 runtime failure, 130 interrupted.\n"
              "Example: percorsi compare scenarios/piemonte/step_model.yaml scenarios/piemonte/housing_first.yaml "
              "--out results/step_vs_hf.h5");
-  Common c;
-  auto add_common = [&](CLI::App* sub, bool running) {
-    sub->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-    sub->add_flag("--quiet,-q", c.quiet, "No progress bar");
-    if (running) {
-      sub->add_option("--replicates", c.replicates, "Replicates per scenario (overrides the files)")
-          ->check(CLI::Range(1, 100000));
-      sub->add_option("--seed", c.seed, "Seed (overrides the files, and stands in for a file that gives none)")->check(CLI::NonNegativeNumber);
-      sub->add_option("--out,-o", c.out, "Results file (HDF5), written under a temporary name and renamed on success");
-    }
+
+  RunArgs run_args, compare_args;
+  TrialCmd trial_args;
+  CalibrateArgs calibrate_args;
+  ValidationCmd validation_args;
+  LessonsCmd lessons_args;
+  SensitivityArgs sensitivity_args;
+  MergeArgs merge_args;
+  ValidateArgs validate_args;
+  InfoArgs info_args;
+  ExportArgs export_args;
+  BenchArgs bench_args;
+  ParamsArgs params_args;
+  // Each subcommand: its options, what it runs, its --out (for an interrupted run's message), and
+  // whether it runs simulations (refused under an MPI launcher without MPI).
+  struct Subcommand {
+    CLI::App* app;
+    std::function<int()> run;
+    const std::string* out;
+    bool runs_tasks;
   };
-
-  std::vector<std::string> files;
-  auto* run = app.add_subcommand(
-      "run", "Run scenarios (all replicates; sweeps expanded) and write one HDF5 results file. Under mpirun the "
-             "ranks share the tasks.");
-  run->add_option("scenarios", files, "Scenario files (YAML)")->required()->check(CLI::ExistingFile);
-  add_common(run, true);
-  run->add_option("--format", c.format, "Table format: text, csv or markdown")
-      ->check(CLI::IsMember({"text", "csv", "markdown"}));
-  run->add_option("--shard", c.shard,
-                  "Run only shard K of N of the tasks (K/N, 1 <= K <= N; for job arrays), then join the shards' "
-                  "files with `percorsi merge`");
-  run->add_flag("--resume", c.resume,
-                "Reuse the finished tasks of an interrupted run writing the same --out (its work directory "
-                "<out>.parts/) and run only the others");
-  run->add_flag("--list-tasks", c.list_tasks, "List the scenario x replicate tasks (of --shard) and exit");
-  run->add_flag("--force", c.force, "Replace the results file if it exists (without it, an existing file is an error)");
-
-  auto* compare = app.add_subcommand(
-      "compare", "Compare scenarios: run YAML files (or read .h5 results) and print headline indicators with 95% "
-                 "intervals and paired differences from the first scenario");
-  compare->add_option("inputs", files, "Scenario files (.yaml) or results files (.h5)")->required()->check(CLI::ExistingFile);
-  add_common(compare, true);
-  compare->add_option("--format", c.format, "Table format: text, csv or markdown")
-      ->check(CLI::IsMember({"text", "csv", "markdown"}));
-  compare->add_option("--scenarios", c.pick, "Scenarios to compare, in this order (comma-separated names)")
-      ->delimiter(',');
-  compare->add_option("--baseline", c.baseline, "Scenario the differences are taken from (default: the first)");
-  compare->add_flag("--align", c.align,
-                    "Rerun scenario files of different horizons, start dates or territories over their common "
-                    "window (latest start, earliest end, shared territories) instead of refusing them");
-  compare->add_flag("--resume", c.resume, "With --out: reuse the finished tasks of an interrupted run");
-  compare->add_flag("--force", c.force, "Replace the --out file if it exists (without it, an existing file is an error)");
-  auto* robustness_flag = compare->add_flag("--robustness", c.robustness,
-                    "Also give, for each difference, the share of the plausible space of the assumptions where its "
-                    "verdict holds and the assumptions that move it most (docs/robustness.md; CSV: the last columns "
-                    "robust_share,rests_on)");
-  compare->add_option("--robustness-points", c.robust.points,
-                      "With --robustness: points of the Latin hypercube (default " +
-                          std::to_string(kRobustnessPoints) + ", from 10)")
-      ->needs(robustness_flag);
-  compare->add_option("--robustness-replicates", c.robust.replicates,
-                      "With --robustness: replicates per point and scenario (default " +
-                          std::to_string(kRobustnessReplicates) + ")")
-      ->needs(robustness_flag);
-  for (auto* sub : {run, compare})
-    sub->add_option("--engine", c.engine,
-                    "fast (default) or reference: the plain serial reference engine, which gives the same results "
-                    "bit for bit, slowly (docs/architecture.md)")
-        ->check(CLI::IsMember({"fast", "reference"}));
-
-  TrialArgs trial_args;
-  auto* trial = app.add_subcommand(
-      "trial", "Run a virtual trial (a scenario file with a trial: block; docs/trials.md): every arm with the same "
-               "people and life events, one row per arm and measure; --check exits 1 when a published target is missed");
-  trial->add_option("file", trial_args.file, "Trial file (YAML)")->required()->check(CLI::ExistingFile);
-  trial->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  trial->add_flag("--quiet,-q", c.quiet, "No progress bar");
-  trial->add_option("--replicates", c.replicates, "Replicates of every arm (overrides the file)")->check(CLI::Range(2, 100000));
-  trial->add_option("--format", c.format, "Table format: text, csv or markdown")
-      ->check(CLI::IsMember({"text", "csv", "markdown"}));
-  trial->add_flag("--check", trial_args.check, "Exit 1 when a target is missed (0 when all are met)");
-  trial->add_option("--target", trial_args.targets, "With --check: only these targets (comma-separated ids)")->delimiter(',');
-  trial->add_option("--out,-o", c.out, "Also write the arms' results and the trial table to this HDF5 file");
-  trial->add_flag("--force", c.force, "Replace the --out file if it exists");
-
-  std::string calibration_file;
-  auto* calibrate = app.add_subcommand(
-      "calibrate", "Fit model parameters to published trial targets by ABC-SMC (a calibration file; "
-                   "docs/calibration.md): the fit table on stdout, the posterior sample with --out");
-  calibrate->add_option("file", calibration_file, "Calibration file (YAML)")->required()->check(CLI::ExistingFile);
-  calibrate->add_option("--threads", c.threads, "Worker threads (default: all cores; the result does not depend on it)")
-      ->check(CLI::NonNegativeNumber);
-  calibrate->add_flag("--quiet,-q", c.quiet, "No progress lines");
-  int particles = 0;
-  calibrate->add_option("--particles", particles, "Particles per generation (overrides the file's; a smaller run for a quick look)")
-      ->check(CLI::Range(10, 100000));
-  calibrate->add_option("--replicates", c.replicates, "Replicates per evaluation of every arm (overrides the file's)")
-      ->check(CLI::Range(1, 100000));
-  calibrate->add_option("--out,-o", c.out, "Write the posterior sample, epsilon schedule and fitted values to this HDF5 file");
-  calibrate->add_flag("--force", c.force, "Replace the --out (or --leave-one-out) file if it exists");
-  std::string leave_out;
-  calibrate->add_option("--leave-one-out", leave_out,
-                        "Instead of one fit: one per trial left out, their posterior medians written to this YAML file "
-                        "(<calibration>.leave_out.yaml beside the calibration file; docs/validation.md)");
-
-  ValidationArgs validation_args;
-  auto* validation = app.add_subcommand(
-      "validation", "Run every shipped trial with the default parameters and write docs/validation.md (from its "
-                    "template docs/validation.in.md; run from the repository root)");
-  validation->add_option("--replicates", c.replicates, "Replicates of every arm (default " +
-                                                           std::to_string(kValidationReplicates) + ")")
-      ->check(CLI::Range(2, 100000));
-  validation->add_option("--format", c.format, "markdown (the page, default) or text (tables on stdout, no page)")
-      ->check(CLI::IsMember({"markdown", "text"}));
-  validation->add_option("--out,-o", validation_args.out, "Where to write the page (default docs/validation.md; - for stdout)");
-  validation->add_option("--trials", validation_args.trials, "Folder of the trials (default scenarios/trials)");
-  validation->add_option("--template", validation_args.templ, "The page's template (default docs/validation.in.md)");
-  validation->add_option("--calibrations", validation_args.calibrations,
-                         "Folder of the calibration files and their leave-one-out files (default scenarios/calibration)");
-  validation->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  validation->add_flag("--quiet,-q", c.quiet, "No progress bar");
-
-  LessonsArgs lessons_args;
-  auto* lessons = app.add_subcommand(
-      "lessons", "Measure the lessons of the evaluations (scenarios/lessons.yaml): each lesson's comparison run "
-                 "with common random numbers, the paired differences of its indicators with 95% intervals, and "
-                 "whether it holds; writes docs/lessons.md (from docs/lessons.in.md) and the README's marked blocks "
-                 "(run from the repository root)");
-  lessons->add_option("file", lessons_args.file, "Lessons file (default scenarios/lessons.yaml)")
-      ->check(CLI::ExistingFile);
-  lessons->add_option("--replicates", c.replicates, "Replicates of every scenario (default: the file's)")
-      ->check(CLI::Range(2, 100000));
-  lessons->add_option("--format", c.format,
-                      "markdown (the page, default), text or csv (a table on stdout, no page)")
-      ->check(CLI::IsMember({"markdown", "text", "csv"}));
-  lessons->add_option("--out,-o", lessons_args.out, "Where to write the page (default docs/lessons.md; - for stdout)");
-  lessons->add_option("--template", lessons_args.templ, "The page's template (default docs/lessons.in.md)");
-  lessons->add_option("--readme", lessons_args.readme,
-                      "File whose '<!-- lessons: ID -->' blocks are filled with the lessons' tables (default "
-                      "README.md when --out is not given; '' for none)");
-  lessons->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  lessons->add_flag("--quiet,-q", c.quiet, "No progress");
-  auto* lessons_robustness = lessons->add_flag(
-      "--robustness", c.robustness,
-      "Also give each difference its robustness over the plausible space of the assumptions, as compare "
-      "--robustness (docs/robustness.md; about a minute per lesson), and keep it beside the lessons file "
-      "(scenarios/lessons.robustness.yaml), from which a plain `lessons` shows it while its inputs are unchanged");
-  lessons->add_option("--robustness-points", c.robust.points, "With --robustness: points of the Latin hypercube")
-      ->needs(lessons_robustness);
-  lessons->add_option("--robustness-replicates", c.robust.replicates,
-                      "With --robustness: replicates per point and scenario")
-      ->needs(lessons_robustness);
-
-  std::string sens_file;
-  auto* sensitivity = app.add_subcommand(
-      "sensitivity", "How much a comparison's conclusion depends on the assumptions: a global sensitivity analysis "
-                     "(Morris, or Sobol) of the paired differences over the plausible ranges of the parameters named "
-                     "in a sensitivity file (docs/sensitivity.md). Under mpirun the ranks share the design points.");
-  sensitivity->add_option("file", sens_file, "Sensitivity file (YAML)")->required()->check(CLI::ExistingFile);
-  sensitivity->add_option("--threads", c.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  sensitivity->add_flag("--quiet,-q", c.quiet, "No progress bar and no notes");
-  sensitivity->add_option("--format", c.format, "Table format: text, csv (every parameter) or markdown")
-      ->check(CLI::IsMember({"text", "csv", "markdown"}));
-  sensitivity->add_option("--out,-o", c.out, "Also write the design, the differences and the indices (/sensitivity) "
-                                              "and the comparison at the scenarios' values to this HDF5 file");
-  sensitivity->add_flag("--force", c.force, "Replace the --out file if it exists");
-
-  std::vector<std::string> merge_files;
-  std::string merge_out;
-  bool merge_quiet = false;
-  auto* merge = app.add_subcommand(
-      "merge", "Join results files into one: the shards of a run (run --shard K/N), the task files of a work "
-               "directory, or runs of different scenarios. Refuses parts of different runs, duplicated or missing "
-               "tasks (exit code 2).");
-  merge->add_option("parts", merge_files, "Results files (.h5)")->required()->check(CLI::ExistingFile);
-  merge->add_option("--out,-o", merge_out, "Joined results file (written under a temporary name, renamed when "
-                                           "complete)")
-      ->required();
-  merge->add_flag("--quiet,-q", merge_quiet, "No report");
-  merge->add_flag("--force", c.force, "Replace the --out file if it exists");
-
-  auto* validate = app.add_subcommand(
-      "validate",
-      "Check scenario, trial, calibration, sensitivity and lessons files (and their sweeps) without running them");
-  validate->add_option("scenarios", files, "Scenario files (YAML)")->required();
-  validate->add_option("--seed", c.seed, "Seed for files that give none (as run and compare --seed)")
-      ->check(CLI::NonNegativeNumber);
-
-  std::vector<std::string> info_files;
-  bool info_all = false;
-  auto* info = app.add_subcommand("info", "What results files hold: scenarios, replicates, horizon, territories, "
-                                          "groups, a few headline values (--all: every dataset)");
-  info->add_option("files", info_files, "Results files (.h5)")->required();
-  info->add_flag("--all", info_all, "List every group, dataset and attribute");
-  std::string export_file, export_dir;
-  auto* exporter = app.add_subcommand(
-      "export", "Write tidy CSV tables of a results file (weekly series long, persons with labels, headline values, "
-                "summaries) for pandas, R or a spreadsheet");
-  exporter->add_option("file", export_file, "Results file (.h5)")->required()->check(CLI::ExistingFile);
-  exporter->add_option("--out", export_dir, "Directory to write the CSV files into")->required();
-  exporter->add_flag("--force", c.force, "Replace the tables if the directory holds them already");
-
-  std::string bench_file = "scenarios/piemonte/baseline.yaml";
-  long bench_persons = 1000000;
-  int bench_weeks = 520;
-  auto* bench = app.add_subcommand("bench", "Measure speed (person-weeks per second) and memory (bytes per person)");
-  bench->add_option("scenario", bench_file, "Scenario to scale (default: scenarios/piemonte/baseline.yaml, from the repository root)")->check(CLI::ExistingFile);
-  bench->add_option("--persons", bench_persons, "People at week 0")->check(CLI::Range(1L, 100000000L));
-  bench->add_option("--weeks", bench_weeks, "Weeks to simulate")->check(CLI::Range(1, 2600));
-  bool bench_phases = false;
-  bench->add_flag("--phases", bench_phases, "Also print the time spent in each weekly phase");
-  int bench_repeat = 1;
-  bench->add_option("--repeat", bench_repeat, "Runs per thread count; with more than one, also print the medians")
-      ->check(CLI::Range(1, 100));
-  add_common(bench, false);
-
-  bool md = false, dict = false, outs = false;
-  auto* params = app.add_subcommand(
-      "params", "Print the parameter reference (docs/parameters.md), the data dictionary or the output reference");
-  params->add_flag("--markdown", md, "Markdown parameter reference (default)");
-  params->add_flag("--dictionary", dict, "Markdown data dictionary of the results files instead (docs/data-dictionary.md)");
-  params->add_flag("--outputs", outs,
-                   "Markdown reference of every output (series, headline indicators, person columns) with unit, label, "
-                   "better direction, who is counted and minimum important difference (docs/outputs.md)");
+  CLI::App* lessons_app = nullptr;
+  CLI::App* validation_app = nullptr;
+  const std::vector<Subcommand> subcommands = {
+      {add_run(app, run_args), [&] { return run_or_compare(true, run_args.files, run_args.c, cmdline); }, &run_args.c.out, true},
+      {add_compare(app, compare_args), [&] { return run_or_compare(false, compare_args.files, compare_args.c, cmdline); },
+       &compare_args.c.out, true},
+      {add_trial(app, trial_args), [&] { return cmd_trial(trial_args.a, trial_args.c, cmdline); }, &trial_args.c.out, false},
+      {add_calibrate(app, calibrate_args),
+       [&] { return cmd_calibrate(calibrate_args.file, calibrate_args.c, cmdline, calibrate_args.leave_out, calibrate_args.particles); },
+       &calibrate_args.c.out, true},
+      {validation_app = add_validation(app, validation_args),
+       [&] {
+         validation_args.a.calibrations_given = validation_app->count("--calibrations") > 0;
+         return cmd_validation(validation_args.a, validation_args.c);
+       },
+       nullptr, false},
+      {lessons_app = add_lessons(app, lessons_args),
+       [&] {
+         if (lessons_app->count("--out") && !lessons_app->count("--readme")) lessons_args.a.readme.clear();  // a page elsewhere
+         return cmd_lessons(lessons_args.a, lessons_args.c);
+       },
+       nullptr, false},
+      {add_sensitivity(app, sensitivity_args), [&] { return cmd_sensitivity(sensitivity_args.file, sensitivity_args.c, cmdline); },
+       &sensitivity_args.c.out, true},
+      {add_merge(app, merge_args),
+       [&] { return cmd_merge(merge_args.files, merge_args.out, merge_args.quiet, merge_args.force, cmdline); }, &merge_args.out, true},
+      {add_validate(app, validate_args), [&] { return cmd_validate(validate_args.files, validate_args.c); }, nullptr, false},
+      {add_info(app, info_args), [&] { return cmd_info(info_args.files, info_args.all); }, nullptr, false},
+      {add_export(app, export_args), [&] { return cmd_export(export_args.file, export_args.dir, export_args.force, cmdline); }, nullptr, false},
+      {add_bench(app, bench_args),
+       [&] {
+         return cmd_bench(bench_args.file, bench_args.persons, bench_args.weeks, bench_args.threads, bench_args.quiet,
+                          bench_args.phases, bench_args.repeat);
+       },
+       nullptr, false},
+      {add_params(app, params_args), [&] { return cmd_params(params_args.outputs, params_args.dictionary); }, nullptr, false},
+  };
 
   try {
     app.parse(argc, argv);
@@ -968,48 +1109,15 @@ int main(int argc, char** argv) {
     return rc == 0 ? kOk : kBadInput;
   }
 
+  const Subcommand* chosen = nullptr;
+  for (const auto& s : subcommands)
+    if (*s.app) chosen = &s;
+  if (!chosen) return kBadInput;  // require_subcommand(1) makes this unreachable
   try {
-    if (*validate) return cmd_validate(files, c);
-    if (*info) return cmd_info(info_files, info_all);
-    if (*exporter) return cmd_export(export_file, export_dir, c.force, cmdline);
-    if (*params) return cmd_params(outs, dict);
-    if (*trial) return cmd_trial(trial_args, c, cmdline);
-    if (*validation) {
-      if (!validation->count("--format")) c.format = "markdown";
-      validation_args.calibrations_given = validation->count("--calibrations") > 0;
-      return cmd_validation(validation_args, c);
-    }
-    if (*lessons) {
-      if (!lessons->count("--format")) c.format = "markdown";
-      if (lessons->count("--out") && !lessons->count("--readme")) lessons_args.readme.clear();  // a page elsewhere
-      return cmd_lessons(lessons_args, c);
-    }
-    if (*bench) return cmd_bench(bench_file, bench_persons, bench_weeks, c.threads, c.quiet, bench_phases, bench_repeat);
-
-    if (mpi::launched() && !mpi::built_with_mpi()) {
-      const char* n = std::getenv("OMPI_COMM_WORLD_SIZE") ? std::getenv("OMPI_COMM_WORLD_SIZE") : std::getenv("PMI_SIZE");
-      if (!n || std::string(n) != "1")
-        throw ScenarioError("started by an MPI launcher, but this percorsi was built without MPI: every process "
-                            "would run every task. Rebuild with Open MPI installed (CMake option PERCORSI_MPI=ON), "
-                            "or run one process per job-array task with --shard K/N");
-    }
-    if (*calibrate) return cmd_calibrate(calibration_file, c, cmdline, leave_out, particles);
-    if (*sensitivity) return cmd_sensitivity(sens_file, c, cmdline);
-    if (*merge) return cmd_merge(merge_files, merge_out, merge_quiet, c.force, cmdline);
-    return run_or_compare(static_cast<bool>(*run), files, c, cmdline);
+    if (chosen->runs_tasks) refuse_mpi_launch_without_mpi();
+    return chosen->run();
   } catch (const Interrupted&) {
-    if (mpi::rank() == 0) {
-      std::error_code ec;
-      const std::string dir = c.out.empty() ? "" : work_dir_of(c.out);
-      if (!dir.empty() && std::filesystem::is_directory(dir, ec))
-        std::fprintf(stderr,
-                     "percorsi: interrupted; no results file written. The finished tasks are kept in %s: run the same "
-                     "command with --resume to run only the others\n",
-                     dir.c_str());
-      else
-        std::fprintf(stderr, "percorsi: interrupted; no results file written\n");
-    }
-    return kInterrupted;
+    return interrupted(chosen->out ? *chosen->out : std::string());
   } catch (const ScenarioError& e) {
     if (mpi::rank() == 0) std::fprintf(stderr, "percorsi: %s\n", e.what());
     return kBadInput;
