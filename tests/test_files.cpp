@@ -27,6 +27,7 @@
 #include "output/validate.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 using namespace percorsi;
 using namespace percorsi::cli_test;

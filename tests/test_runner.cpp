@@ -12,6 +12,7 @@
 #include "output/reader.hpp"
 #include "sim/run/economics.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 using namespace percorsi;
 namespace fs = std::filesystem;

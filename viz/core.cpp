@@ -16,6 +16,7 @@
 #include "sim/registry/scenario.hpp"
 #include "sim/run/robustness.hpp"  // share_percent
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 #include <yaml-cpp/yaml.h>
 
 namespace percorsi::viz {

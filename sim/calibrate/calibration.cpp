@@ -21,6 +21,7 @@
 #include "sim/run/mpi.hpp"
 #include "sim/run/progress.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 #include "sim/run/trial.hpp"
 
 namespace percorsi {

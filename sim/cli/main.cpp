@@ -35,6 +35,7 @@
 #include "sim/registry/registry.hpp"
 #include "sim/registry/yaml_input.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 #include "sim/run/robustness.hpp"
 #include "sim/run/sensitivity.hpp"
 #include "sim/run/trial.hpp"

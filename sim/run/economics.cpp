@@ -1,5 +1,7 @@
 #include "sim/run/economics.hpp"
 
+#include "sim/run/tables.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>

@@ -18,6 +18,7 @@
 #include "output/validate.hpp"
 #include "sim/model/state.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 namespace percorsi {
 

@@ -16,6 +16,7 @@
 #include "sim/registry/lessons_spec.hpp"
 #include "sim/run/robustness.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 namespace percorsi {
 

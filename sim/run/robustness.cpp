@@ -8,6 +8,7 @@
 #include "sim/registry/outputs.hpp"
 #include "sim/registry/sensitivity_spec.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 #include "sim/run/sensitivity.hpp"
 #include "sim/stats/sensitivity.hpp"
 

@@ -13,6 +13,7 @@
 
 #include "sim/registry/sensitivity_spec.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 #include "sim/stats/sensitivity.hpp"
 
 namespace percorsi {

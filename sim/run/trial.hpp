@@ -13,6 +13,7 @@
 #include "sim/registry/results.hpp"
 #include "sim/registry/trial_spec.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 namespace percorsi {
 

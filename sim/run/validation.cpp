@@ -7,6 +7,7 @@
 
 #include "sim/registry/registry.hpp"
 #include "sim/run/runner.hpp"
+#include "sim/run/tables.hpp"
 
 namespace percorsi {
 
