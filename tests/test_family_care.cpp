@@ -57,8 +57,8 @@ TEST(FamilyCareRules, AWorkerTurnsToTheServiceAtTheContactHazardTimesCommunicati
       int contacted_before = 0;
       for (int i = 0; i < 20000; ++i) {
         const auto d = draws(st);
-        tr.add("running", mt::hz(rate * comm), running.worker_week(FcNone, 0, 0, 10, d).step == FcWantOrientation);
-        contacted_before += before.worker_week(FcNone, 0, 0, 0, d).step != FcNone;
+        tr.add("running", mt::hz(rate * comm), running.worker_week(0, FcNone, 0, 0, 10, d).step == FcWantOrientation);
+        contacted_before += before.worker_week(0, FcNone, 0, 0, 0, d).step != FcNone;
       }
       tr.check("contact rate " + std::to_string(rate) + " x " + std::to_string(comm), {"running"});
       EXPECT_EQ(contacted_before, 0) << "no contact before family_care.start";
@@ -81,21 +81,21 @@ TEST(FamilyCareRules, EachStepGoesOnWithItsUptakeAndCaseManagementMultipliesTheD
       std::uint64_t st = 3;
       for (int i = 0; i < 20000; ++i) {
         const auto d = draws(st);
-        const auto o = rule.worker_week(FcOriented, 0, 5, 10, d);
+        const auto o = rule.worker_week(0, FcOriented, 0, 5, 10, d);
         tr.add("oriented moves", move, o.step != FcOriented);
         if (o.step != FcOriented) tr.add("identification", go_on, o.step == FcWantIdentification);
-        const auto v = rule.worker_week(FcValidated, 0, 5, 10, d);
+        const auto v = rule.worker_week(0, FcValidated, 0, 5, 10, d);
         if (v.step != FcValidated) {
           tr.add("course", go_on, v.step == FcWantCourse);
           if (v.step != FcWantCourse) tr.add("matching without course", go_on, v.step == FcMatching);
         }
-        const auto c = rule.worker_week(FcInCourse, 0, 10 - rule.course_weeks, 10, d);
+        const auto c = rule.worker_week(0, FcInCourse, 0, 10 - rule.course_weeks, 10, d);
         tr.add("course completed", go_on, c.step == FcTrained);
         EXPECT_EQ(c.trained, c.step == FcTrained);
         EXPECT_EQ((c.flags & FwQualified) != 0, c.step == FcTrained);
-        const auto early = rule.worker_week(FcInCourse, 0, 10 - rule.course_weeks + 1, 10, d);
+        const auto early = rule.worker_week(0, FcInCourse, 0, 10 - rule.course_weeks + 1, 10, d);
         EXPECT_EQ(early.step, FcInCourse) << "a course lasts family_care.course_duration";
-        const auto t = rule.worker_week(FcTrained, FwQualified, 5, 10, d);
+        const auto t = rule.worker_week(0, FcTrained, FwQualified, 5, 10, d);
         if (t.step != FcTrained) tr.add("matching after course", go_on, t.step == FcMatching);
       }
       tr.check("uptake " + std::to_string(uptake) + (cm ? " with case management" : ""),
@@ -147,7 +147,7 @@ TEST(FamilyCareRules, AdviceAndTheIncentiveRaiseTheRegularContractOnlyForEligibl
       for (const Case& c : {Case{"not advised", 0, z0}, Case{"advised", FaAdvised, z0 + a},
                             Case{"advised eligible", static_cast<std::uint8_t>(FaAdvised | FaEligible), z0 + a + k * amount / 1000},
                             Case{"eligible not advised", FaEligible, z0}}) {
-        const auto r = rule.family_week(FfSearching, c.flags, d);
+        const auto r = rule.family_week(0, FfSearching, c.flags, d);
         if (!r.contract) continue;
         tr.add(c.bin, mt::logistic(c.z), r.regular);
         EXPECT_EQ(r.counted, (c.flags & FaAdvised) != 0);
@@ -176,7 +176,7 @@ TEST(FamilyCareRules, ASearchingFamilyTurnsToTheServiceWithItsShareTimesCommunic
       std::uint64_t st = 11;
       for (int i = 0; i < 40000; ++i) {
         const auto d = draws(st);
-        const auto r = rule.family_week(FfIdle, FaAdvised, d);
+        const auto r = rule.family_week(0, FfIdle, FaAdvised, d);
         tr.add("search", mt::hz(sc[G::family_care_families_search_rate]), r.step != FfIdle);
         if (r.step != FfIdle) {
           tr.add("to the service", std::min(1.0, share * comm), r.step == FfWantAdvice);
@@ -200,7 +200,7 @@ TEST(FamilyCareRules, AWorkersNewJobIsRegularMoreOftenWithAQualification) {
     for (int i = 0; i < 40000; ++i) {
       const auto d = draws(st);
       for (std::uint8_t f : {std::uint8_t{0}, std::uint8_t{FwQualified}}) {
-        const auto r = rule.worker_week(FcLeft, f, 0, 10, d);
+        const auto r = rule.worker_week(0, FcLeft, f, 0, 10, d);
         tr.add("job changes", mt::hz(10), d.u[0] < rule.p_turnover);
         if (d.u[0] < rule.p_turnover) {
           tr.add(f ? "qualified" : "not qualified", mt::logistic(z0 + (f ? coef : 0.0)), r.flags & FwRegular);
@@ -222,9 +222,9 @@ TEST(FamilyCareRules, WhenTheServiceStopsEveryoneWaitingLeavesButCoursesGoOn) {
   const auto d = draws(st);
   for (std::uint8_t s : {FcWantOrientation, FcOriented, FcWantIdentification, FcIdentified, FcWantValidation, FcValidated, FcWantCourse,
                          FcTrained, FcMatching})
-    EXPECT_EQ(stopped.worker_week(s, 0, 24, 25, d).step, FcLeft) << kFcStepNames[s];
-  EXPECT_NE(stopped.worker_week(FcInCourse, 0, 24, 25, d).step, FcLeft);
-  EXPECT_EQ(stopped.family_week(FfWantMatch, FaAdvised, d).step, FfSearching);
+    EXPECT_EQ(stopped.worker_week(0, s, 0, 24, 25, d).step, FcLeft) << kFcStepNames[s];
+  EXPECT_NE(stopped.worker_week(0, FcInCourse, 0, 24, 25, d).step, FcLeft);
+  EXPECT_EQ(stopped.family_week(0, FfWantMatch, FaAdvised, d).step, FfSearching);
   EXPECT_FALSE(stopped.offers_incentive());
   EXPECT_EQ(stopped.staff_hours_of(0), 0.0);
   sc.set("family_care.after_end", "ordinary");
@@ -233,6 +233,40 @@ TEST(FamilyCareRules, WhenTheServiceStopsEveryoneWaitingLeavesButCoursesGoOn) {
   EXPECT_TRUE(ordinary.running);
   EXPECT_DOUBLE_EQ(ordinary.staff_hours_of(0), 0.5 * funded.staff_hours_of(0));
   EXPECT_EQ(ordinary.seats_of(0), static_cast<std::int64_t>(std::floor(0.5 * 2 * sc[G::family_care_course_seats_per_project])));
+}
+
+// An event with target activity (the 2020 lockdown: factor 0.2) in one territory: its care
+// workers turn to the service at the contact hazard times the factor, its searching families turn
+// to it at their share times the factor, its projects serve with that share of their staff and
+// matching hours and course seats, and their staff are paid in full; the other territory and the
+// weeks outside the event are untouched.
+TEST(FamilyCareRules, ALockdownCutsTheServiceItsChannelsAndItsCoursesNotItsStaffCosts) {
+  for (double factor : {0.2, 0.5}) {
+    Scenario sc = yaml(fc_yaml() + "events:\n  - {name: lockdown, start: 10 weeks, end: 20 weeks, target: activity, factor: " +
+                       std::to_string(factor) + ", territory: a}\n");
+    sc.set("family_care.workers.contact_rate", "3.0");
+    const double rate = sc[G::family_care_workers_contact_rate] * sc[G::family_care_communication_workers];
+    const rules::FamilyCareRules in(sc, 15), after(sc, 25);
+    ASSERT_TRUE(in.running && after.running);
+    Trials tr;
+    std::uint64_t st = 3;
+    for (int i = 0; i < 20000; ++i) {
+      const auto d = draws(st);
+      tr.add("a, lockdown", mt::hz(rate * factor), in.worker_week(0, FcNone, 0, 0, 15, d).step == FcWantOrientation);
+      tr.add("b, lockdown", mt::hz(rate), in.worker_week(1, FcNone, 0, 0, 15, d).step == FcWantOrientation);
+      tr.add("a, after", mt::hz(rate), after.worker_week(0, FcNone, 0, 0, 25, d).step == FcWantOrientation);
+    }
+    tr.check("contact in a lockdown of factor " + std::to_string(factor), {"a, lockdown", "b, lockdown", "a, after"});
+    EXPECT_DOUBLE_EQ(in.p_family_service_of(0), factor * after.p_family_service_of(0));
+    EXPECT_DOUBLE_EQ(in.p_family_service_of(1), after.p_family_service_of(1));
+    EXPECT_DOUBLE_EQ(in.staff_hours_of(0), factor * after.staff_hours_of(0));
+    EXPECT_DOUBLE_EQ(in.matching_hours_of(0), factor * after.matching_hours_of(0));
+    EXPECT_DOUBLE_EQ(in.staff_hours_of(1), after.staff_hours_of(1));
+    EXPECT_EQ(in.seats_of(0), static_cast<std::int64_t>(std::floor(factor * 2 * sc[G::family_care_course_seats_per_project] + 1e-9)));
+    EXPECT_EQ(in.seats_of(1), after.seats_of(1));
+    EXPECT_GT(in.cost_week(0, 0, 0), 0.0);
+    EXPECT_DOUBLE_EQ(in.cost_week(0, 3, 1), after.cost_week(0, 3, 1)) << "the staff are paid in full";
+  }
 }
 
 // The service's period and the incentive at their edges (tools/mutants.py, "[meaning] family

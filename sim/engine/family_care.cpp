@@ -48,7 +48,7 @@ void World::family_care() {
     Stream s(key_, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(w), Purpose::FcWorker);
     const auto d = rules::FcDraws::of(s);
     serve_u[i] = d.u[4];
-    const auto r = rule.worker_week(W.step[i], W.flags[i], W.since[i], w, d);
+    const auto r = rule.worker_week(W.territory[i], W.step[i], W.flags[i], W.since[i], w, d);
     auto& ft = FT[W.territory[i]];
     if (W.step[i] == FcInCourse && r.step != FcInCourse) ft.in_course--;
     W.step[i] = r.step;
@@ -62,7 +62,7 @@ void World::family_care() {
     Stream s(key_, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(w), Purpose::FcFamily);
     const auto d = rules::FcDraws::of(s);
     contract_u[i] = d.u[3], advice_u[i] = d.u[4];
-    const auto r = rule.family_week(F.step[i], F.flags[i], d);
+    const auto r = rule.family_week(F.territory[i], F.step[i], F.flags[i], d);
     auto& ft = FT[F.territory[i]];
     F.step[i] = r.step;
     F.flags[i] = r.flags;

@@ -12,6 +12,7 @@
 
 #include "sim/model/family_care_state.hpp"
 #include "sim/model/random.hpp"
+#include "sim/model/rules.hpp"
 #include "sim/registry/scenario.hpp"
 
 namespace percorsi::rules {
@@ -73,6 +74,12 @@ struct FamilyCareRules {
   double staff_hours = 0, matching_hours = 0, seats = 0, provider_hour = 0, course_week = 0;
   bool case_management = false;
   const Scenario* sc = nullptr;
+  // Activity of each territory this week (the product of the factors of the events with target
+  // activity, e.g. 0.2 in the 2020 lockdown; rules::CapacityRules): the projects' front offices,
+  // courses and the channels that bring people to them (social and health services, key points)
+  // work at this share; the staff are paid in full.
+  std::vector<double> activity;
+  std::vector<double> p_contact_worker_of;  // p_contact_worker at each territory's activity
 
   FamilyCareRules(const Scenario& s, int week) : sc(&s) {
     enabled = s[G::family_care_enabled] != 0;
@@ -85,6 +92,11 @@ struct FamilyCareRules {
     auto weekly = [](double per_year) { return hazard_p(per_year / 52.0); };
     auto every = [](double mean_weeks) { return hazard_p(1.0 / std::max(mean_weeks, 1e-9)); };
     p_contact_worker = weekly(s[G::family_care_workers_contact_rate] * s[G::family_care_communication_workers]);
+    const CapacityRules capacities(s);
+    for (int t = 0; t < static_cast<int>(s.territories.size()); ++t) {
+      activity.push_back(capacities.factor(t, week, choice::target::activity));
+      p_contact_worker_of.push_back(weekly(s[G::family_care_workers_contact_rate] * s[G::family_care_communication_workers] * activity.back()));
+    }
     p_turnover = weekly(s[G::family_care_workers_turnover_rate]);
     p_search = weekly(s[G::family_care_families_search_rate]);
     p_move_on = every(s[G::family_care_step_gap]);
@@ -128,11 +140,18 @@ struct FamilyCareRules {
   // multiplies leaving by `factor`.
   static double stays(double p, double factor) { return 1.0 - (1.0 - p) * factor; }
 
-  // ---- Capacities of territory t this week (0 while the service does not run).
+  // ---- Capacities of territory t this week (0 while the service does not run): what the staff
+  // paid (projects' hours) can serve at this week's activity.
   double projects(int t) const { return running ? sc->territories[t][T::fc_projects] * scale * staff_factor : 0.0; }
-  double staff_hours_of(int t) const { return projects(t) * staff_hours; }
-  double matching_hours_of(int t) const { return projects(t) * matching_hours; }
-  std::int64_t seats_of(int t) const { return static_cast<std::int64_t>(std::floor(projects(t) * seats + 1e-9)); }
+  double staff_hours_paid(int t) const { return projects(t) * staff_hours; }
+  double matching_hours_paid(int t) const { return projects(t) * matching_hours; }
+  double staff_hours_of(int t) const { return staff_hours_paid(t) * activity[static_cast<std::size_t>(t)]; }
+  double matching_hours_of(int t) const { return matching_hours_paid(t) * activity[static_cast<std::size_t>(t)]; }
+  std::int64_t seats_of(int t) const {
+    return static_cast<std::int64_t>(std::floor(projects(t) * seats * activity[static_cast<std::size_t>(t)] + 1e-9));
+  }
+  // A family that searches turns to the service with this probability in territory t.
+  double p_family_service_of(int t) const { return p_family_service * activity[static_cast<std::size_t>(t)]; }
   // The staff hours of one unit of a served step (orientation, identification, validation).
   double hours_of(std::uint8_t want_step) const {
     switch (want_step) {
@@ -178,7 +197,7 @@ struct FamilyCareRules {
   }
 
   // ---- A care worker's week (before the projects serve the requests).
-  FcWorkerWeek worker_week(std::uint8_t step, std::uint8_t flags, int since, int week, const FcDraws& d) const {
+  FcWorkerWeek worker_week(int t, std::uint8_t step, std::uint8_t flags, int since, int week, const FcDraws& d) const {
     FcWorkerWeek r{step, flags, false, false};
     // The job: when it ends, the next one is regular or not.
     if (d.u[0] < p_turnover) r.flags = static_cast<std::uint8_t>(d.u[1] < regular_job_p(flags) ? (r.flags | FwRegular) : (r.flags & ~FwRegular));
@@ -188,7 +207,7 @@ struct FamilyCareRules {
     }
     switch (r.changed_step ? 255 : step) {
       case FcNone:
-        if (running && d.u[2] < p_contact_worker) go(FcWantOrientation);
+        if (running && d.u[2] < p_contact_worker_of[static_cast<std::size_t>(t)]) go(FcWantOrientation);
         break;
       case FcOriented:
         if (d.u[2] < p_move_on) go(d.u[3] < p_identification ? FcWantIdentification : FcLeft);
@@ -218,14 +237,14 @@ struct FamilyCareRules {
   }
 
   // ---- A family's week (before the projects serve advice and matching).
-  FcFamilyWeek family_week(std::uint8_t step, std::uint8_t flags, const FcDraws& d) const {
+  FcFamilyWeek family_week(int t, std::uint8_t step, std::uint8_t flags, const FcDraws& d) const {
     FcFamilyWeek r{step, flags, false, false, false, false, false};
     auto go = [&](std::uint8_t s) { r.step = s, r.changed_step = true; };
     switch (step) {
       case FfIdle:
         if (d.u[0] < p_search) {
           r.flags &= static_cast<std::uint8_t>(~FaAdvised);
-          go(running && d.u[1] < p_family_service ? FfWantAdvice : FfSearching);
+          go(running && d.u[1] < p_family_service_of(t) ? FfWantAdvice : FfSearching);
         }
         break;
       case FfSearching:
@@ -263,10 +282,10 @@ struct FamilyCareRules {
     return r;
   }
 
-  // ---- The service's cost in territory t this week: staff paid for their hours (used or not),
-  // the course seats taken and the incentives paid.
+  // ---- The service's cost in territory t this week: staff paid for their hours (used or not,
+  // whatever the activity), the course seats taken and the incentives paid.
   double cost_week(int t, std::int64_t in_course, std::int64_t incentives) const {
-    return (staff_hours_of(t) + matching_hours_of(t)) * provider_hour + static_cast<double>(in_course) * course_week +
+    return (staff_hours_paid(t) + matching_hours_paid(t)) * provider_hour + static_cast<double>(in_course) * course_week +
            static_cast<double>(incentives) * incentive_amount;
   }
 };
