@@ -62,7 +62,7 @@ struct FamilyCareRules {
   double staff_factor = 1;
   double scale = 1;
   // Weekly probabilities.
-  double p_contact_worker = 0, p_turnover = 0, p_move_on = 0, p_leave_matching = 0, p_search = 0, p_find = 0;
+  double p_turnover = 0, p_move_on = 0, p_leave_matching = 0, p_search = 0, p_find = 0;
   // Probabilities of a decision.
   double p_identification = 0, p_course = 0, p_matching = 0, p_course_completed = 0, p_family_service = 0, p_family_matching = 0;
   double regular_logit = 0, qualified_coef = 0, validation_logit = 0, validation_competence_coef = 0;
@@ -79,7 +79,7 @@ struct FamilyCareRules {
   // courses and the channels that bring people to them (social and health services, key points)
   // work at this share; the staff are paid in full.
   std::vector<double> activity;
-  std::vector<double> p_contact_worker_of;  // p_contact_worker at each territory's activity
+  std::vector<double> p_contact_worker_of;  // a worker's weekly contact probability at each territory's activity
 
   FamilyCareRules(const Scenario& s, int week) : sc(&s) {
     enabled = s[G::family_care_enabled] != 0;
@@ -91,11 +91,11 @@ struct FamilyCareRules {
     scale = s[G::scale];
     auto weekly = [](double per_year) { return hazard_p(per_year / 52.0); };
     auto every = [](double mean_weeks) { return hazard_p(1.0 / std::max(mean_weeks, 1e-9)); };
-    p_contact_worker = weekly(s[G::family_care_workers_contact_rate] * s[G::family_care_communication_workers]);
+    const double contact_rate = s[G::family_care_workers_contact_rate] * s[G::family_care_communication_workers];
     const CapacityRules capacities(s);
     for (int t = 0; t < static_cast<int>(s.territories.size()); ++t) {
       activity.push_back(capacities.factor(t, week, choice::target::activity));
-      p_contact_worker_of.push_back(weekly(s[G::family_care_workers_contact_rate] * s[G::family_care_communication_workers] * activity.back()));
+      p_contact_worker_of.push_back(weekly(contact_rate * activity.back()));
     }
     p_turnover = weekly(s[G::family_care_workers_turnover_rate]);
     p_search = weekly(s[G::family_care_families_search_rate]);
