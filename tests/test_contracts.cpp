@@ -39,7 +39,7 @@ TEST(Contracts, EveryNameInAContractIsPartOfTheState) {
 TEST(Contracts, APhaseChangesOnlyWhatItDeclares) {
   std::map<std::string, std::set<std::string>> changed;
   for (const char* f : {"piemonte/housing_first.yaml", "piemonte/lockdown_2020.yaml", "toscana/cpi_integrated.yaml",
-                        "toscana/follow_up_12m.yaml", "piemonte/family_care.yaml"}) {
+                        "toscana/follow_up_12m.yaml", "piemonte/family_care.yaml", "piemonte/fc_migrant_women.yaml"}) {
     const Scenario sc = load_scenario(kSrc + "/scenarios/" + f);
     World w(sc, 0);
     const auto names = World::state_names();

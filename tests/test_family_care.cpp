@@ -440,6 +440,130 @@ TEST(FamilyCareOff, ParametersOfTheModelChangeNothingWhileItIsOffAndTheServiceCh
   EXPECT_NE(a.column_hash("family_care"), c.column_hash("family_care"));
 }
 
+// ---- The link with the other target groups (an assumption, off by default) --------------------
+
+TEST(FamilyCareRules, OnlyWomenOfTheMigrantGroupLookingForWorkTakeUpCareWorkAtItsHazard) {
+  Persons P;
+  P.resize(7);
+  for (std::uint32_t p = 0; p < 7; ++p) {
+    P.exit[p] = -1, P.flags[p] = FFemale, P.groups[p] = GMigrant, P.work[p] = Searching, P.housing[p] = Shelter;
+  }
+  P.exit[1] = 3;                  // left
+  P.flags[2] = 0;                 // a man
+  P.groups[3] = GHomeless;        // not a migrant
+  P.work[4] = Employed;           // in work already
+  P.work[5] = Training;           // in a course
+  P.housing[6] = Institution;     // in an institution
+  EXPECT_TRUE(rules::FamilyCareRules::may_take_care_work(P, 0));
+  for (std::uint32_t p = 1; p < 7; ++p) EXPECT_FALSE(rules::FamilyCareRules::may_take_care_work(P, p)) << "person " << p;
+  P.groups[0] = GMigrant | GHomeless;
+  EXPECT_TRUE(rules::FamilyCareRules::may_take_care_work(P, 0)) << "a migrant of another group too";
+
+  for (double rate : {0.0, 0.5, 4.0})
+    for (double regular : {0.3, 0.7}) {
+      Scenario sc = yaml(fc_yaml());
+      sc.set("family_care.workers.from_migrant_jobseekers", std::to_string(rate));
+      sc.set("family_care.workers.regular_share", std::to_string(regular));
+      const rules::FamilyCareRules rule(sc, 10);
+      Trials tr;
+      std::uint64_t st = 3;
+      int not_female_foreign = 0;
+      for (int i = 0; i < 20000; ++i) {
+        const auto d = draws(st);
+        tr.add("takes", mt::hz(rate), rule.takes_care_work(d.u[0]));
+        const auto f = rule.care_worker_flags(d.u[1]);
+        tr.add("regular", regular, (f & FwRegular) != 0);
+        not_female_foreign += (f & (FwFemale | FwForeign)) != (FwFemale | FwForeign) || (f & FwQualified);
+      }
+      tr.check("care work at rate " + std::to_string(rate), rate > 0 ? std::initializer_list<const char*>{"takes", "regular"}
+                                                                      : std::initializer_list<const char*>{"regular"});
+      EXPECT_EQ(not_female_foreign, 0) << "a foreign-born woman without a qualification";
+    }
+  Scenario off = yaml(fc_yaml());
+  off.set("family_care.enabled", "false");
+  off.set("family_care.workers.from_migrant_jobseekers", "4");
+  EXPECT_EQ(rules::FamilyCareRules(off, 10).p_care_work, 0) << "no care work without the family-care model";
+}
+
+TEST(FamilyCareLink, MigrantWomenLookingForWorkBecomeCareWorkersOfTheServiceAndHoldTheJob) {
+  const std::string text =
+      "name: link\nseed: 11\nhorizon: 40 weeks\nstart_date: 2019-01-07\n"
+      "population: {female_share: 0.6}\n"
+      "family_care: {enabled: true, start: 2 weeks, workers: {contact_rate: 2, from_migrant_jobseekers: 3}}\n"
+      "territories:\n"
+      "  - {name: a, initial_population: 300, inflow: 3, fc_projects: 2, fc_care_workers: 500, fc_families: 500}\n"
+      "  - {name: b, initial_population: 200, inflow: 2, fc_projects: 1, fc_care_workers: 300, fc_families: 300}\n";
+  const Scenario sc = yaml(text);
+  Scenario off = sc;
+  off.set("family_care.workers.from_migrant_jobseekers", "0");
+  World w(sc, 0), w0(off, 0);
+  const auto& fc = w.family_care_state();
+  const auto& P = w.persons();
+  ASSERT_EQ(fc.workers.size(), fc.own_workers);
+  Trials tr;
+  std::vector<std::uint32_t> eligible;
+  std::size_t workers_before = 0, linked_before = 0;
+  const int W = sc.weeks();
+  for (int k = 0; k < W; ++k) {
+    const rules::FamilyCareRules rule(sc, k);
+    mt::run_week(w, mt::around("family_care",
+                               [&] {
+                                 eligible.clear();
+                                 for (std::uint32_t p = 0; p < P.size(); ++p)
+                                   if (rules::FamilyCareRules::may_take_care_work(P, p)) eligible.push_back(p);
+                                 workers_before = fc.workers.size(), linked_before = fc.worker_person.size();
+                               },
+                               [&] {
+                                 const std::size_t added = fc.worker_person.size() - linked_before;
+                                 ASSERT_EQ(fc.workers.size(), workers_before + added) << "a care worker for each woman who took up care work";
+                                 std::vector<char> linked(P.size(), 0);
+                                 for (std::size_t j = linked_before; j < fc.worker_person.size(); ++j) {
+                                   const std::uint32_t p = fc.worker_person[j];
+                                   linked[p] = 1;
+                                   const std::size_t i = fc.own_workers + j;
+                                   EXPECT_EQ(fc.workers.territory[i], P.territory[p]) << "her territory's care worker";
+                                   EXPECT_EQ(fc.workers.flags[i] & (FwFemale | FwForeign), FwFemale | FwForeign);
+                                   EXPECT_LE(fc.workers.step[i], FcOriented) << "at most oriented in her first week as a care worker";
+                                   EXPECT_EQ(P.work[p], Employed);
+                                   EXPECT_EQ(P.firm[p], -1) << "a job with a family, not a firm";
+                                   EXPECT_EQ(P.emp_phase[p], EpMarketJob);
+                                   EXPECT_EQ(P.hire_week[p], k);
+                                 }
+                                 for (std::uint32_t p : eligible) tr.add("takes", rule.p_care_work, linked[p] != 0);
+                                 for (std::uint32_t p = 0; p < P.size(); ++p)
+                                   if (linked[p]) {
+                                     EXPECT_TRUE(std::binary_search(eligible.begin(), eligible.end(), p)) << "person " << p << " was not eligible";
+                                   }
+                               }));
+    mt::run_week(w0);
+    // Every woman who took up care work holds it while she stays (the firms' job loss does not apply).
+    for (std::uint32_t p : fc.worker_person)
+      if (P.active(p)) {
+        ASSERT_TRUE(P.work[p] == Employed && P.firm[p] == -1) << "person " << p << " week " << k;
+      }
+  }
+  tr.check("taking up care work", {"takes"});
+  ASSERT_GT(fc.worker_person.size(), 30u);
+  // They go through the service like the other care workers.
+  std::size_t on_pathway = 0;
+  for (std::size_t i = fc.own_workers; i < fc.workers.size(); ++i) on_pathway += fc.workers.step[i] != FcNone;
+  EXPECT_GT(on_pathway, 0u) << "no woman who took up care work turned to the service";
+  // Ablation: without the link the care workers are the ones of week 0 and the persons' jobs differ.
+  EXPECT_TRUE(w0.family_care_state().worker_person.empty());
+  EXPECT_EQ(w0.family_care_state().workers.size(), w0.family_care_state().own_workers);
+  EXPECT_NE(w.column_hash("work"), w0.column_hash("work"));
+  EXPECT_NE(w.column_hash("family_care"), w0.column_hash("family_care"));
+  // More of the migrant women are in work with the link.
+  auto employed_women = [](const World& x) {
+    const auto& Q = x.persons();
+    int n = 0;
+    for (std::uint32_t p = 0; p < Q.size(); ++p)
+      n += Q.active(p) && (Q.flags[p] & FFemale) && (Q.groups[p] & GMigrant) && Q.work[p] == Employed;
+    return n;
+  };
+  EXPECT_GT(employed_women(w), employed_women(w0));
+}
+
 // ---- The trial measure of the funnel: its errors at file:line:column ----------------------------
 
 TEST(FamilyCareTrial, TheFunnelMeasureNeedsAKnownStepAndSaysWhereItIsWrong) {

@@ -540,6 +540,18 @@ MUTANTS = [
      "[meaning] dating: a change dated at the start of its week, not its middle"),
     (A, "if (P_.first_stable[p] + kReturnWeeks <= week_)", "if (P_.first_stable[p] + kReturnWeeks < week_)", 1,
      "[meaning] returns to the street: people housed exactly 12 months before the end left out"),
+    # --- the family-care link with the migrant target group (2026-12-07, an assumption) ---
+    (FC, "(P.flags[p] & FFemale) && (P.groups[p] & GMigrant) && P.work[p] == Searching", "(P.flags[p] & FFemale) && P.work[p] == Searching", 1,
+     "[meaning] care work: taken up by women of any target group, not only migrants"),
+    (FC, "P.work[p] == Searching && P.housing[p] != Institution;", "P.work[p] == Searching;", 1,
+     "[meaning] care work: taken up from an institution"),
+    (FC, "return static_cast<std::uint8_t>(FwFemale | FwForeign | (u < regular_job_p(0) ? FwRegular : 0));",
+     "return static_cast<std::uint8_t>(FwFemale | FwForeign | (u < regular_job_p(FwQualified) ? FwRegular : 0));", 1,
+     "[meaning] care work: the first job regular as a qualified worker's"),
+    ("sim/engine/family_care.cpp", "    fc_.worker_person.push_back(p);\n", "", 1,
+     "[meaning] care work: the woman who takes it up not recorded as the new care worker's person"),
+    ("sim/engine/family_care.cpp", "    W.flags[i] = flags;\n", "", 1,
+     "[meaning] care work: the new care worker's sex, origin and regularity drawn as a stranger's"),
 ]
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.

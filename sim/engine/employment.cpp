@@ -139,25 +139,30 @@ void World::fill_quota(std::uint32_t f, int delta) {
   terr_[F_.territory[f]].quota_filled += delta;
 }
 
-void World::hire(std::uint32_t p, std::uint32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t) {
+void World::start_job(std::uint32_t p, std::int32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t) {
   const int k = P_.territory[p];
   P_.work[p] = Employed;
-  P_.firm[p] = static_cast<std::int32_t>(f);
+  P_.firm[p] = f;
   P_.emp_phase[p] = programme ? EpEmployed : EpMarketJob;
   P_.hire_week[p] = static_cast<std::int16_t>(week_);
   if (P_.first_job[p] < 0) P_.first_job[p] = static_cast<std::int16_t>(week_);
   if (P_.spells[p] < 255) P_.spells[p]++;
+  P_.quota_job[p] = 0;
+  t.at(k, CHires)++;
+  if (programme) t.at(k, CHiresProgramme)++;
+  P_.efficacy[p] = efficacy_rule.after(rules::EfficacyEvent::Hired, P_.efficacy[p]);
+}
+
+void World::hire(std::uint32_t p, std::uint32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t) {
+  start_job(p, static_cast<std::int32_t>(f), programme, efficacy_rule, t);
   F_.workers[f]++;
   engage(f);
   const bool quota_hire = rules::FirmRules::quota_hire(P_, p, F_, f);
   P_.quota_job[p] = quota_hire ? 1 : 0;
   if (quota_hire) {
     fill_quota(f, +1);
-    t.at(k, CHiresObliged)++;
+    t.at(P_.territory[p], CHiresObliged)++;
   }
-  t.at(k, CHires)++;
-  if (programme) t.at(k, CHiresProgramme)++;
-  P_.efficacy[p] = efficacy_rule.after(rules::EfficacyEvent::Hired, P_.efficacy[p]);
 }
 
 void World::separate(std::uint32_t p, const rules::FirmRules& firm_rule, Tally& t) {
@@ -246,6 +251,7 @@ void World::employment_pathway(M& m) {
               const double employability = P_.employability[p];  // as it was at the start of the week
               const double efficacy = P_.efficacy[p];            // as it was at the start of the week
               if (P_.work[p] == Employed) {
+                if (P_.firm[p] < 0) return;  // care work with a family (the family-care link): held for the stay
                 const bool non_profit = F_.flags[static_cast<std::uint32_t>(P_.firm[p])] & FfNonProfit;
                 if (rule.loses_job(P_, p, week_, employability, non_profit, u_a)) req.push_back({p, P_.firm[p], RSeparate});
                 return;

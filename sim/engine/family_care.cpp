@@ -25,6 +25,7 @@ void World::setup_family_care() {
     for (std::size_t i = 0, n = rules::care_workers_of(sc_, t); i < n; ++i) rules::new_care_worker(fc_.workers, w++, t, sc_, key_);
     for (std::size_t i = 0, n = rules::families_of(sc_, t); i < n; ++i) rules::new_family(fc_.families, f++, t, sc_, key_);
   }
+  fc_.own_workers = nw;
   for (std::size_t i = 0; i < nw; ++i) {
     auto& ft = fc_.territories[fc_.workers.territory[i]];
     ft.workers++;
@@ -41,6 +42,9 @@ void World::family_care() {
   auto& FT = fc_.territories;
   for (auto& ft : FT) ft.week = {};
   const auto w16 = static_cast<std::int16_t>(w);
+
+  // 0. Persons of the rest of the model who take up care work at home (off by default).
+  if (rule.p_care_work > 0) take_up_care_work(rule);
 
   // 1. Each care worker's week: the job, and the pathway's decisions between the steps served.
   std::vector<double> serve_u(W.size());
@@ -172,6 +176,25 @@ void World::family_care() {
   }
 }
 
+void World::take_up_care_work(const rules::FamilyCareRules& rule) {
+  const rules::EfficacyRules efficacy_rule(sc_);
+  Tally t(T_);
+  auto& W = fc_.workers;
+  for (std::uint32_t p = 0; p < P_.size(); ++p) {
+    if (!rules::FamilyCareRules::may_take_care_work(P_, p)) continue;
+    Stream s(key_, p, static_cast<std::uint32_t>(week_), Purpose::FcCareWork);
+    if (!rule.takes_care_work(s.uniform())) continue;
+    const std::uint8_t flags = rule.care_worker_flags(s.uniform());
+    start_job(p, -1, false, efficacy_rule, t);  // a job with a family: no firm
+    const auto i = static_cast<std::uint32_t>(W.size());
+    W.resize(i + 1);
+    rules::new_care_worker(W, i, P_.territory[p], sc_, key_);  // her informal competences, as anyone's
+    W.flags[i] = flags;
+    fc_.worker_person.push_back(p);
+  }
+  apply_tally(t);
+}
+
 std::uint64_t World::family_care_hash() const {
   std::uint64_t h = 1469598103934665603ull;
   auto bytes = [&h](const void* data, std::size_t n) {
@@ -181,6 +204,7 @@ std::uint64_t World::family_care_hash() const {
   auto col = [&](const auto& v) { bytes(v.data(), v.size() * sizeof(v[0])); };
   col(fc_.workers.territory), col(fc_.workers.flags), col(fc_.workers.step), col(fc_.workers.competence), col(fc_.workers.since);
   col(fc_.families.territory), col(fc_.families.flags), col(fc_.families.step), col(fc_.families.since);
+  col(fc_.worker_person);  // (empty unless persons took up care work: no bytes, the hash as before)
   for (const auto& ft : fc_.territories) {
     col(ft.week), col(ft.total);
     for (double x : {ft.cost_week, ft.hours_left}) bytes(&x, sizeof x);

@@ -24,6 +24,7 @@ enum class InstitutionEvent;
 struct EmploymentRules;
 struct EfficacyRules;
 struct FirmRules;
+struct FamilyCareRules;
 }
 
 // Integer counters per territory, summed across blocks and threads (order-free, so exact).
@@ -228,6 +229,8 @@ class World {
   template <class M> void end_of_week(M& m);
 
   // State changes shared by several phases.
+  // A job begins, the person's side (firm f, or -1: care work with a family); hire adds the firm's.
+  void start_job(std::uint32_t p, std::int32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t);
   void hire(std::uint32_t p, std::uint32_t f, bool programme, const rules::EfficacyRules& efficacy_rule, Tally& t);
   void separate(std::uint32_t p, const rules::FirmRules& firm_rule, Tally& t);
   void pathway_failure(std::uint32_t p, const rules::EmploymentRules& rule, const rules::EfficacyRules& efficacy_rule);
@@ -254,6 +257,8 @@ class World {
   template <class M> void warmup_end_of_week(M& m);
   // The family-care model (sim/engine/family_care.cpp): its care workers and families at week 0.
   void setup_family_care();
+  // Persons of the rest of the model who take up care work at home this week (the link's rule).
+  void take_up_care_work(const rules::FamilyCareRules& rule);
   // The hash of the family-care state (column_hash("family_care")).
   std::uint64_t family_care_hash() const;
 

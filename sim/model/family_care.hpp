@@ -80,6 +80,9 @@ struct FamilyCareRules {
   // work at this share; the staff are paid in full.
   std::vector<double> activity;
   std::vector<double> p_contact_worker_of;  // a worker's weekly contact probability at each territory's activity
+  // A woman of the migrant target group looking for work takes up care work at home with this weekly
+  // probability (family_care.workers.from_migrant_jobseekers; 0 by default).
+  double p_care_work = 0;
 
   FamilyCareRules(const Scenario& s, int week) : sc(&s) {
     enabled = s[G::family_care_enabled] != 0;
@@ -98,6 +101,7 @@ struct FamilyCareRules {
       p_contact_worker_of.push_back(weekly(contact_rate * activity.back()));
     }
     p_turnover = weekly(s[G::family_care_workers_turnover_rate]);
+    p_care_work = enabled ? weekly(s[G::family_care_workers_from_migrant_jobseekers]) : 0.0;
     p_search = weekly(s[G::family_care_families_search_rate]);
     p_move_on = every(s[G::family_care_step_gap]);
     p_leave_matching = every(s[G::family_care_matching_patience]);
@@ -194,6 +198,21 @@ struct FamilyCareRules {
   static bool on_pathway(std::uint8_t step) { return step >= FcWantOrientation && step <= FcMatching; }
   static bool waiting(std::uint8_t step) {
     return step == FcWantOrientation || step == FcWantIdentification || step == FcWantValidation || step == FcWantCourse;
+  }
+
+  // ---- Persons of the rest of the model who take up care work at home (an assumption, off by
+  // default; docs/model.md, "Family care work"). Who may: a woman of the migrant target group,
+  // present, looking for work (Searching: not in a course, an internship or a job, not out of the
+  // labour force) and not in an institution.
+  static bool may_take_care_work(const Persons& P, std::uint32_t p) {
+    return P.active(p) && (P.flags[p] & FFemale) && (P.groups[p] & GMigrant) && P.work[p] == Searching && P.housing[p] != Institution;
+  }
+  // She does this week with u (the first draw of her stream Purpose::FcCareWork).
+  bool takes_care_work(double u) const { return u < p_care_work; }
+  // She is then a care worker of her territory: a foreign-born woman whose first care job is
+  // regular as a new job of a worker without a qualification (u: her stream's second draw).
+  std::uint8_t care_worker_flags(double u) const {
+    return static_cast<std::uint8_t>(FwFemale | FwForeign | (u < regular_job_p(0) ? FwRegular : 0));
   }
 
   // ---- A care worker's week (before the projects serve the requests).

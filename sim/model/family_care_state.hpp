@@ -98,6 +98,11 @@ struct FamilyCare {
   CareWorkers workers;
   Families families;
   std::vector<FamilyCareTerritory> territories;
+  // Care workers who are persons of the rest of the model (family_care.workers.from_migrant_jobseekers):
+  // they are appended after the care workers created at week 0 (own_workers of them), and
+  // worker_person[i - own_workers] is the person id of care worker i.
+  std::size_t own_workers = 0;
+  std::vector<std::uint32_t> worker_person;
 };
 
 }  // namespace percorsi

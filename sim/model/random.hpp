@@ -43,6 +43,7 @@ enum class Purpose : std::uint32_t {
   FcFamilyAttributes = 113,  // a family's attributes at creation (week 0)
   FcWorker = 114,            // a care worker's weekly draws (job change, contact, the pathway's steps)
   FcFamily = 115,            // a family's weekly draws (search, contact, advice, contract)
+  FcCareWork = 116,          // whether a person (entity = person id) takes up care work at home this week, and its regularity
 };
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)
