@@ -35,7 +35,7 @@ struct CalibrationFile {
 };
 
 // Writes the file (throws std::runtime_error naming the file); write_calibration_results
-// (sim/calibrate) writes it under a temporary name and renames it when complete.
+// (sim/study/calibration.cpp) writes it under a temporary name and renames it when complete.
 void write_calibration_file(const std::string& path, const CalibrationFile& c);
 // Reads it back (throws ReadError).
 CalibrationFile read_calibration_file(const std::string& path);

@@ -11,9 +11,9 @@
 #include <random>
 
 #include "output/calibration_file.hpp"
-#include "sim/calibrate/abc.hpp"
-#include "sim/calibrate/calibration.hpp"
-#include "sim/calibrate/leave_out.hpp"
+#include "sim/study/abc.hpp"
+#include "sim/study/calibration.hpp"
+#include "sim/study/leave_out.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;

@@ -16,9 +16,9 @@
 
 #include "output/dictionary.hpp"
 #include "sim/registry/outputs.hpp"
-#include "sim/calibrate/leave_out.hpp"
+#include "sim/study/leave_out.hpp"
 #include "sim/registry/registry.hpp"
-#include "sim/run/lessons.hpp"
+#include "sim/study/lessons.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace {

@@ -17,8 +17,8 @@
 #include "output/validate.hpp"
 #include "output/sensitivity_table.hpp"
 #include "sim/registry/scenario.hpp"
-#include "sim/run/robustness.hpp"
-#include "sim/run/sensitivity.hpp"
+#include "sim/study/robustness.hpp"
+#include "sim/study/sensitivity.hpp"
 #include "sim/stats/sensitivity.hpp"
 #include "tests/cli_test_helpers.hpp"
 
@@ -294,7 +294,7 @@ TEST(Sobol, LinearFunction) {
   expect_sobol(f, 4, 4096, {1 / 14.0, 4 / 14.0, 9 / 14.0, 0}, {1 / 14.0, 4 / 14.0, 9 / 14.0, 0});
 }
 
-// ---- The sensitivity file and the command (sim/registry/sensitivity_spec, sim/run/sensitivity) ------
+// ---- The sensitivity file and the command (sim/registry/sensitivity_spec, sim/study/sensitivity) ------
 
 namespace {
 // The shipped step model and Housing First, a fifth of the people, over one year; and a

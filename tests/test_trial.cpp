@@ -19,7 +19,7 @@
 #include "output/trial_table.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/registry/trial_spec.hpp"
-#include "sim/run/trial.hpp"
+#include "sim/study/trial.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;

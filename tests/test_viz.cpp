@@ -28,7 +28,7 @@
 #include "sim/engine/world.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/scenario.hpp"
-#include "sim/run/robustness.hpp"
+#include "sim/run/robustness_result.hpp"
 #include "viz/app.hpp"
 #include "viz/core.hpp"
 #include "viz/levers.hpp"

@@ -18,7 +18,7 @@ the model-meaning tests (test_model_rules, test_rules_employment, test_model_acc
 test_family_care: seconds) first, and only for a mutant they do not kill, the others (test_world,
 test_employment, test_reference, test_contracts, test_levers, test_outputs, test_scenario). The
 statistics of replicates (sim/stats/) are judged by test_stats then test_trial, the virtual
-trials (sim/run/trial.cpp, sim/registry/trial_spec.cpp) by test_trial then test_stats (tiers_of).
+trials (sim/study/trial.cpp, sim/registry/trial_spec.cpp) by test_trial then test_stats (tiers_of).
 Only the targets of a tier are rebuilt, with ninja, and ctest runs their tests (-j,
 --stop-on-failure).
 
@@ -77,7 +77,7 @@ F = "sim/engine/fast.hpp"
 REF = "sim/engine/reference.hpp"
 OD = "sim/registry/outputs.def"
 ST = "sim/stats/stats.cpp"
-TR = "sim/run/trial.cpp"
+TR = "sim/study/trial.cpp"
 TS = "sim/registry/trial_spec.cpp"
 SC = "sim/registry/scenario.cpp"
 FC = "sim/model/family_care.hpp"
@@ -462,7 +462,7 @@ MUTANTS = [
     (ST, "bounds(d.summary, t975(int(diffs.size()) - 1),", "bounds(d.summary, t975(int(diffs.size())),", 1,
      "[meaning] stats: the paired difference's interval with n degrees of freedom instead of n - 1"),
     (ST, "vxy = sxy / (n - 1) / n;", "vxy = sxy / n / n;", 1, "[meaning] stats: Fieller: the covariance with divisor n instead of n - 1"),
-    # --- trial measures and files (sim/run/trial.cpp, sim/registry/trial_spec.cpp) ---
+    # --- trial measures and files (sim/study/trial.cpp, sim/registry/trial_spec.cpp) ---
     (TR, "nmin.push_back(std::min(na[r], nb[r]));", "nmin.push_back(std::max(na[r], nb[r]));", 1,
      "[meaning] trial: a difference row's n is the larger arm's denominator, not the smaller's"),
     (TR, "std::fabs(row.summary.mean - pv.value) <= *row.tolerance + 1e-12;", "std::fabs(row.summary.mean - pv.value) < *row.tolerance;", 1,
@@ -559,7 +559,7 @@ TIERS = [
     ["test_model_rules", "test_rules_employment", "test_model_accounts", "test_family_care"],
     ["test_world", "test_employment", "test_reference", "test_contracts", "test_levers", "test_outputs", "test_scenario"],
 ]
-# The statistics of replicates (sim/stats) and the virtual trials (their measures, sim/run/trial.cpp,
+# The statistics of replicates (sim/stats) and the virtual trials (their measures, sim/study/trial.cpp,
 # and their files, sim/registry/trial_spec.cpp) are tested by their own binaries.
 STATS_TIERS = [["test_stats"], ["test_trial"]]
 TRIAL_TIERS = [["test_trial"], ["test_stats"]]

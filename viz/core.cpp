@@ -14,7 +14,7 @@
 #include "output/validate.hpp"
 #include "sim/engine/world.hpp"  // state names (kHousingNames, kGroupNames)
 #include "sim/registry/scenario.hpp"
-#include "sim/run/robustness.hpp"  // share_percent
+#include "sim/run/robustness_result.hpp"  // share_percent
 #include "sim/run/runner.hpp"
 #include "sim/run/tables.hpp"
 #include <yaml-cpp/yaml.h>

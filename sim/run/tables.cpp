@@ -12,7 +12,7 @@
 #include "sim/registry/outputs.hpp"
 #include "sim/run/csv.hpp"
 #include "sim/run/economics.hpp"
-#include "sim/run/robustness.hpp"
+#include "sim/run/robustness_result.hpp"
 
 namespace percorsi {
 
@@ -553,6 +553,51 @@ std::string comparison_table(const std::vector<ScenarioSummary>& s, TableFormat 
   if (robust) os << wrap(robustness_legend(*opt.robustness));
   if (diffs) os << value_for_money_section(s, names, false);
   return os.str();
+}
+
+// ---- The robustness result (sim/run/robustness_result.hpp)
+
+namespace {
+constexpr double kNaNShare = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+double RobustnessCell::share(int on) const {
+  const int n = defined();
+  return n > 0 && on >= -1 && on <= 1 ? static_cast<double>(side[static_cast<std::size_t>(on + 1)]) / n : kNaNShare;
+}
+
+const RobustnessCell* Robustness::cell(const std::string& scenario, const std::string& indicator) const {
+  for (std::size_t d = 1; d < scenarios.size(); ++d)
+    if (scenarios[d] == scenario)
+      for (std::size_t o = 0; o < indicators.size(); ++o)
+        if (indicators[o] == indicator) return &cells[(d - 1) * indicators.size() + o];
+  return nullptr;
+}
+
+std::string robustness_text(const RobustnessCell& c, int side) {
+  const double share = c.share(side);
+  if (std::isnan(share)) return "n/a";
+  std::string t = format_number(share, 2);
+  for (std::size_t i = 0; i < c.rests_on.size(); ++i) t += (i ? "; " : " (rests on: ") + c.rests_on[i];
+  return c.rests_on.empty() ? t : t + ")";
+}
+
+std::string share_percent(double share) {
+  if (std::isnan(share)) return "n/a";
+  char b[16];  // rounded down, so that 100% means every point
+  std::snprintf(b, sizeof b, "%.0f%%", share == 1 ? 100.0 : std::floor(share * 100));
+  return b;
+}
+
+std::string robustness_legend(const Robustness& r) {
+  char thr[16];
+  std::snprintf(thr, sizeof thr, "%.2f", r.threshold);
+  return "robustness: the share of " + std::to_string(r.points) + " points of a Latin hypercube (seed " +
+         std::to_string(r.seed) + ") over the plausible ranges of " + std::to_string(r.parameters.size()) +
+         " assumptions where the difference keeps its verdict (better, worse or negligible: its paired mean over " +
+         std::to_string(r.replicates) + (r.replicates == 1 ? " replicate" : " replicates") +
+         " against the MID); rests on: the assumptions that move it most (Spearman's |rho| of at least " + thr +
+         ", most first; docs/robustness.md).\n";
 }
 
 }  // namespace percorsi

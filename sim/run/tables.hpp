@@ -45,7 +45,7 @@ std::string undefined_reason(const ScenarioSummary& s, const std::string& indica
 std::string too_few_reason(double mean_denominator, const std::string& first = "");
 
 enum class TableFormat { Text, Csv, Markdown };
-struct Robustness;  // sim/run/robustness.hpp
+struct Robustness;  // sim/run/robustness_result.hpp
 struct TableOptions {
   bool differences = true;  // false: each scenario's values only (scenarios that cannot be compared)
   // The robustness of each difference (compare --robustness): a column "robustness" (text,

@@ -1,4 +1,4 @@
-#include "sim/calibrate/abc.hpp"
+#include "sim/study/abc.hpp"
 
 #include <Random123/philox.h>
 // after philox.h, which sets up Random123's features

@@ -1,4 +1,4 @@
-#include "sim/calibrate/calibration.hpp"
+#include "sim/study/calibration.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -22,7 +22,7 @@
 #include "sim/run/progress.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/tables.hpp"
-#include "sim/run/trial.hpp"
+#include "sim/study/trial.hpp"
 
 namespace percorsi {
 
@@ -490,7 +490,7 @@ std::string fit_table(const Calibration& c, const CalibrationResult& r) {
 
 namespace percorsi {
 
-// PERCORSI_VERSION and PERCORSI_GIT_COMMIT: compile definitions of percorsi_sim (sim/CMakeLists.txt).
+// PERCORSI_VERSION and PERCORSI_GIT_COMMIT: compile definitions of percorsi_study (sim/CMakeLists.txt).
 void write_calibration_results(const std::string& path, const Calibration& c, const CalibrationResult& r,
                                const std::string& command_line, int threads) {
   out::CalibrationFile f;

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/calibrate/calibration.hpp"
+#include "sim/study/calibration.hpp"
 
 namespace percorsi {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/run/trial.hpp"
+#include "sim/study/trial.hpp"
 
 namespace percorsi {
 

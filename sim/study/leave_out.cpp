@@ -1,4 +1,4 @@
-#include "sim/calibrate/leave_out.hpp"
+#include "sim/study/leave_out.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,4 +1,4 @@
-#include "sim/run/trial.hpp"
+#include "sim/study/trial.hpp"
 #include "sim/run/csv.hpp"
 
 #include <oneapi/tbb/global_control.h>

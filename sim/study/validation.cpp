@@ -1,4 +1,4 @@
-#include "sim/run/validation.hpp"
+#include "sim/study/validation.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// The lessons' robustness file (sim/run/lessons.hpp, LessonsRobustness): its fingerprint, its
+// The lessons' robustness file (sim/study/lessons.hpp, LessonsRobustness): its fingerprint, its
 // YAML and its loader.
 #include <yaml-cpp/yaml.h>
 
@@ -12,7 +12,7 @@
 #include "output/validate.hpp"
 #include "sim/registry/registry.hpp"
 #include "sim/registry/yaml_input.hpp"
-#include "sim/run/lessons.hpp"
+#include "sim/study/lessons.hpp"
 
 namespace percorsi {
 

@@ -1,4 +1,4 @@
-#include "sim/run/lessons.hpp"
+#include "sim/study/lessons.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "sim/registry/lessons_spec.hpp"
-#include "sim/run/robustness.hpp"
+#include "sim/study/robustness.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/tables.hpp"
 
@@ -28,7 +28,7 @@ struct LessonRow {
   Verdict verdict = Verdict::Undefined;  // against the indicator's minimum important difference
   bool holds = false;                    // the interval excludes zero in the expected direction (false without one)
   // lessons --robustness: the share of the plausible space where the verdict holds (NaN: none)
-  // and the assumptions that move the difference most (sim/run/robustness.hpp).
+  // and the assumptions that move the difference most (sim/study/robustness.hpp).
   double robust_share = std::nan("");
   std::vector<std::string> rests_on = {};
   std::string robustness = {};  // as tables show it: "0.85 (rests on: a; b)"; "" without

@@ -1,5 +1,5 @@
 // `percorsi calibrate` (docs/calibration.md): a calibration file names registry parameters with
-// their priors and published targets of virtual trials; ABC-SMC (sim/calibrate/abc.hpp) fits the
+// their priors and published targets of virtual trials; ABC-SMC (sim/study/abc.hpp) fits the
 // parameters to the targets, every evaluation running the trials with their seed and the same
 // replicates (common random numbers).
 //
@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/calibrate/abc.hpp"
+#include "sim/study/abc.hpp"
 #include "sim/registry/trial_spec.hpp"
 
 namespace percorsi {

@@ -1,6 +1,6 @@
-#include "sim/run/sensitivity.hpp"
+#include "sim/study/sensitivity.hpp"
 
-#include "sim/run/robustness.hpp"
+#include "sim/study/robustness.hpp"
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>

@@ -1,4 +1,4 @@
-#include "sim/run/robustness.hpp"
+#include "sim/study/robustness.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "sim/registry/sensitivity_spec.hpp"
 #include "sim/run/runner.hpp"
 #include "sim/run/tables.hpp"
-#include "sim/run/sensitivity.hpp"
+#include "sim/study/sensitivity.hpp"
 #include "sim/stats/sensitivity.hpp"
 
 namespace percorsi {
@@ -17,19 +17,6 @@ namespace percorsi {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
-
-double RobustnessCell::share(int on) const {
-  const int n = defined();
-  return n > 0 && on >= -1 && on <= 1 ? static_cast<double>(side[static_cast<std::size_t>(on + 1)]) / n : kNaN;
-}
-
-const RobustnessCell* Robustness::cell(const std::string& scenario, const std::string& indicator) const {
-  for (std::size_t d = 1; d < scenarios.size(); ++d)
-    if (scenarios[d] == scenario)
-      for (std::size_t o = 0; o < indicators.size(); ++o)
-        if (indicators[o] == indicator) return &cells[(d - 1) * indicators.size() + o];
-  return nullptr;
-}
 
 void check_robustness_options(const RobustnessOptions& opt) {
   if (opt.points < 10 || opt.points > 100000)
@@ -111,32 +98,6 @@ std::optional<Robustness> robustness_of(SensitivitySpec spec, const RobustnessOp
       rb.cells.push_back(std::move(c));
     }
   return rb;
-}
-
-std::string robustness_text(const RobustnessCell& c, int side) {
-  const double share = c.share(side);
-  if (std::isnan(share)) return "n/a";
-  std::string t = format_number(share, 2);
-  for (std::size_t i = 0; i < c.rests_on.size(); ++i) t += (i ? "; " : " (rests on: ") + c.rests_on[i];
-  return c.rests_on.empty() ? t : t + ")";
-}
-
-std::string share_percent(double share) {
-  if (std::isnan(share)) return "n/a";
-  char b[16];  // rounded down, so that 100% means every point
-  std::snprintf(b, sizeof b, "%.0f%%", share == 1 ? 100.0 : std::floor(share * 100));
-  return b;
-}
-
-std::string robustness_legend(const Robustness& r) {
-  char thr[16];
-  std::snprintf(thr, sizeof thr, "%.2f", r.threshold);
-  return "robustness: the share of " + std::to_string(r.points) + " points of a Latin hypercube (seed " +
-         std::to_string(r.seed) + ") over the plausible ranges of " + std::to_string(r.parameters.size()) +
-         " assumptions where the difference keeps its verdict (better, worse or negligible: its paired mean over " +
-         std::to_string(r.replicates) + (r.replicates == 1 ? " replicate" : " replicates") +
-         " against the MID); rests on: the assumptions that move it most (Spearman's |rho| of at least " + thr +
-         ", most first; docs/robustness.md).\n";
 }
 
 }  // namespace percorsi
