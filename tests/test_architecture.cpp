@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/model/random.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -215,3 +217,19 @@ TEST(Architecture, FoldersDependDownwardOnly) {
   }();
 }
 
+// Every purpose of sim/model/purposes.def is drawn somewhere in sim/ (a purpose no longer drawn is
+// retired in the table, not left behind), and no draw names a purpose outside the table (the
+// compiler checks that; this checks the other way).
+TEST(Architecture, EveryPurposeIsDrawnSomewhere) {
+  std::string code;
+  for (const auto& f : sources_under(kRoot / "sim")) {
+    if (f.filename() == "purposes.def" || f.filename() == "random.hpp") continue;
+    for (const auto& l : code_lines(f)) code += l + "\n";
+  }
+  ASSERT_GT(std::size(percorsi::kPurposes), 20u);
+  for (const auto& p : percorsi::kPurposes) {
+    const std::regex use("Purpose::" + std::string(p.name) + "\\b");
+    EXPECT_TRUE(std::regex_search(code, use)) << "Purpose::" << p.name << " (" << p.meaning
+                                              << ") is drawn nowhere in sim/: retire it in sim/model/purposes.def";
+  }
+}

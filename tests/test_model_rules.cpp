@@ -2091,8 +2091,8 @@ TEST(ModelRules, CaseTimeLadderAndCpiLinkApplyToWhatTheyName) {
     P.flags[p] = FIncome, P.work[p] = Searching;
   }
   P.flags[1] |= FHfTrack;
-  EXPECT_EQ(housing.step_request(P, 0, 10, 1.0, 0.0, 1.0), rules::StepRequest::MoveOn);
-  EXPECT_EQ(housing.step_request(P, 1, 10, 1.0, 0.0, 1.0), rules::StepRequest::None) << "on the Housing First track";
+  EXPECT_EQ(housing.step_request(P, 0, 10, 1.0, 0.0, 1.0), rules::HousingRequest::MoveOn);
+  EXPECT_EQ(housing.step_request(P, 1, 10, 1.0, 0.0, 1.0), rules::HousingRequest::None) << "on the Housing First track";
   const rules::FirmRules firms(sc);
   Firms F;
   F.flags = {FfObliged, FfObliged, 0};

@@ -81,6 +81,8 @@ TR = "sim/study/trial.cpp"
 TS = "sim/registry/trial_spec.cpp"
 SC = "sim/registry/scenario.cpp"
 FC = "sim/model/family_care.hpp"
+CS = "sim/engine/census_slots.def"
+CT = "sim/engine/counters.def"
 
 MUTANTS = [
     # --- hazards: signs, covariates, declared ranges (sim/model/rules.hpp) ---
@@ -139,12 +141,8 @@ MUTANTS = [
     (RC, "openness += sc[G::cpi_incentive_openness];", "openness += 0;", 1, "CPI incentive information no longer raises openness"),
     # --- accounts ---
     (R, "const float day = 7.f;", "const float day = 6.f;", 1, "housing costs counted on 6 days a week"),
-    (A, "put(S::people_orientation, static_cast<double>(ct[KOrientation]));\n"
-        "    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));\n"
-        "    put(S::people_training, static_cast<double>(ct[KTraining]));",
-     "put(S::people_orientation, static_cast<double>(ct[KTraining]));\n"
-     "    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));\n"
-     "    put(S::people_training, static_cast<double>(ct[KOrientation]));", 1,
+    (CS, 'STOCK(KOrientation, people_orientation, "people in orientation (with those waiting for a training seat)")\nSTOCK(KWaitingSeat, people_waiting_training_seat, "orientation over, waiting for a training seat")\nSTOCK(KTraining, people_training,',
+     'STOCK(KOrientation, people_training, "people in orientation (with those waiting for a training seat)")\nSTOCK(KWaitingSeat, people_waiting_training_seat, "orientation over, waiting for a training seat")\nSTOCK(KTraining, people_orientation,', 1,
      "series people_orientation and people_training swapped"),
     (A, "icol(C::job_spells, [&](std::size_t p) { return P_.spells[p]; });", "icol(C::job_spells, [&](std::size_t p) { return P_.rounds[p]; });", 1,
      "person column job_spells written from rounds"),
@@ -191,10 +189,8 @@ MUTANTS = [
      "set_housing(r.person, Housed, t);\n      P_.efficacy[r.person] = P_.efficacy[r.person];", 2,
      "no gain of self-efficacy at a move-on to an own tenancy (the second such move: the first is a social let)"),
     (A, "w.at(t, CFlow0 + a * kHousingStates + b)", "w.at(t, CFlow0 + b * kHousingStates + a)", 1, "housing flow series transposed"),
-    (A, "put(S::queue_social, static_cast<double>(ct[KQueueSocial]));\n    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));\n"
-        "    put(S::queue_case, static_cast<double>(ct[KQueueCase]));",
-     "put(S::queue_social, static_cast<double>(ct[KQueueCase]));\n    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));\n"
-     "    put(S::queue_case, static_cast<double>(ct[KQueueSocial]));", 1, "series queue_social and queue_case swapped"),
+    (CS, 'STOCK(KQueueSocial, queue_social, "waiting for the social assessment")\nSTOCK(KQueueCpi, queue_cpi, "waiting for the job-centre assessment (separate access points only)")\nSTOCK(KQueueCase, queue_case,',
+     'STOCK(KQueueSocial, queue_case, "waiting for the social assessment")\nSTOCK(KQueueCpi, queue_cpi, "waiting for the job-centre assessment (separate access points only)")\nSTOCK(KQueueCase, queue_social,', 1, "series queue_social and queue_case swapped"),
     (A, "put(S::capacity_case_slots, std::floor(ts.case_slots));", "put(S::capacity_case_slots, std::floor(ts.hf_slots));", 1,
      "capacity_case_slots written from the HF slots"),
     (A, "icol(C::weeks_employed, [&](std::size_t p) { return P_.weeks_employed[p]; });",
@@ -432,8 +428,8 @@ MUTANTS = [
      "[housing] health institution entry: the housed get the homeless term"),
     (R, '{"homeless", sc[G::institution_health_homeless_coef], 0, 1}}}),', '{"homeless", sc[G::institution_health_homeless_coef], 0, 0}}}),', 1,
      "[housing] health institution entry: homelessness's declared range [0, 0] (bound too low)"),
-    (A, "put(S::people_in_prison, static_cast<double>(ct[KPrison]));", "put(S::people_in_prison, static_cast<double>(ct[KHfTeamCases]));", 1,
-     "series people_in_prison from the Housing First team's count"),
+    (CS, "STOCK(KPrison, people_in_prison,", "SLOT(KPrison, 1,", 1,
+     "series people_in_prison not recorded from its census slot"),
     # --- the output table (sim/registry/outputs.def) ---
     (OD, "OUTPUT(Person, job_spells, Int32,", "OUTPUT(Person, job_spells, Float64,", 1, "output table: job_spells declared Float64"),
     # === tests of meaning, not only change detectors (issue 22, point 7): statistics of replicates,
@@ -540,6 +536,10 @@ MUTANTS = [
      "[meaning] dating: a change dated at the start of its week, not its middle"),
     (A, "if (P_.first_stable[p] + kReturnWeeks <= week_)", "if (P_.first_stable[p] + kReturnWeeks < week_)", 1,
      "[meaning] returns to the street: people housed exactly 12 months before the end left out"),
+    # --- the series declared in the engine's tables (2026-12-07) ---
+    (CT, 'FLOW(CHires, hires, "hires (programme, open market, care work with a family)")\nFLOW(CHiresProgramme, hires_programme, "hires at the end of a programme internship")\nFLOW(CHiresObliged, hires_obliged, "hires into Law 68/1999 quota positions")\nFLOW(CSeparations, separations,',
+     'FLOW(CHires, separations, "hires (programme, open market, care work with a family)")\nFLOW(CHiresProgramme, hires_programme, "hires at the end of a programme internship")\nFLOW(CHiresObliged, hires_obliged, "hires into Law 68/1999 quota positions")\nFLOW(CSeparations, hires,', 1, "[meaning] series hires and separations swapped (counters.def)"),
+    (CS, "SLOT(KEfficacy0, 4,", "SLOT(KEfficacy0, 3,", 1, "[meaning] census: the self-efficacy bands one slot short (the cohort slots shifted)"),
     # --- the family-care link with the migrant target group (2026-12-07, an assumption) ---
     (FC, "(P.flags[p] & FFemale) && (P.groups[p] & GMigrant) && P.work[p] == Searching", "(P.flags[p] & FFemale) && P.work[p] == Searching", 1,
      "[meaning] care work: taken up by women of any target group, not only migrants"),

@@ -23,36 +23,55 @@
 namespace percorsi {
 
 namespace {
-// Per-territory counts taken in the accounting pass.
-enum CountSlot : int {
-  KHousing0 = 0,
-  KCase0 = KHousing0 + kHousingStates,
-  KWork0 = KCase0 + kCaseStates,
-  KActive = KWork0 + kWorkStates,
-  KOrientation,
-  KWaitingSeat,  // orientation over, waiting for a training seat
-  KTraining,
-  KFollowUp,
-  KHeld6,
-  KHeld12,
-  KQueueSocial,  // waiting for the social assessment
-  KQueueCpi,     // waiting for the job-centre assessment (separate access points only)
-  KQueueCase,    // assessed, waiting for a case worker
-  KPrison,       // in an institution of kind InstJustice
-  KPsychiatric,  // in an institution of kind InstPsychiatric (the rest of Institution: InstHealth)
-  KEmergency0,   // people in each rules::emergency_cell (kEmergencyCells + 1 counts: the last, in an institution)
-  KHfTeamCases = KEmergency0 + rules::kEmergencyCells + 1,  // in charge or in follow-up, supported by the Housing First team
-  KEfficacy0,    // self-efficacy in [0, 0.25), then [0.25, 0.5), [0.5, 0.75), [0.75, 1]
-  // For the cohort and discounted headlines (World::YearSums):
-  KStableHomeless = KEfficacy0 + 4,  // people homeless at entry in stable housing
-  KEmployed12,      // people looking for work at entry, in work at the end of their 52nd week
-  KCohortStable,    // the homeless cohort in stable housing
-  KCohortHeld12,    // programme jobs of the cohort reaching 52 weeks
-  KCohortWorked,    // weeks worked in the 52 weeks from a first job (counted in the 52nd week)
-  KCohortWorkedN,   // people of the cohort reaching the 52nd week from their first job
-  KCohortService0,  // person-weeks of the cohort in billed orientation, training, internship, follow-up
-  kCounts = KCohortService0 + 4
+// Per-territory counts taken in the accounting pass: the table sim/engine/census_slots.def, laid
+// out in its order (a block of `width` for a state-indexed one).
+namespace census_table {
+enum class Index : int {
+#define SLOT(name, width, meaning) name,
+#define STOCK(name, series, meaning) name,
+#include "sim/engine/census_slots.def"
+#undef SLOT
+#undef STOCK
+  kN
 };
+constexpr int kWidth[] = {
+#define SLOT(name, width, meaning) (width),
+#define STOCK(name, series, meaning) 1,
+#include "sim/engine/census_slots.def"
+#undef SLOT
+#undef STOCK
+};
+constexpr int offset(Index i) { return table_offset(kWidth, static_cast<int>(i)); }
+}  // namespace census_table
+enum CountSlot : int {
+#define SLOT(name, width, meaning) name = census_table::offset(census_table::Index::name),
+#define STOCK(name, series, meaning) name = census_table::offset(census_table::Index::name),
+#include "sim/engine/census_slots.def"
+#undef SLOT
+#undef STOCK
+  kCounts = census_table::offset(census_table::Index::kN)
+};
+
+// A series is recorded from one table entry at most: a counter (FLOW) or a census slot (STOCK).
+constexpr out::Series kTabledSeries[] = {
+#define COUNTER(name, width, meaning)
+#define FLOW(name, series, meaning) out::Series::series,
+#include "sim/engine/counters.def"
+#undef COUNTER
+#undef FLOW
+#define SLOT(name, width, meaning)
+#define STOCK(name, series, meaning) out::Series::series,
+#include "sim/engine/census_slots.def"
+#undef SLOT
+#undef STOCK
+};
+consteval bool tabled_once() {
+  for (std::size_t i = 0; i < std::size(kTabledSeries); ++i)
+    for (std::size_t j = i + 1; j < std::size(kTabledSeries); ++j)
+      if (kTabledSeries[i] == kTabledSeries[j]) return false;
+  return true;
+}
+static_assert(tabled_once(), "a series recorded from two entries of sim/engine/counters.def and census_slots.def");
 
 // The series of sim/registry/outputs.def counted per person by a rule (COUNTED, COUNTED_COST): one
 // census slot each, after the slots above, in table order; their rules, built once a week.
@@ -280,9 +299,18 @@ void World::record() {
     const auto& ts = terr_[t];
     const Tally& w = week_tally_;
     auto put = [&](S id, double v) { series_[base + static_cast<std::size_t>(id) * T_ + t] = v; };
-    put(S::persons, static_cast<double>(ct[KActive]));
-    put(S::inflow, static_cast<double>(w.at(t, CInflow)));
-    put(S::exits, static_cast<double>(w.at(t, CExits)));
+    // The series that are a census slot (sim/engine/census_slots.def, STOCK).
+#define SLOT(name, width, meaning)
+#define STOCK(name, series, meaning) put(S::series, static_cast<double>(ct[name]));
+#include "sim/engine/census_slots.def"
+#undef SLOT
+#undef STOCK
+    // The series that are a named counter of the week (sim/engine/counters.def, FLOW).
+#define COUNTER(name, width, meaning)
+#define FLOW(name, series, meaning) put(S::series, static_cast<double>(w.at(t, name)));
+#include "sim/engine/counters.def"
+#undef COUNTER
+#undef FLOW
     for (int h = 0; h < kHousingStates; ++h) put(S::housing_street + h, static_cast<double>(ct[KHousing0 + h]));
     for (int k = 0; k < kCaseStates; ++k) put(S::case_unknown + k, static_cast<double>(ct[KCase0 + k]));
     for (int k = 0; k < kWorkStates; ++k) put(S::work_inactive + k, static_cast<double>(ct[KWork0 + k]));
@@ -291,38 +319,13 @@ void World::record() {
       for (int b = 0; b < kHousingStates; ++b)
         if (a != b) put(S::flow_street_to_shelter + flow++, static_cast<double>(w.at(t, CFlow0 + a * kHousingStates + b)));
     for (int q = 0; q < 4; ++q) put(S::self_efficacy_below_25 + q, static_cast<double>(ct[KEfficacy0 + q]));
-    put(S::contacts, static_cast<double>(w.at(t, CContacts)));
-    put(S::assessments_social, static_cast<double>(w.at(t, CAssessSocial)));
-    put(S::assessments_cpi, static_cast<double>(w.at(t, CAssessCpi)));
-    put(S::queue_social, static_cast<double>(ct[KQueueSocial]));
-    put(S::queue_cpi, static_cast<double>(ct[KQueueCpi]));
-    put(S::queue_case, static_cast<double>(ct[KQueueCase]));
     const auto wc = w.at(t, CWaitCount);
     put(S::wait_weeks_mean, wc ? static_cast<double>(w.at(t, CWaitSum)) / static_cast<double>(wc) : 0.0);
-    put(S::taken_in_charge, static_cast<double>(w.at(t, CTakenInCharge)));
-    put(S::hf_assigned, static_cast<double>(w.at(t, CHfAssigned)));
     put(S::hf_searching, static_cast<double>(ts.hf_reserved));
-    put(S::case_hf_team, static_cast<double>(ct[KHfTeamCases]));
-    put(S::hf_handed_back, static_cast<double>(w.at(t, CHfHandback)));
-    put(S::people_in_prison, static_cast<double>(ct[KPrison]));
-    put(S::people_in_psychiatric_ward, static_cast<double>(ct[KPsychiatric]));
     double emergency_visits = 0;  // expected visits of the people in each cell
     for (int c = 0; c <= rules::kEmergencyCells; ++c)
       emergency_visits += static_cast<double>(ct[KEmergency0 + c]) * cost.visits.visits_week[static_cast<std::size_t>(c)];
     put(S::emergency_visits, emergency_visits);
-    put(S::internships_started, static_cast<double>(w.at(t, CInternStarted)));
-    put(S::internships_converted, static_cast<double>(w.at(t, CInternConverted)));
-    put(S::hires, static_cast<double>(w.at(t, CHires)));
-    put(S::hires_programme, static_cast<double>(w.at(t, CHiresProgramme)));
-    put(S::hires_obliged, static_cast<double>(w.at(t, CHiresObliged)));
-    put(S::separations, static_cast<double>(w.at(t, CSeparations)));
-    put(S::jobs_held_6m, static_cast<double>(ct[KHeld6]));
-    put(S::jobs_held_12m, static_cast<double>(ct[KHeld12]));
-    put(S::people_orientation, static_cast<double>(ct[KOrientation]));
-    put(S::people_waiting_training_seat, static_cast<double>(ct[KWaitingSeat]));
-    put(S::people_training, static_cast<double>(ct[KTraining]));
-    put(S::people_follow_up, static_cast<double>(ct[KFollowUp]));
-    put(S::firms_scouted, static_cast<double>(w.at(t, CScoutedFirms)));
     put(S::firms_known_profit, static_cast<double>(ts.firms_known[0]));
     put(S::firms_known_non_profit, static_cast<double>(ts.firms_known[1]));
     put(S::firms_engaged_profit, static_cast<double>(ts.firms_engaged[0]));

@@ -17,7 +17,6 @@
 namespace percorsi {
 
 namespace {
-enum EmpReq : std::uint8_t { RSeparate, RInternBreak, RHire, RTraining, RMatch, RMarket, kEmpReqs };
 }  // namespace
 
 // Vacancy arrivals in proportion to firm size: a guide table (one entry per firm) finds the
@@ -240,6 +239,7 @@ void World::scouting_and_firms(M& m) {
 template <class M>
 void World::employment_pathway(M& m) {
   using rules::PathwayRequest;
+  using rules::request_kind;
   const rules::EmploymentRules rule(sc_, activity(), hiring());
   const rules::FirmRules firm_rule(sc_);
   const rules::EfficacyRules efficacy_rule(sc_);
@@ -253,7 +253,7 @@ void World::employment_pathway(M& m) {
               if (P_.work[p] == Employed) {
                 if (P_.firm[p] < 0) return;  // care work with a family (the family-care link): held for the stay
                 const bool non_profit = F_.flags[static_cast<std::uint32_t>(P_.firm[p])] & FfNonProfit;
-                if (rule.loses_job(P_, p, week_, employability, non_profit, u_a)) req.push_back({p, P_.firm[p], RSeparate});
+                if (rule.loses_job(P_, p, week_, employability, non_profit, u_a)) req.push_back({p, P_.firm[p], request_kind(PathwayRequest::Separate)});
                 return;
               }
               std::uint8_t ph = P_.emp_phase[p];
@@ -275,7 +275,7 @@ void World::employment_pathway(M& m) {
                 case EpOrientation:
                   if (in_phase < rule.orient) break;
                   if (rule.needs_training(employability)) {
-                    req.push_back({p, P_.emp_since[p], RTraining});  // waits in orientation for a seat
+                    req.push_back({p, P_.emp_since[p], request_kind(PathwayRequest::Training)});  // waits in orientation for a seat
                   } else {
                     P_.emp_phase[p] = EpMatching;
                     P_.emp_since[p] = static_cast<std::int16_t>(week_);
@@ -294,12 +294,12 @@ void World::employment_pathway(M& m) {
                     P_.emp_phase[p] = EpOut;
                   } else {
                     P_.efficacy[p] = efficacy_rule.after(WaitingForFirm, P_.efficacy[p]);
-                    if (rule.proposed(P_, p, u_a)) req.push_back({p, P_.emp_since[p], RMatch});
+                    if (rule.proposed(P_, p, u_a)) req.push_back({p, P_.emp_since[p], request_kind(PathwayRequest::Match)});
                   }
                   break;
                 case EpInternship:
-                  if (in_phase >= rule.intern_len) req.push_back({p, P_.firm[p], RHire});
-                  else if (rule.internship_breaks(P_, p, u_b)) req.push_back({p, P_.firm[p], RInternBreak});
+                  if (in_phase >= rule.intern_len) req.push_back({p, P_.firm[p], request_kind(PathwayRequest::Hire)});
+                  else if (rule.internship_breaks(P_, p, u_b)) req.push_back({p, P_.firm[p], request_kind(PathwayRequest::InternBreak)});
                   break;
                 case EpNone:
                 case EpEmployed:
@@ -308,14 +308,14 @@ void World::employment_pathway(M& m) {
               }
               // The open labour market, for anyone looking for work and not in an internship or course.
               if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && rule.finds_market_job(P_, p, week_, employability, efficacy, u_c))
-                req.push_back({p, static_cast<std::int32_t>(p), RMarket});
+                req.push_back({p, static_cast<std::int32_t>(p), request_kind(PathwayRequest::Market)});
             });
-  auto requests = m.requests(kEmpReqs);
+  auto requests = m.requests(rules::request_kinds<PathwayRequest>());
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];
     const auto week = static_cast<std::uint32_t>(week_);
-    for (const auto& r : rq[RSeparate]) {
+    for (const auto& r : rq[request_kind(PathwayRequest::Separate)]) {
       separate(r.person, firm_rule, t);
       if (P_.emp_phase[r.person] == EpEmployed) {
         pathway_failure(r.person, rule, efficacy_rule);  // a programme job lost: one failure (its loss of self-efficacy included)
@@ -324,7 +324,7 @@ void World::employment_pathway(M& m) {
         P_.emp_phase[r.person] = EpNone;
       }
     }
-    for (const auto& r : rq[RInternBreak]) {
+    for (const auto& r : rq[request_kind(PathwayRequest::InternBreak)]) {
       const auto f = static_cast<std::uint32_t>(P_.firm[r.person]);
       F_.interns[f]--;
       F_.openness[f] = firm_rule.openness_after(FirmOutcome::InternNotHired, F_.openness[f]);
@@ -332,7 +332,7 @@ void World::employment_pathway(M& m) {
       P_.work[r.person] = Searching;
       pathway_failure(r.person, rule, efficacy_rule);
     }
-    for (const auto& r : rq[RHire]) {  // the firm's decision at the end of the internship
+    for (const auto& r : rq[request_kind(PathwayRequest::Hire)]) {  // the firm's decision at the end of the internship
       const std::uint32_t p = r.person;
       const auto f = static_cast<std::uint32_t>(P_.firm[p]);
       const double p_hire = firm_rule.hire_p(P_, p, F_, f);
@@ -352,7 +352,7 @@ void World::employment_pathway(M& m) {
       }
     }
     std::int64_t seats = static_cast<std::int64_t>(std::floor(ts.training_seats)) - ts.in_training;
-    for (const auto& r : rq[RTraining]) {
+    for (const auto& r : rq[request_kind(PathwayRequest::Training)]) {
       if (seats <= 0) break;  // the others wait in orientation for a seat
       P_.emp_phase[r.person] = EpTraining;
       P_.emp_since[r.person] = static_cast<std::int16_t>(week_);
@@ -369,7 +369,7 @@ void World::employment_pathway(M& m) {
       const std::uint32_t f = known[j];
       if (F_.vacancies[f] > 0) slots.insert(slots.end(), F_.vacancies[f], f);
     }
-    auto& match = rq[RMatch];
+    auto& match = rq[request_kind(PathwayRequest::Match)];
     m.order(match);
     // Calibrated matching proposes the best-suited known firm: firms ranked by their part of
     // the acceptance logit, which differs between people only by disability (the CPI link).
@@ -430,7 +430,7 @@ void World::employment_pathway(M& m) {
       t.at(k, CInternStarted)++;
     }
     // Open-market hires fill any open vacancy of the territory.
-    for (const auto& r : rq[RMarket]) {
+    for (const auto& r : rq[request_kind(PathwayRequest::Market)]) {
       const std::uint32_t p = r.person;
       if (P_.work[p] != Searching || ts.open_vacancies.empty()) continue;
       Stream s(key_, p, week, Purpose::MarketHire);

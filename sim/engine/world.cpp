@@ -18,7 +18,6 @@ namespace percorsi {
 
 namespace {
 // Request kinds of the housing pathway, resolved in this order.
-enum ReqKind : std::uint8_t { RDemote, RMoveOn, RShelter, RTransitional, RHf, RSocial, kReqKinds };
 
 // The state a warm-up ends in, people renumbered and weeks shifted (World::adopt_warmup), and the
 // store of those shared between worlds (World::share_warmups).
@@ -650,7 +649,8 @@ void World::contact_and_assessment(M& m) {
 
 template <class M>
 void World::housing_pathway(M& m) {
-  using rules::StepRequest;
+  using rules::HousingRequest;
+  using rules::request_kind;
   const rules::HousingRules rule(sc_, activity(), case_time());
   const rules::EfficacyRules efficacy(sc_);
   using enum rules::EfficacyEvent;
@@ -681,23 +681,19 @@ void World::housing_pathway(M& m) {
                 P_.efficacy[p] = efficacy.after(Rehoused, P_.efficacy[p]);
                 return;
               }
-              if (rule.wants_hf(P_, p)) req.push_back({p, P_.case_since[p], RHf});
+              if (rule.wants_hf(P_, p)) req.push_back({p, P_.case_since[p], request_kind(HousingRequest::Hf)});
               const std::int32_t since = P_.housing_since[p];  // longer waiting first
-              switch (rule.step_request(P_, p, week_, u_drop, u_prog, u_move)) {
-                case StepRequest::None: break;
-                case StepRequest::LeaveShelter:  // done at once (and no other move this week)
-                  set_housing(p, Street, t);
-                  P_.efficacy[p] = efficacy.after(HousingLost, P_.efficacy[p]);
-                  return;
-                case StepRequest::Shelter: req.push_back({p, since, RShelter}); break;
-                case StepRequest::Transitional: req.push_back({p, since, RTransitional}); break;
-                case StepRequest::MoveOn: req.push_back({p, since, RMoveOn}); break;
-                case StepRequest::Demote: req.push_back({p, since, RDemote}); break;
+              const HousingRequest step = rule.step_request(P_, p, week_, u_drop, u_prog, u_move);
+              if (step == HousingRequest::LeaveShelter) {  // done at once (and no other move this week)
+                set_housing(p, Street, t);
+                P_.efficacy[p] = efficacy.after(HousingLost, P_.efficacy[p]);
+                return;
               }
+              if (step != HousingRequest::None) req.push_back({p, since, request_kind(step)});
               auto u_resident = [&] { return resident(p); };
-              if (rule.on_social_list(P_, p, u_resident)) req.push_back({p, rule.social_list_rank(P_, p), RSocial});
+              if (rule.on_social_list(P_, p, u_resident)) req.push_back({p, rule.social_list_rank(P_, p), request_kind(HousingRequest::Social)});
             });
-  auto requests = m.requests(kReqKinds);
+  auto requests = m.requests(rules::request_kinds<HousingRequest>());
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];
@@ -708,31 +704,31 @@ void World::housing_pathway(M& m) {
     // Social-housing allocations first; each request below is for a person still in the state
     // it was made from.
     std::int64_t social = units(ts.social_lets, week_);
-    for (const auto& r : rq[RSocial]) {
+    for (const auto& r : rq[request_kind(HousingRequest::Social)]) {
       if (social <= 0) break;
       set_housing(r.person, Housed, t);
       P_.efficacy[r.person] = efficacy.after(Rehoused, P_.efficacy[r.person]);
       --social;
     }
-    for (const auto& r : rq[RDemote]) {  // a step down: to a shelter bed if one is free
+    for (const auto& r : rq[request_kind(HousingRequest::Demote)]) {  // a step down: to a shelter bed if one is free
       if (P_.housing[r.person] != Transitional) continue;
       set_housing(r.person, free_of(ts.shelter_beds, Shelter) > 0 ? Shelter : Street, t);
       P_.efficacy[r.person] = efficacy.after(HousingLost, P_.efficacy[r.person]);
     }
     std::int64_t lets = units(ts.lets, week_);
-    for (const auto& r : rq[RMoveOn]) {
+    for (const auto& r : rq[request_kind(HousingRequest::MoveOn)]) {
       if (P_.housing[r.person] != Transitional) continue;
       if (lets-- <= 0) break;
       set_housing(r.person, Housed, t);
       P_.efficacy[r.person] = efficacy.after(Rehoused, P_.efficacy[r.person]);
     }
-    for (const auto& r : rq[RShelter]) {
+    for (const auto& r : rq[request_kind(HousingRequest::Shelter)]) {
       if (P_.housing[r.person] != Street) continue;
       if (free_of(ts.shelter_beds, Shelter) <= 0) break;
       Stream s(key_, r.person, week, Purpose::ShelterOffer);
       if (s.chance(rule.shelter_acceptance_of(P_, r.person))) set_housing(r.person, Shelter, t);
     }
-    for (const auto& r : rq[RTransitional]) {
+    for (const auto& r : rq[request_kind(HousingRequest::Transitional)]) {
       if (P_.housing[r.person] != Shelter) continue;
       if (free_of(ts.transitional, Transitional) <= 0) break;
       set_housing(r.person, Transitional, t);
@@ -740,7 +736,7 @@ void World::housing_pathway(M& m) {
     }
     const std::int64_t reserved = ts.hf_reserved + t.at(k, CHfReservedDelta) + ts.hf_held + t.at(k, CHfHeldDelta);
     std::int64_t hf_free = rules::HousingRules::hf_places(ts.hf_flats, ts.hf_slots) - occ(HfFlat) - reserved;
-    for (const auto& r : rq[RHf]) {
+    for (const auto& r : rq[request_kind(HousingRequest::Hf)]) {
       if (hf_free <= 0) break;
       // The offer: a person who declines it leaves the Housing First track (a non-taker) and
       // stays with usual care.

@@ -27,34 +27,39 @@ struct FirmRules;
 struct FamilyCareRules;
 }
 
-// Integer counters per territory, summed across blocks and threads (order-free, so exact).
+// Integer counters per territory, summed across blocks and threads (order-free, so exact): the
+// table sim/engine/counters.def, laid out in its order (a block of `width` for a state-indexed one).
+// The first place of entry i of a table whose entries take widths[0], widths[1], ... places.
+constexpr int table_offset(const int* widths, int i) {
+  int o = 0;
+  for (int j = 0; j < i; ++j) o += widths[j];
+  return o;
+}
+namespace counter_table {
+enum class Index : int {
+#define COUNTER(name, width, meaning) name,
+#define FLOW(name, series, meaning) name,
+#include "sim/engine/counters.def"
+#undef COUNTER
+#undef FLOW
+  kN
+};
+inline constexpr int kWidth[] = {
+#define COUNTER(name, width, meaning) (width),
+#define FLOW(name, series, meaning) 1,
+#include "sim/engine/counters.def"
+#undef COUNTER
+#undef FLOW
+};
+constexpr int offset(Index i) { return table_offset(kWidth, static_cast<int>(i)); }
+}  // namespace counter_table
 enum Counter : int {
-  CInflow,
-  CExits,
-  CContacts,
-  CAssessSocial,
-  CAssessCpi,
-  CWaitSum,      // weeks waited, summed over people whose assessment completed this week
-  CWaitCount,
-  CTakenInCharge,
-  CHfAssigned,   // flats and support slots reserved this week
-  COcc0,         // occupancy deltas by housing state: COcc0 + h
-  CCase0 = COcc0 + kHousingStates,        // deltas by case state
-  CFlow0 = CCase0 + kCaseStates,          // housing flows: CFlow0 + from * 5 + to
-  CHfReservedDelta = CFlow0 + kHousingStates * kHousingStates,
-  CHfHeldDelta,  // Housing First flats held for tenants in an institution
-  CHfTeamDelta,  // people in charge or in follow-up supported by the Housing First team
-  CHfHandback,   // of those, handed back to a case worker (the flat left, graduation, the hold lost)
-  CInternStarted,
-  CInternConverted,
-  CHires,
-  CHiresProgramme,
-  CHiresObliged,
-  CSeparations,
-  CTrainingStarted,
-  CScoutedFirms,
-  CIcfAssessed,  // people given the ICF assessment at the start of their pathway
-  kCounters
+#define COUNTER(name, width, meaning) name = counter_table::offset(counter_table::Index::name),
+#define FLOW(name, series, meaning) name = counter_table::offset(counter_table::Index::name),
+#include "sim/engine/counters.def"
+#undef COUNTER
+#undef FLOW
+  kCounters = counter_table::offset(counter_table::Index::kN)
 };
 
 // A housing (kind 0) or case (kind 1) spell that ended this week, and its length in weeks.

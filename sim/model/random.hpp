@@ -11,40 +11,52 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 namespace percorsi {
 
-// What a draw is for. Two scenarios with the same seed give an entity the same draws for
-// the same purpose and week, whatever else differs between them. Every value is written out and
-// never renumbered: a purpose no longer drawn is deleted, and its number (6, 7, 11, 101, 108 so
-// far) is not given to another.
+// What a draw is for: the table sim/model/purposes.def (numbers written out, never renumbered).
 enum class Purpose : std::uint32_t {
-  Attributes = 1,      // person attributes at creation (week = entry week)
-  Inflow = 2,          // territory arrivals
-  Exit = 3,
-  LifeEvents = 4,
-  Contact = 5,
-  ShelterOffer = 8,
-  StepProgress = 9,    // drop-out, readiness, move-on
-  HousingFirst = 10,
-  Initial = 12,        // initial states at week 0
-  Employment = 100,    // per-person employment pathway draws
-  FirmCreate = 102,    // firm attributes (entity = firm id)
-  ScoutOrder = 103,    // scouting order of a territory's firms (entity = territory)
-  Vacancies = 104,     // vacancy arrivals of a territory (entity = territory)
-  Matching = 105,      // proposal and acceptance of a candidate (entity = person)
-  Hiring = 106,        // the firm's decision at the end of an internship (entity = person)
-  MarketHire = 107,    // which vacancy an open-market hire fills (entity = person)
-  SocialHousingList = 109,  // whether a migrant meets the residence requirement of the list (week 0: fixed)
-  ProgrammeStart = 110,     // a person of the warm-up when the programme starts (week 0)
-  RentAssistance = 111,     // whether a person's search for a private let has rent assistance (week 0: fixed)
-  // The family-care model (entity = care worker or family id, apart from the persons' ids).
-  FcWorkerAttributes = 112,  // a care worker's attributes at creation (week 0)
-  FcFamilyAttributes = 113,  // a family's attributes at creation (week 0)
-  FcWorker = 114,            // a care worker's weekly draws (job change, contact, the pathway's steps)
-  FcFamily = 115,            // a family's weekly draws (search, contact, advice, contract)
-  FcCareWork = 116,          // whether a person (entity = person id) takes up care work at home this week, and its regularity
+#define PURPOSE(name, number, meaning) name = number,
+#define RETIRED(number)
+#include "sim/model/purposes.def"
+#undef PURPOSE
+#undef RETIRED
 };
+
+// Every purpose of the table, with its name and meaning.
+struct PurposeInfo {
+  Purpose purpose;
+  const char* name;
+  const char* meaning;
+};
+inline constexpr PurposeInfo kPurposes[] = {
+#define PURPOSE(name, number, meaning) {Purpose::name, #name, meaning},
+#define RETIRED(number)
+#include "sim/model/purposes.def"
+#undef PURPOSE
+#undef RETIRED
+};
+inline constexpr std::uint32_t kRetiredPurposes[] = {
+#define PURPOSE(name, number, meaning)
+#define RETIRED(number) number,
+#include "sim/model/purposes.def"
+#undef PURPOSE
+#undef RETIRED
+};
+// No two purposes share a number, and none takes a retired one (their draws would be the same).
+consteval bool purposes_distinct() {
+  for (std::size_t i = 0; i < std::size(kPurposes); ++i) {
+    const auto a = static_cast<std::uint32_t>(kPurposes[i].purpose);
+    for (std::size_t j = i + 1; j < std::size(kPurposes); ++j)
+      if (a == static_cast<std::uint32_t>(kPurposes[j].purpose)) return false;
+    for (std::uint32_t r : kRetiredPurposes)
+      if (a == r) return false;
+  }
+  return true;
+}
+static_assert(purposes_distinct(), "sim/model/purposes.def: two purposes share a number, or one takes a retired number");
+
 
 using Philox = r123::Philox4x32;  // the counter-based bijection (10 rounds)
 

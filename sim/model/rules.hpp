@@ -408,8 +408,16 @@ struct ContactRules {
 // ---------------------------------------------------------------------------------------------
 // 4. Housing pathway: the step model (street -> shelter -> transitional -> housed) and Housing
 // First (a flat and a support slot, then the flat search).
-// LeaveShelter is done at once (back to the street); the others are requests for a place.
-enum class StepRequest { None, LeaveShelter, Shelter, Transitional, MoveOn, Demote };
+// What the housing pathway asks this week. The values before kRequests are requests for a place,
+// collected per territory and kind and served by the territory (World::housing_pathway): the
+// steps returned by HousingRules::step_request, a Housing First offer (wants_hf) and a let from the
+// social-housing list (on_social_list). LeaveShelter is done at once (back to the street).
+enum class HousingRequest : std::uint8_t { Shelter, Transitional, MoveOn, Demote, Hf, Social, kRequests, None = kRequests, LeaveShelter };
+// The list of a request kind among a pathway's per-kind lists, and their number.
+template <class E>
+constexpr std::uint8_t request_kind(E e) { return static_cast<std::uint8_t>(e); }
+template <class E>
+constexpr int request_kinds() { return static_cast<int>(E::kRequests); }
 
 // The share of case-management and provider time left after managing the network: each
 // partner beyond the first takes network.overhead_per_partner of it.
@@ -624,22 +632,22 @@ struct HousingRules {
     return P.intake[p] - (priority ? priority_disability : 0) - ((P.flags[p] & FFemale) ? priority_female : 0);
   }
   // What a person on the step ladder asks for this week (draws u_drop, u_prog, u_move).
-  StepRequest step_request(const Persons& P, std::uint32_t p, int week, double u_drop, double u_prog, double u_move) const {
+  HousingRequest step_request(const Persons& P, std::uint32_t p, int week, double u_drop, double u_prog, double u_move) const {
     const bool in_charge = P.kase[p] == InCharge, hf = wants_hf(P, p);
     const int stay = week - P.housing_since[p];
     switch (static_cast<Housing>(P.housing[p])) {
-      case Street: return u_move < p_seek ? StepRequest::Shelter : StepRequest::None;
+      case Street: return u_move < p_seek ? HousingRequest::Shelter : HousingRequest::None;
       case Shelter:
-        if (leaves_shelter(P, p, u_drop)) return StepRequest::LeaveShelter;
-        return !hf && in_charge && stay >= shelter_min && ready(P, p, u_prog) ? StepRequest::Transitional : StepRequest::None;
+        if (leaves_shelter(P, p, u_drop)) return HousingRequest::LeaveShelter;
+        return !hf && in_charge && stay >= shelter_min && ready(P, p, u_prog) ? HousingRequest::Transitional : HousingRequest::None;
       case Transitional:
-        if (drops_out_of_transitional(P, p, u_drop)) return StepRequest::Demote;
-        return !hf && in_charge && stay >= transitional_min && moves_on(P, p, u_prog) ? StepRequest::MoveOn : StepRequest::None;
+        if (drops_out_of_transitional(P, p, u_drop)) return HousingRequest::Demote;
+        return !hf && in_charge && stay >= transitional_min && moves_on(P, p, u_prog) ? HousingRequest::MoveOn : HousingRequest::None;
       case HfFlat:
       case Housed:
-      case Institution: return StepRequest::None;
+      case Institution: return HousingRequest::None;
     }
-    return StepRequest::None;
+    return HousingRequest::None;
   }
   // Housing First places free for new tenants: a flat and a support slot are both needed.
   static std::int64_t hf_places(double flats, double support_slots) {
@@ -654,7 +662,11 @@ struct HousingRules {
 // ---------------------------------------------------------------------------------------------
 // 5. Employment pathway: orientation -> training -> matching -> internship -> hiring ->
 // employment with follow-up; the open labour market beside it.
-enum class PathwayRequest { None, Separate, InternBreak, Hire, Training, Match, Market };
+// What the employment pathway asks of a territory's firms and seats this week, one list per kind
+// (World::employment_pathway serves them): a job lost, an internship broken off, the firm's
+// decision at the end of an internship, a training seat, a match with a programme firm, an
+// open-market vacancy.
+enum class PathwayRequest : std::uint8_t { Separate, InternBreak, Hire, Training, Match, Market, kRequests };
 
 struct EmploymentRules {
   int early, fu_len, orient, train_len, scout_start, intern_len;
