@@ -552,6 +552,9 @@ MUTANTS = [
      "[meaning] care work: the woman who takes it up not recorded as the new care worker's person"),
     ("sim/engine/family_care.cpp", "    W.flags[i] = flags;\n", "", 1,
      "[meaning] care work: the new care worker's sex, origin and regularity drawn as a stranger's"),
+    (R, "static bool job_can_be_lost(const Persons& P, std::uint32_t p) { return P.firm[p] >= 0; }",
+     "static bool job_can_be_lost(const Persons& P, std::uint32_t p) { return P.firm[p] >= -1; }", 1,
+     "[meaning] care work with a family put through the firms' job loss"),
 ]
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.

@@ -16,9 +16,6 @@
 
 namespace percorsi {
 
-namespace {
-}  // namespace
-
 // Vacancy arrivals in proportion to firm size: a guide table (one entry per firm) finds the
 // firm in a step or two instead of a binary search over all the territory's firms.
 std::vector<std::uint32_t> size_guide(const std::vector<double>& cum) {
@@ -251,7 +248,7 @@ void World::employment_pathway(M& m) {
               const double employability = P_.employability[p];  // as it was at the start of the week
               const double efficacy = P_.efficacy[p];            // as it was at the start of the week
               if (P_.work[p] == Employed) {
-                if (P_.firm[p] < 0) return;  // care work with a family (the family-care link): held for the stay
+                if (!rules::EmploymentRules::job_can_be_lost(P_, p)) return;  // care work with a family
                 const bool non_profit = F_.flags[static_cast<std::uint32_t>(P_.firm[p])] & FfNonProfit;
                 if (rule.loses_job(P_, p, week_, employability, non_profit, u_a)) req.push_back({p, P_.firm[p], request_kind(PathwayRequest::Separate)});
                 return;

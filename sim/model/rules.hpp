@@ -741,6 +741,10 @@ struct EmploymentRules {
   }
   // The functioning level as it weighs on fit: reduced by the ICF assessment's task fit.
   double fitted_functioning(const Persons& P, std::uint32_t p) const { return icf_keep * P.functioning[p]; }
+  // A job with a firm can be lost (loses_job). Care work at home with a family, taken up through the
+  // family-care link (FamilyCareRules::may_take_care_work), is held for the rest of the stay, as the
+  // care workers of week 0 stay in care work, changing families at their turnover.
+  static bool job_can_be_lost(const Persons& P, std::uint32_t p) { return P.firm[p] >= 0; }
   // Loses the job this week (working in firm of sector non_profit): more likely in the first
   // months, less with follow-up hours while follow-up lasts (programme jobs), less with higher
   // employability, more with a lower functioning level (less in a programme job placed after an
