@@ -40,7 +40,10 @@ Usage (from the repository root, after a first configure and build of `build/`):
     tools/mutants.py --min-kill 0.9        # exit status 1 unless >= 90% of the valid ones are killed
     tools/mutants.py --grep '^\[meaning\]' --no-change-detectors --jobs 1   # the tests of meaning alone
 Options: --build-dir DIR (default build), --jobs N (default 2), --timeout S (per test, 300),
---report FILE (a tab-separated line per mutant), --no-change-detectors (above).
+--report FILE (a tab-separated line per mutant, written as each is known), --resume FILE (skip the
+mutants an earlier report gives, and count them: a campaign of two hours split over several runs,
+e.g. `--report /tmp/m.tsv --resume /tmp/m.tsv` again after an interruption),
+--no-change-detectors (above).
 Exit status: 0 when at least --min-kill (a fraction, default 0.9) of the valid mutants run are
 killed; 1 when fewer are (or none is valid); 2 when the unmutated tree does not build or pass,
 sim/ or output/ have uncommitted changes, or an argument is wrong.
@@ -638,7 +641,11 @@ def main():
     ap.add_argument("--grep", default="", help="only the mutants whose description (or file) matches this regular expression")
     ap.add_argument("--list", action="store_true", help="list the mutants (and whether their text is found)")
     ap.add_argument("--min-kill", type=float, default=0.9, help="fraction of valid mutants that must be killed (0..1)")
-    ap.add_argument("--report", default="", help="write a tab-separated line per mutant to this file")
+    ap.add_argument("--report", default="", help="write a tab-separated line per mutant to this file, each as it is known")
+    ap.add_argument("--resume", default="",
+                    help="a report of an earlier run (--report, the same mutant list): its killed and surviving "
+                         "mutants, matched by description, are not run again and count in the summary (a campaign "
+                         "split over several runs; give the same file to --report to extend it)")
     ap.add_argument("--no-change-detectors", action="store_true",
                     help="leave out the tests that only detect change (pinned hashes, docs compared with the committed "
                          "ones: CHANGE_DETECTORS); a mutant only they would kill counts as SURVIVED")
@@ -656,6 +663,24 @@ def main():
         chosen = [i for i in chosen if pattern.search(MUTANTS[i - 1][4]) or pattern.search(MUTANTS[i - 1][0])]
         if not chosen:
             ap.error(f"--grep: no mutant matches {a.grep!r}")
+    earlier = {}  # description -> the result line of an earlier run (--resume)
+    if a.resume:
+        whats = [m[4] for m in MUTANTS]
+        dup = sorted({w for w in whats if whats.count(w) > 1})
+        if dup:
+            ap.error(f"--resume matches mutants by description, and these are not unique: {dup[:3]}")
+        try:
+            lines = open(a.resume).read().splitlines()
+        except OSError as e:
+            ap.error(f"--resume: {e}")
+        for n, line in enumerate(lines, 1):
+            f = line.split("\t")
+            if len(f) != 5 or f[1] not in ("KILLED", "SURVIVED", "INVALID"):
+                ap.error(f"--resume: {a.resume}:{n}: not a line of a report (number, status, seconds, description, detail)")
+            if f[1] != "INVALID" and f[3] in whats:
+                earlier[f[3]] = (whats.index(f[3]) + 1, f[1], f[3], f[4], float(f[2]), f[4].startswith("only change detectors fail"))
+        chosen = [i for i in chosen if MUTANTS[i - 1][4] not in earlier]
+        print(f"resume: {len(earlier)} mutants of {a.resume} not run again; {len(chosen)} to run", flush=True)
     if a.list:
         for i in chosen:
             path, old, _, nth, what = MUTANTS[i - 1]
@@ -730,13 +755,23 @@ def main():
     # no rebuild of its own before the next mutant (each file's includers are compiled once per mutant).
     order = sorted(chosen, key=lambda i: (files.index(MUTANTS[i - 1][0]), i))
     results = []
+    report = None
+    if a.report:
+        report = open(a.report, "a" if a.resume and os.path.abspath(a.resume) == os.path.abspath(a.report) else "w")
+
+    def record(r):
+        results.append(r)
+        if report:
+            report.write(f"{r[0]}\t{r[1]}\t{r[4]:.0f}\t{r[2]}\t{r[3]}\n")
+            report.flush()
+
     try:
         for i in order:
             path, old, new, nth, what = MUTANTS[i - 1]
             text = open(path).read() if os.path.exists(path) else ""
             at = locate(text, old, nth)
             if at is None:
-                results.append((i, "INVALID", what, "text not found", 0.0, False))
+                record((i, "INVALID", what, "text not found", 0.0, False))
                 print(f"[{i:3d}] INVALID  (text not found)  {what}", flush=True)
                 continue
             touched.add(path)
@@ -761,11 +796,14 @@ def main():
             restore({path})
             touched.discard(path)
             dt = time.time() - t0
-            results.append((i, status, what, detail, dt, by_detector))
+            record((i, status, what, detail, dt, by_detector))
             print(f"[{i:3d}] {status:8s} {dt:5.0f}s  {what}" + (f"  ({detail})" if detail else ""), flush=True)
     finally:
         restore(touched)
         build(None if a.all else TEST_TARGETS)  # leave the build matching the restored tree
+    if report:
+        report.close()
+    results += earlier.values()
     valid = [r for r in results if r[1] != "INVALID"]
     killed = sum(r[1] == "KILLED" for r in valid)
     ratio = killed / len(valid) if valid else 0.0
@@ -779,10 +817,6 @@ def main():
     for r in results:
         if r[1] != "KILLED":
             print(f"  {r[1]}: [{r[0]}] {r[2]}  {r[3]}")
-    if a.report:
-        with open(a.report, "w") as f:
-            for r in results:
-                f.write(f"{r[0]}\t{r[1]}\t{r[4]:.0f}\t{r[2]}\t{r[3]}\n")
     return 0 if valid and ratio >= a.min_kill else 1
 
 
