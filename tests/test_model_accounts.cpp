@@ -496,7 +496,10 @@ void audit(const Scenario& sc, const std::vector<std::string>& may_be_zero) {
     stab += H.weeks_h[p][HfFlat] + H.weeks_h[p][Housed];
     if (H.first_stable[p] >= 0) {
       nh++, days += 7.0 * (H.first_stable[p] - entry + 0.5);
-      if (H.first_stable[p] + 52 <= W) nf++, ret += H.returned12[p];
+      // A return within 52 weeks (weeks first .. first + 52, all run) counts; without one, the
+      // person counts only if still present at the end of week first + 52 (a leaver is censored).
+      const int f = H.first_stable[p];
+      if (f + 52 < W && (H.returned12[p] || H.exit[p] < 0 || H.exit[p] > f + 52)) nf++, ret += H.returned12[p];
     }
   }
   // Discounted sums: each week weighted by disc(week).

@@ -17,6 +17,7 @@
 #include "sim/registry/outputs.hpp"
 #include "sim/engine/script.hpp"
 #include "sim/model/dating.hpp"
+#include "sim/model/measures.hpp"
 #include "sim/model/rules.hpp"
 #include "sim/engine/world.hpp"
 
@@ -127,6 +128,7 @@ using HW = out::Headline;
 constexpr int k12mWeeks = out::window_of(HW::stably_housed_12m), k24mWeeks = out::window_of(HW::stably_housed_24m);
 constexpr int k18mWeeks = out::window_of(HW::any_job_18m), kReturnWeeks = out::window_of(HW::returns_to_street_12m);
 constexpr int kHeld6Weeks = out::window_of(HW::job_retained_6m), kHeld12Weeks = out::window_of(HW::job_retained_12m);
+constexpr int kAfterFirstJobWeeks = out::window_of(out::Column::weeks_employed_104w_after_first_job);
 static_assert(out::window_of(HW::employed_12m) == k12mWeeks && out::window_of(HW::employed_24m) == k24mWeeks,
               "the states at 12 and 24 months are observed once, for housing and work alike");
 
@@ -206,7 +208,7 @@ void World::end_of_week(M& m) {
       ct[KHeld6] += (ph == EpEmployed) & (tenure == kHeld6Weeks);  // programme jobs still held
       ct[KHeld12] += (ph == EpEmployed) & (tenure == kHeld12Weeks);
       P_.weeks_employed[p]++;
-      if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;
+      if (week_ - P_.first_job[p] < kAfterFirstJobWeeks) P_.weeks_employed_after_first[p]++;
     }
     const bool cohort = in_cohort(P_, p, week_), homeless = (P_.groups[p] & GHomeless) != 0;
     ct[KStableHomeless] += homeless & stable(h);
@@ -234,9 +236,8 @@ void World::end_of_week(M& m) {
       changes.push_back({p, static_cast<std::int16_t>(week_), states});
     }
     // State at the end of the 52nd / 104th week since entry.
-    const int since = week_ + 1 - P_.entry[p];
-    if (since == k12mWeeks) P_.housing_12m[p] = h, P_.work_12m[p] = w, ct[KEmployed12] += P_.seeking[p] && w == Employed;
-    if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = w;
+    if (measures::closes(P_.entry[p], week_, k12mWeeks)) P_.housing_12m[p] = h, P_.work_12m[p] = w, ct[KEmployed12] += P_.seeking[p] && w == Employed;
+    if (measures::closes(P_.entry[p], week_, k24mWeeks)) P_.housing_24m[p] = h, P_.work_24m[p] = w;
   });
   // People in training at the end of the week hold their seats next week.
   for (int t = 0; t < T_; ++t) terr_[t].in_training = census_[static_cast<std::size_t>(t) * kSlots + KTraining];
@@ -465,37 +466,42 @@ out::ReplicateResult World::results() const {
   rcol(C::self_efficacy, [&](std::size_t p) { return P_.efficacy[p]; });
   rcol(C::health, [&](std::size_t p) { return P_.health[p]; });
 
-  // Headline indicators. Housing measures are over people homeless at entry, each measured
-  // at the stated time after their own entry (people who left before it are censored).
-  double n12 = 0, s12 = 0, n24 = 0, s24 = 0, weeks_all = 0, weeks_stable = 0, n_first = 0, ret = 0, n_housed = 0,
-         days = 0;
-  // Employment measures are over people looking for work at entry.
-  double e12 = 0, m12 = 0, e24 = 0, m24 = 0, any18 = 0, n18 = 0, to_job = 0, n_job = 0;
-  double to_plan = 0, n_plan = 0;  // weeks from first contact to the first plan
-  double any18_hf = 0, n18_hf = 0;  // any job within 18 months, over Housing First tenants
+  // Headline indicators, as sim/model/measures.hpp defines them. Housing measures are over people
+  // homeless at entry, each measured at the stated time after their own entry (people who left
+  // before it are censored). Employment measures are over people looking for work at entry.
+  measures::Ratio s12, s24, stable_weeks, returns, days, e12, e24, any18, to_job;
+  measures::Ratio to_plan;   // weeks from first contact to the first plan
+  measures::Ratio any18_hf;  // any job within 18 months, over Housing First tenants
   for (std::size_t p = 0; p < n; ++p) {
-    const bool observed18 = P_.entry[p] + k18mWeeks <= week_ && (P_.exit[p] < 0 || P_.exit[p] >= P_.entry[p] + k18mWeeks);
-    const bool job18 = P_.first_job[p] >= 0 && P_.first_job[p] < P_.entry[p] + k18mWeeks;
-    if (observed18 && P_.weeks_in_housing(p, HfFlat, week_) > 0) n18_hf++, any18_hf += job18;
+    const measures::Observation seen{P_.entry[p], P_.exit[p], week_};
+    const int entry = P_.entry[p], first_job = measures::dated(P_.first_job[p]);
+    const bool observed18 = seen.through(k18mWeeks), job18 = measures::within(entry, first_job, k18mWeeks);
+    if (observed18 && P_.weeks_in_housing(p, HfFlat, week_) > 0) any18_hf.add(job18);
     if (P_.seeking[p]) {
-      if (P_.work_12m[p] != 255) m12++, e12 += P_.work_12m[p] == Employed;
-      if (P_.work_24m[p] != 255) m24++, e24 += P_.work_24m[p] == Employed;
-      if (observed18) n18++, any18 += job18;
-      if (P_.first_job[p] >= 0) n_job++, to_job += dating::weeks_from_entry(P_.entry[p], P_.first_job[p]);
+      if (P_.work_12m[p] != kNotReached) e12.add(P_.work_12m[p] == Employed);
+      if (P_.work_24m[p] != kNotReached) e24.add(P_.work_24m[p] == Employed);
+      if (observed18) any18.add(job18);
+      if (first_job != measures::kNever) to_job.add(measures::weeks_to(entry, first_job));
     }
     // Plans first signed in the run, from the first contact (before week 0 for people who waited
     // through the end of a warm-up; -1: none).
     if (P_.first_plan[p] >= 0 && P_.first_contact[p] != -1 && P_.first_plan[p] >= P_.first_contact[p])
-      n_plan++, to_plan += dating::weeks_between(P_.first_contact[p], P_.first_plan[p]);
+      to_plan.add(dating::weeks_between(P_.first_contact[p], P_.first_plan[p]));
     if (!(P_.groups[p] & GHomeless)) continue;
-    if (P_.housing_12m[p] != 255) n12++, s12 += stable(P_.housing_12m[p]);
-    if (P_.housing_24m[p] != 255) n24++, s24 += stable(P_.housing_24m[p]);
+    if (P_.housing_12m[p] != kNotReached) s12.add(stable(P_.housing_12m[p]));
+    if (P_.housing_24m[p] != kNotReached) s24.add(stable(P_.housing_24m[p]));
+    double weeks_all = 0;
     for (int h = 0; h < kHousingStates; ++h) weeks_all += P_.weeks_in_housing(p, h, week_);
-    weeks_stable += P_.weeks_in_housing(p, HfFlat, week_) + P_.weeks_in_housing(p, Housed, week_);
-    if (P_.first_stable[p] >= 0) {
-      n_housed++;
-      days += dating::kDaysPerWeek * dating::weeks_from_entry(P_.entry[p], P_.first_stable[p]);
-      if (P_.first_stable[p] + kReturnWeeks <= week_) n_first++, ret += (P_.flags[p] & FReturned12) ? 1 : 0;
+    stable_weeks.num += P_.weeks_in_housing(p, HfFlat, week_) + P_.weeks_in_housing(p, Housed, week_);
+    stable_weeks.den += weeks_all;
+    if (const int first = measures::dated(P_.first_stable[p]); first != measures::kNever) {
+      days.add(measures::days_to(entry, first));
+      // A return within the window (the flag, set when it happened: World::set_housing) when the
+      // window has run to its end; without one, only if the person was still present at its end.
+      if (measures::window_fits(first, kReturnWeeks, week_)) {
+        const bool back = (P_.flags[p] & FReturned12) != 0;
+        if (back || seen.seen_at_end_of(first + kReturnWeeks)) returns.add(back);
+      }
     }
   }
   // Sums of weekly series over territories and a range of weeks; discounted: each week weighted
@@ -517,21 +523,21 @@ out::ReplicateResult World::results() const {
   auto headline = [&](out::Headline id) -> double& { return r.headline[out::name(id)]; };
   using H = out::Headline;
   headline(H::persons_total) = static_cast<double>(n);
-  headline(H::stably_housed_12m) = nan_if(s12, n12);
-  headline(H::stably_housed_24m) = nan_if(s24, n24);
-  headline(H::time_stably_housed) = nan_if(weeks_stable, weeks_all);
-  headline(H::returns_to_street_12m) = nan_if(ret, n_first);
-  headline(H::days_to_stable_housing) = nan_if(days, n_housed);
-  headline(H::employed_12m) = nan_if(e12, m12);
-  headline(H::employed_24m) = nan_if(e24, m24);
-  headline(H::any_job_18m) = nan_if(any18, n18);
-  headline(H::any_job_18m_hf_tenants) = nan_if(any18_hf, n18_hf);
-  headline(H::weeks_to_first_job) = nan_if(to_job, n_job);
+  headline(H::stably_housed_12m) = s12.value();
+  headline(H::stably_housed_24m) = s24.value();
+  headline(H::time_stably_housed) = stable_weeks.value();
+  headline(H::returns_to_street_12m) = returns.value();
+  headline(H::days_to_stable_housing) = days.value();
+  headline(H::employed_12m) = e12.value();
+  headline(H::employed_24m) = e24.value();
+  headline(H::any_job_18m) = any18.value();
+  headline(H::any_job_18m_hf_tenants) = any18_hf.value();
+  headline(H::weeks_to_first_job) = to_job.value();
   headline(H::job_retained_6m) = nan_if(held6, total(out::Series::hires_programme, 0, week_ - kHeld6Weeks));
   headline(H::job_retained_12m) = nan_if(held12, total(out::Series::hires_programme, 0, week_ - kHeld12Weeks));
   headline(H::hires_obliged_firms) = total(out::Series::hires_obliged, 0, week_);
-  headline(H::days_to_plan) = nan_if(dating::kDaysPerWeek * to_plan, n_plan);
-  headline(H::days_to_plan_n) = n_plan;
+  headline(H::days_to_plan) = nan_if(dating::kDaysPerWeek * to_plan.num, to_plan.den);
+  headline(H::days_to_plan_n) = to_plan.den;
   // Costs by payer (docs/model.md, "Costs by payer"), discounted.
   using Sr = out::Series;
   auto cost_of = [&](std::initializer_list<Sr> ids, int w0, int w1, bool discounted) {
@@ -590,7 +596,7 @@ out::ReplicateResult World::results() const {
     for (int k = 0; k < 4; ++k) used += static_cast<double>(sum.cohort_services[k]) * units[k];
     if (services > 0) cohort_programme += d * programme * used / services;
   }
-  headline(H::months_worked_12m_after_first_job) = nan_if(worked * 12.0 / kYearWeeks, worked_n);
+  headline(H::months_worked_12m_after_first_job) = nan_if(measures::months(worked), worked_n);
   headline(H::cost_per_retained_job) = nan_if(cohort_programme, cohort_held);
   headline(H::cost_total) = cost;
   headline(H::cost_per_person) = nan_if(cost, static_cast<double>(n));
@@ -598,7 +604,7 @@ out::ReplicateResult World::results() const {
   headline(H::cost_per_person_housing) = nan_if(housing, static_cast<double>(n));
   headline(H::cost_per_person_health) = nan_if(health, static_cast<double>(n));
   headline(H::cost_per_person_justice) = nan_if(justice, static_cast<double>(n));
-  headline(H::cost_per_person_year) = nan_if(cost, persons_weeks / 52.0);
+  headline(H::cost_per_person_year) = nan_if(cost, measures::years(persons_weeks));
   headline(H::cost_per_stable_year) = nan_if(cohort_cost, cohort_stable);
   // The outcomes of the cost-effectiveness ratios, discounted as the costs are.
   double stable_days = 0, employed = 0;
@@ -612,23 +618,23 @@ out::ReplicateResult World::results() const {
   headline(H::job_retained_12m_discounted) = total(out::Series::jobs_held_12m, 0, week_, true);
   // The size of each denominator above (<id>_n in the output table): 0 exactly when the
   // indicator is NaN, so that tables can say "no one counted" and give the denominator.
-  headline(H::stably_housed_12m_n) = n12;
-  headline(H::stably_housed_24m_n) = n24;
-  headline(H::time_stably_housed_n) = weeks_all / 52.0;
-  headline(H::returns_to_street_12m_n) = n_first;
-  headline(H::days_to_stable_housing_n) = n_housed;
-  headline(H::employed_12m_n) = m12;
-  headline(H::employed_24m_n) = m24;
-  headline(H::any_job_18m_n) = n18;
-  headline(H::any_job_18m_hf_tenants_n) = n18_hf;
-  headline(H::weeks_to_first_job_n) = n_job;
+  headline(H::stably_housed_12m_n) = s12.den;
+  headline(H::stably_housed_24m_n) = s24.den;
+  headline(H::time_stably_housed_n) = measures::years(stable_weeks.den);
+  headline(H::returns_to_street_12m_n) = returns.den;
+  headline(H::days_to_stable_housing_n) = days.den;
+  headline(H::employed_12m_n) = e12.den;
+  headline(H::employed_24m_n) = e24.den;
+  headline(H::any_job_18m_n) = any18.den;
+  headline(H::any_job_18m_hf_tenants_n) = any18_hf.den;
+  headline(H::weeks_to_first_job_n) = to_job.den;
   headline(H::months_worked_12m_after_first_job_n) = worked_n;
   headline(H::job_retained_6m_n) = total(out::Series::hires_programme, 0, week_ - kHeld6Weeks);
   headline(H::job_retained_12m_n) = total(out::Series::hires_programme, 0, week_ - kHeld12Weeks);
   headline(H::cost_per_person_n) = static_cast<double>(n);
   headline(H::cost_per_person_social_services_n) = headline(H::cost_per_person_housing_n) = headline(H::cost_per_person_health_n) =
       headline(H::cost_per_person_justice_n) = static_cast<double>(n);
-  headline(H::cost_per_person_year_n) = persons_weeks / 52.0;
+  headline(H::cost_per_person_year_n) = measures::years(persons_weeks);
   headline(H::cost_per_stable_year_n) = cohort_stable;
   headline(H::cost_per_retained_job_n) = cohort_held;
   return r;

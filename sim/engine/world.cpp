@@ -12,11 +12,15 @@
 #include <mutex>
 
 #include "sim/engine/script.hpp"
+#include "sim/model/measures.hpp"
 #include "sim/model/rules.hpp"
+#include "sim/registry/outputs.hpp"
 
 namespace percorsi {
 
 namespace {
+// The window of a return to the street after the first stable housing (the output table's).
+constexpr int kReturnWindow = out::window_of(out::Headline::returns_to_street_12m);
 // Request kinds of the housing pathway, resolved in this order.
 
 // The state a warm-up ends in, people renumbered and weeks shifted (World::adopt_warmup), and the
@@ -424,7 +428,7 @@ void World::set_housing(std::uint32_t p, std::uint8_t h, Tally& t) {
   if (stable(h) && P_.first_stable[p] < 0) P_.first_stable[p] = static_cast<std::int16_t>(week_);
   if (h == Street && stable(from)) {
     if (P_.returns[p] < 255) P_.returns[p]++;
-    if (P_.first_stable[p] >= 0 && week_ - P_.first_stable[p] <= 52) P_.flags[p] |= FReturned12;
+    if (P_.first_stable[p] >= 0 && measures::returned_within(P_.first_stable[p], week_, kReturnWindow)) P_.flags[p] |= FReturned12;
   }
 }
 

@@ -274,20 +274,29 @@ std::string outputs_markdown() {
         "- **range**: `share` (a proportion in [0, 1]), `positive` (a count, cost or duration, "
         ">= 0) or `code`; intervals across replicates and of paired differences keep to it "
         "([statistics.md](statistics.md)). **window**: weeks of run a headline indicator needs "
-        "before anyone can be counted; a shorter horizon makes it n/a (\"horizon too short\").\n"
+        "before anyone can be counted; a shorter horizon makes it n/a (\"horizon too short\"); "
+        "for a person column, the weeks it follows.\n"
         "- `<name>_n`: the size of a headline indicator's denominator in each replicate (0 when "
         "no one is counted, and the indicator is then NaN); tables give its mean per replicate "
         "beside the indicators whose denominator depends on the policy. Below 30 per replicate "
         "(`kMinDenominator`, [statistics.md](statistics.md)) tables give the indicator no value "
         "and no verdict: \"n/a (n = 6: too few)\".\n"
         "- **Dates and windows** (one convention for the headline indicators and the trial "
-        "measures of `percorsi trial`, `sim/model/dating.hpp`): a person enters at the start of the "
+        "measures of `percorsi trial`, both computed through one library of definitions, "
+        "`sim/model/measures.hpp`, with the dates of `sim/model/dating.hpp`): a person enters at the start of the "
         "week of entry; a change of state (housed, hired, a plan signed) happens during a week and "
         "is dated at its middle. Durations from entry to a change in week w are w - entry + 0.5 "
         "weeks (half a week for a change in the week of entry; 0 for a state held at entry); "
         "durations between two changes are the difference of their weeks. A state \"12 months "
         "after entry\" is the state at the end of the 52nd week from entry (the window of the "
-        "indicator); the engine reads each window from this table.\n";
+        "indicator), and a person is observed then when present at the end of that week; people "
+        "who left before it are censored (left out of the denominator). A change \"within\" a "
+        "window happened in one of its weeks (or was held at entry). A return to the street "
+        "within 52 weeks of the first stable housing in week f happened in weeks f to f + 52; it "
+        "is counted once all those weeks have run, and a person who left before the end of week "
+        "f + 52 without returning is censored, as in the trial measure `returned_to_street_share` "
+        "(which also counts a shelter). The engine and the trial measures read each window from "
+        "this table.\n";
   const char* titles[3] = {"Weekly series (`weekly/<name>`, [weeks, territories])",
                            "Headline indicators (`headline/<name>`, `summary/<name>`)",
                            "Person table (`persons/<name>`, one row per person)"};

@@ -133,7 +133,7 @@ constexpr std::string_view id_name(Series s) { return kSeriesIds[static_cast<std
 constexpr std::string_view id_name(Column c) { return kColumnIds[static_cast<std::size_t>(c)]; }
 
 // The window of each headline indicator (weeks after entry, or after a hire, at which it is
-// observed), at compile time: the engine's census reads its windows here, from the table, and
+// observed) and of each person column that follows a person for some weeks, at compile time: the engine's census reads its windows here, from the table, and
 // writes no window of its own (docs/outputs.md, "Dates and windows").
 #define OUTPUT(kind, id, type, unit, range, window, ...) PERCORSI_OUT_WINDOW_##kind(window)
 #define PERCORSI_OUT_WINDOW_Series(w)
@@ -147,6 +147,19 @@ inline constexpr int kHeadlineWindows[] = {
 #undef PERCORSI_OUT_WINDOW_Person
 #undef OUTPUT
 constexpr int window_of(Headline h) { return kHeadlineWindows[static_cast<std::size_t>(h)]; }
+#define OUTPUT(kind, id, type, unit, range, window, ...) PERCORSI_OUT_WINDOW_##kind(window)
+#define PERCORSI_OUT_WINDOW_Series(w)
+#define PERCORSI_OUT_WINDOW_Headline(w)
+#define PERCORSI_OUT_WINDOW_Person(w) w,
+inline constexpr int kColumnWindows[] = {
+#include "sim/registry/outputs.def"
+};
+#undef PERCORSI_OUT_WINDOW_Series
+#undef PERCORSI_OUT_WINDOW_Headline
+#undef PERCORSI_OUT_WINDOW_Person
+#undef OUTPUT
+// The weeks a person column follows (weeks_employed_104w_after_first_job: 104 from the first job).
+constexpr int window_of(Column c) { return kColumnWindows[static_cast<std::size_t>(c)]; }
 
 // Every output, in table order (series, then headlines, then person columns as declared).
 const std::vector<OutputSpec>& outputs();

@@ -21,6 +21,7 @@
 #include "output/trial_table.hpp"
 #include "sim/engine/world.hpp"
 #include "sim/model/dating.hpp"
+#include "sim/model/measures.hpp"
 #include "sim/run/ensemble.hpp"
 #include "sim/run/interrupt.hpp"
 #include "sim/run/progress.hpp"
@@ -32,7 +33,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 bool employed(std::uint8_t w) { return w == Employed; }
 bool street_or_shelter(std::uint8_t h) { return h == Street || h == Shelter; }
-MeasureValue ratio(double num, double den) { return {den > 0 ? num / den : kNaN, den}; }
 
 // The first t in [from, to] at which p is in the study and pred(state) holds; -1 if none.
 template <class Pred>
@@ -44,17 +44,25 @@ int first_time(const CohortStates& c, int p, int from, int to, const std::vector
   }
   return -1;
 }
-// Days (or weeks) from entry to a change first seen at t: a change seen at the end of week
-// t - 1 happened during that week, dated at its middle; a state held at entry counts 0 (the
-// convention of the headline indicators too: sim/model/dating.hpp).
-double weeks_to(int t) { return dating::weeks_to_observed(t); }
+// A cohort member's observation, in the terms of sim/model/measures.hpp: entry in week 0, left in
+// week e when last observed at t = e (the state at the end of week e - 1), a run of c.weeks weeks.
+measures::Observation observation(const CohortStates& c, int p) {
+  int e = 0;
+  while (e < c.weeks && c.in(p, e + 1)) ++e;
+  return {0, c.in(p, 0) && e == c.weeks ? -1 : e, c.weeks};
+}
+// The week of a change first observed at t: the state at t >= 1 is the state at the end of week
+// t - 1, so the change happened in that week; t = 0 is a state held at entry (a week before
+// it); kNever when it was not observed (t < 0).
+int week_of(int t) { return t < 0 ? measures::kNever : t - 1; }
+MeasureValue value_of(const measures::Ratio& r) { return {r.value(), r.den}; }
 }  // namespace
 
 MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c);
 
 MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
   const int N = c.persons, W = c.weeks;
-  double num = 0, den = 0;
+  double num = 0;
   auto stable_h = [](std::uint8_t h) { return stable(h); };
   switch (m.kind) {
     case MeasureKind::cost_per_person_year:
@@ -74,81 +82,100 @@ MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c) {
       return {num, num};
     }
     case MeasureKind::stably_housed_share:
-    case MeasureKind::employed_share:
+    case MeasureKind::employed_share: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (c.in(p, m.at))
-          ++den, num += m.kind == MeasureKind::employed_share ? employed(c.w(p, m.at)) : stable(c.h(p, m.at));
-      return ratio(num, den);
+        if (observation(c, p).through(m.at))
+          r.add(m.kind == MeasureKind::employed_share ? employed(c.w(p, m.at)) : stable(c.h(p, m.at)));
+      return value_of(r);
+    }
     case MeasureKind::time_stably_housed_share: {
       // Person-weeks in the study in weeks 0..over-1 (each week's state at its end), and the
       // share of them stably housed; n: the people contributing at least one week.
+      measures::Ratio r;
       double people = 0;
       for (int p = 0; p < N; ++p) {
         bool any = false;
-        for (int t = 1; t <= m.over && t <= W && c.in(p, t); ++t) ++den, num += stable(c.h(p, t)), any = true;
+        for (int t = 1; t <= m.over && t <= W && c.in(p, t); ++t) r.add(stable(c.h(p, t))), any = true;
         people += any;
       }
-      return {den > 0 ? num / den : kNaN, people};
+      return {r.value(), people};
     }
-    case MeasureKind::days_to_stable_housing:
+    case MeasureKind::days_to_stable_housing: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (const int t = first_time(c, p, 0, m.within, c.housing, stable_h); t >= 0) ++den, num += dating::kDaysPerWeek * weeks_to(t);
-      return ratio(num, den);
+        if (const int t = first_time(c, p, 0, m.within, c.housing, stable_h); t >= 0) r.add(measures::days_to(0, week_of(t)));
+      return value_of(r);
+    }
     case MeasureKind::housed_all_last:
     case MeasureKind::housed_some_last:
-    case MeasureKind::housed_none_last:
+    case MeasureKind::housed_none_last: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p) {
-        if (!c.in(p, m.at)) continue;
+        if (!observation(c, p).through(m.at)) continue;
         int k = 0;
         for (int t = m.at - m.weeks + 1; t <= m.at; ++t) k += stable(c.h(p, t));
-        ++den;
-        num += m.kind == MeasureKind::housed_all_last    ? k == m.weeks
-               : m.kind == MeasureKind::housed_none_last ? k == 0
-                                                         : (k > 0 && k < m.weeks);
+        r.add(m.kind == MeasureKind::housed_all_last    ? k == m.weeks
+              : m.kind == MeasureKind::housed_none_last ? k == 0
+                                                        : (k > 0 && k < m.weeks));
       }
-      return ratio(num, den);
-    case MeasureKind::retention_share:
+      return value_of(r);
+    }
+    case MeasureKind::retention_share: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (c.in(p, m.at) && first_time(c, p, 0, m.at, c.housing, stable_h) >= 0) ++den, num += stable(c.h(p, m.at));
-      return ratio(num, den);
-    case MeasureKind::returned_to_street_share:
-      // Among those who reached stable housing at tf with the window (tf, tf + within] inside
-      // the horizon: back on the street or in a shelter in the window; those who left the
-      // study in the window without returning are censored (left out).
+        if (observation(c, p).through(m.at) && first_time(c, p, 0, m.at, c.housing, stable_h) >= 0) r.add(stable(c.h(p, m.at)));
+      return value_of(r);
+    }
+    case MeasureKind::returned_to_street_share: {
+      // Among those who reached stable housing (first observed so at tf, a change in week f) with
+      // the window's weeks inside the horizon: back on the street or in a shelter in the window;
+      // those who left the study in the window without returning are censored (left out), as the
+      // headline returns_to_street_12m does (which counts moves to the street alone).
+      measures::Ratio r;
       for (int p = 0; p < N; ++p) {
-        const int tf = first_time(c, p, 0, W - m.within, c.housing, stable_h);
-        if (tf < 0) continue;
-        const int back = first_time(c, p, tf + 1, tf + m.within, c.housing, street_or_shelter);
-        if (back >= 0) ++den, ++num;
-        else if (c.in(p, tf + m.within)) ++den;
+        const int tf = first_time(c, p, 0, W, c.housing, stable_h), f = week_of(tf);
+        if (tf < 0 || !measures::window_fits(f, m.within, W)) continue;
+        const bool back = first_time(c, p, tf + 1, tf + m.within, c.housing, street_or_shelter) >= 0;
+        if (back || observation(c, p).seen_at_end_of(f + m.within)) r.add(back);
       }
-      return ratio(num, den);
-    case MeasureKind::entered_transitional_share:
-      // The first step of the ladder: seen in transitional housing at some t <= within.
+      return value_of(r);
+    }
+    case MeasureKind::entered_transitional_share: {
+      // The first step of the ladder: seen in transitional housing within `within` weeks.
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (c.in(p, m.within))
-          ++den, num += first_time(c, p, 0, m.within, c.housing, [](std::uint8_t h) { return h == Transitional; }) >= 0;
-      return ratio(num, den);
-    case MeasureKind::any_job_share:
+        if (observation(c, p).through(m.within)) {
+          const int t = first_time(c, p, 0, m.within, c.housing, [](std::uint8_t h) { return h == Transitional; });
+          r.add(measures::within(0, week_of(t), m.within));
+        }
+      return value_of(r);
+    }
+    case MeasureKind::any_job_share: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (c.in(p, m.within)) ++den, num += first_time(c, p, 0, m.within, c.work, employed) >= 0;
-      return ratio(num, den);
-    case MeasureKind::weeks_to_first_job:
+        if (observation(c, p).through(m.within)) r.add(measures::within(0, week_of(first_time(c, p, 0, m.within, c.work, employed)), m.within));
+      return value_of(r);
+    }
+    case MeasureKind::weeks_to_first_job: {
+      measures::Ratio r;
       for (int p = 0; p < N; ++p)
-        if (const int t = first_time(c, p, 0, m.within, c.work, employed); t >= 0) ++den, num += weeks_to(t);
-      return ratio(num, den);
-    case MeasureKind::months_worked_after_first_job:
-      // Weeks employed among the `over` weeks from the first job's week (observations tj ..
-      // tj + over - 1), in months; among those whose window fits the horizon and who are in the
-      // study to its end.
+        if (const int t = first_time(c, p, 0, m.within, c.work, employed); t >= 0) r.add(measures::weeks_to(0, week_of(t)));
+      return value_of(r);
+    }
+    case MeasureKind::months_worked_after_first_job: {
+      // Weeks employed among the `over` observations from the first job's (tj .. tj + over - 1),
+      // in months; among those whose window fits the horizon and who are in the study to its end.
+      measures::Ratio r;
       for (int p = 0; p < N; ++p) {
-        const int tj = first_time(c, p, 0, W - m.over + 1, c.work, employed);
-        if (tj < 0 || !c.in(p, tj + m.over - 1)) continue;
+        const int tj = first_time(c, p, 0, W, c.work, employed);
+        if (tj < 0 || !observation(c, p).seen_at_end_of(week_of(tj) + m.over - 1)) continue;
         int k = 0;
         for (int t = tj; t < tj + m.over; ++t) k += employed(c.w(p, t));
-        ++den, num += k * 12.0 / 52.0;
+        r.add(measures::months(k));
       }
-      return ratio(num, den);
+      return value_of(r);
+    }
     case MeasureKind::cumulative_employed_km: {
       // Kaplan-Meier: at each t, the people at risk (no job before t, still observed at t) and
       // the first jobs seen at t; a person who leaves is censored after the last observation.
@@ -211,7 +238,7 @@ MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c) {
   }
   for (const auto& [s, f] : terms)
     for (int k = 0; k < O; ++k) num += f * c.series(s)[static_cast<std::size_t>(k)];
-  return {person_weeks > 0 ? num / (person_weeks / 52.0) : kNaN, person_weeks / 52.0};
+  return {person_weeks > 0 ? num / measures::years(person_weeks) : kNaN, measures::years(person_weeks)};
 }
 
 CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result) {
