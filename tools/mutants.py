@@ -77,6 +77,7 @@ W = "sim/engine/world.cpp"
 E = "sim/engine/employment.cpp"
 A = "sim/engine/accounting.cpp"
 F = "sim/engine/fast.hpp"
+M = "sim/model/measures.hpp"
 REF = "sim/engine/reference.hpp"
 OD = "sim/registry/outputs.def"
 ST = "sim/stats/stats.cpp"
@@ -156,7 +157,8 @@ MUTANTS = [
     (R, "network_fees = sc[G::network_partners] * sc[G::costs_partner_management_per_week];",
      "network_fees = sc[G::costs_partner_management_per_week];", 1,
      "network cost: the management fee of one partner instead of every partner's"),
-    (A, "if (since == k12mWeeks) P_.housing_12m[p] = h, P_.work_12m[p] = w,", "if (since == k12mWeeks + 1) P_.housing_12m[p] = h, P_.work_12m[p] = w,", 1,
+    (A, "if (measures::closes(P_.entry[p], week_, k12mWeeks)) P_.housing_12m[p] = h, P_.work_12m[p] = w,",
+     "if (measures::closes(P_.entry[p], week_, k12mWeeks + 1)) P_.housing_12m[p] = h, P_.work_12m[p] = w,", 1,
      "housing and work at 12 months taken a week late"),
     # --- declared ranges (bounds), activity and hiring factors, efficacy, attributes ---
     (R, "sc[G::step_readiness_health_coef], -0.5, 0.5}", "sc[G::step_readiness_health_coef], -0.5, 0.25}", 1,
@@ -227,10 +229,10 @@ MUTANTS = [
     (E, "F_.openness[f] = firm_rule.openness_after(rules::FirmOutcome::Scouted, F_.openness[f]);", "F_.openness[f] = F_.openness[f];", 2,
      "scouting no longer raises openness (firms scouted during the run)"),
     (R, "return employability < threshold; }", "return employability > threshold; }", 1, "training for people above the threshold"),
-    (A, "if (week_ - P_.first_job[p] < 104) P_.weeks_employed_after_first[p]++;",
-     "if (week_ - P_.first_job[p] <= 104) P_.weeks_employed_after_first[p]++;", 1, "weeks employed after the first job: window a week too long"),
+    (A, "if (week_ - P_.first_job[p] < kAfterFirstJobWeeks) P_.weeks_employed_after_first[p]++;",
+     "if (week_ - P_.first_job[p] <= kAfterFirstJobWeeks) P_.weeks_employed_after_first[p]++;", 1, "weeks employed after the first job: window a week too long"),
     (A, "(ph == EpEmployed) & (tenure == kHeld6Weeks)", "(ph == EpEmployed) & (tenure == kHeld6Weeks - 1)", 1, "jobs held 6 months counted a week early"),
-    (A, "headline(H::stably_housed_12m) = nan_if(s12, n12);", "headline(H::stably_housed_12m) = nan_if(s24, n24);", 1,
+    (A, "headline(H::stably_housed_12m) = s12.value();", "headline(H::stably_housed_12m) = s24.value();", 1,
      "headline stably_housed_12m from the 24-month counts"),
     (R, "P.age[p] + (week - P.entry[p]) / 52 >= age_out", "P.age[p] + (week - P.entry[p]) / 52 > age_out", 1, "ageing out a year late"),
     (R, "(cpi_link(disabled(P, p), F, f) ? mcpi : 0.0)", "0.0", 1, "matching acceptance: CPI link dropped"),
@@ -263,7 +265,7 @@ MUTANTS = [
      "events set this week's capacities again (next week's capacities a week late)"),
     (W, '"efficacy", "work", "territories", "tally"}},\n      {"scouting_and_firms"', '"work", "territories", "tally"}},\n      {"scouting_and_firms"', 1,
      "contract: housing_pathway does not declare that it writes efficacy"),
-    (W, "week_ - P_.first_stable[p] <= 52) P_.flags[p] |= FReturned12;", "week_ - P_.first_stable[p] < 52) P_.flags[p] |= FReturned12;", 1,
+    (W, "measures::returned_within(P_.first_stable[p], week_, kReturnWindow)", "measures::returned_within(P_.first_stable[p], week_, kReturnWindow - 1)", 1,
      "return to the street in the 52nd week after first stable housing not counted"),
     (W, "- ts.cases[InCharge] - ts.cases[FollowUp] + ts.hf_team_cases", "- ts.cases[InCharge] + ts.hf_team_cases", 1, "cases in follow-up do not take case-worker slots"),
     (W, "if (P_.emp_phase[p] == EpOut) P_.emp_phase[p] = EpNone;", "", 1, "a new plan does not restart an ended pathway"),
@@ -277,7 +279,8 @@ MUTANTS = [
     # --- accounting ---
     (A, "static_cast<double>(ct[KOrientation] - ct[KWaitingSeat]) * cost.orientation", "static_cast<double>(ct[KOrientation]) * cost.orientation", 1,
      "orientation billed while waiting for a training seat (series)"),
-    (A, "if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = w;", "if (since == k24mWeeks) P_.housing_24m[p] = h, P_.work_24m[p] = h;", 1,
+    (A, "if (measures::closes(P_.entry[p], week_, k24mWeeks)) P_.housing_24m[p] = h, P_.work_24m[p] = w;",
+     "if (measures::closes(P_.entry[p], week_, k24mWeeks)) P_.housing_24m[p] = h, P_.work_24m[p] = h;", 1,
      "work at 24 months written from the housing state"),
     # --- fast machinery against the reference (sim/engine/fast.hpp, sim/engine/reference.hpp) ---
     (F, "Stream s = batched_stream(w.key_, ids[j], week, purpose, blocks, j);",
@@ -537,8 +540,8 @@ MUTANTS = [
      "[meaning] emergency visits: tenants counted as housed people (no cell of their own)"),
     ("sim/model/dating.hpp", "return change_week - entry_week + 0.5;", "return change_week - entry_week;", 1,
      "[meaning] dating: a change dated at the start of its week, not its middle"),
-    (A, "if (P_.first_stable[p] + kReturnWeeks <= week_)", "if (P_.first_stable[p] + kReturnWeeks < week_)", 1,
-     "[meaning] returns to the street: people housed exactly 12 months before the end left out"),
+    (A, "if (measures::window_fits(first, kReturnWeeks, week_)) {", "if (measures::window_fits(first, kReturnWeeks, week_ + 1)) {", 1,
+     "[meaning] returns to the street: counted before the last week of the window has run"),
     # --- the series declared in the engine's tables (2026-12-07) ---
     (CT, 'FLOW(CHires, hires, "hires (programme, open market, care work with a family)")\nFLOW(CHiresProgramme, hires_programme, "hires at the end of a programme internship")\nFLOW(CHiresObliged, hires_obliged, "hires into Law 68/1999 quota positions")\nFLOW(CSeparations, separations,',
      'FLOW(CHires, separations, "hires (programme, open market, care work with a family)")\nFLOW(CHiresProgramme, hires_programme, "hires at the end of a programme internship")\nFLOW(CHiresObliged, hires_obliged, "hires into Law 68/1999 quota positions")\nFLOW(CSeparations, hires,', 1, "[meaning] series hires and separations swapped (counters.def)"),
@@ -558,6 +561,24 @@ MUTANTS = [
     (R, "static bool job_can_be_lost(const Persons& P, std::uint32_t p) { return P.firm[p] >= 0; }",
      "static bool job_can_be_lost(const Persons& P, std::uint32_t p) { return P.firm[p] >= -1; }", 1,
      "[meaning] care work with a family put through the firms' job loss"),
+    # --- the measure library (sim/model/measures.hpp, 2026-12-07): headlines and trial measures alike ---
+    (M, "constexpr bool seen_at_end_of(int week) const { return week < end && (exit < 0 || exit > week); }",
+     "constexpr bool seen_at_end_of(int week) const { return week < end && (exit < 0 || exit >= week); }", 1,
+     "[meaning] measures: a person counted as observed at the end of the week they left"),
+    (M, "return week != kNever && week < entry + window; }", "return week != kNever && week <= entry + window; }", 1,
+     "[meaning] measures: a change in the week after the window counted within it"),
+    (M, "return week < entry ? 0.0 : dating::weeks_from_entry(entry, week); }", "return week <= entry ? 0.0 : dating::weeks_from_entry(entry, week); }", 1,
+     "[meaning] measures: a change in the week of entry dated as a state held at entry"),
+    (M, "return week >= first && week - first <= window; }", "return week > first && week - first <= window; }", 1,
+     "[meaning] measures: a return in the week of the first housing not counted"),
+    (M, "constexpr double months(double weeks) { return weeks * 12.0 / 52.0; }", "constexpr double months(double weeks) { return weeks * 12.0 / 48.0; }", 1,
+     "[meaning] measures: months of four weeks"),
+    (A, "if (back || seen.seen_at_end_of(first + kReturnWeeks)) returns.add(back);", "returns.add(back);", 1,
+     "[meaning] returns to the street: a person who left without returning counted as not returned (no censoring)"),
+    ("sim/study/trial.cpp", "if (back || observation(c, p).seen_at_end_of(f + m.within)) r.add(back);", "r.add(back);", 1,
+     "[meaning] trial returns: a member who left without returning counted as not returned (no censoring)"),
+    ("sim/study/trial.cpp", "int week_of(int t) { return t < 0 ? measures::kNever : t - 1; }", "int week_of(int t) { return t < 0 ? measures::kNever : t; }", 1,
+     "[meaning] trial measures: a change first observed at t dated in week t, not t - 1"),
 ]
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.
