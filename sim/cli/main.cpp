@@ -538,8 +538,8 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   else if (threads <= 0 && all > 1)
     counts.push_back(all);
   std::printf("percorsi bench: %s scaled to %ld people at week 0, %d weeks\n", file.c_str(), persons, weeks);
-  std::printf("%8s %10s %14s %16s %16s %12s %14s %16s\n", "threads", "set-up (s)", "wall (s)", "person-weeks/s",
-              "weeks only pw/s", "rows", "bytes/person", "peak RSS (MiB)");
+  std::printf("%8s %10s %14s %16s %16s %16s %12s %14s %16s\n", "threads", "set-up (s)", "wall (s)", "person-weeks/s",
+              "weeks only pw/s", "with warm-up pw/s", "rows", "bytes/person", "peak RSS (MiB)");
   using Clock = std::chrono::steady_clock;
   const auto& phase_list = World::phases();
   std::vector<std::vector<double>> phase_secs;  // [thread count][phase], summed over repeats; the last entry is set-up
@@ -571,8 +571,8 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
       if (!quiet && isatty(2)) std::fprintf(stderr, "\r%40s\r", "");
       const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
       const auto rows = w.persons().size();
-      std::printf("%8d %10.2f %14.2f %16.3e %16.3e %12zu %14.1f %16.1f\n", n, ps.back(), secs, person_weeks / secs,
-                  person_weeks / (secs - ps.back()), rows,
+      std::printf("%8d %10.2f %14.2f %16.3e %16.3e %16.3e %12zu %14.1f %16.1f\n", n, ps.back(), secs, person_weeks / secs,
+                  person_weeks / (secs - ps.back()), (person_weeks + w.warmup_person_weeks()) / secs, rows,
                   static_cast<double>(w.persons().bytes()) / static_cast<double>(rows), peak_rss_mib());
       std::fflush(stdout);
       rates[ci].push_back({person_weeks / secs, person_weeks / (secs - ps.back())});
@@ -602,8 +602,9 @@ int cmd_bench(const std::string& file, long persons, int weeks, int threads, boo
   std::printf(
       "person-weeks count active people each week; rows are all people ever created (exited rows are kept);\n"
       "bytes/person = person columns' heap bytes / rows; peak RSS is the process's maximum so far;\n"
-      "wall and person-weeks/s include setting up the world (initial population and firms), which\n"
-      "'weeks only' leaves out.\n");
+      "wall and person-weeks/s include setting up the world (initial population and firms, and the\n"
+      "scenario's warm-up before week 0), which 'weeks only' leaves out; 'with warm-up' counts the\n"
+      "warm-up's person-weeks too (every phase but recording, simulated in the set-up).\n");
   if (phases) {
     std::printf("\nseconds per phase (summed over weeks%s)\n%-24s", repeat > 1 ? ", mean of the runs" : "", "phase");
     for (int n : counts) std::printf(" %9d thr", n);

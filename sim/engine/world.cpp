@@ -172,6 +172,8 @@ void World::run_warmup(const Scenario& base, int weeks) {
   // Every phase of every week but `record`: the warm-up's weekly series are never read, and
   // recording writes nothing else (its contract, phases()).
   for (int w = 0; w < weeks; ++w) {
+    for (const auto& t : pre.terr_)
+      for (auto o : t.occ) warmup_person_weeks_ += static_cast<double>(o);
     pre.begin_week();
     for (const auto& ph : phases())
       if (ph.fn != &World::record) (pre.*ph.fn)();

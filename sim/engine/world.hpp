@@ -152,6 +152,9 @@ class World {
   const Persons& persons() const { return P_; }
   const Firms& firms() const { return F_; }
   const std::vector<TerritoryState>& territories() const { return terr_; }
+  // Person-weeks simulated in this world's warm-up before week 0 (0 without one, or when its end
+  // state was shared from another world's): what `percorsi bench` counts as set-up work.
+  double warmup_person_weeks() const { return warmup_person_weeks_; }
   // The family-care model's care workers, families and projects (empty without family_care.enabled).
   const FamilyCare& family_care_state() const { return fc_; }
 
@@ -272,6 +275,7 @@ class World {
   Engine engine_;
   RunKey key_;
   int week_ = 0;
+  double warmup_person_weeks_ = 0;
   int programme_start_ = 0;  // the week the programme begins (a warm-up's length, in the warm-up's world)
   int T_;
   Persons P_;
