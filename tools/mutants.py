@@ -485,8 +485,8 @@ MUTANTS = [
     (SC, "const double shift = (from - own) / 7.0;", "const double shift = (from - own) / 7.0 + 1;", 1,
      "[meaning] calendar: an aligned window cuts a week too many from the start"),
     # --- headline windows (sim/registry/outputs.def) ---
-    (OD, 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 52,', 'OUTPUT(Headline, stably_housed_12m, Float64, "share", Share, 26,', 1,
-     "[meaning] outputs: stably_housed_12m's window 26 weeks (its definition needs 52)"),
+    (OD, 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 78,', 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 52,', 1,
+     "[meaning] outputs: any_job_18m's window 52 weeks (its definition needs 78; the 12-month windows are held together by a static_assert)"),
     (OD, 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 78,', 'OUTPUT(Headline, any_job_18m, Float64, "share", Share, 52,', 1,
      "[meaning] outputs: any_job_18m's window 52 weeks (its definition needs 78)"),
     # --- conditions of rules (sim/model/rules.hpp) ---
