@@ -18,7 +18,8 @@ the model-meaning tests (test_model_rules, test_rules_employment, test_model_acc
 test_family_care: seconds) first, and only for a mutant they do not kill, the others (test_world,
 test_employment, test_reference, test_contracts, test_levers, test_outputs, test_scenario). The
 statistics of replicates (sim/stats/) are judged by test_stats then test_trial, the virtual
-trials (sim/study/trial.cpp, sim/registry/trial_spec.cpp) by test_trial then test_stats (tiers_of).
+trials (sim/study/trial.cpp, sim/registry/trial_spec.cpp) by test_trial then test_stats, the
+measure library (sim/model/measures.hpp) by test_measures and test_trial, then the model's (tiers_of).
 Only the targets of a tier are rebuilt, with ninja, and ctest runs their tests (-j,
 --stop-on-failure).
 
@@ -590,7 +591,10 @@ TIERS = [
 # and their files, sim/registry/trial_spec.cpp) are tested by their own binaries.
 STATS_TIERS = [["test_stats"], ["test_trial"]]
 TRIAL_TIERS = [["test_trial"], ["test_stats"]]
-TEST_TARGETS = list(dict.fromkeys(t for tiers in (TIERS, STATS_TIERS, TRIAL_TIERS) for tier in tiers for t in tier))
+# The measure library (sim/model/measures.hpp) by its own tests and the trial measures that use it,
+# then by the model's (the headlines use it too).
+MEASURE_TIERS = [["test_measures", "test_trial"], TIERS[0] + TIERS[1]]
+TEST_TARGETS = list(dict.fromkeys(t for tiers in (TIERS, STATS_TIERS, TRIAL_TIERS, MEASURE_TIERS) for tier in tiers for t in tier))
 
 
 def tiers_of(path):
@@ -599,6 +603,8 @@ def tiers_of(path):
         return STATS_TIERS
     if path in (TR, TS):
         return TRIAL_TIERS
+    if path == M:
+        return MEASURE_TIERS
     return TIERS
 
 
