@@ -6,6 +6,7 @@
 // (CalibrateShipped.*, label "calibration", run by its own CTest entry).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -409,6 +410,64 @@ TEST(CalibrateCommand, MpiRanksGiveTheSameFit) {
   const auto two = sh("calibrate " + f + " --threads 1 --quiet", false, mpirun);
   ASSERT_EQ(two.code, 0) << two.out;
   EXPECT_EQ(one.out, two.out);  // one table, from rank 0, equal to the single process's
+}
+
+// Early rejection (docs/calibration.md): running the trials one after the other and stopping a
+// proposal once its z's so far put it beyond the generation's epsilon leaves the fit exactly as
+// it is without it (every population, weight and distance kept), and does stop proposals. A
+// stopped proposal's distance is a lower bound of its full one, above the tolerance.
+TEST(CalibrateEarlyRejection, SameFitFewerTrialRuns) {
+  Calibration c = parse_calibration(
+      "seed: 7\nparticles: 8\ngenerations: 2\nreplicates: 2\nparameters:\n"
+      "  housing_first.tenancy_loss_rate: {range: [0.02, 0.5], log: true}\n"
+      "  step.readiness_rate: {range: [0.1, 3], log: true}\n"
+      "targets:\n  - {trial: ../trials/italy_hf.yaml}\n  - {trial: ../trials/family_options.yaml}\n",
+      kSrc + "/scenarios/calibration/t.yaml");
+  CalibrationOptions opt;
+  opt.progress = false;
+  opt.early_rejection = false;
+  const CalibrationResult all = run_calibration(c, opt);
+  opt.early_rejection = true;
+  const CalibrationResult early = run_calibration(c, opt);
+  EXPECT_EQ(all.stopped_early, 0);
+  EXPECT_EQ(all.trial_runs_saved, 0);
+  EXPECT_GT(early.stopped_early, 0) << "no proposal was stopped: the test shows nothing";
+  EXPECT_GE(early.trial_runs_saved, early.stopped_early);
+  EXPECT_EQ(early.evaluations, all.evaluations);
+  ASSERT_EQ(early.abc.populations.size(), all.abc.populations.size());
+  for (std::size_t g = 0; g < all.abc.populations.size(); ++g) {
+    const abc::Population &a = all.abc.populations[g], &b = early.abc.populations[g];
+    EXPECT_EQ(a.theta, b.theta) << "generation " << g;
+    EXPECT_EQ(a.weight, b.weight) << "generation " << g;
+    EXPECT_EQ(a.distance, b.distance) << "generation " << g;
+    EXPECT_EQ(a.epsilon, b.epsilon) << "generation " << g;
+    EXPECT_EQ(a.proposals, b.proposals) << "generation " << g;
+  }
+  EXPECT_EQ(early.at_median.distance, all.at_median.distance);
+
+  // evaluate() itself: the last generation's particles and a far proposal, at a tolerance between.
+  std::vector<std::vector<double>> thetas = all.abc.populations.back().theta;
+  thetas.push_back({0.5, 0.1});  // the edge of both priors
+  const std::vector<Evaluation> full = evaluate(c, thetas, opt);
+  std::vector<double> d;
+  for (const auto& e : full) d.push_back(e.distance);
+  const double above = (*std::min_element(d.begin(), d.end()) + *std::max_element(d.begin(), d.end())) / 2;
+  EarlyRejection er;
+  er.above = above;
+  const std::vector<Evaluation> part = evaluate(c, thetas, opt, &er);
+  int stopped = 0;
+  for (std::size_t v = 0; v < thetas.size(); ++v) {
+    if (full[v].distance <= above) {
+      EXPECT_EQ(part[v].distance, full[v].distance) << "a proposal within the tolerance is evaluated in full";
+      EXPECT_EQ(part[v].values.size(), full[v].values.size());
+    } else {
+      EXPECT_GT(part[v].distance, above) << "a proposal beyond the tolerance stays beyond it";
+      EXPECT_LE(part[v].distance, full[v].distance) << "a stopped proposal's distance is a lower bound";
+      stopped += part[v].values.size() < full[v].values.size();
+    }
+  }
+  EXPECT_EQ(stopped, er.stopped);
+  EXPECT_EQ(er.seen.size(), c.trials.size());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -217,7 +217,7 @@ Result smc(const std::vector<Prior>& priors, const Settings& s, const Evaluate& 
       const std::int64_t n = std::min(std::max<std::int64_t>(want, 1), max_proposals - pop.evaluated);
       std::vector<Proposal> batch;
       for (std::int64_t k = pop.evaluated; k < pop.evaluated + n; ++k) batch.push_back(propose(k));
-      const std::vector<double> d = evaluate(batch);
+      const std::vector<double> d = evaluate(batch, pop.epsilon);
       if (d.size() != batch.size()) throw std::logic_error("abc: evaluate returned the wrong number of distances");
       for (std::size_t i = 0; i < batch.size() && pop.theta.size() < N; ++i)
         if (std::isfinite(d[i]) && d[i] <= pop.epsilon) {
@@ -264,6 +264,11 @@ Result smc(const std::vector<Prior>& priors, const Settings& s, const Evaluate& 
   }
   result.stop = "ran " + std::to_string(s.generations) + " generations after the prior sample";
   return result;
+}
+
+Result smc(const std::vector<Prior>& priors, const Settings& s, const EvaluateAll& evaluate,
+           const std::function<void(const Population&)>& on_population) {
+  return smc(priors, s, Evaluate([&](const std::vector<Proposal>& batch, double) { return evaluate(batch); }), on_population);
 }
 
 }  // namespace percorsi::abc

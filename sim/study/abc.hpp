@@ -57,8 +57,13 @@ struct Proposal {
   std::vector<double> theta;
 };
 
-// The distance of each proposal of a batch, in order (NaN or infinite: never accepted).
-using Evaluate = std::function<std::vector<double>(const std::vector<Proposal>& batch)>;
+// The distance of each proposal of a batch, in order (NaN or infinite: never accepted). `epsilon`
+// is the generation's tolerance (+infinity for generation 0): a proposal whose distance is
+// above it is rejected whatever its value, so the evaluation may stop early on it and return
+// any value above epsilon (a lower bound of its distance, say) instead of the distance.
+using Evaluate = std::function<std::vector<double>(const std::vector<Proposal>& batch, double epsilon)>;
+// The same, for an evaluation that always computes every distance in full.
+using EvaluateAll = std::function<std::vector<double>(const std::vector<Proposal>& batch)>;
 
 struct Population {
   int generation = 0;
@@ -81,6 +86,8 @@ struct Result {
 // Throws std::invalid_argument on bad priors or settings; whatever `evaluate` throws passes
 // through (an interruption, for example). `on_population` is called after each generation.
 Result smc(const std::vector<Prior>& priors, const Settings& settings, const Evaluate& evaluate,
+           const std::function<void(const Population&)>& on_population = {});
+Result smc(const std::vector<Prior>& priors, const Settings& settings, const EvaluateAll& evaluate,
            const std::function<void(const Population&)>& on_population = {});
 
 // Weighted summaries of one parameter of a population.

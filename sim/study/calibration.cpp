@@ -4,6 +4,7 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -327,43 +329,70 @@ bool set_on_arm(Scenario& arm, const Scenario& base, const CalibrationParameter&
   return applied;
 }
 
-std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::vector<double>>& thetas,
-                                 const CalibrationOptions& opt) {
-  // One task per vector x trial x arm x replicate; its measures go to values[offset ...] as
-  // (value, n) pairs. Rank k of K runs the tasks i with i % K == k; the sum over ranks is the whole.
+namespace {
+
+// Whether a row of a trial's table is a published value of the calibration's chosen targets.
+bool chosen(const CalibrationTrial& ct, const TrialRow& row) {
+  return row.published && std::find(ct.targets.begin(), ct.targets.end(), row.target) != ct.targets.end();
+}
+
+// The number of published values a trial's chosen targets give the distance (the table's rows do
+// not depend on the values simulated).
+std::size_t chosen_values(const CalibrationTrial& ct) {
+  const Trial& t = ct.trial;
+  const std::vector<std::vector<std::vector<MeasureValue>>> none(
+      t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), {MeasureValue{std::nan(""), 0}}));
+  std::size_t n = 0;
+  for (const auto& row : trial_table_of(t, none).rows) n += chosen(ct, row);
+  return n;
+}
+
+// Person-weeks simulated to run one parameter vector on a trial: every arm's cohort and weeks,
+// every replicate.
+double trial_cost(const Calibration& c, const CalibrationTrial& ct) {
+  double weeks = 0;
+  for (const auto& arm : ct.trial.arms) weeks += arm.weeks();
+  return std::max(1.0, weeks * std::max(1, ct.trial.spec.cohort) * c.replicates_of(ct));
+}
+
+// One trial's part of the evaluation: the vectors `run` (indices into thetas) on trial u, every
+// arm x replicate in parallel and shared between ranks; appends each vector's fits to fits[v] and
+// its z^2 to sum_z2[v].
+void evaluate_trial(const Calibration& c, std::size_t u, const std::vector<std::vector<double>>& thetas,
+                    const std::vector<std::size_t>& run, const CalibrationOptions& opt, const std::string& label,
+                    std::vector<std::vector<TargetFit>>& fits, std::vector<double>& sum_z2) {
+  // One task per vector x arm x replicate; its measures go to values[offset ...] as (value, n)
+  // pairs. Rank k of K runs the tasks i with i % K == k; the sum over ranks is the whole.
   struct Task {
-    std::size_t v, u, a;
+    std::size_t v, a;
     int r;
     std::size_t offset;
   };
+  const CalibrationTrial& ct = c.trials[u];
+  const Trial& t = ct.trial;
+  const int R = c.replicates_of(ct);
   std::vector<Task> tasks;
   std::size_t size = 0;
   std::int64_t weeks = 0;
-  for (std::size_t v = 0; v < thetas.size(); ++v)
-    for (std::size_t u = 0; u < c.trials.size(); ++u) {
-      const Trial& t = c.trials[u].trial;
-      for (std::size_t a = 0; a < t.arms.size(); ++a)
-        for (int r = 0; r < c.replicates_of(c.trials[u]); ++r) {
-          if (static_cast<int>(tasks.size()) % mpi::size() == mpi::rank()) weeks += t.arms[a].weeks();
-          tasks.push_back({v, u, a, r, size});
-          size += 2 * t.spec.measures.size();
-        }
-    }
+  for (const std::size_t v : run)
+    for (std::size_t a = 0; a < t.arms.size(); ++a)
+      for (int r = 0; r < R; ++r) {
+        if (static_cast<int>(tasks.size()) % mpi::size() == mpi::rank()) weeks += t.arms[a].weeks();
+        tasks.push_back({v, a, r, size});
+        size += 2 * t.spec.measures.size();
+      }
   std::vector<double> values(size, 0.0);
   {
-    Progress progress(weeks, "evaluating " + std::to_string(thetas.size()) + " parameter sets",
-                      opt.progress && mpi::rank() == 0);
+    Progress progress(weeks, label, opt.progress && mpi::rank() == 0);
     const std::size_t ranks = static_cast<std::size_t>(mpi::size()), rank = static_cast<std::size_t>(mpi::rank());
     tbb::parallel_for(std::size_t{0}, (tasks.size() + ranks - 1 - rank) / ranks, [&](std::size_t j) {
       const Task& k = tasks[j * ranks + rank];
-      const CalibrationTrial& ct = c.trials[k.u];
-      Scenario arm = ct.trial.arms[k.a];
-      for (std::size_t i = 0; i < c.parameters.size(); ++i)
-        set_on_arm(arm, ct.trial.base, c.parameters[i], thetas[k.v][i]);
-      std::vector<MeasureValue> mv(ct.trial.spec.measures.size(), MeasureValue{std::nan(""), 0});
+      Scenario arm = t.arms[k.a];
+      for (std::size_t i = 0; i < c.parameters.size(); ++i) set_on_arm(arm, t.base, c.parameters[i], thetas[k.v][i]);
+      std::vector<MeasureValue> mv(t.spec.measures.size(), MeasureValue{std::nan(""), 0});
       try {
         arm.validate();
-        mv = measure_arm(ct.trial, arm, k.r);
+        mv = measure_arm(t, arm, k.r);
       } catch (const ScenarioError&) {  // values that break a cross-field check: the targets undefined
       }
       for (std::size_t m = 0; m < mv.size(); ++m)
@@ -373,30 +402,102 @@ std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::ve
   }
   mpi::sum_all(values);
 
-  std::vector<Evaluation> out(thetas.size());
-  std::size_t next = 0;  // tasks are vector-major, then trial, arm, replicate: read them back in order
-  for (auto& e : out) {
-    double sum = 0;
-    for (const auto& ct : c.trials) {
-      const Trial& t = ct.trial;
-      const int R = c.replicates_of(ct);
-      std::vector<std::vector<std::vector<MeasureValue>>> mv(
-          t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), std::vector<MeasureValue>(R)));
-      for (auto& arm : mv)
-        for (int r = 0; r < R; ++r, ++next)
-          for (std::size_t m = 0; m < arm.size(); ++m) {
-            const std::size_t o = tasks[next].offset + 2 * m;
-            arm[m][r] = MeasureValue{values[o], values[o + 1]};
-          }
-      for (const auto& row : trial_table_of(t, mv).rows) {
-        if (!row.published || std::find(ct.targets.begin(), ct.targets.end(), row.target) == ct.targets.end()) continue;
-        const double z = (row.summary.mean - *row.published) / *row.tolerance;
-        e.values.push_back(
-            {row.target, t.name(), row.arm, row.measure, *row.published, *row.tolerance, row.summary.mean, z});
-        sum += std::isnan(z) ? kInf : z * z;
-      }
+  std::size_t next = 0;  // tasks are vector-major, then arm, replicate: read them back in order
+  for (const std::size_t v : run) {
+    std::vector<std::vector<std::vector<MeasureValue>>> mv(
+        t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), std::vector<MeasureValue>(R)));
+    for (auto& arm : mv)
+      for (int r = 0; r < R; ++r, ++next)
+        for (std::size_t m = 0; m < arm.size(); ++m) {
+          const std::size_t o = tasks[next].offset + 2 * m;
+          arm[m][r] = MeasureValue{values[o], values[o + 1]};
+        }
+    for (const auto& row : trial_table_of(t, mv).rows) {
+      if (!chosen(ct, row)) continue;
+      const double z = (row.summary.mean - *row.published) / *row.tolerance;
+      fits[v].push_back({row.target, t.name(), row.arm, row.measure, *row.published, *row.tolerance, row.summary.mean, z});
+      sum_z2[v] += std::isnan(z) ? kInf : z * z;
     }
-    e.distance = std::sqrt(sum / static_cast<double>(e.values.size()));
+  }
+}
+
+// The distance sqrt(sum / n) of a sum of z^2 over n values.
+double rms(double sum_z2, std::size_t n) { return std::sqrt(sum_z2 / static_cast<double>(n)); }
+
+// Early rejection stops a vector when the z's so far give a distance above `above` by more
+// than the rounding of sums taken in another order could ever account for.
+constexpr double kRejectMargin = 1e-9;
+bool beyond(double sum_z2, std::size_t n, double above) { return rms(sum_z2, n) > above * (1 + kRejectMargin); }
+
+// The order of the trials for early rejection: most vectors stopped by the trial's own z's (in
+// the recent evaluations, at the present tolerance) per person-week, first; ties in file order.
+std::vector<std::size_t> rejection_order(const Calibration& c, const EarlyRejection& early, std::size_t n) {
+  std::vector<double> score(c.trials.size());
+  for (std::size_t u = 0; u < c.trials.size(); ++u) {
+    const std::vector<double> none;
+    const auto& seen = u < early.seen.size() ? early.seen[u] : none;
+    std::size_t stops = 0;
+    for (const double s : seen) stops += beyond(s, n, early.above);
+    score[u] = (static_cast<double>(stops) + 1) / (static_cast<double>(seen.size()) + 2) / trial_cost(c, c.trials[u]);
+  }
+  std::vector<std::size_t> order(c.trials.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  return order;
+}
+
+constexpr std::size_t kSeenKept = 500;  // the recent sums of z^2 kept per trial for the order
+
+}  // namespace
+
+std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::vector<double>>& thetas,
+                                 const CalibrationOptions& opt, EarlyRejection* early) {
+  const std::size_t V = thetas.size(), U = c.trials.size();
+  std::size_t n = 0;  // published values in the distance
+  for (const auto& ct : c.trials) n += chosen_values(ct);
+  const bool may_stop = early != nullptr && std::isfinite(early->above);
+  std::vector<std::size_t> order(U);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  if (may_stop) order = rejection_order(c, *early, n);
+  if (early != nullptr && early->seen.size() < U) early->seen.resize(U);
+
+  // fits[u][v]: vector v's published values of trial u, in the table's order; so_far[v]: the
+  // sum of its z^2 over the trials run.
+  std::vector<std::vector<std::vector<TargetFit>>> fits(U, std::vector<std::vector<TargetFit>>(V));
+  std::vector<double> so_far(V, 0.0);
+  std::vector<char> stopped(V, 0);
+  for (std::size_t stage = 0; stage < U; ++stage) {
+    const std::size_t u = order[stage];
+    std::vector<std::size_t> run;
+    for (std::size_t v = 0; v < V; ++v)
+      if (!stopped[v]) run.push_back(v);
+    if (early != nullptr) early->trial_runs_saved += static_cast<std::int64_t>(V - run.size());
+    if (run.empty()) continue;
+    std::string label = "evaluating " + std::to_string(run.size()) + " parameter sets";
+    if (U > 1) label += " on " + c.trials[u].trial.name() + " (" + std::to_string(stage + 1) + " of " + std::to_string(U) + ")";
+    std::vector<double> own(V, 0.0);
+    evaluate_trial(c, u, thetas, run, opt, label, fits[u], own);
+    for (const std::size_t v : run) {
+      so_far[v] += own[v];
+      if (early != nullptr) {
+        auto& seen = early->seen[u];
+        seen.push_back(own[v]);
+        if (seen.size() > kSeenKept) seen.erase(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(seen.size() - kSeenKept));
+      }
+      if (may_stop && stage + 1 < U && beyond(so_far[v], n, early->above)) stopped[v] = 1, early->stopped++;
+    }
+  }
+
+  std::vector<Evaluation> out(V);
+  for (std::size_t v = 0; v < V; ++v) {
+    Evaluation& e = out[v];
+    double sum = 0;  // in the trials' and rows' order, whatever order they ran in
+    for (std::size_t u = 0; u < U; ++u)
+      for (const TargetFit& f : fits[u][v]) {
+        e.values.push_back(f);
+        sum += std::isnan(f.z) ? kInf : f.z * f.z;
+      }
+    e.distance = stopped[v] ? rms(so_far[v], n) : rms(sum, e.values.size());
   }
   return out;
 }
@@ -410,11 +511,14 @@ CalibrationResult run_calibration(const Calibration& c, const CalibrationOptions
   const bool talk = opt.progress && mpi::rank() == 0;
   std::vector<abc::Prior> priors;
   for (const auto& p : c.parameters) priors.push_back(p.prior);
-  auto distances = [&](const std::vector<abc::Proposal>& batch) {
+  EarlyRejection early;
+  auto distances = [&](const std::vector<abc::Proposal>& batch, double epsilon) {
     std::vector<std::vector<double>> thetas;
     for (const auto& p : batch) thetas.push_back(p.theta);
     std::vector<double> d;
-    for (const auto& e : evaluate(c, thetas, opt)) d.push_back(e.distance);
+    early.above = opt.early_rejection ? epsilon : kInf;
+    for (const auto& e : evaluate(c, thetas, opt, &early)) d.push_back(e.distance);
+    res.evaluations += static_cast<std::int64_t>(batch.size());
     return d;
   };
   auto report = [&](const abc::Population& p) {
@@ -426,7 +530,14 @@ CalibrationResult run_calibration(const Calibration& c, const CalibrationOptions
         100 * p.acceptance(), static_cast<long long>(p.proposals), best, p.ess(), p.seconds);
   };
   res.abc = abc::smc(priors, c.abc, distances, report);
-  if (talk) std::fprintf(stderr, "stopped: %s\n", res.abc.stop.c_str());
+  res.stopped_early = early.stopped;
+  res.trial_runs_saved = early.trial_runs_saved;
+  if (talk) {
+    std::fprintf(stderr, "stopped: %s\n", res.abc.stop.c_str());
+    std::fprintf(stderr, "early rejection: %lld of %lld proposals stopped before their last trial; %lld of %lld proposal x trial runs not needed\n",
+                 static_cast<long long>(res.stopped_early), static_cast<long long>(res.evaluations),
+                 static_cast<long long>(res.trial_runs_saved), static_cast<long long>(res.evaluations * static_cast<std::int64_t>(c.trials.size())));
+  }
   const abc::Population& post = res.abc.populations.back();
   std::vector<double> median;
   for (std::size_t j = 0; j < c.parameters.size(); ++j) {
