@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -2102,4 +2103,32 @@ TEST(ModelRules, CaseTimeLadderAndCpiLinkApplyToWhatTheyName) {
   EXPECT_FALSE(firms.cpi_link(true, F, 1)) << "its quota is filled";
   EXPECT_FALSE(firms.cpi_link(true, F, 2)) << "not obliged";
   EXPECT_FALSE(firms.cpi_link(false, F, 0)) << "not disabled";
+}
+
+// hazard_hit(u, r) is u < hazard_p(r) for every draw and rate (it skips expm1 outside a narrow
+// band): checked on random pairs over rates from 1e-9 to 50 a week, on draws at and next to both
+// edges of the band (r and r - r^2/2), and on the rates that need no draw (0, negative, NaN, inf).
+TEST(ModelRules, HazardHitIsTheDrawBelowTheProbabilityEverywhere) {
+  std::mt19937_64 g(20261207);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto agree = [](double u, double r) { return hazard_hit(u, r) == (u < hazard_p(r)); };
+  int checked = 0, in_band = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const double r = std::pow(10.0, -9 + 10.7 * unit(g));  // 1e-9 to about 50
+    const double p = hazard_p(r), low = r - 0.5 * r * r;
+    std::vector<double> us = {unit(g), unit(g) * std::min(1.0, 2 * r), p, std::nextafter(p, 0.0), std::nextafter(p, 1.0)};
+    for (double edge : {r, low})
+      if (edge >= 0 && edge < 1)
+        for (double u : {edge, std::nextafter(edge, 0.0), std::nextafter(edge, 1.0), edge * (1 - 1e-12), edge * (1 + 1e-12)})
+          if (u >= 0 && u < 1) us.push_back(u);
+    for (double u : us) {
+      ASSERT_TRUE(agree(u, r)) << "u = " << u << ", rate = " << r << ": hit " << hazard_hit(u, r) << ", p = " << p;
+      ++checked;
+      in_band += u >= low && u < r;
+    }
+  }
+  for (double r : {0.0, -1.0, -0.0, std::nan(""), HUGE_VAL, -HUGE_VAL, 1e300, 5e-324})
+    for (double u : {0.0, 5e-324, 1e-300, 0.3, std::nextafter(1.0, 0.0)}) EXPECT_TRUE(agree(u, r)) << "u = " << u << ", rate = " << r;
+  EXPECT_GT(in_band, 100000) << "the band where expm1 decides was hardly tested";
+  EXPECT_GT(checked, 1000000);
 }

@@ -580,6 +580,11 @@ MUTANTS = [
      "[meaning] trial returns: a member who left without returning counted as not returned (no censoring)"),
     ("sim/study/trial.cpp", "int week_of(int t) { return t < 0 ? measures::kNever : t - 1; }", "int week_of(int t) { return t < 0 ? measures::kNever : t; }", 1,
      "[meaning] trial measures: a change first observed at t dated in week t, not t - 1"),
+    # --- the hazard test without expm1 (sim/model/random.hpp, hazard_hit) ---
+    ("sim/model/random.hpp", "rate_per_week * rate_per_week) * (1 - 1e-12)) return true;", "rate_per_week * rate_per_week) * (1 + 1e-6)) return true;", 1,
+     "[meaning] hazard_hit: the lower bound of the probability taken a millionth too high (draws just above the probability hit)"),
+    ("sim/model/random.hpp", "if (u >= rate_per_week) return false;", "if (u >= 0.999 * rate_per_week) return false;", 1,
+     "[meaning] hazard_hit: draws just below the rate miss without expm1 deciding"),
 ]
 
 # Tier 1: the model-meaning tests; tier 2: the other test binaries that link the model.

@@ -47,10 +47,11 @@ class LogLinearHazard {
     }
     return s;
   }
-  double p(const Values& x) const { return hazard_p(base_ * std::exp(lp(x))); }
+  double p(const Values& x) const { return hazard_p(rate(x)); }
+  double rate(const Values& x) const { return base_ * std::exp(lp(x)); }
   template <class X>
   bool hit(double u, X&& covariates) const {
-    return u < p_max_ && u < p(covariates());
+    return u < p_max_ && hazard_hit(u, rate(covariates()));  // u < p(covariates()), mostly without expm1
   }
   // The largest probability the declared covariate ranges allow.
   double p_max() const { return p_max_; }

@@ -768,7 +768,7 @@ struct EmploymentRules {
   // tenants with job support).
   bool proposed(const Persons& P, std::uint32_t p, double u) const {
     const double f = P.housing[p] == HfFlat ? hf_match_factor : 1.0;
-    return P.housing[p] != Institution && u < hazard_p(match_w * f * activity[P.territory[p]]);
+    return P.housing[p] != Institution && hazard_hit(u, match_w * f * activity[P.territory[p]]);
   }
   // An internship breaks off: more likely with low self-efficacy, with rigid hours for people
   // with a lower functioning level, and when activity stops (a lockdown; activity above its
