@@ -579,6 +579,80 @@ std::vector<std::string> shipped_trials() {
   return v;
 }
 
+// A world that keeps its states only (World::keep_states_only, what a calibration's runs use)
+// goes through the same states as a full run: every column that a phase other than end_of_week
+// and record writes, the territories' shared state and the tally are equal after every week, in every arm of every shipped
+// trial; measures of the cohort's states take the same values from it; measures of the series
+// cannot be taken from it (they would throw, not read zeros), and its results() throws.
+TEST(TrialShipped, KeepingStatesOnlyChangesNoStateAndNoMeasureOfTheStates) {
+  std::set<std::string> accounting;  // what only the accounting writes
+  for (const auto& ph : World::phases())
+    if (std::string(ph.name) == "end_of_week" || std::string(ph.name) == "record") accounting.insert(ph.writes.begin(), ph.writes.end());
+  ASSERT_TRUE(accounting.count("census") && accounting.count("series") && accounting.count("cost"));
+  // Both ends of the week set the training seats held (the territories) and empty the week's
+  // ended spells (the tally): those are compared too.
+  accounting.erase("territories"), accounting.erase("tally");
+  std::vector<std::string> compared;
+  for (const auto& n : World::state_names())
+    if (!accounting.count(n)) compared.push_back(n);
+  ASSERT_TRUE(std::find(compared.begin(), compared.end(), "housing") != compared.end() &&
+              std::find(compared.begin(), compared.end(), "territories") != compared.end());
+  int series_measures = 0, state_measures = 0, trained = 0;
+  for (const auto& f : shipped_trials()) {
+    const Trial t = load_trial(f);
+    for (std::size_t a = 0; a < t.arms.size(); ++a) {
+      const std::string what = t.name() + " arm " + t.spec.arms[a];
+      World full(t.arms[a], 1), lean(t.arms[a], 1);
+      lean.keep_states_only();
+      for (int k = 0; k < t.arms[a].weeks(); ++k) {
+        full.step(), lean.step();
+        for (const auto& ts : full.territories()) trained += ts.in_training > 0;
+        for (const auto& n : compared)
+          ASSERT_EQ(full.column_hash(n), lean.column_hash(n)) << what << ": " << n << " differs after week " << k;
+      }
+      EXPECT_THROW(lean.results(), std::logic_error) << what;
+      out::ReplicateResult r;
+      const CohortStates cf = observe_cohort(t.arms[a], 2, &r), cl = observe_cohort(t.arms[a], 2, nullptr, true);
+      EXPECT_EQ(cf.housing, cl.housing) << what;
+      EXPECT_EQ(cf.work, cl.work) << what;
+      EXPECT_TRUE(cl.weekly.empty()) << what;
+      for (const auto& m : t.spec.measures) {
+        if (measure_reads_series(m.kind)) {
+          ++series_measures;
+          EXPECT_ANY_THROW(compute_measure(m, cl)) << what << ", measure " << m.id;
+          continue;
+        }
+        ++state_measures;
+        const MeasureValue vf = compute_measure(m, cf), vl = compute_measure(m, cl);
+        EXPECT_TRUE((std::isnan(vf.value) && std::isnan(vl.value)) || vf.value == vl.value) << what << ", measure " << m.id;
+        EXPECT_EQ(vf.n, vl.n) << what << ", measure " << m.id;
+      }
+    }
+  }
+  EXPECT_GT(series_measures, 0);
+  EXPECT_GT(state_measures, 0);
+  EXPECT_GT(trained, 0) << "no trial week had people in training: the seats held were not compared";
+}
+
+// measure_arm with wanted measures: the others NaN, the wanted ones as in a full run.
+TEST(TrialRun, WantedMeasuresAreThoseOfAFullRun) {
+  TempDir d;
+  const Trial t = load_trial(d.write("t.yaml", kTrial));
+  ASSERT_EQ(t.spec.measures.size(), 2u);
+  const std::vector<bool> first{true, false};
+  for (int r = 0; r < 2; ++r) {
+    const auto all = measure_arm(t, t.arms[0], r);
+    const auto some = measure_arm(t, t.arms[0], r, nullptr, &first);
+    EXPECT_EQ(all[0].value, some[0].value);
+    EXPECT_EQ(all[0].n, some[0].n);
+    EXPECT_TRUE(std::isnan(some[1].value));
+  }
+  const std::vector<bool> wrong{true};
+  EXPECT_THROW(measure_arm(t, t.arms[0], 0, nullptr, &wrong), std::logic_error);
+  out::ReplicateResult r;
+  EXPECT_THROW(observe_cohort(t.arms[0], 0, &r, true), std::logic_error);
+}
+
 TEST(TrialShipped, EveryTargetHasItsCTestAndAgreesWithTargetsYaml) {
   std::set<std::string> registered;
   {

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -173,7 +174,7 @@ void World::end_of_week() { with_machinery([&](auto& m) { end_of_week(m); }); }
 
 template <class M>
 void World::end_of_week(M& m) {
-  if (programme_start_ > 0) return warmup_end_of_week(m);
+  if (programme_start_ > 0 || states_only_) return warmup_end_of_week(m);
   const rules::CostRules cost(sc_);
   const bool log = rules::timeline_recorded(sc_);
   const bool separate_cpi = !rules::AssessmentRules(sc_).integrated;  // a job-centre queue of its own
@@ -245,11 +246,13 @@ void World::end_of_week(M& m) {
   add_year_sums();
 }
 
-// The end of a warm-up's week (this world is the warm-up run before another's week 0): only what
-// carries over into the programme. World::run_warmup resets every person's totals, snapshots,
-// costs and timeline at the warm-up's end, and a warm-up's census, series and year sums are never
-// read; what the next week reads is the training seats held (people in training at the end of the
-// week), counted here as the census counts them. The week's ended spells are dropped unadded.
+// The end of a warm-up's week (this world is the warm-up run before another's week 0), or of a
+// week of a world that keeps its states only (keep_states_only()): only what the next weeks read.
+// World::run_warmup resets every person's totals, snapshots, costs and timeline at the warm-up's
+// end, and a warm-up's census, series and year sums are never read; no phase reads them either
+// (the contracts of phases()); what the next week reads is the training seats held (people in
+// training at the end of the week), counted here as the census counts them. The week's ended
+// spells are dropped unadded.
 template <class M>
 void World::warmup_end_of_week(M& m) {
   for (auto& ts : terr_) ts.in_training = 0;
@@ -283,6 +286,7 @@ void World::add_year_sums() {
 }
 
 void World::record() {
+  if (states_only_) return;  // keep_states_only(): nothing recorded
   // Costs of the week: unit costs (rules::CostRules) times the units counted in the census.
   const rules::CostRules cost(sc_);
   [[maybe_unused]] const CountedRules counted{sc_};
@@ -396,6 +400,7 @@ std::vector<std::int64_t> World::count_active() const {
 }
 
 out::ReplicateResult World::results() const {
+  if (states_only_) throw std::logic_error("World::results: this world keeps its states only (keep_states_only)");
   out::ReplicateResult r;
   r.replicate = replicate_;
   r.seed = sc_.seed();

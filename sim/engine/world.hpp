@@ -157,6 +157,13 @@ class World {
   double warmup_person_weeks() const { return warmup_person_weeks_; }
   // The family-care model's care workers, families and projects (empty without family_care.enabled).
   const FamilyCare& family_care_state() const { return fc_; }
+  // From now on, the weeks keep only the state the next weeks read, as a warm-up's weeks do: no
+  // census, person totals, costs, timeline or series (end_of_week counts the training seats held
+  // and drops the week's ended spells; record does nothing). Every person's and firm's states,
+  // and so everything that happens, are those of a full run: a calibration's trial runs, whose
+  // measures read the cohort's states alone, use it. results() then throws.
+  void keep_states_only() { states_only_ = true; }
+  bool states_only() const { return states_only_; }
 
   // step() is begin_week(), every phase in order, end_week(). Tests that drive the phases one
   // at a time bracket them with these two.
@@ -277,6 +284,7 @@ class World {
   int week_ = 0;
   double warmup_person_weeks_ = 0;
   int programme_start_ = 0;  // the week the programme begins (a warm-up's length, in the warm-up's world)
+  bool states_only_ = false;  // keep_states_only()
   int T_;
   Persons P_;
   Firms F_;

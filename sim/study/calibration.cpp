@@ -336,6 +336,25 @@ bool chosen(const CalibrationTrial& ct, const TrialRow& row) {
   return row.published && std::find(ct.targets.begin(), ct.targets.end(), row.target) != ct.targets.end();
 }
 
+// The measures a trial's chosen targets read (each published value's measure, and the one it is
+// a difference from): the others are not computed, and a run whose wanted measures read the
+// cohort's states alone keeps its states only (measure_arm).
+std::vector<bool> wanted_measures(const CalibrationTrial& ct) {
+  const auto& spec = ct.trial.spec;
+  std::vector<bool> wanted(spec.measures.size(), false);
+  auto want = [&](const std::string& id) {
+    for (std::size_t m = 0; m < spec.measures.size(); ++m)
+      if (spec.measures[m].id == id) wanted[m] = true;
+  };
+  for (const auto& id : ct.targets)
+    if (const TargetSpec* t = spec.target(id))
+      for (const auto& pv : t->published) {
+        want(pv.a.measure);
+        if (pv.minus) want(pv.minus->measure);
+      }
+  return wanted;
+}
+
 // The number of published values a trial's chosen targets give the distance (the table's rows do
 // not depend on the values simulated).
 std::size_t chosen_values(const CalibrationTrial& ct) {
@@ -382,6 +401,7 @@ void evaluate_trial(const Calibration& c, std::size_t u, const std::vector<std::
         size += 2 * t.spec.measures.size();
       }
   std::vector<double> values(size, 0.0);
+  const std::vector<bool> wanted = wanted_measures(ct);
   {
     Progress progress(weeks, label, opt.progress && mpi::rank() == 0);
     const std::size_t ranks = static_cast<std::size_t>(mpi::size()), rank = static_cast<std::size_t>(mpi::rank());
@@ -392,7 +412,7 @@ void evaluate_trial(const Calibration& c, std::size_t u, const std::vector<std::
       std::vector<MeasureValue> mv(t.spec.measures.size(), MeasureValue{std::nan(""), 0});
       try {
         arm.validate();
-        mv = measure_arm(t, arm, k.r);
+        mv = measure_arm(t, arm, k.r, nullptr, &wanted);
       } catch (const ScenarioError&) {  // values that break a cross-field check: the targets undefined
       }
       for (std::size_t m = 0; m < mv.size(); ++m)

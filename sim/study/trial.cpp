@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <limits>
 #include <set>
+#include <stdexcept>
 #include <sstream>
 
 #include "output/trial_table.hpp"
@@ -241,8 +242,12 @@ MeasureValue per_person_year(const MeasureSpec& m, const CohortStates& c) {
   return {person_weeks > 0 ? num / measures::years(person_weeks) : kNaN, measures::years(person_weeks)};
 }
 
-CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result) {
+bool measure_reads_series(MeasureKind k) { return measure_per_person_year(k) || k == MeasureKind::family_care_count; }
+
+CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result, bool states_only) {
+  if (states_only && result) throw std::logic_error("observe_cohort: a run that keeps its states only has no results");
   World w(arm, replicate);
+  if (states_only) w.keep_states_only();
   const int W = arm.weeks();
   const auto& P = w.persons();
   const int N = static_cast<int>(P.size());
@@ -259,16 +264,23 @@ CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateRe
   }
   if (static_cast<int>(P.size()) != N)
     throw std::runtime_error("trial arm '" + arm.name() + "': people arrived after week 0 (a trial has no inflow)");
+  if (states_only) return c;
   auto r = w.results();
   c.weekly = r.weekly;
   if (result) *result = std::move(r);
   return c;
 }
 
-std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate, out::ReplicateResult* result) {
-  const CohortStates c = observe_cohort(arm, replicate, result);
+std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate, out::ReplicateResult* result,
+                                      const std::vector<bool>* wanted) {
+  const auto& ms = trial.spec.measures;
+  if (wanted && wanted->size() != ms.size()) throw std::logic_error("measure_arm: one flag per measure");
+  auto want = [&](std::size_t i) { return !wanted || (*wanted)[i]; };
+  bool series = false;
+  for (std::size_t i = 0; i < ms.size(); ++i) series |= want(i) && measure_reads_series(ms[i].kind);
+  const CohortStates c = observe_cohort(arm, replicate, result, !series && !result);
   std::vector<MeasureValue> v;
-  for (const auto& m : trial.spec.measures) v.push_back(compute_measure(m, c));
+  for (std::size_t i = 0; i < ms.size(); ++i) v.push_back(want(i) ? compute_measure(ms[i], c) : MeasureValue{kNaN, 0});
   return v;
 }
 

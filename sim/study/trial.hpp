@@ -47,14 +47,24 @@ struct MeasureValue {
 // A measure of a cohort, as docs/trials.md defines each kind.
 MeasureValue compute_measure(const MeasureSpec& m, const CohortStates& c);
 
+// Whether a measure of this kind reads the run's weekly series (costs, institution days, the
+// family-care service's counts), which the end-of-week census and recording make; the other kinds
+// read the cohort's housing and work states alone.
+bool measure_reads_series(MeasureKind k);
+
 // Runs one arm's replicate to the horizon, observing the cohort every week; `result` (when not
-// null) receives the replicate's ordinary results (series, person table, headline).
-CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result = nullptr);
+// null) receives the replicate's ordinary results (series, person table, headline). With
+// `states_only` the world keeps its states only (World::keep_states_only: the same states, no
+// census, series or results; `weekly` stays empty and `result` must be null).
+CohortStates observe_cohort(const Scenario& arm, int replicate, out::ReplicateResult* result = nullptr,
+                            bool states_only = false);
 
 // Every measure of the trial (in spec.measures order) in one replicate of one arm (`arm` may be a
-// copy of trial.arms[i] with other parameter values, as calibration makes).
+// copy of trial.arms[i] with other parameter values, as calibration makes). With `wanted` (one
+// flag per measure), the others are NaN, and when no wanted measure reads the series the run
+// keeps its states only (a calibration's runs; the wanted values are those of a full run).
 std::vector<MeasureValue> measure_arm(const Trial& trial, const Scenario& arm, int replicate,
-                                      out::ReplicateResult* result = nullptr);
+                                      out::ReplicateResult* result = nullptr, const std::vector<bool>* wanted = nullptr);
 
 // One row of the trial table: an arm's measure, or a published difference of two arms'.
 struct TrialRow {
