@@ -15,6 +15,7 @@
 #include "sim/study/abc.hpp"
 #include "sim/study/calibration.hpp"
 #include "sim/study/leave_out.hpp"
+#include "sim/study/trial.hpp"
 #include "tests/cli_test_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -430,9 +431,9 @@ TEST(CalibrateEarlyRejection, SameFitFewerTrialRuns) {
   opt.early_rejection = true;
   const CalibrationResult early = run_calibration(c, opt);
   EXPECT_EQ(all.stopped_early, 0);
-  EXPECT_EQ(all.trial_runs_saved, 0);
+  EXPECT_EQ(all.runs_saved, 0);
   EXPECT_GT(early.stopped_early, 0) << "no proposal was stopped: the test shows nothing";
-  EXPECT_GE(early.trial_runs_saved, early.stopped_early);
+  EXPECT_GE(early.runs_saved, early.stopped_early);
   EXPECT_EQ(early.evaluations, all.evaluations);
   ASSERT_EQ(early.abc.populations.size(), all.abc.populations.size());
   for (std::size_t g = 0; g < all.abc.populations.size(); ++g) {
@@ -467,7 +468,57 @@ TEST(CalibrateEarlyRejection, SameFitFewerTrialRuns) {
     }
   }
   EXPECT_EQ(stopped, er.stopped);
-  EXPECT_EQ(er.seen.size(), c.trials.size());
+  EXPECT_EQ(er.seen.size(), c.trials.size());  // one arm each: a stage per trial
+}
+
+// With one trial of two arms (IPS: one row of each arm, and a difference of the two), a vector
+// can stop after the first arm it runs: rows count once every arm they read has run.
+TEST(CalibrateEarlyRejection, StopsBetweenTheArmsOfOneTrial) {
+  Calibration c = parse_calibration(
+      "seed: 7\nparticles: 4\ngenerations: 0\nreplicates: 2\nparameters:\n"
+      "  labour.mental_health_coef: {range: [-2.0, 0.0]}\n"
+      "  employment.job_loss.mental_health_coef: {range: [0.0, 2.0]}\n"
+      "targets:\n  - {trial: ../trials/ips.yaml}\n",
+      kSrc + "/scenarios/calibration/t.yaml");
+  const Trial& t = c.trials[0].trial;
+  ASSERT_EQ(t.arms.size(), 2u);
+  const auto arms = trial_row_arms(t.spec);
+  const std::vector<std::vector<std::vector<MeasureValue>>> none(
+      t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), {MeasureValue{0.5, 1}}));
+  const auto rows = trial_table_of(t, none).rows;
+  ASSERT_EQ(arms.size(), rows.size());
+  bool difference = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    difference |= arms[i].size() == 2;
+    for (const std::size_t a : arms[i]) EXPECT_NE(rows[i].arm.find(t.spec.arms.at(a)), std::string::npos) << rows[i].arm;
+  }
+  EXPECT_TRUE(difference);
+
+  CalibrationOptions opt;
+  opt.progress = false;
+  const std::vector<std::vector<double>> thetas = {{-0.68, 0.87}, {-0.5, 0.5}, {-2.0, 2.0}, {0.0, 0.0}, {-2.0, 0.0}, {0.0, 2.0}};
+  const std::vector<Evaluation> full = evaluate(c, thetas, opt);
+  std::vector<double> d;
+  for (const auto& e : full) d.push_back(e.distance);
+  const double above = (*std::min_element(d.begin(), d.end()) + *std::max_element(d.begin(), d.end())) / 2;
+  EarlyRejection er;
+  er.above = above;
+  const std::vector<Evaluation> part = evaluate(c, thetas, opt, &er);
+  int stopped = 0;
+  for (std::size_t v = 0; v < thetas.size(); ++v) {
+    if (full[v].distance <= above) {
+      EXPECT_EQ(part[v].distance, full[v].distance) << "a proposal within the tolerance is evaluated in full";
+      EXPECT_EQ(part[v].values.size(), full[v].values.size());
+    } else {
+      EXPECT_GT(part[v].distance, above) << "a proposal beyond the tolerance stays beyond it";
+      EXPECT_LE(part[v].distance, full[v].distance) << "a stopped proposal's distance is a lower bound";
+      stopped += part[v].values.size() < full[v].values.size();
+    }
+  }
+  EXPECT_GT(er.stopped, 0) << "no proposal was stopped after its first arm: the test shows nothing";
+  EXPECT_EQ(stopped, er.stopped);
+  EXPECT_EQ(er.runs_saved, er.stopped) << "each stopped proposal skips the other arm";
+  EXPECT_EQ(er.seen.size(), 2u);
 }
 
 // ---------------------------------------------------------------------------------------------

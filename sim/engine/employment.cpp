@@ -307,7 +307,7 @@ void World::employment_pathway(M& m) {
               if (P_.work[p] == Searching && P_.emp_phase[p] != EpInternship && rule.finds_market_job(P_, p, week_, employability, efficacy, u_c))
                 req.push_back({p, static_cast<std::int32_t>(p), request_kind(PathwayRequest::Market)});
             });
-  auto requests = m.requests(rules::request_kinds<PathwayRequest>());
+  auto&& requests = m.requests(rules::request_kinds<PathwayRequest>());
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];

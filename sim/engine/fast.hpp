@@ -28,11 +28,26 @@ struct World::Fast {
   static std::size_t n_blocks(std::size_t n, std::size_t block = kBlock) { return (n + block - 1) / block; }
   // tbb::parallel_for in a context of its own: a phase runs to its end even when the caller's
   // tasks are cancelled (another replicate interrupted; a warm-up runs inside a constructor), so
-  // no phase ever sees a loop cut short.
-  template <class... A>
-  static void parallel_for(A&&... a) {
+  // no phase ever sees a loop cut short. A loop of one chunk (a small world: a trial's cohort, a
+  // calibration's runs, which run in parallel with each other) is called in place, without a
+  // context or a task: the same calls in the same order.
+  template <class Body>
+  static void parallel_for(const tbb::blocked_range<std::size_t>& r, Body&& body) {
+    if (!r.is_divisible()) {
+      if (!r.empty()) body(r);
+      return;
+    }
     tbb::task_group_context own(tbb::task_group_context::isolated);
-    parallel::parallel_for(std::forward<A>(a)..., own);
+    parallel::parallel_for(r, std::forward<Body>(body), own);
+  }
+  template <class Body>
+  static void parallel_for(int first, int last, Body&& body) {
+    if (last - first <= 1) {
+      for (int i = first; i < last; ++i) body(i);
+      return;
+    }
+    tbb::task_group_context own(tbb::task_group_context::isolated);
+    parallel::parallel_for(first, last, std::forward<Body>(body), own);
   }
 
   // Creates the people of ids [first[t], first[t + 1]) in territory t, for every t, in parallel
@@ -144,9 +159,15 @@ struct World::Fast {
       }
     }
   }
-  // The requests of the last per-person phase, per territory and kind, in id order.
-  std::vector<std::vector<std::vector<Request>>> requests(int kinds) {
-    std::vector<std::vector<std::vector<Request>>> out(w.T_, std::vector<std::vector<Request>>(kinds));
+  // The requests of the last per-person phase, per territory and kind, in id order: lists kept
+  // by the world from phase to phase (cleared, their memory reused), valid until the next call.
+  std::vector<std::vector<std::vector<Request>>>& requests(int kinds) {
+    auto& out = w.request_lists_;
+    out.resize(static_cast<std::size_t>(w.T_));
+    for (auto& t : out) {
+      t.resize(static_cast<std::size_t>(kinds));
+      for (auto& v : t) v.clear();
+    }
     for (const auto& block : w.block_requests_)
       for (const auto& r : block) out[w.P_.territory[r.person]][r.kind].push_back({r.person, r.priority});
     return out;

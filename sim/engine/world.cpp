@@ -590,7 +590,7 @@ void World::contact_and_assessment(M& m) {
               t.at(P_.territory[p], CContacts)++;
               req.push_back({p, week_, 0});
             });
-  auto joiners = m.requests(1);
+  const auto& joiners = m.requests(1);
   const rules::AssessmentRules assess(sc_);
   const rules::CostRules cost(sc_);
   m.territories([&](int k, Tally& t) {
@@ -699,7 +699,7 @@ void World::housing_pathway(M& m) {
               auto u_resident = [&] { return resident(p); };
               if (rule.on_social_list(P_, p, u_resident)) req.push_back({p, rule.social_list_rank(P_, p), request_kind(HousingRequest::Social)});
             });
-  auto requests = m.requests(rules::request_kinds<HousingRequest>());
+  auto&& requests = m.requests(rules::request_kinds<HousingRequest>());
   m.territories([&](int k, Tally& t) {
     auto& ts = terr_[k];
     auto& rq = requests[k];

@@ -309,6 +309,7 @@ class World {
   double cohort_cost_before_ = 0;  // the homeless cohort's cost at the last year end
   // Requests made in per-person phases: per block of persons (fast) or one list (reference).
   std::vector<std::vector<TaggedRequest>> block_requests_;
+  std::vector<std::vector<std::vector<Request>>> request_lists_;  // Fast::requests, per territory and kind
   struct StateChange {
     std::uint32_t person;
     std::int16_t week;

@@ -366,79 +366,90 @@ std::size_t chosen_values(const CalibrationTrial& ct) {
   return n;
 }
 
-// Person-weeks simulated to run one parameter vector on a trial: every arm's cohort and weeks,
-// every replicate.
-double trial_cost(const Calibration& c, const CalibrationTrial& ct) {
-  double weeks = 0;
-  for (const auto& arm : ct.trial.arms) weeks += arm.weeks();
-  return std::max(1.0, weeks * std::max(1, ct.trial.spec.cohort) * c.replicates_of(ct));
+// The stages of an evaluation: every arm of every trial (file order), each run for the vectors
+// still in play; a row of a trial's table counts once every arm it reads has run.
+struct Stage {
+  std::size_t u, a;  // trial, arm
+};
+std::vector<Stage> stages_of(const Calibration& c) {
+  std::vector<Stage> v;
+  for (std::size_t u = 0; u < c.trials.size(); ++u)
+    for (std::size_t a = 0; a < c.trials[u].trial.arms.size(); ++a) v.push_back({u, a});
+  return v;
 }
 
-// One trial's part of the evaluation: the vectors `run` (indices into thetas) on trial u, every
-// arm x replicate in parallel and shared between ranks; appends each vector's fits to fits[v] and
-// its z^2 to sum_z2[v].
-void evaluate_trial(const Calibration& c, std::size_t u, const std::vector<std::vector<double>>& thetas,
-                    const std::vector<std::size_t>& run, const CalibrationOptions& opt, const std::string& label,
-                    std::vector<std::vector<TargetFit>>& fits, std::vector<double>& sum_z2) {
-  // One task per vector x arm x replicate; its measures go to values[offset ...] as (value, n)
-  // pairs. Rank k of K runs the tasks i with i % K == k; the sum over ranks is the whole.
+// Person-weeks simulated to run one parameter vector on one arm of a trial: the arm's cohort and
+// weeks, every replicate.
+double stage_cost(const Calibration& c, const Stage& s) {
+  const CalibrationTrial& ct = c.trials[s.u];
+  return std::max(1.0, static_cast<double>(ct.trial.arms[s.a].weeks()) * std::max(1, ct.trial.spec.cohort) * c.replicates_of(ct));
+}
+
+// A vector's measures on one trial: [arm][measure][replicate] (NaN where not run).
+using TrialValues = std::vector<std::vector<std::vector<MeasureValue>>>;
+
+// One stage of the evaluation: the vectors `run` (indices into thetas) on arm a of trial u, every
+// replicate in parallel and shared between ranks; each vector's measures into values[v][a].
+void run_arm(const Calibration& c, const Stage& st, const std::vector<std::vector<double>>& thetas, const std::vector<std::size_t>& run,
+             const CalibrationOptions& opt, const std::string& label, std::vector<TrialValues>& values) {
+  // One task per vector x replicate; its measures go to flat[offset ...] as (value, n) pairs.
+  // Rank k of K runs the tasks i with i % K == k; the sum over ranks is the whole.
   struct Task {
-    std::size_t v, a;
+    std::size_t v;
     int r;
     std::size_t offset;
   };
-  const CalibrationTrial& ct = c.trials[u];
+  const CalibrationTrial& ct = c.trials[st.u];
   const Trial& t = ct.trial;
+  const Scenario& arm0 = t.arms[st.a];
   const int R = c.replicates_of(ct);
+  const std::size_t M = t.spec.measures.size();
   std::vector<Task> tasks;
-  std::size_t size = 0;
   std::int64_t weeks = 0;
   for (const std::size_t v : run)
-    for (std::size_t a = 0; a < t.arms.size(); ++a)
-      for (int r = 0; r < R; ++r) {
-        if (static_cast<int>(tasks.size()) % mpi::size() == mpi::rank()) weeks += t.arms[a].weeks();
-        tasks.push_back({v, a, r, size});
-        size += 2 * t.spec.measures.size();
-      }
-  std::vector<double> values(size, 0.0);
+    for (int r = 0; r < R; ++r) {
+      if (static_cast<int>(tasks.size()) % mpi::size() == mpi::rank()) weeks += arm0.weeks();
+      tasks.push_back({v, r, tasks.size() * 2 * M});
+    }
+  std::vector<double> flat(tasks.size() * 2 * M, 0.0);
   const std::vector<bool> wanted = wanted_measures(ct);
   {
     Progress progress(weeks, label, opt.progress && mpi::rank() == 0);
     const std::size_t ranks = static_cast<std::size_t>(mpi::size()), rank = static_cast<std::size_t>(mpi::rank());
     tbb::parallel_for(std::size_t{0}, (tasks.size() + ranks - 1 - rank) / ranks, [&](std::size_t j) {
       const Task& k = tasks[j * ranks + rank];
-      Scenario arm = t.arms[k.a];
+      Scenario arm = arm0;
       for (std::size_t i = 0; i < c.parameters.size(); ++i) set_on_arm(arm, t.base, c.parameters[i], thetas[k.v][i]);
-      std::vector<MeasureValue> mv(t.spec.measures.size(), MeasureValue{std::nan(""), 0});
+      std::vector<MeasureValue> mv(M, MeasureValue{std::nan(""), 0});
       try {
         arm.validate();
         mv = measure_arm(t, arm, k.r, nullptr, &wanted);
       } catch (const ScenarioError&) {  // values that break a cross-field check: the targets undefined
       }
-      for (std::size_t m = 0; m < mv.size(); ++m)
-        values[k.offset + 2 * m] = mv[m].value, values[k.offset + 2 * m + 1] = mv[m].n;
+      for (std::size_t m = 0; m < M; ++m) flat[k.offset + 2 * m] = mv[m].value, flat[k.offset + 2 * m + 1] = mv[m].n;
       progress.add(arm.weeks());
     });
   }
-  mpi::sum_all(values);
+  mpi::sum_all(flat);
+  for (const Task& k : tasks)
+    for (std::size_t m = 0; m < M; ++m) values[k.v][st.a][m][static_cast<std::size_t>(k.r)] = {flat[k.offset + 2 * m], flat[k.offset + 2 * m + 1]};
+}
 
-  std::size_t next = 0;  // tasks are vector-major, then arm, replicate: read them back in order
-  for (const std::size_t v : run) {
-    std::vector<std::vector<std::vector<MeasureValue>>> mv(
-        t.arms.size(), std::vector<std::vector<MeasureValue>>(t.spec.measures.size(), std::vector<MeasureValue>(R)));
-    for (auto& arm : mv)
-      for (int r = 0; r < R; ++r, ++next)
-        for (std::size_t m = 0; m < arm.size(); ++m) {
-          const std::size_t o = tasks[next].offset + 2 * m;
-          arm[m][r] = MeasureValue{values[o], values[o + 1]};
-        }
-    for (const auto& row : trial_table_of(t, mv).rows) {
-      if (!chosen(ct, row)) continue;
-      const double z = (row.summary.mean - *row.published) / *row.tolerance;
-      fits[v].push_back({row.target, t.name(), row.arm, row.measure, *row.published, *row.tolerance, row.summary.mean, z});
-      sum_z2[v] += std::isnan(z) ? kInf : z * z;
-    }
+// The sum of z^2 of a vector's chosen rows on trial u whose arms have all run (`done`); with
+// `fits`, those rows' values too (in the table's order).
+double trial_z2(const CalibrationTrial& ct, const TrialValues& v, const std::vector<char>& done, std::vector<TargetFit>* fits) {
+  const Trial& t = ct.trial;
+  const auto rows = trial_table_of(t, v).rows;
+  const auto arms = trial_row_arms(t.spec);
+  double sum = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const TrialRow& row = rows[i];
+    if (!chosen(ct, row) || !std::all_of(arms[i].begin(), arms[i].end(), [&](std::size_t a) { return done[a] != 0; })) continue;
+    const double z = (row.summary.mean - *row.published) / *row.tolerance;
+    if (fits) fits->push_back({row.target, t.name(), row.arm, row.measure, *row.published, *row.tolerance, row.summary.mean, z});
+    sum += std::isnan(z) ? kInf : z * z;
   }
+  return sum;
 }
 
 // The distance sqrt(sum / n) of a sum of z^2 over n values.
@@ -449,62 +460,83 @@ double rms(double sum_z2, std::size_t n) { return std::sqrt(sum_z2 / static_cast
 constexpr double kRejectMargin = 1e-9;
 bool beyond(double sum_z2, std::size_t n, double above) { return rms(sum_z2, n) > above * (1 + kRejectMargin); }
 
-// The order of the trials for early rejection: most vectors stopped by the trial's own z's (in
-// the recent evaluations, at the present tolerance) per person-week, first; ties in file order.
-std::vector<std::size_t> rejection_order(const Calibration& c, const EarlyRejection& early, std::size_t n) {
-  std::vector<double> score(c.trials.size());
-  for (std::size_t u = 0; u < c.trials.size(); ++u) {
+// The order of the stages for early rejection: most vectors stopped by the stage's own z's (the
+// sums of z^2 it added in the recent evaluations, at the present tolerance) per person-week,
+// first; ties in file order.
+std::vector<std::size_t> rejection_order(const Calibration& c, const std::vector<Stage>& stages, const EarlyRejection& early, std::size_t n) {
+  std::vector<double> score(stages.size());
+  for (std::size_t s = 0; s < stages.size(); ++s) {
     const std::vector<double> none;
-    const auto& seen = u < early.seen.size() ? early.seen[u] : none;
+    const auto& seen = s < early.seen.size() ? early.seen[s] : none;
     std::size_t stops = 0;
-    for (const double s : seen) stops += beyond(s, n, early.above);
-    score[u] = (static_cast<double>(stops) + 1) / (static_cast<double>(seen.size()) + 2) / trial_cost(c, c.trials[u]);
+    for (const double z2 : seen) stops += beyond(z2, n, early.above);
+    score[s] = (static_cast<double>(stops) + 1) / (static_cast<double>(seen.size()) + 2) / stage_cost(c, stages[s]);
   }
-  std::vector<std::size_t> order(c.trials.size());
+  std::vector<std::size_t> order(stages.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
   return order;
 }
 
-constexpr std::size_t kSeenKept = 500;  // the recent sums of z^2 kept per trial for the order
+constexpr std::size_t kSeenKept = 500;  // the recent sums of z^2 kept per stage for the order
 
 }  // namespace
 
 std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::vector<double>>& thetas,
                                  const CalibrationOptions& opt, EarlyRejection* early) {
   const std::size_t V = thetas.size(), U = c.trials.size();
+  const std::vector<Stage> stages = stages_of(c);
+  const std::size_t S = stages.size();
   std::size_t n = 0;  // published values in the distance
   for (const auto& ct : c.trials) n += chosen_values(ct);
   const bool may_stop = early != nullptr && std::isfinite(early->above);
-  std::vector<std::size_t> order(U);
+  std::vector<std::size_t> order(S);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  if (may_stop) order = rejection_order(c, *early, n);
-  if (early != nullptr && early->seen.size() < U) early->seen.resize(U);
+  if (may_stop) order = rejection_order(c, stages, *early, n);
+  if (early != nullptr && early->seen.size() < S) early->seen.resize(S);
 
-  // fits[u][v]: vector v's published values of trial u, in the table's order; so_far[v]: the
-  // sum of its z^2 over the trials run.
+  // values[u][v]: vector v's measures on trial u; done[u][a]: arm a of trial u has run; z2[v][u]:
+  // the sum of vector v's z^2 over the rows of trial u complete so far; fits[u][v]: its published
+  // values of trial u, in the table's order, once every arm has run.
+  std::vector<std::vector<TrialValues>> values(U);
+  std::vector<std::vector<char>> done(U);
+  for (std::size_t u = 0; u < U; ++u) {
+    const Trial& t = c.trials[u].trial;
+    const auto R = static_cast<std::size_t>(c.replicates_of(c.trials[u]));
+    values[u].assign(V, TrialValues(t.arms.size(), std::vector<std::vector<MeasureValue>>(
+                                                       t.spec.measures.size(), std::vector<MeasureValue>(R, MeasureValue{std::nan(""), 0}))));
+    done[u].assign(t.arms.size(), 0);
+  }
+  std::vector<std::vector<double>> z2(V, std::vector<double>(U, 0.0));
   std::vector<std::vector<std::vector<TargetFit>>> fits(U, std::vector<std::vector<TargetFit>>(V));
-  std::vector<double> so_far(V, 0.0);
   std::vector<char> stopped(V, 0);
-  for (std::size_t stage = 0; stage < U; ++stage) {
-    const std::size_t u = order[stage];
+  std::vector<double> so_far(V, 0.0);
+  for (std::size_t k = 0; k < S; ++k) {
+    const Stage& st = stages[order[k]];
+    const CalibrationTrial& ct = c.trials[st.u];
     std::vector<std::size_t> run;
     for (std::size_t v = 0; v < V; ++v)
       if (!stopped[v]) run.push_back(v);
-    if (early != nullptr) early->trial_runs_saved += static_cast<std::int64_t>(V - run.size());
+    if (early != nullptr) early->runs_saved += static_cast<std::int64_t>(V - run.size());
     if (run.empty()) continue;
     std::string label = "evaluating " + std::to_string(run.size()) + " parameter sets";
-    if (U > 1) label += " on " + c.trials[u].trial.name() + " (" + std::to_string(stage + 1) + " of " + std::to_string(U) + ")";
-    std::vector<double> own(V, 0.0);
-    evaluate_trial(c, u, thetas, run, opt, label, fits[u], own);
+    if (S > 1)
+      label += " on " + ct.trial.name() + (ct.trial.arms.size() > 1 ? ", arm " + ct.trial.spec.arms[st.a] : std::string()) + " (" +
+               std::to_string(k + 1) + " of " + std::to_string(S) + ")";
+    run_arm(c, st, thetas, run, opt, label, values[st.u]);
+    done[st.u][st.a] = 1;
+    const bool complete = std::all_of(done[st.u].begin(), done[st.u].end(), [](char d) { return d != 0; });
     for (const std::size_t v : run) {
-      so_far[v] += own[v];
+      const double before = z2[v][st.u];
+      z2[v][st.u] = trial_z2(ct, values[st.u][v], done[st.u], complete ? &fits[st.u][v] : nullptr);
+      so_far[v] = 0;
+      for (std::size_t u = 0; u < U; ++u) so_far[v] += z2[v][u];
       if (early != nullptr) {
-        auto& seen = early->seen[u];
-        seen.push_back(own[v]);
+        auto& seen = early->seen[order[k]];
+        seen.push_back(std::isinf(before) ? 0.0 : z2[v][st.u] - before);  // what this stage added
         if (seen.size() > kSeenKept) seen.erase(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(seen.size() - kSeenKept));
       }
-      if (may_stop && stage + 1 < U && beyond(so_far[v], n, early->above)) stopped[v] = 1, early->stopped++;
+      if (may_stop && k + 1 < S && beyond(so_far[v], n, early->above)) stopped[v] = 1, early->stopped++;
     }
   }
 
@@ -551,12 +583,12 @@ CalibrationResult run_calibration(const Calibration& c, const CalibrationOptions
   };
   res.abc = abc::smc(priors, c.abc, distances, report);
   res.stopped_early = early.stopped;
-  res.trial_runs_saved = early.trial_runs_saved;
+  res.runs_saved = early.runs_saved;
   if (talk) {
     std::fprintf(stderr, "stopped: %s\n", res.abc.stop.c_str());
-    std::fprintf(stderr, "early rejection: %lld of %lld proposals stopped before their last trial; %lld of %lld proposal x trial runs not needed\n",
+    std::fprintf(stderr, "early rejection: %lld of %lld proposals stopped before their last trial arm; %lld of %lld proposal x trial arm runs not needed\n",
                  static_cast<long long>(res.stopped_early), static_cast<long long>(res.evaluations),
-                 static_cast<long long>(res.trial_runs_saved), static_cast<long long>(res.evaluations * static_cast<std::int64_t>(c.trials.size())));
+                 static_cast<long long>(res.runs_saved), static_cast<long long>(res.evaluations * static_cast<std::int64_t>(stages_of(c).size())));
   }
   const abc::Population& post = res.abc.populations.back();
   std::vector<double> median;

@@ -88,24 +88,25 @@ struct CalibrationOptions {
   bool early_rejection = true;  // EarlyRejection below (the result is the same without it)
 };
 
-// Early rejection (docs/calibration.md, "Early rejection"): the trials of an evaluation run one
-// after the other, and a vector whose z's so far already put its distance above `above` is not
-// run on the trials left (its distance is then a lower bound, above `above`). The z's only add
+// Early rejection (docs/calibration.md, "Early rejection"): the arms of the trials of an
+// evaluation run one after the other (stages: every arm of every trial), and a vector whose z's
+// so far (the chosen rows whose arms have all run) already put its distance above `above` is not
+// run on the stages left (its distance is then a lower bound, above `above`). The z's only add
 // up, so a vector it stops could not have come within `above`: ABC-SMC's result is the same,
-// only cheaper. The trials run in the order that has stopped most vectors per person-week
+// only cheaper. The stages run in the order that has stopped most vectors per person-week
 // simulated in the recent evaluations (`seen`); the order changes the cost, never a result.
 struct EarlyRejection {
   double above = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> seen;  // per trial: the sums of z^2 of the vectors lately run on it
+  std::vector<std::vector<double>> seen;  // per stage (trial arm, file order): the z^2 it added to the vectors lately run on it
   std::int64_t stopped = 0;               // vectors stopped early so far
-  std::int64_t trial_runs_saved = 0;      // vector x trial evaluations not run
+  std::int64_t runs_saved = 0;            // vector x trial arm runs not needed
 };
 
 // Evaluates parameter vectors (one per entry) on the chosen targets: every trial arm x
 // replicate of every vector in parallel (oneTBB), shared between MPI ranks when launched so,
-// with the results on every rank. With `early`, trial after trial, each vector stopped as soon as
-// its distance is certain to exceed early->above (infinite: never; the recent sums of z^2 are
-// recorded in early->seen either way).
+// with the results on every rank. With `early`, arm after arm, each vector stopped as soon as
+// its distance is certain to exceed early->above (infinite: never; what each stage added to the
+// sums of z^2 is recorded in early->seen either way).
 std::vector<Evaluation> evaluate(const Calibration& c, const std::vector<std::vector<double>>& thetas,
                                  const CalibrationOptions& opt, EarlyRejection* early = nullptr);
 
@@ -119,8 +120,8 @@ struct CalibrationResult {
   std::string started;            // UTC, ISO 8601
   double seconds = 0;
   std::int64_t evaluations = 0;       // proposals evaluated, over the generations
-  std::int64_t stopped_early = 0;     // of them, stopped before their last trial (EarlyRejection)
-  std::int64_t trial_runs_saved = 0;  // proposal x trial runs early rejection left out
+  std::int64_t stopped_early = 0;  // of them, stopped before their last trial arm (EarlyRejection)
+  std::int64_t runs_saved = 0;     // proposal x trial arm runs early rejection left out
 };
 
 // Runs ABC-SMC; progress lines per generation on stderr (rank 0, unless opt.progress is false).

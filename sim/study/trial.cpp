@@ -301,6 +301,17 @@ std::vector<std::string> TrialResult::target_ids() const {
   return ids;
 }
 
+std::vector<std::vector<std::size_t>> trial_row_arms(const TrialSpec& spec) {
+  auto arm = [&](const std::string& a) { return static_cast<std::size_t>(std::find(spec.arms.begin(), spec.arms.end(), a) - spec.arms.begin()); };
+  std::vector<std::vector<std::size_t>> rows;  // as trial_table_of makes them: arms x measures, then the differences
+  for (std::size_t a = 0; a < spec.arms.size(); ++a)
+    for (std::size_t m = 0; m < spec.measures.size(); ++m) rows.push_back({a});
+  for (const auto& t : spec.targets)
+    for (const auto& pv : t.published)
+      if (pv.minus) rows.push_back({arm(pv.a.arm), arm(pv.minus->arm)});
+  return rows;
+}
+
 TrialResult trial_table_of(const Trial& trial, const std::vector<std::vector<std::vector<MeasureValue>>>& values) {
   TrialResult res;
   res.name = trial.name();

@@ -77,6 +77,10 @@ struct TrialRow {
   std::optional<bool> within;
 };
 
+// The arms each row of trial_table_of reads, in its row order: an arm's row its arm, a
+// published difference both of its arms.
+std::vector<std::vector<std::size_t>> trial_row_arms(const TrialSpec& spec);
+
 struct TrialResult {
   std::string name, file;
   int cohort = 0, weeks = 0, replicates = 0;
