@@ -417,6 +417,34 @@ TEST(CalibrateCommand, MpiRanksGiveTheSameFit) {
 // proposal once its z's so far put it beyond the generation's epsilon leaves the fit exactly as
 // it is without it (every population, weight and distance kept), and does stop proposals. A
 // stopped proposal's distance is a lower bound of its full one, above the tolerance.
+namespace {
+// evaluate() with early rejection at a tolerance halfway between the least and the greatest
+// distance of the vectors: those within it evaluated in full, the others stopped with a lower
+// bound above it. Returns the early rejection's record.
+EarlyRejection check_evaluate_stops(const Calibration& c, const std::vector<std::vector<double>>& thetas, const CalibrationOptions& opt) {
+  const std::vector<Evaluation> full = evaluate(c, thetas, opt);
+  std::vector<double> d;
+  for (const auto& e : full) d.push_back(e.distance);
+  const double above = (*std::min_element(d.begin(), d.end()) + *std::max_element(d.begin(), d.end())) / 2;
+  EarlyRejection er;
+  er.above = above;
+  const std::vector<Evaluation> part = evaluate(c, thetas, opt, &er);
+  int stopped = 0;
+  for (std::size_t v = 0; v < thetas.size(); ++v) {
+    if (full[v].distance <= above) {
+      EXPECT_EQ(part[v].distance, full[v].distance) << "a proposal within the tolerance is evaluated in full";
+      EXPECT_EQ(part[v].values.size(), full[v].values.size());
+    } else {
+      EXPECT_GT(part[v].distance, above) << "a proposal beyond the tolerance stays beyond it";
+      EXPECT_LE(part[v].distance, full[v].distance) << "a stopped proposal's distance is a lower bound";
+      stopped += part[v].values.size() < full[v].values.size();
+    }
+  }
+  EXPECT_EQ(stopped, er.stopped);
+  return er;
+}
+}  // namespace
+
 TEST(CalibrateEarlyRejection, SameFitFewerTrialRuns) {
   Calibration c = parse_calibration(
       "seed: 7\nparticles: 8\ngenerations: 2\nreplicates: 2\nparameters:\n"
@@ -449,25 +477,7 @@ TEST(CalibrateEarlyRejection, SameFitFewerTrialRuns) {
   // evaluate() itself: the last generation's particles and a far proposal, at a tolerance between.
   std::vector<std::vector<double>> thetas = all.abc.populations.back().theta;
   thetas.push_back({0.5, 0.1});  // the edge of both priors
-  const std::vector<Evaluation> full = evaluate(c, thetas, opt);
-  std::vector<double> d;
-  for (const auto& e : full) d.push_back(e.distance);
-  const double above = (*std::min_element(d.begin(), d.end()) + *std::max_element(d.begin(), d.end())) / 2;
-  EarlyRejection er;
-  er.above = above;
-  const std::vector<Evaluation> part = evaluate(c, thetas, opt, &er);
-  int stopped = 0;
-  for (std::size_t v = 0; v < thetas.size(); ++v) {
-    if (full[v].distance <= above) {
-      EXPECT_EQ(part[v].distance, full[v].distance) << "a proposal within the tolerance is evaluated in full";
-      EXPECT_EQ(part[v].values.size(), full[v].values.size());
-    } else {
-      EXPECT_GT(part[v].distance, above) << "a proposal beyond the tolerance stays beyond it";
-      EXPECT_LE(part[v].distance, full[v].distance) << "a stopped proposal's distance is a lower bound";
-      stopped += part[v].values.size() < full[v].values.size();
-    }
-  }
-  EXPECT_EQ(stopped, er.stopped);
+  const EarlyRejection er = check_evaluate_stops(c, thetas, opt);
   EXPECT_EQ(er.seen.size(), c.trials.size());  // one arm each: a stage per trial
 }
 
@@ -497,26 +507,8 @@ TEST(CalibrateEarlyRejection, StopsBetweenTheArmsOfOneTrial) {
   CalibrationOptions opt;
   opt.progress = false;
   const std::vector<std::vector<double>> thetas = {{-0.68, 0.87}, {-0.5, 0.5}, {-2.0, 2.0}, {0.0, 0.0}, {-2.0, 0.0}, {0.0, 2.0}};
-  const std::vector<Evaluation> full = evaluate(c, thetas, opt);
-  std::vector<double> d;
-  for (const auto& e : full) d.push_back(e.distance);
-  const double above = (*std::min_element(d.begin(), d.end()) + *std::max_element(d.begin(), d.end())) / 2;
-  EarlyRejection er;
-  er.above = above;
-  const std::vector<Evaluation> part = evaluate(c, thetas, opt, &er);
-  int stopped = 0;
-  for (std::size_t v = 0; v < thetas.size(); ++v) {
-    if (full[v].distance <= above) {
-      EXPECT_EQ(part[v].distance, full[v].distance) << "a proposal within the tolerance is evaluated in full";
-      EXPECT_EQ(part[v].values.size(), full[v].values.size());
-    } else {
-      EXPECT_GT(part[v].distance, above) << "a proposal beyond the tolerance stays beyond it";
-      EXPECT_LE(part[v].distance, full[v].distance) << "a stopped proposal's distance is a lower bound";
-      stopped += part[v].values.size() < full[v].values.size();
-    }
-  }
+  const EarlyRejection er = check_evaluate_stops(c, thetas, opt);
   EXPECT_GT(er.stopped, 0) << "no proposal was stopped after its first arm: the test shows nothing";
-  EXPECT_EQ(stopped, er.stopped);
   EXPECT_EQ(er.runs_saved, er.stopped) << "each stopped proposal skips the other arm";
   EXPECT_EQ(er.seen.size(), 2u);
 }
