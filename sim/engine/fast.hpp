@@ -160,9 +160,11 @@ struct World::Fast {
     }
   }
   // The requests of the last per-person phase, per territory and kind, in id order: lists kept
-  // by the world from phase to phase (cleared, their memory reused), valid until the next call.
+  // by the world from week to week, one set per number of kinds (cleared, their memory reused),
+  // valid until the next call with as many kinds.
   std::vector<std::vector<std::vector<Request>>>& requests(int kinds) {
-    auto& out = w.request_lists_;
+    if (w.request_lists_.size() <= static_cast<std::size_t>(kinds)) w.request_lists_.resize(static_cast<std::size_t>(kinds) + 1);
+    auto& out = w.request_lists_[static_cast<std::size_t>(kinds)];
     out.resize(static_cast<std::size_t>(w.T_));
     for (auto& t : out) {
       t.resize(static_cast<std::size_t>(kinds));
@@ -176,7 +178,9 @@ struct World::Fast {
   // its own territory's people, firms and queues); the tallies are applied in territory order.
   template <class Fn>
   void territories(Fn&& fn) {
-    std::vector<Tally> local(w.T_, Tally(w.T_));
+    auto& local = w.territory_tallies_;
+    local.resize(static_cast<std::size_t>(w.T_));
+    for (auto& t : local) t.reset(w.T_);
     parallel_for(0, w.T_, [&](int k) { fn(k, local[k]); });
     for (const auto& t : local) w.apply_tally(t);
   }

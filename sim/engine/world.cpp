@@ -301,7 +301,7 @@ const std::vector<World::Phase>& World::phases() {
   return p;
 }
 
-void World::begin_week() { week_tally_ = Tally(T_); }
+void World::begin_week() { week_tally_.reset(T_); }
 
 void World::step() {
   begin_week();

@@ -77,6 +77,12 @@ struct Tally {
   std::vector<std::int64_t> c;
   std::vector<SpellEnd> spells;  // in no particular order (the additions commute)
   explicit Tally(int t = 0) : territories(t), c(static_cast<std::size_t>(t) * kCounters, 0) {}
+  // As Tally(t), keeping the memory already held (a tally reused from phase to phase).
+  void reset(int t) {
+    territories = t;
+    c.assign(static_cast<std::size_t>(t) * kCounters, 0);
+    spells.clear();
+  }
   std::int64_t& at(int t, int k) { return c[static_cast<std::size_t>(t) * kCounters + k]; }
   std::int64_t at(int t, int k) const { return c[static_cast<std::size_t>(t) * kCounters + k]; }
   void add(const Tally& o) {
@@ -309,7 +315,8 @@ class World {
   double cohort_cost_before_ = 0;  // the homeless cohort's cost at the last year end
   // Requests made in per-person phases: per block of persons (fast) or one list (reference).
   std::vector<std::vector<TaggedRequest>> block_requests_;
-  std::vector<std::vector<std::vector<Request>>> request_lists_;  // Fast::requests, per territory and kind
+  std::vector<std::vector<std::vector<std::vector<Request>>>> request_lists_;  // Fast::requests: [kinds][territory][kind]
+  std::vector<Tally> territory_tallies_;  // Fast::territories: one per territory
   struct StateChange {
     std::uint32_t person;
     std::int16_t week;
